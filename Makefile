@@ -1,0 +1,12 @@
+# The two commands. Both install whatever is missing first (scripts/setup.sh).
+.PHONY: run test
+
+# The console on http://127.0.0.1:3000, on the built-in WeChat simulator and
+# data/qunfa.db unless configured otherwise (see README).
+run:
+	@scripts/setup.sh
+	cargo leptos serve
+
+# Every test: unit and integration tests, then the browser tests.
+test:
+	@scripts/test.sh

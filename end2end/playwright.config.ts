@@ -1,0 +1,49 @@
+import { defineConfig, devices } from "@playwright/test";
+
+// The console under test: started by `cargo leptos end-to-end` (which sets
+// E2E_EXTERNAL_SERVER), or by Playwright itself with `cargo leptos serve`.
+const baseURL = process.env.BASE_URL ?? "http://127.0.0.1:3100";
+const external = !!process.env.E2E_EXTERNAL_SERVER;
+
+export default defineConfig({
+  testDir: "./tests",
+  workers: 1,
+  fullyParallel: false,
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  reporter: "list",
+  forbidOnly: !!process.env.CI,
+  use: { baseURL, trace: "retain-on-failure" },
+  projects: [
+    {
+      name: "chromium",
+      use: {
+        ...devices["Desktop Chrome"],
+        launchOptions: {
+          executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+          // This machine has no network: without these Chromium keeps
+          // trying to reach Google's services.
+          args: [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+          ],
+        },
+      },
+    },
+  ],
+  webServer: {
+    // cargo-leptos runs the tests as soon as it starts the server, so in
+    // that mode Playwright only waits for /healthz.
+    command: external ? 'node -e "setInterval(() => {}, 1 << 30)"' : "cargo leptos serve",
+    cwd: "..",
+    url: `${baseURL}/healthz`,
+    reuseExistingServer: true,
+    timeout: 900_000,
+    gracefulShutdown: { signal: "SIGINT", timeout: 10_000 },
+  },
+});

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every test: Rust unit and integration tests (the real server on random
+# ports with temporary databases), then the browser tests in Chromium against
+# a freshly built console with its own database.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --browser
+export PATH="$HOME/.cargo/bin:$PWD/end2end/node_modules/.bin:$PATH"
+
+# The same flags cargo-leptos builds with, so both share one target/debug.
+export RUSTFLAGS="--cfg erase_components"
+export LEPTOS_OUTPUT_NAME=qunfa
+
+echo "== Rust tests (server) =="
+cargo test --features ssr
+
+echo "== Rust tests (browser code, run natively) =="
+cargo test --features hydrate --lib
+
+echo "== Browser tests =="
+e2e_dir="$PWD/target/e2e"
+rm -rf "$e2e_dir" && mkdir -p "$e2e_dir"
+export QUNFA_CONFIG="$e2e_dir/none.toml"
+export QUNFA_DATABASE_URL="sqlite://$e2e_dir/qunfa.db"
+export QUNFA_ADMIN_USER=admin
+export QUNFA_ADMIN_PASSWORD="e2e-admin-password"
+export LEPTOS_SITE_ADDR=127.0.0.1:3100
+export BASE_URL="http://127.0.0.1:3100"
+cargo leptos end-to-end

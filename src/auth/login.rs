@@ -1,0 +1,241 @@
+//! Logging in and out, and the language choice: plain HTML form posts, so
+//! they work the same before and after the page is hydrated.
+
+use std::{net::SocketAddr, time::Instant};
+
+use axum::{
+    Extension, Form,
+    extract::{ConnectInfo, State},
+    http::{HeaderMap, HeaderValue, header},
+    response::{IntoResponse, Redirect, Response},
+};
+use secrecy::SecretString;
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::{
+    password,
+    store::{self, UserRecord},
+    throttle::ThrottleKey,
+};
+use crate::{
+    i18n::{LANG_COOKIE, Lang},
+    shell::state::AppState,
+};
+
+/// Session keys. The version is compared with the user's on every request,
+/// so a new password or a disabled account ends sessions everywhere.
+pub const SESSION_USER_ID: &str = "user_id";
+pub const SESSION_AUTH_VERSION: &str = "auth_version";
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// Only a path on this site may be a place to go back to; anything else
+/// (another host, `//evil`, a scheme) goes to the start page.
+pub fn safe_next(next: &str) -> &str {
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.chars().any(|c| c.is_control());
+    if local && !next.starts_with("/login") {
+        next
+    } else {
+        "/"
+    }
+}
+
+fn login_page_with(error: &str, next: &str) -> Redirect {
+    let next = safe_next(next);
+    let mut target = url::form_urlencoded::Serializer::new(String::new());
+    target.append_pair("error", error);
+    if next != "/" {
+        target.append_pair("next", next);
+    }
+    Redirect::to(&format!("/login?{}", target.finish()))
+}
+
+/// The address a login comes from. Behind a reverse proxy on the same machine
+/// every request comes from loopback, so the proxy's `X-Forwarded-For` (its
+/// last entry, the one the proxy itself added) names the real client.
+pub fn client_address(peer: Option<SocketAddr>, headers: &HeaderMap) -> Option<std::net::IpAddr> {
+    let peer = peer?.ip();
+    if peer.is_loopback() {
+        let forwarded = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|v| v.trim().parse().ok());
+        if let Some(address) = forwarded {
+            return Some(address);
+        }
+    }
+    Some(peer)
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    session: Session,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let peer = peer.map(|Extension(ConnectInfo(addr))| addr);
+    let mut keys = vec![ThrottleKey::user(&form.username)];
+    if let Some(address) = client_address(peer, &headers) {
+        keys.push(ThrottleKey::Address(address));
+    }
+    if state.throttle.check(&keys, Instant::now()).is_err() {
+        tracing::warn!(username = %form.username, "login refused: too many failures");
+        return login_page_with("throttled", &form.next).into_response();
+    }
+
+    let user = match state.db.acquire().await {
+        Ok(mut db) => store::find_by_username(&mut db, form.username.trim()).await,
+        Err(e) => Err(e),
+    };
+    let user = match user {
+        Ok(user) => user,
+        Err(error) => {
+            tracing::error!(error = %error, "login: the users table could not be read");
+            return login_page_with("unexpected", &form.next).into_response();
+        }
+    };
+    let password = SecretString::from(form.password);
+    let matched = verify_off_thread(password, user.clone()).await;
+    match user {
+        Some(user) if matched && !user.disabled => {
+            if let Err(error) = start_session(&session, &user).await {
+                tracing::error!(error = %error, "login: the session could not be stored");
+                return login_page_with("unexpected", &form.next).into_response();
+            }
+            state.throttle.record_success(&keys[0]);
+            tracing::info!(user = %user.username, "logged in");
+            Redirect::to(safe_next(&form.next)).into_response()
+        }
+        _ => {
+            state.throttle.record_failure(&keys, Instant::now());
+            tracing::info!(username = %form.username, "login failed");
+            let error = if state.throttle.check(&keys, Instant::now()).is_err() {
+                "throttled"
+            } else {
+                "failed"
+            };
+            login_page_with(error, &form.next).into_response()
+        }
+    }
+}
+
+/// Checks the password on a blocking thread; an unknown user is checked
+/// against a dummy hash so that it takes as long as a wrong password.
+async fn verify_off_thread(password: SecretString, user: Option<UserRecord>) -> bool {
+    tokio::task::spawn_blocking(move || match &user {
+        Some(user) => password::verify(&password, &user.password_hash),
+        None => {
+            password::verify(&password, password::dummy_hash());
+            false
+        }
+    })
+    .await
+    .unwrap_or(false)
+}
+
+async fn start_session(
+    session: &Session,
+    user: &UserRecord,
+) -> Result<(), tower_sessions::session::Error> {
+    // A new id at login, so a session id planted before login is worthless.
+    session.cycle_id().await?;
+    session.insert(SESSION_USER_ID, user.id).await?;
+    session
+        .insert(SESSION_AUTH_VERSION, user.auth_version)
+        .await?;
+    Ok(())
+}
+
+pub async fn logout(session: Session) -> Response {
+    if let Err(error) = session.flush().await {
+        tracing::error!(error = %error, "logout: the session could not be deleted");
+    }
+    Redirect::to("/login").into_response()
+}
+
+#[derive(Deserialize)]
+pub struct LanguageForm {
+    lang: String,
+    #[serde(default)]
+    back: String,
+}
+
+pub async fn set_language(
+    State(state): State<AppState>,
+    Form(form): Form<LanguageForm>,
+) -> Response {
+    let lang = Lang::from_code(&form.lang).unwrap_or_default();
+    let secure = if state.settings.cookies_secure() {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!(
+        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax{secure}",
+        lang.code()
+    );
+    let back = match form.back.as_str() {
+        b if b.starts_with("/login") && !b.starts_with("//") => b,
+        b => safe_next(b),
+    };
+    let mut response = Redirect::to(back).into_response();
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed_after_login() {
+        assert_eq!(safe_next("/users"), "/users");
+        assert_eq!(safe_next("/sends?status=failed"), "/sends?status=failed");
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "",
+            "users",
+            "/login",
+        ] {
+            assert_eq!(safe_next(bad), "/", "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_proxy_on_loopback_names_the_client() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            "203.0.113.9, 198.51.100.7".parse().unwrap(),
+        );
+        let loopback = Some("127.0.0.1:5000".parse().unwrap());
+        assert_eq!(
+            client_address(loopback, &headers),
+            Some("198.51.100.7".parse().unwrap())
+        );
+        let remote = Some("192.0.2.1:5000".parse().unwrap());
+        assert_eq!(
+            client_address(remote, &headers),
+            Some("192.0.2.1".parse().unwrap()),
+            "a remote peer cannot claim another address"
+        );
+    }
+}

@@ -1,0 +1,207 @@
+//! The HTTP side of the callback: URL verification (GET) and events (POST).
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::{
+    body::Bytes,
+    extract::{Query, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use secrecy::ExposeSecret;
+use serde::Deserialize;
+
+use super::{
+    CallbackState,
+    store::{CallbackRecord, Mode},
+};
+use crate::wechat::{
+    callback::{EncryptedEnvelope, parse_callback},
+    crypto::{self, CryptoError},
+};
+
+/// WeChat's own limit on a callback is far below this; anything larger is
+/// not from WeChat.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// How far a callback's timestamp may be from our clock.
+const MAX_SKEW_SECS: u64 = 5 * 60;
+
+#[derive(Deserialize, Default)]
+pub struct CallbackQuery {
+    #[serde(default)]
+    signature: String,
+    #[serde(default)]
+    timestamp: String,
+    #[serde(default)]
+    nonce: String,
+    #[serde(default)]
+    echostr: Option<String>,
+    #[serde(default)]
+    encrypt_type: Option<String>,
+    #[serde(default)]
+    msg_signature: Option<String>,
+}
+
+/// Why a callback was refused: said in the status line and the log, never
+/// with the request's content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    MissingSignature,
+    BadSignature,
+    StaleTimestamp,
+    NotEncryptedAsExpected,
+    NoAesKey,
+    WrongAppId,
+    CannotDecrypt,
+    NotXml,
+    DoctypeOrEntity,
+    TooLarge,
+}
+
+impl Refusal {
+    pub fn status(self) -> StatusCode {
+        match self {
+            Refusal::MissingSignature | Refusal::BadSignature | Refusal::WrongAppId => {
+                StatusCode::FORBIDDEN
+            }
+            Refusal::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    pub fn reason(self) -> &'static str {
+        match self {
+            Refusal::MissingSignature => "the signature, timestamp or nonce is missing",
+            Refusal::BadSignature => "the signature does not match the Token",
+            Refusal::StaleTimestamp => "the timestamp is more than 5 minutes from now",
+            Refusal::NotEncryptedAsExpected => {
+                "safe mode was announced but the body has no Encrypt"
+            }
+            Refusal::NoAesKey => "the callback is encrypted but no EncodingAESKey is configured",
+            Refusal::WrongAppId => "the message is for another AppID",
+            Refusal::CannotDecrypt => "the message cannot be decrypted with the EncodingAESKey",
+            Refusal::NotXml => "the body is not well-formed XML",
+            Refusal::DoctypeOrEntity => "the body declares a DTD or an entity",
+            Refusal::TooLarge => "the body is larger than 64 KiB",
+        }
+    }
+}
+
+impl From<CryptoError> for Refusal {
+    fn from(error: CryptoError) -> Self {
+        match error {
+            CryptoError::BadSignature => Refusal::BadSignature,
+            CryptoError::StaleTimestamp => Refusal::StaleTimestamp,
+            CryptoError::AppIdMismatch => Refusal::WrongAppId,
+            _ => Refusal::CannotDecrypt,
+        }
+    }
+}
+
+fn refuse(state: &CallbackState, refusal: Refusal) -> Response {
+    state.health.refused(refusal.reason());
+    tracing::warn!(reason = refusal.reason(), "refused a callback");
+    (refusal.status(), refusal.reason()).into_response()
+}
+
+fn now_unix() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+fn check_signature(state: &CallbackState, query: &CallbackQuery) -> Result<(), Refusal> {
+    if query.signature.is_empty() || query.timestamp.is_empty() || query.nonce.is_empty() {
+        return Err(Refusal::MissingSignature);
+    }
+    crypto::verify_signature(
+        state.keys.token.expose_secret(),
+        &query.timestamp,
+        &query.nonce,
+        &query.signature,
+    )?;
+    Ok(())
+}
+
+/// `GET`: the URL check WeChat makes when the admin saves the server
+/// address. Only a correct signature gets `echostr` back.
+pub async fn verify_url(
+    State(state): State<CallbackState>,
+    Query(query): Query<CallbackQuery>,
+) -> Response {
+    if let Err(refusal) = check_signature(&state, &query) {
+        return refuse(&state, refusal);
+    }
+    match query.echostr {
+        Some(echostr) => echostr.into_response(),
+        None => refuse(&state, Refusal::MissingSignature),
+    }
+}
+
+/// `POST`: an event or message. Verified, decrypted and parsed before it is
+/// stored; answered `success` once stored.
+pub async fn receive(
+    State(state): State<CallbackState>,
+    Query(query): Query<CallbackQuery>,
+    body: Bytes,
+) -> Response {
+    match accept(&state, &query, &body) {
+        Ok(record) => match state.writer.store(record).await {
+            Ok(()) => {
+                state.health.accepted();
+                "success".into_response()
+            }
+            Err(error) => {
+                // Not stored: WeChat will retry, so say so with a 5xx.
+                tracing::error!(error = %error, "a verified callback could not be stored");
+                (StatusCode::SERVICE_UNAVAILABLE, "not stored; retry").into_response()
+            }
+        },
+        Err(refusal) => refuse(&state, refusal),
+    }
+}
+
+/// Everything but storage: pure, so the benchmark and fuzzer can call it.
+pub fn accept(
+    state: &CallbackState,
+    query: &CallbackQuery,
+    body: &[u8],
+) -> Result<CallbackRecord, Refusal> {
+    if body.len() > MAX_BODY_BYTES {
+        return Err(Refusal::TooLarge);
+    }
+    check_signature(state, query)?;
+    crypto::check_timestamp(&query.timestamp, now_unix(), MAX_SKEW_SECS)?;
+    let text = std::str::from_utf8(body).map_err(|_| Refusal::NotXml)?;
+    let safe = query.encrypt_type.as_deref() == Some("aes");
+    let (xml, mode) = if safe {
+        let crypto = state.keys.crypto.as_ref().ok_or(Refusal::NoAesKey)?;
+        let envelope = EncryptedEnvelope::parse(text).map_err(xml_refusal)?;
+        let msg_signature = query
+            .msg_signature
+            .as_deref()
+            .ok_or(Refusal::MissingSignature)?;
+        let xml = crypto.decrypt_message(
+            &query.timestamp,
+            &query.nonce,
+            &envelope.encrypt,
+            msg_signature,
+        )?;
+        (xml, Mode::Safe)
+    } else {
+        (text.to_owned(), Mode::Plaintext)
+    };
+    let callback = parse_callback(&xml).map_err(xml_refusal)?;
+    Ok(CallbackRecord::new(&callback, xml, mode))
+}
+
+fn xml_refusal(error: crate::wechat::callback::XmlError) -> Refusal {
+    use crate::wechat::callback::XmlError;
+    match error {
+        XmlError::Dtd | XmlError::UndefinedEntity(_) => Refusal::DoctypeOrEntity,
+        XmlError::TooLarge(_) => Refusal::TooLarge,
+        XmlError::Missing("Encrypt") => Refusal::NotEncryptedAsExpected,
+        _ => Refusal::NotXml,
+    }
+}

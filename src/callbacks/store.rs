@@ -1,0 +1,131 @@
+//! Storing accepted callbacks: once each, in batches, by one writer task.
+
+use std::time::Duration;
+
+use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::wechat::callback::Callback;
+
+/// A verified callback, ready to store.
+#[derive(Debug, Clone)]
+pub struct CallbackRecord {
+    pub dedup_key: String,
+    pub mode: Mode,
+    pub msg_type: String,
+    pub event: Option<String>,
+    pub msg_id: Option<i64>,
+    pub xml: String,
+    pub parsed: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Plaintext,
+    Safe,
+}
+
+impl Mode {
+    fn as_str(self) -> &'static str {
+        match self {
+            Mode::Plaintext => "plaintext",
+            Mode::Safe => "safe",
+        }
+    }
+}
+
+impl CallbackRecord {
+    pub fn new(callback: &Callback, xml: String, mode: Mode) -> Self {
+        let event = callback.event();
+        let msg_id = match callback {
+            Callback::MassSendJobFinish(finish) => i64::try_from(finish.result.msg_id.get()).ok(),
+            Callback::Other(_) => None,
+        };
+        CallbackRecord {
+            dedup_key: callback.dedup_key(),
+            mode,
+            msg_type: event.msg_type.clone().unwrap_or_default(),
+            event: event.event.clone(),
+            msg_id,
+            xml,
+            // Serialising our own plain data types cannot fail.
+            parsed: serde_json::to_string(callback).unwrap_or_default(),
+        }
+    }
+}
+
+/// Most rows one transaction takes; beyond it the next batch starts.
+const MAX_BATCH: usize = 512;
+
+type Job = (CallbackRecord, oneshot::Sender<Result<(), String>>);
+
+/// Hands records to the writer task and waits until they are committed.
+#[derive(Clone)]
+pub struct CallbackWriter {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl CallbackWriter {
+    /// Starts the writer task on `pool`. It ends when every writer handle
+    /// is dropped, after storing what it was given.
+    pub fn start(pool: SqlitePool) -> CallbackWriter {
+        let (jobs, queue) = mpsc::channel(8 * MAX_BATCH);
+        tokio::spawn(write_batches(pool, queue));
+        CallbackWriter { jobs }
+    }
+
+    /// Stores `record` unless a record with its key exists already. Returns
+    /// once the row is durable (or was there before).
+    pub async fn store(&self, record: CallbackRecord) -> Result<(), String> {
+        let (done, committed) = oneshot::channel();
+        self.jobs
+            .send((record, done))
+            .await
+            .map_err(|_| "the callback writer has stopped".to_owned())?;
+        committed
+            .await
+            .map_err(|_| "the callback writer has stopped".to_owned())?
+    }
+}
+
+async fn write_batches(pool: SqlitePool, mut queue: mpsc::Receiver<Job>) {
+    let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let result = insert_batch(&pool, &batch).await;
+        if let Err(error) = &result {
+            tracing::error!(error = %error, rows = batch.len(), "storing callbacks failed");
+        }
+        for (_, done) in batch.drain(..) {
+            let _ = done.send(result.clone().map_err(|e| e.to_string()));
+        }
+    }
+}
+
+async fn insert_batch(pool: &SqlitePool, batch: &[Job]) -> Result<(), String> {
+    // A locked database (a backup, a long write) is waited out briefly.
+    let mut attempt = 0;
+    loop {
+        let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO callbacks (dedup_key, mode, msg_type, event, msg_id, xml, parsed) ",
+        );
+        insert.push_values(batch, |mut row, (record, _)| {
+            row.push_bind(&record.dedup_key)
+                .push_bind(record.mode.as_str())
+                .push_bind(&record.msg_type)
+                .push_bind(&record.event)
+                .push_bind(record.msg_id)
+                .push_bind(&record.xml)
+                .push_bind(&record.parsed);
+        });
+        insert.push(" ON CONFLICT (dedup_key) DO NOTHING");
+        match insert.build().execute(pool).await {
+            Ok(_) => return Ok(()),
+            Err(error) if attempt < 3 => {
+                attempt += 1;
+                tracing::warn!(error = %error, attempt, "storing callbacks: retrying");
+                tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
+            }
+            Err(error) => return Err(error.to_string()),
+        }
+    }
+}

@@ -1,0 +1,202 @@
+//! The error a server function gives the UI.
+//!
+//! Which error belongs where: the domain modules (database, WeChat, passwords)
+//! have their own `thiserror` enums with every cause; at the edge of a server
+//! function they become an [`AppError`], which carries only what the person in
+//! front of the screen can understand and act on. An unexpected failure is
+//! logged with its whole cause chain on the server and reaches the browser as
+//! [`AppError::Unexpected`], never as a stack trace or a raw message.
+
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::Lang;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("not signed in")]
+    NotSignedIn,
+    #[error("not allowed")]
+    Forbidden,
+    /// Something the person asked for that cannot be done as asked.
+    #[error("{0:?}")]
+    Rejected(Problem),
+    /// A failure on our side; the details are in the server log.
+    #[error("unexpected error")]
+    Unexpected,
+}
+
+/// A request the person can fix, with words for it in each language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{}", self.words(Lang::En))]
+pub enum Problem {
+    UsernameInvalid,
+    UsernameTaken,
+    PasswordTooShort,
+    PasswordTooLong,
+    UserNotFound,
+    LastAdmin,
+    NotYourself,
+    InvalidRole,
+}
+
+impl Problem {
+    pub fn words(self, lang: Lang) -> &'static str {
+        use Problem::*;
+        match (self, lang) {
+            (UsernameInvalid, Lang::Zh) => {
+                "用户名须为 2–32 个字符，可用中文、字母、数字和 . _ - @，不能有空格。"
+            }
+            (UsernameInvalid, Lang::En) => {
+                "A username is 2–32 characters: letters (Chinese too), digits and . _ - @, no spaces."
+            }
+            (UsernameTaken, Lang::Zh) => "该用户名已被使用，请换一个。",
+            (UsernameTaken, Lang::En) => "That username is taken; choose another.",
+            (PasswordTooShort, Lang::Zh) => "密码至少需要 8 个字符。",
+            (PasswordTooShort, Lang::En) => "A password needs at least 8 characters.",
+            (PasswordTooLong, Lang::Zh) => "密码不能超过 256 个字符。",
+            (PasswordTooLong, Lang::En) => "A password can have at most 256 characters.",
+            (UserNotFound, Lang::Zh) => "找不到该用户，可能已被他人修改，请刷新页面。",
+            (UserNotFound, Lang::En) => {
+                "That user no longer exists; someone may have changed it. Reload the page."
+            }
+            (LastAdmin, Lang::Zh) => {
+                "这是最后一位可用的管理员，不能停用或降为编辑；请先设置另一位管理员。"
+            }
+            (LastAdmin, Lang::En) => {
+                "This is the last active admin: it cannot be disabled or made an editor. Make someone else an admin first."
+            }
+            (NotYourself, Lang::Zh) => "不能停用自己的账号。",
+            (NotYourself, Lang::En) => "You cannot disable your own account.",
+            (InvalidRole, Lang::Zh) => "角色只能是管理员或编辑。",
+            (InvalidRole, Lang::En) => "The role must be admin or editor.",
+        }
+    }
+
+    /// A stable name for the problem, used in URLs when a form was sent
+    /// without JavaScript and the answer is a redirect.
+    pub fn code(self) -> &'static str {
+        use Problem::*;
+        match self {
+            UsernameInvalid => "username_invalid",
+            UsernameTaken => "username_taken",
+            PasswordTooShort => "password_too_short",
+            PasswordTooLong => "password_too_long",
+            UserNotFound => "user_not_found",
+            LastAdmin => "last_admin",
+            NotYourself => "not_yourself",
+            InvalidRole => "invalid_role",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Problem> {
+        use Problem::*;
+        [
+            UsernameInvalid,
+            UsernameTaken,
+            PasswordTooShort,
+            PasswordTooLong,
+            UserNotFound,
+            LastAdmin,
+            NotYourself,
+            InvalidRole,
+        ]
+        .into_iter()
+        .find(|p| p.code() == code)
+    }
+}
+
+impl AppError {
+    pub fn words(&self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (AppError::NotSignedIn, Lang::Zh) => "登录已失效，请重新登录。",
+            (AppError::NotSignedIn, Lang::En) => "Your session has ended. Please log in again.",
+            (AppError::Forbidden, Lang::Zh) => "只有管理员可以这样做。",
+            (AppError::Forbidden, Lang::En) => "Only an admin can do this.",
+            (AppError::Rejected(problem), lang) => problem.words(lang),
+            (AppError::Unexpected, Lang::Zh) => {
+                "服务器出了意外的问题，操作没有完成。请稍后重试；如果一直出现，请联系管理员查看服务器日志。"
+            }
+            (AppError::Unexpected, Lang::En) => {
+                "Something unexpected went wrong on the server and nothing was changed. Try again; if it keeps happening, ask your admin to look at the server log."
+            }
+        }
+    }
+}
+
+impl AppError {
+    /// A stable name, carried in the address when a form sent without
+    /// JavaScript is answered with a redirect.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::NotSignedIn => "not_signed_in",
+            AppError::Forbidden => "forbidden",
+            AppError::Unexpected => "unexpected",
+            AppError::Rejected(problem) => problem.code(),
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<AppError> {
+        Some(match code {
+            "not_signed_in" => AppError::NotSignedIn,
+            "forbidden" => AppError::Forbidden,
+            "unexpected" => AppError::Unexpected,
+            other => AppError::Rejected(Problem::from_code(other)?),
+        })
+    }
+}
+
+impl From<Problem> for AppError {
+    fn from(problem: Problem) -> Self {
+        AppError::Rejected(problem)
+    }
+}
+
+impl leptos::server_fn::error::FromServerFnError for AppError {
+    type Encoder = leptos::server_fn::codec::JsonEncoding;
+
+    fn from_server_fn_error(error: leptos::server_fn::error::ServerFnErrorErr) -> Self {
+        // Transport and decoding failures: the words for them are the same.
+        #[cfg(feature = "ssr")]
+        tracing::error!(%error, "server function failed outside its body");
+        #[cfg(not(feature = "ssr"))]
+        let _ = error;
+        AppError::Unexpected
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl AppError {
+    /// Logs the whole cause chain and gives the browser only "unexpected".
+    pub fn unexpected(error: impl Into<anyhow::Error>) -> AppError {
+        let error = error.into();
+        tracing::error!(
+            error = format!("{error:#}"),
+            "unexpected error in a request"
+        );
+        AppError::Unexpected
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_problem_has_a_code_that_reads_back() {
+        for problem in [
+            Problem::UsernameInvalid,
+            Problem::UsernameTaken,
+            Problem::PasswordTooShort,
+            Problem::PasswordTooLong,
+            Problem::UserNotFound,
+            Problem::LastAdmin,
+            Problem::NotYourself,
+            Problem::InvalidRole,
+        ] {
+            assert_eq!(Problem::from_code(problem.code()), Some(problem));
+            assert!(!problem.words(Lang::Zh).is_empty());
+            assert!(!problem.words(Lang::En).is_empty());
+        }
+        assert_eq!(Problem::from_code("nonsense"), None);
+    }
+}

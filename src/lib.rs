@@ -1,0 +1,21 @@
+//! qunfa (群发): a self-hosted console for WeChat Official Account mass sends.
+//! ARCHITECTURE.md has the map of the code.
+
+pub mod auth;
+pub mod error;
+pub mod i18n;
+pub mod ui;
+pub mod wechat;
+
+#[cfg(feature = "ssr")]
+pub mod callbacks;
+#[cfg(feature = "ssr")]
+pub mod shell;
+
+/// The browser's entry point: hydrate the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(ui::App);
+}

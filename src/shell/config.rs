@@ -1,0 +1,672 @@
+//! The console's settings: defaults, then `qunfa.toml`, then the environment
+//! (and command-line flags), the later winning. Every setting is read here and
+//! nowhere else, so this file is the list an operator needs.
+//!
+//! | variable | toml key | meaning |
+//! | --- | --- | --- |
+//! | `LEPTOS_SITE_ADDR` | `site_addr` | listen address |
+//! | `QUNFA_DATABASE_URL` | `database_url` | SQLite file |
+//! | `QUNFA_WECHAT_APPID`, `QUNFA_WECHAT_SECRET` | `wechat_appid`, `wechat_secret` | the account; unset: simulator |
+//! | `QUNFA_WECHAT_API_BASE` | `wechat_api_base` | WeChat API base URL |
+//! | `QUNFA_WECHAT_TOKEN`, `QUNFA_WECHAT_AES_KEY` | `wechat_token`, `wechat_aes_key` | callback Token and EncodingAESKey |
+//! | `QUNFA_ADMIN_USER`, `QUNFA_ADMIN_PASSWORD` | `admin_user`, `admin_password` | first admin |
+//! | `QUNFA_PUBLIC_URL` | `public_url` | the console's external URL |
+//! | `QUNFA_SESSION_IDLE` | `session_idle` | idle time after which a session ends |
+
+use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf, time::Duration};
+
+use clap::Args;
+use secrecy::{ExposeSecret, SecretString};
+use url::Url;
+
+/// Where the simulator lives when no account is configured: under the
+/// console's own address, so one process is the whole product.
+pub const SIMULATOR_PREFIX: &str = "/sim";
+
+/// The settings as given on the command line or in the environment; every one
+/// is optional here because `qunfa.toml` and the defaults fill the gaps.
+#[derive(Args, Debug, Default, Clone)]
+pub struct SettingsArgs {
+    /// Configuration file; it is optional, and the environment overrides it.
+    #[arg(
+        long,
+        env = "QUNFA_CONFIG",
+        default_value = "qunfa.toml",
+        global = true
+    )]
+    pub config: PathBuf,
+    /// Address to listen on [default: 127.0.0.1:3000]
+    #[arg(long, env = "LEPTOS_SITE_ADDR", global = true)]
+    pub site_addr: Option<String>,
+    /// SQLite database [default: sqlite://data/qunfa.db]
+    #[arg(long, env = "QUNFA_DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+    /// AppID of the Official Account; unset: the built-in simulator
+    #[arg(long, env = "QUNFA_WECHAT_APPID", global = true)]
+    pub wechat_appid: Option<String>,
+    /// AppSecret of the Official Account
+    #[arg(
+        long,
+        env = "QUNFA_WECHAT_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub wechat_secret: Option<String>,
+    /// WeChat API base URL [default: https://api.weixin.qq.com, or the simulator]
+    #[arg(long, env = "QUNFA_WECHAT_API_BASE", global = true)]
+    pub wechat_api_base: Option<String>,
+    /// Callback Token (3–32 letters and digits) [default: the simulator's own]
+    #[arg(
+        long,
+        env = "QUNFA_WECHAT_TOKEN",
+        hide_env_values = true,
+        global = true
+    )]
+    pub wechat_token: Option<String>,
+    /// Callback EncodingAESKey (43 characters); set: safe mode
+    #[arg(
+        long,
+        env = "QUNFA_WECHAT_AES_KEY",
+        hide_env_values = true,
+        global = true
+    )]
+    pub wechat_aes_key: Option<String>,
+    /// First admin, created at start when no user exists
+    #[arg(long, env = "QUNFA_ADMIN_USER", global = true)]
+    pub admin_user: Option<String>,
+    /// Password of the first admin
+    #[arg(
+        long,
+        env = "QUNFA_ADMIN_PASSWORD",
+        hide_env_values = true,
+        global = true
+    )]
+    pub admin_password: Option<String>,
+    /// The console's external URL (cookies, callback URL) [default: http://LISTEN-ADDRESS]
+    #[arg(long, env = "QUNFA_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+    /// Idle time after which a session ends, e.g. 12h or 30m [default: 12h]
+    #[arg(long, env = "QUNFA_SESSION_IDLE", global = true)]
+    pub session_idle: Option<String>,
+}
+
+/// The settings the console runs with, every value parsed.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub site_addr: SocketAddr,
+    pub database: DatabasePath,
+    pub wechat: WechatSettings,
+    pub first_admin: Option<FirstAdmin>,
+    pub public_url: Url,
+    pub session_idle: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabasePath {
+    /// The URL as given, for messages.
+    pub url: String,
+    /// The file behind it, or `None` for an in-memory database.
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+pub struct WechatSettings {
+    /// `Some` when a real account is configured; `None` means the simulator.
+    pub account: Option<WechatAccount>,
+    /// `None`: the real API, or the built-in simulator when no account is set.
+    pub api_base: Option<Url>,
+    pub token: SecretString,
+    pub aes_key: Option<SecretString>,
+}
+
+#[derive(Debug, Clone)]
+pub struct WechatAccount {
+    pub appid: String,
+    pub secret: SecretString,
+}
+
+#[derive(Debug, Clone)]
+pub struct FirstAdmin {
+    pub username: String,
+    pub password: SecretString,
+}
+
+/// The callback Token the built-in simulator and the console share when no
+/// account is configured. It protects nothing real, so it may be public.
+pub const SIMULATOR_TOKEN: &str = "qunfasimulator";
+/// The AppID of the built-in simulator's pretend account.
+pub const SIMULATOR_APPID: &str = "wxqunfasimulator00";
+
+/// A setting that could not be used: it names the variable and what is allowed.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("{variable}: {problem}")]
+    Invalid {
+        variable: &'static str,
+        problem: String,
+    },
+    #[error("{path}: {problem}")]
+    File { path: String, problem: String },
+}
+
+fn invalid(variable: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        variable,
+        problem: problem.into(),
+    }
+}
+
+impl SettingsArgs {
+    /// Reads `qunfa.toml` (if there is one) under these arguments and parses
+    /// the result.
+    pub fn load(&self) -> Result<Settings, ConfigError> {
+        let file = read_toml(&self.config)?;
+        self.merge(&file).parse()
+    }
+
+    /// The values given here win over the file's.
+    fn merge(&self, file: &BTreeMap<String, String>) -> RawSettings {
+        let pick = |given: &Option<String>, key: &str| -> Option<String> {
+            given
+                .clone()
+                .or_else(|| file.get(key).cloned())
+                .filter(|value| !value.trim().is_empty())
+        };
+        RawSettings {
+            site_addr: pick(&self.site_addr, "site_addr"),
+            database_url: pick(&self.database_url, "database_url"),
+            wechat_appid: pick(&self.wechat_appid, "wechat_appid"),
+            wechat_secret: pick(&self.wechat_secret, "wechat_secret"),
+            wechat_api_base: pick(&self.wechat_api_base, "wechat_api_base"),
+            wechat_token: pick(&self.wechat_token, "wechat_token"),
+            wechat_aes_key: pick(&self.wechat_aes_key, "wechat_aes_key"),
+            admin_user: pick(&self.admin_user, "admin_user"),
+            admin_password: pick(&self.admin_password, "admin_password"),
+            public_url: pick(&self.public_url, "public_url"),
+            session_idle: pick(&self.session_idle, "session_idle"),
+        }
+    }
+}
+
+const TOML_KEYS: &[&str] = &[
+    "site_addr",
+    "database_url",
+    "wechat_appid",
+    "wechat_secret",
+    "wechat_api_base",
+    "wechat_token",
+    "wechat_aes_key",
+    "admin_user",
+    "admin_password",
+    "public_url",
+    "session_idle",
+];
+
+/// A missing file is fine (every setting has a default or is optional); a file
+/// that is there but wrong stops the start.
+fn read_toml(path: &PathBuf) -> Result<BTreeMap<String, String>, ConfigError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
+        Err(error) => {
+            return Err(ConfigError::File {
+                path: path.display().to_string(),
+                problem: format!("cannot be read: {error}"),
+            });
+        }
+    };
+    parse_toml(&text).map_err(|problem| ConfigError::File {
+        path: path.display().to_string(),
+        problem,
+    })
+}
+
+fn parse_toml(text: &str) -> Result<BTreeMap<String, String>, String> {
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| e.to_string())?;
+    let mut values = BTreeMap::new();
+    for (key, value) in table {
+        if !TOML_KEYS.contains(&key.as_str()) {
+            return Err(format!(
+                "unknown setting `{key}`; the settings are: {}",
+                TOML_KEYS.join(", ")
+            ));
+        }
+        let value = match value {
+            toml::Value::String(s) => s,
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            other => {
+                return Err(format!(
+                    "`{key}` must be a string, not {}",
+                    other.type_str()
+                ));
+            }
+        };
+        values.insert(key, value);
+    }
+    Ok(values)
+}
+
+/// Every setting as text, after merging, before parsing.
+#[derive(Default)]
+struct RawSettings {
+    site_addr: Option<String>,
+    database_url: Option<String>,
+    wechat_appid: Option<String>,
+    wechat_secret: Option<String>,
+    wechat_api_base: Option<String>,
+    wechat_token: Option<String>,
+    wechat_aes_key: Option<String>,
+    admin_user: Option<String>,
+    admin_password: Option<String>,
+    public_url: Option<String>,
+    session_idle: Option<String>,
+}
+
+impl RawSettings {
+    fn parse(self) -> Result<Settings, ConfigError> {
+        let site_addr: SocketAddr = match self.site_addr.as_deref() {
+            None => SocketAddr::from(([127, 0, 0, 1], 3000)),
+            Some(text) => text.trim().parse().map_err(|_| {
+                invalid(
+                    "LEPTOS_SITE_ADDR",
+                    format!("`{text}` is not an address with a port, such as 127.0.0.1:3000"),
+                )
+            })?,
+        };
+        let database = parse_database_url(
+            self.database_url
+                .as_deref()
+                .unwrap_or("sqlite://data/qunfa.db"),
+        )?;
+        let account = match (self.wechat_appid, self.wechat_secret) {
+            (None, None) => None,
+            (Some(appid), Some(secret)) => Some(WechatAccount {
+                appid: parse_appid(&appid)?,
+                secret: SecretString::from(secret.trim().to_owned()),
+            }),
+            (Some(_), None) => {
+                return Err(invalid(
+                    "QUNFA_WECHAT_SECRET",
+                    "must be set together with QUNFA_WECHAT_APPID",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(invalid(
+                    "QUNFA_WECHAT_APPID",
+                    "must be set together with QUNFA_WECHAT_SECRET",
+                ));
+            }
+        };
+        let api_base = self
+            .wechat_api_base
+            .map(|text| parse_http_url("QUNFA_WECHAT_API_BASE", &text))
+            .transpose()?;
+        let token = match self.wechat_token {
+            Some(token) => parse_callback_token(&token)?,
+            None if account.is_none() => SecretString::from(SIMULATOR_TOKEN),
+            None => {
+                return Err(invalid(
+                    "QUNFA_WECHAT_TOKEN",
+                    "must be set with a real account: the Token you entered in the WeChat console (设置与开发 → 基本配置 → 服务器配置)",
+                ));
+            }
+        };
+        let aes_key = self
+            .wechat_aes_key
+            .map(|key| parse_aes_key(&key))
+            .transpose()?;
+        let first_admin = match (self.admin_user, self.admin_password) {
+            (None, None) => None,
+            (Some(username), Some(password)) => Some(FirstAdmin {
+                username: crate::auth::Username::parse(&username)
+                    .map_err(|problem| invalid("QUNFA_ADMIN_USER", problem.to_string()))?
+                    .into_inner(),
+                password: SecretString::from(password),
+            }),
+            (Some(_), None) => {
+                return Err(invalid(
+                    "QUNFA_ADMIN_PASSWORD",
+                    "must be set together with QUNFA_ADMIN_USER",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(invalid(
+                    "QUNFA_ADMIN_USER",
+                    "must be set together with QUNFA_ADMIN_PASSWORD",
+                ));
+            }
+        };
+        let public_url = match self.public_url {
+            Some(text) => parse_http_url("QUNFA_PUBLIC_URL", &text)?,
+            None => Url::parse(&format!("http://{site_addr}"))
+                .map_err(|_| invalid("LEPTOS_SITE_ADDR", "cannot be turned into a URL"))?,
+        };
+        let session_idle = match self.session_idle {
+            None => Duration::from_secs(12 * 3600),
+            Some(text) => {
+                let idle = humantime::parse_duration(text.trim()).map_err(|_| {
+                    invalid(
+                        "QUNFA_SESSION_IDLE",
+                        format!("`{text}` is not a duration such as 12h, 90m or 1d"),
+                    )
+                })?;
+                if idle < Duration::from_secs(60) || idle > Duration::from_secs(90 * 86400) {
+                    return Err(invalid(
+                        "QUNFA_SESSION_IDLE",
+                        "must be between 1 minute and 90 days",
+                    ));
+                }
+                idle
+            }
+        };
+        Ok(Settings {
+            site_addr,
+            database,
+            wechat: WechatSettings {
+                account,
+                api_base,
+                token,
+                aes_key,
+            },
+            first_admin,
+            public_url,
+            session_idle,
+        })
+    }
+}
+
+fn parse_database_url(text: &str) -> Result<DatabasePath, ConfigError> {
+    const VARIABLE: &str = "QUNFA_DATABASE_URL";
+    let text = text.trim();
+    let rest = text
+        .strip_prefix("sqlite://")
+        .or_else(|| text.strip_prefix("sqlite:"));
+    let Some(rest) = rest else {
+        return Err(invalid(
+            VARIABLE,
+            format!("`{text}` is not a SQLite URL such as sqlite://data/qunfa.db"),
+        ));
+    };
+    // Options after `?` are ours to set (WAL, foreign keys), not the user's.
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() {
+        return Err(invalid(
+            VARIABLE,
+            "names no file, e.g. sqlite://data/qunfa.db",
+        ));
+    }
+    let file = (path != ":memory:").then(|| PathBuf::from(path));
+    Ok(DatabasePath {
+        url: text.to_owned(),
+        file,
+    })
+}
+
+fn parse_appid(text: &str) -> Result<String, ConfigError> {
+    let appid = text.trim();
+    let well_formed = appid.len() == 18
+        && appid.starts_with("wx")
+        && appid.bytes().all(|b| b.is_ascii_alphanumeric());
+    if !well_formed {
+        return Err(invalid(
+            "QUNFA_WECHAT_APPID",
+            format!("`{appid}` is not an AppID: 18 letters and digits starting with wx"),
+        ));
+    }
+    Ok(appid.to_owned())
+}
+
+fn parse_http_url(variable: &'static str, text: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(text.trim())
+        .map_err(|e| invalid(variable, format!("`{text}` is not a URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(invalid(
+            variable,
+            format!("`{text}` must be an http:// or https:// URL with a host"),
+        ));
+    }
+    Ok(url)
+}
+
+/// WeChat accepts a Token of 3 to 32 letters and digits.
+fn parse_callback_token(text: &str) -> Result<SecretString, ConfigError> {
+    let token = text.trim();
+    if !(3..=32).contains(&token.len()) || !token.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(invalid(
+            "QUNFA_WECHAT_TOKEN",
+            "must be 3 to 32 letters and digits, as in the WeChat console",
+        ));
+    }
+    Ok(SecretString::from(token.to_owned()))
+}
+
+/// The EncodingAESKey is 43 characters of base64 that decode (with a `=`
+/// added) to the 32-byte AES key.
+fn parse_aes_key(text: &str) -> Result<SecretString, ConfigError> {
+    let key = text.trim();
+    let base64_alphabet = |b: u8| b.is_ascii_alphanumeric() || b == b'+' || b == b'/';
+    if key.len() != 43 || !key.bytes().all(base64_alphabet) {
+        return Err(invalid(
+            "QUNFA_WECHAT_AES_KEY",
+            "must be the 43-character EncodingAESKey from the WeChat console (letters, digits, + and /)",
+        ));
+    }
+    Ok(SecretString::from(key.to_owned()))
+}
+
+impl Settings {
+    pub fn uses_simulator(&self) -> bool {
+        self.wechat.account.is_none()
+    }
+
+    /// The URL to give WeChat as the server address (服务器地址).
+    pub fn callback_url(&self) -> String {
+        let base = self.public_url.as_str().trim_end_matches('/');
+        format!("{base}/wechat/callback")
+    }
+
+    /// Cookies get `Secure` exactly when the console is reached over HTTPS.
+    pub fn cookies_secure(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+
+    /// The scheme, host and port browsers send as `Origin`.
+    pub fn public_origin(&self) -> String {
+        self.public_url.origin().ascii_serialization()
+    }
+
+    pub fn callback_token(&self) -> &str {
+        self.wechat.token.expose_secret()
+    }
+
+    /// The AppID callbacks must be addressed to: the account's, or the
+    /// simulator's.
+    pub fn appid(&self) -> &str {
+        self.wechat
+            .account
+            .as_ref()
+            .map_or(SIMULATOR_APPID, |account| account.appid.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args() -> SettingsArgs {
+        SettingsArgs {
+            config: PathBuf::from("/nonexistent/qunfa.toml"),
+            ..SettingsArgs::default()
+        }
+    }
+
+    #[test]
+    fn nothing_configured_gives_the_documented_defaults() {
+        let settings = args().load().unwrap();
+        assert_eq!(settings.site_addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(settings.database.file, Some(PathBuf::from("data/qunfa.db")));
+        assert!(settings.uses_simulator());
+        assert_eq!(settings.public_url.as_str(), "http://127.0.0.1:3000/");
+        assert_eq!(
+            settings.callback_url(),
+            "http://127.0.0.1:3000/wechat/callback"
+        );
+        assert_eq!(settings.session_idle, Duration::from_secs(12 * 3600));
+        assert!(!settings.cookies_secure());
+        assert!(settings.first_admin.is_none());
+    }
+
+    #[test]
+    fn the_environment_wins_over_the_file() {
+        let file = parse_toml("site_addr = \"0.0.0.0:8080\"\nsession_idle = \"30m\"\n").unwrap();
+        let mut given = args();
+        given.site_addr = Some("127.0.0.1:4000".into());
+        let settings = given.merge(&file).parse().unwrap();
+        assert_eq!(settings.site_addr.to_string(), "127.0.0.1:4000");
+        assert_eq!(settings.session_idle, Duration::from_secs(1800));
+    }
+
+    #[test]
+    fn a_bad_value_names_its_variable_and_what_is_allowed() {
+        let mut given = args();
+        given.site_addr = Some("localhost".into());
+        let error = given.load().unwrap_err().to_string();
+        assert!(error.starts_with("LEPTOS_SITE_ADDR:"), "{error}");
+        assert!(error.contains("127.0.0.1:3000"), "{error}");
+
+        let mut given = args();
+        given.database_url = Some("postgres://x".into());
+        assert!(
+            given
+                .load()
+                .unwrap_err()
+                .to_string()
+                .starts_with("QUNFA_DATABASE_URL:")
+        );
+
+        let mut given = args();
+        given.wechat_aes_key = Some("short".into());
+        assert!(
+            given
+                .load()
+                .unwrap_err()
+                .to_string()
+                .starts_with("QUNFA_WECHAT_AES_KEY:")
+        );
+
+        let mut given = args();
+        given.session_idle = Some("forever".into());
+        assert!(
+            given
+                .load()
+                .unwrap_err()
+                .to_string()
+                .starts_with("QUNFA_SESSION_IDLE:")
+        );
+
+        let mut given = args();
+        given.public_url = Some("ftp://example.com".into());
+        assert!(
+            given
+                .load()
+                .unwrap_err()
+                .to_string()
+                .starts_with("QUNFA_PUBLIC_URL:")
+        );
+    }
+
+    #[test]
+    fn an_account_needs_both_appid_and_secret_and_a_token() {
+        let mut given = args();
+        given.wechat_appid = Some("wx1234567890abcdef".into());
+        assert!(
+            given
+                .load()
+                .unwrap_err()
+                .to_string()
+                .starts_with("QUNFA_WECHAT_SECRET:")
+        );
+        given.wechat_secret = Some("s3cret".into());
+        assert!(
+            given
+                .load()
+                .unwrap_err()
+                .to_string()
+                .starts_with("QUNFA_WECHAT_TOKEN:")
+        );
+        given.wechat_token = Some("mytoken123".into());
+        let settings = given.load().unwrap();
+        assert!(!settings.uses_simulator());
+
+        let mut given = args();
+        given.wechat_appid = Some("not-an-appid".into());
+        given.wechat_secret = Some("s".into());
+        assert!(
+            given
+                .load()
+                .unwrap_err()
+                .to_string()
+                .starts_with("QUNFA_WECHAT_APPID:")
+        );
+    }
+
+    #[test]
+    fn https_public_url_makes_cookies_secure() {
+        let mut given = args();
+        given.public_url = Some("https://qunfa.example.com".into());
+        let settings = given.load().unwrap();
+        assert!(settings.cookies_secure());
+        assert_eq!(settings.public_origin(), "https://qunfa.example.com");
+        assert_eq!(
+            settings.callback_url(),
+            "https://qunfa.example.com/wechat/callback"
+        );
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug() {
+        let mut given = args();
+        given.wechat_appid = Some("wx1234567890abcdef".into());
+        given.wechat_secret = Some("topsecretvalue".into());
+        given.wechat_token = Some("tokenvalue42".into());
+        given.wechat_aes_key = Some("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG".into());
+        given.admin_user = Some("root".into());
+        given.admin_password = Some("adminpassword".into());
+        let debug = format!("{:?}", given.load().unwrap());
+        for secret in [
+            "topsecretvalue",
+            "tokenvalue42",
+            "abcdefghijklmnop",
+            "adminpassword",
+        ] {
+            assert!(!debug.contains(secret), "{secret} leaked in {debug}");
+        }
+    }
+
+    #[test]
+    fn the_file_refuses_unknown_keys_and_wrong_types() {
+        assert!(
+            parse_toml("sitee_addr = \"x\"")
+                .unwrap_err()
+                .contains("unknown setting")
+        );
+        assert!(
+            parse_toml("site_addr = [1]")
+                .unwrap_err()
+                .contains("must be a string")
+        );
+        assert!(parse_toml("site_addr = ").is_err());
+    }
+
+    #[test]
+    fn memory_and_query_options_in_database_urls() {
+        assert_eq!(parse_database_url("sqlite::memory:").unwrap().file, None);
+        assert_eq!(
+            parse_database_url("sqlite:///var/lib/qunfa/q.db?mode=rwc")
+                .unwrap()
+                .file,
+            Some(PathBuf::from("/var/lib/qunfa/q.db"))
+        );
+    }
+}

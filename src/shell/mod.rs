@@ -1,0 +1,10 @@
+//! The app shell on the server: settings, database, router, start-up and the
+//! command line. Nothing here is compiled for the browser.
+
+pub mod assets;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod server;
+pub mod state;
+pub mod telemetry;

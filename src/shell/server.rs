@@ -1,0 +1,243 @@
+//! Start-up: open the database, make the first admin, build the router, serve
+//! on a listener until told to stop. Tests call [`start`] with port 0.
+
+use std::{future::Future, net::SocketAddr, path::PathBuf, sync::Arc};
+
+use anyhow::Context;
+use axum::{
+    Json, Router,
+    extract::{DefaultBodyLimit, State},
+    middleware,
+    response::{IntoResponse, Redirect},
+    routing::{get, post},
+};
+use leptos::config::LeptosOptions;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+use tower_sessions::{
+    ExpiredDeletion, Expiry, SessionManagerLayer,
+    cookie::{SameSite, time::Duration as CookieDuration},
+};
+use tower_sessions_sqlx_store::SqliteStore;
+
+use super::{assets::AssetVersion, config::Settings, db, state::AppState, telemetry};
+use crate::{
+    auth::{Role, guard, login, password, store},
+    callbacks::{self, CallbackKeys, CallbackState, store::CallbackWriter},
+};
+
+pub const SESSION_COOKIE: &str = "qunfa_session";
+
+/// Where the built browser files are: `LEPTOS_SITE_ROOT` (cargo-leptos's
+/// name), `target/site` when run from the source tree.
+pub fn leptos_options(settings: &Settings) -> LeptosOptions {
+    let site_root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
+    let env = match std::env::var("LEPTOS_ENV").as_deref() {
+        Ok("PROD") | Ok("prod") | Ok("production") => leptos::config::Env::PROD,
+        _ => leptos::config::Env::DEV,
+    };
+    let reload_port = std::env::var("LEPTOS_RELOAD_PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(3001);
+    LeptosOptions::builder()
+        .output_name("qunfa")
+        .site_root(site_root)
+        .site_pkg_dir("pkg")
+        .env(env)
+        .site_addr(settings.site_addr)
+        .reload_port(reload_port)
+        .build()
+}
+
+/// Everything the server needs, opened and checked; an error here stops the
+/// start with a message that says what to fix.
+pub async fn prepare(settings: Settings, leptos: LeptosOptions) -> anyhow::Result<Router> {
+    let pool = db::open(&settings.database).await?;
+    create_first_admin(&pool, &settings).await?;
+
+    let sessions = SqliteStore::new(pool.clone())
+        .with_table_name("sessions")
+        .map_err(|e| anyhow::anyhow!(e))?;
+    sessions
+        .migrate()
+        .await
+        .context("cannot create the sessions table")?;
+    tokio::spawn(
+        sessions
+            .clone()
+            .continuously_delete_expired(tokio::time::Duration::from_secs(3600)),
+    );
+
+    let idle = CookieDuration::try_from(settings.session_idle)
+        .context("QUNFA_SESSION_IDLE is out of range")?;
+    let session_layer = SessionManagerLayer::new(sessions)
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(settings.cookies_secure())
+        .with_expiry(Expiry::OnInactivity(idle));
+
+    let callbacks = CallbackState {
+        keys: Arc::new(
+            CallbackKeys::new(
+                settings.wechat.token.clone(),
+                settings.wechat.aes_key.as_ref(),
+                settings.appid(),
+            )
+            .context("QUNFA_WECHAT_AES_KEY cannot be used as an EncodingAESKey")?,
+        ),
+        writer: CallbackWriter::start(pool.clone()),
+        health: Arc::default(),
+    };
+
+    let pkg_dir = PathBuf::from(leptos.site_root.as_ref()).join(leptos.site_pkg_dir.as_ref());
+    let state = AppState {
+        assets: AssetVersion::of(pkg_dir),
+        leptos,
+        db: pool,
+        settings: Arc::new(settings),
+        throttle: Arc::default(),
+        callbacks,
+    };
+    Ok(router(state, session_layer))
+}
+
+fn router(state: AppState, session_layer: SessionManagerLayer<SqliteStore>) -> Router {
+    let routes = generate_route_list(crate::ui::App);
+    let (options, asset_id) = (state.leptos.clone(), state.assets.id().to_owned());
+    let app_shell = {
+        let asset_id = asset_id.clone();
+        move || crate::ui::shell(options.clone(), &asset_id)
+    };
+    let not_found_shell = move |options| crate::ui::shell(options, &asset_id);
+
+    let pages = Router::new()
+        .route("/", get(|| async { Redirect::to("/compose") }))
+        .route("/login", post(login::login))
+        .route("/logout", post(login::logout))
+        .route("/lang", post(login::set_language))
+        .leptos_routes_with_context(&state, routes, || {}, app_shell)
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(|| {}, not_found_shell))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            guard::require_session,
+        ))
+        .layer(session_layer);
+
+    let assets = Router::new()
+        .route("/pkg/{*file}", get(super::assets::serve_pkg))
+        .layer(CompressionLayer::new());
+
+    let wechat_callback = Router::new()
+        .route(
+            "/wechat/callback",
+            get(callbacks::endpoint::verify_url).post(callbacks::endpoint::receive),
+        )
+        // Bodies between 64 KiB and this are refused by the handler, which
+        // records why; larger ones are cut off here.
+        .layer(DefaultBodyLimit::max(
+            4 * callbacks::endpoint::MAX_BODY_BYTES,
+        ));
+
+    Router::new()
+        .route("/healthz", get(health))
+        .merge(wechat_callback)
+        .merge(assets)
+        .merge(pages)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            guard::same_origin,
+        ))
+        .layer(middleware::from_fn(telemetry::log_request))
+        .with_state(state)
+}
+
+async fn health(State(state): State<AppState>) -> impl IntoResponse {
+    let database = db::is_healthy(&state.db).await;
+    Json(serde_json::json!({
+        "status": if database { "ok" } else { "degraded" },
+        "version": env!("CARGO_PKG_VERSION"),
+        "database": database,
+    }))
+}
+
+/// With no user at all, `QUNFA_ADMIN_USER` / `QUNFA_ADMIN_PASSWORD` make the
+/// first admin; once anyone exists they are ignored.
+async fn create_first_admin(pool: &sqlx::SqlitePool, settings: &Settings) -> anyhow::Result<()> {
+    let Some(admin) = &settings.first_admin else {
+        return Ok(());
+    };
+    let mut conn = pool.acquire().await?;
+    if store::count(&mut conn).await? > 0 {
+        return Ok(());
+    }
+    password::check_rules(&admin.password).map_err(|problem| {
+        anyhow::anyhow!(
+            "QUNFA_ADMIN_PASSWORD: {}",
+            problem.words(crate::i18n::Lang::En)
+        )
+    })?;
+    let secret = admin.password.clone();
+    let hash = tokio::task::spawn_blocking(move || password::hash(&secret)).await??;
+    store::create(&mut conn, &admin.username, &hash, Role::Admin)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot create the first admin: {e}"))?;
+    tracing::info!(user = %admin.username, "created the first admin from QUNFA_ADMIN_USER");
+    Ok(())
+}
+
+/// Serves `app` on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Opens everything and serves on `listener`: what `qunfa serve` does, and
+/// what integration tests call with a port-0 listener.
+pub async fn start(
+    settings: Settings,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    telemetry::init();
+    let leptos = leptos_options(&settings);
+    let app = prepare(settings, leptos).await?;
+    serve(listener, app, shutdown).await?;
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,32 @@
+//! What every handler and server function can reach.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use sqlx::SqlitePool;
+
+use super::{assets::AssetVersion, config::Settings};
+use crate::{auth::throttle::LoginThrottle, callbacks::CallbackState};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos: LeptosOptions,
+    pub db: SqlitePool,
+    pub settings: Arc<Settings>,
+    pub throttle: Arc<LoginThrottle>,
+    pub assets: AssetVersion,
+    pub callbacks: CallbackState,
+}
+
+impl FromRef<AppState> for CallbackState {
+    fn from_ref(state: &AppState) -> Self {
+        state.callbacks.clone()
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}

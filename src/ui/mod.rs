@@ -1,0 +1,273 @@
+//! The pages. They reach the server only through server functions.
+
+use leptos::prelude::*;
+use leptos_meta::{Html, Title, provide_meta_context};
+use leptos_router::{
+    SsrMode,
+    components::{A, Route, Router, Routes},
+    hooks::use_location,
+    path,
+};
+
+use crate::{
+    auth::api::{SessionInfo, load_session},
+    i18n::{Lang, Texts},
+};
+
+mod login;
+mod users;
+
+/// The HTML document around the app. Server only: the browser hydrates the
+/// body it produced. The assets are linked under the build's id so browsers
+/// may cache them until the next build.
+#[cfg(feature = "ssr")]
+pub fn shell(options: leptos::config::LeptosOptions, asset_id: &str) -> impl IntoView + use<> {
+    use leptos_meta::MetaTags;
+    let pkg = format!("{}/{asset_id}", options.site_pkg_dir);
+    let css = format!("/{pkg}/{}.css", options.output_name);
+    let mut options = options;
+    options.site_pkg_dir = pkg.into();
+    view! {
+        <!DOCTYPE html>
+        <html>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="stylesheet" href=css />
+                <link rel="icon" href="/favicon.ico" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The session as every page sees it: loaded once with the page, on the
+/// server, and handed to the browser with the HTML.
+#[derive(Clone, Copy)]
+pub struct SessionResource(pub Resource<Result<SessionInfo, crate::error::AppError>>);
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let session = Resource::new_blocking(|| (), |_| load_session());
+    provide_context(SessionResource(session));
+    // Tests wait for this before they use the page as a hydrated app.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+
+    view! {
+        <Router>
+            <div id="app" data-hydrated=move || hydrated.get().to_string()>
+                <Routes fallback=|| view! { <NotFound /> }>
+                    <Route path=path!("/login") view=login::LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/compose") view=ComposePage ssr=SsrMode::Async />
+                    <Route path=path!("/sends") view=HistoryPage ssr=SsrMode::Async />
+                    <Route path=path!("/users") view=users::UsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
+                </Routes>
+            </div>
+        </Router>
+    }
+}
+
+/// The texts of the language this page is shown in.
+pub fn texts() -> &'static Texts {
+    use_context::<SessionInfo>()
+        .unwrap_or_default()
+        .lang
+        .texts()
+}
+
+pub fn lang() -> Lang {
+    use_context::<SessionInfo>().unwrap_or_default().lang
+}
+
+/// Who may see a page.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    SignedIn,
+    Admins,
+}
+
+/// The app shell around every page but the login: navigation, the signed-in
+/// user, logout, the language switch and the simulator banner.
+#[component]
+pub fn Page(
+    title: fn(&Texts) -> &'static str,
+    #[prop(default = Audience::SignedIn)] audience: Audience,
+    children: ChildrenFn,
+) -> impl IntoView {
+    let session = expect_context::<SessionResource>().0;
+    let children = StoredValue::new(children);
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                let info = session.await.unwrap_or_default();
+                provide_context(info.clone());
+                let t = info.lang.texts();
+                let body = match (&info.user, audience) {
+                    (None, _) => view! { <SignInNeeded /> }.into_any(),
+                    (Some(user), Audience::Admins) if !user.is_admin() => {
+                        view! { <Forbidden /> }.into_any()
+                    }
+                    _ => children.with_value(|c| c()).into_any(),
+                };
+                view! {
+                    <Html attr:lang=info.lang.code() />
+                    <Title text=format!("{} · {}", title(t), t.app_name) />
+                    <Header info=info.clone() />
+                    <main>
+                        <h1>{title(t)}</h1>
+                        {body}
+                    </main>
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Header(info: SessionInfo) -> impl IntoView {
+    let t = info.lang.texts();
+    let is_admin = info.user.as_ref().is_some_and(|u| u.is_admin());
+    let username = info
+        .user
+        .as_ref()
+        .map(|u| u.username.clone())
+        .unwrap_or_default();
+    view! {
+        <header class="topbar">
+            <span class="brand">{t.app_name}</span>
+            <nav aria-label=t.nav_label>
+                <A href="/compose">{t.nav_compose}</A>
+                <A href="/sends">{t.nav_history}</A>
+                {is_admin
+                    .then(|| {
+                        view! {
+                            <A href="/users">{t.nav_users}</A>
+                            <A href="/settings">{t.nav_settings}</A>
+                        }
+                    })}
+            </nav>
+            <div class="account">
+                {info
+                    .user
+                    .is_some()
+                    .then(|| {
+                        view! {
+                            <span class="who">
+                                {t.signed_in_as} " " <strong>{username}</strong>
+                            </span>
+                            <form method="post" action="/logout">
+                                <button type="submit">{t.log_out}</button>
+                            </form>
+                        }
+                    })}
+                <LanguageSwitch lang=info.lang />
+            </div>
+        </header>
+        {info
+            .simulator
+            .then(|| view! { <p class="banner" role="status">{t.simulator_banner}</p> })}
+    }
+}
+
+/// A plain form: it works before hydration, and the choice is kept in a
+/// cookie by the server.
+#[component]
+pub fn LanguageSwitch(lang: Lang) -> impl IntoView {
+    let location = use_location();
+    let back = move || format!("{}{}", location.pathname.get(), location.search.get());
+    let t = lang.texts();
+    view! {
+        <form method="post" action="/lang" class="language" aria-label=t.language>
+            <input type="hidden" name="back" prop:value=back />
+            <button type="submit" name="lang" value="zh-CN" aria-pressed=(lang == Lang::Zh).to_string()>
+                "简体中文"
+            </button>
+            <button type="submit" name="lang" value="en" aria-pressed=(lang == Lang::En).to_string()>
+                "English"
+            </button>
+        </form>
+    }
+}
+
+#[component]
+fn SignInNeeded() -> impl IntoView {
+    let t = texts();
+    view! {
+        <p>
+            {t.sign_in_needed} " " <a href="/login">{t.log_in}</a>
+        </p>
+    }
+}
+
+#[component]
+fn Forbidden() -> impl IntoView {
+    let t = texts();
+    view! {
+        <section class="notice" role="alert">
+            <h2>{t.forbidden_title}</h2>
+            <p>{t.forbidden_body}</p>
+            <p>
+                <a href="/compose">{t.back_home}</a>
+            </p>
+        </section>
+    }
+}
+
+#[component]
+fn NotBuilt() -> impl IntoView {
+    let t = texts();
+    view! {
+        <section class="notice">
+            <h2>{t.not_built_title}</h2>
+            <p>{t.not_built_body}</p>
+        </section>
+    }
+}
+
+#[component]
+fn ComposePage() -> impl IntoView {
+    view! {
+        <Page title=|t| t.nav_compose>
+            <NotBuilt />
+        </Page>
+    }
+}
+
+#[component]
+fn HistoryPage() -> impl IntoView {
+    view! {
+        <Page title=|t| t.nav_history>
+            <NotBuilt />
+        </Page>
+    }
+}
+
+#[component]
+fn SettingsPage() -> impl IntoView {
+    view! {
+        <Page title=|t| t.nav_settings audience=Audience::Admins>
+            <NotBuilt />
+        </Page>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Page title=|t| t.not_found_title>
+            <p>{move || texts().not_found_body}</p>
+        </Page>
+    }
+}

@@ -1,0 +1,201 @@
+//! `/users` (admins): list, add, disable or enable, change role, reset a
+//! password. Every form is an `ActionForm`, so it also works without
+//! JavaScript: the server then redirects back, with `?problem=` on failure.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use super::{Audience, Page, lang, texts};
+use crate::{
+    auth::{
+        Role,
+        api::{AddUser, ResetUserPassword, SetUserDisabled, SetUserRole, list_users},
+    },
+    error::AppError,
+};
+
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    view! {
+        <Page title=|t| t.users_title audience=Audience::Admins>
+            <UsersBody />
+        </Page>
+    }
+}
+
+#[component]
+fn UsersBody() -> impl IntoView {
+    let t = texts();
+    let add = ServerAction::<AddUser>::new();
+    let disable = ServerAction::<SetUserDisabled>::new();
+    let role = ServerAction::<SetUserRole>::new();
+    let reset = ServerAction::<ResetUserPassword>::new();
+    let users = Resource::new(
+        move || {
+            (
+                add.version().get(),
+                disable.version().get(),
+                role.version().get(),
+                reset.version().get(),
+            )
+        },
+        |_| list_users(),
+    );
+
+    // The outcome of the last form sent, said once at the top of the page.
+    let outcome = RwSignal::new(None::<Result<(), AppError>>);
+    Effect::new(move |_| {
+        if let Some(result) = add.value().get() {
+            outcome.set(Some(result));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(result) = disable.value().get() {
+            outcome.set(Some(result));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(result) = role.value().get() {
+            outcome.set(Some(result));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(result) = reset.value().get() {
+            outcome.set(Some(result));
+        }
+    });
+    // Without JavaScript the failure comes back in the address.
+    let query = use_query_map();
+    let message = move || {
+        let lang = lang();
+        match outcome.get() {
+            Some(Ok(())) => Some((false, t.saved)),
+            Some(Err(error)) => Some((true, error.words(lang))),
+            None => query
+                .with(|q| q.get("problem"))
+                .and_then(|code| AppError::from_code(&code))
+                .map(|error| (true, error.words(lang))),
+        }
+    };
+
+    view! {
+        {move || {
+            message()
+                .map(|(is_error, words)| {
+                    if is_error {
+                        view! { <p class="error" role="alert">{words}</p> }.into_any()
+                    } else {
+                        view! { <p class="ok" role="status">{words}</p> }.into_any()
+                    }
+                })
+        }}
+        <Transition fallback=move || view! { <p>{t.loading}</p> }>
+            {move || Suspend::new(async move {
+                match users.await {
+                    Ok(list) => {
+                        view! {
+                            <table class="users">
+                                <thead>
+                                    <tr>
+                                        <th scope="col">{t.username}</th>
+                                        <th scope="col">{t.role}</th>
+                                        <th scope="col">{t.status}</th>
+                                        <th scope="col">{t.created}</th>
+                                        <th scope="col">{t.actions}</th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {list
+                                        .into_iter()
+                                        .map(|user| {
+                                            let name = user.username.clone();
+                                            let id = user.id.to_string();
+                                            let (role_label, other_role, other_label) = match user.role {
+                                                Role::Admin => (t.role_admin, "editor", t.make_editor),
+                                                Role::Editor => (t.role_editor, "admin", t.make_admin),
+                                            };
+                                            let (status_label, toggle_to, toggle_label) = if user.disabled {
+                                                (t.disabled, "false", t.enable)
+                                            } else {
+                                                (t.active, "true", t.disable)
+                                            };
+                                            let password_id = format!("new-password-{}", user.id);
+                                            let toggle_aria = format!("{toggle_label} {name}");
+                                            let role_aria = format!("{other_label} {name}");
+                                            let reset_aria = format!("{} {name}", t.reset_password);
+                                            let password_label = format!("{} ({name})", t.new_password);
+                                            let (id1, id2, id3) = (id.clone(), id.clone(), id);
+                                            view! {
+                                                <tr>
+                                                    <th scope="row">{name}</th>
+                                                    <td>{role_label}</td>
+                                                    <td>{status_label}</td>
+                                                    <td>{user.created_at.clone()}</td>
+                                                    <td class="row-actions">
+                                                        <ActionForm action=disable>
+                                                            <input type="hidden" name="id" value=id1 />
+                                                            <input type="hidden" name="disabled" value=toggle_to />
+                                                            <button type="submit" aria-label=toggle_aria>
+                                                                {toggle_label}
+                                                            </button>
+                                                        </ActionForm>
+                                                        <ActionForm action=role>
+                                                            <input type="hidden" name="id" value=id2 />
+                                                            <input type="hidden" name="role" value=other_role />
+                                                            <button type="submit" aria-label=role_aria>
+                                                                {other_label}
+                                                            </button>
+                                                        </ActionForm>
+                                                        <ActionForm action=reset>
+                                                            <input type="hidden" name="id" value=id3 />
+                                                            <label for=password_id.clone()>{password_label}</label>
+                                                            <input
+                                                                id=password_id
+                                                                name="password"
+                                                                type="password"
+                                                                autocomplete="new-password"
+                                                                minlength="8"
+                                                                required
+                                                            />
+                                                            <button type="submit" aria-label=reset_aria>
+                                                                {t.reset_password}
+                                                            </button>
+                                                        </ActionForm>
+                                                    </td>
+                                                </tr>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </tbody>
+                            </table>
+                        }
+                            .into_any()
+                    }
+                    Err(error) => view! { <p class="error" role="alert">{error.words(lang())}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+        <section class="add-user">
+            <h2>{t.add_user}</h2>
+            <ActionForm action=add attr:class="stack">
+                <label for="new-username">{t.username}</label>
+                <input id="new-username" name="username" type="text" autocomplete="off" required />
+                <label for="new-user-password">{t.password}</label>
+                <input
+                    id="new-user-password"
+                    name="password"
+                    type="password"
+                    autocomplete="new-password"
+                    minlength="8"
+                    required
+                />
+                <label for="new-user-role">{t.role}</label>
+                <select id="new-user-role" name="role">
+                    <option value="editor" selected>{t.role_editor}</option>
+                    <option value="admin">{t.role_admin}</option>
+                </select>
+                <button type="submit" class="primary">{t.add}</button>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,1415 @@
+//! Typed JSON bodies of the WeChat APIs around `message/mass/sendall`.
+//!
+//! Requests serialise exactly as the seed's examples; responses are read
+//! through [`Envelope`], which turns a non-zero `errcode` into an
+//! [`ApiError`] before the success type is even tried. Every type is both
+//! `Serialize` and `Deserialize` because the built-in simulator reads the
+//! requests and writes the responses that the client writes and reads.
+
+use std::fmt;
+
+use serde::de::{DeserializeOwned, Error as _};
+use serde::ser::SerializeStruct;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::errcode::ApiError;
+use super::types::{
+    CardId, ClientMsgId, MediaId, MsgDataId, MsgId, MsgType, OpenId, ParseError, TagId,
+};
+use crate::i18n::Lang;
+
+// ---------------------------------------------------------------------------
+// The response envelope
+
+/// A response that is either the success body `T` or an error.
+///
+/// WeChat answers errors with HTTP 200 and `{errcode, errmsg}`; success
+/// bodies carry `errcode: 0` or no errcode at all. Reading the errcode
+/// first means a failed call is never misread as a malformed `T`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Envelope<T>(pub Result<T, ApiError>);
+
+impl<T> Envelope<T> {
+    pub fn into_result(self) -> Result<T, ApiError> {
+        self.0
+    }
+}
+
+/// Finds a non-zero `errcode` in a response body. The errcode may come as
+/// a number or, from some proxies, as a string of digits.
+fn api_error_in(body: &serde_json::Value) -> Result<Option<ApiError>, String> {
+    let Some(obj) = body.as_object() else {
+        return Ok(None);
+    };
+    let code = match obj.get("errcode") {
+        None | Some(serde_json::Value::Null) => return Ok(None),
+        Some(serde_json::Value::Number(n)) => n.as_i64(),
+        Some(serde_json::Value::String(s)) => s.trim().parse::<i64>().ok(),
+        Some(_) => None,
+    };
+    let Some(code) = code else {
+        return Err("errcode is not an integer".to_owned());
+    };
+    if code == 0 {
+        return Ok(None);
+    }
+    let errmsg = obj
+        .get("errmsg")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let msg_id = obj.get("msg_id").and_then(|v| MsgId::deserialize(v).ok());
+    Ok(Some(ApiError {
+        code: code.into(),
+        errmsg,
+        msg_id,
+    }))
+}
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Envelope<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let body = serde_json::Value::deserialize(d)?;
+        match api_error_in(&body).map_err(D::Error::custom)? {
+            Some(err) => Ok(Envelope(Err(err))),
+            None => T::deserialize(body)
+                .map(|t| Envelope(Ok(t)))
+                .map_err(D::Error::custom),
+        }
+    }
+}
+
+/// Writes a success body with `errcode: 0` added when `T` has none, or an
+/// error body `{errcode, errmsg[, msg_id]}`: what the simulator answers.
+impl<T: Serialize> Serialize for Envelope<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Error as _;
+        let value = match &self.0 {
+            Ok(t) => {
+                let mut v = serde_json::to_value(t).map_err(S::Error::custom)?;
+                if let Some(obj) = v.as_object_mut() {
+                    obj.entry("errcode").or_insert(serde_json::json!(0));
+                }
+                v
+            }
+            Err(e) => {
+                let mut v = serde_json::json!({ "errcode": e.code.code(), "errmsg": e.errmsg });
+                if let (Some(obj), Some(id)) = (v.as_object_mut(), e.msg_id) {
+                    obj.insert("msg_id".to_owned(), serde_json::json!(id.get()));
+                }
+                v
+            }
+        };
+        value.serialize(s)
+    }
+}
+
+/// Why a response body could not be turned into the expected type.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error("WeChat sent a body qunfa cannot read: {0}")]
+    Malformed(#[from] serde_json::Error),
+}
+
+/// Reads a response body: `Ok(T)`, WeChat's error, or a malformed body.
+pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, DecodeError> {
+    let Envelope(result) = serde_json::from_slice::<Envelope<T>>(body)?;
+    Ok(result?)
+}
+
+/// A success body with nothing in it but `errcode`/`errmsg`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ack {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errmsg: Option<String>,
+}
+
+// ---------------------------------------------------------------------------
+// Loose scalars: WeChat documents some flags as strings and sends numbers
+
+/// A flag or boolean as WeChat may write it: `true`, `1`, `"1"`, `"true"`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum LooseBool {
+    Bool(bool),
+    Int(i64),
+    Str(String),
+}
+
+impl LooseBool {
+    fn get(&self) -> Option<bool> {
+        match self {
+            LooseBool::Bool(b) => Some(*b),
+            LooseBool::Int(0) => Some(false),
+            LooseBool::Int(1) => Some(true),
+            LooseBool::Int(_) => None,
+            LooseBool::Str(s) => match s.trim() {
+                "0" | "false" => Some(false),
+                "1" | "true" => Some(true),
+                _ => None,
+            },
+        }
+    }
+}
+
+fn loose_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    match Option::<LooseBool>::deserialize(d)? {
+        None => Ok(None),
+        Some(v) => v
+            .get()
+            .map(Some)
+            .ok_or_else(|| D::Error::custom("expected a flag: 0, 1, true or false")),
+    }
+}
+
+/// `Option<bool>` written as WeChat's `0`/`1` number flags.
+mod zero_one {
+    use serde::{Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(v: &Option<bool>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(b) => s.serialize_u8(u8::from(*b)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+        super::loose_bool(d)
+    }
+}
+
+/// The page size of the `batchget` APIs: 1 to 20.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "u8", into = "u8")]
+pub struct PageSize(u8);
+
+impl PageSize {
+    pub const MAX: PageSize = PageSize(20);
+
+    pub fn new(n: u8) -> Result<Self, ParseError> {
+        if (1..=20).contains(&n) {
+            Ok(PageSize(n))
+        } else {
+            Err(ParseError::OutOfRange {
+                what: "page size",
+                value: i64::from(n),
+                min: 1,
+                max: 20,
+            })
+        }
+    }
+
+    pub fn get(self) -> u8 {
+        self.0
+    }
+}
+
+impl TryFrom<u8> for PageSize {
+    type Error = ParseError;
+    fn try_from(n: u8) -> Result<Self, Self::Error> {
+        PageSize::new(n)
+    }
+}
+
+impl From<PageSize> for u8 {
+    fn from(p: PageSize) -> u8 {
+        p.0
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Access token: /cgi-bin/token and /cgi-bin/stable_token
+
+/// The only grant type these endpoints take.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GrantType {
+    #[default]
+    #[serde(rename = "client_credential")]
+    ClientCredential,
+}
+
+/// Query of `GET /cgi-bin/token`. `Debug` hides the secret.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenQuery {
+    pub grant_type: GrantType,
+    pub appid: String,
+    pub secret: String,
+}
+
+impl TokenQuery {
+    pub fn new(appid: impl Into<String>, secret: impl Into<String>) -> Self {
+        TokenQuery {
+            grant_type: GrantType::ClientCredential,
+            appid: appid.into(),
+            secret: secret.into(),
+        }
+    }
+}
+
+impl fmt::Debug for TokenQuery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenQuery")
+            .field("appid", &self.appid)
+            .field("secret", &"[hidden]")
+            .finish()
+    }
+}
+
+/// Body of `POST /cgi-bin/stable_token`. `force_refresh: true` revokes the
+/// current token (20 a day, 30 s apart), so it is left out unless asked.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StableTokenRequest {
+    pub grant_type: GrantType,
+    pub appid: String,
+    pub secret: String,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "loose_bool"
+    )]
+    pub force_refresh: Option<bool>,
+}
+
+impl StableTokenRequest {
+    pub fn new(appid: impl Into<String>, secret: impl Into<String>) -> Self {
+        StableTokenRequest {
+            grant_type: GrantType::ClientCredential,
+            appid: appid.into(),
+            secret: secret.into(),
+            force_refresh: None,
+        }
+    }
+}
+
+impl fmt::Debug for StableTokenRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StableTokenRequest")
+            .field("appid", &self.appid)
+            .field("secret", &"[hidden]")
+            .field("force_refresh", &self.force_refresh)
+            .finish()
+    }
+}
+
+/// Answer of both token endpoints. `Debug` hides the token.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessTokenResponse {
+    pub access_token: String,
+    /// Seconds the token stays valid (at most 7200).
+    pub expires_in: u64,
+}
+
+impl fmt::Debug for AccessTokenResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessTokenResponse")
+            .field("access_token", &"[hidden]")
+            .field("expires_in", &self.expires_in)
+            .finish()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Tags: /cgi-bin/tags/get
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagsResponse {
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tag {
+    pub id: TagId,
+    pub name: String,
+    /// Followers carrying the tag.
+    #[serde(default)]
+    pub count: u64,
+}
+
+// ---------------------------------------------------------------------------
+// The audience: sendall's `filter`
+
+/// Who receives a send: everyone, or the followers of one tag.
+///
+/// Built with [`Filter::everyone`] or [`Filter::tag`], so a filter with
+/// `is_to_all: false` and no tag cannot exist. WeChat accepts `tag_id` as a
+/// number or a string (the seed shows both); the form read is remembered so
+/// a stored request body serialises back to the same JSON. Equality ignores
+/// that form: two filters are equal when they reach the same audience.
+#[derive(Clone, Debug)]
+pub struct Filter {
+    is_to_all: bool,
+    tag_id: Option<TagId>,
+    tag_id_quoted: bool,
+}
+
+impl Filter {
+    pub fn everyone() -> Self {
+        Filter {
+            is_to_all: true,
+            tag_id: None,
+            tag_id_quoted: false,
+        }
+    }
+
+    pub fn tag(tag_id: TagId) -> Self {
+        Filter {
+            is_to_all: false,
+            tag_id: Some(tag_id),
+            tag_id_quoted: false,
+        }
+    }
+
+    pub fn is_to_all(&self) -> bool {
+        self.is_to_all
+    }
+
+    /// The tag, for a tag send. (A filter read with `is_to_all: true` may
+    /// still carry a tag_id; WeChat ignores it and so does the audience.)
+    pub fn tag_id(&self) -> Option<TagId> {
+        self.tag_id
+    }
+}
+
+impl PartialEq for Filter {
+    fn eq(&self, other: &Self) -> bool {
+        self.is_to_all == other.is_to_all && self.tag_id == other.tag_id
+    }
+}
+
+impl Eq for Filter {}
+
+impl Serialize for Filter {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Filter", 2)?;
+        st.serialize_field("is_to_all", &self.is_to_all)?;
+        match self.tag_id {
+            Some(id) if self.tag_id_quoted => st.serialize_field("tag_id", &id.to_string())?,
+            Some(id) => st.serialize_field("tag_id", &id)?,
+            None => st.skip_field("tag_id")?,
+        }
+        st.end()
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum LooseTagId {
+    Number(u64),
+    Text(String),
+}
+
+impl<'de> Deserialize<'de> for Filter {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Wire {
+            #[serde(default, deserialize_with = "loose_bool")]
+            is_to_all: Option<bool>,
+            #[serde(default)]
+            tag_id: Option<LooseTagId>,
+        }
+        let wire = Wire::deserialize(d)?;
+        let (tag_id, tag_id_quoted) = match wire.tag_id {
+            None => (None, false),
+            Some(LooseTagId::Number(n)) => (Some(TagId::new(n)), false),
+            // The empty string is a community workaround for sends to all.
+            Some(LooseTagId::Text(s)) if s.is_empty() => (None, false),
+            Some(LooseTagId::Text(s)) => (Some(TagId::parse(&s).map_err(D::Error::custom)?), true),
+        };
+        let is_to_all = wire.is_to_all.unwrap_or(false);
+        if !is_to_all && tag_id.is_none() {
+            return Err(D::Error::custom(BodyError::NoAudience));
+        }
+        Ok(Filter {
+            is_to_all,
+            tag_id,
+            tag_id_quoted,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------
+// message/mass/sendall
+
+/// Why a request body does not describe one valid message.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BodyError {
+    #[error("msgtype {0} needs a \"{1}\" object")]
+    MissingBody(MsgType, &'static str),
+    #[error("the body holds content for more than one msgtype")]
+    ExtraBody,
+    #[error("an image send needs at least one media_id")]
+    NoImages,
+    #[error("the filter needs is_to_all: true or a tag_id")]
+    NoAudience,
+    #[error("a preview needs touser or towxname")]
+    NoRecipient,
+}
+
+/// The content of a send: one variant per `msgtype`, so the body object
+/// always matches the type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MassMessage {
+    MpNews { media_id: MediaId },
+    Text { content: String },
+    Voice { media_id: MediaId },
+    Image(Images),
+    MpVideo { media_id: MediaId },
+    WxCard { card_id: CardId },
+}
+
+impl MassMessage {
+    pub fn msg_type(&self) -> MsgType {
+        match self {
+            MassMessage::MpNews { .. } => MsgType::MpNews,
+            MassMessage::Text { .. } => MsgType::Text,
+            MassMessage::Voice { .. } => MsgType::Voice,
+            MassMessage::Image(_) => MsgType::Image,
+            MassMessage::MpVideo { .. } => MsgType::MpVideo,
+            MassMessage::WxCard { .. } => MsgType::WxCard,
+        }
+    }
+}
+
+/// sendall's `images` object. `title` sits here, not in `mpnews`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Images {
+    pub media_ids: Vec<MediaId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recommend: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "zero_one")]
+    pub need_open_comment: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "zero_one")]
+    pub only_fans_can_comment: Option<bool>,
+}
+
+impl Images {
+    pub fn new(media_ids: Vec<MediaId>) -> Self {
+        Images {
+            media_ids,
+            recommend: None,
+            title: None,
+            need_open_comment: None,
+            only_fans_can_comment: None,
+        }
+    }
+}
+
+/// Body of `POST /cgi-bin/message/mass/sendall`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "SendAllWire", into = "SendAllWire")]
+pub struct SendAllRequest {
+    pub filter: Filter,
+    pub message: MassMessage,
+    /// `send_ignore_reprint`: go on if an article is judged a reprint that
+    /// its author allows (1), or stop (0, WeChat's default). `None` leaves
+    /// the field out.
+    pub send_ignore_reprint: Option<bool>,
+    /// Always set by qunfa; optional on the wire.
+    pub clientmsgid: Option<ClientMsgId>,
+}
+
+impl SendAllRequest {
+    pub fn new(filter: Filter, message: MassMessage) -> Self {
+        SendAllRequest {
+            filter,
+            message,
+            send_ignore_reprint: None,
+            clientmsgid: None,
+        }
+    }
+
+    pub fn with_client_msg_id(mut self, id: ClientMsgId) -> Self {
+        self.clientmsgid = Some(id);
+        self
+    }
+
+    pub fn with_send_ignore_reprint(mut self, ignore: bool) -> Self {
+        self.send_ignore_reprint = Some(ignore);
+        self
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct MediaBody {
+    media_id: MediaId,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct TextBody {
+    content: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct CardBody {
+    card_id: CardId,
+}
+
+/// sendall as it is on the wire: one optional object per msgtype.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct SendAllWire {
+    filter: Filter,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    mpnews: Option<MediaBody>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    text: Option<TextBody>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    voice: Option<MediaBody>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    images: Option<Images>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    mpvideo: Option<MediaBody>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    wxcard: Option<CardBody>,
+    msgtype: MsgType,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "zero_one")]
+    send_ignore_reprint: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    clientmsgid: Option<ClientMsgId>,
+}
+
+impl TryFrom<SendAllWire> for SendAllRequest {
+    type Error = BodyError;
+
+    fn try_from(w: SendAllWire) -> Result<Self, BodyError> {
+        let present = [
+            w.mpnews.is_some(),
+            w.text.is_some(),
+            w.voice.is_some(),
+            w.images.is_some(),
+            w.mpvideo.is_some(),
+            w.wxcard.is_some(),
+        ];
+        if present.iter().filter(|p| **p).count() > 1 {
+            return Err(BodyError::ExtraBody);
+        }
+        let missing = || BodyError::MissingBody(w.msgtype, w.msgtype.sendall_body_key());
+        let message = match w.msgtype {
+            MsgType::MpNews => MassMessage::MpNews {
+                media_id: w.mpnews.ok_or_else(missing)?.media_id,
+            },
+            MsgType::Text => MassMessage::Text {
+                content: w.text.ok_or_else(missing)?.content,
+            },
+            MsgType::Voice => MassMessage::Voice {
+                media_id: w.voice.ok_or_else(missing)?.media_id,
+            },
+            MsgType::Image => {
+                let images = w.images.ok_or_else(missing)?;
+                if images.media_ids.is_empty() {
+                    return Err(BodyError::NoImages);
+                }
+                MassMessage::Image(images)
+            }
+            MsgType::MpVideo => MassMessage::MpVideo {
+                media_id: w.mpvideo.ok_or_else(missing)?.media_id,
+            },
+            MsgType::WxCard => MassMessage::WxCard {
+                card_id: w.wxcard.ok_or_else(missing)?.card_id,
+            },
+        };
+        Ok(SendAllRequest {
+            filter: w.filter,
+            message,
+            send_ignore_reprint: w.send_ignore_reprint,
+            clientmsgid: w.clientmsgid,
+        })
+    }
+}
+
+impl From<SendAllRequest> for SendAllWire {
+    fn from(r: SendAllRequest) -> Self {
+        let mut w = SendAllWire {
+            filter: r.filter,
+            mpnews: None,
+            text: None,
+            voice: None,
+            images: None,
+            mpvideo: None,
+            wxcard: None,
+            msgtype: r.message.msg_type(),
+            send_ignore_reprint: r.send_ignore_reprint,
+            clientmsgid: r.clientmsgid,
+        };
+        match r.message {
+            MassMessage::MpNews { media_id } => w.mpnews = Some(MediaBody { media_id }),
+            MassMessage::Text { content } => w.text = Some(TextBody { content }),
+            MassMessage::Voice { media_id } => w.voice = Some(MediaBody { media_id }),
+            MassMessage::Image(images) => w.images = Some(images),
+            MassMessage::MpVideo { media_id } => w.mpvideo = Some(MediaBody { media_id }),
+            MassMessage::WxCard { card_id } => w.wxcard = Some(CardBody { card_id }),
+        }
+        w
+    }
+}
+
+/// Success answer of sendall: the job was *submitted*, not yet delivered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendAllResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errmsg: Option<String>,
+    pub msg_id: MsgId,
+    /// Only for `mpnews` sends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub msg_data_id: Option<MsgDataId>,
+}
+
+// ---------------------------------------------------------------------------
+// message/mass/preview
+
+/// Who gets a preview: one follower by OpenID, or by WeChat ID
+/// (`towxname`, which WeChat prefers when both are given).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PreviewRecipient {
+    OpenId(OpenId),
+    WxName(String),
+}
+
+/// Preview content. It differs from [`MassMessage`] in one place: an image
+/// preview is a single `image.media_id`, not sendall's `images.media_ids`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PreviewMessage {
+    MpNews { media_id: MediaId },
+    Text { content: String },
+    Voice { media_id: MediaId },
+    Image { media_id: MediaId },
+    MpVideo { media_id: MediaId },
+    WxCard { card_id: CardId },
+}
+
+impl PreviewMessage {
+    /// The preview of a composed send; an image send previews its first
+    /// image. `None` only for an image send without images.
+    pub fn from_mass(message: &MassMessage) -> Option<Self> {
+        Some(match message {
+            MassMessage::MpNews { media_id } => PreviewMessage::MpNews {
+                media_id: media_id.clone(),
+            },
+            MassMessage::Text { content } => PreviewMessage::Text {
+                content: content.clone(),
+            },
+            MassMessage::Voice { media_id } => PreviewMessage::Voice {
+                media_id: media_id.clone(),
+            },
+            MassMessage::Image(images) => PreviewMessage::Image {
+                media_id: images.media_ids.first()?.clone(),
+            },
+            MassMessage::MpVideo { media_id } => PreviewMessage::MpVideo {
+                media_id: media_id.clone(),
+            },
+            MassMessage::WxCard { card_id } => PreviewMessage::WxCard {
+                card_id: card_id.clone(),
+            },
+        })
+    }
+
+    pub fn msg_type(&self) -> MsgType {
+        match self {
+            PreviewMessage::MpNews { .. } => MsgType::MpNews,
+            PreviewMessage::Text { .. } => MsgType::Text,
+            PreviewMessage::Voice { .. } => MsgType::Voice,
+            PreviewMessage::Image { .. } => MsgType::Image,
+            PreviewMessage::MpVideo { .. } => MsgType::MpVideo,
+            PreviewMessage::WxCard { .. } => MsgType::WxCard,
+        }
+    }
+}
+
+/// Body of `POST /cgi-bin/message/mass/preview`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "PreviewWire", into = "PreviewWire")]
+pub struct PreviewRequest {
+    pub to: PreviewRecipient,
+    pub message: PreviewMessage,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct PreviewWire {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    touser: Option<OpenId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    towxname: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    mpnews: Option<MediaBody>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    text: Option<TextBody>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    voice: Option<MediaBody>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    image: Option<MediaBody>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    mpvideo: Option<MediaBody>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    wxcard: Option<CardBody>,
+    msgtype: MsgType,
+}
+
+impl TryFrom<PreviewWire> for PreviewRequest {
+    type Error = BodyError;
+
+    fn try_from(w: PreviewWire) -> Result<Self, BodyError> {
+        let to = match (w.towxname.filter(|n| !n.is_empty()), w.touser) {
+            (Some(name), _) => PreviewRecipient::WxName(name),
+            (None, Some(openid)) => PreviewRecipient::OpenId(openid),
+            (None, None) => return Err(BodyError::NoRecipient),
+        };
+        let present = [
+            w.mpnews.is_some(),
+            w.text.is_some(),
+            w.voice.is_some(),
+            w.image.is_some(),
+            w.mpvideo.is_some(),
+            w.wxcard.is_some(),
+        ];
+        if present.iter().filter(|p| **p).count() > 1 {
+            return Err(BodyError::ExtraBody);
+        }
+        let missing = || BodyError::MissingBody(w.msgtype, w.msgtype.as_str());
+        let message = match w.msgtype {
+            MsgType::MpNews => PreviewMessage::MpNews {
+                media_id: w.mpnews.ok_or_else(missing)?.media_id,
+            },
+            MsgType::Text => PreviewMessage::Text {
+                content: w.text.ok_or_else(missing)?.content,
+            },
+            MsgType::Voice => PreviewMessage::Voice {
+                media_id: w.voice.ok_or_else(missing)?.media_id,
+            },
+            MsgType::Image => PreviewMessage::Image {
+                media_id: w.image.ok_or_else(missing)?.media_id,
+            },
+            MsgType::MpVideo => PreviewMessage::MpVideo {
+                media_id: w.mpvideo.ok_or_else(missing)?.media_id,
+            },
+            MsgType::WxCard => PreviewMessage::WxCard {
+                card_id: w.wxcard.ok_or_else(missing)?.card_id,
+            },
+        };
+        Ok(PreviewRequest { to, message })
+    }
+}
+
+impl From<PreviewRequest> for PreviewWire {
+    fn from(r: PreviewRequest) -> Self {
+        let mut w = PreviewWire {
+            touser: None,
+            towxname: None,
+            mpnews: None,
+            text: None,
+            voice: None,
+            image: None,
+            mpvideo: None,
+            wxcard: None,
+            msgtype: r.message.msg_type(),
+        };
+        match r.to {
+            PreviewRecipient::OpenId(id) => w.touser = Some(id),
+            PreviewRecipient::WxName(name) => w.towxname = Some(name),
+        }
+        match r.message {
+            PreviewMessage::MpNews { media_id } => w.mpnews = Some(MediaBody { media_id }),
+            PreviewMessage::Text { content } => w.text = Some(TextBody { content }),
+            PreviewMessage::Voice { media_id } => w.voice = Some(MediaBody { media_id }),
+            PreviewMessage::Image { media_id } => w.image = Some(MediaBody { media_id }),
+            PreviewMessage::MpVideo { media_id } => w.mpvideo = Some(MediaBody { media_id }),
+            PreviewMessage::WxCard { card_id } => w.wxcard = Some(CardBody { card_id }),
+        }
+        w
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviewResponse {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errmsg: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub msg_id: Option<MsgId>,
+}
+
+// ---------------------------------------------------------------------------
+// message/mass/get and message/mass/delete
+
+/// Body of `POST /cgi-bin/message/mass/get`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MassGetRequest {
+    pub msg_id: MsgId,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MassGetResponse {
+    pub msg_id: MsgId,
+    pub msg_status: MassStatus,
+}
+
+/// `msg_status` of mass/get: state only, no counts.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum MassStatus {
+    SendSuccess,
+    Sending,
+    SendFail,
+    /// Deleted with mass/delete.
+    Delete,
+    /// A value WeChat does not document, kept verbatim.
+    Other(String),
+}
+
+impl MassStatus {
+    pub fn as_str(&self) -> &str {
+        match self {
+            MassStatus::SendSuccess => "SEND_SUCCESS",
+            MassStatus::Sending => "SENDING",
+            MassStatus::SendFail => "SEND_FAIL",
+            MassStatus::Delete => "DELETE",
+            MassStatus::Other(s) => s,
+        }
+    }
+
+    pub fn label(&self, lang: Lang) -> &str {
+        match (self, lang) {
+            (MassStatus::SendSuccess, Lang::Zh) => "发送成功",
+            (MassStatus::SendSuccess, Lang::En) => "Sent",
+            (MassStatus::Sending, Lang::Zh) => "发送中",
+            (MassStatus::Sending, Lang::En) => "Sending",
+            (MassStatus::SendFail, Lang::Zh) => "发送失败",
+            (MassStatus::SendFail, Lang::En) => "Sending failed",
+            (MassStatus::Delete, Lang::Zh) => "已删除",
+            (MassStatus::Delete, Lang::En) => "Deleted",
+            (MassStatus::Other(s), _) => s,
+        }
+    }
+}
+
+impl From<String> for MassStatus {
+    fn from(s: String) -> Self {
+        match s.as_str() {
+            "SEND_SUCCESS" => MassStatus::SendSuccess,
+            "SENDING" => MassStatus::Sending,
+            "SEND_FAIL" => MassStatus::SendFail,
+            "DELETE" => MassStatus::Delete,
+            _ => MassStatus::Other(s),
+        }
+    }
+}
+
+impl From<MassStatus> for String {
+    fn from(s: MassStatus) -> String {
+        s.as_str().to_owned()
+    }
+}
+
+/// Body of `POST /cgi-bin/message/mass/delete`: by msg_id (one article,
+/// 1-based, or all when `article_idx` is absent or 0), or by article URL.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum MassDeleteRequest {
+    ByMsgId {
+        msg_id: MsgId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        article_idx: Option<u32>,
+    },
+    ByUrl {
+        url: String,
+    },
+}
+
+// ---------------------------------------------------------------------------
+// Pickers: draft/batchget, material/batchget_material, get_materialcount
+
+/// Body of `POST /cgi-bin/draft/batchget`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DraftBatchGetRequest {
+    pub offset: u32,
+    pub count: PageSize,
+    /// Leave out the article HTML (1): pickers need titles, not bodies.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "zero_one")]
+    pub no_content: Option<bool>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DraftBatchGetResponse {
+    #[serde(default)]
+    pub total_count: u64,
+    #[serde(default)]
+    pub item_count: u64,
+    #[serde(default)]
+    pub item: Vec<DraftItem>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DraftItem {
+    /// The id to send as `mpnews.media_id`; it dies after a successful send.
+    pub media_id: MediaId,
+    #[serde(default)]
+    pub content: NewsContent,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_time: Option<i64>,
+}
+
+/// The articles of a draft or of a news material.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewsContent {
+    #[serde(default)]
+    pub news_item: Vec<NewsArticle>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_time: Option<i64>,
+}
+
+/// One article. Everything is optional: pickers show what is there.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewsArticle {
+    #[serde(default)]
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_source_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumb_media_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumb_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "zero_one")]
+    pub show_cover_pic: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "zero_one")]
+    pub need_open_comment: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "zero_one")]
+    pub only_fans_can_comment: Option<bool>,
+}
+
+/// The `type` of `material/batchget_material`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MaterialType {
+    Image,
+    Video,
+    Voice,
+    News,
+}
+
+/// Body of `POST /cgi-bin/material/batchget_material`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaterialBatchGetRequest {
+    #[serde(rename = "type")]
+    pub material_type: MaterialType,
+    pub offset: u32,
+    pub count: PageSize,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaterialBatchGetResponse {
+    #[serde(default)]
+    pub total_count: u64,
+    #[serde(default)]
+    pub item_count: u64,
+    #[serde(default)]
+    pub item: Vec<MaterialItem>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaterialItem {
+    pub media_id: MediaId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_time: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Only for `news` materials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content: Option<NewsContent>,
+}
+
+/// Answer of `GET /cgi-bin/material/get_materialcount`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaterialCount {
+    #[serde(default)]
+    pub voice_count: u64,
+    #[serde(default)]
+    pub video_count: u64,
+    #[serde(default)]
+    pub image_count: u64,
+    #[serde(default)]
+    pub news_count: u64,
+}
+
+// ---------------------------------------------------------------------------
+// media/uploadvideo: a video material becomes an mpvideo media_id
+
+/// Body of `POST /cgi-bin/media/uploadvideo` (on api.weixin.qq.com; the old
+/// file.api host fails TLS).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadVideoRequest {
+    pub media_id: MediaId,
+    pub title: String,
+    pub description: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadVideoResponse {
+    /// `"video"`.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<String>,
+    /// The id to send as `mpvideo.media_id`.
+    pub media_id: MediaId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wechat::errcode::ErrCode;
+    use serde_json::{Value, json};
+
+    const SEED_REQUESTS: [(&str, MsgType); 6] = [
+        (
+            include_str!("fixtures/sendall_mpnews.json"),
+            MsgType::MpNews,
+        ),
+        (include_str!("fixtures/sendall_text.json"), MsgType::Text),
+        (include_str!("fixtures/sendall_voice.json"), MsgType::Voice),
+        (include_str!("fixtures/sendall_image.json"), MsgType::Image),
+        (
+            include_str!("fixtures/sendall_mpvideo.json"),
+            MsgType::MpVideo,
+        ),
+        (
+            include_str!("fixtures/sendall_wxcard.json"),
+            MsgType::WxCard,
+        ),
+    ];
+    const SEED_RESPONSE: &str = include_str!("fixtures/sendall_response.json");
+
+    #[test]
+    fn the_six_seed_examples_read_and_write_back_the_same_json() {
+        for (text, msg_type) in SEED_REQUESTS {
+            let original: Value = serde_json::from_str(text).unwrap();
+            let request: SendAllRequest = serde_json::from_str(text).unwrap();
+            assert_eq!(request.message.msg_type(), msg_type);
+            assert_eq!(
+                serde_json::to_value(&request).unwrap(),
+                original,
+                "{msg_type}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_seed_examples_carry_their_fields() {
+        let mpnews: SendAllRequest = serde_json::from_str(SEED_REQUESTS[0].0).unwrap();
+        assert_eq!(mpnews.filter.tag_id(), Some(TagId::new(2)));
+        assert!(!mpnews.filter.is_to_all());
+        assert_eq!(mpnews.send_ignore_reprint, Some(false));
+        let image: SendAllRequest = serde_json::from_str(SEED_REQUESTS[3].0).unwrap();
+        let MassMessage::Image(images) = image.message else {
+            panic!("not an image send");
+        };
+        assert_eq!(images.media_ids.len(), 3);
+        assert_eq!(images.title.as_deref(), Some("yyy"));
+        assert_eq!(images.recommend.as_deref(), Some("xxx"));
+        assert_eq!(images.need_open_comment, Some(true));
+        assert_eq!(images.only_fans_can_comment, Some(false));
+        let wxcard: SendAllRequest = serde_json::from_str(SEED_REQUESTS[5].0).unwrap();
+        assert_eq!(wxcard.filter.tag_id(), Some(TagId::new(2)));
+    }
+
+    #[test]
+    fn a_built_request_serialises_as_wechat_expects() {
+        let request = SendAllRequest::new(
+            Filter::everyone(),
+            MassMessage::MpNews {
+                media_id: MediaId::parse("m1").unwrap(),
+            },
+        )
+        .with_send_ignore_reprint(true)
+        .with_client_msg_id(ClientMsgId::parse("send-42").unwrap());
+        assert_eq!(
+            serde_json::to_value(&request).unwrap(),
+            json!({
+                "filter": {"is_to_all": true},
+                "mpnews": {"media_id": "m1"},
+                "msgtype": "mpnews",
+                "send_ignore_reprint": 1,
+                "clientmsgid": "send-42"
+            })
+        );
+        let to_tag = SendAllRequest::new(
+            Filter::tag(TagId::new(100)),
+            MassMessage::Text {
+                content: "你好".into(),
+            },
+        );
+        assert_eq!(
+            serde_json::to_value(&to_tag).unwrap(),
+            json!({"filter": {"is_to_all": false, "tag_id": 100}, "text": {"content": "你好"}, "msgtype": "text"})
+        );
+    }
+
+    #[test]
+    fn bodies_that_do_not_match_their_msgtype_are_refused() {
+        let cases = [
+            json!({"filter": {"is_to_all": true}, "msgtype": "video", "mpvideo": {"media_id": "m"}}),
+            json!({"filter": {"is_to_all": true}, "msgtype": "mpnews"}),
+            json!({"filter": {"is_to_all": true}, "msgtype": "image", "image": {"media_id": "m"}}),
+            json!({"filter": {"is_to_all": true}, "msgtype": "image", "images": {"media_ids": []}}),
+            json!({"filter": {"is_to_all": true}, "msgtype": "text", "text": {"content": "a"}, "voice": {"media_id": "m"}}),
+            json!({"filter": {"is_to_all": false}, "msgtype": "text", "text": {"content": "a"}}),
+            json!({"filter": {}, "msgtype": "text", "text": {"content": "a"}}),
+            json!({"filter": {"is_to_all": true}, "msgtype": "text", "text": {"content": "a"}, "clientmsgid": "x".repeat(33)}),
+            json!({"filter": {"is_to_all": false, "tag_id": "two"}, "msgtype": "text", "text": {"content": "a"}}),
+            json!({"filter": {"is_to_all": true}, "msgtype": "voice", "voice": {"media_id": ""}}),
+        ];
+        for case in cases {
+            assert!(
+                serde_json::from_value::<SendAllRequest>(case.clone()).is_err(),
+                "{case}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_filter_reads_loose_forms() {
+        let f: Filter = serde_json::from_value(json!({"is_to_all": "true"})).unwrap();
+        assert!(f.is_to_all());
+        let f: Filter = serde_json::from_value(json!({"is_to_all": true, "tag_id": ""})).unwrap();
+        assert_eq!(f.tag_id(), None);
+        let f: Filter = serde_json::from_value(json!({"tag_id": 5})).unwrap();
+        assert_eq!(f.tag_id(), Some(TagId::new(5)));
+        assert!(!f.is_to_all());
+        let quoted: Filter =
+            serde_json::from_value(json!({"is_to_all": false, "tag_id": "5"})).unwrap();
+        assert_eq!(quoted, Filter::tag(TagId::new(5)));
+        assert_eq!(serde_json::to_value(&quoted).unwrap()["tag_id"], json!("5"));
+    }
+
+    #[test]
+    fn the_seed_response_reads_as_a_submitted_send() {
+        let r: SendAllResponse = decode(SEED_RESPONSE.as_bytes()).unwrap();
+        assert_eq!(r.msg_id, MsgId::new(34182));
+        assert_eq!(r.msg_data_id, Some(MsgDataId::new(206_227_730)));
+        assert_eq!(r.errmsg.as_deref(), Some("send job submission success"));
+    }
+
+    #[test]
+    fn a_45065_error_keeps_the_existing_msg_id() {
+        let body =
+            br#"{"errcode":45065,"errmsg":"clientmsgid exist rid: 1-2-3","msg_id":"3147483648"}"#;
+        let Err(DecodeError::Api(e)) = decode::<SendAllResponse>(body) else {
+            panic!("expected an API error");
+        };
+        assert_eq!(e.code, ErrCode::ClientMsgIdExists);
+        assert_eq!(e.msg_id, Some(MsgId::new(3_147_483_648)));
+    }
+
+    #[test]
+    fn the_envelope_tells_errors_from_success_and_from_garbage() {
+        let err: Envelope<TagsResponse> =
+            serde_json::from_str(r#"{"errcode":"40164","errmsg":"invalid ip 1.2.3.4"}"#).unwrap();
+        assert_eq!(
+            err.into_result().unwrap_err().code,
+            ErrCode::IpNotWhitelisted
+        );
+        let ok: TagsResponse = decode(
+            br#"{"tags":[{"id":2,"name":"\u661f\u6807\u7ec4","count":0},{"id":127,"name":"VIP","count":5}]}"#,
+        )
+        .unwrap();
+        assert_eq!(ok.tags[1].id, TagId::new(127));
+        assert_eq!(ok.tags[0].name, "星标组");
+        let zero: Ack = decode(br#"{"errcode":0,"errmsg":"ok"}"#).unwrap();
+        assert_eq!(zero.errmsg.as_deref(), Some("ok"));
+        assert!(matches!(
+            decode::<SendAllResponse>(b"<html>bad gateway</html>"),
+            Err(DecodeError::Malformed(_))
+        ));
+        assert!(matches!(
+            decode::<SendAllResponse>(br#"{"errcode":0}"#),
+            Err(DecodeError::Malformed(_))
+        ));
+        assert!(matches!(
+            decode::<SendAllResponse>(br#"{"errcode":[1]}"#),
+            Err(DecodeError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn the_envelope_writes_what_the_simulator_answers() {
+        let ok = Envelope(Ok(SendAllResponse {
+            errmsg: None,
+            msg_id: MsgId::new(7),
+            msg_data_id: None,
+        }));
+        assert_eq!(
+            serde_json::to_value(&ok).unwrap(),
+            json!({"errcode": 0, "msg_id": 7})
+        );
+        let mut e = ApiError::new(45065, "clientmsgid exist");
+        e.msg_id = Some(MsgId::new(9));
+        let err: Envelope<SendAllResponse> = Envelope(Err(e.clone()));
+        let v = serde_json::to_value(&err).unwrap();
+        assert_eq!(
+            v,
+            json!({"errcode": 45065, "errmsg": "clientmsgid exist", "msg_id": 9})
+        );
+        let back: Envelope<SendAllResponse> = serde_json::from_value(v).unwrap();
+        assert_eq!(back.into_result(), Err(e));
+    }
+
+    #[test]
+    fn preview_images_use_a_single_image_media_id() {
+        let images = MassMessage::Image(Images::new(vec![
+            MediaId::parse("a").unwrap(),
+            MediaId::parse("b").unwrap(),
+        ]));
+        let request = PreviewRequest {
+            to: PreviewRecipient::OpenId(OpenId::parse("oV5CrjpxgaGXNHIQigzNlgLTnwic").unwrap()),
+            message: PreviewMessage::from_mass(&images).unwrap(),
+        };
+        let v = serde_json::to_value(&request).unwrap();
+        assert_eq!(
+            v,
+            json!({"touser": "oV5CrjpxgaGXNHIQigzNlgLTnwic", "image": {"media_id": "a"}, "msgtype": "image"})
+        );
+        assert_eq!(
+            serde_json::from_value::<PreviewRequest>(v).unwrap(),
+            request
+        );
+        assert_eq!(
+            PreviewMessage::from_mass(&MassMessage::Image(Images::new(vec![]))),
+            None
+        );
+    }
+
+    #[test]
+    fn preview_prefers_towxname_and_needs_a_recipient() {
+        let both = json!({"touser": "o1", "towxname": "editor_wx", "msgtype": "mpvideo", "mpvideo": {"media_id": "v"}});
+        let r: PreviewRequest = serde_json::from_value(both).unwrap();
+        assert_eq!(r.to, PreviewRecipient::WxName("editor_wx".into()));
+        assert_eq!(r.message.msg_type(), MsgType::MpVideo);
+        let none = json!({"msgtype": "text", "text": {"content": "x"}});
+        assert!(serde_json::from_value::<PreviewRequest>(none).is_err());
+        let images = json!({"touser": "o1", "msgtype": "image", "images": {"media_ids": ["a"]}});
+        assert!(serde_json::from_value::<PreviewRequest>(images).is_err());
+    }
+
+    #[test]
+    fn mass_get_and_delete_bodies() {
+        let r: MassGetResponse =
+            decode(br#"{"msg_id":201053012,"msg_status":"SEND_SUCCESS"}"#).unwrap();
+        assert_eq!(r.msg_status, MassStatus::SendSuccess);
+        let odd: MassGetResponse = decode(br#"{"msg_id":"1","msg_status":"PAUSED"}"#).unwrap();
+        assert_eq!(odd.msg_status.label(Lang::Zh), "PAUSED");
+        assert_eq!(
+            serde_json::to_value(MassGetRequest {
+                msg_id: MsgId::new(201_053_012)
+            })
+            .unwrap(),
+            json!({"msg_id": 201053012})
+        );
+        let by_id = MassDeleteRequest::ByMsgId {
+            msg_id: MsgId::new(30124),
+            article_idx: Some(2),
+        };
+        assert_eq!(
+            serde_json::to_value(&by_id).unwrap(),
+            json!({"msg_id": 30124, "article_idx": 2})
+        );
+        let by_url: MassDeleteRequest =
+            serde_json::from_value(json!({"url": "https://mp.weixin.qq.com/s/x"})).unwrap();
+        assert!(matches!(by_url, MassDeleteRequest::ByUrl { .. }));
+    }
+
+    #[test]
+    fn token_bodies_hide_secrets_in_debug() {
+        let q = TokenQuery::new("wx123", "s3cr3t");
+        assert!(!format!("{q:?}").contains("s3cr3t"));
+        let r = StableTokenRequest::new("wx123", "s3cr3t");
+        assert!(!format!("{r:?}").contains("s3cr3t"));
+        assert_eq!(
+            serde_json::to_value(&r).unwrap(),
+            json!({"grant_type": "client_credential", "appid": "wx123", "secret": "s3cr3t"})
+        );
+        let t: AccessTokenResponse =
+            decode(br#"{"access_token":"ACCESS_TOKEN","expires_in":345}"#).unwrap();
+        assert_eq!(t.expires_in, 345);
+        assert!(!format!("{t:?}").contains("ACCESS_TOKEN"));
+    }
+
+    #[test]
+    fn picker_bodies_read_wechats_examples() {
+        let drafts: DraftBatchGetResponse = decode(
+            br#"{"total_count":1,"item_count":1,"item":[{"media_id":"MEDIA_ID","content":{"news_item":[{"title":"TITLE","author":"AUTHOR","digest":"DIGEST","content":"CONTENT","content_source_url":"","thumb_media_id":"THUMB","need_open_comment":0,"only_fans_can_comment":0,"url":"URL"}]},"update_time":1700000000}]}"#,
+        )
+        .unwrap();
+        assert_eq!(drafts.item[0].content.news_item[0].title, "TITLE");
+        assert_eq!(
+            drafts.item[0].content.news_item[0].need_open_comment,
+            Some(false)
+        );
+        let request = DraftBatchGetRequest {
+            offset: 0,
+            count: PageSize::MAX,
+            no_content: Some(true),
+        };
+        assert_eq!(
+            serde_json::to_value(&request).unwrap(),
+            json!({"offset": 0, "count": 20, "no_content": 1})
+        );
+        assert!(PageSize::new(0).is_err() && PageSize::new(21).is_err());
+        assert!(
+            serde_json::from_value::<DraftBatchGetRequest>(json!({"offset": 0, "count": 50}))
+                .is_err()
+        );
+
+        let materials: MaterialBatchGetResponse = decode(
+            br#"{"total_count":2,"item_count":1,"item":[{"media_id":"V1","name":"clip.mp4","update_time":1,"url":""}]}"#,
+        )
+        .unwrap();
+        assert_eq!(materials.item[0].name.as_deref(), Some("clip.mp4"));
+        let m = MaterialBatchGetRequest {
+            material_type: MaterialType::Video,
+            offset: 20,
+            count: PageSize::new(10).unwrap(),
+        };
+        assert_eq!(
+            serde_json::to_value(&m).unwrap(),
+            json!({"type": "video", "offset": 20, "count": 10})
+        );
+        let counts: MaterialCount =
+            decode(br#"{"voice_count":1,"video_count":2,"image_count":3,"news_count":4}"#).unwrap();
+        assert_eq!(counts.news_count, 4);
+    }
+
+    #[test]
+    fn uploadvideo_round_trip() {
+        let req = UploadVideoRequest {
+            media_id: MediaId::parse(
+                "rF4UdIMfYK3efUfyoddYRMU50zMiRmmt_l0kszupYh_SzrcW5Gaheq05p_lHuOTQ",
+            )
+            .unwrap(),
+            title: "TITLE".into(),
+            description: "Description".into(),
+        };
+        let v = serde_json::to_value(&req).unwrap();
+        assert_eq!(
+            v["media_id"],
+            "rF4UdIMfYK3efUfyoddYRMU50zMiRmmt_l0kszupYh_SzrcW5Gaheq05p_lHuOTQ"
+        );
+        let resp: UploadVideoResponse = decode(
+            br#"{"type":"video","media_id":"IhdaAQXuvJtGzwwc0abfXnzeezfO0NgPK6AQYShD8RQYMTtfzbLdBIQkQziv2XJc","created_at":1398848981}"#,
+        )
+        .unwrap();
+        assert_eq!(resp.media_type.as_deref(), Some("video"));
+        assert_eq!(resp.created_at, Some(1_398_848_981));
+    }
+}

@@ -1,0 +1,783 @@
+//! Safe reading of the callback XML WeChat pushes, and writing it back.
+//!
+//! The XML comes from the internet, so the reader is deliberately small:
+//! it refuses any DTD (and with it every entity declaration, so no billion
+//! laughs and no external entities), refuses references to entities other
+//! than XML's five predefined ones, refuses anything not well-formed, and
+//! caps size and depth. It builds a tiny element tree and reads fields from
+//! it leniently: CDATA or plain text, surrounding whitespace ignored, unknown
+//! elements skipped, missing ones `None`. Signature checks and decryption
+//! (`crypto.rs`) happen before this, on the raw bytes.
+
+use quick_xml::events::Event as XmlEvent;
+use quick_xml::reader::Reader;
+use serde::{Deserialize, Serialize};
+
+use super::status::{
+    ArticleCheck, ArticleUrl, ArticleUrlResult, AuditState, CanReprint, CheckState,
+    CopyrightCheckResult, MassSendResult, NeedReplaceContent, NeedShowReprintSource,
+    OriginalArticleType, Status, UserDeclareState,
+};
+use super::types::MsgId;
+
+/// Bodies above this are refused before parsing; a MASSSENDJOBFINISH for
+/// eight articles is a few kilobytes.
+pub const MAX_XML_BYTES: usize = 256 * 1024;
+const MAX_DEPTH: usize = 16;
+const MAX_ELEMENTS: usize = 4096;
+
+/// The `Event` value of the mass-send result push.
+pub const MASS_SEND_JOB_FINISH: &str = "MASSSENDJOBFINISH";
+
+/// Why a callback body was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum XmlError {
+    #[error("the XML body is {0} bytes, over the limit")]
+    TooLarge(usize),
+    #[error("DTDs and entity declarations are refused")]
+    Dtd,
+    #[error("reference to an undefined entity &{0};")]
+    UndefinedEntity(String),
+    #[error("the XML nests or repeats elements beyond the limits")]
+    TooComplex,
+    #[error("the XML is not well-formed: {0}")]
+    Malformed(String),
+    #[error("the XML has no root element")]
+    NoRoot,
+    #[error("the XML has no <{0}> element")]
+    Missing(&'static str),
+}
+
+/// One element: its name, its text (CDATA and text joined) and children.
+#[derive(Debug, Default)]
+struct Element {
+    name: String,
+    text: String,
+    children: Vec<Element>,
+}
+
+impl Element {
+    fn child(&self, name: &str) -> Option<&Element> {
+        self.children.iter().find(|c| c.name == name)
+    }
+
+    /// The trimmed text of a child, `None` if absent or blank.
+    fn text_of(&self, name: &str) -> Option<String> {
+        let text = self.child(name)?.text.trim();
+        (!text.is_empty()).then(|| text.to_owned())
+    }
+
+    fn u64_of(&self, name: &str) -> Option<u64> {
+        self.text_of(name)?.parse().ok()
+    }
+
+    fn u32_of(&self, name: &str) -> Option<u32> {
+        self.text_of(name)?.parse().ok()
+    }
+
+    fn i64_of(&self, name: &str) -> Option<i64> {
+        self.text_of(name)?.parse().ok()
+    }
+}
+
+fn malformed(e: impl std::fmt::Display) -> XmlError {
+    XmlError::Malformed(e.to_string())
+}
+
+/// Parses a whole document into its root element, refusing DTDs,
+/// undefined entities, unbalanced tags, several roots and stray text.
+fn parse_tree(xml: &str) -> Result<Element, XmlError> {
+    if xml.len() > MAX_XML_BYTES {
+        return Err(XmlError::TooLarge(xml.len()));
+    }
+    let mut reader = Reader::from_str(xml);
+    let mut stack: Vec<Element> = Vec::new();
+    let mut root: Option<Element> = None;
+    let mut count = 0usize;
+
+    loop {
+        let event = reader.read_event().map_err(malformed)?;
+        match event {
+            XmlEvent::DocType(_) => return Err(XmlError::Dtd),
+            XmlEvent::Start(_) | XmlEvent::Empty(_) if root.is_some() => {
+                return Err(malformed("more than one root element"));
+            }
+            XmlEvent::Start(start) => {
+                count += 1;
+                if stack.len() >= MAX_DEPTH || count > MAX_ELEMENTS {
+                    return Err(XmlError::TooComplex);
+                }
+                stack.push(Element {
+                    name: start.name().as_ref().to_owned(),
+                    ..Element::default()
+                });
+            }
+            XmlEvent::Empty(start) => {
+                count += 1;
+                if stack.len() >= MAX_DEPTH || count > MAX_ELEMENTS {
+                    return Err(XmlError::TooComplex);
+                }
+                let element = Element {
+                    name: start.name().as_ref().to_owned(),
+                    ..Element::default()
+                };
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(element),
+                    None => root = Some(element),
+                }
+            }
+            XmlEvent::End(_) => {
+                // quick-xml has already checked that the name matches.
+                let element = stack.pop().ok_or_else(|| malformed("unexpected end tag"))?;
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(element),
+                    None => root = Some(element),
+                }
+            }
+            XmlEvent::Text(text) => {
+                let content = text.xml10_content();
+                match stack.last_mut() {
+                    Some(current) => current.text.push_str(&content),
+                    None if content.trim().is_empty() => {}
+                    None => return Err(malformed("text outside the root element")),
+                }
+            }
+            XmlEvent::CData(cdata) => match stack.last_mut() {
+                Some(current) => current.text.push_str(&cdata.xml10_content()),
+                None => return Err(malformed("CDATA outside the root element")),
+            },
+            XmlEvent::GeneralRef(reference) => {
+                let current = stack
+                    .last_mut()
+                    .ok_or_else(|| malformed("reference outside the root element"))?;
+                let ch = match reference.resolve_char_ref().map_err(malformed)? {
+                    Some(ch) => ch,
+                    None => match &*reference {
+                        "amp" => '&',
+                        "lt" => '<',
+                        "gt" => '>',
+                        "quot" => '"',
+                        "apos" => '\'',
+                        other => return Err(XmlError::UndefinedEntity(other.to_owned())),
+                    },
+                };
+                current.text.push(ch);
+            }
+            XmlEvent::Decl(_) | XmlEvent::PI(_) | XmlEvent::Comment(_) => {}
+            XmlEvent::Eof => break,
+        }
+    }
+    if !stack.is_empty() {
+        return Err(malformed("an element is not closed"));
+    }
+    root.ok_or(XmlError::NoRoot)
+}
+
+/// The body of a safe-mode (or compatible-mode) push:
+/// `<xml><ToUserName/><Encrypt/></xml>`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EncryptedEnvelope {
+    pub to_user_name: Option<String>,
+    /// Base64 ciphertext; check `msg_signature` over it, then decrypt.
+    pub encrypt: String,
+}
+
+impl EncryptedEnvelope {
+    pub fn parse(xml: &str) -> Result<Self, XmlError> {
+        let root = parse_tree(xml)?;
+        Ok(EncryptedEnvelope {
+            to_user_name: root.text_of("ToUserName"),
+            encrypt: root
+                .text_of("Encrypt")
+                .ok_or(XmlError::Missing("Encrypt"))?,
+        })
+    }
+
+    /// The body the simulator POSTs in safe mode.
+    pub fn to_xml(&self) -> String {
+        let mut xml = String::with_capacity(self.encrypt.len() + 100);
+        xml.push_str("<xml>");
+        if let Some(to) = &self.to_user_name {
+            xml.push_str("<ToUserName>");
+            push_cdata(&mut xml, to);
+            xml.push_str("</ToUserName>");
+        }
+        xml.push_str("<Encrypt>");
+        push_cdata(&mut xml, &self.encrypt);
+        xml.push_str("</Encrypt></xml>");
+        xml
+    }
+}
+
+/// The common header of any pushed message or event, enough to store it,
+/// acknowledge it and recognise WeChat's retries.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub to_user_name: Option<String>,
+    pub from_user_name: Option<String>,
+    pub create_time: Option<u64>,
+    /// `event`, `text`, `image`, …
+    pub msg_type: Option<String>,
+    /// For `msg_type == "event"`: `MASSSENDJOBFINISH`, `subscribe`, …
+    pub event: Option<String>,
+    pub event_key: Option<String>,
+    /// `MsgId` of an ordinary message, or `MsgID` of an event that has one.
+    pub msg_id: Option<MsgId>,
+}
+
+impl Event {
+    fn from_root(root: &Element) -> Event {
+        let msg_id = root
+            .text_of("MsgId")
+            .or_else(|| root.text_of("MsgID"))
+            .and_then(|s| MsgId::parse(&s).ok());
+        Event {
+            to_user_name: root.text_of("ToUserName"),
+            from_user_name: root.text_of("FromUserName"),
+            create_time: root.u64_of("CreateTime"),
+            msg_type: root.text_of("MsgType"),
+            event: root.text_of("Event"),
+            event_key: root.text_of("EventKey"),
+            msg_id,
+        }
+    }
+
+    pub fn is_event(&self) -> bool {
+        self.msg_type
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case("event"))
+    }
+
+    /// A key that is the same for WeChat's up-to-three retries of one push
+    /// and differs between pushes: `MsgId` for ordinary messages;
+    /// FromUserName + CreateTime + Event (+ MsgID, + EventKey) for events.
+    pub fn dedup_key(&self) -> String {
+        let from = self.from_user_name.as_deref().unwrap_or("");
+        let time = self.create_time.map(|t| t.to_string()).unwrap_or_default();
+        if !self.is_event()
+            && let Some(id) = self.msg_id
+        {
+            return format!("msg:{id}");
+        }
+        let mut key = format!(
+            "event:{from}:{time}:{}",
+            self.event
+                .as_deref()
+                .or(self.msg_type.as_deref())
+                .unwrap_or("")
+        );
+        if let Some(id) = self.msg_id {
+            key.push(':');
+            key.push_str(&id.to_string());
+        }
+        if let Some(event_key) = &self.event_key {
+            key.push(':');
+            key.push_str(event_key);
+        }
+        key
+    }
+}
+
+/// A MASSSENDJOBFINISH push: its header and the send's result.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MassSendJobFinish {
+    pub event: Event,
+    pub result: MassSendResult,
+}
+
+/// A parsed push. Anything but a readable MASSSENDJOBFINISH is `Other`,
+/// to be stored and acknowledged all the same.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Callback {
+    MassSendJobFinish(MassSendJobFinish),
+    Other(Event),
+}
+
+impl Callback {
+    pub fn event(&self) -> &Event {
+        match self {
+            Callback::MassSendJobFinish(finish) => &finish.event,
+            Callback::Other(event) => event,
+        }
+    }
+
+    pub fn dedup_key(&self) -> String {
+        self.event().dedup_key()
+    }
+}
+
+/// Parses a decrypted or plaintext push.
+///
+/// A MASSSENDJOBFINISH whose `MsgID` is missing or not a number cannot be
+/// tied to a send, so it comes back as `Other` rather than as an error:
+/// it is still stored for audit and acknowledged.
+pub fn parse_callback(xml: &str) -> Result<Callback, XmlError> {
+    let root = parse_tree(xml)?;
+    let event = Event::from_root(&root);
+    let is_finish = event
+        .event
+        .as_deref()
+        .is_some_and(|e| e.eq_ignore_ascii_case(MASS_SEND_JOB_FINISH));
+    match (is_finish, event.msg_id) {
+        (true, Some(msg_id)) => {
+            let result = MassSendResult {
+                msg_id,
+                status: root.child("Status").map_or_else(
+                    || Status::Unknown(String::new()),
+                    |s| Status::parse(&s.text),
+                ),
+                total_count: root.u64_of("TotalCount"),
+                filter_count: root.u64_of("FilterCount"),
+                sent_count: root.u64_of("SentCount"),
+                error_count: root.u64_of("ErrorCount"),
+                copyright_check: root.child("CopyrightCheckResult").map(copyright_check),
+                article_urls: root.child("ArticleUrlResult").map(article_urls),
+            };
+            Ok(Callback::MassSendJobFinish(MassSendJobFinish {
+                event,
+                result,
+            }))
+        }
+        _ => Ok(Callback::Other(event)),
+    }
+}
+
+/// The `item`s under `ResultList`, wherever WeChat puts them.
+fn result_items(block: &Element) -> impl Iterator<Item = &Element> {
+    block
+        .child("ResultList")
+        .into_iter()
+        .flat_map(|list| list.children.iter().filter(|c| c.name == "item"))
+}
+
+fn copyright_check(block: &Element) -> CopyrightCheckResult {
+    CopyrightCheckResult {
+        count: block.u64_of("Count"),
+        items: result_items(block)
+            .map(|item| ArticleCheck {
+                article_idx: item.u32_of("ArticleIdx"),
+                user_declare_state: item
+                    .i64_of("UserDeclareState")
+                    .map(UserDeclareState::from_code),
+                audit_state: item.i64_of("AuditState").map(AuditState::from_code),
+                original_article_url: item.text_of("OriginalArticleUrl"),
+                original_article_type: item
+                    .i64_of("OriginalArticleType")
+                    .map(OriginalArticleType::from_code),
+                can_reprint: item.i64_of("CanReprint").map(CanReprint::from_code),
+                need_replace_content: item
+                    .i64_of("NeedReplaceContent")
+                    .map(NeedReplaceContent::from_code),
+                need_show_reprint_source: item
+                    .i64_of("NeedShowReprintSource")
+                    .map(NeedShowReprintSource::from_code),
+            })
+            .collect(),
+        check_state: block.i64_of("CheckState").map(CheckState::from_code),
+    }
+}
+
+fn article_urls(block: &Element) -> ArticleUrlResult {
+    ArticleUrlResult {
+        count: block.u64_of("Count"),
+        items: result_items(block)
+            .map(|item| ArticleUrl {
+                article_idx: item.u32_of("ArticleIdx"),
+                url: item.text_of("ArticleUrl"),
+            })
+            .collect(),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Writing: the simulator pushes what the real WeChat would.
+
+/// Appends `text` as CDATA. A `]]>` inside is split across two sections,
+/// so any text round-trips.
+pub(super) fn push_cdata(out: &mut String, text: &str) {
+    out.push_str("<![CDATA[");
+    out.push_str(&text.replace("]]>", "]]]]><![CDATA[>"));
+    out.push_str("]]>");
+}
+
+/// Appends `text` escaped as character data.
+pub(super) fn push_escaped(out: &mut String, text: &str) {
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            _ => out.push(ch),
+        }
+    }
+}
+
+/// Appends `<name>value</name>` with the value as CDATA.
+fn cdata_element(out: &mut String, name: &str, value: &str) {
+    out.push('<');
+    out.push_str(name);
+    out.push('>');
+    push_cdata(out, value);
+    out.push_str("</");
+    out.push_str(name);
+    out.push('>');
+}
+
+/// Appends `<name>n</name>` for a number.
+fn number_element(out: &mut String, name: &str, value: impl std::fmt::Display) {
+    use std::fmt::Write as _;
+    // Writing to a String cannot fail.
+    let _ = write!(out, "<{name}>{value}</{name}>");
+}
+
+impl MassSendJobFinish {
+    /// The push as WeChat writes it (the seed's layout); fields that are
+    /// `None` are left out.
+    pub fn to_xml(&self) -> String {
+        let e = &self.event;
+        let r = &self.result;
+        let mut x = String::with_capacity(1024);
+        x.push_str("<xml>");
+        if let Some(v) = &e.to_user_name {
+            cdata_element(&mut x, "ToUserName", v);
+        }
+        if let Some(v) = &e.from_user_name {
+            cdata_element(&mut x, "FromUserName", v);
+        }
+        if let Some(v) = e.create_time {
+            number_element(&mut x, "CreateTime", v);
+        }
+        cdata_element(&mut x, "MsgType", e.msg_type.as_deref().unwrap_or("event"));
+        cdata_element(
+            &mut x,
+            "Event",
+            e.event.as_deref().unwrap_or(MASS_SEND_JOB_FINISH),
+        );
+        number_element(&mut x, "MsgID", r.msg_id);
+        cdata_element(&mut x, "Status", &r.status.to_wire());
+        for (name, value) in [
+            ("TotalCount", r.total_count),
+            ("FilterCount", r.filter_count),
+            ("SentCount", r.sent_count),
+            ("ErrorCount", r.error_count),
+        ] {
+            if let Some(v) = value {
+                number_element(&mut x, name, v);
+            }
+        }
+        if let Some(c) = &r.copyright_check {
+            x.push_str("<CopyrightCheckResult>");
+            if let Some(v) = c.count {
+                number_element(&mut x, "Count", v);
+            }
+            x.push_str("<ResultList>");
+            for item in &c.items {
+                x.push_str("<item>");
+                if let Some(v) = item.article_idx {
+                    number_element(&mut x, "ArticleIdx", v);
+                }
+                if let Some(v) = item.user_declare_state {
+                    number_element(&mut x, "UserDeclareState", v.code());
+                }
+                if let Some(v) = item.audit_state {
+                    number_element(&mut x, "AuditState", v.code());
+                }
+                if let Some(v) = &item.original_article_url {
+                    cdata_element(&mut x, "OriginalArticleUrl", v);
+                }
+                if let Some(v) = item.original_article_type {
+                    number_element(&mut x, "OriginalArticleType", v.code());
+                }
+                if let Some(v) = item.can_reprint {
+                    number_element(&mut x, "CanReprint", v.code());
+                }
+                if let Some(v) = item.need_replace_content {
+                    number_element(&mut x, "NeedReplaceContent", v.code());
+                }
+                if let Some(v) = item.need_show_reprint_source {
+                    number_element(&mut x, "NeedShowReprintSource", v.code());
+                }
+                x.push_str("</item>");
+            }
+            x.push_str("</ResultList>");
+            if let Some(v) = c.check_state {
+                number_element(&mut x, "CheckState", v.code());
+            }
+            x.push_str("</CopyrightCheckResult>");
+        }
+        if let Some(u) = &r.article_urls {
+            x.push_str("<ArticleUrlResult>");
+            if let Some(v) = u.count {
+                number_element(&mut x, "Count", v);
+            }
+            x.push_str("<ResultList>");
+            for item in &u.items {
+                x.push_str("<item>");
+                if let Some(v) = item.article_idx {
+                    number_element(&mut x, "ArticleIdx", v);
+                }
+                if let Some(v) = &item.url {
+                    cdata_element(&mut x, "ArticleUrl", v);
+                }
+                x.push_str("</item>");
+            }
+            x.push_str("</ResultList></ArticleUrlResult>");
+        }
+        x.push_str("</xml>");
+        x
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wechat::status::FailureReason;
+
+    const SEED_XML: &str = include_str!("fixtures/masssendjobfinish.xml");
+
+    fn finish(xml: &str) -> MassSendJobFinish {
+        match parse_callback(xml).unwrap() {
+            Callback::MassSendJobFinish(f) => f,
+            other => panic!("not a MASSSENDJOBFINISH: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_seed_example_parses_completely() {
+        let f = finish(SEED_XML);
+        assert_eq!(f.event.to_user_name.as_deref(), Some("gh_4d00ed8d6399"));
+        assert_eq!(
+            f.event.from_user_name.as_deref(),
+            Some("oV5CrjpxgaGXNHIQigzNlgLTnwic")
+        );
+        assert_eq!(f.event.create_time, Some(1_481_013_459));
+        assert_eq!(f.event.msg_type.as_deref(), Some("event"));
+        let r = &f.result;
+        assert_eq!(r.msg_id, MsgId::new(1_000_001_625));
+        assert_eq!(r.status, Status::Err(FailureReason::JudgedReprint));
+        assert_eq!(
+            (r.total_count, r.filter_count, r.sent_count, r.error_count),
+            (Some(0), Some(0), Some(0), Some(0))
+        );
+        let c = r.copyright_check.as_ref().unwrap();
+        assert_eq!(c.count, Some(2));
+        assert_eq!(c.check_state, Some(CheckState::ReprintAllowed));
+        assert_eq!(c.items.len(), 2);
+        assert_eq!(
+            c.items[1],
+            ArticleCheck {
+                article_idx: Some(2),
+                user_declare_state: Some(UserDeclareState::NotDeclared),
+                audit_state: Some(AuditState::Other(2)),
+                original_article_url: Some("Url_2".into()),
+                original_article_type: Some(OriginalArticleType::Original),
+                can_reprint: Some(CanReprint::Yes),
+                need_replace_content: Some(NeedReplaceContent::Yes),
+                need_show_reprint_source: Some(NeedShowReprintSource::Yes),
+            }
+        );
+        let u = r.article_urls.as_ref().unwrap();
+        assert_eq!(u.count, Some(1));
+        assert_eq!(
+            u.items,
+            vec![ArticleUrl {
+                article_idx: Some(1),
+                url: Some("Url".into())
+            }]
+        );
+    }
+
+    #[test]
+    fn to_xml_round_trips_the_seed_example() {
+        let f = finish(SEED_XML);
+        let written = f.to_xml();
+        assert_eq!(finish(&written), f);
+    }
+
+    #[test]
+    fn missing_and_empty_blocks_are_none_or_empty() {
+        let xml = "<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[o1]]></FromUserName>\
+                   <CreateTime>1</CreateTime><MsgType><![CDATA[event]]></MsgType>\
+                   <Event><![CDATA[MASSSENDJOBFINISH]]></Event><MsgID>42</MsgID>\
+                   <Status><![CDATA[send success]]></Status><TotalCount>100</TotalCount>\
+                   <FilterCount>80</FilterCount><SentCount>75</SentCount><ErrorCount>5</ErrorCount></xml>";
+        let r = finish(xml).result;
+        assert_eq!(r.status, Status::SendSuccess);
+        assert_eq!(r.sent_count, Some(75));
+        assert_eq!(r.copyright_check, None);
+        assert_eq!(r.article_urls, None);
+
+        let empty = xml.replace(
+            "</xml>",
+            "<CopyrightCheckResult></CopyrightCheckResult><ArticleUrlResult><Count>0</Count><ResultList/></ArticleUrlResult></xml>",
+        );
+        let r = finish(&empty).result;
+        assert_eq!(r.copyright_check, Some(CopyrightCheckResult::default()));
+        assert_eq!(
+            r.article_urls,
+            Some(ArticleUrlResult {
+                count: Some(0),
+                items: vec![]
+            })
+        );
+    }
+
+    #[test]
+    fn check_state_zero_plain_text_and_whitespace_are_read() {
+        let xml = "<xml>\n <MsgType>event</MsgType>\n <Event> MASSSENDJOBFINISH </Event>\n\
+                   <MsgID>\n 3147483648 \n</MsgID><Status>send fail</Status>\
+                   <TotalCount> 12 </TotalCount><SentCount>oops</SentCount>\
+                   <CopyrightCheckResult><Count>1</Count><ResultList><item>\
+                   <ArticleIdx> 1 </ArticleIdx><AuditState>11</AuditState>\
+                   <OriginalArticleUrl>https://mp.weixin.qq.com/s?a=1&amp;b=2</OriginalArticleUrl>\
+                   </item></ResultList><CheckState>0</CheckState></CopyrightCheckResult></xml>";
+        let r = finish(xml).result;
+        assert_eq!(r.msg_id, MsgId::new(3_147_483_648));
+        assert_eq!(r.status, Status::SendFail);
+        assert_eq!(r.total_count, Some(12));
+        assert_eq!(
+            r.sent_count, None,
+            "a non-number count is unknown, not an error"
+        );
+        let c = r.copyright_check.unwrap();
+        assert_eq!(c.check_state, Some(CheckState::NoVerdict));
+        assert_eq!(c.items[0].article_idx, Some(1));
+        assert_eq!(c.items[0].audit_state, Some(AuditState::Passed));
+        assert_eq!(
+            c.items[0].original_article_url.as_deref(),
+            Some("https://mp.weixin.qq.com/s?a=1&b=2")
+        );
+        assert_eq!(c.items[0].can_reprint, None);
+    }
+
+    #[test]
+    fn a_finish_without_a_usable_msg_id_is_kept_as_other() {
+        let xml =
+            "<xml><MsgType>event</MsgType><Event>MASSSENDJOBFINISH</Event><MsgID>abc</MsgID></xml>";
+        let cb = parse_callback(xml).unwrap();
+        assert!(matches!(cb, Callback::Other(_)));
+        assert_eq!(cb.event().event.as_deref(), Some("MASSSENDJOBFINISH"));
+    }
+
+    #[test]
+    fn other_events_and_messages_are_parsed_for_storage() {
+        let subscribe = "<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[oA]]></FromUserName>\
+                         <CreateTime>123456789</CreateTime><MsgType><![CDATA[event]]></MsgType>\
+                         <Event><![CDATA[subscribe]]></Event></xml>";
+        let cb = parse_callback(subscribe).unwrap();
+        let Callback::Other(event) = &cb else {
+            panic!("expected Other");
+        };
+        assert_eq!(event.event.as_deref(), Some("subscribe"));
+        assert_eq!(cb.dedup_key(), "event:oA:123456789:subscribe");
+
+        // The Tencent sample's message, with stray spaces before the CDATA.
+        let text = "<xml><ToUserName><![CDATA[gh_10f6c3c3ac5a]]></ToUserName><FromUserName><![CDATA[oyORnuP8q7ou2gfYjqLzSIWZf0rs]]></FromUserName><CreateTime>1409735668</CreateTime><MsgType>  <![CDATA[text]]></MsgType><Content><![CDATA[abcdteT]]></Content><MsgId>6054768590064713728</MsgId></xml>";
+        let cb = parse_callback(text).unwrap();
+        assert_eq!(cb.event().msg_type.as_deref(), Some("text"));
+        assert_eq!(cb.dedup_key(), "msg:6054768590064713728");
+    }
+
+    #[test]
+    fn dedup_keys_match_for_retries_and_differ_between_pushes() {
+        let f = finish(SEED_XML);
+        let key = Callback::MassSendJobFinish(f.clone()).dedup_key();
+        assert_eq!(
+            key,
+            "event:oV5CrjpxgaGXNHIQigzNlgLTnwic:1481013459:MASSSENDJOBFINISH:1000001625"
+        );
+        assert_eq!(parse_callback(SEED_XML).unwrap().dedup_key(), key);
+        let other = SEED_XML.replace("1000001625", "1000001626");
+        assert_ne!(parse_callback(&other).unwrap().dedup_key(), key);
+    }
+
+    #[test]
+    fn dtds_and_entities_are_refused() {
+        let billion_laughs = r#"<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+]>
+<xml><Event>&lol3;</Event></xml>"#;
+        assert_eq!(parse_callback(billion_laughs), Err(XmlError::Dtd));
+        let xxe = r#"<!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><xml><Encrypt>&xxe;</Encrypt></xml>"#;
+        assert_eq!(EncryptedEnvelope::parse(xxe), Err(XmlError::Dtd));
+        let undeclared = "<xml><Event>&lol;</Event></xml>";
+        assert_eq!(
+            parse_callback(undeclared),
+            Err(XmlError::UndefinedEntity("lol".into()))
+        );
+    }
+
+    #[test]
+    fn malformed_xml_is_refused() {
+        for bad in [
+            "",
+            "   ",
+            "not xml",
+            "<xml>",
+            "<xml><a></xml>",
+            "<xml><a></b></xml>",
+            "<xml></xml><xml></xml>",
+            "<xml><a>1</a></xml>trailing",
+            "<xml><a>&amp</a></xml>",
+            "<xml><![CDATA[x]]",
+            "</xml>",
+        ] {
+            assert!(parse_callback(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn oversized_and_deep_documents_are_refused() {
+        let big = format!("<xml><a>{}</a></xml>", "x".repeat(MAX_XML_BYTES));
+        assert!(matches!(parse_callback(&big), Err(XmlError::TooLarge(_))));
+        let deep = format!("{}{}", "<a>".repeat(100), "</a>".repeat(100));
+        assert_eq!(parse_callback(&deep), Err(XmlError::TooComplex));
+    }
+
+    #[test]
+    fn the_encrypted_envelope_is_read_and_written() {
+        let body = "<xml>\n<ToUserName><![CDATA[wx49f0ab532d5d035a]]></ToUserName>\n<Encrypt><![CDATA[RgqE+/A=]]></Encrypt>\n<AgentID><![CDATA[1]]></AgentID>\n</xml>";
+        let env = EncryptedEnvelope::parse(body).unwrap();
+        assert_eq!(env.to_user_name.as_deref(), Some("wx49f0ab532d5d035a"));
+        assert_eq!(env.encrypt, "RgqE+/A=");
+        assert_eq!(EncryptedEnvelope::parse(&env.to_xml()).unwrap(), env);
+        assert_eq!(
+            EncryptedEnvelope::parse("<xml><ToUserName>x</ToUserName></xml>"),
+            Err(XmlError::Missing("Encrypt"))
+        );
+    }
+
+    #[test]
+    fn every_prefix_and_byte_flip_of_the_seed_is_answered_without_panic() {
+        // Truncated bodies are refused; none may panic.
+        for (i, _) in SEED_XML.char_indices() {
+            let prefix = &SEED_XML[..i];
+            if prefix.trim_end() != SEED_XML.trim_end() {
+                assert!(parse_callback(prefix).is_err(), "prefix {i} accepted");
+            }
+        }
+        // Single-byte corruptions may parse or fail, but never panic.
+        let bytes = SEED_XML.as_bytes();
+        for i in 0..bytes.len() {
+            for replacement in [b'<', b'>', b'&', b'/', b'!', b'[', b']', b'x', b'0'] {
+                let mut corrupted = bytes.to_vec();
+                corrupted[i] = replacement;
+                if let Ok(text) = std::str::from_utf8(&corrupted) {
+                    let _ = parse_callback(text);
+                    let _ = EncryptedEnvelope::parse(text);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn cdata_with_its_own_terminator_round_trips() {
+        let mut f = finish(SEED_XML);
+        f.result.status = Status::Unknown("odd ]]> status <&>".into());
+        f.event.to_user_name = Some("a]]>b".into());
+        assert_eq!(finish(&f.to_xml()), f);
+    }
+}

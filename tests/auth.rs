@@ -1,0 +1,378 @@
+//! Logging in, sessions and who may see what, against the real server.
+
+mod common;
+
+use common::{ADMIN, ADMIN_PASSWORD, TestApp, location};
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn the_right_password_logs_in_and_goes_where_the_user_was_going() {
+    let app = TestApp::spawn().await;
+    let client = app.client();
+    let page = client
+        .get(app.url("/sends?status=failed"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&page), "/login?next=%2Fsends%3Fstatus%3Dfailed");
+
+    let login = client
+        .post(app.url("/login"))
+        .form(&[
+            ("username", ADMIN),
+            ("password", ADMIN_PASSWORD),
+            ("next", "/sends?status=failed"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&login), "/sends?status=failed");
+    let cookie = login
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("qunfa_session="))
+        .expect("a session cookie");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "plain HTTP here: {cookie}");
+
+    let page = client.get(app.url("/compose")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains(ADMIN), "the page names the signed-in user");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_wrong_user_or_password_gets_the_same_message() {
+    let app = TestApp::spawn().await;
+    let client = app.client();
+    let wrong_password = app.log_in(&client, ADMIN, "not-the-password").await;
+    let wrong_user = app.log_in(&client, "nobody", ADMIN_PASSWORD).await;
+    assert_eq!(location(&wrong_password), "/login?error=failed");
+    assert_eq!(location(&wrong_user), "/login?error=failed");
+    let page = client.get(app.url("/compose")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::SEE_OTHER, "still not signed in");
+
+    let login_page = client
+        .get(app.url("/login?error=failed"))
+        .header("Accept-Language", "en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(login_page.contains("The username or the password is wrong."));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn five_failures_in_a_minute_lock_the_user_even_with_the_right_password() {
+    let app = TestApp::spawn().await;
+    let client = app.client();
+    for _ in 0..4 {
+        let response = app.log_in(&client, ADMIN, "guess").await;
+        assert_eq!(location(&response), "/login?error=failed");
+    }
+    let fifth = app.log_in(&client, ADMIN, "guess").await;
+    assert_eq!(location(&fifth), "/login?error=throttled");
+    let right = app.log_in(&client, ADMIN, ADMIN_PASSWORD).await;
+    assert_eq!(location(&right), "/login?error=throttled");
+    let page = client
+        .get(app.url("/login?error=throttled"))
+        .header("Accept-Language", "zh-CN")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("登录失败次数过多"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn pages_and_server_functions_are_closed_to_strangers() {
+    let app = TestApp::spawn().await;
+    let client = app.client();
+    for path in [
+        "/",
+        "/compose",
+        "/sends",
+        "/users",
+        "/settings",
+        "/no-such-page",
+    ] {
+        let response = client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
+        assert!(location(&response).starts_with("/login"), "{path}");
+    }
+    let call = app.call(&client, "list_users", &[]).await;
+    assert_eq!(call.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(call.text().await.unwrap(), "\"NotSignedIn\"");
+
+    for open in ["/login", "/healthz", "/favicon.ico"] {
+        let response = client.get(app.url(open)).send().await.unwrap();
+        assert_ne!(response.status(), StatusCode::SEE_OTHER, "{open}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_request_from_another_site_is_refused() {
+    let app = TestApp::spawn().await;
+    let client = app.client();
+    let login = client
+        .post(app.url("/login"))
+        .header("Origin", "https://evil.example")
+        .header("Accept-Language", "en-GB,en;q=0.9")
+        .form(&[("username", ADMIN), ("password", ADMIN_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::FORBIDDEN);
+    assert!(login.text().await.unwrap().contains("another site"));
+
+    app.log_in(&client, ADMIN, ADMIN_PASSWORD).await;
+    let forged = client
+        .post(app.url("/api/add_user"))
+        .header("Origin", "https://evil.example")
+        .form(&[
+            ("username", "mallory"),
+            ("password", "mallory-pass"),
+            ("role", "admin"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+
+    let own = client
+        .post(app.url("/api/add_user"))
+        .header("Origin", &app.address)
+        .header("Accept", "application/json")
+        .form(&[
+            ("username", "ed"),
+            ("password", "ed-password"),
+            ("role", "editor"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        own.status(),
+        StatusCode::OK,
+        "the console's own origin passes"
+    );
+    let users = app
+        .call(&client, "list_users", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!users.contains("mallory"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_editor_is_refused_the_admin_pages_and_functions() {
+    let app = TestApp::spawn().await;
+    let admin = app.client();
+    app.log_in(&admin, ADMIN, ADMIN_PASSWORD).await;
+    let added = app
+        .call(
+            &admin,
+            "add_user",
+            &[
+                ("username", "ed"),
+                ("password", "ed-password"),
+                ("role", "editor"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status(), StatusCode::OK);
+
+    let editor = app.client();
+    let login = app.log_in(&editor, "ed", "ed-password").await;
+    assert_eq!(location(&login), "/");
+    for path in ["/users", "/settings"] {
+        let response = editor
+            .get(app.url(path))
+            .header("Accept-Language", "en")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
+        assert!(
+            response
+                .text()
+                .await
+                .unwrap()
+                .contains("Only an admin can open this page.")
+        );
+    }
+    let compose = editor.get(app.url("/compose")).send().await.unwrap();
+    assert_eq!(compose.status(), StatusCode::OK);
+    let call = app.call(&editor, "list_users", &[]).await;
+    assert_eq!(call.text().await.unwrap(), "\"Forbidden\"");
+    let call = app
+        .call(&editor, "set_user_role", &[("id", "2"), ("role", "admin")])
+        .await;
+    assert_eq!(call.text().await.unwrap(), "\"Forbidden\"");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_session_survives_a_restart() {
+    let app = TestApp::spawn().await;
+    let client = app.client();
+    app.log_in(&client, ADMIN, ADMIN_PASSWORD).await;
+    assert_eq!(
+        client
+            .get(app.url("/compose"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let data = app.stop().await;
+
+    let app = TestApp::spawn_on(data).await;
+    // The same browser: cookies belong to the host, not the port, so the
+    // jar sends the old session cookie to the restarted server.
+    let page = client.get(app.url("/compose")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_disabled_user_is_logged_out_and_cannot_log_in() {
+    let app = TestApp::spawn().await;
+    let admin = app.client();
+    app.log_in(&admin, ADMIN, ADMIN_PASSWORD).await;
+    app.call(
+        &admin,
+        "add_user",
+        &[
+            ("username", "ed"),
+            ("password", "ed-password"),
+            ("role", "editor"),
+        ],
+    )
+    .await;
+    let editor = app.client();
+    app.log_in(&editor, "ed", "ed-password").await;
+    assert_eq!(
+        editor
+            .get(app.url("/compose"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+
+    let users = app
+        .call(&admin, "list_users", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    let users: serde_json::Value = serde_json::from_str(&users).unwrap();
+    let ed_id = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "ed")
+        .unwrap()["id"]
+        .to_string();
+    let disabled = app
+        .call(
+            &admin,
+            "set_user_disabled",
+            &[("id", &ed_id), ("disabled", "true")],
+        )
+        .await;
+    assert_eq!(disabled.status(), StatusCode::OK);
+
+    let page = editor.get(app.url("/compose")).send().await.unwrap();
+    assert_eq!(
+        page.status(),
+        StatusCode::SEE_OTHER,
+        "the open session ended"
+    );
+    let again = app.log_in(&editor, "ed", "ed-password").await;
+    assert_eq!(location(&again), "/login?error=failed");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_last_admin_cannot_be_removed() {
+    let app = TestApp::spawn().await;
+    let admin = app.client();
+    app.log_in(&admin, ADMIN, ADMIN_PASSWORD).await;
+    let demoted = app
+        .call(&admin, "set_user_role", &[("id", "1"), ("role", "editor")])
+        .await;
+    assert_eq!(demoted.text().await.unwrap(), r#"{"Rejected":"LastAdmin"}"#);
+    let disabled = app
+        .call(
+            &admin,
+            "set_user_disabled",
+            &[("id", "1"), ("disabled", "true")],
+        )
+        .await;
+    assert_eq!(
+        disabled.text().await.unwrap(),
+        r#"{"Rejected":"NotYourself"}"#
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_form_sent_without_javascript_comes_back_with_the_problem_in_words() {
+    let app = TestApp::spawn().await;
+    let admin = app.client();
+    app.log_in(&admin, ADMIN, ADMIN_PASSWORD).await;
+    let response = admin
+        .post(app.url("/api/add_user"))
+        .header("Accept", "text/html")
+        .header("Referer", app.url("/users"))
+        .form(&[("username", "x"), ("password", "short"), ("role", "editor")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FOUND);
+    assert_eq!(location(&response), "/users?problem=username_invalid");
+    let page = admin
+        .get(app.url("/users?problem=username_invalid"))
+        .header("Accept-Language", "en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("A username is 2–32 characters"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn health_names_the_version_and_the_database() {
+    let app = TestApp::spawn().await;
+    let body: serde_json::Value = reqwest::get(app.url("/healthz"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(body["database"], true);
+    app.stop().await;
+}

@@ -1,0 +1,126 @@
+//! The `qunfa` command line, run as an operator runs it.
+
+use std::{
+    io::Write,
+    process::{Command, Output, Stdio},
+};
+
+fn qunfa(data: &tempfile::TempDir, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_qunfa"))
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("QUNFA_CONFIG", data.path().join("absent.toml"))
+        .env(
+            "QUNFA_DATABASE_URL",
+            format!("sqlite://{}", data.path().join("q.db").display()),
+        )
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the qunfa binary runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn help_lists_every_setting() {
+    let data = tempfile::tempdir().unwrap();
+    let help = qunfa(&data, &["--help"], "");
+    assert!(help.status.success());
+    let help = text(&help.stdout);
+    for variable in [
+        "LEPTOS_SITE_ADDR",
+        "QUNFA_DATABASE_URL",
+        "QUNFA_WECHAT_APPID",
+        "QUNFA_WECHAT_SECRET",
+        "QUNFA_WECHAT_API_BASE",
+        "QUNFA_WECHAT_TOKEN",
+        "QUNFA_WECHAT_AES_KEY",
+        "QUNFA_ADMIN_USER",
+        "QUNFA_ADMIN_PASSWORD",
+        "QUNFA_PUBLIC_URL",
+        "QUNFA_SESSION_IDLE",
+    ] {
+        assert!(help.contains(variable), "--help lacks {variable}:\n{help}");
+    }
+}
+
+#[test]
+fn users_are_added_listed_and_given_new_passwords() {
+    let data = tempfile::tempdir().unwrap();
+    let added = qunfa(&data, &["user", "add", "王编辑"], "a-long-password\n");
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    let added = qunfa(
+        &data,
+        &["user", "add", "boss", "--admin"],
+        "another-password\n",
+    );
+    assert!(added.status.success(), "{}", text(&added.stderr));
+
+    let list = text(&qunfa(&data, &["user", "list"], "").stdout);
+    assert!(list.contains("王编辑"), "{list}");
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("boss") && l.contains("admin")),
+        "{list}"
+    );
+
+    let short = qunfa(&data, &["user", "passwd", "boss"], "short\n");
+    assert!(!short.status.success());
+    assert!(text(&short.stderr).contains("at least 8 characters"));
+    let changed = qunfa(&data, &["user", "passwd", "boss"], "a-new-password\n");
+    assert!(changed.status.success(), "{}", text(&changed.stderr));
+
+    let twice = qunfa(&data, &["user", "add", "BOSS"], "whatever-password\n");
+    assert!(!twice.status.success(), "usernames are unique without case");
+    let missing = qunfa(&data, &["user", "passwd", "nobody"], "a-new-password\n");
+    assert!(text(&missing.stderr).contains("no user named nobody"));
+}
+
+#[test]
+fn a_bad_setting_stops_the_start_and_names_the_variable() {
+    let data = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_qunfa"))
+        .env("QUNFA_CONFIG", data.path().join("absent.toml"))
+        .env("LEPTOS_SITE_ADDR", "not-an-address")
+        .output()
+        .unwrap();
+    assert_eq!(child.status.code(), Some(2));
+    let message = text(&child.stderr);
+    assert!(message.contains("LEPTOS_SITE_ADDR"), "{message}");
+    assert!(message.contains("127.0.0.1:3000"), "{message}");
+
+    std::fs::write(data.path().join("qunfa.toml"), "session_idle = \"soon\"\n").unwrap();
+    child = Command::new(env!("CARGO_BIN_EXE_qunfa"))
+        .env("QUNFA_CONFIG", data.path().join("qunfa.toml"))
+        .output()
+        .unwrap();
+    assert_eq!(child.status.code(), Some(2));
+    assert!(text(&child.stderr).contains("QUNFA_SESSION_IDLE"));
+}
+
+#[test]
+fn a_file_that_is_not_a_database_stops_the_start_in_words() {
+    let data = tempfile::tempdir().unwrap();
+    std::fs::write(
+        data.path().join("q.db"),
+        "a shopping list, not a database\n".repeat(200),
+    )
+    .unwrap();
+    let output = qunfa(&data, &["user", "list"], "");
+    assert!(!output.status.success());
+    let message = text(&output.stderr);
+    assert!(message.contains("is not a SQLite database"), "{message}");
+    assert!(!message.contains("panicked"), "{message}");
+}

@@ -1,0 +1,124 @@
+//! Starts the real server on a random port with a temporary database, as a
+//! user's browser would meet it, and gives tests an HTTP client for it.
+#![allow(dead_code)]
+
+use std::{path::PathBuf, sync::Arc};
+
+use qunfa::shell::{config::SettingsArgs, server};
+use reqwest::{Client, Response, redirect::Policy};
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+
+pub const ADMIN: &str = "admin";
+pub const ADMIN_PASSWORD: &str = "admin-password-1";
+
+pub struct TestApp {
+    pub address: String,
+    pub data: Arc<tempfile::TempDir>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let data = Arc::new(tempfile::tempdir().expect("a temporary folder"));
+        TestApp::spawn_on(data).await
+    }
+
+    /// Starts a server on the database in `data` (a second start of the same
+    /// database is a restart).
+    pub async fn spawn_on(data: Arc<tempfile::TempDir>) -> TestApp {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+        let address = listener.local_addr().unwrap();
+        let args = SettingsArgs {
+            config: data.path().join("absent.toml"),
+            site_addr: Some(address.to_string()),
+            database_url: Some(format!("sqlite://{}", database_file(&data).display())),
+            admin_user: Some(ADMIN.into()),
+            admin_password: Some(ADMIN_PASSWORD.into()),
+            ..SettingsArgs::default()
+        };
+        let settings = args.load().expect("valid test settings");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(server::start(settings, listener, async {
+            let _ = stopped.await;
+        }));
+        let app = TestApp {
+            address: format!("http://{address}"),
+            data,
+            stop: Some(stop),
+            task: Some(task),
+        };
+        app.wait_until_ready().await;
+        app
+    }
+
+    async fn wait_until_ready(&self) {
+        let client = Client::new();
+        for _ in 0..200 {
+            if let Ok(response) = client.get(self.url("/healthz")).send().await {
+                if response.status().is_success() {
+                    return;
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("the server did not answer /healthz");
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// A browser-like client: it keeps cookies and does not follow
+    /// redirects, so tests can see where they point.
+    pub fn client(&self) -> Client {
+        Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    pub async fn log_in(&self, client: &Client, username: &str, password: &str) -> Response {
+        client
+            .post(self.url("/login"))
+            .form(&[("username", username), ("password", password), ("next", "")])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Calls a server function the way the hydrated page does.
+    pub async fn call(&self, client: &Client, name: &str, form: &[(&str, &str)]) -> Response {
+        client
+            .post(self.url(&format!("/api/{name}")))
+            .header("Accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Stops the server the way Ctrl-C does and waits until it has.
+    pub async fn stop(mut self) -> Arc<tempfile::TempDir> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("server task").expect("server ran");
+        }
+        self.data.clone()
+    }
+}
+
+pub fn database_file(data: &tempfile::TempDir) -> PathBuf {
+    data.path().join("qunfa.db")
+}
+
+pub fn location(response: &Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}

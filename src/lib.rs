@@ -11,6 +11,8 @@ pub mod wechat;
 pub mod callbacks;
 #[cfg(feature = "ssr")]
 pub mod shell;
+#[cfg(feature = "ssr")]
+pub mod simulator;
 
 /// The browser's entry point: hydrate the server-rendered page.
 #[cfg(feature = "hydrate")]

@@ -197,10 +197,10 @@ pub mod ssr {
         work: impl std::future::Future<Output = Result<T, AppError>>,
     ) -> Result<T, AppError> {
         let outcome = work.await;
-        if let Err(error) = &outcome {
-            if let Some(target) = no_script_target(error) {
-                leptos_axum::redirect(&target);
-            }
+        if let Err(error) = &outcome
+            && let Some(target) = no_script_target(error)
+        {
+            leptos_axum::redirect(&target);
         }
         outcome
     }

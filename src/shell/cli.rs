@@ -35,6 +35,30 @@ pub enum Command {
         #[command(subcommand)]
         action: UserCommand,
     },
+    /// Run the WeChat simulator alone, serving WeChat's paths (/cgi-bin/...) at the root of --listen
+    Simulator(SimulatorArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SimulatorArgs {
+    /// Address to serve on
+    #[arg(long, default_value = "127.0.0.1:3900")]
+    listen: std::net::SocketAddr,
+    /// The pretend account's AppID
+    #[arg(long, default_value = crate::simulator::BUILTIN_APPID)]
+    appid: String,
+    /// The pretend account's AppSecret
+    #[arg(long, default_value = crate::simulator::BUILTIN_SECRET)]
+    secret: String,
+    /// Where to push MASSSENDJOBFINISH, e.g. http://127.0.0.1:3000/wechat/callback
+    #[arg(long)]
+    callback_url: Option<url::Url>,
+    /// Callback Token
+    #[arg(long, default_value = super::config::SIMULATOR_TOKEN)]
+    token: String,
+    /// EncodingAESKey: push encrypted (safe mode) callbacks
+    #[arg(long)]
+    aes_key: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -54,16 +78,22 @@ pub enum UserCommand {
 
 /// Runs the command line and returns the process exit code.
 pub async fn run(cli: Cli) -> i32 {
-    let settings = match cli.settings.load() {
-        Ok(settings) => settings,
-        Err(error) => {
+    let load = || {
+        cli.settings.load().map_err(|error| {
             eprintln!("qunfa: cannot start: {error}");
-            return 2;
-        }
+            2
+        })
     };
-    let result = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(settings).await,
-        Command::User { action } => user(settings, action).await,
+    let result = match cli.command {
+        Some(Command::Simulator(args)) => simulator(args).await,
+        None | Some(Command::Serve) => match load() {
+            Ok(settings) => serve(settings).await,
+            Err(code) => return code,
+        },
+        Some(Command::User { action }) => match load() {
+            Ok(settings) => user(settings, action).await,
+            Err(code) => return code,
+        },
     };
     match result {
         Ok(()) => 0,
@@ -84,6 +114,31 @@ async fn serve(settings: super::config::Settings) -> anyhow::Result<()> {
     }
     eprintln!("qunfa is listening on http://{address}");
     server::start(settings, listener, server::shutdown_signal()).await
+}
+
+async fn simulator(args: SimulatorArgs) -> anyhow::Result<()> {
+    use crate::simulator::{SimulatorConfig, run_standalone};
+    let mut config = SimulatorConfig::new(
+        args.appid,
+        SecretString::from(args.secret),
+        SecretString::from(args.token),
+    );
+    if let Some(url) = args.callback_url {
+        config = config.with_callback_url(url);
+    }
+    if let Some(key) = args.aes_key {
+        config = config.with_aes_key(SecretString::from(key));
+    }
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;
+    eprintln!(
+        "the WeChat simulator is listening on http://{}",
+        args.listen
+    );
+    run_standalone(config, listener, server::shutdown_signal())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 async fn user(settings: super::config::Settings, action: UserCommand) -> anyhow::Result<()> {

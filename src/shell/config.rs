@@ -8,6 +8,9 @@
 //! | `QUNFA_DATABASE_URL` | `database_url` | SQLite file |
 //! | `QUNFA_WECHAT_APPID`, `QUNFA_WECHAT_SECRET` | `wechat_appid`, `wechat_secret` | the account; unset: simulator |
 //! | `QUNFA_WECHAT_API_BASE` | `wechat_api_base` | WeChat API base URL |
+//! | `QUNFA_WECHAT_TOKEN_API` | `wechat_token_api` | `stable` (default) or `classic` token call |
+//! | `QUNFA_WECHAT_ACCESS_TOKEN_URL` | `wechat_access_token_url` | fetch the access token from this URL instead |
+//! | `QUNFA_WECHAT_ACCESS_TOKEN` | `wechat_access_token` | a fixed access token instead |
 //! | `QUNFA_WECHAT_TOKEN`, `QUNFA_WECHAT_AES_KEY` | `wechat_token`, `wechat_aes_key` | callback Token and EncodingAESKey |
 //! | `QUNFA_ADMIN_USER`, `QUNFA_ADMIN_PASSWORD` | `admin_user`, `admin_password` | first admin |
 //! | `QUNFA_PUBLIC_URL` | `public_url` | the console's external URL |
@@ -55,6 +58,20 @@ pub struct SettingsArgs {
     /// WeChat API base URL [default: https://api.weixin.qq.com, or the simulator]
     #[arg(long, env = "QUNFA_WECHAT_API_BASE", global = true)]
     pub wechat_api_base: Option<String>,
+    /// Which WeChat call gets the access token: stable (default; leaves other holders' tokens valid) or classic
+    #[arg(long, env = "QUNFA_WECHAT_TOKEN_API", global = true)]
+    pub wechat_token_api: Option<String>,
+    /// Get the access token from this URL (answering {"access_token","expires_in"}), e.g. a third-party platform's
+    #[arg(long, env = "QUNFA_WECHAT_ACCESS_TOKEN_URL", global = true)]
+    pub wechat_access_token_url: Option<String>,
+    /// A fixed access token (e.g. an authorizer_access_token); never refreshed
+    #[arg(
+        long,
+        env = "QUNFA_WECHAT_ACCESS_TOKEN",
+        hide_env_values = true,
+        global = true
+    )]
+    pub wechat_access_token: Option<String>,
     /// Callback Token (3–32 letters and digits) [default: the simulator's own]
     #[arg(
         long,
@@ -122,7 +139,20 @@ pub struct WechatSettings {
 #[derive(Debug, Clone)]
 pub struct WechatAccount {
     pub appid: String,
-    pub secret: SecretString,
+    pub access: AccessTokenSetting,
+}
+
+/// Where the access token comes from.
+#[derive(Debug, Clone)]
+pub enum AccessTokenSetting {
+    /// `stable_token` with the AppSecret: the default.
+    Stable(SecretString),
+    /// The classic `token` call with the AppSecret.
+    Classic(SecretString),
+    /// Someone else keeps the token and serves it at this URL.
+    External(Url),
+    /// A token given once.
+    Fixed(SecretString),
 }
 
 #[derive(Debug, Clone)]
@@ -135,7 +165,7 @@ pub struct FirstAdmin {
 /// account is configured. It protects nothing real, so it may be public.
 pub const SIMULATOR_TOKEN: &str = "qunfasimulator";
 /// The AppID of the built-in simulator's pretend account.
-pub const SIMULATOR_APPID: &str = "wxqunfasimulator00";
+pub const SIMULATOR_APPID: &str = crate::simulator::BUILTIN_APPID;
 
 /// A setting that could not be used: it names the variable and what is allowed.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -178,6 +208,9 @@ impl SettingsArgs {
             wechat_appid: pick(&self.wechat_appid, "wechat_appid"),
             wechat_secret: pick(&self.wechat_secret, "wechat_secret"),
             wechat_api_base: pick(&self.wechat_api_base, "wechat_api_base"),
+            wechat_token_api: pick(&self.wechat_token_api, "wechat_token_api"),
+            wechat_access_token_url: pick(&self.wechat_access_token_url, "wechat_access_token_url"),
+            wechat_access_token: pick(&self.wechat_access_token, "wechat_access_token"),
             wechat_token: pick(&self.wechat_token, "wechat_token"),
             wechat_aes_key: pick(&self.wechat_aes_key, "wechat_aes_key"),
             admin_user: pick(&self.admin_user, "admin_user"),
@@ -194,6 +227,9 @@ const TOML_KEYS: &[&str] = &[
     "wechat_appid",
     "wechat_secret",
     "wechat_api_base",
+    "wechat_token_api",
+    "wechat_access_token_url",
+    "wechat_access_token",
     "wechat_token",
     "wechat_aes_key",
     "admin_user",
@@ -255,6 +291,9 @@ struct RawSettings {
     wechat_appid: Option<String>,
     wechat_secret: Option<String>,
     wechat_api_base: Option<String>,
+    wechat_token_api: Option<String>,
+    wechat_access_token_url: Option<String>,
+    wechat_access_token: Option<String>,
     wechat_token: Option<String>,
     wechat_aes_key: Option<String>,
     admin_user: Option<String>,
@@ -279,23 +318,57 @@ impl RawSettings {
                 .as_deref()
                 .unwrap_or("sqlite://data/qunfa.db"),
         )?;
-        let account = match (self.wechat_appid, self.wechat_secret) {
-            (None, None) => None,
-            (Some(appid), Some(secret)) => Some(WechatAccount {
-                appid: parse_appid(&appid)?,
-                secret: SecretString::from(secret.trim().to_owned()),
-            }),
-            (Some(_), None) => {
+        let classic = match self.wechat_token_api.as_deref().map(str::trim) {
+            None | Some("stable") => false,
+            Some("classic") => true,
+            Some(other) => {
                 return Err(invalid(
-                    "QUNFA_WECHAT_SECRET",
-                    "must be set together with QUNFA_WECHAT_APPID",
+                    "QUNFA_WECHAT_TOKEN_API",
+                    format!("`{other}` is neither `stable` nor `classic`"),
                 ));
             }
-            (None, Some(_)) => {
+        };
+        let token_url = self
+            .wechat_access_token_url
+            .map(|text| parse_http_url("QUNFA_WECHAT_ACCESS_TOKEN_URL", &text))
+            .transpose()?;
+        let fixed_token = self
+            .wechat_access_token
+            .map(|token| SecretString::from(token.trim().to_owned()));
+        let secret = self
+            .wechat_secret
+            .map(|secret| SecretString::from(secret.trim().to_owned()));
+        let account = match self.wechat_appid {
+            None if secret.is_none() && token_url.is_none() && fixed_token.is_none() => None,
+            None => {
                 return Err(invalid(
                     "QUNFA_WECHAT_APPID",
-                    "must be set together with QUNFA_WECHAT_SECRET",
+                    "must be set with the account's other settings (AppID: 设置与开发 → 基本配置)",
                 ));
+            }
+            Some(appid) => {
+                let access = match (token_url, fixed_token, secret) {
+                    (Some(_), Some(_), _) => {
+                        return Err(invalid(
+                            "QUNFA_WECHAT_ACCESS_TOKEN",
+                            "set either it or QUNFA_WECHAT_ACCESS_TOKEN_URL, not both",
+                        ));
+                    }
+                    (Some(url), None, _) => AccessTokenSetting::External(url),
+                    (None, Some(token), _) => AccessTokenSetting::Fixed(token),
+                    (None, None, Some(secret)) if classic => AccessTokenSetting::Classic(secret),
+                    (None, None, Some(secret)) => AccessTokenSetting::Stable(secret),
+                    (None, None, None) => {
+                        return Err(invalid(
+                            "QUNFA_WECHAT_SECRET",
+                            "must be set together with QUNFA_WECHAT_APPID (or give QUNFA_WECHAT_ACCESS_TOKEN_URL or QUNFA_WECHAT_ACCESS_TOKEN)",
+                        ));
+                    }
+                };
+                Some(WechatAccount {
+                    appid: parse_appid(&appid)?,
+                    access,
+                })
             }
         };
         let api_base = self
@@ -608,6 +681,50 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .starts_with("QUNFA_WECHAT_APPID:")
+        );
+    }
+
+    #[test]
+    fn the_access_token_can_come_from_elsewhere() {
+        let mut given = args();
+        given.wechat_appid = Some("wx1234567890abcdef".into());
+        given.wechat_token = Some("mytoken123".into());
+        given.wechat_access_token_url = Some("https://tokens.example.com/authorizer".into());
+        let settings = given.load().unwrap();
+        let access = &settings.wechat.account.as_ref().unwrap().access;
+        assert!(matches!(access, AccessTokenSetting::External(_)));
+
+        given.wechat_access_token = Some("fixed".into());
+        assert!(
+            given
+                .load()
+                .unwrap_err()
+                .to_string()
+                .starts_with("QUNFA_WECHAT_ACCESS_TOKEN:")
+        );
+
+        given.wechat_access_token_url = None;
+        given.wechat_secret = Some("s".into());
+        given.wechat_token_api = Some("classic".into());
+        let settings = given.load().unwrap();
+        assert!(matches!(
+            settings.wechat.account.unwrap().access,
+            AccessTokenSetting::Fixed(_)
+        ));
+
+        given.wechat_access_token = None;
+        let settings = given.load().unwrap();
+        assert!(matches!(
+            settings.wechat.account.unwrap().access,
+            AccessTokenSetting::Classic(_)
+        ));
+        given.wechat_token_api = Some("newest".into());
+        assert!(
+            given
+                .load()
+                .unwrap_err()
+                .to_string()
+                .starts_with("QUNFA_WECHAT_TOKEN_API:")
         );
     }
 

@@ -32,13 +32,13 @@ pub enum DatabaseError {
 
 /// Opens (creating if needed) the database and brings its schema up to date.
 pub async fn open(database: &DatabasePath) -> Result<SqlitePool, DatabaseError> {
-    if let Some(folder) = database.file.as_ref().and_then(|f| f.parent()) {
-        if !folder.as_os_str().is_empty() {
-            std::fs::create_dir_all(folder).map_err(|source| DatabaseError::Folder {
-                folder: folder.display().to_string(),
-                source,
-            })?;
-        }
+    if let Some(folder) = database.file.as_ref().and_then(|f| f.parent())
+        && !folder.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(folder).map_err(|source| DatabaseError::Folder {
+            folder: folder.display().to_string(),
+            source,
+        })?;
     }
     let url = database.url.clone();
     let options = match &database.file {

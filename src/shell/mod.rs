@@ -8,3 +8,4 @@ pub mod db;
 pub mod server;
 pub mod state;
 pub mod telemetry;
+pub mod wechat;

@@ -21,7 +21,13 @@ use tower_sessions::{
 };
 use tower_sessions_sqlx_store::SqliteStore;
 
-use super::{assets::AssetVersion, config::Settings, db, state::AppState, telemetry};
+use super::{
+    assets::AssetVersion,
+    config::{SIMULATOR_PREFIX, Settings},
+    db,
+    state::AppState,
+    telemetry,
+};
 use crate::{
     auth::{Role, guard, login, password, store},
     callbacks::{self, CallbackKeys, CallbackState, store::CallbackWriter},
@@ -53,7 +59,13 @@ pub fn leptos_options(settings: &Settings) -> LeptosOptions {
 
 /// Everything the server needs, opened and checked; an error here stops the
 /// start with a message that says what to fix.
-pub async fn prepare(settings: Settings, leptos: LeptosOptions) -> anyhow::Result<Router> {
+/// The router and the state behind it, ready to serve.
+pub struct Prepared {
+    pub router: Router,
+    pub state: AppState,
+}
+
+pub async fn prepare(settings: Settings, leptos: LeptosOptions) -> anyhow::Result<Prepared> {
     let pool = db::open(&settings.database).await?;
     create_first_admin(&pool, &settings).await?;
 
@@ -92,6 +104,8 @@ pub async fn prepare(settings: Settings, leptos: LeptosOptions) -> anyhow::Resul
         health: Arc::default(),
     };
 
+    let wechat = super::wechat::connect(&settings, &pool)?;
+
     let pkg_dir = PathBuf::from(leptos.site_root.as_ref()).join(leptos.site_pkg_dir.as_ref());
     let state = AppState {
         assets: AssetVersion::of(pkg_dir),
@@ -100,8 +114,13 @@ pub async fn prepare(settings: Settings, leptos: LeptosOptions) -> anyhow::Resul
         settings: Arc::new(settings),
         throttle: Arc::default(),
         callbacks,
+        wechat: wechat.client,
+        simulator: wechat.simulator,
     };
-    Ok(router(state, session_layer))
+    Ok(Prepared {
+        router: router(state.clone(), session_layer),
+        state,
+    })
 }
 
 fn router(state: AppState, session_layer: SessionManagerLayer<SqliteStore>) -> Router {
@@ -144,7 +163,7 @@ fn router(state: AppState, session_layer: SessionManagerLayer<SqliteStore>) -> R
             4 * callbacks::endpoint::MAX_BODY_BYTES,
         ));
 
-    Router::new()
+    let mut app = Router::new()
         .route("/healthz", get(health))
         .merge(wechat_callback)
         .merge(assets)
@@ -153,8 +172,14 @@ fn router(state: AppState, session_layer: SessionManagerLayer<SqliteStore>) -> R
             state.clone(),
             guard::same_origin,
         ))
-        .layer(middleware::from_fn(telemetry::log_request))
-        .with_state(state)
+        .layer(middleware::from_fn(telemetry::log_request));
+    if let Some(simulator) = &state.simulator {
+        app = app.nest_service(
+            SIMULATOR_PREFIX,
+            crate::simulator::router(simulator.clone()),
+        );
+    }
+    app.with_state(state)
 }
 
 async fn health(State(state): State<AppState>) -> impl IntoResponse {
@@ -214,8 +239,16 @@ pub async fn start(
 ) -> anyhow::Result<()> {
     telemetry::init();
     let leptos = leptos_options(&settings);
-    let app = prepare(settings, leptos).await?;
-    serve(listener, app, shutdown).await?;
+    let prepared = prepare(settings, leptos).await?;
+    let simulator = prepared.state.simulator.clone();
+    let shutdown = async move {
+        shutdown.await;
+        // Slow simulated answers would hold up the graceful shutdown.
+        if let Some(simulator) = simulator {
+            simulator.shutdown();
+        }
+    };
+    serve(listener, prepared.router, shutdown).await?;
     Ok(())
 }
 

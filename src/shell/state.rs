@@ -17,6 +17,9 @@ pub struct AppState {
     pub throttle: Arc<LoginThrottle>,
     pub assets: AssetVersion,
     pub callbacks: CallbackState,
+    pub wechat: crate::wechat::client::WechatClient,
+    /// The built-in simulator, when no account is configured.
+    pub simulator: Option<crate::simulator::Simulator>,
 }
 
 impl FromRef<AppState> for CallbackState {

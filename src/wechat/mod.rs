@@ -13,6 +13,10 @@
 //! - [`status`]: the outcome of a send as the callback reports it, in words.
 //! - [`crypto`] (server only): callback signatures and AES message crypto.
 //! - [`callback`] (server only): safe parsing of the callback XML.
+//! - [`token`] (server only): the access token: fetched once, cached,
+//!   refreshed before expiry, dropped only when it is the one that failed.
+//! - [`client`] (server only): the HTTP client for every call, with
+//!   timeouts and bounded retries.
 //!
 //! `types`, `errcode`, `api` and `status` also compile for the browser, so
 //! they use only `serde`, `serde_json`, `thiserror` and std; the two server
@@ -26,4 +30,8 @@ pub mod types;
 #[cfg(feature = "ssr")]
 pub mod callback;
 #[cfg(feature = "ssr")]
+pub mod client;
+#[cfg(feature = "ssr")]
 pub mod crypto;
+#[cfg(feature = "ssr")]
+pub mod token;

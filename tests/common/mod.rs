@@ -4,7 +4,7 @@
 
 use std::{path::PathBuf, sync::Arc};
 
-use qunfa::shell::{config::SettingsArgs, server};
+use qunfa::shell::{config::SettingsArgs, server, state::AppState};
 use reqwest::{Client, Response, redirect::Policy};
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 
@@ -14,6 +14,8 @@ pub const ADMIN_PASSWORD: &str = "admin-password-1";
 pub struct TestApp {
     pub address: String,
     pub data: Arc<tempfile::TempDir>,
+    /// The running server's state: its WeChat client, simulator, database.
+    pub state: AppState,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
 }
@@ -27,9 +29,17 @@ impl TestApp {
     /// Starts a server on the database in `data` (a second start of the same
     /// database is a restart).
     pub async fn spawn_on(data: Arc<tempfile::TempDir>) -> TestApp {
+        TestApp::spawn_with(data, |_| {}).await
+    }
+
+    /// Starts a server with settings changed by `configure`.
+    pub async fn spawn_with(
+        data: Arc<tempfile::TempDir>,
+        configure: impl FnOnce(&mut SettingsArgs),
+    ) -> TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let address = listener.local_addr().unwrap();
-        let args = SettingsArgs {
+        let mut args = SettingsArgs {
             config: data.path().join("absent.toml"),
             site_addr: Some(address.to_string()),
             database_url: Some(format!("sqlite://{}", database_file(&data).display())),
@@ -37,14 +47,30 @@ impl TestApp {
             admin_password: Some(ADMIN_PASSWORD.into()),
             ..SettingsArgs::default()
         };
+        configure(&mut args);
         let settings = args.load().expect("valid test settings");
+        qunfa::shell::telemetry::init();
+        let leptos = server::leptos_options(&settings);
+        let prepared = server::prepare(settings, leptos)
+            .await
+            .expect("the server prepares");
+        let state = prepared.state.clone();
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(server::start(settings, listener, async {
-            let _ = stopped.await;
-        }));
+        let simulator = state.simulator.clone();
+        let task = tokio::spawn(async move {
+            server::serve(listener, prepared.router, async move {
+                let _ = stopped.await;
+                if let Some(simulator) = simulator {
+                    simulator.shutdown();
+                }
+            })
+            .await?;
+            Ok(())
+        });
         let app = TestApp {
             address: format!("http://{address}"),
             data,
+            state,
             stop: Some(stop),
             task: Some(task),
         };
@@ -55,10 +81,10 @@ impl TestApp {
     async fn wait_until_ready(&self) {
         let client = Client::new();
         for _ in 0..200 {
-            if let Ok(response) = client.get(self.url("/healthz")).send().await {
-                if response.status().is_success() {
-                    return;
-                }
+            if let Ok(response) = client.get(self.url("/healthz")).send().await
+                && response.status().is_success()
+            {
+                return;
             }
             tokio::time::sleep(std::time::Duration::from_millis(25)).await;
         }

@@ -1,0 +1,147 @@
+//! Connecting the console to WeChat: the real API with the account's
+//! credentials, or the built-in simulator under `/sim` of this server.
+
+use std::{net::SocketAddr, sync::Arc};
+
+use anyhow::Context;
+use secrecy::SecretString;
+use sqlx::SqlitePool;
+use url::Url;
+
+use super::config::{AccessTokenSetting, Settings};
+use crate::{
+    simulator::{BUILTIN_SECRET, Simulator, SimulatorConfig},
+    wechat::{
+        client::{ClientConfig, WECHAT_API_BASE, WechatClient},
+        token::{CacheFuture, CachedToken, TokenCache, TokenManager, TokenSource},
+    },
+};
+
+/// The access token in the `access_tokens` table. A cache that cannot be
+/// read or written only costs an extra token call, so failures are logged
+/// and otherwise ignored.
+pub struct SqliteTokenCache {
+    pool: SqlitePool,
+    key: String,
+}
+
+impl TokenCache for SqliteTokenCache {
+    fn load(&self) -> CacheFuture<'_, Option<CachedToken>> {
+        Box::pin(async move {
+            let row = sqlx::query!(
+                "SELECT value, expires_at FROM access_tokens WHERE cache_key = ?",
+                self.key
+            )
+            .fetch_optional(&self.pool)
+            .await;
+            match row {
+                Ok(row) => row.map(|r| CachedToken::new(r.value, r.expires_at)),
+                Err(error) => {
+                    tracing::warn!(error = %error, "the cached access token could not be read");
+                    None
+                }
+            }
+        })
+    }
+
+    fn store<'a>(&'a self, token: &'a CachedToken) -> CacheFuture<'a, ()> {
+        Box::pin(async move {
+            let value = token.expose();
+            let stored = sqlx::query!(
+                "INSERT INTO access_tokens (cache_key, value, expires_at) VALUES (?, ?, ?)
+                 ON CONFLICT (cache_key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at",
+                self.key,
+                value,
+                token.expires_at
+            )
+            .execute(&self.pool)
+            .await;
+            if let Err(error) = stored {
+                tracing::warn!(error = %error, "the access token could not be cached");
+            }
+        })
+    }
+}
+
+/// What the console talks to.
+pub struct Wechat {
+    pub client: WechatClient,
+    /// Present when no account is configured: the simulator this server
+    /// hosts under `/sim`.
+    pub simulator: Option<Simulator>,
+}
+
+/// Where the console can reach itself: the listen address, with an
+/// unspecified IP (0.0.0.0) replaced by loopback.
+fn local_base(addr: SocketAddr) -> String {
+    let ip = if addr.ip().is_unspecified() {
+        match addr {
+            SocketAddr::V4(_) => "127.0.0.1".to_owned(),
+            SocketAddr::V6(_) => "[::1]".to_owned(),
+        }
+    } else {
+        match addr {
+            SocketAddr::V4(v4) => v4.ip().to_string(),
+            SocketAddr::V6(v6) => format!("[{}]", v6.ip()),
+        }
+    };
+    format!("http://{ip}:{}", addr.port())
+}
+
+pub fn connect(settings: &Settings, pool: &SqlitePool) -> anyhow::Result<Wechat> {
+    let (source, default_base, simulator) = match &settings.wechat.account {
+        Some(account) => {
+            let appid = account.appid.clone();
+            let source = match &account.access {
+                AccessTokenSetting::Stable(secret) => TokenSource::Stable {
+                    appid,
+                    secret: secret.clone(),
+                },
+                AccessTokenSetting::Classic(secret) => TokenSource::Classic {
+                    appid,
+                    secret: secret.clone(),
+                },
+                AccessTokenSetting::External(url) => TokenSource::External { url: url.clone() },
+                AccessTokenSetting::Fixed(token) => TokenSource::Fixed(token.clone()),
+            };
+            (source, WECHAT_API_BASE.to_owned(), None)
+        }
+        None => {
+            let local = local_base(settings.site_addr);
+            let callback = Url::parse(&format!("{local}/wechat/callback"))
+                .context("the simulator's callback URL")?;
+            let mut config =
+                SimulatorConfig::builtin(settings.wechat.token.clone()).with_callback_url(callback);
+            if let Some(key) = &settings.wechat.aes_key {
+                config = config.with_aes_key(key.clone());
+            }
+            let simulator = Simulator::new(config).context("the built-in simulator")?;
+            let source = TokenSource::Stable {
+                appid: settings.appid().to_owned(),
+                secret: SecretString::from(BUILTIN_SECRET),
+            };
+            (source, format!("{local}/sim"), Some(simulator))
+        }
+    };
+    let api_base = match &settings.wechat.api_base {
+        Some(base) => base.clone(),
+        None => Url::parse(&default_base).context("the WeChat API base URL")?,
+    };
+    let config = ClientConfig::new(api_base);
+    let http = config.http_client().map_err(|e| {
+        anyhow::anyhow!(
+            "cannot build the HTTP client: {}",
+            e.words(crate::i18n::Lang::En)
+        )
+    })?;
+    let cache = Arc::new(SqliteTokenCache {
+        pool: pool.clone(),
+        key: source.cache_key(),
+    });
+    let tokens = TokenManager::new(source, config.api_base.clone(), http.clone(), cache)
+        .with_timeout(config.timeout);
+    Ok(Wechat {
+        client: WechatClient::new(config, tokens, http),
+        simulator,
+    })
+}

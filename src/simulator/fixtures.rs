@@ -1,0 +1,296 @@
+//! The demo account: its tags, drafts and materials.
+//!
+//! The seed's six examples use the ids `123dsdajkasd231jhksad` (a draft, a
+//! voice and a card), `aaa`/`bbb`/`ccc` (images) and `IhdaAQ…2XJc` (an
+//! mpvideo) and tag 2, so all of them exist here and the examples are
+//! accepted as they stand. The drafts whose titles name a scenario trigger
+//! it when sent, so an editor can reach every outcome from the pickers.
+
+/// Followers of the account: the audience of a send to all.
+pub const FOLLOWERS: u64 = 12_580;
+
+/// The prefix of every simulated follower's OpenID (`oSIM` + 24 digits).
+pub const OPENID_PREFIX: &str = "oSIM";
+
+pub(crate) struct TagFixture {
+    pub id: u64,
+    pub name: &'static str,
+    pub count: u64,
+}
+
+pub(crate) const TAGS: &[TagFixture] = &[
+    TagFixture {
+        id: 2,
+        name: "星标组",
+        count: 36,
+    },
+    TagFixture {
+        id: 100,
+        name: "VIP会员",
+        count: 1_286,
+    },
+    TagFixture {
+        id: 101,
+        name: "北京读者",
+        count: 3_402,
+    },
+    TagFixture {
+        id: 102,
+        name: "内测用户",
+        count: 12,
+    },
+    TagFixture {
+        id: 103,
+        name: "English readers",
+        count: 215,
+    },
+    TagFixture {
+        id: 104,
+        name: "沉睡用户",
+        count: 0,
+    },
+];
+
+pub(crate) struct ArticleFixture {
+    pub title: &'static str,
+    pub author: &'static str,
+    pub digest: &'static str,
+}
+
+pub(crate) struct NewsFixture {
+    pub media_id: &'static str,
+    /// How long ago it was last saved, in hours.
+    pub hours_ago: u64,
+    pub articles: &'static [ArticleFixture],
+    /// What sending it triggers, in the scenario language.
+    pub scenario: Option<&'static str>,
+}
+
+const fn article(
+    title: &'static str,
+    author: &'static str,
+    digest: &'static str,
+) -> ArticleFixture {
+    ArticleFixture {
+        title,
+        author,
+        digest,
+    }
+}
+
+pub(crate) const DRAFTS: &[NewsFixture] = &[
+    NewsFixture {
+        media_id: "123dsdajkasd231jhksad",
+        hours_ago: 1,
+        articles: &[
+            article(
+                "春季新品发布会：三款新品抢先看",
+                "品牌部",
+                "4 月 12 日，我们在上海发布了三款新品，一文看懂它们有什么不同。",
+            ),
+            article(
+                "会员日：全场九折",
+                "运营部",
+                "本周六会员日，凭会员卡全场九折，线上线下同享。",
+            ),
+        ],
+        scenario: None,
+    },
+    NewsFixture {
+        media_id: "sim_draft_weekly_digest_0002",
+        hours_ago: 5,
+        articles: &[
+            article(
+                "本周精选｜读者来信",
+                "编辑部",
+                "这一周，我们收到了 132 封来信，挑出其中五封与你分享。",
+            ),
+            article(
+                "编辑手记：我们为什么做这期专题",
+                "小周",
+                "从选题到成稿的三周里，我们改了七次标题。",
+            ),
+            article("下周预告", "编辑部", "下周我们将走进一家开了三十年的书店。"),
+        ],
+        scenario: None,
+    },
+    NewsFixture {
+        media_id: "sim_draft_single_article_0003",
+        hours_ago: 26,
+        articles: &[article(
+            "门店搬迁通知",
+            "客服中心",
+            "5 月 1 日起，人民路门店搬至中山路 88 号。",
+        )],
+        scenario: None,
+    },
+    NewsFixture {
+        media_id: "sim_draft_english_article_0004",
+        hours_ago: 50,
+        articles: &[article(
+            "Product update: what's new in April",
+            "Product team",
+            "Three improvements you asked for, and one you did not expect.",
+        )],
+        scenario: None,
+    },
+    NewsFixture {
+        media_id: "sim_draft_checkstate_1",
+        hours_ago: 72,
+        articles: &[article(
+            "转载测试：CheckState=1（未被判为转载，可以群发）",
+            "模拟器",
+            "群发后原创校验结果为 CheckState=1，群发成功。",
+        )],
+        scenario: Some("check(1)"),
+    },
+    NewsFixture {
+        media_id: "sim_draft_checkstate_2",
+        hours_ago: 73,
+        articles: &[
+            article(
+                "转载测试：CheckState=2（被判为转载，可以群发）",
+                "模拟器",
+                "第一篇被判为转载且原作者允许转载：选择“被判为转载时继续群发”则群发成功，否则失败 err(30003)。",
+            ),
+            article("第二篇：未被判为转载", "模拟器", "这一篇的原创校验通过。"),
+        ],
+        scenario: Some("check(2)"),
+    },
+    NewsFixture {
+        media_id: "sim_draft_checkstate_3",
+        hours_ago: 74,
+        articles: &[article(
+            "转载测试：CheckState=3（被判为转载，不能群发）",
+            "模拟器",
+            "原作者禁止转载，群发失败 err(30002)。",
+        )],
+        scenario: Some("check(3)"),
+    },
+    NewsFixture {
+        media_id: "sim_draft_review_ad_10001",
+        hours_ago: 96,
+        articles: &[article(
+            "审核测试：涉嫌广告 err(10001)",
+            "模拟器",
+            "群发被接受，随后审核不通过，结果为 err(10001)。",
+        )],
+        scenario: Some("err(10001)"),
+    },
+    NewsFixture {
+        media_id: "sim_draft_autosaved_48021",
+        hours_ago: 97,
+        articles: &[article(
+            "自动保存的草稿：群发返回 48021",
+            "模拟器",
+            "该草稿最后一次是系统自动保存的，不允许群发。",
+        )],
+        scenario: Some("errcode(48021)"),
+    },
+    NewsFixture {
+        media_id: "sim_draft_declare_original_41040",
+        hours_ago: 98,
+        articles: &[article(
+            "原创声明不合规：群发返回 41040",
+            "模拟器",
+            "不符合声明文字原创的要求。",
+        )],
+        scenario: Some("errcode(41040)"),
+    },
+    NewsFixture {
+        media_id: "sim_draft_admin_confirm_89505",
+        hours_ago: 120,
+        articles: &[article(
+            "管理员确认测试：返回 89505，管理员拒绝",
+            "模拟器",
+            "群发进入管理员确认流程，随后管理员拒绝，结果为 err(40001)。",
+        )],
+        scenario: Some("admin(89505,reject)"),
+    },
+    NewsFixture {
+        media_id: "sim_draft_no_callback",
+        hours_ago: 121,
+        articles: &[article(
+            "无回调测试：群发成功但不推送结果",
+            "模拟器",
+            "群发成功，但不推送 MASSSENDJOBFINISH，只能用“查询群发状态”刷新。",
+        )],
+        scenario: Some("nocallback"),
+    },
+];
+
+/// Permanent news materials (`material/batchget_material type=news`); they
+/// can be sent as `mpnews` too and, unlike drafts, survive a send.
+pub(crate) const NEWS: &[NewsFixture] = &[
+    NewsFixture {
+        media_id: "sim_news_about_us",
+        hours_ago: 24 * 30,
+        articles: &[article("关于我们", "品牌部", "我们是谁，我们在做什么。")],
+        scenario: None,
+    },
+    NewsFixture {
+        media_id: "sim_news_membership_guide",
+        hours_ago: 24 * 45,
+        articles: &[
+            article("会员指南（一）：如何注册", "客服中心", "三步完成注册。"),
+            article(
+                "会员指南（二）：积分规则",
+                "客服中心",
+                "积分怎么来，怎么用。",
+            ),
+        ],
+        scenario: None,
+    },
+];
+
+pub(crate) struct MediaFixture {
+    pub media_id: &'static str,
+    pub name: &'static str,
+    pub hours_ago: u64,
+}
+
+const fn media(media_id: &'static str, name: &'static str, hours_ago: u64) -> MediaFixture {
+    MediaFixture {
+        media_id,
+        name,
+        hours_ago,
+    }
+}
+
+pub(crate) const IMAGES: &[MediaFixture] = &[
+    media("aaa", "seed-aaa.jpg", 2),
+    media("bbb", "seed-bbb.jpg", 2),
+    media("ccc", "seed-ccc.jpg", 2),
+    media("sim_image_cover_spring", "春季封面.jpg", 30),
+    media("sim_image_store_photo", "门店实拍.png", 60),
+    media("sim_image_qr_code", "qrcode.png", 200),
+];
+
+pub(crate) const VOICES: &[MediaFixture] = &[
+    media("123dsdajkasd231jhksad", "seed-voice.mp3", 3),
+    media("sim_voice_welcome", "欢迎语.mp3", 48),
+    media("sim_voice_weekly_news", "weekly-news.amr", 100),
+];
+
+/// Video materials: to send one, convert it with `media/uploadvideo`.
+pub(crate) const VIDEOS: &[MediaFixture] = &[
+    media(
+        "rF4UdIMfYK3efUfyoddYRMU50zMiRmmt_l0kszupYh_SzrcW5Gaheq05p_lHuOTQ",
+        "发布会.mp4",
+        10,
+    ),
+    media("sim_video_store_tour", "store-tour.mp4", 80),
+];
+
+/// Videos already converted by uploadvideo: (media_id, title, description).
+pub(crate) const MPVIDEOS: &[(&str, &str, &str)] = &[(
+    "IhdaAQXuvJtGzwwc0abfXnzeezfO0NgPK6AQYShD8RQYMTtfzbLdBIQkQziv2XJc",
+    "发布会回顾",
+    "三分钟看完新品发布会",
+)];
+
+/// Card (卡券) ids a `wxcard` send may use.
+pub(crate) const CARDS: &[&str] = &["123dsdajkasd231jhksad", "pSimCard_member_10off"];
+
+/// The image every article uses as its cover.
+pub(crate) const COVER_MEDIA_ID: &str = "sim_image_cover_spring";

@@ -1,0 +1,879 @@
+//! The HTTP side: one axum handler per WeChat endpoint, and the control
+//! endpoints for tests.
+//!
+//! Every API answer is HTTP 200 with JSON, errors as `{errcode, errmsg}`
+//! written by the protocol's `Envelope`, as WeChat does; only a chosen
+//! `http(5xx)` scenario answers otherwise. Each handler decides under the
+//! state's lock, then (outside it) waits, loses the answer, or starts the
+//! job that will push the result.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use axum::Json;
+use axum::body::{Body, Bytes};
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use subtle::ConstantTimeEq;
+
+use super::Simulator;
+use super::config::SimulatorConfig;
+use super::fixtures;
+use super::rules;
+use super::scenario::{Answer, Scenario};
+use super::state::{
+    Endpoint, MpVideo, NewSend, PreviewRecord, State as SimState, follower_index, follower_openid,
+    wechat_error,
+};
+use crate::wechat::api::{
+    Ack, DraftBatchGetResponse, DraftItem, Envelope, MassGetResponse, MaterialBatchGetResponse,
+    MaterialCount, MaterialItem, MaterialType, NewsContent, PageSize, PreviewResponse,
+    SendAllResponse, TagsResponse, UploadVideoResponse,
+};
+use crate::wechat::errcode::ApiError;
+use crate::wechat::types::{MediaId, MsgId, MsgType};
+
+/// A query string as WeChat reads it: later duplicates win.
+pub(crate) struct Query(HashMap<String, String>);
+
+impl Query {
+    fn parse(raw: Option<String>) -> Query {
+        Query(
+            url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
+                .into_owned()
+                .collect(),
+        )
+    }
+
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).map(String::as_str)
+    }
+}
+
+/// What a call answers, before any chosen delay or loss.
+pub(crate) enum Reply {
+    Json(Value),
+    Http(u16),
+}
+
+impl Reply {
+    fn from_result<T: Serialize>(result: Result<T, ApiError>) -> Reply {
+        match serde_json::to_value(Envelope(result)) {
+            Ok(value) => Reply::Json(value),
+            // Our own types always serialise; this is only a safe fallback.
+            Err(_) => Reply::Json(json!({"errcode": -1, "errmsg": "system error"})),
+        }
+    }
+
+    fn error(error: ApiError) -> Reply {
+        Reply::from_result::<Ack>(Err(error))
+    }
+
+    /// The answer cut off: a `Content-Length` for the whole JSON but only
+    /// its first half, so the server ends the connection mid-answer and
+    /// the client reads nothing usable.
+    fn lost(self) -> Response {
+        let text = match self {
+            Reply::Json(value) => value.to_string(),
+            Reply::Http(status) => error_page(status),
+        };
+        let half = text.as_bytes()[..text.len() / 2].to_vec();
+        // A stream body has no known size, so the header below is believed.
+        let body = Body::from_stream(Body::from(half).into_data_stream());
+        let mut response = Response::new(body);
+        let headers = response.headers_mut();
+        headers.insert(header::CONTENT_TYPE, json_content_type());
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(text.len()));
+        response
+    }
+}
+
+impl IntoResponse for Reply {
+    fn into_response(self) -> Response {
+        match self {
+            Reply::Json(value) => (
+                [(header::CONTENT_TYPE, json_content_type())],
+                value.to_string(),
+            )
+                .into_response(),
+            Reply::Http(status) => {
+                let code = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+                (
+                    code,
+                    [(header::CONTENT_TYPE, HeaderValue::from_static("text/html"))],
+                    error_page(status),
+                )
+                    .into_response()
+            }
+        }
+    }
+}
+
+/// WeChat's own content type for API answers.
+fn json_content_type() -> HeaderValue {
+    HeaderValue::from_static("application/json; encoding=utf-8")
+}
+
+/// What a gateway in front of WeChat shows for a 5xx.
+fn error_page(status: u16) -> String {
+    let reason = StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Error");
+    format!(
+        "<html><head><title>{status} {reason}</title></head><body><center><h1>{status} {reason}</h1></center><hr><center>nginx</center></body></html>"
+    )
+}
+
+/// Parses a JSON object body; anything else is WeChat's 47001.
+fn json_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
+    match serde_json::from_slice(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(wechat_error(47001)),
+    }
+}
+
+/// The outcome of a call, decided under the lock.
+pub(crate) struct Decided {
+    reply: Reply,
+    answer: Option<Answer>,
+    /// A job to finish (and push) in the background.
+    job: Option<MsgId>,
+}
+
+impl Decided {
+    fn reply(reply: Reply) -> Decided {
+        Decided {
+            reply,
+            answer: None,
+            job: None,
+        }
+    }
+}
+
+impl Simulator {
+    /// Answers a decided call, waiting first or losing it as chosen.
+    async fn respond(&self, decided: Decided) -> Response {
+        if let Some(msg_id) = decided.job {
+            self.spawn_job(msg_id);
+        }
+        match decided.answer {
+            Some(Answer::Slow(delay)) => {
+                self.sleep_unless_shutdown(delay).await;
+                decided.reply.into_response()
+            }
+            Some(Answer::Lose) => decided.reply.lost(),
+            _ => decided.reply.into_response(),
+        }
+    }
+
+    /// The common shape of every call but sendall and preview: count it,
+    /// check the token (unless it is a token call), apply a queued answer,
+    /// else do `work`.
+    fn call<T: Serialize>(
+        &self,
+        endpoint: Endpoint,
+        query: &Query,
+        needs_token: bool,
+        work: impl FnOnce(&mut SimState, &SimulatorConfig, Duration) -> Result<T, ApiError>,
+    ) -> Decided {
+        let now = self.clock().now();
+        let config = self.config();
+        self.with_state(|state| {
+            state.count(endpoint);
+            if needs_token
+                && let Err(error) = state.check_access_token(query.get("access_token"), now)
+            {
+                return Decided::reply(Reply::error(error));
+            }
+            match state.pop_scenario(endpoint).and_then(|s| s.answer) {
+                Some(Answer::ErrCode(code)) => Decided::reply(Reply::error(wechat_error(code))),
+                Some(Answer::Http(status)) => Decided::reply(Reply::Http(status)),
+                answer => Decided {
+                    reply: Reply::from_result(work(state, config, now)),
+                    answer,
+                    job: None,
+                },
+            }
+        })
+    }
+
+    pub(crate) fn require_post(&self, endpoint: Endpoint) -> Response {
+        self.with_state(|state| state.count(endpoint));
+        Reply::error(wechat_error(43002)).into_response()
+    }
+
+    /// sendall: token, clientmsgid, body, scenario, record — in one lock,
+    /// so two racing sends with one clientmsgid cannot both pass.
+    fn decide_sendall(&self, query: &Query, body: &[u8]) -> Decided {
+        let now = self.clock().now();
+        self.with_state(|state| {
+            state.count(Endpoint::SendAll);
+            match Self::sendall_locked(state, query, body, now) {
+                Ok(decided) => decided,
+                Err(error) => Decided::reply(Reply::error(error)),
+            }
+        })
+    }
+
+    fn sendall_locked(
+        state: &mut SimState,
+        query: &Query,
+        body: &[u8],
+        now: Duration,
+    ) -> Result<Decided, ApiError> {
+        state.check_access_token(query.get("access_token"), now)?;
+        let body = json_object(body)?;
+        // The clientmsgid comes first: a retry of a send whose draft is
+        // used up must still learn its msg_id (45065), not 40007.
+        let given = rules::clientmsgid(&body)?;
+        if let Some(id) = &given
+            && let Some(error) = state.duplicate(id, now)
+        {
+            return Err(error);
+        }
+        let valid = rules::validate_sendall(state, &body)?;
+        let clientmsgid = match given {
+            Some(id) => id,
+            None => {
+                let id = rules::auto_clientmsgid(&valid.request);
+                if let Some(error) = state.duplicate(&id, now) {
+                    return Err(error);
+                }
+                id
+            }
+        };
+        // A queued scenario beats the content's markers, which beat a
+        // scenario draft's own.
+        let scenario = match state.pop_scenario(Endpoint::SendAll) {
+            Some(queued) => valid.scenario.clone().overridden_by(queued),
+            None => valid.scenario.clone(),
+        };
+        let mut submitted_at = now;
+        match scenario.answer {
+            // "Someone already sent this": record it a while back, so the
+            // answer carries a real msg_id and its push follows.
+            Some(Answer::ErrCode(45065)) => {
+                submitted_at = now.saturating_sub(Duration::from_secs(120));
+            }
+            Some(Answer::ErrCode(code)) => return Err(wechat_error(code)),
+            Some(Answer::Http(status)) => return Ok(Decided::reply(Reply::Http(status))),
+            _ => {}
+        }
+        let is_news = valid.request.message.msg_type() == MsgType::MpNews;
+        let audience = valid.audience;
+        let job = state.record_send(NewSend {
+            clientmsgid,
+            request: valid.request,
+            audience,
+            articles: valid.articles,
+            draft: valid.draft,
+            scenario: scenario.clone(),
+            submitted_at,
+            awaiting_admin: scenario.admin.is_some(),
+        });
+        let (msg_id, msg_data_id) = (job.msg_id, job.msg_data_id);
+        tracing::info!(%msg_id, audience, scenario = %scenario, "simulated WeChat accepted a mass send");
+        let reply = if scenario.answer == Some(Answer::ErrCode(45065)) {
+            let mut error = wechat_error(45065);
+            error.msg_id = Some(msg_id);
+            Reply::error(error)
+        } else if let Some(admin) = scenario.admin {
+            Reply::error(wechat_error(admin.code))
+        } else {
+            Reply::from_result(Ok(SendAllResponse {
+                errmsg: Some("send job submission success".to_owned()),
+                msg_id,
+                msg_data_id: msg_data_id.filter(|_| is_news),
+            }))
+        };
+        Ok(Decided {
+            reply,
+            answer: scenario.answer,
+            job: Some(msg_id),
+        })
+    }
+
+    fn decide_preview(&self, query: &Query, body: &[u8]) -> Decided {
+        let now = self.clock().now();
+        self.with_state(|state| {
+            state.count(Endpoint::Preview);
+            let valid = state
+                .check_access_token(query.get("access_token"), now)
+                .and_then(|()| json_object(body))
+                .and_then(|body| rules::validate_preview(state, &body));
+            let valid = match valid {
+                Ok(valid) => valid,
+                Err(error) => return Decided::reply(Reply::error(error)),
+            };
+            let scenario = match state.pop_scenario(Endpoint::Preview) {
+                Some(queued) => valid.scenario.overridden_by(queued),
+                None => valid.scenario,
+            };
+            match scenario.answer {
+                Some(Answer::ErrCode(code)) => Decided::reply(Reply::error(wechat_error(code))),
+                Some(Answer::Http(status)) => Decided::reply(Reply::Http(status)),
+                answer => {
+                    let msg_id = state.next_msg_id();
+                    state.record_preview(PreviewRecord {
+                        msg_id,
+                        request: valid.request,
+                    });
+                    Decided {
+                        reply: Reply::from_result(Ok(PreviewResponse {
+                            errmsg: Some("preview success".to_owned()),
+                            msg_id: Some(msg_id),
+                        })),
+                        answer,
+                        job: None,
+                    }
+                }
+            }
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Access tokens
+
+/// AppID then secret, as WeChat checks them; the secret in constant time.
+fn check_credentials(
+    config: &SimulatorConfig,
+    grant_type: Option<&str>,
+    appid: Option<&str>,
+    secret: Option<&str>,
+) -> Result<(), ApiError> {
+    if grant_type != Some("client_credential") {
+        return Err(wechat_error(40002));
+    }
+    let appid = appid
+        .filter(|a| !a.is_empty())
+        .ok_or_else(|| wechat_error(41002))?;
+    if appid != config.appid {
+        return Err(wechat_error(40013));
+    }
+    let secret = secret
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| wechat_error(41004))?;
+    let expected = config.secret.expose_secret().as_bytes();
+    if !bool::from(secret.as_bytes().ct_eq(expected)) {
+        return Err(wechat_error(40125));
+    }
+    Ok(())
+}
+
+pub(crate) async fn token(State(sim): State<Simulator>, RawQuery(raw): RawQuery) -> Response {
+    let query = Query::parse(raw);
+    let decided = sim.call(Endpoint::Token, &query, false, |state, config, now| {
+        check_credentials(
+            config,
+            query.get("grant_type"),
+            query.get("appid"),
+            query.get("secret"),
+        )?;
+        Ok(state.issue_classic_token(now, config.token_lifetime))
+    });
+    sim.respond(decided).await
+}
+
+pub(crate) async fn stable_token(
+    State(sim): State<Simulator>,
+    RawQuery(raw): RawQuery,
+    body: Bytes,
+) -> Response {
+    let query = Query::parse(raw);
+    let decided = sim.call(
+        Endpoint::StableToken,
+        &query,
+        false,
+        |state, config, now| {
+            let body = json_object(&body)?;
+            let text = |key: &str| body.get(key).and_then(Value::as_str);
+            check_credentials(config, text("grant_type"), text("appid"), text("secret"))?;
+            let force_refresh = match body.get("force_refresh") {
+                None | Some(Value::Null) => false,
+                Some(v) => rules::loose_bool(v).ok_or_else(|| wechat_error(47001))?,
+            };
+            Ok(state.issue_stable_token(now, config.token_lifetime, force_refresh))
+        },
+    );
+    sim.respond(decided).await
+}
+
+// ---------------------------------------------------------------------------
+// Audience
+
+pub(crate) async fn tags_get(State(sim): State<Simulator>, RawQuery(raw): RawQuery) -> Response {
+    let query = Query::parse(raw);
+    let decided = sim.call(Endpoint::TagsGet, &query, true, |state, _, _| {
+        Ok(TagsResponse {
+            tags: state.tags.clone(),
+        })
+    });
+    sim.respond(decided).await
+}
+
+/// `user/get`'s answer; the protocol module has no type for it yet.
+#[derive(Serialize)]
+struct UserGetResponse {
+    total: u64,
+    count: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<OpenIdList>,
+    next_openid: String,
+}
+
+#[derive(Serialize)]
+struct OpenIdList {
+    openid: Vec<String>,
+}
+
+/// At most this many OpenIDs per page, as WeChat.
+const USER_PAGE: u64 = 10_000;
+
+pub(crate) async fn user_get(State(sim): State<Simulator>, RawQuery(raw): RawQuery) -> Response {
+    let query = Query::parse(raw);
+    let decided = sim.call(Endpoint::UserGet, &query, true, |state, _, _| {
+        let start = match query.get("next_openid").filter(|s| !s.is_empty()) {
+            None => 0,
+            Some(openid) => follower_index(openid)
+                .filter(|i| *i < state.followers)
+                .ok_or_else(|| wechat_error(40003))?
+                .saturating_add(1),
+        };
+        let end = state.followers.min(start.saturating_add(USER_PAGE));
+        let openids: Vec<String> = (start..end).map(follower_openid).collect();
+        Ok(UserGetResponse {
+            total: state.followers,
+            count: end.saturating_sub(start),
+            next_openid: openids.last().cloned().unwrap_or_default(),
+            data: (!openids.is_empty()).then_some(OpenIdList { openid: openids }),
+        })
+    });
+    sim.respond(decided).await
+}
+
+// ---------------------------------------------------------------------------
+// The mass-send family
+
+pub(crate) async fn sendall(
+    State(sim): State<Simulator>,
+    RawQuery(raw): RawQuery,
+    body: Bytes,
+) -> Response {
+    let decided = sim.decide_sendall(&Query::parse(raw), &body);
+    sim.respond(decided).await
+}
+
+pub(crate) async fn preview(
+    State(sim): State<Simulator>,
+    RawQuery(raw): RawQuery,
+    body: Bytes,
+) -> Response {
+    let decided = sim.decide_preview(&Query::parse(raw), &body);
+    sim.respond(decided).await
+}
+
+/// A msg_id as number or string of digits; anything else is 40059.
+fn msg_id_of(body: &Map<String, Value>) -> Result<MsgId, ApiError> {
+    body.get("msg_id")
+        .and_then(|v| MsgId::deserialize(v).ok())
+        .ok_or_else(|| wechat_error(40059))
+}
+
+pub(crate) async fn mass_get(
+    State(sim): State<Simulator>,
+    RawQuery(raw): RawQuery,
+    body: Bytes,
+) -> Response {
+    let query = Query::parse(raw);
+    let decided = sim.call(Endpoint::MassGet, &query, true, |state, _, _| {
+        let msg_id = msg_id_of(&json_object(&body)?)?;
+        let job = state
+            .jobs
+            .get(&msg_id.get())
+            .ok_or_else(|| wechat_error(40059))?;
+        Ok(MassGetResponse {
+            msg_id,
+            msg_status: job.mass_status(),
+        })
+    });
+    sim.respond(decided).await
+}
+
+pub(crate) async fn mass_delete(
+    State(sim): State<Simulator>,
+    RawQuery(raw): RawQuery,
+    body: Bytes,
+) -> Response {
+    let query = Query::parse(raw);
+    let decided = sim.call(Endpoint::MassDelete, &query, true, |state, _, _| {
+        delete(state, &json_object(&body)?)
+    });
+    sim.respond(decided).await
+}
+
+/// mass/delete: only a successful `mpnews` or `mpvideo` send; by msg_id
+/// with `article_idx` (1-based; 0 or absent: all), or by article URL.
+/// Unknown, unfinished, failed or already wholly deleted sends are 40059;
+/// an index past the end or an article already deleted is 40060.
+fn delete(state: &mut SimState, body: &Map<String, Value>) -> Result<Ack, ApiError> {
+    let by_url = body
+        .get("url")
+        .and_then(Value::as_str)
+        .filter(|_| !body.contains_key("msg_id"));
+    let (msg_id, idx) = match by_url {
+        Some(url) => state
+            .jobs
+            .values()
+            .find_map(|job| {
+                let position = job.article_urls.iter().position(|u| u == url)?;
+                Some((job.msg_id, u32::try_from(position + 1).ok()?))
+            })
+            .ok_or_else(|| wechat_error(40059))?,
+        None => {
+            let idx = match body.get("article_idx") {
+                None | Some(Value::Null) => 0,
+                Some(v) => v
+                    .as_u64()
+                    .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+                    .and_then(|n| u32::try_from(n).ok())
+                    .ok_or_else(|| wechat_error(40060))?,
+            };
+            (msg_id_of(body)?, idx)
+        }
+    };
+    let job = state
+        .jobs
+        .get_mut(&msg_id.get())
+        .ok_or_else(|| wechat_error(40059))?;
+    let all = job.deletable_articles();
+    let succeeded = matches!(&job.phase, super::state::Phase::Finished(s) if s.is_success());
+    if all == 0 || !succeeded || job.deleted.len() >= usize::try_from(all).unwrap_or(usize::MAX) {
+        return Err(wechat_error(40059));
+    }
+    if idx > all {
+        return Err(wechat_error(40060));
+    }
+    if idx == 0 {
+        job.deleted.extend(1..=all);
+    } else if !job.deleted.insert(idx) {
+        return Err(wechat_error(40060));
+    }
+    Ok(Ack {
+        errmsg: Some("ok".to_owned()),
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Pickers
+
+/// `offset` (default 0) and `count` (1–20) of the batchget calls; WeChat
+/// answers 40035 to a count out of range.
+fn page(body: &Map<String, Value>) -> Result<(usize, usize), ApiError> {
+    let offset = match body.get("offset") {
+        None | Some(Value::Null) => 0,
+        Some(v) => v.as_u64().ok_or_else(|| wechat_error(40035))?,
+    };
+    let count = body
+        .get("count")
+        .and_then(Value::as_u64)
+        .and_then(|n| u8::try_from(n).ok())
+        .and_then(|n| PageSize::new(n).ok())
+        .ok_or_else(|| wechat_error(40035))?;
+    Ok((
+        usize::try_from(offset).unwrap_or(usize::MAX),
+        usize::from(count.get()),
+    ))
+}
+
+fn to_u64(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
+}
+
+pub(crate) async fn draft_batchget(
+    State(sim): State<Simulator>,
+    RawQuery(raw): RawQuery,
+    body: Bytes,
+) -> Response {
+    let query = Query::parse(raw);
+    let decided = sim.call(Endpoint::DraftBatchGet, &query, true, |state, _, _| {
+        let body = json_object(&body)?;
+        let (offset, count) = page(&body)?;
+        let no_content = match body.get("no_content") {
+            None | Some(Value::Null) => false,
+            Some(v) => rules::loose_bool(v).ok_or_else(|| wechat_error(47001))?,
+        };
+        let item: Vec<DraftItem> = state
+            .drafts
+            .iter()
+            .skip(offset)
+            .take(count)
+            .map(|draft| DraftItem {
+                media_id: draft.media_id.clone(),
+                content: NewsContent {
+                    news_item: draft
+                        .articles
+                        .iter()
+                        .cloned()
+                        .map(|mut a| {
+                            if no_content {
+                                a.content = None;
+                            }
+                            a
+                        })
+                        .collect(),
+                    create_time: Some(draft.update_time),
+                    update_time: Some(draft.update_time),
+                },
+                update_time: Some(draft.update_time),
+            })
+            .collect();
+        Ok(DraftBatchGetResponse {
+            total_count: to_u64(state.drafts.len()),
+            item_count: to_u64(item.len()),
+            item,
+        })
+    });
+    sim.respond(decided).await
+}
+
+pub(crate) async fn batchget_material(
+    State(sim): State<Simulator>,
+    RawQuery(raw): RawQuery,
+    body: Bytes,
+) -> Response {
+    let query = Query::parse(raw);
+    let decided = sim.call(Endpoint::MaterialBatchGet, &query, true, |state, _, _| {
+        let body = json_object(&body)?;
+        let kind = body
+            .get("type")
+            .and_then(|v| MaterialType::deserialize(v).ok())
+            .ok_or_else(|| wechat_error(40004))?;
+        let (offset, count) = page(&body)?;
+        let (total, item): (usize, Vec<MaterialItem>) = match kind {
+            MaterialType::News => (
+                state.news.len(),
+                state
+                    .news
+                    .iter()
+                    .skip(offset)
+                    .take(count)
+                    .map(|n| MaterialItem {
+                        media_id: n.media_id.clone(),
+                        name: None,
+                        update_time: Some(n.update_time),
+                        url: None,
+                        content: Some(NewsContent {
+                            news_item: n.articles.clone(),
+                            create_time: Some(n.update_time),
+                            update_time: Some(n.update_time),
+                        }),
+                    })
+                    .collect(),
+            ),
+            MaterialType::Image | MaterialType::Voice | MaterialType::Video => {
+                let list = match kind {
+                    MaterialType::Image => &state.images,
+                    MaterialType::Voice => &state.voices,
+                    _ => &state.videos,
+                };
+                (
+                    list.len(),
+                    list.iter()
+                        .skip(offset)
+                        .take(count)
+                        .map(|m| MaterialItem {
+                            media_id: m.media_id.clone(),
+                            name: Some(m.name.clone()),
+                            update_time: Some(m.update_time),
+                            url: m.url.clone(),
+                            content: None,
+                        })
+                        .collect(),
+                )
+            }
+        };
+        Ok(MaterialBatchGetResponse {
+            total_count: to_u64(total),
+            item_count: to_u64(item.len()),
+            item,
+        })
+    });
+    sim.respond(decided).await
+}
+
+pub(crate) async fn material_count(
+    State(sim): State<Simulator>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let query = Query::parse(raw);
+    let decided = sim.call(Endpoint::MaterialCount, &query, true, |state, _, _| {
+        Ok(MaterialCount {
+            voice_count: to_u64(state.voices.len()),
+            video_count: to_u64(state.videos.len()),
+            image_count: to_u64(state.images.len()),
+            news_count: to_u64(state.news.len()),
+        })
+    });
+    sim.respond(decided).await
+}
+
+/// Converted videos kept at most; the oldest uploads go first.
+const MAX_MPVIDEOS: usize = 1_000;
+
+pub(crate) async fn upload_video(
+    State(sim): State<Simulator>,
+    RawQuery(raw): RawQuery,
+    body: Bytes,
+) -> Response {
+    let query = Query::parse(raw);
+    let decided = sim.call(Endpoint::UploadVideo, &query, true, |state, _, now| {
+        let body = json_object(&body)?;
+        let source = body.get("media_id").and_then(Value::as_str);
+        if !source.is_some_and(|id| state.videos.iter().any(|v| v.media_id.as_str() == id)) {
+            return Err(wechat_error(40007));
+        }
+        let text = |key: &str| body.get(key).and_then(Value::as_str).unwrap_or("");
+        let media_id = MediaId::parse(format!(
+            "SIMv{:032x}{:028x}",
+            rand::random::<u128>(),
+            rand::random::<u128>() >> 16
+        ))
+        .map_err(|_| wechat_error(-1))?;
+        if state.mpvideos.len() >= MAX_MPVIDEOS {
+            // Keep the fixtures; drop the oldest upload.
+            let first_upload = fixtures::MPVIDEOS.len().min(state.mpvideos.len() - 1);
+            state.mpvideos.remove(first_upload);
+        }
+        state.mpvideos.push(MpVideo {
+            media_id: media_id.clone(),
+            scenario: Scenario::from_markers(&format!("{} {}", text("title"), text("description"))),
+        });
+        Ok(UploadVideoResponse {
+            media_type: Some("video".to_owned()),
+            media_id,
+            created_at: i64::try_from(now.as_secs()).ok(),
+        })
+    });
+    sim.respond(decided).await
+}
+
+/// GET on an endpoint that WeChat only takes by POST: 43002.
+macro_rules! post_only {
+    ($endpoint:expr) => {
+        |axum::extract::State(sim): axum::extract::State<$crate::simulator::Simulator>| async move {
+            sim.require_post($endpoint)
+        }
+    };
+}
+pub(crate) use post_only;
+
+// ---------------------------------------------------------------------------
+// Control endpoints (not WeChat's): for tests and demos
+
+#[derive(Deserialize)]
+pub(crate) struct ScenarioRequest {
+    /// Items of the scenario language, e.g. `"slow(2) err(10001)"`.
+    scenario: String,
+    /// Which endpoint's next call it applies to; `sendall` by default.
+    #[serde(default)]
+    endpoint: Option<String>,
+    /// How many calls in a row it applies to (1–100); 1 by default.
+    #[serde(default)]
+    times: Option<u32>,
+}
+
+fn control_error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, Json(json!({"error": message.into()}))).into_response()
+}
+
+pub(crate) async fn control_scenario(State(sim): State<Simulator>, body: Bytes) -> Response {
+    let Ok(request) = serde_json::from_slice::<ScenarioRequest>(&body) else {
+        return control_error(
+            StatusCode::BAD_REQUEST,
+            r#"expected {"scenario": "...", "endpoint": "sendall", "times": 1}"#,
+        );
+    };
+    let endpoint_name = request.endpoint.as_deref().unwrap_or("sendall");
+    let Some(endpoint) = Endpoint::parse(endpoint_name) else {
+        let known: Vec<&str> = Endpoint::ALL.iter().map(|e| e.name()).collect();
+        return control_error(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "unknown endpoint {endpoint_name:?}; one of {}",
+                known.join(", ")
+            ),
+        );
+    };
+    let scenario = match Scenario::parse(&request.scenario) {
+        Ok(s) => s,
+        Err(error) => return control_error(StatusCode::BAD_REQUEST, error.to_string()),
+    };
+    let times = request.times.unwrap_or(1);
+    if !(1..=100).contains(&times) {
+        return control_error(StatusCode::BAD_REQUEST, "times must be 1 to 100");
+    }
+    for _ in 0..times {
+        sim.queue_scenario(endpoint, scenario.clone());
+    }
+    Json(json!({
+        "endpoint": endpoint.name(),
+        "scenario": scenario.to_string(),
+        "queued": sim.queued(endpoint).len(),
+    }))
+    .into_response()
+}
+
+pub(crate) async fn control_state(State(sim): State<Simulator>) -> Response {
+    let queued: HashMap<&str, Vec<String>> = Endpoint::ALL
+        .iter()
+        .map(|e| {
+            (
+                e.name(),
+                sim.queued(*e)
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .filter(|(_, q)| !q.is_empty())
+        .collect();
+    Json(json!({
+        "now": sim.clock().unix_secs(),
+        "counters": sim.counters(),
+        "queued": queued,
+        "sends": sim.sends(),
+        "previews": sim.previews(),
+        "deliveries": sim.deliveries(),
+    }))
+    .into_response()
+}
+
+pub(crate) async fn control_reset(State(sim): State<Simulator>) -> Response {
+    sim.reset();
+    Json(json!({"reset": true})).into_response()
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ClockRequest {
+    advance_secs: f64,
+}
+
+pub(crate) async fn control_clock(State(sim): State<Simulator>, body: Bytes) -> Response {
+    let advance = serde_json::from_slice::<ClockRequest>(&body)
+        .ok()
+        .and_then(|r| Duration::try_from_secs_f64(r.advance_secs).ok());
+    let Some(advance) = advance else {
+        return control_error(
+            StatusCode::BAD_REQUEST,
+            r#"expected {"advance_secs": 61}, a non-negative number"#,
+        );
+    };
+    sim.clock().advance(advance);
+    Json(json!({"now": sim.clock().unix_secs()})).into_response()
+}

@@ -1,0 +1,418 @@
+//! The built-in WeChat simulator: a fake `api.weixin.qq.com` that is
+//! faithful to the seed and to `wechat/REFERENCE.md`, so a new user sees the
+//! whole product without an account and every test runs offline.
+//!
+//! [`router`] serves WeChat's real paths at its root (the console nests it
+//! under `/sim`); [`run_standalone`] serves it alone. The simulator reads and
+//! writes every body through the protocol types of [`crate::wechat`], and
+//! after an accepted send it pushes `MASSSENDJOBFINISH` to the callback URL
+//! after `callback_delay` — signed, and encrypted when an EncodingAESKey is
+//! set — retrying as WeChat does.
+//!
+//! # The account
+//! - **AppID / secret**: as configured ([`SimulatorConfig::builtin`]:
+//!   `wxqunfasimulator01` / `qunfa-simulator-secret-not-a-real-one`).
+//! - **Tags** (`tags/get`): 2 星标组 (36), 100 VIP会员 (1 286), 101 北京读者
+//!   (3 402), 102 内测用户 (12), 103 English readers (215), 104 沉睡用户 (0).
+//!   All followers: 12 580 (`user/get`; OpenIDs are `oSIM` + 24 digits).
+//! - **Drafts** (`draft/batchget`, newest first): the seed's
+//!   `123dsdajkasd231jhksad` (two articles), a three-article digest, two
+//!   single articles, and one draft per scenario (below). A draft sent
+//!   successfully is deleted, as the seed says.
+//! - **Materials** (`material/batchget_material`, `get_materialcount`):
+//!   images `aaa`, `bbb`, `ccc` and three more; voices (the seed's
+//!   `123dsdajkasd231jhksad` and two more); two videos to convert with
+//!   `media/uploadvideo`; two news materials; the seed's mpvideo
+//!   `IhdaAQ…2XJc` is already converted. Cards: `123dsdajkasd231jhksad`,
+//!   `pSimCard_member_10off`.
+//!
+//! # The rules it enforces
+//! - Token calls (`/cgi-bin/token` GET, `/cgi-bin/stable_token` POST):
+//!   40002 bad `grant_type`, 41002/41004 missing AppID/secret, 40013 wrong
+//!   AppID, 40125 wrong secret. Tokens last 7200 s. A new classic token
+//!   leaves the old one 5 minutes; a stable token is handed out again until
+//!   5 minutes before it expires; `force_refresh` revokes it at once.
+//! - Every other call: 41001 no `access_token`, 40001 unknown or replaced,
+//!   42001 expired.
+//! - `sendall`: 47001 not a JSON object; 45067 `clientmsgid` over 32 bytes;
+//!   the same `clientmsgid` within a minute of its send 45066, later (for
+//!   24 h) 45065 with the first `msg_id`, and 89504 while that send waits
+//!   for the admin; without a `clientmsgid`, the digest of audience and
+//!   content stands in for it (the seed). Then 40008 unknown `msgtype`
+//!   (`video`, `music`, …), 40152 a tag that does not exist, 40007 a media
+//!   or card the account does not have (an unconverted video too), 44004
+//!   empty text. Accepted: `msg_id` (above 2^32) and, for `mpnews`,
+//!   `msg_data_id`.
+//! - `preview`: `towxname` (any, wins) or `touser` (a follower, else
+//!   40003); its image body is `image.media_id`; same content checks.
+//! - `mass/get`: `SENDING` until the job ends, then `SEND_SUCCESS` /
+//!   `SEND_FAIL`, `DELETE` once all its articles are deleted; 40059
+//!   unknown.
+//! - `mass/delete`: successful `mpnews`/`mpvideo` sends only; by `msg_id`
+//!   with `article_idx` (1-based; 0 or none: all) or by article `url`.
+//!   40059 unknown, unfinished, failed or already deleted; 40060 an index
+//!   past the end or an article deleted before.
+//! - Pickers: `count` 1–20 else 40035; material `type` else 40004.
+//! - A GET where WeChat wants POST: 43002. Errors carry a ` rid:` suffix
+//!   in `errmsg`, as WeChat's do.
+//!
+//! # The push
+//! `callback_delay` (default 1 s) after an accepted send its job ends and
+//! `MASSSENDJOBFINISH` is POSTed to `callback_url` with `signature`,
+//! `timestamp`, `nonce`, `openid` (+ `encrypt_type=aes&msg_signature` and
+//! the `<xml><ToUserName/><Encrypt/></xml>` body when an AES key is set).
+//! A try not answered 200 `success` (or an empty body) is tried again:
+//! three tries in all, one second apart. Counts come from the audience:
+//! `TotalCount` = audience, about 2 % filtered, a few errors; review
+//! failures report zeros as the seed's example. `mpnews` pushes carry a
+//! `CopyrightCheckResult` item per article and an `ArticleUrlResult`.
+//!
+//! # Scenarios: every outcome on purpose
+//! Write items in a marker `[sim:ITEM]` inside content an editor types —
+//! a text's `content`, an image send's `title` or `recommend`, an
+//! article's title or body, an uploaded video's title or description — or
+//! queue them for the next call with the control endpoint:
+//! `POST /control/scenario {"scenario": "ITEMS", "endpoint": "sendall",
+//! "times": 1}` (endpoint names: `token`, `stable_token`, `tags/get`,
+//! `user/get`, `sendall`, `preview`, `mass/get`, `mass/delete`,
+//! `draft/batchget`, `batchget_material`, `get_materialcount`,
+//! `uploadvideo`). A queued scenario beats markers, which beat a scenario
+//! draft. Several items combine: `slow(3) err(10001)`.
+//!
+//! | item | effect | also reachable by |
+//! | --- | --- | --- |
+//! | `ok` | accepted, push `send success` (default) | any draft |
+//! | `err(N)` | accepted, push `err(N)`: 10001, 20001, 20002, 20004, 20006, 20008, 20013, 21000, 22000, 93115, 30001, 30002, 30003, 40001, 40002, … | draft "审核测试：涉嫌广告 err(10001)" |
+//! | `fail` | accepted, push `send fail` (all counted as errors) | |
+//! | `check(1)` | `mpnews`: CheckState 1, `send success` | draft "转载测试：CheckState=1…" |
+//! | `check(2)` | `mpnews`: article 1 judged a reprint that may be reprinted: `send success` with `send_ignore_reprint: 1`, else `err(30003)` | draft "转载测试：CheckState=2…" |
+//! | `check(3)` | `mpnews`: reprint refused: `err(30002)` | draft "转载测试：CheckState=3…" |
+//! | `check(0)` | `mpnews`: CheckState 0 (seen in real pushes), `send success` | |
+//! | `admin(CODE,DECISION)` | API 群发保护: answers CODE (89503, 89504 or 89505; default 89505) without a msg_id; the send is recorded; a retry with its clientmsgid answers 89504 while it waits; after `callback_delay` the admin decides: `reject` (default) pushes `err(40001)`, `timeout` pushes `err(40002)`, `approve` goes on to the outcome; later retries get 45065 with the msg_id | draft "管理员确认测试…" |
+//! | `nocallback` | the job ends (`mass/get` tells) but nothing is pushed | draft "无回调测试…" |
+//! | `errcode(N)` | answers errcode N, nothing is sent: each code of the seed (41040, 45062, 45065, 45066, 45067, 48021, 89504, 89505), 45028 quota exhausted, -1 busy, any other; `errcode(45065)` records the send as made two minutes earlier and answers its msg_id (its push follows) | drafts "自动保存的草稿…48021", "原创声明不合规…41040" |
+//! | `slow(S)` | does the call, answers after S seconds (≤ 600) | |
+//! | `http(N)` | answers HTTP N (500–599) with an HTML page; nothing is sent | |
+//! | `lose` | does the call (the send is recorded, its push follows) but the answer is cut off mid-body; resend with the same clientmsgid: 45066 within a minute, then 45065 with the msg_id | |
+//!
+//! On other endpoints only `errcode`, `http`, `slow` and `lose` apply.
+//!
+//! # Control endpoints (not WeChat's)
+//! `POST /control/scenario` (above); `GET /control/state` (counters,
+//! queued scenarios, sends, previews, pushes and their answers);
+//! `POST /control/clock {"advance_secs": 61}` moves the simulator's clock
+//! (the minute of 45066, the day of 45065, token expiry); `POST
+//! /control/reset` restores the demo account. In Rust, [`Simulator`] has
+//! the same (`queue_scenario`, `counters`, `sends`, `deliveries`,
+//! `clock().advance`, `reset`, `wait_until`).
+
+mod config;
+mod fixtures;
+mod handlers;
+mod push;
+mod rules;
+mod scenario;
+mod state;
+#[cfg(test)]
+mod tests;
+
+use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::{get, post};
+use secrecy::ExposeSecret;
+use tokio::sync::{Notify, watch};
+
+pub use config::{BUILTIN_ACCOUNT_ID, BUILTIN_APPID, BUILTIN_SECRET, Clock, SimulatorConfig};
+pub use fixtures::FOLLOWERS;
+pub use scenario::{Admin, AdminDecision, Answer, Outcome, Scenario, ScenarioError};
+pub use state::{Counters, Delivery, Endpoint, MPHELPER_OPENID, PreviewRecord, SendRecord};
+
+use crate::wechat::crypto::CallbackCrypto;
+use crate::wechat::types::MsgId;
+use handlers::post_only;
+use state::State;
+
+/// Why the simulator cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum SimulatorError {
+    #[error("the EncodingAESKey must be the 43 characters from the WeChat console")]
+    BadAesKey,
+    #[error("cannot build the HTTP client for callbacks: {0}")]
+    HttpClient(#[source] reqwest::Error),
+    #[error("the simulator's server failed: {0}")]
+    Serve(#[source] std::io::Error),
+}
+
+/// The simulator: cheap to clone, all clones share one account.
+#[derive(Clone)]
+pub struct Simulator {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: SimulatorConfig,
+    /// Set when an AES key is configured: pushes are sealed.
+    crypto: Option<CallbackCrypto>,
+    http: reqwest::Client,
+    state: Mutex<State>,
+    /// Woken whenever a send, a job's end or a push is recorded.
+    changed: Notify,
+    shutdown: watch::Sender<bool>,
+}
+
+impl std::fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulator")
+            .field("appid", &self.inner.config.appid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Simulator {
+    pub fn new(config: SimulatorConfig) -> Result<Simulator, SimulatorError> {
+        let crypto = match &config.aes_key {
+            Some(key) => Some(
+                CallbackCrypto::new(
+                    config.callback_token.expose_secret(),
+                    key.expose_secret(),
+                    config.appid.clone(),
+                )
+                .map_err(|_| SimulatorError::BadAesKey)?,
+            ),
+            None => None,
+        };
+        // The callback URL is the console itself: no proxy, no redirects.
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(config.callback_timeout)
+            .build()
+            .map_err(SimulatorError::HttpClient)?;
+        let state = State::new(config.clock.now(), config.followers);
+        let (shutdown, _) = watch::channel(false);
+        Ok(Simulator {
+            inner: Arc::new(Inner {
+                config,
+                crypto,
+                http,
+                state: Mutex::new(state),
+                changed: Notify::new(),
+                shutdown,
+            }),
+        })
+    }
+
+    pub fn config(&self) -> &SimulatorConfig {
+        &self.inner.config
+    }
+
+    /// The clock behind every time rule; advance it instead of waiting.
+    pub fn clock(&self) -> &Clock {
+        &self.inner.config.clock
+    }
+
+    /// Queues `scenario` for the next call to `endpoint` (first in, first
+    /// out; a queued scenario is used up by one call).
+    pub fn queue_scenario(&self, endpoint: Endpoint, scenario: Scenario) {
+        self.with_state(|s| s.queues.entry(endpoint).or_default().push_back(scenario));
+    }
+
+    /// The scenarios still queued for `endpoint`.
+    pub fn queued(&self, endpoint: Endpoint) -> Vec<Scenario> {
+        self.with_state(|s| {
+            s.queues
+                .get(&endpoint)
+                .map(|q| q.iter().cloned().collect())
+                .unwrap_or_default()
+        })
+    }
+
+    pub fn counters(&self) -> Counters {
+        self.with_state(|s| s.counters.clone())
+    }
+
+    /// Every try of every push, oldest first (the last thousand).
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        self.with_state(|s| s.deliveries.iter().cloned().collect())
+    }
+
+    /// Every recorded send, by msg_id.
+    pub fn sends(&self) -> Vec<SendRecord> {
+        self.with_state(|s| s.send_records())
+    }
+
+    pub fn send(&self, msg_id: MsgId) -> Option<SendRecord> {
+        self.with_state(|s| s.send_record(msg_id))
+    }
+
+    pub fn previews(&self) -> Vec<PreviewRecord> {
+        self.with_state(|s| s.previews.iter().cloned().collect())
+    }
+
+    /// Restores the demo account: tokens, sends, drafts, queues and
+    /// counters start again. Jobs still pending find nothing to push.
+    pub fn reset(&self) {
+        let now = self.clock().now();
+        let followers = self.config().followers;
+        self.with_state(|s| *s = State::new(now, followers));
+        self.inner.changed.notify_waiters();
+    }
+
+    /// Stops pending pushes and releases slow answers; used when the
+    /// server shuts down, so shutting down never waits on the simulator.
+    pub fn shutdown(&self) {
+        self.inner.shutdown.send_replace(true);
+    }
+
+    /// Waits until `done` holds (checked whenever something is recorded),
+    /// or `timeout` passes; returns whether it held.
+    pub async fn wait_until(
+        &self,
+        timeout: Duration,
+        mut done: impl FnMut(&Simulator) -> bool,
+    ) -> bool {
+        let now = tokio::time::Instant::now();
+        // A timeout too large to add is as good as forever (a year).
+        let deadline = now
+            .checked_add(timeout)
+            .unwrap_or_else(|| now + Duration::from_secs(365 * 24 * 3600));
+        loop {
+            let notified = self.inner.changed.notified();
+            let mut notified = std::pin::pin!(notified);
+            // Registered before the check, so no wake-up falls in between.
+            notified.as_mut().enable();
+            if done(self) {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return done(self);
+            }
+        }
+    }
+
+    pub(crate) fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        // A panic elsewhere must not take the simulator down with it.
+        let mut state = self
+            .inner
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        f(&mut state)
+    }
+
+    pub(crate) fn record_delivery(&self, delivery: Delivery) {
+        self.with_state(|s| s.record_delivery(delivery));
+        self.inner.changed.notify_waiters();
+    }
+
+    /// Resolves once [`Simulator::shutdown`] has been called.
+    pub(crate) fn shutdown_signal(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut receiver = self.inner.shutdown.subscribe();
+        async move {
+            // An error means the sender is gone, which is a shutdown too.
+            let _ = receiver.wait_for(|stopped| *stopped).await;
+        }
+    }
+
+    /// Ends a job after `callback_delay` and pushes its result.
+    pub(crate) fn spawn_job(&self, msg_id: MsgId) {
+        let sim = self.clone();
+        self.inner.changed.notify_waiters();
+        tokio::spawn(async move {
+            if !sim.sleep_unless_shutdown(sim.config().callback_delay).await {
+                return;
+            }
+            let account = sim.config().account_id.clone();
+            let create_time = config::wall_clock_secs();
+            let finished = sim.with_state(|s| s.finish_job(msg_id, &account, create_time));
+            sim.inner.changed.notify_waiters();
+            if let Some((finish, true)) = finished {
+                sim.push(finish).await;
+            }
+        });
+    }
+}
+
+/// The simulated API at WeChat's own paths, plus `/control/…` for tests.
+pub fn router(sim: Simulator) -> Router {
+    Router::new()
+        .route("/cgi-bin/token", get(handlers::token).post(handlers::token))
+        .route(
+            "/cgi-bin/stable_token",
+            post(handlers::stable_token).get(post_only!(Endpoint::StableToken)),
+        )
+        .route(
+            "/cgi-bin/tags/get",
+            get(handlers::tags_get).post(handlers::tags_get),
+        )
+        .route("/cgi-bin/user/get", get(handlers::user_get))
+        .route(
+            "/cgi-bin/message/mass/sendall",
+            post(handlers::sendall).get(post_only!(Endpoint::SendAll)),
+        )
+        .route(
+            "/cgi-bin/message/mass/preview",
+            post(handlers::preview).get(post_only!(Endpoint::Preview)),
+        )
+        .route(
+            "/cgi-bin/message/mass/get",
+            post(handlers::mass_get).get(post_only!(Endpoint::MassGet)),
+        )
+        .route(
+            "/cgi-bin/message/mass/delete",
+            post(handlers::mass_delete).get(post_only!(Endpoint::MassDelete)),
+        )
+        .route(
+            "/cgi-bin/draft/batchget",
+            post(handlers::draft_batchget).get(post_only!(Endpoint::DraftBatchGet)),
+        )
+        .route(
+            "/cgi-bin/material/batchget_material",
+            post(handlers::batchget_material).get(post_only!(Endpoint::MaterialBatchGet)),
+        )
+        .route(
+            "/cgi-bin/material/get_materialcount",
+            get(handlers::material_count).post(handlers::material_count),
+        )
+        .route(
+            "/cgi-bin/media/uploadvideo",
+            post(handlers::upload_video).get(post_only!(Endpoint::UploadVideo)),
+        )
+        .route("/control/scenario", post(handlers::control_scenario))
+        .route("/control/state", get(handlers::control_state))
+        .route("/control/reset", post(handlers::control_reset))
+        .route("/control/clock", post(handlers::control_clock))
+        .with_state(sim)
+}
+
+/// Serves the simulator alone (`qunfa simulator --listen ADDR …`) until
+/// `shutdown` resolves; pending pushes and slow answers are then dropped,
+/// so it never hangs.
+pub async fn run_standalone(
+    config: SimulatorConfig,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), SimulatorError> {
+    let sim = Simulator::new(config)?;
+    if let Ok(address) = listener.local_addr() {
+        tracing::info!(
+            %address,
+            appid = %sim.config().appid,
+            callback = sim.config().callback_url.as_ref().map(|u| u.as_str()).unwrap_or("none"),
+            encrypted = sim.config().aes_key.is_some(),
+            "the WeChat simulator is listening"
+        );
+    }
+    let stopper = sim.clone();
+    let result = axum::serve(listener, router(sim.clone()))
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            stopper.shutdown();
+        })
+        .await;
+    sim.shutdown();
+    result.map_err(SimulatorError::Serve)
+}

@@ -1,0 +1,887 @@
+//! The simulator's memory: tokens, sends, media, queued scenarios and what
+//! tests read back. Everything here is synchronous and runs under one
+//! mutex, so a check and the record that follows it are atomic.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::fixtures::{self, NewsFixture};
+use super::scenario::{AdminDecision, Outcome, Scenario};
+use crate::wechat::api::{
+    AccessTokenResponse, MassStatus, NewsArticle, PreviewRequest, SendAllRequest, Tag,
+};
+use crate::wechat::callback::{Event, MASS_SEND_JOB_FINISH, MassSendJobFinish};
+use crate::wechat::errcode::ApiError;
+use crate::wechat::status::{
+    ArticleCheck, ArticleUrl, ArticleUrlResult, AuditState, CanReprint, CheckState,
+    CopyrightCheckResult, FailureReason, MassSendResult, NeedReplaceContent, NeedShowReprintSource,
+    OriginalArticleType, Status, UserDeclareState,
+};
+use crate::wechat::types::{MediaId, MsgDataId, MsgId, MsgType, TagId};
+
+/// How long a clientmsgid blocks a resend (the seed: 24 hours).
+const CLIENTMSGID_WINDOW: Duration = Duration::from_secs(24 * 3600);
+/// Within this of the first send, a resend is "too fast" (45066).
+const RETRY_TOO_FAST: Duration = Duration::from_secs(60);
+/// How long a replaced classic token keeps working.
+const TOKEN_OVERLAP: Duration = Duration::from_secs(300);
+/// A stable token is renewed when less than this is left.
+const STABLE_RENEW_BEFORE: Duration = Duration::from_secs(300);
+
+/// Bounds on what is kept, so a long-running demo cannot grow without end.
+const MAX_JOBS: usize = 10_000;
+const MAX_DELIVERIES: usize = 1_000;
+const MAX_PREVIEWS: usize = 200;
+
+/// The fake OpenID of 群发助手, the `FromUserName` of every push.
+pub const MPHELPER_OPENID: &str = "oSIMmphelper0000000000000000";
+
+/// The simulated API endpoints, as counted and as named in the control API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Endpoint {
+    Token,
+    StableToken,
+    TagsGet,
+    UserGet,
+    SendAll,
+    Preview,
+    MassGet,
+    MassDelete,
+    DraftBatchGet,
+    MaterialBatchGet,
+    MaterialCount,
+    UploadVideo,
+}
+
+impl Endpoint {
+    pub const ALL: [Endpoint; 12] = [
+        Endpoint::Token,
+        Endpoint::StableToken,
+        Endpoint::TagsGet,
+        Endpoint::UserGet,
+        Endpoint::SendAll,
+        Endpoint::Preview,
+        Endpoint::MassGet,
+        Endpoint::MassDelete,
+        Endpoint::DraftBatchGet,
+        Endpoint::MaterialBatchGet,
+        Endpoint::MaterialCount,
+        Endpoint::UploadVideo,
+    ];
+
+    /// The name used in counters and in `POST /control/scenario`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Endpoint::Token => "token",
+            Endpoint::StableToken => "stable_token",
+            Endpoint::TagsGet => "tags/get",
+            Endpoint::UserGet => "user/get",
+            Endpoint::SendAll => "sendall",
+            Endpoint::Preview => "preview",
+            Endpoint::MassGet => "mass/get",
+            Endpoint::MassDelete => "mass/delete",
+            Endpoint::DraftBatchGet => "draft/batchget",
+            Endpoint::MaterialBatchGet => "batchget_material",
+            Endpoint::MaterialCount => "get_materialcount",
+            Endpoint::UploadVideo => "uploadvideo",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Endpoint> {
+        Endpoint::ALL.into_iter().find(|e| e.name() == name.trim())
+    }
+}
+
+/// What a test can count.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counters {
+    /// Calls per endpoint name, whatever their answer.
+    pub calls: BTreeMap<&'static str, u64>,
+    /// Access tokens handed out (a stable token handed out again is not new).
+    pub tokens_issued: u64,
+    /// Every try of every push.
+    pub callback_attempts: u64,
+    /// Tries answered `200` with `success` (or an empty body).
+    pub callbacks_acknowledged: u64,
+    /// Pushes that were never acknowledged after every try.
+    pub callbacks_given_up: u64,
+}
+
+impl Counters {
+    pub fn calls_to(&self, endpoint: Endpoint) -> u64 {
+        self.calls.get(endpoint.name()).copied().unwrap_or(0)
+    }
+
+    /// Calls to both token endpoints.
+    pub fn token_calls(&self) -> u64 {
+        self.calls_to(Endpoint::Token) + self.calls_to(Endpoint::StableToken)
+    }
+}
+
+/// One try of one push, as the receiver saw it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Delivery {
+    pub msg_id: MsgId,
+    /// 1 for the first try.
+    pub attempt: u32,
+    /// The URL posted to, with its query (signature, timestamp, nonce, …).
+    pub url: String,
+    pub encrypted: bool,
+    /// The event in plain XML, before any encryption.
+    pub event_xml: String,
+    /// The body as posted.
+    pub body: String,
+    /// The receiver's HTTP status; `None` when no answer came.
+    pub status: Option<u16>,
+    /// The start of the receiver's answer.
+    pub answer: Option<String>,
+    /// Why no answer came (timeout, refused connection, …).
+    pub error: Option<String>,
+    pub acknowledged: bool,
+}
+
+/// A send as the simulator recorded it.
+#[derive(Clone, Debug, Serialize)]
+pub struct SendRecord {
+    pub msg_id: MsgId,
+    pub msg_data_id: Option<MsgDataId>,
+    /// The developer's clientmsgid, or `auto:<sha1>` of audience and
+    /// content when none was given (as the seed describes).
+    pub clientmsgid: String,
+    /// The body, read through the protocol types.
+    pub request: SendAllRequest,
+    /// Followers the send reaches.
+    pub audience: u64,
+    /// Unix seconds, by the simulator's clock.
+    pub submitted_at: u64,
+    /// What `mass/get` answers now.
+    pub status: MassStatus,
+    /// The scenario in force, in the scenario language.
+    pub scenario: String,
+    /// What the push carried (or would have), once the job has ended.
+    pub result: Option<MassSendResult>,
+    pub article_urls: Vec<String>,
+    pub deleted_articles: Vec<u32>,
+}
+
+/// A preview as the simulator recorded it.
+#[derive(Clone, Debug, Serialize)]
+pub struct PreviewRecord {
+    pub msg_id: MsgId,
+    pub request: PreviewRequest,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct IssuedToken {
+    expires_at: Duration,
+    /// Replaced by a newer token: once expired it reads "not latest".
+    superseded: bool,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct News {
+    pub media_id: MediaId,
+    pub articles: Vec<NewsArticle>,
+    pub update_time: i64,
+    pub scenario: Option<Scenario>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Material {
+    pub media_id: MediaId,
+    pub name: String,
+    pub update_time: i64,
+    pub url: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct MpVideo {
+    pub media_id: MediaId,
+    pub scenario: Option<Scenario>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Phase {
+    Sending,
+    AwaitingAdmin,
+    Finished(Status),
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Job {
+    pub msg_id: MsgId,
+    pub msg_data_id: Option<MsgDataId>,
+    pub clientmsgid: String,
+    pub request: SendAllRequest,
+    pub audience: u64,
+    pub submitted_at: Duration,
+    pub phase: Phase,
+    pub scenario: Scenario,
+    pub article_urls: Vec<String>,
+    /// The draft that a successful send uses up.
+    pub draft: Option<MediaId>,
+    pub deleted: BTreeSet<u32>,
+    pub result: Option<MassSendResult>,
+}
+
+impl Job {
+    /// Articles that `mass/delete` can address: the news articles, or the
+    /// one video.
+    pub fn deletable_articles(&self) -> u32 {
+        match self.request.message.msg_type() {
+            MsgType::MpNews => u32::try_from(self.article_urls.len()).unwrap_or(u32::MAX),
+            MsgType::MpVideo => 1,
+            _ => 0,
+        }
+    }
+
+    pub fn mass_status(&self) -> MassStatus {
+        let all = self.deletable_articles();
+        if all > 0 && u32::try_from(self.deleted.len()).unwrap_or(u32::MAX) >= all {
+            return MassStatus::Delete;
+        }
+        match &self.phase {
+            Phase::Sending | Phase::AwaitingAdmin => MassStatus::Sending,
+            Phase::Finished(status) if status.is_success() => MassStatus::SendSuccess,
+            Phase::Finished(_) => MassStatus::SendFail,
+        }
+    }
+
+    fn record(&self) -> SendRecord {
+        SendRecord {
+            msg_id: self.msg_id,
+            msg_data_id: self.msg_data_id,
+            clientmsgid: self.clientmsgid.clone(),
+            request: self.request.clone(),
+            audience: self.audience,
+            submitted_at: self.submitted_at.as_secs(),
+            status: self.mass_status(),
+            scenario: self.scenario.to_string(),
+            result: self.result.clone(),
+            article_urls: self.article_urls.clone(),
+            deleted_articles: self.deleted.iter().copied().collect(),
+        }
+    }
+}
+
+/// What a new send brings to [`State::record_send`].
+pub(crate) struct NewSend {
+    pub clientmsgid: String,
+    pub request: SendAllRequest,
+    pub audience: u64,
+    pub articles: usize,
+    pub draft: Option<MediaId>,
+    pub scenario: Scenario,
+    pub submitted_at: Duration,
+    pub awaiting_admin: bool,
+}
+
+pub(crate) struct State {
+    tokens: HashMap<String, IssuedToken>,
+    classic_token: Option<String>,
+    stable_token: Option<String>,
+    pub jobs: BTreeMap<u64, Job>,
+    by_clientmsgid: HashMap<String, u64>,
+    pub tags: Vec<Tag>,
+    pub followers: u64,
+    pub drafts: Vec<News>,
+    pub news: Vec<News>,
+    pub images: Vec<Material>,
+    pub voices: Vec<Material>,
+    pub videos: Vec<Material>,
+    pub mpvideos: Vec<MpVideo>,
+    pub cards: Vec<String>,
+    pub queues: HashMap<Endpoint, VecDeque<Scenario>>,
+    pub counters: Counters,
+    pub deliveries: VecDeque<Delivery>,
+    pub previews: VecDeque<PreviewRecord>,
+    next_msg_id: u64,
+    next_msg_data_id: u64,
+}
+
+impl State {
+    /// The demo account as of `now`.
+    pub fn new(now: Duration, followers: u64) -> State {
+        let now_secs = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
+        let ago = |hours: u64| now_secs.saturating_sub(i64::try_from(hours * 3600).unwrap_or(0));
+        // The fixtures are valid ids (a test checks); an invalid one would be
+        // left out rather than panic.
+        let news = |f: &NewsFixture, kind: &str| -> Option<News> {
+            Some(News {
+                media_id: MediaId::parse(f.media_id).ok()?,
+                articles: f
+                    .articles
+                    .iter()
+                    .enumerate()
+                    .map(|(i, a)| NewsArticle {
+                        title: a.title.to_owned(),
+                        author: Some(a.author.to_owned()),
+                        digest: Some(a.digest.to_owned()),
+                        content: Some(format!("<p>{}</p>", a.digest)),
+                        content_source_url: Some(String::new()),
+                        thumb_media_id: Some(fixtures::COVER_MEDIA_ID.to_owned()),
+                        thumb_url: Some(image_url(fixtures::COVER_MEDIA_ID)),
+                        url: Some(format!(
+                            "http://mp.weixin.qq.com/s?__biz=MzSimulator==&tempkey={kind}-{}-{}#rd",
+                            f.media_id,
+                            i + 1
+                        )),
+                        show_cover_pic: Some(false),
+                        need_open_comment: Some(false),
+                        only_fans_can_comment: Some(false),
+                    })
+                    .collect(),
+                update_time: ago(f.hours_ago),
+                scenario: f.scenario.and_then(|s| Scenario::parse(s).ok()),
+            })
+        };
+        let material = |m: &fixtures::MediaFixture, url: bool| -> Option<Material> {
+            Some(Material {
+                media_id: MediaId::parse(m.media_id).ok()?,
+                name: m.name.to_owned(),
+                update_time: ago(m.hours_ago),
+                url: url.then(|| image_url(m.media_id)),
+            })
+        };
+        let mut drafts: Vec<News> = fixtures::DRAFTS
+            .iter()
+            .filter_map(|f| news(f, "draft"))
+            .collect();
+        drafts.sort_by_key(|d| std::cmp::Reverse(d.update_time));
+        State {
+            tokens: HashMap::new(),
+            classic_token: None,
+            stable_token: None,
+            jobs: BTreeMap::new(),
+            by_clientmsgid: HashMap::new(),
+            tags: fixtures::TAGS
+                .iter()
+                .map(|t| Tag {
+                    id: TagId::new(t.id),
+                    name: t.name.to_owned(),
+                    count: t.count,
+                })
+                .collect(),
+            followers,
+            drafts,
+            news: fixtures::NEWS
+                .iter()
+                .filter_map(|f| news(f, "news"))
+                .collect(),
+            images: fixtures::IMAGES
+                .iter()
+                .filter_map(|m| material(m, true))
+                .collect(),
+            voices: fixtures::VOICES
+                .iter()
+                .filter_map(|m| material(m, false))
+                .collect(),
+            videos: fixtures::VIDEOS
+                .iter()
+                .filter_map(|m| material(m, false))
+                .collect(),
+            mpvideos: fixtures::MPVIDEOS
+                .iter()
+                .filter_map(|(id, title, description)| {
+                    Some(MpVideo {
+                        media_id: MediaId::parse(*id).ok()?,
+                        scenario: Scenario::from_markers(&format!("{title} {description}")),
+                    })
+                })
+                .collect(),
+            cards: fixtures::CARDS.iter().map(|c| (*c).to_owned()).collect(),
+            queues: HashMap::new(),
+            counters: Counters::default(),
+            deliveries: VecDeque::new(),
+            previews: VecDeque::new(),
+            // Real ids exceed 2^31, and these exceed 2^32 too, so a console
+            // that stores them in 32 bits fails at once.
+            next_msg_id: (1 << 32) + rand::random_range(0..(1 << 30)),
+            next_msg_data_id: 2_247_483_648 + rand::random_range(0..1_000_000),
+        }
+    }
+
+    pub fn count(&mut self, endpoint: Endpoint) {
+        *self.counters.calls.entry(endpoint.name()).or_insert(0) += 1;
+    }
+
+    pub fn pop_scenario(&mut self, endpoint: Endpoint) -> Option<Scenario> {
+        self.queues.get_mut(&endpoint)?.pop_front()
+    }
+
+    // --- access tokens -----------------------------------------------------
+
+    /// `/cgi-bin/token`: always a new token; the previous one keeps working
+    /// for five more minutes, then reads "not latest".
+    pub fn issue_classic_token(
+        &mut self,
+        now: Duration,
+        lifetime: Duration,
+    ) -> AccessTokenResponse {
+        self.prune_tokens(now);
+        if let Some(old) = self.classic_token.take()
+            && let Some(token) = self.tokens.get_mut(&old)
+        {
+            token.expires_at = token.expires_at.min(now.saturating_add(TOKEN_OVERLAP));
+            token.superseded = true;
+        }
+        let access_token = self.new_token(now, lifetime);
+        self.classic_token = Some(access_token.clone());
+        AccessTokenResponse {
+            access_token,
+            expires_in: lifetime.as_secs(),
+        }
+    }
+
+    /// `/cgi-bin/stable_token`: the same token until five minutes before it
+    /// expires; `force_refresh` revokes it at once.
+    pub fn issue_stable_token(
+        &mut self,
+        now: Duration,
+        lifetime: Duration,
+        force_refresh: bool,
+    ) -> AccessTokenResponse {
+        self.prune_tokens(now);
+        if let Some(current) = &self.stable_token
+            && let Some(token) = self.tokens.get(current)
+        {
+            if force_refresh {
+                if let Some(old) = self.stable_token.take() {
+                    self.tokens.remove(&old);
+                }
+            } else if token.expires_at > now.saturating_add(STABLE_RENEW_BEFORE) {
+                return AccessTokenResponse {
+                    access_token: current.clone(),
+                    expires_in: token.expires_at.saturating_sub(now).as_secs(),
+                };
+            } else if let Some(token) = self.tokens.get_mut(current) {
+                token.superseded = true;
+            }
+        }
+        let access_token = self.new_token(now, lifetime);
+        self.stable_token = Some(access_token.clone());
+        AccessTokenResponse {
+            access_token,
+            expires_in: lifetime.as_secs(),
+        }
+    }
+
+    fn new_token(&mut self, now: Duration, lifetime: Duration) -> String {
+        // Real tokens are about 140 URL-safe characters.
+        let mut token = String::from("SIM_");
+        for _ in 0..4 {
+            let _ = write!(token, "{:032x}", rand::random::<u128>());
+        }
+        self.tokens.insert(
+            token.clone(),
+            IssuedToken {
+                expires_at: now.saturating_add(lifetime),
+                superseded: false,
+            },
+        );
+        self.counters.tokens_issued += 1;
+        token
+    }
+
+    /// Forgets tokens that expired long ago (their 42001 is no longer
+    /// interesting), so repeated token calls cannot grow memory.
+    fn prune_tokens(&mut self, now: Duration) {
+        let horizon = now.saturating_sub(Duration::from_secs(3600));
+        self.tokens.retain(|_, t| t.expires_at > horizon);
+    }
+
+    /// Checks the `access_token` of a call: 41001 missing, 40001 unknown or
+    /// replaced, 42001 expired.
+    pub fn check_access_token(&self, token: Option<&str>, now: Duration) -> Result<(), ApiError> {
+        let Some(token) = token.filter(|t| !t.is_empty()) else {
+            return Err(wechat_error(41001));
+        };
+        match self.tokens.get(token) {
+            None => Err(wechat_error(40001)),
+            Some(t) if t.expires_at <= now && t.superseded => Err(wechat_error(40001)),
+            Some(t) if t.expires_at <= now => Err(wechat_error(42001)),
+            Some(_) => Ok(()),
+        }
+    }
+
+    // --- sends ---------------------------------------------------------------
+
+    /// The answer to a clientmsgid seen before: 89504 while its send waits
+    /// for the admin, 45066 within a minute of it, 45065 with its msg_id
+    /// after that, for 24 hours. `None`: the id is free.
+    pub fn duplicate(&self, clientmsgid: &str, now: Duration) -> Option<ApiError> {
+        let job = self
+            .by_clientmsgid
+            .get(clientmsgid)
+            .and_then(|id| self.jobs.get(id))?;
+        if now >= job.submitted_at.saturating_add(CLIENTMSGID_WINDOW) {
+            return None;
+        }
+        if job.phase == Phase::AwaitingAdmin {
+            return Some(wechat_error(89504));
+        }
+        if now < job.submitted_at.saturating_add(RETRY_TOO_FAST) {
+            return Some(wechat_error(45066));
+        }
+        let mut error = wechat_error(45065);
+        error.msg_id = Some(job.msg_id);
+        Some(error)
+    }
+
+    pub fn next_msg_id(&mut self) -> MsgId {
+        self.next_msg_id += rand::random_range(1..64);
+        MsgId::new(self.next_msg_id)
+    }
+
+    pub fn record_send(&mut self, send: NewSend) -> &Job {
+        let msg_id = self.next_msg_id();
+        let msg_data_id = (send.request.message.msg_type() == MsgType::MpNews).then(|| {
+            self.next_msg_data_id += 1;
+            MsgDataId::new(self.next_msg_data_id)
+        });
+        let article_urls = match msg_data_id {
+            Some(data_id) => (1..=send.articles)
+                .map(|idx| {
+                    format!(
+                        "http://mp.weixin.qq.com/s?__biz=MzSimulator==&mid={data_id}&idx={idx}&sn={:032x}#rd",
+                        rand::random::<u128>()
+                    )
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        let job = Job {
+            msg_id,
+            msg_data_id,
+            clientmsgid: send.clientmsgid.clone(),
+            request: send.request,
+            audience: send.audience,
+            submitted_at: send.submitted_at,
+            phase: if send.awaiting_admin {
+                Phase::AwaitingAdmin
+            } else {
+                Phase::Sending
+            },
+            scenario: send.scenario,
+            article_urls,
+            draft: send.draft,
+            deleted: BTreeSet::new(),
+            result: None,
+        };
+        while self.jobs.len() >= MAX_JOBS {
+            let Some((_, oldest)) = self.jobs.pop_first() else {
+                break;
+            };
+            if self.by_clientmsgid.get(&oldest.clientmsgid) == Some(&oldest.msg_id.get()) {
+                self.by_clientmsgid.remove(&oldest.clientmsgid);
+            }
+        }
+        self.by_clientmsgid.insert(send.clientmsgid, msg_id.get());
+        self.jobs.entry(msg_id.get()).or_insert(job)
+    }
+
+    /// Ends a job: decides its status from the scenario, fills the counts
+    /// and the per-article results, uses up its draft on success. Returns
+    /// the push and whether to send it; `None` if the job is unknown or
+    /// has already ended.
+    pub fn finish_job(
+        &mut self,
+        msg_id: MsgId,
+        account_id: &str,
+        create_time: u64,
+    ) -> Option<(MassSendJobFinish, bool)> {
+        let job = self.jobs.get_mut(&msg_id.get())?;
+        if matches!(job.phase, Phase::Finished(_)) {
+            return None;
+        }
+        let is_news = job.request.message.msg_type() == MsgType::MpNews;
+        let ignore_reprint = job.request.send_ignore_reprint == Some(true);
+        let (status, check_state) = match job.scenario.admin.map(|a| a.decision) {
+            Some(AdminDecision::Reject) => (Status::Err(FailureReason::AdminRejected), 1),
+            Some(AdminDecision::Timeout) => (Status::Err(FailureReason::AdminTimeout), 1),
+            Some(AdminDecision::Approve) | None => {
+                match job.scenario.outcome.unwrap_or(Outcome::Success) {
+                    Outcome::Success => (Status::SendSuccess, 1),
+                    Outcome::Fail => (Status::SendFail, 1),
+                    Outcome::Err(n) => {
+                        let check = match n {
+                            30001 => 0,
+                            30002 => 3,
+                            30003 => 2,
+                            _ => 1,
+                        };
+                        (Status::Err(FailureReason::from_code(n)), check)
+                    }
+                    // Only articles are checked; other types just succeed.
+                    Outcome::Check(_) if !is_news => (Status::SendSuccess, 1),
+                    Outcome::Check(2) if !ignore_reprint => {
+                        (Status::Err(FailureReason::JudgedReprint), 2)
+                    }
+                    Outcome::Check(3) => (Status::Err(FailureReason::OriginalityCheckRefused), 3),
+                    Outcome::Check(n) => (Status::SendSuccess, n),
+                }
+            }
+        };
+        let (total, filter, sent, error) = counts(&status, job.audience);
+        let articles = u32::try_from(job.article_urls.len()).unwrap_or(u32::MAX);
+        let result = MassSendResult {
+            msg_id,
+            status: status.clone(),
+            total_count: Some(total),
+            filter_count: Some(filter),
+            sent_count: Some(sent),
+            error_count: Some(error),
+            copyright_check: is_news.then(|| copyright_check(articles, check_state)),
+            article_urls: is_news.then(|| ArticleUrlResult {
+                count: Some(u64::from(articles)),
+                items: job
+                    .article_urls
+                    .iter()
+                    .zip(1..)
+                    .map(|(url, idx)| ArticleUrl {
+                        article_idx: Some(idx),
+                        url: Some(url.clone()),
+                    })
+                    .collect(),
+            }),
+        };
+        job.phase = Phase::Finished(status.clone());
+        job.result = Some(result.clone());
+        let push = job.scenario.callback != Some(false);
+        let used_draft = job.draft.clone().filter(|_| status.is_success());
+        if let Some(draft) = used_draft {
+            // The seed: after a successful send the draft's media_id dies
+            // and the draft is deleted.
+            self.drafts.retain(|d| d.media_id != draft);
+        }
+        let event = Event {
+            to_user_name: Some(account_id.to_owned()),
+            from_user_name: Some(MPHELPER_OPENID.to_owned()),
+            create_time: Some(create_time),
+            msg_type: Some("event".to_owned()),
+            event: Some(MASS_SEND_JOB_FINISH.to_owned()),
+            event_key: None,
+            msg_id: Some(msg_id),
+        };
+        Some((MassSendJobFinish { event, result }, push))
+    }
+
+    pub fn send_records(&self) -> Vec<SendRecord> {
+        self.jobs.values().map(Job::record).collect()
+    }
+
+    pub fn send_record(&self, msg_id: MsgId) -> Option<SendRecord> {
+        self.jobs.get(&msg_id.get()).map(Job::record)
+    }
+
+    pub fn record_delivery(&mut self, delivery: Delivery) {
+        self.counters.callback_attempts += 1;
+        if delivery.acknowledged {
+            self.counters.callbacks_acknowledged += 1;
+        }
+        if self.deliveries.len() >= MAX_DELIVERIES {
+            self.deliveries.pop_front();
+        }
+        self.deliveries.push_back(delivery);
+    }
+
+    pub fn record_preview(&mut self, preview: PreviewRecord) {
+        if self.previews.len() >= MAX_PREVIEWS {
+            self.previews.pop_front();
+        }
+        self.previews.push_back(preview);
+    }
+
+    /// Whether `openid` is one of the account's simulated followers.
+    pub fn is_follower(&self, openid: &str) -> bool {
+        follower_index(openid).is_some_and(|i| i < self.followers)
+    }
+}
+
+/// The n-th follower's OpenID: `oSIM` and 24 digits, 28 characters like
+/// real ones.
+pub(crate) fn follower_openid(index: u64) -> String {
+    format!("{}{index:024}", fixtures::OPENID_PREFIX)
+}
+
+pub(crate) fn follower_index(openid: &str) -> Option<u64> {
+    let digits = openid.strip_prefix(fixtures::OPENID_PREFIX)?;
+    if digits.len() != 24 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// Plausible counts: about 2 % filtered (refusals, the four-a-month rule)
+/// and a few failures. Review failures report zeros, as the seed's example.
+fn counts(status: &Status, audience: u64) -> (u64, u64, u64, u64) {
+    let filtered = audience / 50;
+    let filter = audience - filtered;
+    match status {
+        Status::SendSuccess => {
+            let errors = filter / 250;
+            (audience, filter, filter - errors, errors)
+        }
+        Status::SendFail => (audience, filter, 0, filter),
+        _ => (0, 0, 0, 0),
+    }
+}
+
+/// One item per article. With CheckState 2 or 3 the first article is the
+/// one that matched an original; the others passed.
+fn copyright_check(articles: u32, check_state: u8) -> CopyrightCheckResult {
+    let items = (1..=articles)
+        .map(|idx| {
+            let base = ArticleCheck {
+                article_idx: Some(idx),
+                user_declare_state: Some(UserDeclareState::NotDeclared),
+                ..ArticleCheck::default()
+            };
+            match check_state {
+                0 => ArticleCheck {
+                    audit_state: Some(AuditState::NotChecked),
+                    ..base
+                },
+                2 | 3 if idx == 1 => {
+                    let allowed = i64::from(check_state == 2);
+                    ArticleCheck {
+                        audit_state: Some(AuditState::from_code(2)),
+                        original_article_url: Some(format!(
+                            "http://mp.weixin.qq.com/s?__biz=MzOriginal==&mid=100000{idx}&idx=1#rd"
+                        )),
+                        original_article_type: Some(OriginalArticleType::Original),
+                        can_reprint: Some(CanReprint::from_code(allowed)),
+                        need_replace_content: Some(NeedReplaceContent::from_code(allowed)),
+                        need_show_reprint_source: Some(NeedShowReprintSource::from_code(allowed)),
+                        ..base
+                    }
+                }
+                _ => ArticleCheck {
+                    audit_state: Some(AuditState::Passed),
+                    ..base
+                },
+            }
+        })
+        .collect();
+    CopyrightCheckResult {
+        count: Some(u64::from(articles)),
+        items,
+        check_state: Some(CheckState::from_code(i64::from(check_state))),
+    }
+}
+
+pub(crate) fn image_url(media_id: &str) -> String {
+    format!("http://mmbiz.qpic.cn/sim/{media_id}/0?wx_fmt=jpeg")
+}
+
+/// An error as WeChat writes it: its errmsg and a changing ` rid:` suffix,
+/// which consoles must not parse.
+pub(crate) fn wechat_error(code: i64) -> ApiError {
+    ApiError::new(
+        code,
+        format!(
+            "{} rid: {:08x}-{:08x}-{:08x}",
+            errmsg(code),
+            rand::random::<u32>(),
+            rand::random::<u32>(),
+            rand::random::<u32>()
+        ),
+    )
+}
+
+/// WeChat's own errmsg for a code (the seed's column where it has one).
+fn errmsg(code: i64) -> &'static str {
+    match code {
+        -1 => "system error",
+        40001 => "invalid credential, access_token is invalid or not latest",
+        40002 => "invalid grant_type",
+        40003 => "invalid openid",
+        40004 => "invalid media type",
+        40007 => "invalid media_id",
+        40008 => "invalid message type",
+        40013 => "invalid appid",
+        40035 => "invalid args",
+        40059 => "invalid msg id",
+        40060 => "invalid article idx",
+        40125 => "invalid appsecret",
+        40152 => "invalid group id",
+        41001 => "access_token missing",
+        41002 => "appid missing",
+        41004 => "appsecret missing",
+        41040 => "no",
+        42001 => "access_token expired",
+        43002 => "require POST method",
+        44004 => "empty content",
+        45009 => "reach max api daily quota limit",
+        45011 => "api minute-quota reach limit",
+        45028 => "has no masssend quota",
+        45062 => "has agreement ad. please use mp.weixin.qq.com",
+        45065 => "clientmsgid exist",
+        45066 => "same clientmsgid retry too fast",
+        45067 => "clientmsgid size out of limit",
+        47001 => "data format error",
+        48001 => "api unauthorized",
+        48021 => "no",
+        89503 => "此次调用需要管理员确认，请耐心等候",
+        89504 => "群发仍在审批流程中",
+        89505 => "群发进入管理员确认流程",
+        _ => "simulated error",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wechat::types::OpenId;
+
+    #[test]
+    fn every_fixture_loads_and_every_scenario_draft_parses() {
+        let state = State::new(Duration::from_secs(1_700_000_000), fixtures::FOLLOWERS);
+        assert_eq!(state.drafts.len(), fixtures::DRAFTS.len());
+        assert_eq!(state.news.len(), fixtures::NEWS.len());
+        assert_eq!(state.images.len(), fixtures::IMAGES.len());
+        assert_eq!(state.voices.len(), fixtures::VOICES.len());
+        assert_eq!(state.videos.len(), fixtures::VIDEOS.len());
+        assert_eq!(state.mpvideos.len(), fixtures::MPVIDEOS.len());
+        for fixture in fixtures::DRAFTS {
+            let draft = state
+                .drafts
+                .iter()
+                .find(|d| d.media_id.as_str() == fixture.media_id)
+                .unwrap();
+            assert_eq!(
+                draft.scenario.is_some(),
+                fixture.scenario.is_some(),
+                "{}",
+                fixture.media_id
+            );
+        }
+        assert!(state.next_msg_id > 1 << 32);
+    }
+
+    #[test]
+    fn follower_openids_look_real_and_read_back() {
+        let openid = follower_openid(42);
+        assert_eq!(openid.len(), 28);
+        assert!(OpenId::parse(openid.as_str()).is_ok());
+        assert_eq!(follower_index(&openid), Some(42));
+        assert_eq!(follower_index("oSIM12"), None);
+        assert_eq!(follower_index(MPHELPER_OPENID), None);
+        assert!(OpenId::parse(MPHELPER_OPENID).is_ok());
+    }
+
+    #[test]
+    fn counts_are_plausible_and_add_up() {
+        let (total, filter, sent, errors) = counts(&Status::SendSuccess, 12_580);
+        assert_eq!(total, 12_580);
+        assert!(filter < total && sent + errors == filter && errors > 0);
+        assert_eq!(counts(&Status::SendSuccess, 0), (0, 0, 0, 0));
+        assert_eq!(
+            counts(&Status::Err(FailureReason::Advertising), 99),
+            (0, 0, 0, 0)
+        );
+    }
+}

@@ -1,0 +1,405 @@
+//! The console's WeChat side against its built-in simulator, over HTTP: the
+//! client, the access token, and callbacks arriving at `/wechat/callback`.
+
+mod common;
+
+use std::{sync::Arc, time::Duration};
+
+use common::TestApp;
+use qunfa::{
+    shell::config::SIMULATOR_TOKEN,
+    simulator::Simulator,
+    wechat::{
+        api::SendAllRequest,
+        callback::MassSendJobFinish,
+        client::CallError,
+        crypto::{self, CallbackCrypto},
+        errcode::ErrCode,
+        types::ClientMsgId,
+    },
+};
+use reqwest::StatusCode;
+
+const AES_KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+
+fn simulator(app: &TestApp) -> Simulator {
+    app.state
+        .simulator
+        .clone()
+        .expect("no account: the simulator runs")
+}
+
+fn seed_request(name: &str) -> SendAllRequest {
+    let json = match name {
+        "mpnews" => include_str!("../src/wechat/fixtures/sendall_mpnews.json"),
+        "text" => include_str!("../src/wechat/fixtures/sendall_text.json"),
+        "voice" => include_str!("../src/wechat/fixtures/sendall_voice.json"),
+        "image" => include_str!("../src/wechat/fixtures/sendall_image.json"),
+        "mpvideo" => include_str!("../src/wechat/fixtures/sendall_mpvideo.json"),
+        "wxcard" => include_str!("../src/wechat/fixtures/sendall_wxcard.json"),
+        other => panic!("no fixture {other}"),
+    };
+    serde_json::from_str(json).expect("the seed's example parses")
+}
+
+fn with_id(request: SendAllRequest, id: &str) -> SendAllRequest {
+    request.with_client_msg_id(ClientMsgId::parse(id).unwrap())
+}
+
+/// Rows in `callbacks` for a msg_id, once the simulator's push has landed.
+async fn wait_for_callbacks(app: &TestApp, msg_id: u64) -> Vec<(String, String)> {
+    for _ in 0..200 {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT mode, parsed FROM callbacks WHERE msg_id = ?")
+                .bind(msg_id as i64)
+                .fetch_all(&app.state.db)
+                .await
+                .unwrap();
+        if !rows.is_empty() {
+            return rows;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no callback stored for msg_id {msg_id}");
+}
+
+async fn callback_count(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM callbacks")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn every_msgtype_of_the_seed_is_sent_and_its_end_arrives_as_a_callback() {
+    let app = TestApp::spawn().await;
+    let client = &app.state.wechat;
+    let tags = client.tags().await.expect("tags from the simulator");
+    assert!(
+        tags.tags.iter().any(|t| t.id.get() == 2),
+        "tag 2 as in the seed"
+    );
+    assert!(tags.tags.iter().any(|t| t.name == "VIP会员"));
+
+    for (i, kind) in ["text", "voice", "image", "mpvideo", "wxcard", "mpnews"]
+        .into_iter()
+        .enumerate()
+    {
+        let request = with_id(seed_request(kind), &format!("every-type-{i}"));
+        let answer = client
+            .send_all(&request)
+            .await
+            .unwrap_or_else(|e| panic!("{kind}: {e:?}"));
+        assert!(answer.msg_id.get() > u64::from(u32::MAX), "64-bit msg_id");
+        assert_eq!(answer.msg_data_id.is_some(), kind == "mpnews", "{kind}");
+        let rows = wait_for_callbacks(&app, answer.msg_id.get()).await;
+        assert_eq!(rows.len(), 1, "{kind}: stored once");
+        assert_eq!(rows[0].0, "plaintext");
+        let parsed: serde_json::Value = serde_json::from_str(&rows[0].1).unwrap();
+        let finish: MassSendJobFinish = serde_json::from_value(parsed["MassSendJobFinish"].clone())
+            .expect("a MASSSENDJOBFINISH");
+        assert_eq!(finish.result.msg_id, answer.msg_id);
+    }
+    // One token call served every call above.
+    assert_eq!(simulator(&app).counters().token_calls(), 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_same_clientmsgid_is_refused_within_a_minute_then_resolves_to_the_first_msg_id() {
+    let app = TestApp::spawn().await;
+    let client = &app.state.wechat;
+    let request = with_id(seed_request("text"), "once-only");
+    let first = client.send_all(&request).await.unwrap();
+    let again = client.send_all(&request).await.unwrap_err();
+    assert_eq!(again.code(), Some(ErrCode::from_code(45066)));
+
+    reqwest::Client::new()
+        .post(app.url("/sim/control/clock"))
+        .json(&serde_json::json!({ "advance_secs": 61 }))
+        .send()
+        .await
+        .unwrap();
+    let later = client.send_all(&request).await.unwrap_err();
+    let CallError::Api(api) = later else {
+        panic!("expected 45065, got {later:?}")
+    };
+    assert_eq!(api.code, ErrCode::from_code(45065));
+    assert_eq!(api.msg_id, Some(first.msg_id), "the first send's msg_id");
+    app.stop().await;
+}
+
+/// Token calls the simulator has answered, read over its control API.
+async fn token_calls(simulator: &str) -> u64 {
+    let state: serde_json::Value = reqwest::get(format!("{simulator}/control/state"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let calls = &state["counters"]["calls"];
+    calls["token"].as_u64().unwrap_or(0) + calls["stable_token"].as_u64().unwrap_or(0)
+}
+
+#[tokio::test]
+async fn the_access_token_is_fetched_once_and_survives_a_restart() {
+    // A WeChat that outlives the console: the simulator on its own.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let wechat = format!("http://{}", listener.local_addr().unwrap());
+    let (stop_wechat, wechat_stopped) = tokio::sync::oneshot::channel::<()>();
+    let config = qunfa::simulator::SimulatorConfig::builtin(SIMULATOR_TOKEN.to_owned().into());
+    let wechat_task = tokio::spawn(qunfa::simulator::run_standalone(config, listener, async {
+        let _ = wechat_stopped.await;
+    }));
+    let account = |args: &mut qunfa::shell::config::SettingsArgs| {
+        args.wechat_appid = Some(qunfa::simulator::BUILTIN_APPID.into());
+        args.wechat_secret = Some(qunfa::simulator::BUILTIN_SECRET.into());
+        args.wechat_token = Some(SIMULATOR_TOKEN.into());
+        args.wechat_api_base = Some(wechat.clone());
+    };
+
+    let data = Arc::new(tempfile::tempdir().unwrap());
+    let app = TestApp::spawn_with(data, account).await;
+    let calls = (0..20).map(|_| {
+        let client = app.state.wechat.clone();
+        async move { client.tags().await }
+    });
+    for answer in futures_join_all(calls).await {
+        answer.unwrap();
+    }
+    assert_eq!(token_calls(&wechat).await, 1, "twenty calls, one token");
+    let data = app.stop().await;
+
+    let app = TestApp::spawn_with(data, account).await;
+    app.state.wechat.tags().await.unwrap();
+    assert_eq!(
+        token_calls(&wechat).await,
+        1,
+        "the restarted console used its cached token"
+    );
+    app.stop().await;
+    let _ = stop_wechat.send(());
+    wechat_task.await.unwrap().unwrap();
+}
+
+/// Runs futures at once, without another crate.
+async fn futures_join_all<F: std::future::Future>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<F::Output>
+where
+    F: Send + 'static,
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = futures.map(tokio::spawn).collect();
+    let mut outputs = Vec::new();
+    for handle in handles {
+        outputs.push(handle.await.unwrap());
+    }
+    outputs
+}
+
+#[tokio::test]
+async fn safe_mode_callbacks_are_decrypted_checked_and_stored_once() {
+    let data = Arc::new(tempfile::tempdir().unwrap());
+    let app = TestApp::spawn_with(data, |args| {
+        args.wechat_aes_key = Some(AES_KEY.into());
+    })
+    .await;
+    let request = with_id(seed_request("mpnews"), "safe-mode-1");
+    let answer = app.state.wechat.send_all(&request).await.unwrap();
+    let rows = wait_for_callbacks(&app, answer.msg_id.get()).await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].0, "safe");
+    let delivery = simulator(&app)
+        .deliveries()
+        .into_iter()
+        .find(|d| d.encrypted)
+        .expect("an encrypted push");
+    assert!(delivery.acknowledged);
+
+    // WeChat's retry of the very same event: accepted, not stored again.
+    let before = callback_count(&app).await;
+    let retried = reqwest::Client::new()
+        .post(&delivery.url)
+        .body(delivery.body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(retried.text().await.unwrap(), "success");
+    assert_eq!(callback_count(&app).await, before);
+    app.stop().await;
+}
+
+fn signed_query(token: &str, timestamp: u64, nonce: &str) -> String {
+    let signature = crypto::signature(token, &timestamp.to_string(), nonce);
+    format!("signature={signature}&timestamp={timestamp}&nonce={nonce}")
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+const EVENT: &str = include_str!("../src/wechat/fixtures/masssendjobfinish.xml");
+
+#[tokio::test]
+async fn url_verification_answers_echostr_only_to_a_good_signature() {
+    let app = TestApp::spawn().await;
+    let http = reqwest::Client::new();
+    let query = signed_query(SIMULATOR_TOKEN, now(), "n0nce");
+    let good = http
+        .get(app.url(&format!("/wechat/callback?{query}&echostr=hello-wechat")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(good.status(), StatusCode::OK);
+    assert_eq!(good.text().await.unwrap(), "hello-wechat");
+
+    let bad = http
+        .get(app.url("/wechat/callback?signature=0000&timestamp=1&nonce=x&echostr=hello-wechat"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::FORBIDDEN);
+    assert!(!bad.text().await.unwrap().contains("hello-wechat"));
+    let missing = http
+        .get(app.url("/wechat/callback?echostr=hello-wechat"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::FORBIDDEN);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn bad_callbacks_are_refused_and_nothing_is_stored() {
+    let app = TestApp::spawn().await;
+    let http = reqwest::Client::new();
+    let post = |query: String, body: String| {
+        let http = http.clone();
+        let url = app.url(&format!("/wechat/callback?{query}"));
+        async move { http.post(url).body(body).send().await.unwrap() }
+    };
+
+    let tampered = post(
+        signed_query(SIMULATOR_TOKEN, now(), "a").replace("signature=", "signature=0"),
+        EVENT.into(),
+    )
+    .await;
+    assert_eq!(tampered.status(), StatusCode::FORBIDDEN);
+    let other_token = post(signed_query("someoneelse", now(), "a"), EVENT.into()).await;
+    assert_eq!(other_token.status(), StatusCode::FORBIDDEN);
+    let stale = post(
+        signed_query(SIMULATOR_TOKEN, now() - 600, "a"),
+        EVENT.into(),
+    )
+    .await;
+    assert_eq!(stale.status(), StatusCode::BAD_REQUEST);
+    let dtd = format!("<!DOCTYPE xml [<!ENTITY a \"aaaa\">]>{EVENT}");
+    let entity = post(signed_query(SIMULATOR_TOKEN, now(), "a"), dtd).await;
+    assert_eq!(entity.status(), StatusCode::BAD_REQUEST);
+    let broken = post(
+        signed_query(SIMULATOR_TOKEN, now(), "a"),
+        "<xml><MsgType>".into(),
+    )
+    .await;
+    assert_eq!(broken.status(), StatusCode::BAD_REQUEST);
+    let huge = format!("<xml><Junk>{}</Junk></xml>", "x".repeat(70 * 1024));
+    let huge = post(signed_query(SIMULATOR_TOKEN, now(), "a"), huge).await;
+    assert_eq!(huge.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let encrypted_without_key = post(
+        format!(
+            "{}&encrypt_type=aes&msg_signature=x",
+            signed_query(SIMULATOR_TOKEN, now(), "a")
+        ),
+        "<xml><Encrypt>abc</Encrypt></xml>".into(),
+    )
+    .await;
+    assert_eq!(encrypted_without_key.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(callback_count(&app).await, 0, "nothing refused is stored");
+
+    let good = post(signed_query(SIMULATOR_TOKEN, now(), "a"), EVENT.into()).await;
+    assert_eq!(good.text().await.unwrap(), "success");
+    let again = post(signed_query(SIMULATOR_TOKEN, now(), "b"), EVENT.into()).await;
+    assert_eq!(again.text().await.unwrap(), "success");
+    assert_eq!(
+        callback_count(&app).await,
+        1,
+        "a retried event is stored once"
+    );
+    let health = app.state.callbacks.health.snapshot();
+    assert_eq!(health.accepted, 2);
+    assert!(health.refused >= 7);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn safe_mode_refuses_another_appid_and_a_bad_msg_signature() {
+    let data = Arc::new(tempfile::tempdir().unwrap());
+    let app = TestApp::spawn_with(data, |args| {
+        args.wechat_aes_key = Some(AES_KEY.into());
+    })
+    .await;
+    let http = reqwest::Client::new();
+    let timestamp = now().to_string();
+    let send = |crypto: CallbackCrypto, tamper: bool| {
+        let http = http.clone();
+        let timestamp = timestamp.clone();
+        let base = app.url("/wechat/callback");
+        async move {
+            let sealed = crypto.seal(EVENT, &timestamp, "nonce").unwrap();
+            let signature = crypto.signature(&timestamp, "nonce");
+            let msg_signature = if tamper {
+                "0".repeat(40)
+            } else {
+                sealed.msg_signature.clone()
+            };
+            let body = format!(
+                "<xml><ToUserName><![CDATA[gh_x]]></ToUserName><Encrypt><![CDATA[{}]]></Encrypt></xml>",
+                sealed.encrypt
+            );
+            http.post(format!(
+                "{base}?signature={signature}&timestamp={timestamp}&nonce=nonce&encrypt_type=aes&msg_signature={msg_signature}"
+            ))
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+        }
+    };
+    let other_app = CallbackCrypto::new(SIMULATOR_TOKEN, AES_KEY, "wx0000000000000000").unwrap();
+    assert_eq!(send(other_app, false).await.status(), StatusCode::FORBIDDEN);
+    let ours =
+        || CallbackCrypto::new(SIMULATOR_TOKEN, AES_KEY, qunfa::simulator::BUILTIN_APPID).unwrap();
+    assert_eq!(send(ours(), true).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(callback_count(&app).await, 0);
+    let good = send(ours(), false).await;
+    assert_eq!(good.text().await.unwrap(), "success");
+    assert_eq!(callback_count(&app).await, 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_console_serves_when_wechat_cannot_be_reached() {
+    let data = Arc::new(tempfile::tempdir().unwrap());
+    let app = TestApp::spawn_with(data, |args| {
+        args.wechat_appid = Some("wx1234567890abcdef".into());
+        args.wechat_secret = Some("wrong-secret".into());
+        args.wechat_token = Some("token123".into());
+        // Nothing listens on port 9 of loopback.
+        args.wechat_api_base = Some("http://127.0.0.1:9".into());
+    })
+    .await;
+    let health = reqwest::get(app.url("/healthz")).await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    let error = app.state.wechat.tags().await.unwrap_err();
+    let words = error.words(qunfa::i18n::Lang::En);
+    assert!(words.contains("Could not reach"), "{words}");
+    assert!(
+        !words.contains("wrong-secret"),
+        "no secret in the words: {words}"
+    );
+    app.stop().await;
+}

@@ -56,9 +56,9 @@ test.describe("the app shell", () => {
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Users" }).click();
     await hydrated(page);
     const editor = `editor${Date.now() % 100000}`;
-    await page.getByLabel("Username").fill(editor);
-    await page.getByLabel("Password").fill("editor-password-1");
-    await page.getByLabel("Role").selectOption("editor");
+    await page.getByLabel("Username", { exact: true }).fill(editor);
+    await page.getByLabel("Password", { exact: true }).fill("editor-password-1");
+    await page.getByLabel("Role", { exact: true }).selectOption("editor");
     await page.getByRole("button", { name: "Add", exact: true }).click();
     await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
     await expect(page.getByRole("rowheader", { name: editor })).toBeVisible();

@@ -186,7 +186,7 @@ pub fn LanguageSwitch(lang: Lang) -> impl IntoView {
     let t = lang.texts();
     view! {
         <form method="post" action="/lang" class="language" aria-label=t.language>
-            <input type="hidden" name="back" prop:value=back />
+            <input type="hidden" name="back" value=back />
             <button type="submit" name="lang" value="zh-CN" aria-pressed=(lang == Lang::Zh).to_string()>
                 "简体中文"
             </button>

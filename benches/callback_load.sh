@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Safe-mode callbacks per second through /wechat/callback with storage, and
+# the same tool against /healthz as the ceiling, in one run; then a check
+# that every event was stored exactly once. Loopback only; it stops itself.
+#   EVENTS=100000 CONCURRENCY=64 benches/callback_load.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+EVENTS=${EVENTS:-100000}
+CONCURRENCY=${CONCURRENCY:-64}
+PORT=${PORT:-3300}
+KEY=abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG
+
+cargo build --release --features ssr --bin qunfa
+cargo bench --features ssr --bench callback_load --no-run
+loader=$(ls -t target/release/deps/callback_load-* | grep -v '\.d$' | head -1)
+
+work=$(mktemp -d)
+trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
+QUNFA_CONFIG="$work/none.toml" QUNFA_DATABASE_URL="sqlite://$work/q.db" \
+  LEPTOS_SITE_ADDR="127.0.0.1:$PORT" QUNFA_WECHAT_AES_KEY="$KEY" RUST_LOG=warn \
+  target/release/qunfa > "$work/server.log" 2>&1 &
+server=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
+
+"$loader" --url "http://127.0.0.1:$PORT" --events 2000 --concurrency "$CONCURRENCY" --aes-key "$KEY" --first-msg-id 9000000000 >/dev/null # warm-up
+"$loader" --url "http://127.0.0.1:$PORT" --events "$EVENTS" --concurrency "$CONCURRENCY" --aes-key "$KEY"
+"$loader" --url "http://127.0.0.1:$PORT" --events "$EVENTS" --concurrency "$CONCURRENCY" --healthz
+python3 - "$work/q.db" "$EVENTS" <<'PY'
+import sqlite3, sys
+con = sqlite3.connect(sys.argv[1])
+stored, distinct = con.execute(
+    "SELECT count(*), count(DISTINCT msg_id) FROM callbacks WHERE msg_id >= 5000000000 AND msg_id < 9000000000"
+).fetchone()
+want = int(sys.argv[2])
+print(f"stored {stored} rows for {want} events, {distinct} distinct: "
+      + ("none lost, none duplicated" if stored == distinct == want else "MISMATCH"))
+sys.exit(0 if stored == distinct == want else 1)
+PY

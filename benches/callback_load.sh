@@ -10,7 +10,8 @@ CONCURRENCY=${CONCURRENCY:-64}
 PORT=${PORT:-3300}
 KEY=abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG
 
-cargo build --release --features ssr --bin qunfa
+export PATH="$HOME/.cargo/bin:$PWD/end2end/node_modules/.bin:$PATH"
+cargo leptos build --release
 cargo bench --features ssr --bench callback_load --no-run
 loader=$(ls -t target/release/deps/callback_load-* | grep -v '\.d$' | head -1)
 

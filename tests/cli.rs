@@ -127,3 +127,42 @@ fn a_file_that_is_not_a_database_stops_the_start_in_words() {
     assert!(message.contains("is not a SQLite database"), "{message}");
     assert!(!message.contains("panicked"), "{message}");
 }
+
+#[test]
+fn the_simulator_runs_alone_and_serves_wechat_paths() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut simulator = Command::new(env!("CARGO_BIN_EXE_qunfa"))
+        .args(["simulator", "--listen", &format!("127.0.0.1:{port}")])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!(
+        "http://127.0.0.1:{port}/cgi-bin/token?grant_type=client_credential&appid={}&secret={}",
+        qunfa::simulator::BUILTIN_APPID,
+        qunfa::simulator::BUILTIN_SECRET
+    );
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let answer = runtime.block_on(async {
+        for _ in 0..100 {
+            if let Ok(response) = reqwest::get(&url).await {
+                return response.text().await.unwrap();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the simulator did not answer");
+    });
+    let _ = simulator.kill();
+    let _ = simulator.wait();
+    let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    assert!(
+        answer["access_token"]
+            .as_str()
+            .is_some_and(|t| !t.is_empty()),
+        "{answer}"
+    );
+    assert_eq!(answer["expires_in"], 7200);
+}

@@ -336,7 +336,7 @@ async fn bad_callbacks_are_refused_and_nothing_is_stored() {
 }
 
 #[tokio::test]
-async fn safe_mode_refuses_another_appid_and_a_bad_msg_signature() {
+async fn safe_and_compatible_mode_check_the_appid_and_msg_signature() {
     let data = Arc::new(tempfile::tempdir().unwrap());
     let app = TestApp::spawn_with(data, |args| {
         args.wechat_aes_key = Some(AES_KEY.into());
@@ -369,15 +369,51 @@ async fn safe_mode_refuses_another_appid_and_a_bad_msg_signature() {
             .unwrap()
         }
     };
+    // Compatible mode: the plaintext fields and the ciphertext side by side;
+    // only the verified ciphertext counts.
+    let compatible = {
+        let crypto =
+            CallbackCrypto::new(SIMULATOR_TOKEN, AES_KEY, qunfa::simulator::BUILTIN_APPID).unwrap();
+        let event = EVENT.replace("1000001625", "1000001626");
+        let sealed = crypto.seal(&event, &timestamp, "nonce").unwrap();
+        let plain_fields = event
+            .trim()
+            .trim_start_matches("<xml>")
+            .trim_end_matches("</xml>");
+        let body = format!(
+            "<xml>{plain_fields}<Encrypt><![CDATA[{}]]></Encrypt></xml>",
+            sealed.encrypt
+        );
+        http.post(app.url(&format!(
+            "/wechat/callback?signature={}&timestamp={timestamp}&nonce=nonce&encrypt_type=aes&msg_signature={}",
+            crypto.signature(&timestamp, "nonce"),
+            sealed.msg_signature
+        )))
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+    };
+    assert_eq!(compatible.text().await.unwrap(), "success");
+    let stored: Vec<(String, i64)> = sqlx::query_as("SELECT mode, msg_id FROM callbacks")
+        .fetch_all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(stored, vec![("safe".to_owned(), 1000001626)]);
+
     let other_app = CallbackCrypto::new(SIMULATOR_TOKEN, AES_KEY, "wx0000000000000000").unwrap();
     assert_eq!(send(other_app, false).await.status(), StatusCode::FORBIDDEN);
     let ours =
         || CallbackCrypto::new(SIMULATOR_TOKEN, AES_KEY, qunfa::simulator::BUILTIN_APPID).unwrap();
     assert_eq!(send(ours(), true).await.status(), StatusCode::FORBIDDEN);
-    assert_eq!(callback_count(&app).await, 0);
+    assert_eq!(
+        callback_count(&app).await,
+        1,
+        "only the compatible-mode event"
+    );
     let good = send(ours(), false).await;
     assert_eq!(good.text().await.unwrap(), "success");
-    assert_eq!(callback_count(&app).await, 1);
+    assert_eq!(callback_count(&app).await, 2);
     app.stop().await;
 }
 

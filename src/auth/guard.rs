@@ -160,8 +160,7 @@ pub async fn same_origin(State(state): State<AppState>, request: Request, next: 
         Method::GET | Method::HEAD | Method::OPTIONS
     );
     let path = request.uri().path();
-    let exempt = access_for(path) == Access::Public
-        && (path.starts_with("/wechat/callback") || path == "/sim" || path.starts_with("/sim/"));
+    let exempt = path == "/wechat/callback" || path == "/sim" || path.starts_with("/sim/");
     if safe || exempt {
         return next.run(request).await;
     }

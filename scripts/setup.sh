@@ -33,7 +33,7 @@ fi
 
 # wasm-bindgen's command line must equal the wasm-bindgen crate in Cargo.lock;
 # cargo-leptos would otherwise try to download one from GitHub.
-bindgen_version=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/[" ]|version=/, ""); print; exit}' Cargo.lock)
+bindgen_version=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"$/\1/p' | head -1)
 [ -n "$bindgen_version" ] || fail "cannot read the wasm-bindgen version from Cargo.lock"
 if ! wasm-bindgen --version 2>/dev/null | grep -q " $bindgen_version\$"; then
   say "installing wasm-bindgen-cli $bindgen_version (about 2 minutes, once)"

@@ -54,6 +54,32 @@ fn verify_decrypt_parse(c: &mut Criterion) {
     c.bench_function("callback verify+decrypt+parse (safe mode)", |b| {
         b.iter(|| accept(&state, &query, std::hint::black_box(body.as_bytes())).unwrap())
     });
+
+    // The same work in its parts, to see where the time goes.
+    use qunfa::wechat::{callback, crypto};
+    c.bench_function("part: signature", |b| {
+        b.iter(|| {
+            crypto::verify_signature(
+                TOKEN,
+                &timestamp,
+                "nonce",
+                &crypto.signature(&timestamp, "nonce"),
+            )
+        })
+    });
+    c.bench_function("part: envelope parse", |b| {
+        b.iter(|| callback::EncryptedEnvelope::parse(std::hint::black_box(&body)).unwrap())
+    });
+    c.bench_function("part: msg_signature + decrypt", |b| {
+        b.iter(|| {
+            crypto
+                .decrypt_message(&timestamp, "nonce", &sealed.encrypt, &sealed.msg_signature)
+                .unwrap()
+        })
+    });
+    c.bench_function("part: parse MASSSENDJOBFINISH", |b| {
+        b.iter(|| callback::parse_callback(std::hint::black_box(EVENT)).unwrap())
+    });
 }
 
 criterion_group!(benches, verify_decrypt_parse);

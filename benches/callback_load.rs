@@ -112,10 +112,13 @@ fn main() {
 }
 
 async fn run(args: Arc<Args>) {
-    let crypto = Arc::new(
-        CallbackCrypto::new(args.token.clone(), &args.aes_key, args.appid.clone())
-            .expect("a 43-character --aes-key"),
-    );
+    let crypto = match args.target {
+        Target::Callback => Some(Arc::new(
+            CallbackCrypto::new(args.token.clone(), &args.aes_key, args.appid.clone())
+                .expect("a 43-character --aes-key"),
+        )),
+        Target::Health => None,
+    };
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(args.concurrency as usize)
         .timeout(Duration::from_secs(30))
@@ -147,7 +150,8 @@ async fn run(args: Arc<Args>) {
                 let began = Instant::now();
                 let ok = match args.target {
                     Target::Callback => {
-                        let (query, body) = sealed_event(&crypto, args.first_msg_id + i);
+                        let crypto = crypto.as_deref().expect("set for callbacks");
+                        let (query, body) = sealed_event(crypto, args.first_msg_id + i);
                         let url = format!("{}/wechat/callback?{query}", args.url);
                         match http.post(url).body(body).send().await {
                             Ok(r) => r.text().await.is_ok_and(|t| t == "success"),

@@ -193,7 +193,7 @@ pub fn accept(
         (text.to_owned(), Mode::Plaintext)
     };
     let callback = parse_callback(&xml).map_err(xml_refusal)?;
-    Ok(CallbackRecord::new(&callback, xml, mode))
+    Ok(CallbackRecord::new(callback, xml, mode))
 }
 
 fn xml_refusal(error: crate::wechat::callback::XmlError) -> Refusal {

@@ -16,7 +16,8 @@ pub struct CallbackRecord {
     pub event: Option<String>,
     pub msg_id: Option<i64>,
     pub xml: String,
-    pub parsed: String,
+    /// Serialised to JSON by the writer task, off the request's path.
+    pub parsed: Callback,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,21 +36,20 @@ impl Mode {
 }
 
 impl CallbackRecord {
-    pub fn new(callback: &Callback, xml: String, mode: Mode) -> Self {
-        let event = callback.event();
-        let msg_id = match callback {
+    pub fn new(callback: Callback, xml: String, mode: Mode) -> Self {
+        let event = callback.event().clone();
+        let msg_id = match &callback {
             Callback::MassSendJobFinish(finish) => i64::try_from(finish.result.msg_id.get()).ok(),
             Callback::Other(_) => None,
         };
         CallbackRecord {
             dedup_key: callback.dedup_key(),
             mode,
-            msg_type: event.msg_type.clone().unwrap_or_default(),
-            event: event.event.clone(),
+            msg_type: event.msg_type.unwrap_or_default(),
+            event: event.event,
             msg_id,
             xml,
-            // Serialising our own plain data types cannot fail.
-            parsed: serde_json::to_string(callback).unwrap_or_default(),
+            parsed: callback,
         }
     }
 }
@@ -109,13 +109,15 @@ async fn insert_batch(pool: &SqlitePool, batch: &[Job]) -> Result<(), String> {
             "INSERT INTO callbacks (dedup_key, mode, msg_type, event, msg_id, xml, parsed) ",
         );
         insert.push_values(batch, |mut row, (record, _)| {
+            // Serialising our own plain data types cannot fail.
+            let parsed = serde_json::to_string(&record.parsed).unwrap_or_default();
             row.push_bind(&record.dedup_key)
                 .push_bind(record.mode.as_str())
                 .push_bind(&record.msg_type)
                 .push_bind(&record.event)
                 .push_bind(record.msg_id)
                 .push_bind(&record.xml)
-                .push_bind(&record.parsed);
+                .push_bind(parsed);
         });
         insert.push(" ON CONFLICT (dedup_key) DO NOTHING");
         match insert.build().execute(pool).await {

@@ -30,6 +30,9 @@ struct Args {
     appid: String,
     target: Target,
     first_msg_id: u64,
+    /// Write the sealed requests to this file (one `PATH?QUERY\tBODY` a
+    /// line, for `benches/callback_load.lua` under wrk) instead of sending.
+    dump: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -48,6 +51,7 @@ fn parse_args() -> Args {
         appid: qunfa::simulator::BUILTIN_APPID.into(),
         target: Target::Callback,
         first_msg_id: 5_000_000_000,
+        dump: None,
     };
     let mut given = std::env::args().skip(1);
     while let Some(flag) = given.next() {
@@ -61,6 +65,7 @@ fn parse_args() -> Args {
             "--appid" => args.appid = value(),
             "--first-msg-id" => args.first_msg_id = value().parse().expect("--first-msg-id N"),
             "--healthz" => args.target = Target::Health,
+            "--dump" => args.dump = Some(value()),
             // `cargo bench` passes --bench to every bench binary.
             "--bench" => {}
             other => panic!("unknown argument {other}"),
@@ -103,12 +108,28 @@ fn sealed_event(crypto: &CallbackCrypto, msg_id: u64) -> (String, String) {
 
 fn main() {
     let args = Arc::new(parse_args());
+    if let Some(path) = &args.dump {
+        dump(&args, path);
+        return;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()
         .unwrap();
     runtime.block_on(run(args));
+}
+
+/// Seals every event up front, so the tool that sends them does no crypto.
+fn dump(args: &Args, path: &str) {
+    use std::io::Write;
+    let crypto = CallbackCrypto::new(args.token.clone(), &args.aes_key, args.appid.clone())
+        .expect("a 43-character --aes-key");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("--dump FILE"));
+    for i in 0..args.events {
+        let (query, body) = sealed_event(&crypto, args.first_msg_id + i);
+        writeln!(out, "/wechat/callback?{query}\t{body}").expect("writing --dump");
+    }
 }
 
 async fn run(args: Arc<Args>) {

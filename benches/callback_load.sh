@@ -37,3 +37,14 @@ print(f"stored {stored} rows for {want} events, {distinct} distinct: "
       + ("none lost, none duplicated" if stored == distinct == want else "MISMATCH"))
 sys.exit(0 if stored == distinct == want else 1)
 PY
+
+# The same with wrk (C, no crypto of its own) sending pre-sealed events, if
+# installed (Debian: apt-get install wrk): the server's side alone.
+if command -v wrk >/dev/null; then
+  "$loader" --events 150000 --aes-key "$KEY" --first-msg-id 7000000000 --dump "$work/requests.tsv"
+  echo "wrk, pre-sealed safe-mode callbacks:"
+  REQUESTS_FILE="$work/requests.tsv" wrk -t1 -c"$CONCURRENCY" -d6s -s benches/callback_load.lua "http://127.0.0.1:$PORT" \
+    | grep -E "requests in|Requests/sec|Non-2xx"
+  echo "wrk, GET /healthz:"
+  wrk -t1 -c"$CONCURRENCY" -d6s "http://127.0.0.1:$PORT/healthz" | grep -E "requests in|Requests/sec|Non-2xx"
+fi

@@ -37,6 +37,17 @@ pub enum Problem {
     LastAdmin,
     NotYourself,
     InvalidRole,
+    /// A choice outside the offered ones (an altered form).
+    InvalidChoice,
+    /// This compose attempt was sent already.
+    AlreadySent,
+    /// No checked compose attempt under this id (expired or altered).
+    AttemptNotFound,
+    /// Sending to all followers needs the second confirmation.
+    ConfirmAllFollowers,
+    SendNotFound,
+    /// WeChat could not be asked something the check needs (the tags).
+    WechatUnavailable,
 }
 
 impl Problem {
@@ -69,6 +80,36 @@ impl Problem {
             (NotYourself, Lang::En) => "You cannot disable your own account.",
             (InvalidRole, Lang::Zh) => "角色只能是管理员或编辑。",
             (InvalidRole, Lang::En) => "The role must be admin or editor.",
+            (InvalidChoice, Lang::Zh) => "这个选项不在可选范围内，请刷新页面后重试。",
+            (InvalidChoice, Lang::En) => {
+                "That choice is not one of those offered. Reload the page and try again."
+            }
+            (AlreadySent, Lang::Zh) => {
+                "这条消息已经发送过了，不会再发一次。要再发一条，请重新打开“群发”页面。"
+            }
+            (AlreadySent, Lang::En) => {
+                "This message was sent already and will not be sent again. To send another, open Compose again."
+            }
+            (AttemptNotFound, Lang::Zh) => {
+                "找不到这次编辑的内容（页面可能已过期）。请在群发页面重新点击“发送”。"
+            }
+            (AttemptNotFound, Lang::En) => {
+                "This compose attempt cannot be found (the page may be out of date). Press Send on the Compose page again."
+            }
+            (ConfirmAllFollowers, Lang::Zh) => {
+                "发给全部粉丝需要再确认一次：请勾选“我确认发给全部粉丝”。"
+            }
+            (ConfirmAllFollowers, Lang::En) => {
+                "Sending to all followers needs a second confirmation: tick \"Yes, send to all followers\"."
+            }
+            (SendNotFound, Lang::Zh) => "找不到这条群发记录。",
+            (SendNotFound, Lang::En) => "There is no such send.",
+            (WechatUnavailable, Lang::Zh) => {
+                "暂时无法从微信读取标签，消息没有发送。请稍后重试；设置页会显示微信接口的状态。"
+            }
+            (WechatUnavailable, Lang::En) => {
+                "WeChat could not be asked for the tags, so nothing was sent. Try again later."
+            }
         }
     }
 
@@ -85,10 +126,16 @@ impl Problem {
             LastAdmin => "last_admin",
             NotYourself => "not_yourself",
             InvalidRole => "invalid_role",
+            InvalidChoice => "invalid_choice",
+            AlreadySent => "already_sent",
+            AttemptNotFound => "attempt_not_found",
+            ConfirmAllFollowers => "confirm_all_followers",
+            SendNotFound => "send_not_found",
+            WechatUnavailable => "wechat_unavailable",
         }
     }
 
-    pub fn from_code(code: &str) -> Option<Problem> {
+    pub const ALL: [Problem; 14] = {
         use Problem::*;
         [
             UsernameInvalid,
@@ -99,9 +146,17 @@ impl Problem {
             LastAdmin,
             NotYourself,
             InvalidRole,
+            InvalidChoice,
+            AlreadySent,
+            AttemptNotFound,
+            ConfirmAllFollowers,
+            SendNotFound,
+            WechatUnavailable,
         ]
-        .into_iter()
-        .find(|p| p.code() == code)
+    };
+
+    pub fn from_code(code: &str) -> Option<Problem> {
+        Problem::ALL.into_iter().find(|p| p.code() == code)
     }
 }
 
@@ -183,16 +238,7 @@ mod tests {
 
     #[test]
     fn every_problem_has_a_code_that_reads_back() {
-        for problem in [
-            Problem::UsernameInvalid,
-            Problem::UsernameTaken,
-            Problem::PasswordTooShort,
-            Problem::PasswordTooLong,
-            Problem::UserNotFound,
-            Problem::LastAdmin,
-            Problem::NotYourself,
-            Problem::InvalidRole,
-        ] {
+        for problem in Problem::ALL {
             assert_eq!(Problem::from_code(problem.code()), Some(problem));
             assert!(!problem.words(Lang::Zh).is_empty());
             assert!(!problem.words(Lang::En).is_empty());

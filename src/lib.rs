@@ -1,9 +1,11 @@
 //! qunfa (群发): a self-hosted console for WeChat Official Account mass sends.
 //! ARCHITECTURE.md has the map of the code.
 
+pub mod audit;
 pub mod auth;
 pub mod error;
 pub mod i18n;
+pub mod sends;
 pub mod ui;
 pub mod wechat;
 

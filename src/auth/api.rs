@@ -49,6 +49,8 @@ pub async fn add_user(username: String, password: String, role: String) -> Resul
             .await
             .map_err(store_error)?;
         tracing::info!(by = %admin.username, user = %username.as_str(), role = role.as_str(), "user added");
+        let detail = format!("{} ({})", username.as_str(), role.as_str());
+        crate::audit::record_or_log(&state()?.db, Some(admin.id), &admin.username, "user_add", &detail).await;
         Ok(())
     })
     .await
@@ -67,6 +69,20 @@ pub async fn set_user_disabled(id: i64, disabled: bool) -> Result<(), AppError> 
             .await
             .map_err(store_error)?;
         tracing::info!(by = %admin.username, user_id = id, disabled, "user access changed");
+        let action = if disabled {
+            "user_disable"
+        } else {
+            "user_enable"
+        };
+        let detail = format!("user #{id}");
+        crate::audit::record_or_log(
+            &state()?.db,
+            Some(admin.id),
+            &admin.username,
+            action,
+            &detail,
+        )
+        .await;
         Ok(())
     })
     .await
@@ -83,6 +99,8 @@ pub async fn set_user_role(id: i64, role: String) -> Result<(), AppError> {
             .await
             .map_err(store_error)?;
         tracing::info!(by = %admin.username, user_id = id, role = role.as_str(), "user role changed");
+        let detail = format!("user #{id} → {}", role.as_str());
+        crate::audit::record_or_log(&state()?.db, Some(admin.id), &admin.username, "user_role", &detail).await;
         Ok(())
     })
     .await
@@ -99,6 +117,15 @@ pub async fn reset_user_password(id: i64, password: String) -> Result<(), AppErr
             .await
             .map_err(store_error)?;
         tracing::info!(by = %admin.username, user_id = id, "password reset");
+        let detail = format!("user #{id}");
+        crate::audit::record_or_log(
+            &state()?.db,
+            Some(admin.id),
+            &admin.username,
+            "user_password",
+            &detail,
+        )
+        .await;
         Ok(())
     })
     .await
@@ -196,7 +223,7 @@ pub mod ssr {
     pub async fn form_outcome<T>(
         work: impl std::future::Future<Output = Result<T, AppError>>,
     ) -> Result<T, AppError> {
-        let outcome = work.await;
+        let outcome = answered(work.await);
         if let Err(error) = &outcome
             && let Some(target) = no_script_target(error)
         {
@@ -205,16 +232,40 @@ pub mod ssr {
         outcome
     }
 
+    /// Gives a failed server function the HTTP status its error means (a
+    /// form without JavaScript gets its redirect instead).
+    pub fn answered<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+        if let Err(error) = &result
+            && !is_plain_form()
+            && let Some(response) = use_context::<leptos_axum::ResponseOptions>()
+        {
+            response.set_status(match error {
+                AppError::NotSignedIn => axum::http::StatusCode::UNAUTHORIZED,
+                AppError::Forbidden => axum::http::StatusCode::FORBIDDEN,
+                AppError::Rejected(_) => axum::http::StatusCode::BAD_REQUEST,
+                AppError::Unexpected => axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            });
+        }
+        result
+    }
+
+    /// A form the browser posted itself (no JavaScript): it wants a page
+    /// back, not data.
+    pub fn is_plain_form() -> bool {
+        use_context::<Parts>().is_some_and(|parts| {
+            parts
+                .headers
+                .get(header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/html"))
+        })
+    }
+
     fn no_script_target(error: &AppError) -> Option<String> {
-        let parts = use_context::<Parts>()?;
-        let accepts_html = parts
-            .headers
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("text/html"));
-        if !accepts_html {
+        if !is_plain_form() {
             return None;
         }
+        let parts = use_context::<Parts>()?;
         let referer = parts.headers.get(header::REFERER)?.to_str().ok()?;
         let referer = url::Url::parse(referer).ok()?;
         let code = error.code();

@@ -118,11 +118,15 @@ pub async fn login(
             }
             state.throttle.record_success(&keys[0]);
             tracing::info!(user = %user.username, "logged in");
+            crate::audit::record_or_log(&state.db, Some(user.id), &user.username, "login", "")
+                .await;
             Redirect::to(safe_next(&form.next)).into_response()
         }
         _ => {
             state.throttle.record_failure(&keys, Instant::now());
             tracing::info!(username = %form.username, "login failed");
+            let typed: String = form.username.trim().chars().take(64).collect();
+            crate::audit::record_or_log(&state.db, None, &typed, "login_failed", "").await;
             let error = if state.throttle.check(&keys, Instant::now()).is_err() {
                 "throttled"
             } else {

@@ -15,6 +15,7 @@
 //! | `QUNFA_ADMIN_USER`, `QUNFA_ADMIN_PASSWORD` | `admin_user`, `admin_password` | first admin |
 //! | `QUNFA_PUBLIC_URL` | `public_url` | the console's external URL |
 //! | `QUNFA_SESSION_IDLE` | `session_idle` | idle time after which a session ends |
+//! | `QUNFA_WECHAT_OVERSEAS` | `wechat_overseas` | `true` for an overseas account (articles only) |
 
 use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf, time::Duration};
 
@@ -105,6 +106,9 @@ pub struct SettingsArgs {
     /// Idle time after which a session ends, e.g. 12h or 30m [default: 12h]
     #[arg(long, env = "QUNFA_SESSION_IDLE", global = true)]
     pub session_idle: Option<String>,
+    /// true for an overseas Official Account, which can mass-send articles only [default: false]
+    #[arg(long, env = "QUNFA_WECHAT_OVERSEAS", global = true)]
+    pub wechat_overseas: Option<String>,
 }
 
 /// The settings the console runs with, every value parsed.
@@ -134,6 +138,8 @@ pub struct WechatSettings {
     pub api_base: Option<Url>,
     pub token: SecretString,
     pub aes_key: Option<SecretString>,
+    /// An overseas account mass-sends articles (`mpnews`) only (the seed).
+    pub overseas: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -217,6 +223,7 @@ impl SettingsArgs {
             admin_password: pick(&self.admin_password, "admin_password"),
             public_url: pick(&self.public_url, "public_url"),
             session_idle: pick(&self.session_idle, "session_idle"),
+            wechat_overseas: pick(&self.wechat_overseas, "wechat_overseas"),
         }
     }
 }
@@ -236,6 +243,7 @@ const TOML_KEYS: &[&str] = &[
     "admin_password",
     "public_url",
     "session_idle",
+    "wechat_overseas",
 ];
 
 /// A missing file is fine (every setting has a default or is optional); a file
@@ -300,6 +308,7 @@ struct RawSettings {
     admin_password: Option<String>,
     public_url: Option<String>,
     session_idle: Option<String>,
+    wechat_overseas: Option<String>,
 }
 
 impl RawSettings {
@@ -433,6 +442,19 @@ impl RawSettings {
                 idle
             }
         };
+        let overseas = match self.wechat_overseas.as_deref().map(str::trim) {
+            None => false,
+            Some(text) => match text.to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" => true,
+                "false" | "0" | "no" => false,
+                _ => {
+                    return Err(invalid(
+                        "QUNFA_WECHAT_OVERSEAS",
+                        format!("`{text}` is neither `true` nor `false`"),
+                    ));
+                }
+            },
+        };
         Ok(Settings {
             site_addr,
             database,
@@ -441,6 +463,7 @@ impl RawSettings {
                 api_base,
                 token,
                 aes_key,
+                overseas,
             },
             first_admin,
             public_url,
@@ -637,6 +660,20 @@ mod tests {
                 .to_string()
                 .starts_with("QUNFA_SESSION_IDLE:")
         );
+
+        let mut given = args();
+        given.wechat_overseas = Some("maybe".into());
+        assert!(
+            given
+                .load()
+                .unwrap_err()
+                .to_string()
+                .starts_with("QUNFA_WECHAT_OVERSEAS:")
+        );
+        given.wechat_overseas = Some(" TRUE ".into());
+        assert!(given.load().unwrap().wechat.overseas);
+        given.wechat_overseas = None;
+        assert!(!given.load().unwrap().wechat.overseas);
 
         let mut given = args();
         given.public_url = Some("ftp://example.com".into());

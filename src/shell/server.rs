@@ -116,7 +116,9 @@ pub async fn prepare(settings: Settings, leptos: LeptosOptions) -> anyhow::Resul
         callbacks,
         wechat: wechat.client,
         simulator: wechat.simulator,
+        sends: Default::default(),
     };
+    crate::sends::life::spawn_worker(state.db.clone(), state.wechat.clone(), state.sends.clone());
     Ok(Prepared {
         router: router(state.clone(), session_layer),
         state,
@@ -241,8 +243,10 @@ pub async fn start(
     let leptos = leptos_options(&settings);
     let prepared = prepare(settings, leptos).await?;
     let simulator = prepared.state.simulator.clone();
+    let sends = prepared.state.sends.clone();
     let shutdown = async move {
         shutdown.await;
+        sends.stop();
         // Slow simulated answers would hold up the graceful shutdown.
         if let Some(simulator) = simulator {
             simulator.shutdown();

@@ -18,6 +18,8 @@ pub struct AppState {
     pub assets: AssetVersion,
     pub callbacks: CallbackState,
     pub wechat: crate::wechat::client::WechatClient,
+    /// Sends in flight, the worker's wake-up, the audience cache.
+    pub sends: crate::sends::life::SendsState,
     /// The built-in simulator, when no account is configured.
     pub simulator: Option<crate::simulator::Simulator>,
 }

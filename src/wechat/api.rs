@@ -328,6 +328,16 @@ pub struct Tag {
 }
 
 // ---------------------------------------------------------------------------
+// Followers: /cgi-bin/user/get
+
+/// The first page of `user/get`; only the total is read (the OpenIDs are
+/// not needed to send to everyone).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowersResponse {
+    pub total: u64,
+}
+
+// ---------------------------------------------------------------------------
 // The audience: sendall's `filter`
 
 /// Who receives a send: everyone, or the followers of one tag.

@@ -32,10 +32,10 @@ use tracing::Instrument as _;
 use url::Url;
 
 use super::api::{
-    Ack, DecodeError, DraftBatchGetRequest, DraftBatchGetResponse, MassDeleteRequest,
-    MassGetRequest, MassGetResponse, MaterialBatchGetRequest, MaterialBatchGetResponse,
-    MaterialCount, PreviewRequest, PreviewResponse, SendAllRequest, SendAllResponse, TagsResponse,
-    UploadVideoRequest, UploadVideoResponse, decode,
+    Ack, DecodeError, DraftBatchGetRequest, DraftBatchGetResponse, FollowersResponse,
+    MassDeleteRequest, MassGetRequest, MassGetResponse, MaterialBatchGetRequest,
+    MaterialBatchGetResponse, MaterialCount, PreviewRequest, PreviewResponse, SendAllRequest,
+    SendAllResponse, TagsResponse, UploadVideoRequest, UploadVideoResponse, decode,
 };
 use super::errcode::{ApiError, ErrCode};
 use super::token::{CachedToken, TokenError, TokenManager};
@@ -155,10 +155,11 @@ pub enum Endpoint {
     MaterialBatchGet,
     MaterialCount,
     UploadVideo,
+    UserGet,
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 9] = [
+    pub const ALL: [Endpoint; 10] = [
         Endpoint::TagsGet,
         Endpoint::SendAll,
         Endpoint::Preview,
@@ -168,6 +169,7 @@ impl Endpoint {
         Endpoint::MaterialBatchGet,
         Endpoint::MaterialCount,
         Endpoint::UploadVideo,
+        Endpoint::UserGet,
     ];
 
     /// The path under the API base.
@@ -182,13 +184,14 @@ impl Endpoint {
             Endpoint::MaterialBatchGet => "/cgi-bin/material/batchget_material",
             Endpoint::MaterialCount => "/cgi-bin/material/get_materialcount",
             Endpoint::UploadVideo => "/cgi-bin/media/uploadvideo",
+            Endpoint::UserGet => "/cgi-bin/user/get",
         }
     }
 
-    /// `GET` for the two calls without a body, `POST` for the rest.
+    /// `GET` for the calls without a body, `POST` for the rest.
     pub fn method(self) -> Method {
         match self {
-            Endpoint::TagsGet | Endpoint::MaterialCount => Method::GET,
+            Endpoint::TagsGet | Endpoint::MaterialCount | Endpoint::UserGet => Method::GET,
             _ => Method::POST,
         }
     }
@@ -494,6 +497,13 @@ impl WechatClient {
     /// `GET /cgi-bin/tags/get`: the tags with their follower counts.
     pub async fn tags(&self) -> Result<TagsResponse, CallError> {
         self.call(Endpoint::TagsGet, None::<&()>, Repeat::Allowed)
+            .await
+    }
+
+    /// `GET /cgi-bin/user/get`, first page: how many follow the account
+    /// (`total`), which the send confirmation names for "all followers".
+    pub async fn followers(&self) -> Result<FollowersResponse, CallError> {
+        self.call(Endpoint::UserGet, None::<&()>, Repeat::Allowed)
             .await
     }
 

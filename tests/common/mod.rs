@@ -57,9 +57,11 @@ impl TestApp {
         let state = prepared.state.clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let simulator = state.simulator.clone();
+        let sends = state.sends.clone();
         let task = tokio::spawn(async move {
             server::serve(listener, prepared.router, async move {
                 let _ = stopped.await;
+                sends.stop();
                 if let Some(simulator) = simulator {
                     simulator.shutdown();
                 }

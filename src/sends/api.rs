@@ -1,0 +1,672 @@
+//! Server functions of the compose page and the audit log.
+//!
+//! A form sent without JavaScript is answered with a redirect to
+//! `/compose?attempt=<clientmsgid>` (the form again, with its problems or
+//! its confirmation) or `/compose?sent=<send id>` (the result), so every
+//! step works before hydration too.
+
+use leptos::prelude::*;
+
+use super::{ComposeForm, ComposeSetup, MediaPage, PrepareOutcome, SendResult, TagChoice};
+use crate::error::AppError;
+
+/// A WeChat failure said in words, for pages that still work without the
+/// listing (a media id can be pasted, a tag list refreshed).
+pub type Listing<T> = Result<T, String>;
+
+#[server(endpoint = "load_compose")]
+pub async fn load_compose(
+    attempt: Option<String>,
+    sent: Option<i64>,
+) -> Result<ComposeSetup, AppError> {
+    use ssr::*;
+    crate::auth::api::ssr::answered(
+        async move {
+            let user = crate::auth::api::ssr::require_user()?;
+            let app = crate::auth::api::ssr::state()?;
+            let lang = crate::auth::api::ssr::request_lang();
+            let tags = tags(&app, false).await.map_err(|e| e.words(lang));
+            let attempt = match attempt {
+                Some(id) => attempt_view(&app, user.id, &id).await?,
+                None => None,
+            };
+            let sent = match sent {
+                Some(id) => Some(send_result(&app, id, lang).await?),
+                None => None,
+            };
+            Ok(ComposeSetup {
+                clientmsgid: new_clientmsgid(),
+                overseas: app.settings.wechat.overseas,
+                tags,
+                attempt,
+                sent,
+            })
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "list_tags")]
+pub async fn list_tags() -> Result<Listing<Vec<TagChoice>>, AppError> {
+    use ssr::*;
+    crate::auth::api::ssr::answered(
+        async move {
+            crate::auth::api::ssr::require_user()?;
+            let app = crate::auth::api::ssr::state()?;
+            let lang = crate::auth::api::ssr::request_lang();
+            Ok(tags(&app, true).await.map_err(|e| e.words(lang)))
+        }
+        .await,
+    )
+}
+
+/// "Send": checks the form and keeps it as this compose attempt; when it
+/// passes, the answer is what the confirmation asks.
+#[server(endpoint = "prepare_send")]
+pub async fn prepare_send(form: ComposeForm) -> Result<PrepareOutcome, AppError> {
+    use ssr::*;
+    crate::auth::api::ssr::answered(
+        async move {
+            let user = crate::auth::api::ssr::require_user()?;
+            let app = crate::auth::api::ssr::state()?;
+            let outcome = prepare(&app, &user, &form).await;
+            match &outcome {
+                Ok(_) => redirect_plain_form(&format!("/compose?attempt={}", form.clientmsgid)),
+                Err(error) => redirect_plain_form(&format!("/compose?problem={}", error.code())),
+            }
+            outcome
+        }
+        .await,
+    )
+}
+
+/// "Confirm": the send is stored `pending`, then WeChat is called.
+#[server(endpoint = "confirm_send")]
+pub async fn confirm_send(
+    clientmsgid: String,
+    confirm_all: Option<String>,
+) -> Result<SendResult, AppError> {
+    use ssr::*;
+    crate::auth::api::ssr::answered(
+        async move {
+            let user = crate::auth::api::ssr::require_user()?;
+            let app = crate::auth::api::ssr::state()?;
+            let lang = crate::auth::api::ssr::request_lang();
+            match confirm(
+                &app,
+                &user,
+                &clientmsgid,
+                confirm_all.as_deref() == Some("yes"),
+            )
+            .await
+            {
+                Ok(id) => {
+                    redirect_plain_form(&format!("/compose?sent={id}"));
+                    send_result(&app, id, lang).await
+                }
+                Err(error) => {
+                    redirect_plain_form(&format!(
+                        "/compose?attempt={clientmsgid}&problem={}",
+                        error.code()
+                    ));
+                    Err(error)
+                }
+            }
+        }
+        .await,
+    )
+}
+
+/// What a preview did.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum PreviewOutcome {
+    Invalid(Vec<super::FieldError>),
+    Sent,
+    /// WeChat refused or did not answer; in words.
+    Failed(String),
+}
+
+/// "Preview": the composed message to one follower's phone.
+#[server(endpoint = "preview_send")]
+pub async fn preview_send(
+    form: ComposeForm,
+    preview_kind: String,
+    preview_to: String,
+) -> Result<PreviewOutcome, AppError> {
+    use ssr::*;
+    crate::auth::api::ssr::answered(
+        async move {
+            let user = crate::auth::api::ssr::require_user()?;
+            let app = crate::auth::api::ssr::state()?;
+            let lang = crate::auth::api::ssr::request_lang();
+            let outcome = preview(&app, &user, &form, &preview_kind, &preview_to, lang).await?;
+            let flag = match &outcome {
+                PreviewOutcome::Sent => "sent",
+                PreviewOutcome::Invalid(_) => "invalid",
+                PreviewOutcome::Failed(_) => "failed",
+            };
+            redirect_plain_form(&format!(
+                "/compose?attempt={}&preview={flag}",
+                form.clientmsgid
+            ));
+            Ok(outcome)
+        }
+        .await,
+    )
+}
+
+/// A page of drafts, for the article picker.
+#[server(endpoint = "list_drafts")]
+pub async fn list_drafts(offset: u32) -> Result<Listing<MediaPage>, AppError> {
+    use ssr::*;
+    crate::auth::api::ssr::answered(
+        async move {
+            crate::auth::api::ssr::require_user()?;
+            let app = crate::auth::api::ssr::state()?;
+            let lang = crate::auth::api::ssr::request_lang();
+            Ok(drafts(&app, offset).await.map_err(|e| e.words(lang)))
+        }
+        .await,
+    )
+}
+
+/// A page of materials (`image`, `voice` or `video`), for the pickers.
+#[server(endpoint = "list_materials")]
+pub async fn list_materials(kind: String, offset: u32) -> Result<Listing<MediaPage>, AppError> {
+    use ssr::*;
+    crate::auth::api::ssr::answered(
+        async move {
+            crate::auth::api::ssr::require_user()?;
+            let app = crate::auth::api::ssr::state()?;
+            let lang = crate::auth::api::ssr::request_lang();
+            let kind = match kind.as_str() {
+                "image" => crate::wechat::api::MaterialType::Image,
+                "voice" => crate::wechat::api::MaterialType::Voice,
+                "video" => crate::wechat::api::MaterialType::Video,
+                _ => return Err(crate::error::Problem::InvalidChoice.into()),
+            };
+            Ok(materials(&app, kind, offset)
+                .await
+                .map_err(|e| e.words(lang)))
+        }
+        .await,
+    )
+}
+
+/// A video material becomes an `mpvideo` media id (`media/uploadvideo`).
+#[server(endpoint = "convert_video")]
+pub async fn convert_video(media_id: String, title: String) -> Result<Listing<String>, AppError> {
+    crate::auth::api::ssr::answered(
+        async move {
+            crate::auth::api::ssr::require_user()?;
+            let app = crate::auth::api::ssr::state()?;
+            let lang = crate::auth::api::ssr::request_lang();
+            let media_id = crate::wechat::types::MediaId::parse(media_id.trim())
+                .map_err(|_| crate::error::Problem::InvalidChoice)?;
+            let request = crate::wechat::api::UploadVideoRequest {
+                media_id,
+                title: title.trim().chars().take(64).collect(),
+                description: String::new(),
+            };
+            Ok(app
+                .wechat
+                .upload_video(&request)
+                .await
+                .map(|answer| answer.media_id.into_string())
+                .map_err(|e| e.words(lang)))
+        }
+        .await,
+    )
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use std::time::Duration;
+
+    use super::PreviewOutcome;
+    use crate::auth::CurrentUser;
+    use crate::error::{AppError, Problem};
+    use crate::i18n::Lang;
+    use crate::sends::rules;
+    use crate::sends::store::{self, Created, Plan};
+    use crate::sends::{
+        AttemptView, ComposeForm, Confirmation, FieldError, FieldProblem, MediaChoice, MediaPage,
+        PICKER_PAGE, PrepareOutcome, SendResult, SendState, TagChoice, life,
+    };
+    use crate::shell::state::AppState;
+    use crate::wechat::api::{
+        DraftBatchGetRequest, MassMessage, MaterialBatchGetRequest, MaterialType, PageSize,
+        PreviewMessage, PreviewRecipient, PreviewRequest,
+    };
+    use crate::wechat::client::CallError;
+    use crate::wechat::errcode::ApiError;
+    use crate::wechat::types::ClientMsgId;
+
+    /// Drafts searched for an article send's titles (20 per page).
+    const DRAFT_PAGES_SEARCHED: u32 = 5;
+
+    /// 24 random letters and digits after `qf-`: 27 bytes, within the
+    /// seed's 32, and never the same for two compose attempts.
+    pub fn new_clientmsgid() -> String {
+        const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
+        let mut id = String::from("qf-");
+        for _ in 0..24 {
+            id.push(ALPHABET[rand::random_range(0..ALPHABET.len())] as char);
+        }
+        id
+    }
+
+    /// Redirects a form sent without JavaScript to `target`; with
+    /// JavaScript the page reads the result itself.
+    pub fn redirect_plain_form(target: &str) {
+        if crate::auth::api::ssr::is_plain_form() {
+            leptos_axum::redirect(target);
+        }
+    }
+
+    pub async fn tags(app: &AppState, refresh: bool) -> Result<Vec<TagChoice>, CallError> {
+        if !refresh && let Some(tags) = app.sends.cached_tags() {
+            return Ok(tags);
+        }
+        let tags: Vec<TagChoice> = app
+            .wechat
+            .tags()
+            .await?
+            .tags
+            .into_iter()
+            .map(|t| TagChoice {
+                id: t.id.get(),
+                name: t.name,
+                count: t.count,
+            })
+            .collect();
+        app.sends.cache_tags(tags.clone());
+        Ok(tags)
+    }
+
+    pub async fn attempt_view(
+        app: &AppState,
+        user_id: i64,
+        clientmsgid: &str,
+    ) -> Result<Option<AttemptView>, AppError> {
+        let mut db = app.db.acquire().await.map_err(AppError::unexpected)?;
+        let Some(attempt) = store::load_attempt(&mut db, user_id, clientmsgid)
+            .await
+            .map_err(AppError::unexpected)?
+        else {
+            return Ok(None);
+        };
+        let outcome = match &attempt.plan {
+            Some(plan) => PrepareOutcome::Ready(confirmation(clientmsgid, plan)),
+            // Checked again for its problems; nothing is called.
+            None => PrepareOutcome::Invalid(
+                rules::check(&attempt.form, app.settings.wechat.overseas)
+                    .err()
+                    .unwrap_or_default(),
+            ),
+        };
+        Ok(Some(AttemptView {
+            form: attempt.form,
+            outcome,
+        }))
+    }
+
+    fn confirmation(clientmsgid: &str, plan: &Plan) -> Confirmation {
+        Confirmation {
+            clientmsgid: clientmsgid.to_owned(),
+            to_all: plan.tag_id.is_none(),
+            tag_name: plan.tag_name.clone(),
+            audience_size: plan.audience_size,
+            msg_type: plan.request.message.msg_type().as_str().to_owned(),
+        }
+    }
+
+    pub async fn prepare(
+        app: &AppState,
+        user: &CurrentUser,
+        form: &ComposeForm,
+    ) -> Result<PrepareOutcome, AppError> {
+        let mut db = app.db.acquire().await.map_err(AppError::unexpected)?;
+        if store::send_of_attempt(&mut db, &form.clientmsgid)
+            .await
+            .map_err(AppError::unexpected)?
+            .is_some()
+        {
+            // This compose attempt was sent already; a new one starts fresh.
+            return Err(Problem::AlreadySent.into());
+        }
+        drop(db);
+        let plan = match rules::check(form, app.settings.wechat.overseas) {
+            Err(problems) => Err(problems),
+            Ok(checked) => plan(app, checked).await?,
+        };
+        let mut db = app.db.acquire().await.map_err(AppError::unexpected)?;
+        let saved = store::save_attempt(&mut db, user.id, form, plan.as_ref().ok())
+            .await
+            .map_err(AppError::unexpected)?;
+        if !saved {
+            return Err(Problem::AttemptNotFound.into());
+        }
+        Ok(match plan {
+            Ok(plan) => PrepareOutcome::Ready(confirmation(&form.clientmsgid, &plan)),
+            Err(problems) => PrepareOutcome::Invalid(problems),
+        })
+    }
+
+    /// The audience checked against the account, the summary and titles.
+    async fn plan(
+        app: &AppState,
+        checked: rules::Checked,
+    ) -> Result<Result<Plan, Vec<FieldError>>, AppError> {
+        let (tag_name, audience_size) = match checked.tag {
+            Some(tag) => {
+                let known = tags(app, false).await.map_err(wechat_problem)?;
+                let found = match known.iter().find(|t| t.id == tag.get()) {
+                    Some(found) => Some(found.clone()),
+                    // The cached list may be older than the tag.
+                    None => tags(app, true)
+                        .await
+                        .map_err(wechat_problem)?
+                        .into_iter()
+                        .find(|t| t.id == tag.get()),
+                };
+                match found {
+                    Some(t) => (Some(t.name), Some(t.count)),
+                    None => {
+                        return Ok(Err(vec![FieldError::new(
+                            crate::sends::Field::Tag,
+                            FieldProblem::UnknownTag,
+                        )]));
+                    }
+                }
+            }
+            None => (None, followers(app).await),
+        };
+        let articles = match &checked.request.message {
+            MassMessage::MpNews { media_id } => draft_titles(app, media_id.as_str()).await,
+            _ => Vec::new(),
+        };
+        let summary = summary(&checked.request.message, &articles);
+        Ok(Ok(Plan {
+            request: checked.request,
+            tag_id: checked.tag.map(|t| t.get()),
+            tag_name,
+            audience_size,
+            summary,
+            articles,
+        }))
+    }
+
+    /// The follower count for "all followers"; the confirmation does
+    /// without it when WeChat cannot say.
+    async fn followers(app: &AppState) -> Option<u64> {
+        if let Some(total) = app.sends.cached_followers() {
+            return Some(total);
+        }
+        match app.wechat.followers().await {
+            Ok(answer) => {
+                app.sends.cache_followers(answer.total);
+                Some(answer.total)
+            }
+            Err(error) => {
+                tracing::warn!(%error, "could not count the followers");
+                None
+            }
+        }
+    }
+
+    /// The titles of the draft `media_id`, looked up in the first pages of
+    /// the draft box (kept with the send: WeChat deletes a sent draft).
+    async fn draft_titles(app: &AppState, media_id: &str) -> Vec<String> {
+        let mut offset = 0;
+        for _ in 0..DRAFT_PAGES_SEARCHED {
+            let request = DraftBatchGetRequest {
+                offset,
+                count: PageSize::new(20).unwrap_or(PageSize::MAX),
+                no_content: Some(true),
+            };
+            let Ok(page) = app.wechat.draft_batchget(&request).await else {
+                return Vec::new();
+            };
+            if let Some(item) = page.item.iter().find(|d| d.media_id.as_str() == media_id) {
+                return item
+                    .content
+                    .news_item
+                    .iter()
+                    .map(|a| a.title.clone())
+                    .collect();
+            }
+            offset += page.item.len() as u32;
+            if page.item.is_empty() || u64::from(offset) >= page.total_count {
+                break;
+            }
+        }
+        Vec::new()
+    }
+
+    fn summary(message: &MassMessage, articles: &[String]) -> String {
+        let mut text = match message {
+            MassMessage::Text { content } => content.replace('\n', " "),
+            MassMessage::MpNews { media_id } if articles.is_empty() => {
+                format!("mpnews {media_id}")
+            }
+            MassMessage::MpNews { .. } => articles.join(" / "),
+            MassMessage::Voice { media_id } => format!("voice {media_id}"),
+            MassMessage::Image(images) => {
+                let ids: Vec<&str> = images.media_ids.iter().map(|m| m.as_str()).collect();
+                match &images.title {
+                    Some(title) => format!("{title} ({})", ids.join(", ")),
+                    None => ids.join(", "),
+                }
+            }
+            MassMessage::MpVideo { media_id } => format!("mpvideo {media_id}"),
+            MassMessage::WxCard { card_id } => format!("wxcard {card_id}"),
+        };
+        if text.chars().count() > 120 {
+            text = text.chars().take(119).collect::<String>() + "…";
+        }
+        text
+    }
+
+    /// A WeChat failure met while checking a form (the tag list).
+    fn wechat_problem(error: CallError) -> AppError {
+        tracing::warn!(%error, "WeChat call failed while checking a send");
+        Problem::WechatUnavailable.into()
+    }
+
+    pub async fn confirm(
+        app: &AppState,
+        user: &CurrentUser,
+        clientmsgid: &str,
+        all_confirmed: bool,
+    ) -> Result<i64, AppError> {
+        let mut db = app.db.acquire().await.map_err(AppError::unexpected)?;
+        let attempt = store::load_attempt(&mut db, user.id, clientmsgid)
+            .await
+            .map_err(AppError::unexpected)?;
+        drop(db);
+        let plan = attempt
+            .and_then(|a| a.plan)
+            .ok_or(Problem::AttemptNotFound)?;
+        if plan.tag_id.is_none() && !all_confirmed {
+            return Err(Problem::ConfirmAllFollowers.into());
+        }
+        match store::create_send(&app.db, user.id, &user.username, clientmsgid)
+            .await
+            .map_err(AppError::unexpected)?
+        {
+            Created::New(id) => {
+                life::settle(&app.db, &app.wechat, &app.sends, id, "send")
+                    .await
+                    .map_err(AppError::unexpected)?;
+                Ok(id)
+            }
+            Created::Existing(id) => {
+                // A second click or another tab: wait for the first one's
+                // answer rather than calling again.
+                for _ in 0..100 {
+                    let send = store::load_send(&app.db, id)
+                        .await
+                        .map_err(AppError::unexpected)?;
+                    if send.is_none_or(|s| s.state != SendState::Pending) {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Ok(id)
+            }
+            Created::NoAttempt => Err(Problem::AttemptNotFound.into()),
+        }
+    }
+
+    pub async fn send_result(app: &AppState, id: i64, lang: Lang) -> Result<SendResult, AppError> {
+        let send = store::load_send(&app.db, id)
+            .await
+            .map_err(AppError::unexpected)?
+            .ok_or(Problem::SendNotFound)?;
+        let problem = match (send.state, send.errcode) {
+            (SendState::Rejected | SendState::AwaitingConfirmation | SendState::Unknown, Some(code)) => {
+                Some(
+                    CallError::Api(ApiError::new(code, send.errmsg.clone().unwrap_or_default()))
+                        .words(lang),
+                )
+            }
+            (SendState::Unknown, None) => Some(match lang {
+                Lang::Zh => "微信没有及时应答，请求可能已经到达微信。qunfa 会带着同一个 clientmsgid 自动重试，不会重复发送。".to_owned(),
+                Lang::En => "WeChat did not answer in time; the send may have reached it. qunfa asks again with the same clientmsgid, so nothing is sent twice.".to_owned(),
+            }),
+            (SendState::Rejected, None) => Some(match lang {
+                Lang::Zh => format!(
+                    "没有发送成功：{}。请稍后重试。",
+                    send.errmsg.clone().unwrap_or_default()
+                ),
+                Lang::En => format!(
+                    "Not sent: {}. Try again later.",
+                    send.errmsg.clone().unwrap_or_default()
+                ),
+            }),
+            _ => None,
+        };
+        Ok(SendResult {
+            id: send.id,
+            state: send.state,
+            msg_type: send.msg_type,
+            msg_id: send.msg_id,
+            msg_data_id: send.msg_data_id,
+            problem,
+            articles: send.articles,
+            fresh_clientmsgid: new_clientmsgid(),
+        })
+    }
+
+    pub async fn preview(
+        app: &AppState,
+        user: &CurrentUser,
+        form: &ComposeForm,
+        kind: &str,
+        to: &str,
+        lang: Lang,
+    ) -> Result<PreviewOutcome, AppError> {
+        let mut problems = Vec::new();
+        let message = rules::message(form, app.settings.wechat.overseas)
+            .map_err(|mut e| problems.append(&mut e))
+            .ok();
+        let recipient = rules::recipient(kind, to)
+            .map_err(|e| problems.push(e))
+            .ok();
+        // Keep what was typed, so a page without JavaScript shows it again.
+        let mut db = app.db.acquire().await.map_err(AppError::unexpected)?;
+        // An attempt is only kept under a well-formed clientmsgid.
+        if ClientMsgId::parse(form.clientmsgid.as_str()).is_ok() {
+            store::save_attempt(&mut db, user.id, form, None)
+                .await
+                .map_err(AppError::unexpected)?;
+        }
+        let (Some(message), Some(to)) = (message, recipient) else {
+            return Ok(PreviewOutcome::Invalid(problems));
+        };
+        let Some(message) = PreviewMessage::from_mass(&message) else {
+            return Ok(PreviewOutcome::Invalid(vec![FieldError::new(
+                crate::sends::Field::ImageMedia,
+                FieldProblem::Required,
+            )]));
+        };
+        let msg_type = message.msg_type();
+        let recipient_words = match &to {
+            PreviewRecipient::OpenId(id) => format!("openid {id}"),
+            PreviewRecipient::WxName(name) => format!("WeChat ID {name}"),
+        };
+        let answer = app.wechat.preview(&PreviewRequest { to, message }).await;
+        let (outcome, result) = match answer {
+            Ok(_) => (PreviewOutcome::Sent, "sent".to_owned()),
+            Err(error) => {
+                let words = error.words(lang);
+                (PreviewOutcome::Failed(words), format!("failed: {error}"))
+            }
+        };
+        crate::audit::record(
+            &mut db,
+            Some(user.id),
+            &user.username,
+            "preview",
+            &format!("{} to {recipient_words}: {result}", msg_type.as_str()),
+        )
+        .await
+        .map_err(AppError::unexpected)?;
+        Ok(outcome)
+    }
+
+    pub async fn drafts(app: &AppState, offset: u32) -> Result<MediaPage, CallError> {
+        let request = DraftBatchGetRequest {
+            offset,
+            count: PageSize::new(PICKER_PAGE as u8).unwrap_or(PageSize::MAX),
+            no_content: Some(true),
+        };
+        let page = app.wechat.draft_batchget(&request).await?;
+        Ok(MediaPage {
+            items: page
+                .item
+                .into_iter()
+                .map(|d| MediaChoice {
+                    title: d
+                        .content
+                        .news_item
+                        .iter()
+                        .map(|a| a.title.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" / "),
+                    media_id: d.media_id.into_string(),
+                    updated: d.update_time.or(d.content.update_time),
+                })
+                .collect(),
+            offset,
+            total: page.total_count,
+        })
+    }
+
+    pub async fn materials(
+        app: &AppState,
+        kind: MaterialType,
+        offset: u32,
+    ) -> Result<MediaPage, CallError> {
+        let request = MaterialBatchGetRequest {
+            material_type: kind,
+            offset,
+            count: PageSize::new(PICKER_PAGE as u8).unwrap_or(PageSize::MAX),
+        };
+        let page = app.wechat.material_batchget(&request).await?;
+        Ok(MediaPage {
+            items: page
+                .item
+                .into_iter()
+                .map(|m| MediaChoice {
+                    title: m.name.unwrap_or_default(),
+                    media_id: m.media_id.into_string(),
+                    updated: m.update_time,
+                })
+                .collect(),
+            offset,
+            total: page.total_count,
+        })
+    }
+}

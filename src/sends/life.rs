@@ -1,0 +1,345 @@
+//! The life of a send after it is stored: the `sendall` call, what its
+//! answer means, and the worker that settles sends left `pending` (a crash
+//! between the commit and the call) or `unknown` (no answer).
+//!
+//! Every call of a send carries the send's own `clientmsgid` and its stored
+//! body byte for byte, so WeChat itself refuses a second send (45065, with
+//! the first `msg_id`). One process settles a send at a time: requests and
+//! the worker claim it in [`SendsState`] first.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::Notify;
+
+use super::store::{self, StoreError, Transition};
+use super::{SendState, TagChoice};
+use crate::wechat::api::SendAllRequest;
+use crate::wechat::client::{CallError, WechatClient};
+
+/// How often the worker looks for sends to settle when nobody wakes it.
+const WORKER_TICK: Duration = Duration::from_secs(5);
+/// The first wait after an unanswered call; it doubles up to the cap.
+const FIRST_RETRY_SECS: i64 = 10;
+const MAX_RETRY_SECS: i64 = 600;
+
+/// What requests and the worker share about sends in flight.
+#[derive(Clone, Default)]
+pub struct SendsState {
+    inner: Arc<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    in_flight: Mutex<HashSet<i64>>,
+    wake: Notify,
+    stopped: AtomicBool,
+    tags: Mutex<Option<(Instant, Vec<TagChoice>)>>,
+    followers: Mutex<Option<(Instant, u64)>>,
+}
+
+/// How long a tag list or follower count is reused: the picker, the check
+/// and the confirmation of one send then cost one `tags/get`.
+const AUDIENCE_TTL: Duration = Duration::from_secs(60);
+
+/// A send claimed for one settler; dropping it lets others at it again.
+pub struct Claim {
+    inner: Arc<Inner>,
+    id: i64,
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        if let Ok(mut set) = self.inner.in_flight.lock() {
+            set.remove(&self.id);
+        }
+    }
+}
+
+impl SendsState {
+    /// Claims send `id`, or `None` if a request or the worker has it.
+    pub fn claim(&self, id: i64) -> Option<Claim> {
+        let mut set = self.inner.in_flight.lock().ok()?;
+        set.insert(id).then(|| Claim {
+            inner: self.inner.clone(),
+            id,
+        })
+    }
+
+    /// Asks the worker to look now (a send was left unknown).
+    pub fn wake(&self) {
+        self.inner.wake.notify_one();
+    }
+
+    /// Ends the worker (the server is stopping).
+    pub fn stop(&self) {
+        self.inner.stopped.store(true, Ordering::SeqCst);
+        self.inner.wake.notify_one();
+    }
+
+    pub fn cached_tags(&self) -> Option<Vec<TagChoice>> {
+        let cache = self.inner.tags.lock().ok()?;
+        let (at, tags) = cache.as_ref()?;
+        (at.elapsed() < AUDIENCE_TTL).then(|| tags.clone())
+    }
+
+    pub fn cache_tags(&self, tags: Vec<TagChoice>) {
+        if let Ok(mut cache) = self.inner.tags.lock() {
+            *cache = Some((Instant::now(), tags));
+        }
+    }
+
+    pub fn cached_followers(&self) -> Option<u64> {
+        let cache = self.inner.followers.lock().ok()?;
+        let (at, total) = cache.as_ref()?;
+        (at.elapsed() < AUDIENCE_TTL).then_some(*total)
+    }
+
+    pub fn cache_followers(&self, total: u64) {
+        if let Ok(mut cache) = self.inner.followers.lock() {
+            *cache = Some((Instant::now(), total));
+        }
+    }
+
+    fn is_stopped(&self) -> bool {
+        self.inner.stopped.load(Ordering::SeqCst)
+    }
+}
+
+/// Calls `sendall` for send `id` if it is still `pending` or `unknown` and
+/// nobody else is on it, and records what the answer means. Returns the
+/// send's state afterwards.
+pub async fn settle(
+    db: &sqlx::SqlitePool,
+    wechat: &WechatClient,
+    sends: &SendsState,
+    id: i64,
+    source: &'static str,
+) -> Result<Option<SendState>, StoreError> {
+    let Some(_claim) = sends.claim(id) else {
+        return Ok(None);
+    };
+    let Some(send) = store::load_send(db, id).await? else {
+        return Ok(None);
+    };
+    if !matches!(send.state, SendState::Pending | SendState::Unknown) {
+        return Ok(Some(send.state));
+    }
+    if send.too_old_to_retry {
+        // WeChat forgets a clientmsgid after 24 hours; a call now could make
+        // a second send. It stays unknown, for a person to check.
+        store::record_call(
+            db,
+            id,
+            SendState::Unknown,
+            Transition {
+                source,
+                detail: Some(
+                    "no answer within 23 hours: not retried, as WeChat forgets the clientmsgid after 24 hours".into(),
+                ),
+                ..Transition::default()
+            },
+        )
+        .await?;
+        return Ok(Some(SendState::Unknown));
+    }
+    let request: SendAllRequest = serde_json::from_str(&send.request)?;
+    let answer = wechat.send_all(&request).await;
+    let (state, mut step) = interpret(answer, send.attempts + 1);
+    step.source = source;
+    match &step.errcode {
+        Some(code) => tracing::info!(
+            send = id,
+            state = state.as_str(),
+            errcode = code,
+            "send answered"
+        ),
+        None => {
+            tracing::info!(send = id, state = state.as_str(), msg_id = ?step.msg_id, "send answered")
+        }
+    }
+    if !store::record_call(db, id, state, step).await? {
+        return Ok(store::load_send(db, id).await?.map(|s| s.state));
+    }
+    if state == SendState::Unknown {
+        sends.wake();
+    }
+    Ok(Some(state))
+}
+
+/// What a `sendall` answer means for the send (DESIGN: the life of a send).
+/// `attempt` counts this call, for the backoff.
+pub fn interpret(
+    answer: Result<crate::wechat::api::SendAllResponse, CallError>,
+    attempt: i64,
+) -> (SendState, Transition) {
+    let error = match answer {
+        Ok(ok) => {
+            return (
+                SendState::Submitted,
+                Transition {
+                    msg_id: Some(ok.msg_id.get()),
+                    msg_data_id: ok.msg_data_id.map(|id| id.get()),
+                    ..Transition::default()
+                },
+            );
+        }
+        Err(error) => error,
+    };
+    let code = error.code();
+    let with_code = |state, retry_after_secs, detail: &str| {
+        (
+            state,
+            Transition {
+                errcode: code.map(|c| c.code()),
+                errmsg: Some(error.to_string()),
+                retry_after_secs,
+                detail: Some(detail.to_owned()),
+                ..Transition::default()
+            },
+        )
+    };
+    match (&error, code) {
+        (CallError::Api(api), Some(code)) if code.is_already_submitted() => match api.msg_id {
+            Some(msg_id) => (
+                SendState::Submitted,
+                Transition {
+                    msg_id: Some(msg_id.get()),
+                    errcode: Some(code.code()),
+                    detail: Some(
+                        "45065: WeChat already had this clientmsgid; this is its msg_id".into(),
+                    ),
+                    ..Transition::default()
+                },
+            ),
+            None => with_code(
+                SendState::Unknown,
+                None,
+                "45065 without a msg_id: sent before, but WeChat did not say which job",
+            ),
+        },
+        (_, Some(crate::wechat::errcode::ErrCode::ClientMsgIdRetryTooFast)) => with_code(
+            SendState::Unknown,
+            Some(60),
+            "45066: a call with this clientmsgid was made within the minute; asking again in a minute",
+        ),
+        (_, Some(code)) if code.is_awaiting_confirmation() => with_code(
+            SendState::AwaitingConfirmation,
+            None,
+            "API 群发保护: waiting for the account's admin",
+        ),
+        _ if error.outcome_unknown() => {
+            let exponent = u32::try_from(attempt.clamp(1, 10) - 1).unwrap_or(0);
+            let wait = (FIRST_RETRY_SECS << exponent).min(MAX_RETRY_SECS);
+            let wait = wait + rand::random_range(0..=wait / 5);
+            with_code(
+                SendState::Unknown,
+                Some(wait),
+                "no answer: it may have been sent; asking again with the same clientmsgid",
+            )
+        }
+        _ => with_code(SendState::Rejected, None, "refused: nothing was sent"),
+    }
+}
+
+/// Settles what needs settling until the server stops: at once on start
+/// (sends a crash left `pending`), then when woken or every few seconds.
+pub fn spawn_worker(db: sqlx::SqlitePool, wechat: WechatClient, sends: SendsState) {
+    tokio::spawn(async move {
+        loop {
+            if sends.is_stopped() || db.is_closed() {
+                return;
+            }
+            match store::to_settle(&db).await {
+                Ok(ids) => {
+                    for id in ids {
+                        if sends.is_stopped() {
+                            return;
+                        }
+                        if let Err(error) = settle(&db, &wechat, &sends, id, "worker").await {
+                            tracing::error!(send = id, error = %error, "the worker could not settle a send");
+                        }
+                    }
+                }
+                Err(error) => {
+                    tracing::error!(error = %error, "the worker could not read the sends to settle");
+                }
+            }
+            tokio::select! {
+                _ = sends.inner.wake.notified() => {}
+                _ = tokio::time::sleep(WORKER_TICK) => {}
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wechat::api::SendAllResponse;
+    use crate::wechat::errcode::ApiError;
+    use crate::wechat::types::MsgId;
+
+    fn api(code: i64) -> CallError {
+        CallError::Api(ApiError::new(code, format!("errcode {code} rid: x")))
+    }
+
+    #[test]
+    fn answers_move_the_send_as_designed() {
+        let ok = SendAllResponse {
+            errmsg: None,
+            msg_id: MsgId::new(5_000_000_001),
+            msg_data_id: None,
+        };
+        let (state, step) = interpret(Ok(ok), 1);
+        assert_eq!(state, SendState::Submitted);
+        assert_eq!(step.msg_id, Some(5_000_000_001));
+
+        let mut exists = ApiError::new(45065, "clientmsgid exist");
+        exists.msg_id = Some(MsgId::new(5_000_000_002));
+        let (state, step) = interpret(Err(CallError::Api(exists)), 2);
+        assert_eq!(state, SendState::Submitted);
+        assert_eq!(step.msg_id, Some(5_000_000_002));
+
+        let (state, step) = interpret(Err(api(45066)), 2);
+        assert_eq!(
+            (state, step.retry_after_secs),
+            (SendState::Unknown, Some(60))
+        );
+
+        for code in [89503, 89504, 89505] {
+            assert_eq!(
+                interpret(Err(api(code)), 1).0,
+                SendState::AwaitingConfirmation
+            );
+        }
+        for code in [45028, 40007, 48021, 41040] {
+            let (state, step) = interpret(Err(api(code)), 1);
+            assert_eq!(state, SendState::Rejected);
+            assert_eq!(step.errcode, Some(code));
+            assert_eq!(step.retry_after_secs, None);
+        }
+    }
+
+    #[test]
+    fn no_answer_is_unknown_with_a_growing_wait() {
+        let wait = |attempt| {
+            let (state, step) = interpret(Err(CallError::Timeout), attempt);
+            assert_eq!(state, SendState::Unknown);
+            step.retry_after_secs.unwrap()
+        };
+        assert!((10..=12).contains(&wait(1)));
+        assert!((20..=24).contains(&wait(2)));
+        assert!((600..=720).contains(&wait(9)));
+        assert_eq!(
+            interpret(Err(CallError::Http(502)), 1).0,
+            SendState::Unknown
+        );
+        assert_eq!(
+            interpret(Err(CallError::Http(404)), 1).0,
+            SendState::Rejected
+        );
+    }
+}

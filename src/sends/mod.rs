@@ -1,0 +1,451 @@
+//! Sends: the compose rules, the life of a send, and what the pages show of
+//! them. The types here cross to the browser; `store`, `life` and the
+//! worker are server only.
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod life;
+pub mod rules;
+#[cfg(feature = "ssr")]
+pub mod store;
+
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::Lang;
+
+/// The compose form as typed. Every message type has its own fields, so
+/// switching type keeps what was typed; only the chosen type's are read.
+/// Names are the form's `name`s (`form[text_content]`, …).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ComposeForm {
+    /// Fixed when the compose page is opened; names this compose attempt.
+    pub clientmsgid: String,
+    pub msgtype: String,
+    /// `all` or `tag`.
+    pub audience: String,
+    pub tag_id: String,
+    pub text_content: String,
+    pub mpnews_media_id: String,
+    /// `1`: go on when an article is judged a reprint its author allows.
+    pub send_ignore_reprint: String,
+    pub voice_media_id: String,
+    /// One media id per line, in order.
+    pub image_media_ids: String,
+    pub image_recommend: String,
+    pub image_title: String,
+    /// A checkbox: `1` when ticked, absent otherwise.
+    pub image_need_open_comment: Option<String>,
+    pub image_only_fans_can_comment: Option<String>,
+    pub mpvideo_media_id: String,
+    pub card_id: String,
+}
+
+/// A field of the compose form, for saying which one a problem is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Field {
+    MsgType,
+    Audience,
+    Tag,
+    TextContent,
+    MpNewsMedia,
+    SendIgnoreReprint,
+    VoiceMedia,
+    ImageMedia,
+    ImageRecommend,
+    ImageTitle,
+    ImageFlags,
+    MpVideoMedia,
+    CardId,
+    PreviewTo,
+    ClientMsgId,
+}
+
+impl Field {
+    /// The `id` of the field's error paragraph (its input's
+    /// `aria-describedby`).
+    pub fn error_id(self) -> &'static str {
+        match self {
+            Field::MsgType => "msgtype-error",
+            Field::Audience => "audience-error",
+            Field::Tag => "tag-error",
+            Field::TextContent => "text-content-error",
+            Field::MpNewsMedia => "mpnews-media-error",
+            Field::SendIgnoreReprint => "reprint-error",
+            Field::VoiceMedia => "voice-media-error",
+            Field::ImageMedia => "image-media-error",
+            Field::ImageRecommend => "image-recommend-error",
+            Field::ImageTitle => "image-title-error",
+            Field::ImageFlags => "image-flags-error",
+            Field::MpVideoMedia => "mpvideo-media-error",
+            Field::CardId => "card-id-error",
+            Field::PreviewTo => "preview-to-error",
+            Field::ClientMsgId => "clientmsgid-error",
+        }
+    }
+}
+
+/// What is wrong with a field.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FieldProblem {
+    Required,
+    /// Longer than `max` characters.
+    TooLong {
+        max: usize,
+    },
+    /// Not a WeChat id: visible ASCII without spaces, at most 256 bytes.
+    BadId {
+        line: Option<usize>,
+    },
+    TooManyImages {
+        max: usize,
+    },
+    /// Not one of the six message types of the seed.
+    UnknownType,
+    /// Overseas accounts mass-send articles only (the seed, section 4).
+    OverseasArticlesOnly,
+    UnknownAudience,
+    /// No such tag on the account (any more).
+    UnknownTag,
+    NotZeroOne,
+    /// A preview goes to an OpenID or a WeChat ID.
+    BadRecipient,
+    /// The page is too old or was altered: open Compose again.
+    BadClientMsgId,
+}
+
+/// A problem with one field, in words beside that field.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: Field,
+    pub problem: FieldProblem,
+}
+
+impl FieldError {
+    pub fn new(field: Field, problem: FieldProblem) -> Self {
+        FieldError { field, problem }
+    }
+
+    pub fn words(&self, lang: Lang) -> String {
+        use FieldProblem::*;
+        let zh = lang == Lang::Zh;
+        match &self.problem {
+            Required if self.field == Field::ImageMedia => if zh {
+                "请至少填写一个图片的 media_id（每行一个）。"
+            } else {
+                "Give at least one image media_id (one per line)."
+            }
+            .to_owned(),
+            Required if self.field == Field::Tag => if zh {
+                "请选择一个标签，或改为发给全部粉丝。"
+            } else {
+                "Choose a tag, or send to all followers instead."
+            }
+            .to_owned(),
+            Required => if zh {
+                "此项必填。"
+            } else {
+                "This is required."
+            }
+            .to_owned(),
+            TooLong { max } => {
+                if zh {
+                    format!("最多 {max} 个字符。")
+                } else {
+                    format!("At most {max} characters.")
+                }
+            }
+            BadId { line } => {
+                let at = match (line, zh) {
+                    (Some(n), true) => format!("第 {n} 行："),
+                    (Some(n), false) => format!("Line {n}: "),
+                    (None, _) => String::new(),
+                };
+                if zh {
+                    format!(
+                        "{at}这不像微信的 ID：只能是可见的英文字母、数字和符号，不能有空格或中文，最多 256 个字符。"
+                    )
+                } else {
+                    format!(
+                        "{at}This is not a WeChat id: visible ASCII letters, digits and signs only, no spaces, at most 256 characters."
+                    )
+                }
+            }
+            TooManyImages { max } => {
+                if zh {
+                    format!("一次最多群发 {max} 张图片。")
+                } else {
+                    format!("At most {max} images in one send.")
+                }
+            }
+            UnknownType => if zh {
+                "请选择一种消息类型：图文、文本、语音、图片、视频或卡券。"
+            } else {
+                "Choose a message type: article, text, voice, image, video or card."
+            }
+            .to_owned(),
+            OverseasArticlesOnly => if zh {
+                "海外公众号只能群发图文消息（微信接口文档：海外微信公众号仅支持发送图文 mpnews 消息）。"
+            } else {
+                "An overseas account can mass-send articles only (WeChat's reference: overseas Official Accounts support mpnews only)."
+            }
+            .to_owned(),
+            UnknownAudience => if zh {
+                "请选择发给全部粉丝，或发给一个标签。"
+            } else {
+                "Choose all followers or one tag."
+            }
+            .to_owned(),
+            UnknownTag => if zh {
+                "公众号没有这个标签（可能刚被删除）。请刷新标签列表后重新选择。"
+            } else {
+                "The account has no such tag (it may just have been deleted). Refresh the tag list and choose again."
+            }
+            .to_owned(),
+            NotZeroOne => if zh {
+                "只能是“是”或“否”。"
+            } else {
+                "This can only be yes or no."
+            }
+            .to_owned(),
+            BadRecipient => if zh {
+                "请填写一个粉丝的 OpenID，或一个微信号。"
+            } else {
+                "Give a follower's OpenID or a WeChat ID."
+            }
+            .to_owned(),
+            BadClientMsgId => if zh {
+                "这个编辑页面已过期或被改动。请重新打开“群发”页面。"
+            } else {
+                "This compose page is out of date or was altered. Open Compose again."
+            }
+            .to_owned(),
+        }
+    }
+}
+
+/// Where a send stands (DESIGN: the life of a send).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SendState {
+    /// Stored, WeChat not yet answered.
+    Pending,
+    /// WeChat took the job (`msg_id`).
+    Submitted,
+    /// API 群发保护: waiting for the account's admin (89503/89504/89505).
+    AwaitingConfirmation,
+    /// WeChat refused it (errcode); nothing was sent.
+    Rejected,
+    /// No answer: it may have been sent. Settled by a retry with the same
+    /// clientmsgid.
+    Unknown,
+    /// The MASSSENDJOBFINISH said `send success`.
+    Finished,
+    /// The MASSSENDJOBFINISH said `send fail` or `err(n)`.
+    Failed,
+}
+
+impl SendState {
+    pub const ALL: [SendState; 7] = [
+        SendState::Pending,
+        SendState::Submitted,
+        SendState::AwaitingConfirmation,
+        SendState::Rejected,
+        SendState::Unknown,
+        SendState::Finished,
+        SendState::Failed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SendState::Pending => "pending",
+            SendState::Submitted => "submitted",
+            SendState::AwaitingConfirmation => "awaiting_confirmation",
+            SendState::Rejected => "rejected",
+            SendState::Unknown => "unknown",
+            SendState::Finished => "finished",
+            SendState::Failed => "failed",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<SendState> {
+        SendState::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (SendState::Pending, Lang::Zh) => "发送中",
+            (SendState::Pending, Lang::En) => "Pending",
+            (SendState::Submitted, Lang::Zh) => "已提交",
+            (SendState::Submitted, Lang::En) => "Submitted",
+            (SendState::AwaitingConfirmation, Lang::Zh) => "待管理员确认",
+            (SendState::AwaitingConfirmation, Lang::En) => "Awaiting confirmation",
+            (SendState::Rejected, Lang::Zh) => "被拒绝",
+            (SendState::Rejected, Lang::En) => "Rejected",
+            (SendState::Unknown, Lang::Zh) => "结果未知",
+            (SendState::Unknown, Lang::En) => "Unknown",
+            (SendState::Finished, Lang::Zh) => "已完成",
+            (SendState::Finished, Lang::En) => "Finished",
+            (SendState::Failed, Lang::Zh) => "失败",
+            (SendState::Failed, Lang::En) => "Failed",
+        }
+    }
+}
+
+/// A tag in the audience picker.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagChoice {
+    pub id: u64,
+    pub name: String,
+    pub count: u64,
+}
+
+/// What the compose page needs before it renders.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComposeSetup {
+    /// A fresh clientmsgid for this compose attempt.
+    pub clientmsgid: String,
+    /// Only articles can be sent (an overseas account).
+    pub overseas: bool,
+    /// The account's tags, or why they could not be listed (in words).
+    pub tags: Result<Vec<TagChoice>, String>,
+    /// An earlier attempt of this editor to show again (a form sent without
+    /// JavaScript comes back through the address).
+    pub attempt: Option<AttemptView>,
+    /// The send a form without JavaScript just made, to show its result.
+    pub sent: Option<SendResult>,
+}
+
+/// A compose attempt after its check.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttemptView {
+    pub form: ComposeForm,
+    pub outcome: PrepareOutcome,
+}
+
+/// The answer to "Send": the problems, or what the confirmation asks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PrepareOutcome {
+    Invalid(Vec<FieldError>),
+    Ready(Confirmation),
+}
+
+/// What the editor confirms.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confirmation {
+    pub clientmsgid: String,
+    pub to_all: bool,
+    /// The tag's name, for a tag send.
+    pub tag_name: Option<String>,
+    /// Followers reached, when WeChat told us.
+    pub audience_size: Option<u64>,
+    pub msg_type: String,
+}
+
+impl Confirmation {
+    /// "Send to 1,234 followers of VIP会员?"
+    pub fn question(&self, lang: Lang) -> String {
+        let size = self.audience_size.map(group_digits);
+        match (lang, &self.tag_name, size) {
+            (Lang::Zh, Some(tag), Some(n)) => format!("确认发送给标签“{tag}”的 {n} 位粉丝？"),
+            (Lang::Zh, Some(tag), None) => format!("确认发送给标签“{tag}”的粉丝？"),
+            (Lang::Zh, None, Some(n)) => format!("确认发送给全部 {n} 位粉丝？"),
+            (Lang::Zh, None, None) => "确认发送给全部粉丝？".to_owned(),
+            (Lang::En, Some(tag), Some(n)) => format!("Send to {n} followers of {tag}?"),
+            (Lang::En, Some(tag), None) => format!("Send to the followers of {tag}?"),
+            (Lang::En, None, Some(n)) => format!("Send to all {n} followers?"),
+            (Lang::En, None, None) => "Send to all followers?".to_owned(),
+        }
+    }
+}
+
+/// 12580 → "12,580".
+pub fn group_digits(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A send as the compose page shows its result.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendResult {
+    pub id: i64,
+    pub state: SendState,
+    pub msg_type: String,
+    pub msg_id: Option<u64>,
+    pub msg_data_id: Option<u64>,
+    /// WeChat's refusal (or the missing answer) in words, with the remedy.
+    pub problem: Option<String>,
+    /// Titles of the articles of an `mpnews` send.
+    pub articles: Vec<String>,
+    /// A clientmsgid for the next compose attempt on the same page.
+    pub fresh_clientmsgid: String,
+}
+
+/// A draft or material in a picker.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaChoice {
+    pub media_id: String,
+    /// Article titles of a draft, or the material's name.
+    pub title: String,
+    /// Unix seconds of the last change, when WeChat gave it.
+    pub updated: Option<i64>,
+}
+
+/// One page of a picker.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaPage {
+    pub items: Vec<MediaChoice>,
+    pub offset: u32,
+    pub total: u64,
+}
+
+/// Picker page size (WeChat allows 1–20).
+pub const PICKER_PAGE: u32 = 10;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digits_are_grouped_by_thousands() {
+        assert_eq!(group_digits(0), "0");
+        assert_eq!(group_digits(999), "999");
+        assert_eq!(group_digits(1_234), "1,234");
+        assert_eq!(group_digits(12_580), "12,580");
+        assert_eq!(group_digits(1_000_000), "1,000,000");
+    }
+
+    #[test]
+    fn states_read_back_and_have_words() {
+        for state in SendState::ALL {
+            assert_eq!(SendState::parse(state.as_str()), Some(state));
+            assert!(!state.label(Lang::Zh).is_empty());
+            assert!(!state.label(Lang::En).is_empty());
+        }
+    }
+
+    #[test]
+    fn the_confirmation_names_audience_and_size() {
+        let confirmation = Confirmation {
+            clientmsgid: "x".into(),
+            to_all: false,
+            tag_name: Some("VIP会员".into()),
+            audience_size: Some(1_286),
+            msg_type: "text".into(),
+        };
+        assert_eq!(
+            confirmation.question(Lang::En),
+            "Send to 1,286 followers of VIP会员?"
+        );
+        assert_eq!(
+            confirmation.question(Lang::Zh),
+            "确认发送给标签“VIP会员”的 1,286 位粉丝？"
+        );
+    }
+}

@@ -1,0 +1,306 @@
+//! The `compose_attempts`, `sends`, `send_events` and `audit_log` tables.
+
+use serde::{Deserialize, Serialize};
+use sqlx::{SqliteConnection, SqlitePool};
+
+use super::{ComposeForm, SendState};
+use crate::wechat::api::SendAllRequest;
+
+/// A checked compose attempt: everything the send will be written with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    pub request: SendAllRequest,
+    pub tag_id: Option<u64>,
+    /// The tag's name as it is now, or `None` for all followers.
+    pub tag_name: Option<String>,
+    pub audience_size: Option<u64>,
+    pub summary: String,
+    /// Article titles of an `mpnews` send, when the draft was found.
+    pub articles: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error("a stored JSON value cannot be read: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// Writes (or rewrites) the attempt `clientmsgid` of `user_id`. An attempt
+/// of another user with the same id is left alone and `false` returned.
+pub async fn save_attempt(
+    db: &mut SqliteConnection,
+    user_id: i64,
+    form: &ComposeForm,
+    plan: Option<&Plan>,
+) -> Result<bool, StoreError> {
+    let form_json = serde_json::to_string(form)?;
+    let plan_json = plan.map(serde_json::to_string).transpose()?;
+    let result = sqlx::query!(
+        r#"INSERT INTO compose_attempts (clientmsgid, user_id, form, plan)
+           VALUES (?, ?, ?, ?)
+           ON CONFLICT (clientmsgid) DO UPDATE SET
+               form = excluded.form, plan = excluded.plan,
+               updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+           WHERE compose_attempts.user_id = excluded.user_id"#,
+        form.clientmsgid,
+        user_id,
+        form_json,
+        plan_json,
+    )
+    .execute(db)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+pub struct Attempt {
+    pub form: ComposeForm,
+    pub plan: Option<Plan>,
+}
+
+pub async fn load_attempt(
+    db: &mut SqliteConnection,
+    user_id: i64,
+    clientmsgid: &str,
+) -> Result<Option<Attempt>, StoreError> {
+    let row = sqlx::query!(
+        "SELECT form, plan FROM compose_attempts WHERE clientmsgid = ? AND user_id = ?",
+        clientmsgid,
+        user_id,
+    )
+    .fetch_optional(db)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    Ok(Some(Attempt {
+        form: serde_json::from_str(&row.form)?,
+        plan: row.plan.as_deref().map(serde_json::from_str).transpose()?,
+    }))
+}
+
+/// The send made from an attempt, if one was.
+pub async fn send_of_attempt(
+    db: &mut SqliteConnection,
+    clientmsgid: &str,
+) -> Result<Option<i64>, StoreError> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT id AS "id!" FROM sends WHERE clientmsgid = ?"#,
+        clientmsgid
+    )
+    .fetch_optional(db)
+    .await?)
+}
+
+/// What confirming an attempt did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Created {
+    /// A new `pending` send: the caller calls WeChat.
+    New(i64),
+    /// The attempt was confirmed before (a second click, a reload, another
+    /// tab): nothing new was written.
+    Existing(i64),
+    /// No checked attempt of this user has this id.
+    NoAttempt,
+}
+
+/// Turns the checked attempt into a `pending` send with its exact body, its
+/// first timeline entry and the audit line — one transaction, so a crash
+/// leaves either nothing or a send the worker will settle.
+pub async fn create_send(
+    db: &SqlitePool,
+    user_id: i64,
+    username: &str,
+    clientmsgid: &str,
+) -> Result<Created, StoreError> {
+    // IMMEDIATE: take the write lock before reading, so two confirmations
+    // of one attempt queue up instead of both reading "no send yet".
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
+    if let Some(id) = send_of_attempt(&mut tx, clientmsgid).await? {
+        return Ok(Created::Existing(id));
+    }
+    let Some(Attempt {
+        plan: Some(plan), ..
+    }) = load_attempt(&mut tx, user_id, clientmsgid).await?
+    else {
+        return Ok(Created::NoAttempt);
+    };
+    let request = serde_json::to_string(&plan.request)?;
+    let msg_type = plan.request.message.msg_type().as_str();
+    let tag_id = plan.tag_id.map(|t| t as i64);
+    let audience = plan.tag_name.clone().unwrap_or_default();
+    let size = plan.audience_size.map(|n| n as i64);
+    let articles = (!plan.articles.is_empty())
+        .then(|| serde_json::to_string(&plan.articles))
+        .transpose()?;
+    let pending = SendState::Pending.as_str();
+    let id = sqlx::query_scalar!(
+        r#"INSERT INTO sends (clientmsgid, user_id, msg_type, tag_id, audience,
+               audience_size, summary, request, articles, state)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           RETURNING id AS "id!: i64""#,
+        clientmsgid,
+        user_id,
+        msg_type,
+        tag_id,
+        audience,
+        size,
+        plan.summary,
+        request,
+        articles,
+        pending,
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "INSERT INTO send_events (send_id, state, source) VALUES (?, ?, 'compose')",
+        id,
+        pending,
+    )
+    .execute(&mut *tx)
+    .await?;
+    let detail = format!(
+        "send #{id}: {msg_type} to {}; clientmsgid {clientmsgid}",
+        plan.tag_name
+            .as_deref()
+            .map(|t| format!("tag {t}"))
+            .unwrap_or_else(|| "all followers".into())
+    );
+    crate::audit::record(&mut tx, Some(user_id), username, "send", &detail).await?;
+    tx.commit().await?;
+    Ok(Created::New(id))
+}
+
+/// A send as the worker or a result page needs it.
+#[derive(Clone, Debug)]
+pub struct SendRecord {
+    pub id: i64,
+    pub clientmsgid: String,
+    pub user_id: i64,
+    pub msg_type: String,
+    pub request: String,
+    pub state: SendState,
+    pub msg_id: Option<u64>,
+    pub msg_data_id: Option<u64>,
+    pub errcode: Option<i64>,
+    pub errmsg: Option<String>,
+    pub attempts: i64,
+    pub articles: Vec<String>,
+    /// Older than WeChat's 24-hour clientmsgid memory (less a margin).
+    pub too_old_to_retry: bool,
+}
+
+pub async fn load_send(db: &SqlitePool, id: i64) -> Result<Option<SendRecord>, StoreError> {
+    let row = sqlx::query!(
+        r#"SELECT id, clientmsgid, user_id, msg_type, request, state, msg_id,
+                  msg_data_id, errcode, errmsg, attempts, articles,
+                  created_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-23 hours')
+                      AS "too_old!: bool"
+           FROM sends WHERE id = ?"#,
+        id
+    )
+    .fetch_optional(db)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    Ok(Some(SendRecord {
+        id: row.id,
+        clientmsgid: row.clientmsgid,
+        user_id: row.user_id,
+        msg_type: row.msg_type,
+        request: row.request,
+        // The CHECK constraint allows nothing else.
+        state: SendState::parse(&row.state).unwrap_or(SendState::Unknown),
+        msg_id: row.msg_id.map(|v| v as u64),
+        msg_data_id: row.msg_data_id.map(|v| v as u64),
+        errcode: row.errcode,
+        errmsg: row.errmsg,
+        attempts: row.attempts,
+        articles: row
+            .articles
+            .as_deref()
+            .map(serde_json::from_str)
+            .transpose()?
+            .unwrap_or_default(),
+        too_old_to_retry: row.too_old,
+    }))
+}
+
+/// The sends the worker should settle now: `pending` ones no request is
+/// working on (left by a crash) and `unknown` ones whose wait is over.
+pub async fn to_settle(db: &SqlitePool) -> Result<Vec<i64>, StoreError> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT id AS "id!" FROM sends
+           WHERE state = 'pending'
+              OR (state = 'unknown' AND next_attempt_at IS NOT NULL
+                  AND next_attempt_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+           ORDER BY id LIMIT 100"#
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// A step in the life of a send.
+#[derive(Clone, Debug, Default)]
+pub struct Transition {
+    pub msg_id: Option<u64>,
+    pub msg_data_id: Option<u64>,
+    pub errcode: Option<i64>,
+    pub errmsg: Option<String>,
+    /// For `unknown`: try again after this many seconds; `None`: stop.
+    pub retry_after_secs: Option<i64>,
+    /// Who moved it ("send", "worker").
+    pub source: &'static str,
+    pub detail: Option<String>,
+}
+
+/// Moves a `pending` or `unknown` send to `state` after a call, counting
+/// the call, and appends the timeline entry. `false` when the send had
+/// already moved on (another settler was first), and nothing is written.
+pub async fn record_call(
+    db: &SqlitePool,
+    id: i64,
+    state: SendState,
+    step: Transition,
+) -> Result<bool, StoreError> {
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
+    let to = state.as_str();
+    let msg_id = step.msg_id.map(|v| v as i64);
+    let msg_data_id = step.msg_data_id.map(|v| v as i64);
+    let retry = step.retry_after_secs.map(|s| format!("+{s} seconds"));
+    let updated = sqlx::query!(
+        r#"UPDATE sends SET
+               state = ?1,
+               msg_id = coalesce(?2, msg_id),
+               msg_data_id = coalesce(?3, msg_data_id),
+               errcode = ?4,
+               errmsg = ?5,
+               attempts = attempts + 1,
+               next_attempt_at = CASE WHEN ?6 IS NULL THEN NULL
+                   ELSE strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?6) END,
+               updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+           WHERE id = ?7 AND state IN ('pending', 'unknown')"#,
+        to,
+        msg_id,
+        msg_data_id,
+        step.errcode,
+        step.errmsg,
+        retry,
+        id,
+    )
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return Ok(false);
+    }
+    sqlx::query!(
+        "INSERT INTO send_events (send_id, state, source, errcode, detail) VALUES (?, ?, ?, ?, ?)",
+        id,
+        to,
+        step.source,
+        step.errcode,
+        step.detail,
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}

@@ -1,0 +1,664 @@
+//! Compose and send against the built-in simulator, through the server
+//! functions the page calls: every message type, every errcode of the seed,
+//! the lost answer, the crash before the call, the double click, and the
+//! forms without JavaScript.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{ADMIN, ADMIN_PASSWORD, TestApp, location};
+use qunfa::sends::{
+    Field, FieldProblem, PrepareOutcome, SendResult, SendState, api::PreviewOutcome,
+};
+use qunfa::wechat::client::Endpoint;
+use qunfa::wechat::errcode::ErrCode;
+use qunfa::wechat::types::MsgId;
+use reqwest::Client;
+
+const SEED_MEDIA: &str = "123dsdajkasd231jhksad";
+const SEED_MPVIDEO: &str = "IhdaAQXuvJtGzwwc0abfXnzeezfO0NgPK6AQYShD8RQYMTtfzbLdBIQkQziv2XJc";
+
+/// A form for `msgtype` to the tag VIP会员 (100), with its own clientmsgid.
+fn form(id: &str, msgtype: &str, fields: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut out = vec![
+        ("form[clientmsgid]".to_owned(), id.to_owned()),
+        ("form[msgtype]".to_owned(), msgtype.to_owned()),
+        ("form[audience]".to_owned(), "tag".to_owned()),
+        ("form[tag_id]".to_owned(), "100".to_owned()),
+    ];
+    for (name, value) in fields {
+        out.retain(|(n, _)| n != &format!("form[{name}]"));
+        out.push((format!("form[{name}]"), (*value).to_owned()));
+    }
+    out
+}
+
+async fn signed_in(app: &TestApp) -> Client {
+    let client = app.client();
+    app.log_in(&client, ADMIN, ADMIN_PASSWORD).await;
+    client
+}
+
+async fn post(
+    app: &TestApp,
+    client: &Client,
+    name: &str,
+    form: &[(String, String)],
+) -> reqwest::Response {
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    app.call(client, name, &pairs).await
+}
+
+async fn prepare(app: &TestApp, client: &Client, form: &[(String, String)]) -> PrepareOutcome {
+    let response = post(app, client, "prepare_send", form).await;
+    assert!(response.status().is_success(), "{}", response.status());
+    response.json().await.unwrap()
+}
+
+async fn confirm(app: &TestApp, client: &Client, id: &str, all: bool) -> reqwest::Response {
+    let mut form = vec![("clientmsgid".to_owned(), id.to_owned())];
+    if all {
+        form.push(("confirm_all".to_owned(), "yes".to_owned()));
+    }
+    post(app, client, "confirm_send", &form).await
+}
+
+/// Prepare and confirm: the result of one send.
+async fn send(app: &TestApp, client: &Client, form: &[(String, String)]) -> SendResult {
+    let id = form[0].1.clone();
+    match prepare(app, client, form).await {
+        PrepareOutcome::Ready(c) => assert_eq!(c.clientmsgid, id),
+        other => panic!("not ready: {other:?}"),
+    }
+    let response = confirm(app, client, &id, false).await;
+    assert!(response.status().is_success(), "{}", response.status());
+    response.json().await.unwrap()
+}
+
+fn sim_sends(app: &TestApp, clientmsgid: &str) -> usize {
+    let sim = app.state.simulator.as_ref().unwrap();
+    sim.sends()
+        .iter()
+        .filter(|s| s.clientmsgid == clientmsgid)
+        .count()
+}
+
+async fn stored(app: &TestApp, clientmsgid: &str) -> (String, Option<i64>, i64) {
+    sqlx::query_as::<_, (String, Option<i64>, i64)>(
+        "SELECT state, msg_id, attempts FROM sends WHERE clientmsgid = ?",
+    )
+    .bind(clientmsgid)
+    .fetch_one(&app.state.db)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn every_msgtype_is_sent_with_the_seeds_fields() {
+    let app = TestApp::spawn().await;
+    let client = signed_in(&app).await;
+    let cases: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        (
+            "mpnews",
+            vec![
+                ("mpnews_media_id", SEED_MEDIA),
+                ("send_ignore_reprint", "1"),
+            ],
+        ),
+        ("text", vec![("text_content", "CONTENT 群发测试")]),
+        ("voice", vec![("voice_media_id", SEED_MEDIA)]),
+        (
+            "image",
+            vec![
+                ("image_media_ids", "aaa\nbbb\nccc"),
+                ("image_recommend", "xxx"),
+                ("image_need_open_comment", "1"),
+            ],
+        ),
+        ("mpvideo", vec![("mpvideo_media_id", SEED_MPVIDEO)]),
+        ("wxcard", vec![("card_id", "pSimCard_member_10off")]),
+    ];
+    for (n, (msgtype, fields)) in cases.into_iter().enumerate() {
+        let id = format!("qf-types-{n}");
+        let result = send(&app, &client, &form(&id, msgtype, &fields)).await;
+        assert_eq!(result.state, SendState::Submitted, "{msgtype}: {result:?}");
+        assert_eq!(result.msg_type, msgtype);
+        let msg_id = result.msg_id.expect("a msg_id");
+        let sim = app.state.simulator.as_ref().unwrap();
+        let record = sim.send(MsgId::new(msg_id)).expect("the simulator has it");
+        assert_eq!(record.clientmsgid, id);
+        assert_eq!(record.request.message.msg_type().as_str(), msgtype);
+        assert_eq!(record.audience, 1_286, "VIP会员 has 1,286 followers");
+        if msgtype == "mpnews" {
+            assert!(result.msg_data_id.is_some());
+            assert_eq!(record.request.send_ignore_reprint, Some(true));
+            assert!(!result.articles.is_empty(), "the draft's titles are kept");
+        }
+        let (state, stored_id, attempts) = stored(&app, &id).await;
+        assert_eq!(state, "submitted");
+        assert_eq!(stored_id, Some(msg_id as i64));
+        assert_eq!(attempts, 1);
+    }
+}
+
+#[tokio::test]
+async fn every_errcode_of_the_seed_is_said_in_words() {
+    let app = TestApp::spawn().await;
+    let client = signed_in(&app).await;
+    for code in [41040, 45062, 45065, 45066, 45067, 48021, 89504, 89505] {
+        let id = format!("qf-code-{code}");
+        let content = format!("[sim:errcode({code})] 测试");
+        let result = send(
+            &app,
+            &client,
+            &form(&id, "text", &[("text_content", &content)]),
+        )
+        .await;
+        let expected = match code {
+            89504 | 89505 => SendState::AwaitingConfirmation,
+            // 45065 answers with the msg_id of the send made before.
+            45065 => SendState::Submitted,
+            45066 => SendState::Unknown,
+            _ => SendState::Rejected,
+        };
+        assert_eq!(result.state, expected, "{code}: {result:?}");
+        if code == 45065 {
+            assert!(result.msg_id.is_some());
+            continue;
+        }
+        let words = result.problem.expect("words for the errcode");
+        let message = ErrCode::from_code(code).message(qunfa::i18n::Lang::Zh);
+        assert!(words.contains(&code.to_string()), "{words}");
+        assert!(words.contains(message), "{code}: {words}");
+    }
+}
+
+#[tokio::test]
+async fn a_lost_answer_ends_as_one_send_with_the_right_msg_id() {
+    let app = TestApp::spawn().await;
+    let client = signed_in(&app).await;
+    let id = "qf-lost-answer";
+    let result = send(
+        &app,
+        &client,
+        &form(id, "text", &[("text_content", "[sim:lose] 丢失的应答")]),
+    )
+    .await;
+    // The retry within the call meets 45066: the outcome is still open.
+    assert_eq!(result.state, SendState::Unknown, "{result:?}");
+    assert!(result.problem.is_some());
+    assert_eq!(sim_sends(&app, id), 1);
+
+    // A minute passes on both clocks; the worker asks again and WeChat
+    // answers 45065 with the msg_id of the send it made.
+    let sim = app.state.simulator.as_ref().unwrap();
+    sim.clock().advance(Duration::from_secs(61));
+    sqlx::query("UPDATE sends SET next_attempt_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE clientmsgid = ?")
+        .bind(id)
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    app.state.sends.wake();
+    let (state, msg_id) = wait_for_state(&app, id, "submitted").await;
+    assert_eq!(state, "submitted");
+    let made = sim
+        .sends()
+        .into_iter()
+        .find(|s| s.clientmsgid == id)
+        .unwrap();
+    assert_eq!(msg_id, Some(made.msg_id.get() as i64));
+    assert_eq!(sim_sends(&app, id), 1, "one send, however many calls");
+}
+
+async fn wait_for_state(app: &TestApp, id: &str, want: &str) -> (String, Option<i64>) {
+    for _ in 0..200 {
+        let (state, msg_id, _) = stored(app, id).await;
+        if state == want {
+            return (state, msg_id);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (state, msg_id, _) = stored(app, id).await;
+    (state, msg_id)
+}
+
+#[tokio::test]
+async fn a_send_stored_before_a_crash_is_sent_once_after_the_restart() {
+    let app = TestApp::spawn().await;
+    let client = signed_in(&app).await;
+    let id = "qf-crash-before-call";
+    let outcome = prepare(
+        &app,
+        &client,
+        &form(id, "text", &[("text_content", "重启之后")]),
+    )
+    .await;
+    assert!(matches!(outcome, PrepareOutcome::Ready(_)));
+    // What a crash right after the commit leaves: the pending send, no call.
+    let created = qunfa::sends::store::create_send(&app.state.db, 1, ADMIN, id)
+        .await
+        .unwrap();
+    assert!(matches!(created, qunfa::sends::store::Created::New(_)));
+    assert_eq!(stored(&app, id).await.0, "pending");
+    let data = app.stop().await;
+
+    let app = TestApp::spawn_on(data).await;
+    let (state, msg_id) = wait_for_state(&app, id, "submitted").await;
+    assert_eq!(state, "submitted");
+    assert!(msg_id.is_some());
+    assert_eq!(sim_sends(&app, id), 1);
+    // Confirming the attempt again (a reload) finds the send: no new call.
+    let client = signed_in(&app).await;
+    let again: SendResult = confirm(&app, &client, id, false)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again.msg_id, msg_id.map(|m| m as u64));
+    assert_eq!(sim_sends(&app, id), 1);
+}
+
+#[tokio::test]
+async fn a_double_click_or_two_tabs_send_once() {
+    let app = TestApp::spawn().await;
+    let client = signed_in(&app).await;
+    let id = "qf-double-click";
+    // The answer takes a second, so the second click arrives during the call.
+    let outcome = prepare(
+        &app,
+        &client,
+        &form(id, "text", &[("text_content", "[sim:slow(1)] 双击")]),
+    )
+    .await;
+    assert!(matches!(outcome, PrepareOutcome::Ready(_)));
+    let (first, second) = tokio::join!(
+        confirm(&app, &client, id, false),
+        confirm(&app, &client, id, false)
+    );
+    let first: SendResult = first.json().await.unwrap();
+    let second: SendResult = second.json().await.unwrap();
+    assert_eq!(first.id, second.id);
+    assert_eq!(first.msg_id, second.msg_id);
+    assert_eq!(first.state, SendState::Submitted);
+    assert_eq!(sim_sends(&app, id), 1);
+    let calls = app.state.simulator.as_ref().unwrap().counters().calls["sendall"];
+    assert_eq!(calls, 1);
+    // "Send" again on the same page: refused in words, nothing sent.
+    let response = post(
+        &app,
+        &client,
+        "prepare_send",
+        &form(id, "text", &[("text_content", "again")]),
+    )
+    .await;
+    assert!(response.status().is_client_error());
+    let body = response.text().await.unwrap();
+    assert!(body.contains("AlreadySent"), "{body}");
+}
+
+#[tokio::test]
+async fn problems_are_named_by_field_and_nothing_is_sent() {
+    let app = TestApp::spawn().await;
+    let client = signed_in(&app).await;
+    type Case = (Vec<(String, String)>, Field, FieldProblem);
+    let cases: Vec<Case> = vec![
+        (
+            form("qf-bad-1", "text", &[("text_content", "   ")]),
+            Field::TextContent,
+            FieldProblem::Required,
+        ),
+        (
+            form(
+                "qf-bad-2",
+                "text",
+                &[("text_content", "hi"), ("tag_id", "999")],
+            ),
+            Field::Tag,
+            FieldProblem::UnknownTag,
+        ),
+        (
+            form("qf-bad-3", "video", &[]),
+            Field::MsgType,
+            FieldProblem::UnknownType,
+        ),
+        (
+            form("qf-bad-4", "voice", &[("voice_media_id", "有空格 的")]),
+            Field::VoiceMedia,
+            FieldProblem::BadId { line: None },
+        ),
+        (
+            form("qf-bad-5", "image", &[("image_media_ids", "")]),
+            Field::ImageMedia,
+            FieldProblem::Required,
+        ),
+        (
+            form("qf-bad-6", "wxcard", &[]),
+            Field::CardId,
+            FieldProblem::Required,
+        ),
+        (
+            form(
+                "qf-bad-7",
+                "mpnews",
+                &[("mpnews_media_id", "m"), ("send_ignore_reprint", "2")],
+            ),
+            Field::SendIgnoreReprint,
+            FieldProblem::NotZeroOne,
+        ),
+    ];
+    for (form, field, problem) in cases {
+        match prepare(&app, &client, &form).await {
+            PrepareOutcome::Invalid(errors) => {
+                assert!(
+                    errors
+                        .iter()
+                        .any(|e| e.field == field && e.problem == problem),
+                    "{errors:?}"
+                );
+            }
+            other => panic!("accepted: {other:?}"),
+        }
+        // Nothing to confirm.
+        let response = confirm(&app, &client, &form[0].1, false).await;
+        assert!(response.status().is_client_error());
+    }
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM sends")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(count, 0);
+    assert_eq!(app.state.wechat.calls(Endpoint::SendAll), 0);
+}
+
+#[tokio::test]
+async fn all_followers_need_a_second_confirmation() {
+    let app = TestApp::spawn().await;
+    let client = signed_in(&app).await;
+    let id = "qf-to-all";
+    let mut all = form(id, "text", &[("text_content", "致全体粉丝")]);
+    all.retain(|(n, _)| n != "form[audience]");
+    all.push(("form[audience]".into(), "all".into()));
+    match prepare(&app, &client, &all).await {
+        PrepareOutcome::Ready(c) => {
+            assert!(c.to_all);
+            assert_eq!(c.audience_size, Some(12_580));
+            assert_eq!(
+                c.question(qunfa::i18n::Lang::En),
+                "Send to all 12,580 followers?"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let refused = confirm(&app, &client, id, false).await;
+    assert!(refused.status().is_client_error());
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("ConfirmAllFollowers")
+    );
+    assert_eq!(sim_sends(&app, id), 0);
+    let result: SendResult = confirm(&app, &client, id, true).await.json().await.unwrap();
+    assert_eq!(result.state, SendState::Submitted);
+    let record = app.state.simulator.as_ref().unwrap().sends().pop().unwrap();
+    assert!(record.request.filter.is_to_all());
+    assert_eq!(record.audience, 12_580);
+}
+
+#[tokio::test]
+async fn a_preview_reaches_one_follower_and_is_audited() {
+    let app = TestApp::spawn().await;
+    let client = signed_in(&app).await;
+    let mut fields = form("qf-preview", "image", &[("image_media_ids", "aaa\nbbb")]);
+    fields.push(("preview_kind".into(), "wxname".into()));
+    fields.push(("preview_to".into(), "editor_phone".into()));
+    let outcome: PreviewOutcome = post(&app, &client, "preview_send", &fields)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(outcome, PreviewOutcome::Sent);
+    let previews = app.state.simulator.as_ref().unwrap().previews();
+    assert_eq!(previews.len(), 1);
+    // An image preview is one image.media_id (REFERENCE), the first one.
+    let body = serde_json::to_value(&previews[0].request).unwrap();
+    assert_eq!(body["image"]["media_id"], "aaa");
+
+    let mut fields = form("qf-preview-2", "text", &[("text_content", "hi")]);
+    fields.push(("preview_kind".into(), "openid".into()));
+    fields.push(("preview_to".into(), "oNotAFollowerOfThisAccount0".into()));
+    let outcome: PreviewOutcome = post(&app, &client, "preview_send", &fields)
+        .await
+        .json()
+        .await
+        .unwrap();
+    match outcome {
+        PreviewOutcome::Failed(words) => assert!(words.contains("40003"), "{words}"),
+        other => panic!("{other:?}"),
+    }
+    let actions: Vec<(String, String)> =
+        sqlx::query_as("SELECT action, detail FROM audit_log WHERE action = 'preview' ORDER BY id")
+            .fetch_all(&app.state.db)
+            .await
+            .unwrap();
+    assert_eq!(actions.len(), 2);
+    assert!(actions[0].1.contains("editor_phone") && actions[0].1.contains("sent"));
+    assert!(actions[1].1.contains("failed"));
+    // No send was made by a preview.
+    assert_eq!(app.state.wechat.calls(Endpoint::SendAll), 0);
+}
+
+#[tokio::test]
+async fn one_send_makes_one_sendall_and_no_token_call() {
+    let app = TestApp::spawn().await;
+    let client = signed_in(&app).await;
+    // The first send fetches the token and the tags; the second reuses both.
+    send(
+        &app,
+        &client,
+        &form("qf-calls-1", "text", &[("text_content", "一")]),
+    )
+    .await;
+    let sim = app.state.simulator.as_ref().unwrap();
+    let before = sim.counters();
+    let wechat_before = app.state.wechat.all_calls();
+    let result = send(
+        &app,
+        &client,
+        &form("qf-calls-2", "text", &[("text_content", "二")]),
+    )
+    .await;
+    assert_eq!(result.state, SendState::Submitted);
+    let after = sim.counters();
+    let made = |name: &str| {
+        after.calls.get(name).copied().unwrap_or(0) - before.calls.get(name).copied().unwrap_or(0)
+    };
+    assert_eq!(made("sendall"), 1);
+    assert_eq!(made("token") + made("stable_token"), 0);
+    let total: u64 = after.calls.values().sum::<u64>() - before.calls.values().sum::<u64>();
+    assert_eq!(total, 1, "{:?} → {:?}", before.calls, after.calls);
+    let wechat_after = app.state.wechat.all_calls();
+    let client_calls: u64 = wechat_after
+        .iter()
+        .zip(wechat_before.iter())
+        .map(|(a, b)| a.1 - b.1)
+        .sum();
+    assert_eq!(client_calls, 1);
+}
+
+#[tokio::test]
+async fn without_javascript_every_step_is_a_redirect_to_a_page() {
+    let app = TestApp::spawn().await;
+    let client = signed_in(&app).await;
+    let id = "qf-no-script";
+    let fields = form(id, "text", &[("text_content", "没有脚本也能发")]);
+    let plain = |path: &str| {
+        client
+            .post(app.url(path))
+            .header("Accept", "text/html")
+            .header("Referer", app.url("/compose"))
+    };
+    let response = plain("/api/prepare_send")
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_redirection(), "{}", response.status());
+    assert_eq!(location(&response), format!("/compose?attempt={id}"));
+    let page = client
+        .get(app.url(&format!("/compose?attempt={id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("role=\"dialog\""),
+        "the confirmation is on the page"
+    );
+    assert!(page.contains("1,286"));
+    assert!(
+        page.contains("没有脚本也能发"),
+        "the form keeps what was typed"
+    );
+
+    let response = plain("/api/confirm_send")
+        .form(&[("clientmsgid", id)])
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_redirection());
+    let target = location(&response);
+    assert!(target.starts_with("/compose?sent="), "{target}");
+    let page = client
+        .get(app.url(&target))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let (_, msg_id, _) = stored(&app, id).await;
+    assert!(
+        page.contains(&msg_id.unwrap().to_string()),
+        "the msg_id is shown"
+    );
+
+    // A field problem comes back beside its field.
+    let bad = form("qf-no-script-2", "text", &[("text_content", "")]);
+    let response = plain("/api/prepare_send").form(&bad).send().await.unwrap();
+    let page = client
+        .get(app.url(&location(&response)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"text-content-error\""));
+    assert!(page.contains("此项必填") || page.contains("This is required"));
+}
+
+#[tokio::test]
+async fn the_audit_log_records_sends_logins_and_user_changes_for_admins_only() {
+    let app = TestApp::spawn().await;
+    let client = signed_in(&app).await;
+    send(
+        &app,
+        &client,
+        &form("qf-audit", "text", &[("text_content", "审计")]),
+    )
+    .await;
+    let added = app
+        .call(
+            &client,
+            "add_user",
+            &[
+                ("username", "editor1"),
+                ("password", "editor-password-1"),
+                ("role", "editor"),
+            ],
+        )
+        .await;
+    assert!(added.status().is_success());
+    let entries: Vec<qunfa::audit::AuditEntry> = app
+        .call(&client, "list_audit", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["user_add", "send", "login"], "newest first");
+    assert!(entries[1].detail.contains("qf-audit"));
+
+    let editor = app.client();
+    app.log_in(&editor, "editor1", "wrong-password").await;
+    app.log_in(&editor, "editor1", "editor-password-1").await;
+    let response = app.call(&editor, "list_audit", &[]).await;
+    assert_eq!(response.status(), 403);
+    let page = editor.get(app.url("/audit")).send().await.unwrap();
+    assert_eq!(page.status(), 403);
+    let entries: Vec<qunfa::audit::AuditEntry> = app
+        .call(&client, "list_audit", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(entries[0].action, "login");
+    assert_eq!(entries[1].action, "login_failed");
+    assert_eq!(entries[1].username, "editor1");
+}
+
+#[tokio::test]
+async fn an_overseas_account_sends_articles_only() {
+    let data = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let app = TestApp::spawn_with(data, |args| args.wechat_overseas = Some("true".into())).await;
+    let client = signed_in(&app).await;
+    let setup: qunfa::sends::ComposeSetup = app
+        .call(&client, "load_compose", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(setup.overseas);
+    match prepare(
+        &app,
+        &client,
+        &form("qf-overseas-1", "text", &[("text_content", "hi")]),
+    )
+    .await
+    {
+        PrepareOutcome::Invalid(errors) => {
+            assert_eq!(errors[0].field, Field::MsgType);
+            assert_eq!(errors[0].problem, FieldProblem::OverseasArticlesOnly);
+        }
+        other => panic!("{other:?}"),
+    }
+    let result = send(
+        &app,
+        &client,
+        &form(
+            "qf-overseas-2",
+            "mpnews",
+            &[("mpnews_media_id", SEED_MEDIA)],
+        ),
+    )
+    .await;
+    assert_eq!(result.state, SendState::Submitted);
+    // The compose page offers the article form alone, and says why.
+    let page = client
+        .get(app.url("/compose"))
+        .header("Accept-Language", "en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"type-mpnews\""));
+    assert!(!page.contains("id=\"type-text\""));
+    assert!(page.contains("overseas"));
+}

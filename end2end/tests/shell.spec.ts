@@ -15,7 +15,7 @@ test.describe("the app shell", () => {
     await hydrated(page);
 
     const nav = page.getByRole("navigation", { name: "Main" });
-    for (const link of ["Compose", "History", "Users", "Settings"]) {
+    for (const link of ["Compose", "History", "Users", "Settings", "Audit log"]) {
       await expect(nav.getByRole("link", { name: link })).toBeVisible();
     }
     await expect(page.getByText(`Signed in as ${admin.username}`)).toBeVisible();
@@ -24,7 +24,7 @@ test.describe("the app shell", () => {
     await nav.getByRole("link", { name: "Compose" }).click();
     await expect(page).toHaveURL(/\/compose$/);
     await expect(page.getByRole("heading", { name: "Compose" })).toBeVisible();
-    await expect(page.getByText("Not built yet")).toBeVisible();
+    await expect(page.getByRole("radio", { name: "Article" })).toBeChecked();
 
     await page.getByRole("button", { name: "简体中文" }).click();
     const zhNav = page.getByRole("navigation", { name: "主导航" });

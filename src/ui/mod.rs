@@ -14,6 +14,8 @@ use crate::{
     i18n::{Lang, Texts},
 };
 
+mod audit;
+mod compose;
 mod login;
 mod users;
 
@@ -65,8 +67,10 @@ pub fn App() -> impl IntoView {
             <div id="app" data-hydrated=move || hydrated.get().to_string()>
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=path!("/login") view=login::LoginPage ssr=SsrMode::Async />
-                    <Route path=path!("/compose") view=ComposePage ssr=SsrMode::Async />
+                    <Route path=path!("/compose") view=compose::ComposePage ssr=SsrMode::Async />
                     <Route path=path!("/sends") view=HistoryPage ssr=SsrMode::Async />
+                    <Route path=path!("/sends/:id") view=HistoryPage ssr=SsrMode::Async />
+                    <Route path=path!("/audit") view=audit::AuditPage ssr=SsrMode::Async />
                     <Route path=path!("/users") view=users::UsersPage ssr=SsrMode::Async />
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
                 </Routes>
@@ -151,6 +155,7 @@ fn Header(info: SessionInfo) -> impl IntoView {
                         view! {
                             <A href="/users">{t.nav_users}</A>
                             <A href="/settings">{t.nav_settings}</A>
+                            <A href="/audit">{t.nav_audit}</A>
                         }
                     })}
             </nav>
@@ -229,15 +234,6 @@ fn NotBuilt() -> impl IntoView {
             <h2>{t.not_built_title}</h2>
             <p>{t.not_built_body}</p>
         </section>
-    }
-}
-
-#[component]
-fn ComposePage() -> impl IntoView {
-    view! {
-        <Page title=|t| t.nav_compose>
-            <NotBuilt />
-        </Page>
     }
 }
 

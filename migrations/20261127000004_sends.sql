@@ -44,13 +44,35 @@ CREATE TABLE sends (
     errmsg        TEXT,
     -- Calls made for this send, and when the worker may try again.
     attempts      INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at TEXT
+    next_attempt_at TEXT,
+    -- How it ended: WeChat's Status as written ("send success", "err(30003)"),
+    -- the four counts, where that came from ('callback' or 'mass/get') and
+    -- the callback that said it.
+    result_status TEXT,
+    total_count   INTEGER,
+    filter_count  INTEGER,
+    sent_count    INTEGER,
+    error_count   INTEGER,
+    status_source TEXT,
+    callback_id   INTEGER REFERENCES callbacks (id),
+    finished_at   TEXT,
+    -- The last mass/get asked for a send whose callback did not come.
+    checked_at    TEXT
 ) STRICT;
 
 CREATE INDEX sends_newest ON sends (id DESC);
 CREATE INDEX sends_by_msg_id ON sends (msg_id) WHERE msg_id IS NOT NULL;
 CREATE INDEX sends_to_settle ON sends (state, next_attempt_at)
-    WHERE state IN ('pending', 'unknown');
+    WHERE state IN ('pending', 'unknown', 'awaiting_confirmation');
+-- Sends still waiting for their end: where callbacks are matched.
+CREATE INDEX sends_open ON sends (state)
+    WHERE state IN ('pending', 'submitted', 'awaiting_confirmation', 'unknown');
+-- The history's filters, each newest first.
+CREATE INDEX sends_by_state ON sends (state, id);
+CREATE INDEX sends_by_type ON sends (msg_type, id);
+CREATE INDEX sends_by_tag ON sends (tag_id, id);
+CREATE INDEX sends_by_user ON sends (user_id, id);
+CREATE INDEX sends_by_time ON sends (created_at);
 
 -- The timeline of a send: every state it went through, and why.
 CREATE TABLE send_events (

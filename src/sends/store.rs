@@ -230,7 +230,7 @@ pub async fn to_settle(db: &SqlitePool) -> Result<Vec<i64>, StoreError> {
     Ok(sqlx::query_scalar!(
         r#"SELECT id AS "id!" FROM sends
            WHERE state = 'pending'
-              OR (state = 'unknown' AND next_attempt_at IS NOT NULL
+              OR (state IN ('unknown', 'awaiting_confirmation') AND next_attempt_at IS NOT NULL
                   AND next_attempt_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
            ORDER BY id LIMIT 100"#
     )
@@ -252,7 +252,7 @@ pub struct Transition {
     pub detail: Option<String>,
 }
 
-/// Moves a `pending` or `unknown` send to `state` after a call, counting
+/// Moves a `pending`, `unknown` or `awaiting_confirmation` send to `state` after a call, counting
 /// the call, and appends the timeline entry. `false` when the send had
 /// already moved on (another settler was first), and nothing is written.
 pub async fn record_call(
@@ -262,6 +262,9 @@ pub async fn record_call(
     step: Transition,
 ) -> Result<bool, StoreError> {
     let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
+    let before = sqlx::query_scalar!("SELECT state FROM sends WHERE id = ?", id)
+        .fetch_optional(&mut *tx)
+        .await?;
     let to = state.as_str();
     let msg_id = step.msg_id.map(|v| v as i64);
     let msg_data_id = step.msg_data_id.map(|v| v as i64);
@@ -277,7 +280,7 @@ pub async fn record_call(
                next_attempt_at = CASE WHEN ?6 IS NULL THEN NULL
                    ELSE strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?6) END,
                updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-           WHERE id = ?7 AND state IN ('pending', 'unknown')"#,
+           WHERE id = ?7 AND state IN ('pending', 'unknown', 'awaiting_confirmation')"#,
         to,
         msg_id,
         msg_data_id,
@@ -291,6 +294,11 @@ pub async fn record_call(
     if updated.rows_affected() == 0 {
         return Ok(false);
     }
+    // A send asked again and still waiting adds nothing to its timeline.
+    if before.as_deref() == Some(to) && state != SendState::Submitted {
+        tx.commit().await?;
+        return Ok(true);
+    }
     sqlx::query!(
         "INSERT INTO send_events (send_id, state, source, errcode, detail) VALUES (?, ?, ?, ?, ?)",
         id,
@@ -303,4 +311,140 @@ pub async fn record_call(
     .await?;
     tx.commit().await?;
     Ok(true)
+}
+
+/// How a send ended, from its MASSSENDJOBFINISH or from `mass/get`.
+#[derive(Clone, Debug, Default)]
+pub struct Ending {
+    pub result_status: Option<String>,
+    pub total_count: Option<u64>,
+    pub filter_count: Option<u64>,
+    pub sent_count: Option<u64>,
+    pub error_count: Option<u64>,
+    /// `callback` or `mass/get`.
+    pub source: &'static str,
+    pub callback_id: Option<i64>,
+}
+
+/// Moves a send that is still open to `finished` or `failed`, with the
+/// timeline entry. `false` if it had ended already.
+pub async fn record_end(
+    db: &SqlitePool,
+    id: i64,
+    state: SendState,
+    end: Ending,
+) -> Result<bool, StoreError> {
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
+    let to = state.as_str();
+    let counts = [
+        end.total_count,
+        end.filter_count,
+        end.sent_count,
+        end.error_count,
+    ]
+    .map(|c| c.map(|v| v as i64));
+    let updated = sqlx::query!(
+        r#"UPDATE sends SET
+               state = ?1, result_status = ?2,
+               total_count = ?3, filter_count = ?4, sent_count = ?5, error_count = ?6,
+               status_source = ?7, callback_id = ?8,
+               next_attempt_at = NULL,
+               finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+               updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+           WHERE id = ?9
+             AND state IN ('pending', 'submitted', 'awaiting_confirmation', 'unknown')"#,
+        to,
+        end.result_status,
+        counts[0],
+        counts[1],
+        counts[2],
+        counts[3],
+        end.source,
+        end.callback_id,
+        id,
+    )
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return Ok(false);
+    }
+    sqlx::query!(
+        "INSERT INTO send_events (send_id, state, source, detail) VALUES (?, ?, ?, ?)",
+        id,
+        to,
+        end.source,
+        end.result_status,
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// A stored MASSSENDJOBFINISH whose send is known and still open: a
+/// callback that came before its send waits here until the send has its
+/// msg_id.
+pub struct PendingEnd {
+    pub send_id: i64,
+    pub callback_id: i64,
+    pub parsed: String,
+}
+
+pub async fn ends_to_apply(db: &SqlitePool) -> Result<Vec<PendingEnd>, StoreError> {
+    Ok(sqlx::query_as!(
+        PendingEnd,
+        r#"SELECT s.id AS "send_id!", c.id AS "callback_id!", c.parsed
+           FROM sends s
+           JOIN callbacks c ON c.msg_id = s.msg_id AND c.event = 'MASSSENDJOBFINISH'
+           WHERE s.state IN ('pending', 'submitted', 'awaiting_confirmation', 'unknown')
+             AND s.msg_id IS NOT NULL
+           ORDER BY c.id LIMIT 500"#
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// Submitted sends with no end `after_secs` after their submission (and
+/// not asked within that time): `mass/get` is asked for them.
+pub async fn due_for_check(
+    db: &SqlitePool,
+    after_secs: i64,
+) -> Result<Vec<(i64, u64)>, StoreError> {
+    let ago = format!("-{after_secs} seconds");
+    let rows = sqlx::query!(
+        r#"SELECT id AS "id!", msg_id AS "msg_id!" FROM sends
+           WHERE state = 'submitted' AND msg_id IS NOT NULL
+             AND updated_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?1)
+             AND (checked_at IS NULL OR checked_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?1))
+           ORDER BY id LIMIT 50"#,
+        ago
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.msg_id as u64)).collect())
+}
+
+pub async fn mark_checked(db: &SqlitePool, id: i64) -> Result<(), StoreError> {
+    sqlx::query!(
+        "UPDATE sends SET checked_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
+        id
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Adds a line to a send's timeline without changing its state (a
+/// deletion, say).
+pub async fn note(db: &SqlitePool, id: i64, source: &str, detail: &str) -> Result<(), StoreError> {
+    sqlx::query!(
+        "INSERT INTO send_events (send_id, state, source, detail)
+         SELECT id, state, ?, ? FROM sends WHERE id = ?",
+        source,
+        detail,
+        id,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
 }

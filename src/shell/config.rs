@@ -16,6 +16,7 @@
 //! | `QUNFA_PUBLIC_URL` | `public_url` | the console's external URL |
 //! | `QUNFA_SESSION_IDLE` | `session_idle` | idle time after which a session ends |
 //! | `QUNFA_WECHAT_OVERSEAS` | `wechat_overseas` | `true` for an overseas account (articles only) |
+//! | `QUNFA_STATUS_CHECK_AFTER` | `status_check_after` | ask `mass/get` about a send with no callback after this long |
 
 use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf, time::Duration};
 
@@ -109,6 +110,9 @@ pub struct SettingsArgs {
     /// true for an overseas Official Account, which can mass-send articles only [default: false]
     #[arg(long, env = "QUNFA_WECHAT_OVERSEAS", global = true)]
     pub wechat_overseas: Option<String>,
+    /// Ask mass/get about a send whose callback has not come after this long, e.g. 15m [default: 15m]
+    #[arg(long, env = "QUNFA_STATUS_CHECK_AFTER", global = true)]
+    pub status_check_after: Option<String>,
 }
 
 /// The settings the console runs with, every value parsed.
@@ -120,6 +124,9 @@ pub struct Settings {
     pub first_admin: Option<FirstAdmin>,
     pub public_url: Url,
     pub session_idle: Duration,
+    /// A send with no MASSSENDJOBFINISH after this long is asked about
+    /// with `mass/get`.
+    pub status_check_after: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -224,6 +231,7 @@ impl SettingsArgs {
             public_url: pick(&self.public_url, "public_url"),
             session_idle: pick(&self.session_idle, "session_idle"),
             wechat_overseas: pick(&self.wechat_overseas, "wechat_overseas"),
+            status_check_after: pick(&self.status_check_after, "status_check_after"),
         }
     }
 }
@@ -244,6 +252,7 @@ const TOML_KEYS: &[&str] = &[
     "public_url",
     "session_idle",
     "wechat_overseas",
+    "status_check_after",
 ];
 
 /// A missing file is fine (every setting has a default or is optional); a file
@@ -309,6 +318,7 @@ struct RawSettings {
     public_url: Option<String>,
     session_idle: Option<String>,
     wechat_overseas: Option<String>,
+    status_check_after: Option<String>,
 }
 
 impl RawSettings {
@@ -455,6 +465,24 @@ impl RawSettings {
                 }
             },
         };
+        let status_check_after = match self.status_check_after {
+            None => Duration::from_secs(15 * 60),
+            Some(text) => {
+                let after = humantime::parse_duration(text.trim()).map_err(|_| {
+                    invalid(
+                        "QUNFA_STATUS_CHECK_AFTER",
+                        format!("`{text}` is not a duration such as 15m, 1h or 30s"),
+                    )
+                })?;
+                if after < Duration::from_secs(1) || after > Duration::from_secs(7 * 86400) {
+                    return Err(invalid(
+                        "QUNFA_STATUS_CHECK_AFTER",
+                        "must be between 1 second and 7 days",
+                    ));
+                }
+                after
+            }
+        };
         Ok(Settings {
             site_addr,
             database,
@@ -468,6 +496,7 @@ impl RawSettings {
             first_admin,
             public_url,
             session_idle,
+            status_check_after,
         })
     }
 }

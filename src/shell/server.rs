@@ -118,7 +118,12 @@ pub async fn prepare(settings: Settings, leptos: LeptosOptions) -> anyhow::Resul
         simulator: wechat.simulator,
         sends: Default::default(),
     };
-    crate::sends::life::spawn_worker(state.db.clone(), state.wechat.clone(), state.sends.clone());
+    crate::sends::life::spawn_worker(
+        state.db.clone(),
+        state.wechat.clone(),
+        state.sends.clone(),
+        state.settings.status_check_after,
+    );
     Ok(Prepared {
         router: router(state.clone(), session_layer),
         state,

@@ -1,0 +1,562 @@
+//! The history and the detail of sends: what `/sends` and `/sends/:id`
+//! show, and the detail page's actions (refresh with `mass/get`, delete
+//! with `mass/delete`).
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::SendState;
+use crate::error::AppError;
+
+/// Rows per page of the history.
+pub const HISTORY_PAGE: i64 = 50;
+
+/// The history's filters, as in the address (`/sends?state=failed&…`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HistoryFilter {
+    pub state: String,
+    pub msg_type: String,
+    pub tag: String,
+    pub editor: String,
+    /// `YYYY-MM-DD`, inclusive, UTC.
+    pub from: String,
+    pub to: String,
+    /// Words in the summary.
+    pub q: String,
+    /// Keyset paging: rows with a smaller id than this.
+    pub before: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryRow {
+    pub id: i64,
+    pub created_at: String,
+    pub editor: String,
+    pub msg_type: String,
+    /// The tag's name at send time; empty for all followers.
+    pub audience: String,
+    pub summary: String,
+    pub state: SendState,
+    pub sent_count: Option<i64>,
+    pub error_count: Option<i64>,
+    pub total_count: Option<i64>,
+    /// WeChat's Status, in words, for ended sends.
+    pub result: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryPage {
+    pub rows: Vec<HistoryRow>,
+    /// The `before` of the next (older) page, if there is one.
+    pub older: Option<i64>,
+}
+
+/// What the filter form offers: the editors and the account's tags.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilterChoices {
+    pub editors: Vec<(i64, String)>,
+    pub tags: Vec<(u64, String)>,
+}
+
+#[server(endpoint = "history_choices")]
+pub async fn history_choices() -> Result<FilterChoices, AppError> {
+    crate::auth::api::ssr::answered(
+        async move {
+            crate::auth::api::ssr::require_user()?;
+            let app = crate::auth::api::ssr::state()?;
+            ssr::choices(&app).await
+        }
+        .await,
+    )
+}
+
+#[server(endpoint = "list_sends")]
+pub async fn list_sends(#[server(default)] filter: HistoryFilter) -> Result<HistoryPage, AppError> {
+    crate::auth::api::ssr::answered(
+        async move {
+            crate::auth::api::ssr::require_user()?;
+            let app = crate::auth::api::ssr::state()?;
+            let lang = crate::auth::api::ssr::request_lang();
+            ssr::history(&app, &filter, lang).await
+        }
+        .await,
+    )
+}
+
+/// One entry of a send's timeline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub at: String,
+    pub state: SendState,
+    pub source: String,
+    pub detail: Option<String>,
+}
+
+/// One article's originality check, every field in words.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArticleCheckView {
+    pub index: Option<u32>,
+    pub title: Option<String>,
+    pub user_declare_state: String,
+    pub audit_state: String,
+    pub original_article_type: String,
+    pub can_reprint: String,
+    pub need_replace_content: String,
+    pub need_show_reprint_source: String,
+    pub original_url: Option<String>,
+    pub url: Option<String>,
+}
+
+/// Everything about one send.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendDetail {
+    pub row: HistoryRow,
+    pub clientmsgid: String,
+    /// The exact sendall body, pretty-printed.
+    pub request: String,
+    pub msg_id: Option<u64>,
+    pub msg_data_id: Option<u64>,
+    pub audience_size: Option<i64>,
+    pub filter_count: Option<i64>,
+    /// WeChat's refusal in words, for a rejected or waiting send.
+    pub problem: Option<String>,
+    /// Where the end came from: `callback` or `mass/get`.
+    pub status_source: Option<String>,
+    pub timeline: Vec<TimelineEntry>,
+    pub articles: Vec<String>,
+    /// The originality check as a whole (`CheckState` of the push).
+    pub check_state: Option<String>,
+    pub checks: Vec<ArticleCheckView>,
+    /// Article URLs from `ArticleUrlResult` with no check entry.
+    pub urls: Vec<(Option<u32>, String)>,
+    /// The decrypted callback as WeChat sent it.
+    pub callback_xml: Option<String>,
+    pub callback_at: Option<String>,
+    /// WeChat deletes sent articles and videos only.
+    pub can_delete: bool,
+}
+
+#[server(endpoint = "load_send_detail")]
+pub async fn load_send_detail(id: i64) -> Result<SendDetail, AppError> {
+    crate::auth::api::ssr::answered(
+        async move {
+            crate::auth::api::ssr::require_user()?;
+            let app = crate::auth::api::ssr::state()?;
+            let lang = crate::auth::api::ssr::request_lang();
+            ssr::detail(&app, id, lang).await
+        }
+        .await,
+    )
+}
+
+/// "Refresh status": asks `mass/get` now; the answer in words.
+#[server(endpoint = "refresh_send")]
+pub async fn refresh_send(id: i64) -> Result<String, AppError> {
+    crate::auth::api::ssr::answered(
+        async move {
+            crate::auth::api::ssr::require_user()?;
+            let app = crate::auth::api::ssr::state()?;
+            let lang = crate::auth::api::ssr::request_lang();
+            let words = ssr::refresh(&app, id, lang).await?;
+            crate::sends::api::ssr::redirect_plain_form(&format!("/sends/{id}"));
+            Ok(words)
+        }
+        .await,
+    )
+}
+
+/// "Delete": `mass/delete` of the whole send (`article` empty or 0) or of
+/// one article (1-based).
+#[server(endpoint = "delete_send")]
+pub async fn delete_send(id: i64, article: Option<u32>) -> Result<String, AppError> {
+    crate::auth::api::ssr::answered(
+        async move {
+            let user = crate::auth::api::ssr::require_user()?;
+            let app = crate::auth::api::ssr::state()?;
+            let lang = crate::auth::api::ssr::request_lang();
+            let words = ssr::delete(&app, &user, id, article.filter(|a| *a > 0), lang).await?;
+            crate::sends::api::ssr::redirect_plain_form(&format!("/sends/{id}"));
+            Ok(words)
+        }
+        .await,
+    )
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use sqlx::{QueryBuilder, Row, Sqlite};
+
+    use super::*;
+    use crate::auth::CurrentUser;
+    use crate::error::Problem;
+    use crate::i18n::Lang;
+    use crate::sends::life;
+    use crate::sends::store;
+    use crate::shell::state::AppState;
+    use crate::wechat::api::{MassDeleteRequest, MassStatus};
+    use crate::wechat::callback::Callback;
+    use crate::wechat::status::Status;
+    use crate::wechat::types::MsgId;
+
+    fn result_words(status: Option<&str>, lang: Lang) -> Option<String> {
+        let status = status?;
+        // mass/get's SEND_SUCCESS / SEND_FAIL, or the callback's Status.
+        let words = match status {
+            "SEND_SUCCESS" => Status::SendSuccess.label(lang).to_owned(),
+            "SEND_FAIL" => Status::SendFail.label(lang).to_owned(),
+            other => Status::parse(other).label(lang).to_owned(),
+        };
+        Some(words)
+    }
+
+    fn escape_like(text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        for c in text.chars() {
+            if matches!(c, '%' | '_' | '\\') {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    fn date(text: &str) -> Option<&str> {
+        let text = text.trim();
+        let ok = text.len() == 10
+            && text.bytes().enumerate().all(|(i, b)| {
+                if i == 4 || i == 7 {
+                    b == b'-'
+                } else {
+                    b.is_ascii_digit()
+                }
+            });
+        ok.then_some(text)
+    }
+
+    pub async fn history(
+        app: &AppState,
+        filter: &HistoryFilter,
+        lang: Lang,
+    ) -> Result<HistoryPage, AppError> {
+        let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "SELECT s.id, s.created_at, u.username, s.msg_type, s.audience, s.summary, s.state, \
+             s.sent_count, s.error_count, s.total_count, s.result_status \
+             FROM sends s JOIN users u ON u.id = s.user_id WHERE 1 = 1",
+        );
+        if let Ok(before) = filter.before.trim().parse::<i64>() {
+            query.push(" AND s.id < ").push_bind(before);
+        }
+        if let Some(state) = crate::sends::SendState::parse(filter.state.trim()) {
+            query.push(" AND s.state = ").push_bind(state.as_str());
+        }
+        if !filter.msg_type.trim().is_empty() {
+            query
+                .push(" AND s.msg_type = ")
+                .push_bind(filter.msg_type.trim().to_owned());
+        }
+        match filter.tag.trim() {
+            "" => {}
+            "all" => {
+                query.push(" AND s.tag_id IS NULL");
+            }
+            tag => {
+                if let Ok(tag) = tag.parse::<i64>() {
+                    query.push(" AND s.tag_id = ").push_bind(tag);
+                }
+            }
+        }
+        if let Ok(editor) = filter.editor.trim().parse::<i64>() {
+            query.push(" AND s.user_id = ").push_bind(editor);
+        }
+        if let Some(from) = date(&filter.from) {
+            query
+                .push(" AND s.created_at >= ")
+                .push_bind(format!("{from}T00:00:00"));
+        }
+        if let Some(to) = date(&filter.to) {
+            query
+                .push(" AND s.created_at <= ")
+                .push_bind(format!("{to}T23:59:59.999Z"));
+        }
+        let words = filter.q.trim();
+        if !words.is_empty() {
+            query
+                .push(" AND s.summary LIKE ")
+                .push_bind(format!("%{}%", escape_like(words)))
+                .push(" ESCAPE '\\'");
+        }
+        query
+            .push(" ORDER BY s.id DESC LIMIT ")
+            .push_bind(HISTORY_PAGE + 1);
+        let rows = query
+            .build()
+            .fetch_all(&app.db)
+            .await
+            .map_err(AppError::unexpected)?;
+        let mut rows: Vec<HistoryRow> = rows
+            .into_iter()
+            .map(|r| HistoryRow {
+                id: r.get(0),
+                created_at: r.get(1),
+                editor: r.get(2),
+                msg_type: r.get(3),
+                audience: r.get(4),
+                summary: r.get(5),
+                state: SendState::parse(r.get::<&str, _>(6)).unwrap_or(SendState::Unknown),
+                sent_count: r.get(7),
+                error_count: r.get(8),
+                total_count: r.get(9),
+                result: result_words(r.get::<Option<&str>, _>(10), lang),
+            })
+            .collect();
+        let older = (rows.len() as i64 > HISTORY_PAGE).then(|| {
+            rows.truncate(HISTORY_PAGE as usize);
+            rows.last().map(|r| r.id)
+        });
+        Ok(HistoryPage {
+            rows,
+            older: older.flatten(),
+        })
+    }
+
+    pub async fn choices(app: &AppState) -> Result<FilterChoices, AppError> {
+        let editors = sqlx::query!(r#"SELECT id AS "id!", username FROM users ORDER BY username"#)
+            .fetch_all(&app.db)
+            .await
+            .map_err(AppError::unexpected)?
+            .into_iter()
+            .map(|r| (r.id, r.username))
+            .collect();
+        let tags = crate::sends::api::ssr::tags(app, false)
+            .await
+            .map(|tags| tags.into_iter().map(|t| (t.id, t.name)).collect())
+            .unwrap_or_default();
+        Ok(FilterChoices { editors, tags })
+    }
+
+    pub async fn detail(app: &AppState, id: i64, lang: Lang) -> Result<SendDetail, AppError> {
+        let row = sqlx::query!(
+            r#"SELECT s.id AS "id!", s.created_at, u.username, s.msg_type, s.audience, s.summary,
+                      s.state, s.sent_count, s.error_count, s.total_count, s.result_status,
+                      s.clientmsgid, s.request, s.msg_id, s.msg_data_id, s.audience_size,
+                      s.filter_count, s.errcode, s.errmsg, s.status_source, s.articles,
+                      s.callback_id
+               FROM sends s JOIN users u ON u.id = s.user_id WHERE s.id = ?"#,
+            id
+        )
+        .fetch_optional(&app.db)
+        .await
+        .map_err(AppError::unexpected)?
+        .ok_or(Problem::SendNotFound)?;
+        let state = SendState::parse(&row.state).unwrap_or(SendState::Unknown);
+        let request = serde_json::from_str::<serde_json::Value>(&row.request)
+            .and_then(|v| serde_json::to_string_pretty(&v))
+            .unwrap_or_else(|_| row.request.clone());
+        let timeline = sqlx::query!(
+            "SELECT at, state, source, detail FROM send_events WHERE send_id = ? ORDER BY id",
+            id
+        )
+        .fetch_all(&app.db)
+        .await
+        .map_err(AppError::unexpected)?
+        .into_iter()
+        .map(|e| TimelineEntry {
+            at: e.at,
+            state: SendState::parse(&e.state).unwrap_or(SendState::Unknown),
+            source: e.source,
+            detail: e.detail,
+        })
+        .collect();
+        let articles: Vec<String> = row
+            .articles
+            .as_deref()
+            .and_then(|a| serde_json::from_str(a).ok())
+            .unwrap_or_default();
+        let problem = crate::sends::api::ssr::send_result(app, id, lang)
+            .await?
+            .problem;
+        let callback = match row.callback_id {
+            Some(callback_id) => sqlx::query!(
+                "SELECT received_at, xml, parsed FROM callbacks WHERE id = ?",
+                callback_id
+            )
+            .fetch_optional(&app.db)
+            .await
+            .map_err(AppError::unexpected)?,
+            None => None,
+        };
+        let mut check_state = None;
+        let mut checks = Vec::new();
+        let mut urls = Vec::new();
+        if let Some(Ok(Callback::MassSendJobFinish(finish))) = callback
+            .as_ref()
+            .map(|c| serde_json::from_str::<Callback>(&c.parsed))
+        {
+            let result = finish.result;
+            let url_of = |idx: Option<u32>| {
+                result.article_urls.as_ref().and_then(|list| {
+                    list.items
+                        .iter()
+                        .find(|u| u.article_idx == idx)
+                        .and_then(|u| u.url.clone())
+                })
+            };
+            if let Some(copyright) = &result.copyright_check {
+                check_state = copyright.check_state.map(|s| s.label(lang).to_owned());
+                let unknown = match lang {
+                    Lang::Zh => "未说明",
+                    Lang::En => "not given",
+                };
+                for item in &copyright.items {
+                    let title = item
+                        .article_idx
+                        .and_then(|i| articles.get((i as usize).checked_sub(1)?).cloned());
+                    checks.push(ArticleCheckView {
+                        index: item.article_idx,
+                        title,
+                        user_declare_state: item
+                            .user_declare_state
+                            .map_or(unknown, |s| s.label(lang))
+                            .to_owned(),
+                        audit_state: item
+                            .audit_state
+                            .map_or(unknown, |s| s.label(lang))
+                            .to_owned(),
+                        original_article_type: item
+                            .original_article_type
+                            .map_or(unknown, |s| s.label(lang))
+                            .to_owned(),
+                        can_reprint: item
+                            .can_reprint
+                            .map_or(unknown, |s| s.label(lang))
+                            .to_owned(),
+                        need_replace_content: item
+                            .need_replace_content
+                            .map_or(unknown, |s| s.label(lang))
+                            .to_owned(),
+                        need_show_reprint_source: item
+                            .need_show_reprint_source
+                            .map_or(unknown, |s| s.label(lang))
+                            .to_owned(),
+                        original_url: item.original_article_url.clone().filter(|u| !u.is_empty()),
+                        url: url_of(item.article_idx),
+                    });
+                }
+            }
+            if let Some(list) = &result.article_urls {
+                for item in &list.items {
+                    let covered = checks.iter().any(|c| c.index == item.article_idx);
+                    if let (false, Some(url)) = (covered, &item.url) {
+                        urls.push((item.article_idx, url.clone()));
+                    }
+                }
+            }
+        }
+        Ok(SendDetail {
+            row: HistoryRow {
+                id: row.id,
+                created_at: row.created_at,
+                editor: row.username,
+                msg_type: row.msg_type.clone(),
+                audience: row.audience,
+                summary: row.summary,
+                state,
+                sent_count: row.sent_count,
+                error_count: row.error_count,
+                total_count: row.total_count,
+                result: result_words(row.result_status.as_deref(), lang),
+            },
+            clientmsgid: row.clientmsgid,
+            request,
+            msg_id: row.msg_id.map(|v| v as u64),
+            msg_data_id: row.msg_data_id.map(|v| v as u64),
+            audience_size: row.audience_size,
+            filter_count: row.filter_count,
+            problem,
+            status_source: row.status_source,
+            timeline,
+            articles,
+            check_state,
+            checks,
+            urls,
+            callback_at: callback.as_ref().map(|c| c.received_at.clone()),
+            callback_xml: callback.map(|c| c.xml),
+            can_delete: matches!(row.msg_type.as_str(), "mpnews" | "mpvideo")
+                && state == SendState::Finished
+                && row.msg_id.is_some(),
+        })
+    }
+
+    fn msg_id_of(record: &store::SendRecord) -> Result<u64, AppError> {
+        record.msg_id.ok_or_else(|| Problem::SendNotFound.into())
+    }
+
+    pub async fn refresh(app: &AppState, id: i64, lang: Lang) -> Result<String, AppError> {
+        let record = store::load_send(&app.db, id)
+            .await
+            .map_err(AppError::unexpected)?
+            .ok_or(Problem::SendNotFound)?;
+        let msg_id = msg_id_of(&record)?;
+        let answer = life::refresh_status(&app.db, &app.wechat, id, msg_id)
+            .await
+            .map_err(AppError::unexpected)?;
+        Ok(match answer {
+            Ok(status) => match lang {
+                Lang::Zh => format!("微信说：{}", status_label(&status, lang)),
+                Lang::En => format!("WeChat says: {}", status_label(&status, lang)),
+            },
+            Err(error) => error.words(lang),
+        })
+    }
+
+    fn status_label(status: &MassStatus, lang: Lang) -> String {
+        status.label(lang).to_owned()
+    }
+
+    pub async fn delete(
+        app: &AppState,
+        user: &CurrentUser,
+        id: i64,
+        article: Option<u32>,
+        lang: Lang,
+    ) -> Result<String, AppError> {
+        let record = store::load_send(&app.db, id)
+            .await
+            .map_err(AppError::unexpected)?
+            .ok_or(Problem::SendNotFound)?;
+        let msg_id = msg_id_of(&record)?;
+        let request = MassDeleteRequest::ByMsgId {
+            msg_id: MsgId::new(msg_id),
+            article_idx: article,
+        };
+        let what = match article {
+            Some(n) => format!("article {n}"),
+            None => "all articles".to_owned(),
+        };
+        let answer = app.wechat.mass_delete(&request).await;
+        let outcome = match &answer {
+            Ok(_) => "deleted".to_owned(),
+            Err(error) => format!("refused: {error}"),
+        };
+        let detail = format!("send #{id} (msg_id {msg_id}): {what} {outcome}");
+        crate::audit::record_or_log(&app.db, Some(user.id), &user.username, "delete", &detail)
+            .await;
+        if answer.is_ok() {
+            store::note(&app.db, id, "mass/delete", &format!("{what} deleted"))
+                .await
+                .map_err(AppError::unexpected)?;
+        }
+        Ok(match (answer, lang) {
+            (Ok(_), Lang::Zh) => match article {
+                Some(n) => format!("已删除第 {n} 篇文章。"),
+                None => "已删除这次群发的全部文章。".to_owned(),
+            },
+            (Ok(_), Lang::En) => match article {
+                Some(n) => format!("Article {n} was deleted."),
+                None => "Every article of this send was deleted.".to_owned(),
+            },
+            (Err(error), _) => error.words(lang),
+        })
+    }
+}

@@ -1,0 +1,406 @@
+//! Sends followed to their end: the simulator's MASSSENDJOBFINISH applied
+//! by msg_id, each err(n), a callback before its send, a repeated callback,
+//! the mass/get fallback, deleting an article, and the history's filters
+//! and pages.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{ADMIN, ADMIN_PASSWORD, TestApp};
+use qunfa::sends::history::{HistoryPage, SendDetail};
+use qunfa::sends::{PrepareOutcome, SendResult, SendState};
+use reqwest::Client;
+
+fn form(id: &str, msgtype: &str, fields: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut out = vec![
+        ("form[clientmsgid]".to_owned(), id.to_owned()),
+        ("form[msgtype]".to_owned(), msgtype.to_owned()),
+        ("form[audience]".to_owned(), "tag".to_owned()),
+        ("form[tag_id]".to_owned(), "100".to_owned()),
+    ];
+    for (name, value) in fields {
+        out.push((format!("form[{name}]"), (*value).to_owned()));
+    }
+    out
+}
+
+async fn signed_in(app: &TestApp) -> Client {
+    let client = app.client();
+    app.log_in(&client, ADMIN, ADMIN_PASSWORD).await;
+    client
+}
+
+async fn call(
+    app: &TestApp,
+    client: &Client,
+    name: &str,
+    form: &[(String, String)],
+) -> reqwest::Response {
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    app.call(client, name, &pairs).await
+}
+
+async fn send(app: &TestApp, client: &Client, form: &[(String, String)]) -> SendResult {
+    let outcome: PrepareOutcome = call(app, client, "prepare_send", form)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(matches!(outcome, PrepareOutcome::Ready(_)), "{outcome:?}");
+    let confirm = vec![("clientmsgid".to_owned(), form[0].1.clone())];
+    call(app, client, "confirm_send", &confirm)
+        .await
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn detail(app: &TestApp, client: &Client, id: i64) -> SendDetail {
+    let response = app
+        .call(client, "load_send_detail", &[("id", &id.to_string())])
+        .await;
+    assert!(response.status().is_success(), "{}", response.status());
+    response.json().await.unwrap()
+}
+
+/// Waits until send `id` is in `state` (the push comes after a second).
+async fn until(app: &TestApp, client: &Client, id: i64, state: SendState) -> SendDetail {
+    for _ in 0..100 {
+        let d = detail(app, client, id).await;
+        if d.row.state == state {
+            return d;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "send {id} never became {state:?}: {:?}",
+        detail(app, client, id).await.row
+    );
+}
+
+#[tokio::test]
+async fn a_send_ends_finished_with_the_counts_of_its_callback() {
+    let app = TestApp::spawn().await;
+    let client = signed_in(&app).await;
+    let sent = send(
+        &app,
+        &client,
+        &form(
+            "qf-h-finish",
+            "mpnews",
+            &[("mpnews_media_id", "123dsdajkasd231jhksad")],
+        ),
+    )
+    .await;
+    assert_eq!(sent.state, SendState::Submitted);
+    let d = until(&app, &client, sent.id, SendState::Finished).await;
+    assert_eq!(d.status_source.as_deref(), Some("callback"));
+    assert_eq!(d.row.total_count, Some(1_286));
+    let (sent_n, errors) = (d.row.sent_count.unwrap(), d.row.error_count.unwrap());
+    assert!(sent_n > 0 && sent_n + errors <= 1_286);
+    assert!(
+        d.callback_xml
+            .as_deref()
+            .unwrap()
+            .contains("MASSSENDJOBFINISH")
+    );
+    // Two articles, each with its originality check in words.
+    assert_eq!(d.checks.len(), 2, "{:?}", d.checks);
+    assert!(d.check_state.is_some());
+    assert!(
+        d.checks
+            .iter()
+            .all(|c| !c.audit_state.is_empty() && c.url.is_some())
+    );
+    let states: Vec<SendState> = d.timeline.iter().map(|e| e.state).collect();
+    assert_eq!(
+        states,
+        [
+            SendState::Pending,
+            SendState::Submitted,
+            SendState::Finished
+        ]
+    );
+}
+
+#[tokio::test]
+async fn each_review_failure_ends_failed_with_its_reason_in_words() {
+    let app = TestApp::spawn().await;
+    let client = signed_in(&app).await;
+    for (n, code) in [10001, 20002, 30003, 40001].into_iter().enumerate() {
+        let text = format!("[sim:err({code})] 审核");
+        let sent = send(
+            &app,
+            &client,
+            &form(&format!("qf-h-err-{n}"), "text", &[("text_content", &text)]),
+        )
+        .await;
+        let d = until(&app, &client, sent.id, SendState::Failed).await;
+        let reason = qunfa::wechat::status::Status::parse(&format!("err({code})"));
+        assert_eq!(
+            d.row.result.as_deref(),
+            Some(reason.label(qunfa::i18n::Lang::Zh)),
+            "{code}"
+        );
+    }
+    let sent = send(
+        &app,
+        &client,
+        &form("qf-h-fail", "text", &[("text_content", "[sim:fail] x")]),
+    )
+    .await;
+    until(&app, &client, sent.id, SendState::Failed).await;
+}
+
+#[tokio::test]
+async fn a_callback_that_comes_before_its_send_is_known_is_applied_later() {
+    let app = TestApp::spawn().await;
+    let client = signed_in(&app).await;
+    let id = "qf-h-early";
+    // The answer is lost: the send stays unknown, its push arrives anyway.
+    let sent = send(
+        &app,
+        &client,
+        &form(id, "text", &[("text_content", "[sim:lose] 先到的回调")]),
+    )
+    .await;
+    assert_eq!(sent.state, SendState::Unknown);
+    let sim = app.state.simulator.as_ref().unwrap();
+    for _ in 0..100 {
+        if sim.deliveries().iter().any(|d| d.status == Some(200)) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let stored: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM callbacks WHERE event = 'MASSSENDJOBFINISH'")
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+    assert_eq!(stored, 1);
+    assert_eq!(
+        detail(&app, &client, sent.id).await.row.state,
+        SendState::Unknown
+    );
+    // A minute later the worker learns the msg_id (45065), and the waiting
+    // callback ends the send.
+    sim.clock().advance(Duration::from_secs(61));
+    sqlx::query("UPDATE sends SET next_attempt_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE clientmsgid = ?")
+        .bind(id)
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    app.state.sends.wake();
+    let d = until(&app, &client, sent.id, SendState::Finished).await;
+    assert!(d.msg_id.is_some());
+    assert_eq!(d.status_source.as_deref(), Some("callback"));
+}
+
+#[tokio::test]
+async fn a_repeated_callback_is_stored_and_applied_once() {
+    let app = TestApp::spawn().await;
+    let client = signed_in(&app).await;
+    let sent = send(
+        &app,
+        &client,
+        &form("qf-h-dup", "text", &[("text_content", "重复回调")]),
+    )
+    .await;
+    until(&app, &client, sent.id, SendState::Finished).await;
+    let sim = app.state.simulator.as_ref().unwrap();
+    let delivery = sim
+        .deliveries()
+        .into_iter()
+        .find(|d| d.status == Some(200))
+        .unwrap();
+    // WeChat's retry: the very same request again.
+    let again = reqwest::Client::new()
+        .post(&delivery.url)
+        .header("Content-Type", "text/xml")
+        .body(delivery.body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 200);
+    assert_eq!(again.text().await.unwrap(), "success");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM callbacks")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(stored, 1);
+    let d = detail(&app, &client, sent.id).await;
+    let finished = d
+        .timeline
+        .iter()
+        .filter(|e| e.state == SendState::Finished)
+        .count();
+    assert_eq!(finished, 1);
+}
+
+#[tokio::test]
+async fn without_a_callback_the_worker_asks_mass_get() {
+    let data = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let app = TestApp::spawn_with(data, |args| args.status_check_after = Some("1s".into())).await;
+    let client = signed_in(&app).await;
+    let sent = send(
+        &app,
+        &client,
+        &form(
+            "qf-h-nocb",
+            "text",
+            &[("text_content", "[sim:nocallback] 无回调")],
+        ),
+    )
+    .await;
+    let d = until(&app, &client, sent.id, SendState::Finished).await;
+    assert_eq!(d.status_source.as_deref(), Some("mass/get"));
+    assert!(d.callback_xml.is_none());
+    assert!(
+        app.state
+            .wechat
+            .calls(qunfa::wechat::client::Endpoint::MassGet)
+            >= 1
+    );
+}
+
+#[tokio::test]
+async fn an_article_of_a_finished_send_can_be_deleted() {
+    let app = TestApp::spawn().await;
+    let client = signed_in(&app).await;
+    let sent = send(
+        &app,
+        &client,
+        &form(
+            "qf-h-del",
+            "mpnews",
+            &[("mpnews_media_id", "123dsdajkasd231jhksad")],
+        ),
+    )
+    .await;
+    let d = until(&app, &client, sent.id, SendState::Finished).await;
+    assert!(d.can_delete);
+    let response = app
+        .call(
+            &client,
+            "delete_send",
+            &[("id", &sent.id.to_string()), ("article", "2")],
+        )
+        .await;
+    assert!(response.status().is_success());
+    let words: String = response.json().await.unwrap();
+    assert!(words.contains('2'), "{words}");
+    let record = app
+        .state
+        .simulator
+        .as_ref()
+        .unwrap()
+        .send(qunfa::wechat::types::MsgId::new(d.msg_id.unwrap()))
+        .unwrap();
+    assert_eq!(record.deleted_articles, vec![2]);
+    let d = detail(&app, &client, sent.id).await;
+    assert!(d.timeline.iter().any(|e| e.source == "mass/delete"));
+    // Deleting it again is refused by WeChat, in words.
+    let again = app
+        .call(
+            &client,
+            "delete_send",
+            &[("id", &sent.id.to_string()), ("article", "2")],
+        )
+        .await;
+    let words: String = again.json().await.unwrap();
+    assert!(words.contains("40060"), "{words}");
+    // A text send cannot be deleted.
+    let text = send(
+        &app,
+        &client,
+        &form("qf-h-del-text", "text", &[("text_content", "x")]),
+    )
+    .await;
+    assert!(
+        !until(&app, &client, text.id, SendState::Finished)
+            .await
+            .can_delete
+    );
+}
+
+#[tokio::test]
+async fn the_history_filters_and_pages_newest_first() {
+    let app = TestApp::spawn().await;
+    let client = signed_in(&app).await;
+    // 120 sends written directly, half failed.
+    for n in 0..120 {
+        let state = if n % 2 == 0 { "finished" } else { "failed" };
+        sqlx::query(
+            "INSERT INTO sends (clientmsgid, user_id, msg_type, tag_id, audience, summary, request, state)
+             VALUES (?, 1, 'text', 100, 'VIP会员', ?, '{}', ?)",
+        )
+        .bind(format!("qf-h-page-{n}"))
+        .bind(format!("summary {n} {}", if n == 7 { "needle" } else { "hay" }))
+        .bind(state)
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    }
+    let page = |query: Vec<(&'static str, String)>| {
+        let app = &app;
+        let client = &client;
+        async move {
+            let form: Vec<(String, String)> = query
+                .into_iter()
+                .map(|(k, v)| (format!("filter[{k}]"), v))
+                .collect();
+            let response = call(app, client, "list_sends", &form).await;
+            assert!(response.status().is_success());
+            response.json::<HistoryPage>().await.unwrap()
+        }
+    };
+    let first = page(vec![]).await;
+    assert_eq!(first.rows.len(), 50);
+    assert!(
+        first.rows.windows(2).all(|w| w[0].id > w[1].id),
+        "newest first"
+    );
+    let second = page(vec![("before", first.older.unwrap().to_string())]).await;
+    assert_eq!(second.rows.len(), 50);
+    assert!(second.rows[0].id < first.rows[49].id);
+    let third = page(vec![("before", second.older.unwrap().to_string())]).await;
+    assert_eq!(third.rows.len(), 20);
+    assert_eq!(third.older, None);
+
+    let failed = page(vec![("state", "failed".into())]).await;
+    assert!(failed.rows.iter().all(|r| r.state == SendState::Failed));
+    assert_eq!(failed.rows.len(), 50);
+    let found = page(vec![("q", "needle".into())]).await;
+    assert_eq!(found.rows.len(), 1);
+    assert!(found.rows[0].summary.contains("needle"));
+    let none = page(vec![("msg_type", "voice".into())]).await;
+    assert!(none.rows.is_empty());
+    let today = page(vec![
+        ("from", "2000-01-01".into()),
+        ("to", "2999-12-31".into()),
+        ("tag", "100".into()),
+        ("editor", "1".into()),
+    ])
+    .await;
+    assert_eq!(today.rows.len(), 50);
+    let past = page(vec![("to", "2000-01-01".into())]).await;
+    assert!(past.rows.is_empty());
+    // Percent and underscore are searched for, not used as wildcards.
+    let literal = page(vec![("q", "%".into())]).await;
+    assert!(literal.rows.is_empty());
+
+    // The page itself, without JavaScript, with a filter.
+    let html = client
+        .get(app.url("/sends?state=failed"))
+        .header("Accept-Language", "en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("state-failed"));
+    assert!(!html.contains("class=\"state state-finished\""));
+}

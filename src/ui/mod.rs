@@ -16,6 +16,7 @@ use crate::{
 
 mod audit;
 mod compose;
+mod history;
 mod login;
 mod users;
 
@@ -68,8 +69,8 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=path!("/login") view=login::LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/compose") view=compose::ComposePage ssr=SsrMode::Async />
-                    <Route path=path!("/sends") view=HistoryPage ssr=SsrMode::Async />
-                    <Route path=path!("/sends/:id") view=HistoryPage ssr=SsrMode::Async />
+                    <Route path=path!("/sends") view=history::HistoryPage ssr=SsrMode::Async />
+                    <Route path=path!("/sends/:id") view=history::SendDetailPage ssr=SsrMode::Async />
                     <Route path=path!("/audit") view=audit::AuditPage ssr=SsrMode::Async />
                     <Route path=path!("/users") view=users::UsersPage ssr=SsrMode::Async />
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
@@ -234,15 +235,6 @@ fn NotBuilt() -> impl IntoView {
             <h2>{t.not_built_title}</h2>
             <p>{t.not_built_body}</p>
         </section>
-    }
-}
-
-#[component]
-fn HistoryPage() -> impl IntoView {
-    view! {
-        <Page title=|t| t.nav_history>
-            <NotBuilt />
-        </Page>
     }
 }
 

@@ -1,0 +1,78 @@
+import { expect, test } from "@playwright/test";
+import { admin, hydrated, logIn } from "./helpers";
+
+test.describe("history and send detail", () => {
+  test.use({ locale: "en-US" });
+
+  test.beforeEach(async ({ page }) => {
+    await logIn(page, admin.username, admin.password);
+  });
+
+  test("an open history shows a new send and turns it finished with counts, without a reload", async ({ page, context }) => {
+    await page.goto("/sends");
+    await hydrated(page);
+    // Set on this document only: a reload would lose it.
+    await page.evaluate(() => ((window as unknown as { stillHere: boolean }).stillHere = true));
+
+    const marker = `e2e-live-${Date.now()}`;
+    const composer = await context.newPage();
+    await composer.goto("/compose");
+    await hydrated(composer);
+    await composer.getByRole("radio", { name: "Text" }).check();
+    await composer.getByLabel("Message text").fill(marker);
+    await composer.getByRole("radio", { name: "One tag" }).check();
+    await composer.getByLabel("Tag", { exact: true }).selectOption({ label: "内测用户 (12 followers)" });
+    await composer.getByRole("button", { name: "Send", exact: true }).click();
+    await composer.getByRole("dialog").getByRole("button", { name: "Confirm" }).click();
+    await expect(composer.getByRole("heading", { name: "WeChat took the send" })).toBeVisible();
+
+    const row = page.getByRole("row").filter({ hasText: marker });
+    await expect(row).toBeVisible();
+    await expect(row.getByText("Finished", { exact: true })).toBeVisible({ timeout: 8_000 });
+    await expect(row.getByRole("cell", { name: /^\d+ \/ \d+$/ })).toBeVisible();
+    expect(await page.evaluate(() => (window as unknown as { stillHere?: boolean }).stillHere)).toBe(true);
+  });
+
+  test("the detail of an article judged a reprint says each article's check in words", async ({ page }) => {
+    await page.goto("/compose");
+    await hydrated(page);
+    await page.getByRole("radio", { name: "Article" }).check();
+    await page.getByRole("button", { name: "Choose from drafts" }).click();
+    await page.getByRole("button", { name: /^Use 转载测试：CheckState=2/ }).click();
+    await page.getByRole("radio", { name: "Send anyway when the original author allows reprints" }).check();
+    await page.getByRole("radio", { name: "One tag" }).check();
+    await page.getByLabel("Tag", { exact: true }).selectOption({ label: "星标组 (36 followers)" });
+    await page.getByRole("button", { name: "Send", exact: true }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Confirm" }).click();
+    await page.getByRole("link", { name: "See this send's details" }).click();
+    await expect(page).toHaveURL(/\/sends\/\d+$/);
+    await hydrated(page);
+
+    await expect(page.getByText("Finished", { exact: true }).first()).toBeVisible({ timeout: 8_000 });
+    await expect(page.getByText("Judged a reprint; can be sent")).toBeVisible();
+    const table = page.getByRole("table");
+    const first = table.getByRole("row").filter({ hasText: "1. 转载测试：CheckState=2" });
+    await expect(first).toBeVisible();
+    await expect(first.getByRole("cell", { name: "Can be reprinted", exact: true })).toBeVisible();
+    await expect(first.getByRole("link", { name: "Original article" })).toBeVisible();
+    await expect(table.getByRole("row").filter({ hasText: "2. 第二篇" })).toBeVisible();
+    await expect(page.getByRole("img", { name: /^Sent [\d,]+ · Failed [\d,]+ · Filtered out [\d,]+ · Total 36$/ })).toBeVisible();
+    await expect(page.getByRole("button", { name: "Delete" })).toBeVisible();
+  });
+
+  test("filters narrow the history and pages go back in time", async ({ page }) => {
+    await page.goto("/sends");
+    await page.getByLabel("Status").selectOption({ label: "Rejected" });
+    await page.getByRole("button", { name: "Filter" }).click();
+    await expect(page).toHaveURL(/state=rejected/);
+    const rows = page.getByRole("table").getByRole("row");
+    // Every row left (the header aside) is a rejected send.
+    const count = await rows.count();
+    for (let i = 1; i < count; i++) {
+      await expect(rows.nth(i).getByText("Rejected", { exact: true })).toBeVisible();
+    }
+    await page.getByLabel("Search").fill("no such summary anywhere");
+    await page.getByRole("button", { name: "Filter" }).click();
+    await expect(page.getByText("No sends match.")).toBeVisible();
+  });
+});

@@ -64,6 +64,8 @@ struct Node<'a> {
     first_child: u32,
     last_child: u32,
     next_sibling: u32,
+    /// Whether the start tag has a quote anywhere (so perhaps in the name).
+    quoted: bool,
 }
 
 /// A parsed document; the root element is node 0.
@@ -222,14 +224,16 @@ fn find_any(bytes: &[u8], from: usize, a: u8, b: u8, c: u8) -> Option<usize> {
 }
 
 /// The index of the `>` that ends the tag whose `<` is just before `from`.
-/// A `>` inside a quoted attribute value does not end it.
-fn tag_end(bytes: &[u8], mut from: usize) -> Result<usize, XmlError> {
+/// A `>` inside a quoted attribute value does not end it. Also says
+/// whether the tag has a quote at all.
+fn tag_end(bytes: &[u8], mut from: usize) -> Result<(usize, bool), XmlError> {
     let unclosed = || malformed("a tag is not closed");
+    let start = from;
     loop {
         let i = find_any(bytes, from, b'>', b'"', b'\'').ok_or_else(unclosed)?;
         let quote = bytes[i];
         if quote == b'>' {
-            return Ok(i);
+            return Ok((i, from != start));
         }
         from = find_any(bytes, i + 1, quote, quote, quote).ok_or_else(unclosed)? + 1;
     }
@@ -366,11 +370,12 @@ fn parse_tree(xml: &str) -> Result<Tree<'_>, XmlError> {
                 // directly; anything else goes the long way. (A quote in
                 // the name would start a quoted run in the long way.)
                 if let Some(top) = depth.checked_sub(1) {
-                    let open = nodes[stack[top] as usize].name.as_bytes();
+                    let node = &nodes[stack[top] as usize];
+                    let open = node.name.as_bytes();
                     let after = pos + 2 + open.len();
-                    if bytes.get(pos + 2..after) == Some(open)
+                    if !node.quoted
+                        && bytes.get(pos + 2..after) == Some(open)
                         && bytes.get(after) == Some(&b'>')
-                        && !open.iter().any(|&b| b == b'"' || b == b'\'')
                     {
                         depth = top;
                         root_closed = depth == 0;
@@ -378,7 +383,7 @@ fn parse_tree(xml: &str) -> Result<Tree<'_>, XmlError> {
                         continue;
                     }
                 }
-                let gt = tag_end(bytes, pos + 2)?;
+                let (gt, _) = tag_end(bytes, pos + 2)?;
                 // Trailing whitespace is allowed after the name; a name
                 // of whitespace alone is kept as it is.
                 let raw = &xml[pos + 2..gt];
@@ -398,7 +403,7 @@ fn parse_tree(xml: &str) -> Result<Tree<'_>, XmlError> {
                 pos = gt + 1;
             }
             Some(_) => {
-                let gt = tag_end(bytes, pos + 1)?;
+                let (gt, quoted) = tag_end(bytes, pos + 1)?;
                 let content = &xml[pos + 1..gt];
                 let (content, empty) = match content.strip_suffix('/') {
                     Some(content) => (content, true),
@@ -418,6 +423,7 @@ fn parse_tree(xml: &str) -> Result<Tree<'_>, XmlError> {
                 let index = nodes.len() as u32;
                 nodes.push(Node {
                     name: &content[..name_len],
+                    quoted,
                     text: Cow::Borrowed(""),
                     first_child: NONE,
                     last_child: NONE,

@@ -3,6 +3,7 @@
 # the same tool against /healthz as the ceiling, in one run; then a check
 # that every event was stored exactly once. Loopback only; it stops itself.
 #   EVENTS=100000 CONCURRENCY=64 benches/callback_load.sh
+# Honours CARGO_TARGET_DIR; SERVER_ONLY=1 builds the server without the wasm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EVENTS=${EVENTS:-100000}
@@ -11,15 +12,22 @@ PORT=${PORT:-3300}
 KEY=abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG
 
 export PATH="$HOME/.cargo/bin:$PWD/end2end/node_modules/.bin:$PATH"
-cargo leptos build --release
+target=${CARGO_TARGET_DIR:-target}
+# SERVER_ONLY=1 skips the browser (wasm) half, which neither endpoint uses:
+# the same server binary, without the slowest part of the build.
+if [ -n "${SERVER_ONLY:-}" ]; then
+  cargo build --release --no-default-features --features ssr --bin qunfa
+else
+  cargo leptos build --release
+fi
 cargo bench --features ssr --bench callback_load --no-run
-loader=$(ls -t target/release/deps/callback_load-* | grep -v '\.d$' | head -1)
+loader=$(ls -t "$target"/release/deps/callback_load-* | grep -v '\.d$' | head -1)
 
 work=$(mktemp -d)
 trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
 QUNFA_CONFIG="$work/none.toml" QUNFA_DATABASE_URL="sqlite://$work/q.db" \
   LEPTOS_SITE_ADDR="127.0.0.1:$PORT" QUNFA_WECHAT_AES_KEY="$KEY" RUST_LOG=warn \
-  target/release/qunfa > "$work/server.log" 2>&1 &
+  "$target"/release/qunfa > "$work/server.log" 2>&1 &
 server=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
 

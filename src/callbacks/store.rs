@@ -37,7 +37,10 @@ impl Mode {
 
 impl CallbackRecord {
     pub fn new(callback: Callback, xml: String, mode: Mode) -> Self {
-        let event = callback.event().clone();
+        // Only the two columns are copied, not the whole header.
+        let event = callback.event();
+        let msg_type = event.msg_type.clone().unwrap_or_default();
+        let event_name = event.event.clone();
         let msg_id = match &callback {
             Callback::MassSendJobFinish(finish) => i64::try_from(finish.result.msg_id.get()).ok(),
             Callback::Other(_) => None,
@@ -45,8 +48,8 @@ impl CallbackRecord {
         CallbackRecord {
             dedup_key: callback.dedup_key(),
             mode,
-            msg_type: event.msg_type.unwrap_or_default(),
-            event: event.event,
+            msg_type,
+            event: event_name,
             msg_id,
             xml,
             parsed: callback,

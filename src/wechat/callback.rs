@@ -4,13 +4,14 @@
 //! it refuses any DTD (and with it every entity declaration, so no billion
 //! laughs and no external entities), refuses references to entities other
 //! than XML's five predefined ones, refuses anything not well-formed, and
-//! caps size and depth. It builds a tiny element tree and reads fields from
-//! it leniently: CDATA or plain text, surrounding whitespace ignored, unknown
+//! caps size and depth. It builds a tiny element tree (one flat vector,
+//! names and text borrowed from the input) and reads fields from it
+//! leniently: CDATA or plain text, surrounding whitespace ignored, unknown
 //! elements skipped, missing ones `None`. Signature checks and decryption
 //! (`crypto.rs`) happen before this, on the raw bytes.
 
-use quick_xml::events::Event as XmlEvent;
-use quick_xml::reader::Reader;
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use super::status::{
@@ -48,39 +49,100 @@ pub enum XmlError {
     Missing(&'static str),
 }
 
-/// One element: its name, its text (CDATA and text joined) and children.
-#[derive(Debug, Default)]
-struct Element {
-    name: String,
-    text: String,
-    children: Vec<Element>,
+/// "No node": the end of a child or sibling chain.
+const NONE: u32 = u32::MAX;
+
+/// One element in the flat tree: its name and text borrow from the input
+/// (text is owned only when pieces had to be joined, a reference resolved
+/// or a line end normalised), and it links to its children by index, so a
+/// whole document costs one vector instead of an allocation per element.
+#[derive(Debug)]
+struct Node<'a> {
+    name: &'a str,
+    /// Text, CDATA and references directly inside, joined in order.
+    text: Cow<'a, str>,
+    first_child: u32,
+    last_child: u32,
+    next_sibling: u32,
+    /// Whether the start tag has a quote anywhere (so perhaps in the name).
+    quoted: bool,
 }
 
-impl Element {
-    fn child(&self, name: &str) -> Option<&Element> {
-        self.children.iter().find(|c| c.name == name)
+/// A parsed document; the root element is node 0.
+struct Tree<'a> {
+    nodes: Vec<Node<'a>>,
+}
+
+impl<'a> Tree<'a> {
+    fn root(&self) -> Element<'_, 'a> {
+        Element {
+            tree: self,
+            index: 0,
+        }
+    }
+}
+
+/// A handle on one element of a [`Tree`].
+#[derive(Clone, Copy)]
+struct Element<'t, 'a> {
+    tree: &'t Tree<'a>,
+    index: u32,
+}
+
+impl<'t, 'a> Element<'t, 'a> {
+    fn node(self) -> &'t Node<'a> {
+        &self.tree.nodes[self.index as usize]
+    }
+
+    fn name(self) -> &'t str {
+        self.node().name
+    }
+
+    /// The text as read, untrimmed.
+    fn text(self) -> &'t str {
+        &self.node().text
+    }
+
+    fn children(self) -> impl Iterator<Item = Element<'t, 'a>> {
+        let tree = self.tree;
+        let mut next = self.node().first_child;
+        std::iter::from_fn(move || {
+            let index = next;
+            let node = tree.nodes.get(index as usize)?;
+            next = node.next_sibling;
+            Some(Element { tree, index })
+        })
+    }
+
+    fn child(self, name: &str) -> Option<Element<'t, 'a>> {
+        self.children().find(|c| c.name() == name)
+    }
+
+    /// The trimmed text of a child, borrowed; `None` if absent or blank.
+    fn trimmed_of(self, name: &str) -> Option<&'t str> {
+        let text = self.child(name)?.text().trim();
+        (!text.is_empty()).then_some(text)
     }
 
     /// The trimmed text of a child, `None` if absent or blank.
-    fn text_of(&self, name: &str) -> Option<String> {
-        let text = self.child(name)?.text.trim();
-        (!text.is_empty()).then(|| text.to_owned())
+    fn text_of(self, name: &str) -> Option<String> {
+        self.trimmed_of(name).map(str::to_owned)
     }
 
     /// A child's number, read in place (no copy of its text).
-    fn number_of<T: std::str::FromStr>(&self, name: &str) -> Option<T> {
-        self.child(name)?.text.trim().parse().ok()
+    fn number_of<T: std::str::FromStr>(self, name: &str) -> Option<T> {
+        self.child(name)?.text().trim().parse().ok()
     }
 
-    fn u64_of(&self, name: &str) -> Option<u64> {
+    fn u64_of(self, name: &str) -> Option<u64> {
         self.number_of(name)
     }
 
-    fn u32_of(&self, name: &str) -> Option<u32> {
+    fn u32_of(self, name: &str) -> Option<u32> {
         self.number_of(name)
     }
 
-    fn i64_of(&self, name: &str) -> Option<i64> {
+    fn i64_of(self, name: &str) -> Option<i64> {
         self.number_of(name)
     }
 }
@@ -89,96 +151,308 @@ fn malformed(e: impl std::fmt::Display) -> XmlError {
     XmlError::Malformed(e.to_string())
 }
 
-/// Parses a whole document into its root element, refusing DTDs,
-/// undefined entities, unbalanced tags, several roots and stray text.
-fn parse_tree(xml: &str) -> Result<Element, XmlError> {
+/// XML's whitespace, the only separator between a tag's name and the rest.
+fn is_xml_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// XML 1.0 end-of-line handling: `\r\n` and a lone `\r` read as `\n`.
+fn normalize_eols(text: &str) -> Cow<'_, str> {
+    if !text.as_bytes().contains(&b'\r') {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
+}
+
+/// Appends a piece of content to an element's text, borrowing while it is
+/// the only piece.
+fn append_text<'a>(text: &mut Cow<'a, str>, piece: Cow<'a, str>) {
+    if text.is_empty() {
+        *text = piece;
+    } else {
+        text.to_mut().push_str(&piece);
+    }
+}
+
+/// The character a `&#…;` reference names (`body` is what follows `#`):
+/// decimal, or hexadecimal after a lowercase `x`; no sign, not NUL, a
+/// Unicode scalar value.
+fn char_ref(body: &str) -> Result<char, XmlError> {
+    let (digits, radix) = match body.strip_prefix('x') {
+        Some(hex) => (hex, 16),
+        None => (body, 10),
+    };
+    // `from_str_radix` would take a leading `+`.
+    if digits.starts_with(['+', '-']) {
+        return Err(malformed(format!(
+            "sign in the character reference &#{body};"
+        )));
+    }
+    let code = u32::from_str_radix(digits, radix)
+        .map_err(|e| malformed(format!("character reference &#{body};: {e}")))?;
+    if code == 0 {
+        return Err(malformed("character reference to NUL"));
+    }
+    char::from_u32(code).ok_or_else(|| malformed(format!("&#{body}; is not a character")))
+}
+
+/// The index of the first of the bytes `a`, `b` or `c` at or after `from`.
+///
+/// Markup is found by scanning for a few delimiters, so this is the
+/// reader's inner loop: it tests eight bytes per step with the "has a zero
+/// byte" bit trick on `word ^ needle`. The lowest flagged byte is always a
+/// true match (borrows only run towards higher bytes), so the first hit in
+/// a word is exact.
+fn find_any(bytes: &[u8], from: usize, a: u8, b: u8, c: u8) -> Option<usize> {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(LOW) & !v & HIGH;
+    let (wa, wb, wc) = (LOW * u64::from(a), LOW * u64::from(b), LOW * u64::from(c));
+    let mut i = from;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        let hits = has_zero(word ^ wa) | has_zero(word ^ wb) | has_zero(word ^ wc);
+        if hits != 0 {
+            return Some(i + (hits.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    let tail = bytes.get(i..)?;
+    tail.iter()
+        .position(|&x| x == a || x == b || x == c)
+        .map(|p| i + p)
+}
+
+/// The index of the `>` that ends the tag whose `<` is just before `from`.
+/// A `>` inside a quoted attribute value does not end it. Also says
+/// whether the tag has a quote at all.
+fn tag_end(bytes: &[u8], mut from: usize) -> Result<(usize, bool), XmlError> {
+    let unclosed = || malformed("a tag is not closed");
+    let start = from;
+    loop {
+        let i = find_any(bytes, from, b'>', b'"', b'\'').ok_or_else(unclosed)?;
+        let quote = bytes[i];
+        if quote == b'>' {
+            return Ok((i, from != start));
+        }
+        from = find_any(bytes, i + 1, quote, quote, quote).ok_or_else(unclosed)? + 1;
+    }
+}
+
+/// Where `needle` (ASCII) first occurs in `haystack` at or after `from`.
+fn find(haystack: &str, mut from: usize, needle: &str) -> Option<usize> {
+    let bytes = haystack.as_bytes();
+    let first = needle.as_bytes()[0];
+    loop {
+        let i = find_any(bytes, from, first, first, first)?;
+        if bytes[i..].starts_with(needle.as_bytes()) {
+            return Some(i);
+        }
+        from = i + 1;
+    }
+}
+
+/// Parses a whole document into a flat tree, refusing DTDs, undefined
+/// entities, unbalanced tags, several roots and stray text.
+///
+/// The tokenizer is our own, reading the `&str` in place; it splits the
+/// input exactly as the quick-xml reader this replaced did (same tags,
+/// comments, CDATA, processing instructions, references; names are the
+/// first word of a tag, attributes are skipped unread), so it accepts and
+/// refuses the same documents and yields the same text.
+fn parse_tree(xml: &str) -> Result<Tree<'_>, XmlError> {
     if xml.len() > MAX_XML_BYTES {
         return Err(XmlError::TooLarge(xml.len()));
     }
-    let mut reader = Reader::from_str(xml);
-    let mut stack: Vec<Element> = Vec::new();
-    let mut root: Option<Element> = None;
-    let mut count = 0usize;
+    let bytes = xml.as_bytes();
+    let mut nodes: Vec<Node<'_>> = Vec::with_capacity(64);
+    // Open elements; the depth limit bounds it.
+    let mut stack = [0u32; MAX_DEPTH];
+    let mut depth = 0usize;
+    let mut root_closed = false;
+    let mut pos = if xml.starts_with('\u{feff}') { 3 } else { 0 };
 
-    loop {
-        let event = reader.read_event().map_err(malformed)?;
-        match event {
-            XmlEvent::DocType(_) => return Err(XmlError::Dtd),
-            XmlEvent::Start(_) | XmlEvent::Empty(_) if root.is_some() => {
-                return Err(malformed("more than one root element"));
-            }
-            XmlEvent::Start(start) => {
-                count += 1;
-                if stack.len() >= MAX_DEPTH || count > MAX_ELEMENTS {
-                    return Err(XmlError::TooComplex);
+    while pos < bytes.len() {
+        // Character data up to the next markup or reference.
+        let stop = find_any(bytes, pos, b'<', b'&', b'&').unwrap_or(bytes.len());
+        if stop > pos {
+            let text = &xml[pos..stop];
+            // Indentation between child elements is no one's text;
+            // skipping it saves copying it into the parent.
+            let blank = text.as_bytes().trim_ascii().is_empty();
+            match depth.checked_sub(1) {
+                Some(top) => {
+                    let current = &mut nodes[stack[top] as usize].text;
+                    if !(blank && current.is_empty()) {
+                        append_text(current, normalize_eols(text));
+                    }
                 }
-                stack.push(Element {
-                    name: start.name().as_ref().to_owned(),
-                    ..Element::default()
-                });
+                None if blank => {}
+                None => return Err(malformed("text outside the root element")),
             }
-            XmlEvent::Empty(start) => {
-                count += 1;
-                if stack.len() >= MAX_DEPTH || count > MAX_ELEMENTS {
-                    return Err(XmlError::TooComplex);
-                }
-                let element = Element {
-                    name: start.name().as_ref().to_owned(),
-                    ..Element::default()
-                };
-                match stack.last_mut() {
-                    Some(parent) => parent.children.push(element),
-                    None => root = Some(element),
-                }
+            pos = stop;
+            if pos == bytes.len() {
+                break;
             }
-            XmlEvent::End(_) => {
-                // quick-xml has already checked that the name matches.
-                let element = stack.pop().ok_or_else(|| malformed("unexpected end tag"))?;
-                match stack.last_mut() {
-                    Some(parent) => parent.children.push(element),
-                    None => root = Some(element),
+        }
+
+        if bytes[pos] == b'&' {
+            // A reference runs to `;`; another `&` or a `<` first means it
+            // is not closed.
+            let end = find_any(bytes, pos + 1, b';', b'&', b'<')
+                .filter(|&i| bytes[i] == b';')
+                .ok_or_else(|| malformed("a reference is not closed"))?;
+            let name = &xml[pos + 1..end];
+            pos = end + 1;
+            let top = depth
+                .checked_sub(1)
+                .ok_or_else(|| malformed("reference outside the root element"))?;
+            let ch = match name.strip_prefix('#') {
+                Some(body) => char_ref(body)?,
+                None => match name {
+                    "amp" => '&',
+                    "lt" => '<',
+                    "gt" => '>',
+                    "quot" => '"',
+                    "apos" => '\'',
+                    other => return Err(XmlError::UndefinedEntity(other.to_owned())),
+                },
+            };
+            nodes[stack[top] as usize].text.to_mut().push(ch);
+            continue;
+        }
+
+        // Markup: `bytes[pos]` is `<`.
+        match bytes.get(pos + 1) {
+            None => return Err(malformed("a tag is not closed")),
+            Some(b'!') => match bytes.get(pos + 2) {
+                Some(b'[') => {
+                    if !xml[pos..].starts_with("<![CDATA[") {
+                        return Err(malformed("invalid <![ markup"));
+                    }
+                    let end = find(xml, pos + 9, "]]>")
+                        .ok_or_else(|| malformed("a CDATA section is not closed"))?;
+                    let top = depth
+                        .checked_sub(1)
+                        .ok_or_else(|| malformed("CDATA outside the root element"))?;
+                    let current = &mut nodes[stack[top] as usize].text;
+                    append_text(current, normalize_eols(&xml[pos + 9..end]));
+                    pos = end + 3;
                 }
-            }
-            XmlEvent::Text(text) => {
-                // Indentation between child elements is no one's text;
-                // skipping it saves copying it into the parent.
-                let blank = text.as_ref().trim_ascii().is_empty();
-                match stack.last_mut() {
-                    Some(current) if blank && current.text.is_empty() => {}
-                    Some(current) => current.text.push_str(&text.xml10_content()),
-                    None if blank => {}
-                    None => return Err(malformed("text outside the root element")),
+                Some(b'-') => {
+                    if !xml[pos..].starts_with("<!--") {
+                        return Err(malformed("invalid <!- markup"));
+                    }
+                    let end = find(xml, pos + 4, "-->")
+                        .ok_or_else(|| malformed("a comment is not closed"))?;
+                    pos = end + 3;
                 }
-            }
-            XmlEvent::CData(cdata) => match stack.last_mut() {
-                Some(current) => current.text.push_str(&cdata.xml10_content()),
-                None => return Err(malformed("CDATA outside the root element")),
+                Some(b'D' | b'd')
+                    if bytes[pos..]
+                        .get(..9)
+                        .is_some_and(|s| s.eq_ignore_ascii_case(b"<!DOCTYPE")) =>
+                {
+                    return Err(XmlError::Dtd);
+                }
+                _ => return Err(malformed("invalid <! markup")),
             },
-            XmlEvent::GeneralRef(reference) => {
-                let current = stack
-                    .last_mut()
-                    .ok_or_else(|| malformed("reference outside the root element"))?;
-                let ch = match reference.resolve_char_ref().map_err(malformed)? {
-                    Some(ch) => ch,
-                    None => match &*reference {
-                        "amp" => '&',
-                        "lt" => '<',
-                        "gt" => '>',
-                        "quot" => '"',
-                        "apos" => '\'',
-                        other => return Err(XmlError::UndefinedEntity(other.to_owned())),
-                    },
-                };
-                current.text.push(ch);
+            Some(b'?') => {
+                // A processing instruction or the XML declaration: skipped.
+                let end = find(xml, pos + 1, "?>")
+                    .ok_or_else(|| malformed("a processing instruction is not closed"))?;
+                if end == pos + 1 {
+                    return Err(malformed("<?> is not a processing instruction"));
+                }
+                pos = end + 2;
             }
-            XmlEvent::Decl(_) | XmlEvent::PI(_) | XmlEvent::Comment(_) => {}
-            XmlEvent::Eof => break,
+            Some(b'/') => {
+                // Almost always `</name>` of the open element: take that
+                // directly; anything else goes the long way. (A quote in
+                // the name would start a quoted run in the long way.)
+                if let Some(top) = depth.checked_sub(1) {
+                    let node = &nodes[stack[top] as usize];
+                    let open = node.name.as_bytes();
+                    let after = pos + 2 + open.len();
+                    if !node.quoted
+                        && bytes.get(pos + 2..after) == Some(open)
+                        && bytes.get(after) == Some(&b'>')
+                    {
+                        depth = top;
+                        root_closed = depth == 0;
+                        pos = after + 1;
+                        continue;
+                    }
+                }
+                let (gt, _) = tag_end(bytes, pos + 2)?;
+                // Trailing whitespace is allowed after the name; a name
+                // of whitespace alone is kept as it is.
+                let raw = &xml[pos + 2..gt];
+                let name = match raw.trim_end_matches([' ', '\t', '\r', '\n']) {
+                    "" => raw,
+                    trimmed => trimmed,
+                };
+                let top = depth
+                    .checked_sub(1)
+                    .ok_or_else(|| malformed("unexpected end tag"))?;
+                let open = nodes[stack[top] as usize].name;
+                if name != open {
+                    return Err(malformed(format!("</{name}> closes <{open}>")));
+                }
+                depth = top;
+                root_closed = depth == 0;
+                pos = gt + 1;
+            }
+            Some(_) => {
+                let (gt, quoted) = tag_end(bytes, pos + 1)?;
+                let content = &xml[pos + 1..gt];
+                let (content, empty) = match content.strip_suffix('/') {
+                    Some(content) => (content, true),
+                    None => (content, false),
+                };
+                let name_len = content
+                    .bytes()
+                    .position(is_xml_space)
+                    .unwrap_or(content.len());
+                pos = gt + 1;
+                if root_closed {
+                    return Err(malformed("more than one root element"));
+                }
+                if depth >= MAX_DEPTH || nodes.len() >= MAX_ELEMENTS {
+                    return Err(XmlError::TooComplex);
+                }
+                let index = nodes.len() as u32;
+                nodes.push(Node {
+                    name: &content[..name_len],
+                    quoted,
+                    text: Cow::Borrowed(""),
+                    first_child: NONE,
+                    last_child: NONE,
+                    next_sibling: NONE,
+                });
+                if let Some(top) = depth.checked_sub(1) {
+                    let parent = stack[top] as usize;
+                    match nodes[parent].last_child {
+                        NONE => nodes[parent].first_child = index,
+                        last => nodes[last as usize].next_sibling = index,
+                    }
+                    nodes[parent].last_child = index;
+                }
+                if empty {
+                    root_closed = depth == 0;
+                } else {
+                    stack[depth] = index;
+                    depth += 1;
+                }
+            }
         }
     }
-    if !stack.is_empty() {
+    if depth > 0 {
         return Err(malformed("an element is not closed"));
     }
-    root.ok_or(XmlError::NoRoot)
+    if !root_closed {
+        return Err(XmlError::NoRoot);
+    }
+    Ok(Tree { nodes })
 }
 
 /// The body of a safe-mode (or compatible-mode) push:
@@ -192,7 +466,8 @@ pub struct EncryptedEnvelope {
 
 impl EncryptedEnvelope {
     pub fn parse(xml: &str) -> Result<Self, XmlError> {
-        let root = parse_tree(xml)?;
+        let tree = parse_tree(xml)?;
+        let root = tree.root();
         Ok(EncryptedEnvelope {
             to_user_name: root.text_of("ToUserName"),
             encrypt: root
@@ -234,11 +509,11 @@ pub struct Event {
 }
 
 impl Event {
-    fn from_root(root: &Element) -> Event {
+    fn from_root(root: Element<'_, '_>) -> Event {
         let msg_id = root
-            .text_of("MsgId")
-            .or_else(|| root.text_of("MsgID"))
-            .and_then(|s| MsgId::parse(&s).ok());
+            .trimmed_of("MsgId")
+            .or_else(|| root.trimmed_of("MsgID"))
+            .and_then(|s| MsgId::parse(s).ok());
         Event {
             to_user_name: root.text_of("ToUserName"),
             from_user_name: root.text_of("FromUserName"),
@@ -320,8 +595,9 @@ impl Callback {
 /// tied to a send, so it comes back as `Other` rather than as an error:
 /// it is still stored for audit and acknowledged.
 pub fn parse_callback(xml: &str) -> Result<Callback, XmlError> {
-    let root = parse_tree(xml)?;
-    let event = Event::from_root(&root);
+    let tree = parse_tree(xml)?;
+    let root = tree.root();
+    let event = Event::from_root(root);
     let is_finish = event
         .event
         .as_deref()
@@ -332,7 +608,7 @@ pub fn parse_callback(xml: &str) -> Result<Callback, XmlError> {
                 msg_id,
                 status: root.child("Status").map_or_else(
                     || Status::Unknown(String::new()),
-                    |s| Status::parse(&s.text),
+                    |s| Status::parse(s.text()),
                 ),
                 total_count: root.u64_of("TotalCount"),
                 filter_count: root.u64_of("FilterCount"),
@@ -351,14 +627,14 @@ pub fn parse_callback(xml: &str) -> Result<Callback, XmlError> {
 }
 
 /// The `item`s under `ResultList`, wherever WeChat puts them.
-fn result_items(block: &Element) -> impl Iterator<Item = &Element> {
+fn result_items<'t, 'a>(block: Element<'t, 'a>) -> impl Iterator<Item = Element<'t, 'a>> {
     block
         .child("ResultList")
         .into_iter()
-        .flat_map(|list| list.children.iter().filter(|c| c.name == "item"))
+        .flat_map(|list| list.children().filter(|c| c.name() == "item"))
 }
 
-fn copyright_check(block: &Element) -> CopyrightCheckResult {
+fn copyright_check(block: Element<'_, '_>) -> CopyrightCheckResult {
     CopyrightCheckResult {
         count: block.u64_of("Count"),
         items: result_items(block)
@@ -385,7 +661,7 @@ fn copyright_check(block: &Element) -> CopyrightCheckResult {
     }
 }
 
-fn article_urls(block: &Element) -> ArticleUrlResult {
+fn article_urls(block: Element<'_, '_>) -> ArticleUrlResult {
     ArticleUrlResult {
         count: block.u64_of("Count"),
         items: result_items(block)

@@ -92,11 +92,13 @@ def fill(db):
                       "send success" if state == "finished" else ("err(30003)" if state == "failed" else None),
                       1000 if ended else None, 980 if ended else None, 975 if ended else None,
                       5 if ended else None, "callback" if ended else None))
-        if ended:
-            for k in range(3):
-                callbacks.append((f"bench:{msg_id}:{k}", created, "safe", "event",
-                                  "MASSSENDJOBFINISH" if k == 0 else "VIEW", msg_id if k == 0 else None,
-                                  "<xml><MsgType><![CDATA[event]]></MsgType></xml>", json.dumps({"Other": {}})))
+        # Three callbacks a send: its MASSSENDJOBFINISH when it ended, and
+        # other events (menu clicks, subscriptions) that share the table.
+        for k in range(3):
+            finish = ended and k == 0
+            callbacks.append((f"bench:{msg_id}:{k}", created, "safe", "event",
+                              "MASSSENDJOBFINISH" if finish else "VIEW", msg_id if finish else None,
+                              "<xml><MsgType><![CDATA[event]]></MsgType></xml>", json.dumps({"Other": {}})))
     con.executemany(
         "INSERT INTO sends (clientmsgid, created_at, updated_at, user_id, msg_type, tag_id, audience, audience_size,"
         " summary, request, state, msg_id, result_status, total_count, filter_count, sent_count, error_count,"

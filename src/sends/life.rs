@@ -173,6 +173,12 @@ pub async fn settle(
     if !store::record_call(db, id, state, step).await? {
         return Ok(store::load_send(db, id).await?.map(|s| s.state));
     }
+    if state == SendState::Submitted {
+        // Its callback may have come while its msg_id was unknown.
+        if apply(db, store::ends_of_send(db, id).await?).await? > 0 {
+            return Ok(store::load_send(db, id).await?.map(|s| s.state));
+        }
+    }
     if state == SendState::Unknown {
         sends.wake();
     }
@@ -268,11 +274,30 @@ pub fn spawn_worker(
 ) {
     tokio::spawn(async move {
         let mut round: u64 = 0;
+        // Callbacks up to this id have been matched with their sends. At
+        // start every open send is matched once; then only new callbacks,
+        // and a send that gets its msg_id late is matched in `settle`.
+        let mut mark: Option<i64> = None;
         loop {
             if sends.is_stopped() || db.is_closed() {
                 return;
             }
-            if let Err(error) = apply_ends(&db).await {
+            let applied = match mark {
+                None => match store::ends_to_apply(&db).await {
+                    Ok(ends) => {
+                        let newest = ends.iter().map(|e| e.callback_id).max();
+                        apply(&db, ends).await.map(|_| {
+                            mark = Some(newest.unwrap_or(0));
+                        })
+                    }
+                    Err(error) => Err(error),
+                },
+                Some(after) => match store::new_ends(&db, after).await {
+                    Ok((ends, newest)) => apply(&db, ends).await.map(|_| mark = Some(newest)),
+                    Err(error) => Err(error),
+                },
+            };
+            if let Err(error) = applied {
                 tracing::error!(error = %error, "the worker could not apply callbacks to sends");
             }
             match store::to_settle(&db).await {
@@ -304,11 +329,11 @@ pub fn spawn_worker(
     });
 }
 
-/// Every stored MASSSENDJOBFINISH whose send is known and open moves it to
-/// `finished` or `failed` with the counts.
-pub async fn apply_ends(db: &sqlx::SqlitePool) -> Result<usize, StoreError> {
+/// Moves each send to `finished` or `failed` with the counts of its
+/// MASSSENDJOBFINISH. Returns how many moved.
+pub async fn apply(db: &sqlx::SqlitePool, ends: Vec<store::PendingEnd>) -> Result<usize, StoreError> {
     let mut applied = 0;
-    for pending in store::ends_to_apply(db).await? {
+    for pending in ends {
         let Ok(Callback::MassSendJobFinish(finish)) =
             serde_json::from_str::<Callback>(&pending.parsed)
         else {

@@ -390,6 +390,7 @@ pub struct PendingEnd {
     pub parsed: String,
 }
 
+/// Every stored end of an open send, whenever it came: run once at start.
 pub async fn ends_to_apply(db: &SqlitePool) -> Result<Vec<PendingEnd>, StoreError> {
     Ok(sqlx::query_as!(
         PendingEnd,
@@ -398,7 +399,49 @@ pub async fn ends_to_apply(db: &SqlitePool) -> Result<Vec<PendingEnd>, StoreErro
            JOIN callbacks c ON c.msg_id = s.msg_id AND c.event = 'MASSSENDJOBFINISH'
            WHERE s.state IN ('pending', 'submitted', 'awaiting_confirmation', 'unknown')
              AND s.msg_id IS NOT NULL
-           ORDER BY c.id LIMIT 500"#
+           ORDER BY c.id"#
+    )
+    .fetch_all(db)
+    .await?)
+}
+
+/// The ends among callbacks stored after callback `after` (the worker's
+/// mark), whose send is known and open; and the newest callback id seen.
+pub async fn new_ends(db: &SqlitePool, after: i64) -> Result<(Vec<PendingEnd>, i64), StoreError> {
+    let newest = sqlx::query_scalar!(r#"SELECT max(id) AS "id: i64" FROM callbacks"#)
+        .fetch_one(db)
+        .await?
+        .unwrap_or(0);
+    if newest <= after {
+        return Ok((Vec::new(), after));
+    }
+    let ends = sqlx::query_as!(
+        PendingEnd,
+        r#"SELECT s.id AS "send_id!", c.id AS "callback_id!", c.parsed
+           FROM callbacks c
+           JOIN sends s ON s.msg_id = c.msg_id
+           WHERE c.id > ?1 AND c.id <= ?2 AND c.event = 'MASSSENDJOBFINISH'
+             AND s.state IN ('pending', 'submitted', 'awaiting_confirmation', 'unknown')
+           ORDER BY c.id"#,
+        after,
+        newest,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok((ends, newest))
+}
+
+/// The stored ends of one send: a callback that came before the send had
+/// its msg_id.
+pub async fn ends_of_send(db: &SqlitePool, id: i64) -> Result<Vec<PendingEnd>, StoreError> {
+    Ok(sqlx::query_as!(
+        PendingEnd,
+        r#"SELECT s.id AS "send_id!", c.id AS "callback_id!", c.parsed
+           FROM sends s
+           JOIN callbacks c ON c.msg_id = s.msg_id AND c.event = 'MASSSENDJOBFINISH'
+           WHERE s.id = ?
+           ORDER BY c.id"#,
+        id
     )
     .fetch_all(db)
     .await?)

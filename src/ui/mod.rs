@@ -17,6 +17,7 @@ use crate::{
 mod audit;
 mod compose;
 mod login;
+pub mod time;
 mod users;
 
 /// The HTML document around the app. Server only: the browser hydrates the

@@ -17,6 +17,7 @@ use crate::{
 mod audit;
 mod compose;
 mod login;
+mod settings;
 pub mod time;
 mod users;
 
@@ -73,7 +74,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sends/:id") view=HistoryPage ssr=SsrMode::Async />
                     <Route path=path!("/audit") view=audit::AuditPage ssr=SsrMode::Async />
                     <Route path=path!("/users") view=users::UsersPage ssr=SsrMode::Async />
-                    <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("/settings") view=settings::SettingsPage ssr=SsrMode::Async />
                 </Routes>
             </div>
         </Router>
@@ -242,15 +243,6 @@ fn NotBuilt() -> impl IntoView {
 fn HistoryPage() -> impl IntoView {
     view! {
         <Page title=|t| t.nav_history>
-            <NotBuilt />
-        </Page>
-    }
-}
-
-#[component]
-fn SettingsPage() -> impl IntoView {
-    view! {
-        <Page title=|t| t.nav_settings audience=Audience::Admins>
             <NotBuilt />
         </Page>
     }

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod error;
 pub mod i18n;
 pub mod sends;
+pub mod settings;
 pub mod ui;
 pub mod wechat;
 

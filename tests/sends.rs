@@ -281,7 +281,10 @@ async fn a_double_click_or_two_tabs_send_once() {
     assert_eq!(first.id, second.id);
     assert_eq!(first.msg_id, second.msg_id);
     // The push may already have ended it while the second click waited.
-    assert!(matches!(first.state, SendState::Submitted | SendState::Finished), "{first:?}");
+    assert!(
+        matches!(first.state, SendState::Submitted | SendState::Finished),
+        "{first:?}"
+    );
     assert_eq!(sim_sends(&app, id), 1);
     let calls = app.state.simulator.as_ref().unwrap().counters().calls["sendall"];
     assert_eq!(calls, 1);

@@ -331,7 +331,10 @@ pub fn spawn_worker(
 
 /// Moves each send to `finished` or `failed` with the counts of its
 /// MASSSENDJOBFINISH. Returns how many moved.
-pub async fn apply(db: &sqlx::SqlitePool, ends: Vec<store::PendingEnd>) -> Result<usize, StoreError> {
+pub async fn apply(
+    db: &sqlx::SqlitePool,
+    ends: Vec<store::PendingEnd>,
+) -> Result<usize, StoreError> {
     let mut applied = 0;
     for pending in ends {
         let Ok(Callback::MassSendJobFinish(finish)) =

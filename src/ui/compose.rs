@@ -11,6 +11,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
 
+use super::time::format_unix;
 use super::{Page, lang};
 use crate::error::AppError;
 use crate::i18n::Lang;
@@ -959,38 +960,5 @@ fn SendResultPanel(result: SendResult) -> impl IntoView {
         view! { <section class="result result-bad" role="alert" aria-labelledby="result-title">{body}</section> }.into_any()
     } else {
         view! { <section class="result" role="status" aria-labelledby="result-title">{body}</section> }.into_any()
-    }
-}
-
-/// Unix seconds as `YYYY-MM-DD HH:MM UTC`.
-pub fn format_unix(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rest = secs.rem_euclid(86_400);
-    // Howard Hinnant's days-to-civil.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
-        rest / 3600,
-        rest % 3600 / 60
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::format_unix;
-
-    #[test]
-    fn unix_times_are_dates() {
-        assert_eq!(format_unix(0), "1970-01-01 00:00 UTC");
-        assert_eq!(format_unix(1_481_013_459), "2016-12-06 08:37 UTC");
-        assert_eq!(format_unix(951_782_400), "2000-02-29 00:00 UTC");
     }
 }

@@ -18,6 +18,8 @@ mod audit;
 mod compose;
 mod history;
 mod login;
+mod settings;
+pub mod time;
 mod users;
 
 /// The HTML document around the app. Server only: the browser hydrates the
@@ -73,7 +75,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/sends/:id") view=history::SendDetailPage ssr=SsrMode::Async />
                     <Route path=path!("/audit") view=audit::AuditPage ssr=SsrMode::Async />
                     <Route path=path!("/users") view=users::UsersPage ssr=SsrMode::Async />
-                    <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("/settings") view=settings::SettingsPage ssr=SsrMode::Async />
                 </Routes>
             </div>
         </Router>
@@ -224,26 +226,6 @@ fn Forbidden() -> impl IntoView {
                 <a href="/compose">{t.back_home}</a>
             </p>
         </section>
-    }
-}
-
-#[component]
-fn NotBuilt() -> impl IntoView {
-    let t = texts();
-    view! {
-        <section class="notice">
-            <h2>{t.not_built_title}</h2>
-            <p>{t.not_built_body}</p>
-        </section>
-    }
-}
-
-#[component]
-fn SettingsPage() -> impl IntoView {
-    view! {
-        <Page title=|t| t.nav_settings audience=Audience::Admins>
-            <NotBuilt />
-        </Page>
     }
 }
 

@@ -1,0 +1,40 @@
+import { expect, test } from "@playwright/test";
+import { admin, hydrated, logIn } from "./helpers";
+
+test.describe("the settings page", () => {
+  test.use({ locale: "en-US" });
+
+  test("an admin opens Settings and sees what to enter in the WeChat console", async ({ page }) => {
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+
+    await logIn(page, admin.username, admin.password);
+    await expect(page).toHaveURL(/\/compose$/);
+    await hydrated(page);
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Settings" }).click();
+    await expect(page).toHaveURL(/\/settings$/);
+    await expect(page.getByRole("heading", { level: 1, name: "Settings" })).toBeVisible();
+
+    // The end-to-end server listens on 127.0.0.1:3100 without QUNFA_PUBLIC_URL
+    // and runs the built-in simulator, so these are its values.
+    const server = page.getByRole("region", { name: "Server configuration" });
+    await expect(server.getByText("http://127.0.0.1:3100/wechat/callback", { exact: true })).toBeVisible();
+    await expect(server.getByText("qunfasimulator", { exact: true })).toBeVisible();
+    await expect(server.getByText("Plaintext mode (no EncodingAESKey)", { exact: true })).toBeVisible();
+    await expect(server.getByText("Not set", { exact: true })).toBeVisible();
+
+    const health = page.getByRole("region", { name: "Callback health" });
+    await expect(health.getByText("Last accepted", { exact: true })).toBeVisible();
+    await expect(health.getByText("Last refused", { exact: true })).toBeVisible();
+    const token = page.getByRole("region", { name: "access_token" });
+    await expect(token.getByText("the stable_token call (AppID and AppSecret)", { exact: true })).toBeVisible();
+
+    // The same page in Chinese (a plain form post: the page comes back).
+    await page.getByRole("button", { name: "简体中文" }).click();
+    const zhServer = page.getByRole("region", { name: "服务器配置" });
+    await expect(zhServer.getByText("服务器地址（URL）", { exact: true })).toBeVisible();
+    await expect(zhServer.getByText("明文模式（未设置 EncodingAESKey）", { exact: true })).toBeVisible();
+    await expect(page).toHaveURL(/\/settings$/);
+    expect(errors).toEqual([]);
+  });
+});

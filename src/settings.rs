@@ -1,0 +1,238 @@
+//! The `/settings` page's data: what an admin copies into the WeChat
+//! console, and whether callbacks and the access token work. Secrets stay on
+//! the server: the EncodingAESKey, the AppSecret, the access token and an
+//! external token URL's query are never in the answer. The callback Token is,
+//! because the admin must type it into the WeChat console; only admins get
+//! it.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::{error::AppError, i18n::Lang};
+
+/// What `/settings` shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingsView {
+    /// `QUNFA_PUBLIC_URL` + `/wechat/callback`: the 服务器地址 (URL).
+    pub callback_url: String,
+    /// The 令牌 (Token) of the callback.
+    pub callback_token: String,
+    /// Whether an EncodingAESKey is configured; the key itself never leaves
+    /// the server.
+    pub aes_key_set: bool,
+    /// True when no account is configured and the built-in simulator answers.
+    pub simulator: bool,
+    pub appid: String,
+    pub health: HealthView,
+    pub access_token: AccessTokenView,
+}
+
+impl SettingsView {
+    /// The 消息加解密方式 to choose in the WeChat console.
+    pub fn message_mode(&self, lang: Lang) -> &'static str {
+        match (self.aes_key_set, lang) {
+            (false, Lang::Zh) => "明文模式（未设置 EncodingAESKey）",
+            (false, Lang::En) => "Plaintext mode (no EncodingAESKey)",
+            (true, Lang::Zh) => "安全模式或兼容模式（已设置 EncodingAESKey；明文回调也会接受）",
+            (true, Lang::En) => {
+                "Safe mode or compatible mode (EncodingAESKey set; plaintext callbacks are accepted too)"
+            }
+        }
+    }
+}
+
+/// Callbacks since this server started (kept in memory only).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthView {
+    pub accepted: u64,
+    pub refused: u64,
+    /// Unix seconds.
+    pub last_accepted: Option<i64>,
+    pub last_refused: Option<RefusedView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusedView {
+    /// Unix seconds.
+    pub at: i64,
+    /// Why, in the language of the request.
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessTokenView {
+    pub source: TokenSourceView,
+    /// When the token held in memory expires (Unix seconds); `None` until
+    /// one has been fetched (or loaded from the cache) since the start.
+    pub expires_at: Option<i64>,
+}
+
+/// Where the access token comes from, without any secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TokenSourceView {
+    /// `cgi-bin/stable_token` with the AppSecret.
+    Stable,
+    /// The classic `cgi-bin/token` with the AppSecret.
+    Classic,
+    /// Fetched from this URL, shown without its query, fragment and user
+    /// information, which may hold a key.
+    External { url: String },
+    /// A fixed token, never refreshed.
+    Fixed,
+}
+
+impl TokenSourceView {
+    pub fn words(&self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (TokenSourceView::Stable, Lang::Zh) => "stable_token 接口（AppID 和 AppSecret）",
+            (TokenSourceView::Stable, Lang::En) => "the stable_token call (AppID and AppSecret)",
+            (TokenSourceView::Classic, Lang::Zh) => {
+                "普通 token 接口（AppID 和 AppSecret；每次获取都会使旧 token 失效）"
+            }
+            (TokenSourceView::Classic, Lang::En) => {
+                "the classic token call (AppID and AppSecret; each fetch revokes the previous token)"
+            }
+            (TokenSourceView::External { .. }, Lang::Zh) => "从外部地址获取",
+            (TokenSourceView::External { .. }, Lang::En) => "fetched from an external URL",
+            (TokenSourceView::Fixed, Lang::Zh) => "固定的 access_token（不会刷新）",
+            (TokenSourceView::Fixed, Lang::En) => "a fixed access token (never refreshed)",
+        }
+    }
+}
+
+#[server(endpoint = "load_settings")]
+pub async fn load_settings() -> Result<SettingsView, AppError> {
+    crate::auth::api::ssr::answered(ssr::load())
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use std::time::{SystemTime, UNIX_EPOCH};
+
+    use url::Url;
+
+    use super::*;
+    use crate::{
+        auth::api::ssr::{request_lang, require_admin, state},
+        callbacks::endpoint::Refusal,
+        shell::state::AppState,
+        wechat::token::TokenSource,
+    };
+
+    pub fn load() -> Result<SettingsView, AppError> {
+        require_admin()?;
+        Ok(view(&state()?, request_lang()))
+    }
+
+    fn view(app: &AppState, lang: Lang) -> SettingsView {
+        let settings = &app.settings;
+        let health = app.callbacks.health.snapshot();
+        let tokens = app.wechat.tokens();
+        SettingsView {
+            callback_url: settings.callback_url(),
+            callback_token: settings.callback_token().to_owned(),
+            aes_key_set: settings.wechat.aes_key.is_some(),
+            simulator: settings.uses_simulator(),
+            appid: settings.appid().to_owned(),
+            health: HealthView {
+                accepted: health.accepted,
+                refused: health.refused,
+                last_accepted: health.last_accepted.map(unix),
+                last_refused: health.last_refused.map(|(at, reason)| RefusedView {
+                    at: unix(at),
+                    reason: refusal_words(&reason, lang),
+                }),
+            },
+            access_token: AccessTokenView {
+                source: match tokens.source() {
+                    TokenSource::Stable { .. } => TokenSourceView::Stable,
+                    TokenSource::Classic { .. } => TokenSourceView::Classic,
+                    TokenSource::External { url } => TokenSourceView::External {
+                        url: without_secrets(url),
+                    },
+                    TokenSource::Fixed(_) => TokenSourceView::Fixed,
+                },
+                expires_at: tokens.expires_at(),
+            },
+        }
+    }
+
+    fn unix(at: SystemTime) -> i64 {
+        at.duration_since(UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    }
+
+    /// A token URL's query or user information may carry a key.
+    fn without_secrets(url: &Url) -> String {
+        let mut shown = url.clone();
+        shown.set_query(None);
+        shown.set_fragment(None);
+        let _ = shown.set_username("");
+        let _ = shown.set_password(None);
+        shown.to_string()
+    }
+
+    const REFUSALS: [Refusal; 10] = [
+        Refusal::MissingSignature,
+        Refusal::BadSignature,
+        Refusal::StaleTimestamp,
+        Refusal::NotEncryptedAsExpected,
+        Refusal::NoAesKey,
+        Refusal::WrongAppId,
+        Refusal::CannotDecrypt,
+        Refusal::NotXml,
+        Refusal::DoctypeOrEntity,
+        Refusal::TooLarge,
+    ];
+
+    /// The health note keeps the endpoint's English reason; Chinese pages get
+    /// it translated (an unknown reason stays in English).
+    fn refusal_words(reason: &str, lang: Lang) -> String {
+        if lang == Lang::En {
+            return reason.to_owned();
+        }
+        REFUSALS
+            .into_iter()
+            .find(|refusal| refusal.reason() == reason)
+            .map_or_else(|| reason.to_owned(), |refusal| zh(refusal).to_owned())
+    }
+
+    fn zh(refusal: Refusal) -> &'static str {
+        match refusal {
+            Refusal::MissingSignature => "缺少 signature、timestamp 或 nonce",
+            Refusal::BadSignature => "签名与 Token 不符",
+            Refusal::StaleTimestamp => "时间戳与当前时间相差超过 5 分钟",
+            Refusal::NotEncryptedAsExpected => "声明为安全模式，但消息体中没有 Encrypt",
+            Refusal::NoAesKey => "回调已加密，但未配置 EncodingAESKey",
+            Refusal::WrongAppId => "消息属于另一个 AppID",
+            Refusal::CannotDecrypt => "无法用 EncodingAESKey 解密消息",
+            Refusal::NotXml => "消息体不是格式正确的 XML",
+            Refusal::DoctypeOrEntity => "消息体声明了 DTD 或实体",
+            Refusal::TooLarge => "消息体超过 64 KiB",
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn every_refusal_has_chinese_words() {
+            for refusal in REFUSALS {
+                assert_eq!(refusal_words(refusal.reason(), Lang::En), refusal.reason());
+                assert_eq!(refusal_words(refusal.reason(), Lang::Zh), zh(refusal));
+            }
+            assert_eq!(refusal_words("something new", Lang::Zh), "something new");
+        }
+
+        #[test]
+        fn a_token_url_is_shown_without_its_key() {
+            let url =
+                Url::parse("https://user:pw@tokens.example.com/authorizer?key=s3cret#x").unwrap();
+            assert_eq!(
+                without_secrets(&url),
+                "https://tokens.example.com/authorizer"
+            );
+        }
+    }
+}

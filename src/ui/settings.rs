@@ -1,0 +1,157 @@
+//! `/settings` (admins): what to enter in the WeChat console (服务器配置),
+//! whether callbacks arrive, and where the access token comes from. Read
+//! only: the settings come from the environment or `qunfa.toml`.
+
+use leptos::prelude::*;
+
+use super::time::format_unix_seconds;
+use super::{Audience, Page, lang};
+use crate::i18n::Lang;
+use crate::settings::{SettingsView, TokenSourceView, load_settings};
+
+/// Chinese or English, side by side where the text is used.
+fn tr(zh: bool, chinese: &'static str, english: &'static str) -> &'static str {
+    if zh { chinese } else { english }
+}
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    view! {
+        <Page title=|t| t.nav_settings audience=Audience::Admins>
+            <SettingsBody />
+        </Page>
+    }
+}
+
+#[component]
+fn SettingsBody() -> impl IntoView {
+    let settings = Resource::new(|| (), |_| load_settings());
+    view! {
+        <Suspense fallback=move || view! { <p>{tr(lang() == Lang::Zh, "加载中…", "Loading…")}</p> }>
+            {move || Suspend::new(async move {
+                match settings.await {
+                    Ok(settings) => view! { <SettingsLists settings /> }.into_any(),
+                    Err(error) => {
+                        view! { <p class="error" role="alert">{error.words(lang())}</p> }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn SettingsLists(settings: SettingsView) -> impl IntoView {
+    let lang = lang();
+    let zh = lang == Lang::Zh;
+    let none_yet = tr(zh, "暂无", "None yet");
+    let health = settings.health.clone();
+    let last_accepted = health
+        .last_accepted
+        .map_or_else(|| none_yet.to_owned(), format_unix_seconds);
+    let (last_refused, refused_reason) = match health.last_refused {
+        Some(refused) => (format_unix_seconds(refused.at), refused.reason),
+        None => (none_yet.to_owned(), none_yet.to_owned()),
+    };
+    let token_url = match &settings.access_token.source {
+        TokenSourceView::External { url } => Some(url.clone()),
+        _ => None,
+    };
+    let expires = settings.access_token.expires_at.map_or_else(
+        || tr(zh, "尚未获取 access_token", "No token fetched yet").to_owned(),
+        format_unix_seconds,
+    );
+    let wechat = if settings.simulator {
+        tr(
+            zh,
+            "内置的微信模拟器（未配置公众号）",
+            "The built-in WeChat simulator (no account configured)",
+        )
+    } else {
+        tr(zh, "微信公众平台接口", "The WeChat API")
+    };
+
+    view! {
+        <section class="settings-group" aria-labelledby="settings-server">
+            <h2 id="settings-server">{tr(zh, "服务器配置", "Server configuration")}</h2>
+            <p>
+                {tr(
+                    zh,
+                    "在微信公众平台的“设置与开发 → 基本配置 → 服务器配置”中填写以下内容。",
+                    "Enter these in the WeChat console under 设置与开发 → 基本配置 → 服务器配置 (Server configuration).",
+                )}
+            </p>
+            <dl class="settings">
+                <dt>{tr(zh, "服务器地址（URL）", "Server address (URL)")}</dt>
+                <dd>
+                    <code>{settings.callback_url.clone()}</code>
+                </dd>
+                <dt>{tr(zh, "令牌（Token）", "Token")}</dt>
+                <dd>
+                    <code>{settings.callback_token.clone()}</code>
+                </dd>
+                <dt>{tr(zh, "消息加解密方式", "Message mode")}</dt>
+                <dd>{settings.message_mode(lang)}</dd>
+                <dt>{tr(zh, "消息加解密密钥（EncodingAESKey）", "EncodingAESKey")}</dt>
+                <dd>
+                    {if settings.aes_key_set {
+                        tr(zh, "已设置（不显示）", "Set (not shown)")
+                    } else {
+                        tr(zh, "未设置", "Not set")
+                    }}
+                </dd>
+            </dl>
+        </section>
+        <section class="settings-group" aria-labelledby="settings-account">
+            <h2 id="settings-account">{tr(zh, "公众号", "Account")}</h2>
+            <dl class="settings">
+                <dt>{tr(zh, "接口", "WeChat")}</dt>
+                <dd>{wechat}</dd>
+                <dt>"AppID"</dt>
+                <dd>
+                    <code>{settings.appid.clone()}</code>
+                </dd>
+            </dl>
+        </section>
+        <section class="settings-group" aria-labelledby="settings-health">
+            <h2 id="settings-health">{tr(zh, "回调状态", "Callback health")}</h2>
+            <p>
+                {tr(
+                    zh,
+                    "自本次启动以来收到的回调（时间为 UTC）。",
+                    "Callbacks since this server started (times in UTC).",
+                )}
+            </p>
+            <dl class="settings">
+                <dt>{tr(zh, "已接受的回调", "Callbacks accepted")}</dt>
+                <dd>{health.accepted.to_string()}</dd>
+                <dt>{tr(zh, "最近一次接受", "Last accepted")}</dt>
+                <dd>{last_accepted}</dd>
+                <dt>{tr(zh, "已拒绝的回调", "Callbacks refused")}</dt>
+                <dd>{health.refused.to_string()}</dd>
+                <dt>{tr(zh, "最近一次拒绝", "Last refused")}</dt>
+                <dd>{last_refused}</dd>
+                <dt>{tr(zh, "拒绝原因", "Reason refused")}</dt>
+                <dd>{refused_reason}</dd>
+            </dl>
+        </section>
+        <section class="settings-group" aria-labelledby="settings-token">
+            <h2 id="settings-token">"access_token"</h2>
+            <dl class="settings">
+                <dt>{tr(zh, "来源", "Source")}</dt>
+                <dd>{settings.access_token.source.words(lang)}</dd>
+                {token_url
+                    .map(|url| {
+                        view! {
+                            <dt>{tr(zh, "获取地址", "Fetched from")}</dt>
+                            <dd>
+                                <code>{url}</code>
+                            </dd>
+                        }
+                    })}
+                <dt>{tr(zh, "到期时间", "Expires")}</dt>
+                <dd>{expires}</dd>
+            </dl>
+        </section>
+    }
+}

@@ -1,0 +1,205 @@
+//! `/settings` against the real server: what an admin copies into the WeChat
+//! console, callback health, the access token, and no secret on the page.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{ADMIN, ADMIN_PASSWORD, TestApp};
+use qunfa::{
+    settings::{SettingsView, TokenSourceView},
+    shell::config::SIMULATOR_TOKEN,
+    wechat::crypto,
+};
+use reqwest::{Client, StatusCode};
+
+const AES_KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+const EVENT: &str = include_str!("../src/wechat/fixtures/masssendjobfinish.xml");
+
+async fn admin(app: &TestApp) -> Client {
+    let client = app.client();
+    app.log_in(&client, ADMIN, ADMIN_PASSWORD).await;
+    client
+}
+
+async fn load(app: &TestApp, client: &Client) -> SettingsView {
+    let response = app.call(client, "load_settings", &[]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.expect("the settings as JSON")
+}
+
+async fn page(app: &TestApp, client: &Client, accept_language: &str) -> String {
+    let response = client
+        .get(app.url("/settings"))
+        .header("Accept-Language", accept_language)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.text().await.unwrap()
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+fn signed_query(token: &str, timestamp: u64, nonce: &str) -> String {
+    let signature = crypto::signature(token, &timestamp.to_string(), nonce);
+    format!("signature={signature}&timestamp={timestamp}&nonce={nonce}")
+}
+
+#[tokio::test]
+async fn an_admin_sees_what_to_enter_in_the_wechat_console() {
+    let app = TestApp::spawn().await;
+    let client = admin(&app).await;
+    let settings = load(&app, &client).await;
+    assert_eq!(settings.callback_url, app.url("/wechat/callback"));
+    assert!(settings.callback_url.ends_with("/wechat/callback"));
+    assert_eq!(settings.callback_token, SIMULATOR_TOKEN);
+    assert!(!settings.aes_key_set);
+    assert!(settings.simulator);
+    assert_eq!(settings.appid, qunfa::simulator::BUILTIN_APPID);
+    assert_eq!(settings.health.accepted, 0);
+    assert_eq!(settings.health.last_accepted, None);
+    assert_eq!(settings.health.last_refused, None);
+    assert_eq!(settings.access_token.source, TokenSourceView::Stable);
+
+    let english = page(&app, &client, "en").await;
+    for shown in [
+        app.url("/wechat/callback").as_str(),
+        SIMULATOR_TOKEN,
+        "Plaintext mode (no EncodingAESKey)",
+        "Callback health",
+        "No token fetched yet",
+    ] {
+        assert!(english.contains(shown), "{shown} missing from the page");
+    }
+    let chinese = page(&app, &client, "zh-CN").await;
+    assert!(chinese.contains("服务器地址（URL）"));
+    assert!(chinese.contains("明文模式"));
+
+    // Once a WeChat call has needed a token, its expiry is shown.
+    app.state
+        .wechat
+        .tags()
+        .await
+        .expect("tags from the simulator");
+    let expires_at = load(&app, &client)
+        .await
+        .access_token
+        .expires_at
+        .expect("a token is held");
+    assert!(expires_at > i64::try_from(now()).unwrap());
+    assert!(
+        !page(&app, &client, "en")
+            .await
+            .contains("No token fetched yet")
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_encodingaeskey_is_said_to_be_set_but_never_shown() {
+    let data = Arc::new(tempfile::tempdir().unwrap());
+    let app = TestApp::spawn_with(data, |args| {
+        args.wechat_aes_key = Some(AES_KEY.into());
+    })
+    .await;
+    let client = admin(&app).await;
+    let response = app.call(&client, "load_settings", &[]).await;
+    let json = response.text().await.unwrap();
+    assert!(!json.contains(AES_KEY), "the key is in the answer");
+    let settings: SettingsView = serde_json::from_str(&json).unwrap();
+    assert!(settings.aes_key_set);
+
+    for lang in ["en", "zh-CN"] {
+        let html = page(&app, &client, lang).await;
+        // Not even part of it (the page could show a prefix "to help").
+        assert!(
+            !html.contains(&AES_KEY[..12]),
+            "the key is on the {lang} page"
+        );
+    }
+    let english = page(&app, &client, "en").await;
+    assert!(english.contains("Safe mode or compatible mode"));
+    assert!(english.contains("Set (not shown)"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_editor_is_refused_the_settings() {
+    let app = TestApp::spawn().await;
+    let admin_client = admin(&app).await;
+    let added = app
+        .call(
+            &admin_client,
+            "add_user",
+            &[
+                ("username", "ed1"),
+                ("password", "ed-password-1"),
+                ("role", "editor"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status(), StatusCode::OK);
+
+    let editor = app.client();
+    app.log_in(&editor, "ed1", "ed-password-1").await;
+    let call = app.call(&editor, "load_settings", &[]).await;
+    assert_eq!(call.status(), StatusCode::FORBIDDEN);
+    let body = call.text().await.unwrap();
+    assert_eq!(body, "\"Forbidden\"");
+    assert!(!body.contains(SIMULATOR_TOKEN));
+
+    let html = editor.get(app.url("/settings")).send().await.unwrap();
+    assert_eq!(html.status(), StatusCode::FORBIDDEN);
+    assert!(!html.text().await.unwrap().contains(SIMULATOR_TOKEN));
+
+    let stranger = app.client();
+    let call = app.call(&stranger, "load_settings", &[]).await;
+    assert_eq!(call.status(), StatusCode::UNAUTHORIZED);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn callback_health_shows_the_last_accepted_and_the_last_refused() {
+    let app = TestApp::spawn().await;
+    let client = admin(&app).await;
+    let http = Client::new();
+    let post = |query: String| {
+        http.post(app.url(&format!("/wechat/callback?{query}")))
+            .body(EVENT)
+            .send()
+    };
+
+    let good = post(signed_query(SIMULATOR_TOKEN, now(), "good"))
+        .await
+        .unwrap();
+    assert_eq!(good.text().await.unwrap(), "success");
+    let health = load(&app, &client).await.health;
+    assert_eq!(health.accepted, 1);
+    assert_eq!(health.refused, 0);
+    let accepted_at = health.last_accepted.expect("a time");
+    assert!((accepted_at - i64::try_from(now()).unwrap()).abs() < 60);
+
+    let bad = post(signed_query("someoneelse", now(), "bad"))
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::FORBIDDEN);
+    let health = load(&app, &client).await.health;
+    assert_eq!(health.accepted, 1);
+    assert_eq!(health.refused, 1);
+    let refused = health.last_refused.expect("the refusal");
+    // No language asked for: the console's default, Chinese.
+    assert_eq!(refused.reason, "签名与 Token 不符");
+
+    let english = page(&app, &client, "en").await;
+    assert!(english.contains("the signature does not match the Token"));
+    assert!(english.contains(&qunfa::ui::time::format_unix_seconds(accepted_at)));
+    let chinese = page(&app, &client, "zh-CN").await;
+    assert!(chinese.contains("签名与 Token 不符"));
+    app.stop().await;
+}

@@ -61,12 +61,39 @@ test.describe("history and send detail", () => {
   });
 
   test("filters narrow the history and pages go back in time", async ({ page }) => {
+    // 51 more sends, made the way the compose page makes them, so there is
+    // more than one page whatever ran before.
+    const run = Date.now();
+    const headers = { Accept: "application/json", Origin: new URL(page.url()).origin };
+    for (let i = 0; i < 52; i++) {
+      const id = `qf-e2e-page-${run % 1e8}-${i}`;
+      // The last one is refused by WeChat (a draft saved automatically).
+      const text = i < 51 ? `e2e paging ${run} #${i}.` : `[sim:errcode(48021)] e2e refused ${run}`;
+      const form = {
+        "form[clientmsgid]": id, "form[msgtype]": "text", "form[audience]": "tag",
+        "form[tag_id]": "102", "form[text_content]": text,
+      };
+      expect((await page.request.post("/api/prepare_send", { form, headers })).ok()).toBe(true);
+      expect((await page.request.post("/api/confirm_send", { form: { clientmsgid: id }, headers })).ok()).toBe(true);
+    }
+
     await page.goto("/sends");
+    const table = page.getByRole("table");
+    await expect(table.getByRole("row").filter({ hasText: `e2e paging ${run} #50.` })).toBeVisible();
+    await expect(table.getByRole("row").filter({ hasText: `e2e paging ${run} #1.` })).toHaveCount(0);
+    await expect(table.getByRole("row")).toHaveCount(51); // the header and 50 sends
+    await page.getByRole("link", { name: "Older" }).click();
+    await expect(page).toHaveURL(/before=\d+/);
+    await expect(table.getByRole("row").filter({ hasText: `e2e paging ${run} #1.` })).toBeVisible();
+    await expect(table.getByRole("row").filter({ hasText: `e2e paging ${run} #50.` })).toHaveCount(0);
+    await page.getByRole("link", { name: "Newest" }).click();
+    await expect(table.getByRole("row").filter({ hasText: `e2e paging ${run} #50.` })).toBeVisible();
+
     await page.getByLabel("Status").selectOption({ label: "Rejected" });
     await page.getByRole("button", { name: "Filter" }).click();
     await expect(page).toHaveURL(/state=rejected/);
-    const rows = page.getByRole("table").getByRole("row");
-    // Every row left (the header aside) is a rejected send.
+    const rows = table.getByRole("row");
+    await expect(rows.filter({ hasText: `e2e refused ${run}` })).toBeVisible();
     const count = await rows.count();
     for (let i = 1; i < count; i++) {
       await expect(rows.nth(i).getByText("Rejected", { exact: true })).toBeVisible();

@@ -524,29 +524,7 @@ pub mod ssr {
             .await
             .map_err(AppError::unexpected)?
             .ok_or(Problem::SendNotFound)?;
-        let problem = match (send.state, send.errcode) {
-            (SendState::Rejected | SendState::AwaitingConfirmation | SendState::Unknown, Some(code)) => {
-                Some(
-                    CallError::Api(ApiError::new(code, send.errmsg.clone().unwrap_or_default()))
-                        .words(lang),
-                )
-            }
-            (SendState::Unknown, None) => Some(match lang {
-                Lang::Zh => "微信没有及时应答，请求可能已经到达微信。qunfa 会带着同一个 clientmsgid 自动重试，不会重复发送。".to_owned(),
-                Lang::En => "WeChat did not answer in time; the send may have reached it. qunfa asks again with the same clientmsgid, so nothing is sent twice.".to_owned(),
-            }),
-            (SendState::Rejected, None) => Some(match lang {
-                Lang::Zh => format!(
-                    "没有发送成功：{}。请稍后重试。",
-                    send.errmsg.clone().unwrap_or_default()
-                ),
-                Lang::En => format!(
-                    "Not sent: {}. Try again later.",
-                    send.errmsg.clone().unwrap_or_default()
-                ),
-            }),
-            _ => None,
-        };
+        let problem = problem_words(send.state, send.errcode, send.errmsg.as_deref(), lang);
         Ok(SendResult {
             id: send.id,
             state: send.state,
@@ -557,6 +535,31 @@ pub mod ssr {
             articles: send.articles,
             fresh_clientmsgid: new_clientmsgid(),
         })
+    }
+
+    /// What went wrong with a send, in words with the remedy: WeChat's
+    /// errcode, or the missing answer. `None` when nothing did.
+    pub fn problem_words(
+        state: SendState,
+        errcode: Option<i64>,
+        errmsg: Option<&str>,
+        lang: Lang,
+    ) -> Option<String> {
+        let errmsg = errmsg.unwrap_or_default();
+        match (state, errcode) {
+            (SendState::Rejected | SendState::AwaitingConfirmation | SendState::Unknown, Some(code)) => {
+                Some(CallError::Api(ApiError::new(code, errmsg)).words(lang))
+            }
+            (SendState::Unknown, None) => Some(match lang {
+                Lang::Zh => "微信没有及时应答，请求可能已经到达微信。qunfa 会带着同一个 clientmsgid 自动重试，不会重复发送。".to_owned(),
+                Lang::En => "WeChat did not answer in time; the send may have reached it. qunfa asks again with the same clientmsgid, so nothing is sent twice.".to_owned(),
+            }),
+            (SendState::Rejected, None) => Some(match lang {
+                Lang::Zh => format!("没有发送成功：{errmsg}。请稍后重试。"),
+                Lang::En => format!("Not sent: {errmsg}. Try again later."),
+            }),
+            _ => None,
+        }
     }
 
     pub async fn preview(

@@ -373,9 +373,8 @@ pub mod ssr {
             .as_deref()
             .and_then(|a| serde_json::from_str(a).ok())
             .unwrap_or_default();
-        let problem = crate::sends::api::ssr::send_result(app, id, lang)
-            .await?
-            .problem;
+        let problem =
+            crate::sends::api::ssr::problem_words(state, row.errcode, row.errmsg.as_deref(), lang);
         let callback = match row.callback_id {
             Some(callback_id) => sqlx::query!(
                 "SELECT received_at, xml, parsed FROM callbacks WHERE id = ?",

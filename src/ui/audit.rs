@@ -3,7 +3,8 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use super::{Audience, Page, lang};
+use super::time::short_time;
+use super::{Audience, Page, lang, tr};
 use crate::audit::{AUDIT_PAGE, list_audit};
 use crate::i18n::Lang;
 
@@ -24,10 +25,8 @@ fn AuditBody() -> impl IntoView {
         list_audit,
     );
     let zh = lang() == Lang::Zh;
-    let pick =
-        move |chinese: &'static str, english: &'static str| if zh { chinese } else { english };
     view! {
-        <Suspense fallback=move || view! { <p>{pick("加载中…", "Loading…")}</p> }>
+        <Suspense fallback=move || view! { <p>{tr(zh, "加载中…", "Loading…")}</p> }>
             {move || Suspend::new(async move {
                 match entries.await {
                     Ok(list) => {
@@ -38,10 +37,10 @@ fn AuditBody() -> impl IntoView {
                             <table class="audit">
                                 <thead>
                                     <tr>
-                                        <th scope="col">{pick("时间（UTC）", "Time (UTC)")}</th>
-                                        <th scope="col">{pick("用户", "User")}</th>
-                                        <th scope="col">{pick("操作", "Action")}</th>
-                                        <th scope="col">{pick("详情", "Detail")}</th>
+                                        <th scope="col">{tr(zh, "时间（UTC）", "Time (UTC)")}</th>
+                                        <th scope="col">{tr(zh, "用户", "User")}</th>
+                                        <th scope="col">{tr(zh, "操作", "Action")}</th>
+                                        <th scope="col">{tr(zh, "详情", "Detail")}</th>
                                     </tr>
                                 </thead>
                                 <tbody>
@@ -50,7 +49,7 @@ fn AuditBody() -> impl IntoView {
                                         .map(|entry| {
                                             view! {
                                                 <tr>
-                                                    <td>{entry.at.replace('T', " ").trim_end_matches('Z').to_owned()}</td>
+                                                    <td>{short_time(&entry.at)}</td>
                                                     <td>{entry.username}</td>
                                                     <td>{action_words(zh, &entry.action)}</td>
                                                     <td>{entry.detail}</td>
@@ -60,7 +59,7 @@ fn AuditBody() -> impl IntoView {
                                         .collect_view()}
                                 </tbody>
                             </table>
-                            {older.map(|href| view! { <p><a href=href>{pick("更早的记录", "Older entries")}</a></p> })}
+                            {older.map(|href| view! { <p><a href=href>{tr(zh, "更早的记录", "Older entries")}</a></p> })}
                         }
                             .into_any()
                     }

@@ -12,7 +12,7 @@ use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
 
 use super::time::format_unix;
-use super::{Page, lang};
+use super::{Page, lang, tr, type_label};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::sends::api::{
@@ -23,11 +23,6 @@ use crate::sends::{
     ComposeForm, ComposeSetup, Confirmation, Field, FieldError, MediaChoice, MediaPage,
     PICKER_PAGE, PrepareOutcome, SendResult, SendState, TagChoice, group_digits,
 };
-
-/// Chinese or English, side by side where the text is used.
-fn tr(zh: bool, chinese: &'static str, english: &'static str) -> &'static str {
-    if zh { chinese } else { english }
-}
 
 #[component]
 pub fn ComposePage() -> impl IntoView {
@@ -197,16 +192,11 @@ fn Composer(setup: ComposeSetup) -> impl IntoView {
 
     let overseas = setup.overseas;
     let types: Vec<(&'static str, &'static str)> = if overseas {
-        vec![("mpnews", tr(zh, "图文", "Article"))]
+        vec![("mpnews", type_label(zh, "mpnews"))]
     } else {
-        vec![
-            ("mpnews", tr(zh, "图文", "Article")),
-            ("text", tr(zh, "文本", "Text")),
-            ("voice", tr(zh, "语音", "Voice")),
-            ("image", tr(zh, "图片", "Image")),
-            ("mpvideo", tr(zh, "视频", "Video")),
-            ("wxcard", tr(zh, "卡券", "Card")),
-        ]
+        ["mpnews", "text", "voice", "image", "mpvideo", "wxcard"]
+            .map(|t| (t, type_label(zh, t)))
+            .to_vec()
     };
     let chosen_type = if overseas {
         "mpnews".to_owned()
@@ -841,7 +831,7 @@ fn ConfirmDialog(
         <div class="dialog-backdrop">
             <section class="dialog" role="dialog" aria-modal="true" aria-labelledby="confirm-title">
                 <h2 id="confirm-title">{question}</h2>
-                <p>{type_words(zh, &confirmation.msg_type)}</p>
+                <p>{tr(zh, "消息类型：", "Message type: ")} {type_label(zh, &confirmation.msg_type)}</p>
                 {move || problem().map(|words| view! { <p class="error" role="alert">{words}</p> })}
                 <ActionForm action=confirm>
                     <input type="hidden" name="clientmsgid" value=confirmation.clientmsgid.clone() />
@@ -872,17 +862,6 @@ fn ConfirmDialog(
                 </ActionForm>
             </section>
         </div>
-    }
-}
-
-fn type_words(zh: bool, msg_type: &str) -> &'static str {
-    match msg_type {
-        "mpnews" => tr(zh, "消息类型：图文", "Message type: article"),
-        "text" => tr(zh, "消息类型：文本", "Message type: text"),
-        "voice" => tr(zh, "消息类型：语音", "Message type: voice"),
-        "image" => tr(zh, "消息类型：图片", "Message type: image"),
-        "mpvideo" => tr(zh, "消息类型：视频", "Message type: video"),
-        _ => tr(zh, "消息类型：卡券", "Message type: card"),
     }
 }
 

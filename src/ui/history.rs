@@ -9,7 +9,8 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::{Page, lang};
+use super::time::short_time;
+use super::{Page, lang, tr, type_label};
 use crate::i18n::Lang;
 use crate::sends::history::{
     DeleteSend, HistoryFilter, HistoryRow, RefreshSend, SendDetail, history_choices, list_sends,
@@ -19,10 +20,6 @@ use crate::sends::{SendState, group_digits};
 
 /// How often an open page asks for news.
 const POLL: Duration = Duration::from_millis(1500);
-
-fn tr(zh: bool, chinese: &'static str, english: &'static str) -> &'static str {
-    if zh { chinese } else { english }
-}
 
 /// A counter that goes up every [`POLL`] in the browser (never on the
 /// server), for resources that should refresh themselves.
@@ -34,18 +31,6 @@ fn ticker() -> RwSignal<u64> {
         }
     });
     tick
-}
-
-fn type_label(zh: bool, msg_type: &str) -> &'static str {
-    match msg_type {
-        "mpnews" => tr(zh, "图文", "Article"),
-        "text" => tr(zh, "文本", "Text"),
-        "voice" => tr(zh, "语音", "Voice"),
-        "image" => tr(zh, "图片", "Image"),
-        "mpvideo" => tr(zh, "视频", "Video"),
-        "wxcard" => tr(zh, "卡券", "Card"),
-        _ => "?",
-    }
 }
 
 fn count(value: Option<i64>) -> String {
@@ -316,11 +301,6 @@ fn HistoryTable(zh: bool, rows: Vec<HistoryRow>) -> impl IntoView {
         </table>
     }
         .into_any()
-}
-
-/// `2026-11-27T19:41:09.123Z` → `2026-11-27 19:41:09`.
-fn short_time(at: &str) -> String {
-    at.replace('T', " ").chars().take(19).collect()
 }
 
 #[component]

@@ -82,6 +82,25 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// Chinese or English, side by side where a page uses the text (texts of
+/// the shell itself are in `i18n::Texts`).
+pub fn tr(zh: bool, chinese: &'static str, english: &'static str) -> &'static str {
+    if zh { chinese } else { english }
+}
+
+/// A msgtype of the seed in words.
+pub fn type_label(zh: bool, msg_type: &str) -> &'static str {
+    match msg_type {
+        "mpnews" => tr(zh, "图文", "Article"),
+        "text" => tr(zh, "文本", "Text"),
+        "voice" => tr(zh, "语音", "Voice"),
+        "image" => tr(zh, "图片", "Image"),
+        "mpvideo" => tr(zh, "视频", "Video"),
+        "wxcard" => tr(zh, "卡券", "Card"),
+        _ => "?",
+    }
+}
+
 /// The texts of the language this page is shown in.
 pub fn texts() -> &'static Texts {
     use_context::<SessionInfo>()

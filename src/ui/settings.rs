@@ -5,14 +5,9 @@
 use leptos::prelude::*;
 
 use super::time::format_unix_seconds;
-use super::{Audience, Page, lang};
+use super::{Audience, Page, lang, tr};
 use crate::i18n::Lang;
 use crate::settings::{SettingsView, TokenSourceView, load_settings};
-
-/// Chinese or English, side by side where the text is used.
-fn tr(zh: bool, chinese: &'static str, english: &'static str) -> &'static str {
-    if zh { chinese } else { english }
-}
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {

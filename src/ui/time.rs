@@ -1,6 +1,11 @@
 //! Times as pages show them. Computed by hand (no time crate in the wasm
 //! bundle), always in UTC, so the server's HTML and the hydrated page agree.
 
+/// A stored SQLite time (`2026-11-27T19:41:09.123Z`) as `2026-11-27 19:41:09`.
+pub fn short_time(at: &str) -> String {
+    at.replace('T', " ").chars().take(19).collect()
+}
+
 /// Unix seconds as `YYYY-MM-DD HH:MM UTC`.
 pub fn format_unix(secs: i64) -> String {
     let (date, hour, minute, _) = civil(secs);

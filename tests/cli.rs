@@ -166,3 +166,24 @@ fn the_simulator_runs_alone_and_serves_wechat_paths() {
     );
     assert_eq!(answer["expires_in"], 7200);
 }
+
+#[test]
+fn commands_on_the_database_need_no_account_settings() {
+    let data = tempfile::tempdir().unwrap();
+    // An AppID whose secret this user cannot read: serving would refuse it,
+    // but adding a user only needs the database.
+    let output = Command::new(env!("CARGO_BIN_EXE_qunfa"))
+        .args(["user", "list"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("QUNFA_CONFIG", data.path().join("absent.toml"))
+        .env(
+            "QUNFA_DATABASE_URL",
+            format!("sqlite://{}", data.path().join("q.db").display()),
+        )
+        .env("QUNFA_WECHAT_APPID", "wx0123456789abcdef")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(text(&output.stdout).contains("no users yet"));
+}

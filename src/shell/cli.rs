@@ -1,11 +1,18 @@
-//! The command line: `qunfa` (serve), `qunfa user add|passwd|list`.
+//! The command line: `qunfa` (serve), `qunfa user add|passwd|list`,
+//! `qunfa backup|restore`, `qunfa simulator`.
 
-use std::io::{BufRead, IsTerminal};
+use std::{
+    io::{BufRead, IsTerminal},
+    path::PathBuf,
+};
 
 use clap::{Parser, Subcommand};
 use secrecy::SecretString;
 
-use super::{config::SettingsArgs, db, server};
+use super::{
+    config::{DatabasePath, SettingsArgs},
+    db, server,
+};
 use crate::auth::{Role, Username, password, store};
 
 #[derive(Parser, Debug)]
@@ -34,6 +41,18 @@ pub enum Command {
     User {
         #[command(subcommand)]
         action: UserCommand,
+    },
+    /// Copy the database consistently, even while the console runs and sends
+    Backup {
+        /// The copy to write; it must not exist yet
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Replace the database with a backup; the console must be stopped
+    Restore {
+        /// The backup to put in place
+        #[arg(long)]
+        from: PathBuf,
     },
     /// Run the WeChat simulator alone, serving WeChat's paths (/cgi-bin/...) at the root of --listen
     Simulator(SimulatorArgs),
@@ -78,22 +97,34 @@ pub enum UserCommand {
 
 /// Runs the command line and returns the process exit code.
 pub async fn run(cli: Cli) -> i32 {
-    let load = || {
-        cli.settings.load().map_err(|error| {
-            eprintln!("qunfa: cannot start: {error}");
-            2
-        })
-    };
     let result = match cli.command {
         Some(Command::Simulator(args)) => simulator(args).await,
-        None | Some(Command::Serve) => match load() {
+        None | Some(Command::Serve) => match cli.settings.load() {
             Ok(settings) => serve(settings).await,
-            Err(code) => return code,
+            Err(error) => {
+                eprintln!("qunfa: cannot start: {error}");
+                return 2;
+            }
         },
-        Some(Command::User { action }) => match load() {
-            Ok(settings) => user(settings, action).await,
-            Err(code) => return code,
-        },
+        // These need the database alone, so the account's settings
+        // (perhaps unreadable to whoever runs them) are not checked.
+        Some(
+            command @ (Command::User { .. } | Command::Backup { .. } | Command::Restore { .. }),
+        ) => {
+            let database = match cli.settings.load_database() {
+                Ok(database) => database,
+                Err(error) => {
+                    eprintln!("qunfa: cannot start: {error}");
+                    return 2;
+                }
+            };
+            match command {
+                Command::User { action } => user(&database, action).await,
+                Command::Backup { to } => backup(&database, to).await,
+                Command::Restore { from } => restore(&database, from).await,
+                _ => unreachable!("matched above"),
+            }
+        }
     };
     match result {
         Ok(()) => 0,
@@ -112,8 +143,37 @@ async fn serve(settings: super::config::Settings) -> anyhow::Result<()> {
     if settings.uses_simulator() {
         tracing::info!("no WeChat account configured: using the built-in simulator");
     }
-    eprintln!("qunfa is listening on http://{address}");
+    tracing::info!(%address, "qunfa is listening");
     server::start(settings, listener, server::shutdown_signal()).await
+}
+
+async fn backup(database: &DatabasePath, to: PathBuf) -> anyhow::Result<()> {
+    let report = super::backup::backup(database, &to).await?;
+    println!(
+        "backed up {} to {} in {:.1} s: {} bytes, {} sends, {} callbacks; integrity_check ok",
+        database.url,
+        report.file.display(),
+        report.took.as_secs_f64(),
+        report.contents.bytes,
+        report.contents.sends,
+        report.contents.callbacks,
+    );
+    Ok(())
+}
+
+async fn restore(database: &DatabasePath, from: PathBuf) -> anyhow::Result<()> {
+    let report = super::backup::restore(database, &from).await?;
+    println!(
+        "restored {} into {}: {} sends, {} callbacks",
+        from.display(),
+        database.url,
+        report.contents.sends,
+        report.contents.callbacks,
+    );
+    if let Some(kept) = report.replaced {
+        println!("the database it replaced is kept as {}", kept.display());
+    }
+    Ok(())
 }
 
 async fn simulator(args: SimulatorArgs) -> anyhow::Result<()> {
@@ -141,8 +201,8 @@ async fn simulator(args: SimulatorArgs) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-async fn user(settings: super::config::Settings, action: UserCommand) -> anyhow::Result<()> {
-    let pool = db::open(&settings.database).await?;
+async fn user(database: &DatabasePath, action: UserCommand) -> anyhow::Result<()> {
+    let pool = db::open(database).await?;
     let mut conn = pool.acquire().await?;
     match action {
         UserCommand::Add { name, admin } => {

@@ -1,7 +1,15 @@
 //! The one SQLite file: opened in WAL mode with foreign keys on, migrations
-//! embedded in the binary and applied at start.
+//! embedded in the binary and applied at start — forward only, after a copy
+//! of the database is written beside it, and never to a database a newer
+//! qunfa has written.
 
-use std::{str::FromStr, time::Duration};
+use std::{
+    collections::BTreeSet,
+    fs::File,
+    path::{Path, PathBuf},
+    str::FromStr,
+    time::Duration,
+};
 
 use sqlx::{
     SqlitePool,
@@ -28,6 +36,23 @@ pub enum DatabaseError {
     ReadOnly { url: String, reason: String },
     #[error("cannot apply the database migrations to {url}: {reason}")]
     Migrate { url: String, reason: String },
+    #[error(
+        "{url} was written by a newer qunfa (its schema has step {version}, which qunfa {ours} does not know); \
+         run that newer qunfa, or restore a backup made before the upgrade with `qunfa restore --from FILE`"
+    )]
+    Newer {
+        url: String,
+        version: i64,
+        ours: &'static str,
+    },
+    #[error("cannot write the backup {file} before upgrading {url}: {reason}")]
+    UpgradeBackup {
+        url: String,
+        file: String,
+        reason: String,
+    },
+    #[error("{url} is being restored (`qunfa restore`); start qunfa again when it has finished")]
+    Restoring { url: String },
 }
 
 /// Opens (creating if needed) the database and brings its schema up to date.
@@ -40,6 +65,48 @@ pub async fn open(database: &DatabasePath) -> Result<SqlitePool, DatabaseError> 
             source,
         })?;
     }
+    let pool = connect(database, true).await?;
+    let url = &database.url;
+    let schema = schema_of(&pool).await.map_err(|e| classify(url, e))?;
+    if let Some(&version) = schema.unknown.first() {
+        return Err(DatabaseError::Newer {
+            url: url.clone(),
+            version,
+            ours: env!("CARGO_PKG_VERSION"),
+        });
+    }
+    if schema.pending > 0
+        && !schema.applied.is_empty()
+        && let Some(file) = &database.file
+    {
+        let copy = sibling(file, "pre-upgrade");
+        vacuum_into(&pool, &copy)
+            .await
+            .map_err(|e| DatabaseError::UpgradeBackup {
+                url: url.clone(),
+                file: copy.display().to_string(),
+                reason: e.to_string(),
+            })?;
+        tracing::info!(
+            backup = %copy.display(),
+            steps = schema.pending,
+            "upgrading the database schema; a copy of the database as it was is kept"
+        );
+    }
+    MIGRATOR.run(&pool).await.map_err(|e| match e {
+        sqlx::migrate::MigrateError::Execute(inner) => classify(url, inner),
+        other => DatabaseError::Migrate {
+            url: url.clone(),
+            reason: other.to_string(),
+        },
+    })?;
+    Ok(pool)
+}
+
+/// A pool on the database as it is: WAL, foreign keys, a busy timeout, and a
+/// first read that fails on a file that is not a database. `create` makes a
+/// missing file; otherwise a missing file is an error.
+pub async fn connect(database: &DatabasePath, create: bool) -> Result<SqlitePool, DatabaseError> {
     let url = database.url.clone();
     let options = match &database.file {
         Some(file) => SqliteConnectOptions::new().filename(file),
@@ -50,7 +117,7 @@ pub async fn open(database: &DatabasePath) -> Result<SqlitePool, DatabaseError> 
             })?
         }
     }
-    .create_if_missing(true)
+    .create_if_missing(create)
     .journal_mode(SqliteJournalMode::Wal)
     // In WAL mode NORMAL loses no committed transaction on a crash of the
     // process, only possibly the last ones on a power cut.
@@ -74,14 +141,132 @@ pub async fn open(database: &DatabasePath) -> Result<SqlitePool, DatabaseError> 
         .execute(&pool)
         .await
         .map_err(|e| classify(&url, e))?;
-    MIGRATOR.run(&pool).await.map_err(|e| match e {
-        sqlx::migrate::MigrateError::Execute(inner) => classify(&url, inner),
-        other => DatabaseError::Migrate {
-            url: url.clone(),
-            reason: other.to_string(),
-        },
-    })?;
     Ok(pool)
+}
+
+/// Which of this binary's migrations a database has.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Schema {
+    /// Versions applied, in order.
+    pub applied: Vec<i64>,
+    /// Versions applied that this binary does not know: a newer qunfa's.
+    pub unknown: Vec<i64>,
+    /// How many of this binary's migrations are not applied yet.
+    pub pending: usize,
+}
+
+pub async fn schema_of(pool: &SqlitePool) -> Result<Schema, sqlx::Error> {
+    let has_table: bool = sqlx::query_scalar(
+        "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+    )
+    .fetch_one(pool)
+    .await?;
+    let applied: Vec<i64> = if has_table {
+        sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success ORDER BY version")
+            .fetch_all(pool)
+            .await?
+    } else {
+        Vec::new()
+    };
+    let known: BTreeSet<i64> = MIGRATOR.iter().map(|m| m.version).collect();
+    let unknown = applied
+        .iter()
+        .copied()
+        .filter(|v| !known.contains(v))
+        .collect();
+    let pending = known.iter().filter(|v| !applied.contains(v)).count();
+    Ok(Schema {
+        applied,
+        unknown,
+        pending,
+    })
+}
+
+/// `FILE.WHAT-YYYYMMDDTHHMMSSZ`, beside `file`: where copies made by qunfa
+/// itself go, so an operator finds them next to the database.
+pub fn sibling(file: &Path, what: &str) -> PathBuf {
+    let now = time::OffsetDateTime::now_utc();
+    let stamp = format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second()
+    );
+    let mut name = file.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".{what}-{stamp}"));
+    file.with_file_name(name)
+}
+
+/// A consistent copy of the database at `to` (which must not exist) while
+/// others go on writing: `VACUUM INTO` reads one snapshot, and in WAL mode
+/// writers do not wait for readers.
+pub async fn vacuum_into(pool: &SqlitePool, to: &Path) -> Result<(), sqlx::Error> {
+    let target = to
+        .to_str()
+        .ok_or_else(|| sqlx::Error::Protocol(format!("{} is not a UTF-8 path", to.display())))?;
+    sqlx::query("VACUUM INTO ?")
+        .bind(target)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Held by a running console for as long as it serves: shared, so the
+/// console and its command line may run together, while `qunfa restore`
+/// needs it alone.
+#[derive(Debug)]
+pub struct DatabaseLock {
+    _file: Option<File>,
+}
+
+impl DatabaseLock {
+    fn path(database: &Path) -> PathBuf {
+        let mut name = database.file_name().unwrap_or_default().to_os_string();
+        name.push(".lock");
+        database.with_file_name(name)
+    }
+
+    fn open(database: &Path) -> std::io::Result<File> {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(Self::path(database))
+    }
+
+    /// The console's hold on its database (none for an in-memory one).
+    pub fn serving(database: &DatabasePath) -> Result<DatabaseLock, DatabaseError> {
+        let Some(file) = &database.file else {
+            return Ok(DatabaseLock { _file: None });
+        };
+        let lock = Self::open(file).map_err(|e| DatabaseError::ReadOnly {
+            url: database.url.clone(),
+            reason: format!("cannot create {}: {e}", Self::path(file).display()),
+        })?;
+        match lock.try_lock_shared() {
+            Ok(()) => Ok(DatabaseLock { _file: Some(lock) }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(DatabaseError::Restoring {
+                url: database.url.clone(),
+            }),
+            Err(std::fs::TryLockError::Error(e)) => Err(DatabaseError::Open {
+                url: database.url.clone(),
+                reason: format!("cannot lock {}: {e}", Self::path(file).display()),
+            }),
+        }
+    }
+
+    /// The database alone, or `None` while a console serves on it.
+    pub fn alone(database: &Path) -> std::io::Result<Option<DatabaseLock>> {
+        let lock = Self::open(database)?;
+        match lock.try_lock() {
+            Ok(()) => Ok(Some(DatabaseLock { _file: Some(lock) })),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => Err(e),
+        }
+    }
 }
 
 fn classify(url: &str, error: sqlx::Error) -> DatabaseError {
@@ -164,11 +349,101 @@ mod tests {
         assert!(matches!(error, DatabaseError::Folder { .. }), "{error:?}");
     }
 
+    fn upgrade_copies(dir: &Path) -> Vec<PathBuf> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.to_string_lossy().contains(".pre-upgrade-"))
+            .collect()
+    }
+
     #[tokio::test]
-    async fn reopening_applies_no_migration_twice() {
+    async fn reopening_applies_no_migration_twice_and_copies_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("q.db");
         open(&path(file.clone())).await.unwrap().close().await;
         open(&path(file)).await.unwrap();
+        assert!(upgrade_copies(dir.path()).is_empty());
+    }
+
+    #[tokio::test]
+    async fn an_upgrade_keeps_a_copy_of_the_database_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        // A database of the version before the newest migration.
+        let older = dir.path().join("older-migrations");
+        std::fs::create_dir(&older).unwrap();
+        let mut steps: Vec<_> =
+            std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations"))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .collect();
+        steps.sort();
+        for step in &steps[..steps.len() - 1] {
+            std::fs::copy(step, older.join(step.file_name().unwrap())).unwrap();
+        }
+        let file = dir.path().join("q.db");
+        let pool = connect(&path(file.clone()), true).await.unwrap();
+        sqlx::migrate::Migrator::new(older.as_path())
+            .await
+            .unwrap()
+            .run(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+
+        let pool = open(&path(file)).await.unwrap();
+        assert_eq!(schema_of(&pool).await.unwrap().pending, 0);
+        let copies = upgrade_copies(dir.path());
+        assert_eq!(copies.len(), 1, "{copies:?}");
+        let copy = connect(&path(copies[0].clone()), false).await.unwrap();
+        let schema = schema_of(&copy).await.unwrap();
+        assert_eq!(schema.applied.len(), steps.len() - 1);
+        assert_eq!(schema.pending, 1);
+    }
+
+    #[tokio::test]
+    async fn a_database_with_a_step_this_qunfa_does_not_know_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("q.db");
+        let pool = open(&path(file.clone())).await.unwrap();
+        sqlx::query(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+             VALUES (29991231000000, 'newer', 1, x'00', 0)",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+        let error = open(&path(file)).await.unwrap_err();
+        assert!(
+            matches!(
+                error,
+                DatabaseError::Newer {
+                    version: 29991231000000,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        assert!(upgrade_copies(dir.path()).is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_restore_in_progress_stops_a_start_and_a_console_stops_a_restore() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("q.db");
+        let serving = DatabaseLock::serving(&path(file.clone())).unwrap();
+        // Two consoles may share it; a restore may not.
+        let second = DatabaseLock::serving(&path(file.clone())).unwrap();
+        assert!(DatabaseLock::alone(&file).unwrap().is_none());
+        drop((serving, second));
+        let alone = DatabaseLock::alone(&file).unwrap().expect("nobody serves");
+        assert!(matches!(
+            DatabaseLock::serving(&path(file.clone())),
+            Err(DatabaseError::Restoring { .. })
+        ));
+        drop(alone);
+        DatabaseLock::serving(&path(file)).unwrap();
     }
 }

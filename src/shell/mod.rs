@@ -2,6 +2,7 @@
 //! command line. Nothing here is compiled for the browser.
 
 pub mod assets;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod db;

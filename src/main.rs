@@ -5,8 +5,15 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() {
+    use qunfa::shell::telemetry::{LogFormat, init_with};
     let cli = qunfa::shell::cli::Cli::parse();
-    qunfa::shell::telemetry::init();
+    match LogFormat::parse(cli.settings.log_format.as_deref()) {
+        Ok(format) => init_with(format),
+        Err(problem) => {
+            eprintln!("qunfa: cannot start: {problem}");
+            std::process::exit(2);
+        }
+    }
     let code = qunfa::shell::cli::run(cli).await;
     std::process::exit(code);
 }

@@ -69,6 +69,22 @@ impl Refusal {
         }
     }
 
+    /// The reason as a metrics label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Refusal::MissingSignature => "missing_signature",
+            Refusal::BadSignature => "bad_signature",
+            Refusal::StaleTimestamp => "stale_timestamp",
+            Refusal::NotEncryptedAsExpected => "not_encrypted",
+            Refusal::NoAesKey => "no_aes_key",
+            Refusal::WrongAppId => "wrong_appid",
+            Refusal::CannotDecrypt => "cannot_decrypt",
+            Refusal::NotXml => "not_xml",
+            Refusal::DoctypeOrEntity => "doctype_or_entity",
+            Refusal::TooLarge => "too_large",
+        }
+    }
+
     pub fn reason(self) -> &'static str {
         match self {
             Refusal::MissingSignature => "the signature, timestamp or nonce is missing",
@@ -100,6 +116,7 @@ impl From<CryptoError> for Refusal {
 
 fn refuse(state: &CallbackState, refusal: Refusal) -> Response {
     state.health.refused(refusal.reason());
+    crate::metrics::callback_refused(refusal.label());
     tracing::warn!(reason = refusal.reason(), "refused a callback");
     (refusal.status(), refusal.reason()).into_response()
 }
@@ -150,11 +167,13 @@ pub async fn receive(
         Ok(record) => match state.writer.store(record).await {
             Ok(()) => {
                 state.health.accepted();
+                crate::metrics::callback_accepted();
                 "success".into_response()
             }
             Err(error) => {
                 // Not stored: WeChat will retry, so say so with a 5xx.
                 tracing::error!(error = %error, "a verified callback could not be stored");
+                crate::metrics::callback_refused("not_stored");
                 (StatusCode::SERVICE_UNAVAILABLE, "not stored; retry").into_response()
             }
         },

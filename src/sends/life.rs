@@ -271,7 +271,7 @@ pub fn spawn_worker(
     wechat: WechatClient,
     sends: SendsState,
     check_after: Duration,
-) {
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut round: u64 = 0;
         // Callbacks up to this id have been matched with their sends. At
@@ -326,7 +326,7 @@ pub fn spawn_worker(
                 _ = tokio::time::sleep(WORKER_TICK) => {}
             }
         }
-    });
+    })
 }
 
 /// Moves each send to `finished` or `failed` with the counts of its

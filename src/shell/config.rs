@@ -17,6 +17,9 @@
 //! | `QUNFA_SESSION_IDLE` | `session_idle` | idle time after which a session ends |
 //! | `QUNFA_WECHAT_OVERSEAS` | `wechat_overseas` | `true` for an overseas account (articles only) |
 //! | `QUNFA_STATUS_CHECK_AFTER` | `status_check_after` | ask `mass/get` about a send with no callback after this long |
+//! | `QUNFA_METRICS_TOKEN` | `metrics_token` | bearer token that opens `/metrics`; unset: closed |
+//! | `QUNFA_SHUTDOWN_GRACE` | `shutdown_grace` | longest wait on SIGTERM for requests and the send worker |
+//! | `QUNFA_LOG_FORMAT` | (none) | `text` or `json`; logging starts before the file is read |
 
 use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf, time::Duration};
 
@@ -113,6 +116,20 @@ pub struct SettingsArgs {
     /// Ask mass/get about a send whose callback has not come after this long, e.g. 15m [default: 15m]
     #[arg(long, env = "QUNFA_STATUS_CHECK_AFTER", global = true)]
     pub status_check_after: Option<String>,
+    /// Bearer token that opens /metrics (Prometheus); unset: /metrics is closed
+    #[arg(
+        long,
+        env = "QUNFA_METRICS_TOKEN",
+        hide_env_values = true,
+        global = true
+    )]
+    pub metrics_token: Option<String>,
+    /// On SIGTERM, wait at most this long for requests and the send worker's WeChat call [default: 30s]
+    #[arg(long, env = "QUNFA_SHUTDOWN_GRACE", global = true)]
+    pub shutdown_grace: Option<String>,
+    /// Log lines as `text` or `json` (environment or flag only) [default: text]
+    #[arg(long, env = "QUNFA_LOG_FORMAT", global = true)]
+    pub log_format: Option<String>,
 }
 
 /// The settings the console runs with, every value parsed.
@@ -127,6 +144,10 @@ pub struct Settings {
     /// A send with no MASSSENDJOBFINISH after this long is asked about
     /// with `mass/get`.
     pub status_check_after: Duration,
+    /// Presented as a bearer token, opens `/metrics`.
+    pub metrics_token: Option<SecretString>,
+    /// The longest a stop waits for requests and the send worker.
+    pub shutdown_grace: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -207,6 +228,14 @@ impl SettingsArgs {
         self.merge(&file).parse()
     }
 
+    /// Only the database: what `qunfa user`, `backup` and `restore` need, so
+    /// they run where the account's secrets are not readable.
+    pub fn load_database(&self) -> Result<DatabasePath, ConfigError> {
+        let file = read_toml(&self.config)?;
+        let given = self.merge(&file).database_url;
+        parse_database_url(given.as_deref().unwrap_or(DEFAULT_DATABASE_URL))
+    }
+
     /// The values given here win over the file's.
     fn merge(&self, file: &BTreeMap<String, String>) -> RawSettings {
         let pick = |given: &Option<String>, key: &str| -> Option<String> {
@@ -232,6 +261,8 @@ impl SettingsArgs {
             session_idle: pick(&self.session_idle, "session_idle"),
             wechat_overseas: pick(&self.wechat_overseas, "wechat_overseas"),
             status_check_after: pick(&self.status_check_after, "status_check_after"),
+            metrics_token: pick(&self.metrics_token, "metrics_token"),
+            shutdown_grace: pick(&self.shutdown_grace, "shutdown_grace"),
         }
     }
 }
@@ -253,6 +284,8 @@ const TOML_KEYS: &[&str] = &[
     "session_idle",
     "wechat_overseas",
     "status_check_after",
+    "metrics_token",
+    "shutdown_grace",
 ];
 
 /// A missing file is fine (every setting has a default or is optional); a file
@@ -319,6 +352,37 @@ struct RawSettings {
     session_idle: Option<String>,
     wechat_overseas: Option<String>,
     status_check_after: Option<String>,
+    metrics_token: Option<String>,
+    shutdown_grace: Option<String>,
+}
+
+/// A duration such as `30s` or `15m` between `min` and `max`.
+fn parse_duration(
+    variable: &'static str,
+    text: Option<String>,
+    default: Duration,
+    (min, max): (Duration, Duration),
+) -> Result<Duration, ConfigError> {
+    let Some(text) = text else {
+        return Ok(default);
+    };
+    let value = humantime::parse_duration(text.trim()).map_err(|_| {
+        invalid(
+            variable,
+            format!("`{text}` is not a duration such as 30s, 15m or 1h"),
+        )
+    })?;
+    if value < min || value > max {
+        return Err(invalid(
+            variable,
+            format!(
+                "must be between {} and {}",
+                humantime::format_duration(min),
+                humantime::format_duration(max)
+            ),
+        ));
+    }
+    Ok(value)
 }
 
 impl RawSettings {
@@ -332,11 +396,8 @@ impl RawSettings {
                 )
             })?,
         };
-        let database = parse_database_url(
-            self.database_url
-                .as_deref()
-                .unwrap_or("sqlite://data/qunfa.db"),
-        )?;
+        let database =
+            parse_database_url(self.database_url.as_deref().unwrap_or(DEFAULT_DATABASE_URL))?;
         let classic = match self.wechat_token_api.as_deref().map(str::trim) {
             None | Some("stable") => false,
             Some("classic") => true,
@@ -465,23 +526,27 @@ impl RawSettings {
                 }
             },
         };
-        let status_check_after = match self.status_check_after {
-            None => Duration::from_secs(15 * 60),
-            Some(text) => {
-                let after = humantime::parse_duration(text.trim()).map_err(|_| {
-                    invalid(
-                        "QUNFA_STATUS_CHECK_AFTER",
-                        format!("`{text}` is not a duration such as 15m, 1h or 30s"),
-                    )
-                })?;
-                if after < Duration::from_secs(1) || after > Duration::from_secs(7 * 86400) {
-                    return Err(invalid(
-                        "QUNFA_STATUS_CHECK_AFTER",
-                        "must be between 1 second and 7 days",
-                    ));
-                }
-                after
+        let status_check_after = parse_duration(
+            "QUNFA_STATUS_CHECK_AFTER",
+            self.status_check_after,
+            Duration::from_secs(15 * 60),
+            (Duration::from_secs(1), Duration::from_secs(7 * 86400)),
+        )?;
+        let shutdown_grace = parse_duration(
+            "QUNFA_SHUTDOWN_GRACE",
+            self.shutdown_grace,
+            Duration::from_secs(30),
+            (Duration::from_secs(1), Duration::from_secs(600)),
+        )?;
+        let metrics_token = match self.metrics_token {
+            None => None,
+            Some(token) if token.trim().chars().count() < 16 => {
+                return Err(invalid(
+                    "QUNFA_METRICS_TOKEN",
+                    "must be at least 16 characters: it is the only guard of /metrics",
+                ));
             }
+            Some(token) => Some(SecretString::from(token.trim().to_owned())),
         };
         Ok(Settings {
             site_addr,
@@ -497,9 +562,13 @@ impl RawSettings {
             public_url,
             session_idle,
             status_check_after,
+            metrics_token,
+            shutdown_grace,
         })
     }
 }
+
+const DEFAULT_DATABASE_URL: &str = "sqlite://data/qunfa.db";
 
 fn parse_database_url(text: &str) -> Result<DatabasePath, ConfigError> {
     const VARIABLE: &str = "QUNFA_DATABASE_URL";
@@ -640,6 +709,23 @@ mod tests {
         assert_eq!(settings.session_idle, Duration::from_secs(12 * 3600));
         assert!(!settings.cookies_secure());
         assert!(settings.first_admin.is_none());
+    }
+
+    #[test]
+    fn the_example_file_is_accepted_and_explains_every_setting() {
+        let text = include_str!("../../packaging/qunfa.toml.example");
+        let file = parse_toml(text).unwrap();
+        let settings = args().merge(&file).parse().unwrap();
+        assert_eq!(
+            settings.database.file,
+            Some(PathBuf::from("/var/lib/qunfa/qunfa.db"))
+        );
+        for key in TOML_KEYS {
+            assert!(
+                text.contains(&format!("{key} = ")),
+                "no {key} in the example"
+            );
+        }
     }
 
     #[test]

@@ -7,12 +7,15 @@ use anyhow::Context;
 use axum::{
     Json, Router,
     extract::{DefaultBodyLimit, State},
+    http::{HeaderMap, StatusCode, header},
     middleware,
-    response::{IntoResponse, Redirect},
+    response::{IntoResponse, Redirect, Response},
     routing::{get, post},
 };
 use leptos::config::LeptosOptions;
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use secrecy::ExposeSecret;
+use subtle::ConstantTimeEq;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_sessions::{
@@ -36,9 +39,24 @@ use crate::{
 pub const SESSION_COOKIE: &str = "qunfa_session";
 
 /// Where the built browser files are: `LEPTOS_SITE_ROOT` (cargo-leptos's
-/// name), `target/site` when run from the source tree.
+/// name); else `site` beside the binary, as the release archive has it;
+/// else `target/site`, as in the source tree.
+pub fn site_root() -> String {
+    if let Ok(given) = std::env::var("LEPTOS_SITE_ROOT") {
+        return given;
+    }
+    let beside_binary = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|folder| folder.join("site")))
+        .filter(|site| site.join("pkg").is_dir());
+    match beside_binary {
+        Some(site) => site.display().to_string(),
+        None => "target/site".into(),
+    }
+}
+
 pub fn leptos_options(settings: &Settings) -> LeptosOptions {
-    let site_root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
+    let site_root = site_root();
     let env = match std::env::var("LEPTOS_ENV").as_deref() {
         Ok("PROD") | Ok("prod") | Ok("production") => leptos::config::Env::PROD,
         _ => leptos::config::Env::DEV,
@@ -57,15 +75,20 @@ pub fn leptos_options(settings: &Settings) -> LeptosOptions {
         .build()
 }
 
-/// Everything the server needs, opened and checked; an error here stops the
-/// start with a message that says what to fix.
 /// The router and the state behind it, ready to serve.
 pub struct Prepared {
     pub router: Router,
     pub state: AppState,
+    /// The send worker; it ends soon after `state.sends.stop()`.
+    pub worker: tokio::task::JoinHandle<()>,
+    /// Keep it while serving: `qunfa restore` waits for it.
+    pub lock: db::DatabaseLock,
 }
 
+/// Everything the server needs, opened and checked; an error here stops the
+/// start with a message that says what to fix.
 pub async fn prepare(settings: Settings, leptos: LeptosOptions) -> anyhow::Result<Prepared> {
+    let lock = db::DatabaseLock::serving(&settings.database)?;
     let pool = db::open(&settings.database).await?;
     create_first_admin(&pool, &settings).await?;
 
@@ -118,7 +141,7 @@ pub async fn prepare(settings: Settings, leptos: LeptosOptions) -> anyhow::Resul
         simulator: wechat.simulator,
         sends: Default::default(),
     };
-    crate::sends::life::spawn_worker(
+    let worker = crate::sends::life::spawn_worker(
         state.db.clone(),
         state.wechat.clone(),
         state.sends.clone(),
@@ -127,6 +150,8 @@ pub async fn prepare(settings: Settings, leptos: LeptosOptions) -> anyhow::Resul
     Ok(Prepared {
         router: router(state.clone(), session_layer),
         state,
+        worker,
+        lock,
     })
 }
 
@@ -172,6 +197,7 @@ fn router(state: AppState, session_layer: SessionManagerLayer<SqliteStore>) -> R
 
     let mut app = Router::new()
         .route("/healthz", get(health))
+        .route("/metrics", get(metrics))
         .merge(wechat_callback)
         .merge(assets)
         .merge(pages)
@@ -189,13 +215,65 @@ fn router(state: AppState, session_layer: SessionManagerLayer<SqliteStore>) -> R
     app.with_state(state)
 }
 
+/// 503 when the database does not answer, so a monitor needs no parser.
 async fn health(State(state): State<AppState>) -> impl IntoResponse {
     let database = db::is_healthy(&state.db).await;
-    Json(serde_json::json!({
-        "status": if database { "ok" } else { "degraded" },
-        "version": env!("CARGO_PKG_VERSION"),
-        "database": database,
-    }))
+    let status = if database {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        Json(serde_json::json!({
+            "status": if database { "ok" } else { "degraded" },
+            "version": env!("CARGO_PKG_VERSION"),
+            "database": database,
+        })),
+    )
+}
+
+/// Closed unless `QUNFA_METRICS_TOKEN` is set and presented as a bearer
+/// token.
+async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(token) = &state.settings.metrics_token else {
+        return (
+            StatusCode::NOT_FOUND,
+            "metrics are off: set QUNFA_METRICS_TOKEN to open them",
+        )
+            .into_response();
+    };
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if !bool::from(presented.as_bytes().ct_eq(token.expose_secret().as_bytes())) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            "present QUNFA_METRICS_TOKEN as a bearer token",
+        )
+            .into_response();
+    }
+    match crate::metrics::render(&state.db).await {
+        Ok(text) => (
+            [(
+                header::CONTENT_TYPE,
+                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            )],
+            text,
+        )
+            .into_response(),
+        Err(error) => {
+            tracing::error!(%error, "cannot count the sends for /metrics");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the database did not answer",
+            )
+                .into_response()
+        }
+    }
 }
 
 /// With no user at all, `QUNFA_ADMIN_USER` / `QUNFA_ADMIN_PASSWORD` make the
@@ -237,27 +315,59 @@ pub async fn serve(
     .await
 }
 
-/// Opens everything and serves on `listener`: what `qunfa serve` does, and
-/// what integration tests call with a port-0 listener.
+/// Opens everything and serves on `listener` until `shutdown` completes:
+/// what `qunfa serve` does. Then it stops taking connections and gives the
+/// requests in flight and the send worker's current WeChat call
+/// `shutdown_grace` to finish. Every send is recorded before WeChat is
+/// called, so one cut off by the deadline is settled at the next start.
 pub async fn start(
     settings: Settings,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     telemetry::init();
+    let grace = settings.shutdown_grace;
     let leptos = leptos_options(&settings);
-    let prepared = prepare(settings, leptos).await?;
-    let simulator = prepared.state.simulator.clone();
-    let sends = prepared.state.sends.clone();
-    let shutdown = async move {
+    let Prepared {
+        router,
+        state,
+        worker,
+        lock,
+    } = prepare(settings, leptos).await?;
+    let (signalled, on_signal) = tokio::sync::oneshot::channel::<()>();
+    let serving = serve(listener, router, async move {
         shutdown.await;
-        sends.stop();
-        // Slow simulated answers would hold up the graceful shutdown.
-        if let Some(simulator) = simulator {
-            simulator.shutdown();
+        let _ = signalled.send(());
+    });
+    tokio::pin!(serving);
+    tokio::select! {
+        ended = &mut serving => ended?,
+        _ = on_signal => {
+            let deadline = tokio::time::Instant::now() + grace;
+            state.sends.stop();
+            match tokio::time::timeout_at(deadline, &mut serving).await {
+                Ok(ended) => ended?,
+                Err(_) => tracing::warn!(
+                    grace_secs = grace.as_secs(),
+                    "requests were still running at the end of QUNFA_SHUTDOWN_GRACE; stopping anyway"
+                ),
+            }
+            if tokio::time::timeout_at(deadline, worker).await.is_err() {
+                tracing::warn!(
+                    "the send worker was still in a WeChat call at the end of QUNFA_SHUTDOWN_GRACE; \
+                     its send is settled at the next start"
+                );
+            }
         }
-    };
-    serve(listener, prepared.router, shutdown).await?;
+    }
+    if let Some(simulator) = &state.simulator {
+        simulator.shutdown();
+    }
+    // Closing checkpoints the write-ahead log into the database file; a
+    // request still holding a connection past the grace is not waited for.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), state.db.close()).await;
+    drop(lock);
+    tracing::info!("stopped");
     Ok(())
 }
 

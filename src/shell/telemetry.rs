@@ -1,17 +1,61 @@
 //! Logs: one line per request, errors with their cause chain, and never a
 //! password, secret, token or cookie (nothing here logs headers or queries).
+//! Human-readable lines, or JSON lines with `QUNFA_LOG_FORMAT=json`.
 
-use std::time::Instant;
+use std::{io::IsTerminal, time::Instant};
 
 use axum::{extract::Request, middleware::Next, response::Response};
 use tracing_subscriber::{EnvFilter, fmt};
 
-/// `RUST_LOG` sets the level; `info` for qunfa and `warn` for the rest
-/// otherwise. Calling it twice is harmless (tests start several servers).
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+impl LogFormat {
+    /// `text` or `json`; anything else is refused in words.
+    pub fn parse(given: Option<&str>) -> Result<LogFormat, String> {
+        match given.map(|g| g.trim().to_ascii_lowercase()).as_deref() {
+            None | Some("") | Some("text") => Ok(LogFormat::Text),
+            Some("json") => Ok(LogFormat::Json),
+            Some(other) => Err(format!(
+                "QUNFA_LOG_FORMAT: `{other}` is neither `text` nor `json`"
+            )),
+        }
+    }
+}
+
+/// Human-readable lines with the default filter: what tests and
+/// `server::start` use.
 pub fn init() {
+    init_with(LogFormat::Text);
+}
+
+/// `RUST_LOG` sets the level; `info` for qunfa and `warn` for the rest
+/// otherwise. Only the first call counts (tests start several servers).
+pub fn init_with(format: LogFormat) {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn,qunfa=info"));
-    let _ = fmt().with_env_filter(filter).with_target(false).try_init();
+    // Standard error, so a command's own output (`qunfa user list`) stays
+    // apart from the log.
+    let builder = fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        // Colours for a person at a terminal, not for journald or a file.
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        // One object per line; span fields flattened into it.
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .try_init(),
+    };
 }
 
 /// Method, path (without the query, which may carry signatures), status and
@@ -22,7 +66,9 @@ pub async fn log_request(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let response = next.run(request).await;
     let status = response.status().as_u16();
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let took = started.elapsed().as_secs_f64();
+    crate::metrics::request_took(crate::metrics::request_kind(&path), took);
+    let latency_ms = took * 1000.0;
     if status >= 500 {
         tracing::warn!(%method, %path, status, latency_ms = format!("{latency_ms:.1}"), "request");
     } else {

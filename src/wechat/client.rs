@@ -674,6 +674,7 @@ impl WechatClient {
         let result = exchange(request, &[token.expose()])
             .await
             .map_err(CallError::from);
+        crate::metrics::wechat_call(endpoint, &result);
         (result, Some(token))
     }
 }

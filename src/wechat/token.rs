@@ -585,6 +585,7 @@ impl TokenManager {
                 Err(error) => state.last_error = Some(error.clone()),
             }
         }
+        crate::metrics::token_refresh(result.is_ok());
         match result {
             Ok((token, lifetime)) => {
                 tracing::info!(

@@ -58,7 +58,9 @@ impl TestApp {
         let (stop, stopped) = oneshot::channel::<()>();
         let simulator = state.simulator.clone();
         let sends = state.sends.clone();
+        let lock = prepared.lock;
         let task = tokio::spawn(async move {
+            let _lock = lock;
             server::serve(listener, prepared.router, async move {
                 let _ = stopped.await;
                 sends.stop();

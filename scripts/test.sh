@@ -27,3 +27,7 @@ export QUNFA_ADMIN_PASSWORD="e2e-admin-password"
 export LEPTOS_SITE_ADDR=127.0.0.1:3100
 export BASE_URL="http://127.0.0.1:3100"
 cargo leptos end-to-end
+
+echo "== Release archive (packed from this build, run from an empty folder) =="
+archive=$(scripts/package.sh target/debug/qunfa target/site target/archive-test)
+scripts/archive-test.sh "$archive"

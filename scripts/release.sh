@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# `make release`: builds qunfa for production and packs it into
+# dist/qunfa-VERSION-x86_64-linux.tar.gz, then proves the archive runs on its
+# own (scripts/archive-test.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+export PATH="$HOME/.cargo/bin:$PATH"
+export LEPTOS_OUTPUT_NAME=qunfa
+cargo leptos build --release
+archive=$(scripts/package.sh target/release/qunfa target/site dist)
+scripts/archive-test.sh "$archive"
+echo "release: $archive"

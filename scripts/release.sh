@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-export PATH="$HOME/.cargo/bin:$PATH"
+# wasm-opt comes from npm (binaryen) in end2end/, as setup.sh installs it.
+export PATH="$HOME/.cargo/bin:$PWD/end2end/node_modules/.bin:$PATH"
 export LEPTOS_OUTPUT_NAME=qunfa
 cargo leptos build --release
 archive=$(scripts/package.sh target/release/qunfa target/site dist)

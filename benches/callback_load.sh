@@ -2,7 +2,7 @@
 # Safe-mode callbacks per second through /wechat/callback with storage, and
 # the same tool against /healthz as the ceiling, in one run; then a check
 # that every event was stored exactly once. Loopback only; it stops itself.
-#   EVENTS=100000 CONCURRENCY=64 benches/callback_load.sh
+#   EVENTS=100000 CONCURRENCY=64 ROUNDS=5 benches/callback_load.sh
 # Honours CARGO_TARGET_DIR; SERVER_ONLY=1 builds the server without the wasm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,10 +49,23 @@ PY
 # The same with wrk (C, no crypto of its own) sending pre-sealed events, if
 # installed (Debian: apt-get install wrk): the server's side alone.
 if command -v wrk >/dev/null; then
-  "$loader" --events 150000 --aes-key "$KEY" --first-msg-id 7000000000 --dump "$work/requests.tsv"
-  echo "wrk, pre-sealed safe-mode callbacks:"
-  REQUESTS_FILE="$work/requests.tsv" wrk -t1 -c"$CONCURRENCY" -d6s -s benches/callback_load.lua "http://127.0.0.1:$PORT" \
-    | grep -E "requests in|Requests/sec|Non-2xx"
-  echo "wrk, GET /healthz:"
-  wrk -t1 -c"$CONCURRENCY" -d6s "http://127.0.0.1:$PORT/healthz" | grep -E "requests in|Requests/sec|Non-2xx"
+  # Alternating rounds: this machine's speed drifts by a fifth within
+  # minutes, so one round each can mislead; compare medians.
+  for round in $(seq "${ROUNDS:-5}"); do
+    # Fresh events each round (a repeat would only hit the dedup path),
+    # sealed just before, so their timestamps are current.
+    "$loader" --events 150000 --aes-key "$KEY" --first-msg-id $((7000000000 + round * 1000000)) --dump "$work/requests.tsv" >/dev/null
+    cb=$(REQUESTS_FILE="$work/requests.tsv" wrk -t1 -c"$CONCURRENCY" -d6s -s benches/callback_load.lua "http://127.0.0.1:$PORT" \
+      | tee "$work/wrk.out" | sed -n 's/^Requests\/sec: *//p')
+    if grep -q "Non-2xx" "$work/wrk.out"; then grep "Non-2xx" "$work/wrk.out"; exit 1; fi
+    hz=$(wrk -t1 -c"$CONCURRENCY" -d6s "http://127.0.0.1:$PORT/healthz" | sed -n 's/^Requests\/sec: *//p')
+    echo "wrk round $round: pre-sealed safe-mode callbacks $cb/s, GET /healthz $hz/s"
+    echo "$cb $hz" >> "$work/rounds"
+  done
+  python3 - "$work/rounds" <<'PY'
+import statistics, sys
+rows = [tuple(map(float, line.split())) for line in open(sys.argv[1])]
+cb, hz = statistics.median(r[0] for r in rows), statistics.median(r[1] for r in rows)
+print(f"wrk medians over {len(rows)} rounds: callbacks {cb:,.0f}/s, /healthz {hz:,.0f}/s")
+PY
 fi

@@ -361,8 +361,21 @@ async fn sigterm_during_a_send_lets_the_wechat_call_finish_and_records_it() {
                 .await
         }
     });
-    // The send is recorded and WeChat is being called.
-    tokio::time::sleep(Duration::from_millis(1000)).await;
+    // Stopped once WeChat (the simulator, which records a send before its
+    // slow answer) has the call.
+    let state_url = format!("{}/sim/control/state", console.address);
+    for _ in 0..200 {
+        let sim: serde_json::Value = reqwest::get(&state_url)
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if sim["sends"].as_array().is_some_and(|s| !s.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     console.terminate();
 
     let answer = confirming

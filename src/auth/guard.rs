@@ -2,6 +2,8 @@
 //! the few listed here; admin pages refuse editors; state-changing requests
 //! from other sites are refused.
 
+use std::sync::Arc;
+
 use axum::{
     extract::{Request, State},
     http::{HeaderMap, Method, StatusCode, header},
@@ -15,7 +17,11 @@ use super::{
     login::{SESSION_AUTH_VERSION, SESSION_USER_ID},
     store,
 };
-use crate::{error::AppError, i18n::Lang, shell::state::AppState};
+use crate::{
+    error::AppError,
+    i18n::Lang,
+    shell::{config::Settings, state::AppState},
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
@@ -154,7 +160,11 @@ fn unexpected_words(headers: &HeaderMap) -> &'static str {
 /// `Origin` (or, failing that, its `Referer`) must be the console's own. A
 /// request with neither did not come from a browser's page. WeChat and the
 /// simulator post from elsewhere by design and are let through.
-pub async fn same_origin(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn same_origin(
+    State(settings): State<Arc<Settings>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let safe = matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
@@ -184,8 +194,8 @@ pub async fn same_origin(State(state): State<AppState>, request: Request, next: 
     let host_origin = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
-        .map(|host| format!("{}://{host}", state.settings.public_url.scheme()));
-    if claimed == state.settings.public_origin() || Some(&claimed) == host_origin.as_ref() {
+        .map(|host| format!("{}://{host}", settings.public_url.scheme()));
+    if claimed == settings.public_origin() || Some(&claimed) == host_origin.as_ref() {
         return next.run(request).await;
     }
     tracing::warn!(origin = %claimed, path = %path, "refused a request from another site");

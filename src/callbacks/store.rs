@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use sqlx::{QueryBuilder, Sqlite, SqlitePool};
+use sqlx::{QueryBuilder, Sqlite, SqlitePool, pool::PoolConnection};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::wechat::callback::Callback;
@@ -70,7 +70,7 @@ pub struct CallbackWriter {
 
 impl CallbackWriter {
     /// Starts the writer task on `pool`. It ends when every writer handle
-    /// is dropped, after storing what it was given.
+    /// is dropped, after storing what it was given, or when the pool closes.
     pub fn start(pool: SqlitePool) -> CallbackWriter {
         let (jobs, queue) = mpsc::channel(8 * MAX_BATCH);
         tokio::spawn(write_batches(pool, queue));
@@ -93,18 +93,46 @@ impl CallbackWriter {
 
 async fn write_batches(pool: SqlitePool, mut queue: mpsc::Receiver<Job>) {
     let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
-    while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let result = insert_batch(&pool, &batch).await;
+    // One connection kept for the writer: taking one from the pool for each
+    // batch would cost a ping to SQLite's thread each time, and each batch
+    // size's statement stays prepared on it.
+    let mut conn: Option<PoolConnection<Sqlite>> = None;
+    // Closing the pool waits for every connection: this one is given back
+    // when the pool starts to close (the server has stopped by then).
+    let closing = pool.close_event();
+    tokio::pin!(closing);
+    loop {
+        let received = tokio::select! {
+            received = queue.recv_many(&mut batch, MAX_BATCH) => received,
+            _ = &mut closing => 0,
+        };
+        if received == 0 {
+            return;
+        }
+        // Let the requests already being handled join this batch: each
+        // commit writes its pages once, however many rows it holds.
+        tokio::task::yield_now().await;
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let result = insert_batch(&pool, &mut conn, &batch).await;
         if let Err(error) = &result {
             tracing::error!(error = %error, rows = batch.len(), "storing callbacks failed");
         }
         for (_, done) in batch.drain(..) {
-            let _ = done.send(result.clone().map_err(|e| e.to_string()));
+            let _ = done.send(result.clone());
         }
     }
 }
 
-async fn insert_batch(pool: &SqlitePool, batch: &[Job]) -> Result<(), String> {
+async fn insert_batch(
+    pool: &SqlitePool,
+    conn: &mut Option<PoolConnection<Sqlite>>,
+    batch: &[Job],
+) -> Result<(), String> {
     // A locked database (a backup, a long write) is waited out briefly.
     let mut attempt = 0;
     loop {
@@ -123,14 +151,29 @@ async fn insert_batch(pool: &SqlitePool, batch: &[Job]) -> Result<(), String> {
                 .push_bind(parsed);
         });
         insert.push(" ON CONFLICT (dedup_key) DO NOTHING");
-        match insert.build().execute(pool).await {
+        let outcome = match conn {
+            Some(held) => insert.build().execute(&mut **held).await,
+            None => match pool.acquire().await {
+                Ok(mut fresh) => {
+                    let outcome = insert.build().execute(&mut *fresh).await;
+                    *conn = Some(fresh);
+                    outcome
+                }
+                Err(error) => Err(error),
+            },
+        };
+        match outcome {
             Ok(_) => return Ok(()),
-            Err(error) if attempt < 3 => {
+            Err(error) => {
+                // The next try starts from a fresh connection.
+                *conn = None;
+                if attempt >= 3 {
+                    return Err(error.to_string());
+                }
                 attempt += 1;
                 tracing::warn!(error = %error, attempt, "storing callbacks: retrying");
                 tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
             }
-            Err(error) => return Err(error.to_string()),
         }
     }
 }

@@ -123,6 +123,10 @@ pub async fn connect(database: &DatabasePath, create: bool) -> Result<SqlitePool
     // process, only possibly the last ones on a power cut.
     .synchronous(SqliteSynchronous::Normal)
     .foreign_keys(true)
+    // Callbacks are 2–3 KiB rows: on 4 KiB pages each takes a page of its
+    // own; 8 KiB pages hold three, so storing one writes a third less.
+    // (Takes effect when the file is created.)
+    .page_size(8192)
     .busy_timeout(Duration::from_secs(5));
 
     // An in-memory database exists once per connection, so it gets exactly one.

@@ -184,6 +184,7 @@ fn router(state: AppState, session_layer: SessionManagerLayer<SqliteStore>) -> R
         .route("/pkg/{*file}", get(super::assets::serve_pkg))
         .layer(CompressionLayer::new());
 
+    // Its own, small state: each request clones the state it is given.
     let wechat_callback = Router::new()
         .route(
             "/wechat/callback",
@@ -193,7 +194,8 @@ fn router(state: AppState, session_layer: SessionManagerLayer<SqliteStore>) -> R
         // records why; larger ones are cut off here.
         .layer(DefaultBodyLimit::max(
             4 * callbacks::endpoint::MAX_BODY_BYTES,
-        ));
+        ))
+        .with_state(state.callbacks.clone());
 
     let mut app = Router::new()
         .route("/healthz", get(health))
@@ -202,7 +204,7 @@ fn router(state: AppState, session_layer: SessionManagerLayer<SqliteStore>) -> R
         .merge(assets)
         .merge(pages)
         .layer(middleware::from_fn_with_state(
-            state.clone(),
+            state.settings.clone(),
             guard::same_origin,
         ))
         .layer(middleware::from_fn(telemetry::log_request));

@@ -31,9 +31,10 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 run="$work/run"
 mkdir -p "$run"
 cp "$folder/qunfa.toml.example" "$run/qunfa.toml"
-# The example as shipped, but on this folder and port.
+# The example as shipped, but on this folder and port; the database goes in
+# a folder that does not exist yet, as on a first start.
 sed -i -e "s|^site_addr = .*|site_addr = \"127.0.0.1:$port\"|" \
-       -e "s|^database_url = .*|database_url = \"sqlite://$run/qunfa.db\"|" \
+       -e "s|^database_url = .*|database_url = \"sqlite://$run/data/qunfa.db\"|" \
        -e "s|^public_url = .*|public_url = \"http://127.0.0.1:$port\"|" "$run/qunfa.toml"
 (cd "$run" && exec env -i PATH=/usr/bin:/bin HOME="$run" \
    QUNFA_ADMIN_USER=admin QUNFA_ADMIN_PASSWORD=archive-test-password \

@@ -57,14 +57,7 @@ pub enum DatabaseError {
 
 /// Opens (creating if needed) the database and brings its schema up to date.
 pub async fn open(database: &DatabasePath) -> Result<SqlitePool, DatabaseError> {
-    if let Some(folder) = database.file.as_ref().and_then(|f| f.parent())
-        && !folder.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(folder).map_err(|source| DatabaseError::Folder {
-            folder: folder.display().to_string(),
-            source,
-        })?;
-    }
+    create_folder(database)?;
     let pool = connect(database, true).await?;
     let url = &database.url;
     let schema = schema_of(&pool).await.map_err(|e| classify(url, e))?;
@@ -101,6 +94,19 @@ pub async fn open(database: &DatabasePath) -> Result<SqlitePool, DatabaseError> 
         },
     })?;
     Ok(pool)
+}
+
+/// Makes the folder the database file goes in, if it is missing.
+fn create_folder(database: &DatabasePath) -> Result<(), DatabaseError> {
+    if let Some(folder) = database.file.as_ref().and_then(|f| f.parent())
+        && !folder.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(folder).map_err(|source| DatabaseError::Folder {
+            folder: folder.display().to_string(),
+            source,
+        })?;
+    }
+    Ok(())
 }
 
 /// A pool on the database as it is: WAL, foreign keys, a busy timeout, and a
@@ -246,6 +252,7 @@ impl DatabaseLock {
         let Some(file) = &database.file else {
             return Ok(DatabaseLock { _file: None });
         };
+        create_folder(database)?;
         let lock = Self::open(file).map_err(|e| DatabaseError::ReadOnly {
             url: database.url.clone(),
             reason: format!("cannot create {}: {e}", Self::path(file).display()),
@@ -449,5 +456,13 @@ mod tests {
         ));
         drop(alone);
         DatabaseLock::serving(&path(file)).unwrap();
+    }
+
+    #[test]
+    fn the_lock_of_a_database_in_a_new_folder_makes_the_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("data/q.db");
+        DatabaseLock::serving(&path(file.clone())).unwrap();
+        assert!(file.parent().unwrap().is_dir());
     }
 }

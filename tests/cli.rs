@@ -6,6 +6,16 @@ use std::{
 };
 
 fn qunfa(data: &tempfile::TempDir, args: &[&str], stdin: &str) -> Output {
+    qunfa_with(data, args, stdin, &[])
+}
+
+/// [`qunfa`] with more environment variables.
+fn qunfa_with(
+    data: &tempfile::TempDir,
+    args: &[&str],
+    stdin: &str,
+    more: &[(&str, &str)],
+) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_qunfa"))
         .args(args)
         .env_clear()
@@ -15,6 +25,7 @@ fn qunfa(data: &tempfile::TempDir, args: &[&str], stdin: &str) -> Output {
             "QUNFA_DATABASE_URL",
             format!("sqlite://{}", data.path().join("q.db").display()),
         )
+        .envs(more.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -171,19 +182,13 @@ fn the_simulator_runs_alone_and_serves_wechat_paths() {
 fn commands_on_the_database_need_no_account_settings() {
     let data = tempfile::tempdir().unwrap();
     // An AppID whose secret this user cannot read: serving would refuse it,
-    // but adding a user only needs the database.
-    let output = Command::new(env!("CARGO_BIN_EXE_qunfa"))
-        .args(["user", "list"])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("QUNFA_CONFIG", data.path().join("absent.toml"))
-        .env(
-            "QUNFA_DATABASE_URL",
-            format!("sqlite://{}", data.path().join("q.db").display()),
-        )
-        .env("QUNFA_WECHAT_APPID", "wx0123456789abcdef")
-        .output()
-        .unwrap();
+    // but listing users only needs the database.
+    let output = qunfa_with(
+        &data,
+        &["user", "list"],
+        "",
+        &[("QUNFA_WECHAT_APPID", "wx0123456789abcdef")],
+    );
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(text(&output.stdout).contains("no users yet"));
 }

@@ -7,54 +7,10 @@ mod common;
 
 use std::time::Duration;
 
-use common::{ADMIN, ADMIN_PASSWORD, TestApp};
+use common::{TestApp, form, post, send, signed_in};
+use qunfa::sends::SendState;
 use qunfa::sends::history::{HistoryPage, SendDetail};
-use qunfa::sends::{PrepareOutcome, SendResult, SendState};
 use reqwest::Client;
-
-fn form(id: &str, msgtype: &str, fields: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut out = vec![
-        ("form[clientmsgid]".to_owned(), id.to_owned()),
-        ("form[msgtype]".to_owned(), msgtype.to_owned()),
-        ("form[audience]".to_owned(), "tag".to_owned()),
-        ("form[tag_id]".to_owned(), "100".to_owned()),
-    ];
-    for (name, value) in fields {
-        out.push((format!("form[{name}]"), (*value).to_owned()));
-    }
-    out
-}
-
-async fn signed_in(app: &TestApp) -> Client {
-    let client = app.client();
-    app.log_in(&client, ADMIN, ADMIN_PASSWORD).await;
-    client
-}
-
-async fn call(
-    app: &TestApp,
-    client: &Client,
-    name: &str,
-    form: &[(String, String)],
-) -> reqwest::Response {
-    let pairs: Vec<(&str, &str)> = form.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-    app.call(client, name, &pairs).await
-}
-
-async fn send(app: &TestApp, client: &Client, form: &[(String, String)]) -> SendResult {
-    let outcome: PrepareOutcome = call(app, client, "prepare_send", form)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert!(matches!(outcome, PrepareOutcome::Ready(_)), "{outcome:?}");
-    let confirm = vec![("clientmsgid".to_owned(), form[0].1.clone())];
-    call(app, client, "confirm_send", &confirm)
-        .await
-        .json()
-        .await
-        .unwrap()
-}
 
 async fn detail(app: &TestApp, client: &Client, id: i64) -> SendDetail {
     let response = app
@@ -351,7 +307,7 @@ async fn the_history_filters_and_pages_newest_first() {
                 .into_iter()
                 .map(|(k, v)| (format!("filter[{k}]"), v))
                 .collect();
-            let response = call(app, client, "list_sends", &form).await;
+            let response = post(app, client, "list_sends", &form).await;
             assert!(response.status().is_success());
             response.json::<HistoryPage>().await.unwrap()
         }

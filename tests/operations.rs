@@ -14,7 +14,7 @@ use std::{
     time::Duration,
 };
 
-use common::{ADMIN, ADMIN_PASSWORD, TestApp, database_file};
+use common::{ADMIN, ADMIN_PASSWORD, TestApp, database_file, form, send};
 use qunfa::sends::{PrepareOutcome, SendResult, SendState};
 use sqlx::{Connection, sqlite::SqliteConnection};
 
@@ -35,6 +35,14 @@ fn qunfa(data: &Path, args: &[&str]) -> Output {
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// `qunfa restore --from FROM` fails and says `words`.
+fn restore_refused(data: &Path, from: &Path, words: &str) {
+    let refused = qunfa(data, &["restore", "--from", &from.display().to_string()]);
+    assert!(!refused.status.success());
+    let said = text(&refused.stderr);
+    assert!(said.contains(words), "{said}");
 }
 
 async fn open(file: &Path) -> SqliteConnection {
@@ -139,23 +147,11 @@ async fn restore_refuses_a_running_database_and_files_that_are_not_qunfa_databas
     assert!(qunfa(&dir, &["backup", "--to", &copy_arg]).status.success());
     add_sends(&app.state.db, 3, "after-the-backup").await;
 
-    let refused = qunfa(&dir, &["restore", "--from", &copy_arg]);
-    assert!(!refused.status.success());
-    assert!(
-        text(&refused.stderr).contains("a qunfa console is running on"),
-        "{}",
-        text(&refused.stderr)
-    );
+    restore_refused(&dir, &copy, "a qunfa console is running on");
 
     let notes = dir.join("notes.db");
     std::fs::write(&notes, "not a database at all ".repeat(200)).unwrap();
-    let refused = qunfa(&dir, &["restore", "--from", &notes.display().to_string()]);
-    assert!(!refused.status.success());
-    assert!(
-        text(&refused.stderr).contains("is not an intact SQLite database"),
-        "{}",
-        text(&refused.stderr)
-    );
+    restore_refused(&dir, &notes, "is not an intact SQLite database");
 
     let other = dir.join("other.db");
     let mut conn = SqliteConnection::connect(&format!("sqlite://{}?mode=rwc", other.display()))
@@ -166,13 +162,7 @@ async fn restore_refuses_a_running_database_and_files_that_are_not_qunfa_databas
         .await
         .unwrap();
     conn.close().await.unwrap();
-    let refused = qunfa(&dir, &["restore", "--from", &other.display().to_string()]);
-    assert!(!refused.status.success());
-    assert!(
-        text(&refused.stderr).contains("not a qunfa one"),
-        "{}",
-        text(&refused.stderr)
-    );
+    restore_refused(&dir, &other, "not a qunfa one");
 
     // Stopped, the backup goes back in place and the replaced file is kept.
     let data = app.stop().await;
@@ -241,9 +231,7 @@ async fn a_database_from_a_newer_qunfa_is_refused_and_left_alone() {
         .count();
     assert_eq!(copies, 0, "nothing to upgrade, so no copy");
 
-    let refused = qunfa(&dir, &["restore", "--from", &file.display().to_string()]);
-    assert!(!refused.status.success());
-    assert!(text(&refused.stderr).contains("newer qunfa"));
+    restore_refused(&dir, &file, "newer qunfa");
     drop(data);
 }
 
@@ -451,27 +439,12 @@ async fn metrics_are_closed_without_the_token_and_count_what_happened() {
 
     // A send, and a callback with a bad signature.
     app.log_in(&client, ADMIN, ADMIN_PASSWORD).await;
-    let form = [
-        ("form[clientmsgid]", "qf-metrics-send"),
-        ("form[msgtype]", "text"),
-        ("form[audience]", "tag"),
-        ("form[tag_id]", "100"),
-        ("form[text_content]", "度量测试"),
-    ];
-    assert!(
-        app.call(&client, "prepare_send", &form)
-            .await
-            .status()
-            .is_success()
-    );
-    let sent = app
-        .call(
-            &client,
-            "confirm_send",
-            &[("clientmsgid", "qf-metrics-send")],
-        )
-        .await;
-    assert!(sent.status().is_success());
+    send(
+        &app,
+        &client,
+        &form("qf-metrics-send", "text", &[("text_content", "度量测试")]),
+    )
+    .await;
     let refused = client
         .post(app.url("/wechat/callback?signature=x&timestamp=1&nonce=n"))
         .body("<xml/>")

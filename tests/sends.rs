@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{ADMIN, ADMIN_PASSWORD, TestApp, location};
+use common::{ADMIN, TestApp, form, location, post, send, signed_in};
 use qunfa::sends::{
     Field, FieldProblem, PrepareOutcome, SendResult, SendState, api::PreviewOutcome,
 };
@@ -18,37 +18,6 @@ use reqwest::Client;
 
 const SEED_MEDIA: &str = "123dsdajkasd231jhksad";
 const SEED_MPVIDEO: &str = "IhdaAQXuvJtGzwwc0abfXnzeezfO0NgPK6AQYShD8RQYMTtfzbLdBIQkQziv2XJc";
-
-/// A form for `msgtype` to the tag VIP会员 (100), with its own clientmsgid.
-fn form(id: &str, msgtype: &str, fields: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut out = vec![
-        ("form[clientmsgid]".to_owned(), id.to_owned()),
-        ("form[msgtype]".to_owned(), msgtype.to_owned()),
-        ("form[audience]".to_owned(), "tag".to_owned()),
-        ("form[tag_id]".to_owned(), "100".to_owned()),
-    ];
-    for (name, value) in fields {
-        out.retain(|(n, _)| n != &format!("form[{name}]"));
-        out.push((format!("form[{name}]"), (*value).to_owned()));
-    }
-    out
-}
-
-async fn signed_in(app: &TestApp) -> Client {
-    let client = app.client();
-    app.log_in(&client, ADMIN, ADMIN_PASSWORD).await;
-    client
-}
-
-async fn post(
-    app: &TestApp,
-    client: &Client,
-    name: &str,
-    form: &[(String, String)],
-) -> reqwest::Response {
-    let pairs: Vec<(&str, &str)> = form.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-    app.call(client, name, &pairs).await
-}
 
 async fn prepare(app: &TestApp, client: &Client, form: &[(String, String)]) -> PrepareOutcome {
     let response = post(app, client, "prepare_send", form).await;
@@ -62,18 +31,6 @@ async fn confirm(app: &TestApp, client: &Client, id: &str, all: bool) -> reqwest
         form.push(("confirm_all".to_owned(), "yes".to_owned()));
     }
     post(app, client, "confirm_send", &form).await
-}
-
-/// Prepare and confirm: the result of one send.
-async fn send(app: &TestApp, client: &Client, form: &[(String, String)]) -> SendResult {
-    let id = form[0].1.clone();
-    match prepare(app, client, form).await {
-        PrepareOutcome::Ready(c) => assert_eq!(c.clientmsgid, id),
-        other => panic!("not ready: {other:?}"),
-    }
-    let response = confirm(app, client, &id, false).await;
-    assert!(response.status().is_success(), "{}", response.status());
-    response.json().await.unwrap()
 }
 
 fn sim_sends(app: &TestApp, clientmsgid: &str) -> usize {

@@ -4,6 +4,7 @@
 
 use std::{path::PathBuf, sync::Arc};
 
+use qunfa::sends::{PrepareOutcome, SendResult};
 use qunfa::shell::{config::SettingsArgs, server, state::AppState};
 use reqwest::{Client, Response, redirect::Policy};
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
@@ -151,4 +152,59 @@ pub fn location(response: &Response) -> String {
         .get("location")
         .map(|v| v.to_str().unwrap().to_owned())
         .unwrap_or_default()
+}
+
+/// A compose form for `msgtype` to the tag VIP会员 (100) with its own
+/// clientmsgid; `fields` (by their names inside `form[…]`) add to it or
+/// replace what is there.
+pub fn form(id: &str, msgtype: &str, fields: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut out = vec![
+        ("form[clientmsgid]".to_owned(), id.to_owned()),
+        ("form[msgtype]".to_owned(), msgtype.to_owned()),
+        ("form[audience]".to_owned(), "tag".to_owned()),
+        ("form[tag_id]".to_owned(), "100".to_owned()),
+    ];
+    for (name, value) in fields {
+        out.retain(|(n, _)| n != &format!("form[{name}]"));
+        out.push((format!("form[{name}]"), (*value).to_owned()));
+    }
+    out
+}
+
+/// A client logged in as the admin.
+pub async fn signed_in(app: &TestApp) -> Client {
+    let client = app.client();
+    app.log_in(&client, ADMIN, ADMIN_PASSWORD).await;
+    client
+}
+
+/// [`TestApp::call`] with owned pairs, as [`form`] makes them.
+pub async fn post(
+    app: &TestApp,
+    client: &Client,
+    name: &str,
+    form: &[(String, String)],
+) -> Response {
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    app.call(client, name, &pairs).await
+}
+
+/// Prepare and confirm, as the compose page does: the result of one send.
+pub async fn send(app: &TestApp, client: &Client, form: &[(String, String)]) -> SendResult {
+    let id = form[0].1.clone();
+    let prepared = post(app, client, "prepare_send", form).await;
+    assert!(prepared.status().is_success(), "{}", prepared.status());
+    match prepared.json().await.unwrap() {
+        PrepareOutcome::Ready(c) => assert_eq!(c.clientmsgid, id),
+        other => panic!("not ready: {other:?}"),
+    }
+    let confirmed = post(
+        app,
+        client,
+        "confirm_send",
+        &[("clientmsgid".to_owned(), id)],
+    )
+    .await;
+    assert!(confirmed.status().is_success(), "{}", confirmed.status());
+    confirmed.json().await.unwrap()
 }

@@ -10,59 +10,22 @@ cached for a minute, as in real use).
 Run `cargo leptos build --release` first, then
 `python3 benches/compose_render.py`. Loopback only; it stops what it starts.
 """
-import http.client
 import os
-import pathlib
-import socket
 import statistics
-import subprocess
 import tempfile
 import time
 import urllib.parse
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-BINARY = ROOT / "target" / "release" / "qunfa"
-SITE = ROOT / "target" / "site"
+from history_render import PASSWORD, free_port, percentile, start
+
 N = int(os.environ.get("N", "2000"))
-PASSWORD = "bench-admin-password"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 def main():
     work = tempfile.mkdtemp()
     port = free_port()
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "QUNFA_CONFIG": "/nonexistent/qunfa.toml",
-        "QUNFA_DATABASE_URL": f"sqlite://{work}/q.db",
-        "QUNFA_ADMIN_USER": "admin",
-        "QUNFA_ADMIN_PASSWORD": PASSWORD,
-        "LEPTOS_SITE_ADDR": f"127.0.0.1:{port}",
-        "LEPTOS_SITE_ROOT": str(SITE),
-        "LEPTOS_ENV": "PROD",
-        "RUST_LOG": "warn",
-    }
-    proc = subprocess.Popen([str(BINARY)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc, conn = start(work, port)
     try:
-        conn = http.client.HTTPConnection("127.0.0.1", port)
-        for _ in range(200):
-            try:
-                conn.request("GET", "/healthz")
-                conn.getresponse().read()
-                break
-            except OSError:
-                conn.close()
-                time.sleep(0.05)
         body = urllib.parse.urlencode({"username": "admin", "password": PASSWORD, "next": ""})
         conn.request("POST", "/login", body=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
         response = conn.getresponse()

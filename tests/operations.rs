@@ -352,6 +352,7 @@ async fn sigterm_during_a_send_lets_the_wechat_call_finish_and_records_it() {
     // Stopped once WeChat (the simulator, which records a send before its
     // slow answer) has the call.
     let state_url = format!("{}/sim/control/state", console.address);
+    let mut called = false;
     for _ in 0..200 {
         let sim: serde_json::Value = reqwest::get(&state_url)
             .await
@@ -359,11 +360,13 @@ async fn sigterm_during_a_send_lets_the_wechat_call_finish_and_records_it() {
             .json()
             .await
             .unwrap();
-        if sim["sends"].as_array().is_some_and(|s| !s.is_empty()) {
+        called = sim["sends"].as_array().is_some_and(|s| !s.is_empty());
+        if called {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    assert!(called, "WeChat never got the send's call");
     console.terminate();
 
     let answer = confirming

@@ -24,6 +24,15 @@ fi
 
 export PATH="$HOME/.cargo/bin:$PATH"
 
+# A first build of everything `make test` runs takes about 6.5 GB in target/;
+# say so before rustc fails half-way with "No space left on device".
+if [ ! -d target/debug ]; then
+  free_kb=$(df -Pk . | awk 'NR == 2 { print $4 }')
+  if [ -n "$free_kb" ] && [ "$free_kb" -lt $((8 * 1024 * 1024)) ]; then
+    say "warning: only $((free_kb / 1024 / 1024)) GB free here; a first build needs about 7 GB in target/"
+  fi
+fi
+
 # cargo-leptos, pinned: newer ones need a newer rustc than this one.
 if ! cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
   say "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 15 minutes on 2 cores, once)"

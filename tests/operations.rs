@@ -477,3 +477,35 @@ async fn metrics_are_closed_without_the_token_and_count_what_happened() {
     }
     app.stop().await;
 }
+
+/// Leptos works out a console's routes by running the app while a
+/// process-wide switch holds every resource back; a page being rendered by
+/// another console in the process then waited for its data forever. Tests
+/// start many consoles in one process, and one such wait hung CI.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starting_another_console_never_stalls_a_page_being_rendered() {
+    let app = TestApp::spawn().await;
+    let starts = std::thread::spawn(|| {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async {
+            for _ in 0..20 {
+                TestApp::spawn().await.stop().await;
+            }
+        });
+    });
+    let client = app.client();
+    let mut pages = 0;
+    while !starts.is_finished() || pages < 50 {
+        let page = tokio::time::timeout(
+            Duration::from_secs(10),
+            client.get(app.url("/login?error=failed")).send(),
+        )
+        .await
+        .expect("the login page is answered within 10 s")
+        .unwrap();
+        assert!(page.status().is_success(), "{}", page.status());
+        pages += 1;
+    }
+    starts.join().unwrap();
+    app.stop().await;
+}

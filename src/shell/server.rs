@@ -1,7 +1,12 @@
 //! Start-up: open the database, make the first admin, build the router, serve
 //! on a listener until told to stop. Tests call [`start`] with port 0.
 
-use std::{future::Future, net::SocketAddr, path::PathBuf, sync::Arc};
+use std::{
+    future::Future,
+    net::SocketAddr,
+    path::PathBuf,
+    sync::{Arc, OnceLock},
+};
 
 use anyhow::Context;
 use axum::{
@@ -13,7 +18,7 @@ use axum::{
     routing::{get, post},
 };
 use leptos::config::LeptosOptions;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use secrecy::ExposeSecret;
 use subtle::ConstantTimeEq;
 use tokio::net::TcpListener;
@@ -155,8 +160,19 @@ pub async fn prepare(settings: Settings, leptos: LeptosOptions) -> anyhow::Resul
     })
 }
 
+/// The app's routes, worked out once per process. Leptos does it by running
+/// the app with every resource held back by a process-wide switch, so a page
+/// another server in the process renders meanwhile (tests start many) would
+/// wait for its data forever.
+fn routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES
+        .get_or_init(|| generate_route_list(crate::ui::App))
+        .clone()
+}
+
 fn router(state: AppState, session_layer: SessionManagerLayer<SqliteStore>) -> Router {
-    let routes = generate_route_list(crate::ui::App);
+    let routes = routes();
     let (options, asset_id) = (state.leptos.clone(), state.assets.id().to_owned());
     let app_shell = {
         let asset_id = asset_id.clone();

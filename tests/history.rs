@@ -360,3 +360,49 @@ async fn the_history_filters_and_pages_newest_first() {
     assert!(html.contains("state-failed"));
     assert!(!html.contains("class=\"state state-finished\""));
 }
+
+/// Leptos runs a `Suspense`'s children more than once on the server, so data
+/// loaded inside them was loaded, and written into the page, once per run.
+#[tokio::test]
+async fn each_page_loads_its_data_once() {
+    let app = TestApp::spawn().await;
+    let client = signed_in(&app).await;
+    let marker = "marker-7f3a9c";
+    let sent = send(
+        &app,
+        &client,
+        &form("qf-h-once", "text", &[("text_content", marker)]),
+    )
+    .await;
+    let page = async |path: String| {
+        let response = client.get(app.url(&path)).send().await.unwrap();
+        assert!(
+            response.status().is_success(),
+            "{path}: {}",
+            response.status()
+        );
+        response.text().await.unwrap()
+    };
+    let list = page("/sends".to_owned()).await;
+    let detail = page(format!("/sends/{}", sent.id)).await;
+    let compose = page("/compose".to_owned()).await;
+    // Each appears where the page shows it, and once more in the data the
+    // browser hydrates from; a page that loads again writes that data again.
+    assert_eq!(list.matches(marker).count(), 2, "in the list");
+    // The detail shows it twice: as the title and in the request's JSON.
+    assert_eq!(detail.matches(marker).count(), 4, "in the detail");
+    assert_eq!(compose.matches("VIP会员").count(), 2, "among the tags");
+    // What each page loaded, as Leptos hands it to the browser: the session,
+    // then the page's own data.
+    let loaded = |html: &str| html.matches("__RESOLVED_RESOURCES[").count();
+    assert_eq!(
+        loaded(&list),
+        3,
+        "the list: its filters' choices and its rows"
+    );
+    assert_eq!(loaded(&detail), 2, "the detail");
+    assert_eq!(loaded(&compose), 2, "compose");
+    for path in ["/settings", "/users", "/audit"] {
+        assert_eq!(loaded(&page(path.to_owned()).await), 2, "{path}");
+    }
+}

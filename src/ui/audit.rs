@@ -5,25 +5,28 @@ use leptos_router::hooks::use_query_map;
 
 use super::time::short_time;
 use super::{Audience, Page, lang, tr};
-use crate::audit::{AUDIT_PAGE, list_audit};
+use crate::audit::{AUDIT_PAGE, AuditEntry, list_audit};
+use crate::error::AppError;
 use crate::i18n::Lang;
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
-    view! {
-        <Page title=|t| t.nav_audit audience=Audience::Admins>
-            <AuditBody />
-        </Page>
-    }
-}
-
-#[component]
-fn AuditBody() -> impl IntoView {
     let query = use_query_map();
     let entries = Resource::new(
         move || query.with(|q| q.get("before").and_then(|b| b.parse::<i64>().ok())),
         list_audit,
     );
+    // Made here, outside `Page`: its Suspense runs its children more than once
+    // on the server, and a resource made in them loads once per run.
+    view! {
+        <Page title=|t| t.nav_audit audience=Audience::Admins>
+            <AuditBody entries />
+        </Page>
+    }
+}
+
+#[component]
+fn AuditBody(entries: Resource<Result<Vec<AuditEntry>, AppError>>) -> impl IntoView {
     let zh = lang() == Lang::Zh;
     view! {
         <Suspense fallback=move || view! { <p>{tr(zh, "加载中…", "Loading…")}</p> }>

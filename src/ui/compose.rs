@@ -26,15 +26,6 @@ use crate::sends::{
 
 #[component]
 pub fn ComposePage() -> impl IntoView {
-    view! {
-        <Page title=|t| t.nav_compose>
-            <ComposeBody />
-        </Page>
-    }
-}
-
-#[component]
-fn ComposeBody() -> impl IntoView {
     let query = use_query_map();
     let setup = Resource::new(
         move || {
@@ -47,6 +38,17 @@ fn ComposeBody() -> impl IntoView {
         },
         |(attempt, sent)| load_compose(attempt, sent),
     );
+    // Made here, outside `Page`: its Suspense runs its children more than once
+    // on the server, and a resource made in them loads once per run.
+    view! {
+        <Page title=|t| t.nav_compose>
+            <ComposeBody setup />
+        </Page>
+    }
+}
+
+#[component]
+fn ComposeBody(setup: Resource<Result<ComposeSetup, AppError>>) -> impl IntoView {
     view! {
         <Suspense fallback=move || view! { <p>{tr(lang() == Lang::Zh, "加载中…", "Loading…")}</p> }>
             {move || Suspend::new(async move {

@@ -11,10 +11,11 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::time::short_time;
 use super::{Page, lang, tr, type_label};
+use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::sends::history::{
-    DeleteSend, HistoryFilter, HistoryRow, RefreshSend, SendDetail, history_choices, list_sends,
-    load_send_detail,
+    DeleteSend, FilterChoices, HistoryFilter, HistoryPage as ListPage, HistoryRow, RefreshSend,
+    SendDetail, history_choices, list_sends, load_send_detail,
 };
 use crate::sends::{SendState, group_digits};
 
@@ -46,16 +47,6 @@ fn StateBadge(state: SendState) -> impl IntoView {
 
 #[component]
 pub fn HistoryPage() -> impl IntoView {
-    view! {
-        <Page title=|t| t.nav_history>
-            <HistoryBody />
-        </Page>
-    }
-}
-
-#[component]
-fn HistoryBody() -> impl IntoView {
-    let zh = lang() == Lang::Zh;
     let query = use_query_map();
     let filter = Memo::new(move |_| {
         query.with(|q| HistoryFilter {
@@ -74,6 +65,22 @@ fn HistoryBody() -> impl IntoView {
     // address, so what someone is typing into it is left alone.
     let page = Resource::new(move || (filter.get(), tick.get()), |(f, _)| list_sends(f));
     let choices = Resource::new(|| (), |_| history_choices());
+    // Made here, outside `Page`: its Suspense runs its children more than once
+    // on the server, and a resource made in them loads once per run.
+    view! {
+        <Page title=|t| t.nav_history>
+            <HistoryBody filter page choices />
+        </Page>
+    }
+}
+
+#[component]
+fn HistoryBody(
+    filter: Memo<HistoryFilter>,
+    page: Resource<Result<ListPage, AppError>>,
+    choices: Resource<Result<FilterChoices, AppError>>,
+) -> impl IntoView {
+    let zh = lang() == Lang::Zh;
     view! {
         <Suspense>
             {move || Suspend::new(async move {
@@ -305,16 +312,6 @@ fn HistoryTable(zh: bool, rows: Vec<HistoryRow>) -> impl IntoView {
 
 #[component]
 pub fn SendDetailPage() -> impl IntoView {
-    view! {
-        <Page title=|t| t.nav_history>
-            <DetailBody />
-        </Page>
-    }
-}
-
-#[component]
-fn DetailBody() -> impl IntoView {
-    let zh = lang() == Lang::Zh;
     let params = use_params_map();
     let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok())));
     let refresh = ServerAction::<RefreshSend>::new();
@@ -340,6 +337,22 @@ fn DetailBody() -> impl IntoView {
             }
         },
     );
+    // Made here, outside `Page`, as on the list.
+    view! {
+        <Page title=|t| t.nav_history>
+            <DetailBody detail open refresh delete />
+        </Page>
+    }
+}
+
+#[component]
+fn DetailBody(
+    detail: Resource<Result<SendDetail, AppError>>,
+    open: RwSignal<bool>,
+    refresh: ServerAction<RefreshSend>,
+    delete: ServerAction<DeleteSend>,
+) -> impl IntoView {
+    let zh = lang() == Lang::Zh;
     view! {
         <Transition fallback=move || view! { <p>{tr(zh, "加载中…", "Loading…")}</p> }>
             {move || Suspend::new(async move {

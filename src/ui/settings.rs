@@ -6,21 +6,24 @@ use leptos::prelude::*;
 
 use super::time::format_unix_seconds;
 use super::{Audience, Page, lang, tr};
+use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::settings::{SettingsView, TokenSourceView, load_settings};
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
+    let settings = Resource::new(|| (), |_| load_settings());
+    // Made here, outside `Page`: its Suspense runs its children more than once
+    // on the server, and a resource made in them loads once per run.
     view! {
         <Page title=|t| t.nav_settings audience=Audience::Admins>
-            <SettingsBody />
+            <SettingsBody settings />
         </Page>
     }
 }
 
 #[component]
-fn SettingsBody() -> impl IntoView {
-    let settings = Resource::new(|| (), |_| load_settings());
+fn SettingsBody(settings: Resource<Result<SettingsView, AppError>>) -> impl IntoView {
     view! {
         <Suspense fallback=move || view! { <p>{tr(lang() == Lang::Zh, "加载中…", "Loading…")}</p> }>
             {move || Suspend::new(async move {

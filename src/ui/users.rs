@@ -8,7 +8,7 @@ use leptos_router::hooks::use_query_map;
 use super::{Audience, Page, lang, texts};
 use crate::{
     auth::{
-        Role,
+        Role, UserSummary,
         api::{AddUser, ResetUserPassword, SetUserDisabled, SetUserRole, list_users},
     },
     error::AppError,
@@ -16,16 +16,6 @@ use crate::{
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
-    view! {
-        <Page title=|t| t.users_title audience=Audience::Admins>
-            <UsersBody />
-        </Page>
-    }
-}
-
-#[component]
-fn UsersBody() -> impl IntoView {
-    let t = texts();
     let add = ServerAction::<AddUser>::new();
     let disable = ServerAction::<SetUserDisabled>::new();
     let role = ServerAction::<SetUserRole>::new();
@@ -41,6 +31,24 @@ fn UsersBody() -> impl IntoView {
         },
         |_| list_users(),
     );
+    // Made here, outside `Page`: its Suspense runs its children more than once
+    // on the server, and a resource made in them loads once per run.
+    view! {
+        <Page title=|t| t.users_title audience=Audience::Admins>
+            <UsersBody add disable role reset users />
+        </Page>
+    }
+}
+
+#[component]
+fn UsersBody(
+    add: ServerAction<AddUser>,
+    disable: ServerAction<SetUserDisabled>,
+    role: ServerAction<SetUserRole>,
+    reset: ServerAction<ResetUserPassword>,
+    users: Resource<Result<Vec<UserSummary>, AppError>>,
+) -> impl IntoView {
+    let t = texts();
 
     // The outcome of the last form sent, said once at the top of the page.
     let outcome = RwSignal::new(None::<Result<(), AppError>>);

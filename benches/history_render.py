@@ -11,7 +11,9 @@ again and times, over one keep-alive connection, alternating:
   * /healthz.
 
 Run `cargo leptos build --release` first, then
-`python3 benches/history_render.py`. Loopback only; it stops what it starts.
+`python3 benches/history_render.py`; `QUNFA_BINARY=path` times another build
+of the server (a baseline) with the same site. Loopback only; it stops what
+it starts.
 """
 import http.client
 import json
@@ -27,7 +29,7 @@ import time
 import urllib.parse
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-BINARY = ROOT / "target" / "release" / "qunfa"
+BINARY = pathlib.Path(os.environ.get("QUNFA_BINARY", ROOT / "target" / "release" / "qunfa"))
 SITE = ROOT / "target" / "site"
 N = int(os.environ.get("N", "1000"))
 SENDS = int(os.environ.get("SENDS", "100000"))
@@ -164,12 +166,16 @@ def main():
             for path in paths.values():
                 timed(path)
         times = {name: [] for name in paths}
+        sizes = {}
         for _ in range(N):
             for name, path in paths.items():
-                times[name].append(timed(path)[0])
-        print(f"{N} requests each, sequential, one keep-alive connection (ms):")
+                took, page = timed(path)
+                times[name].append(took)
+                sizes[name] = len(page)
+        print(f"{N} requests each, sequential, one keep-alive connection (ms; bytes of the answer):")
         for name, values in times.items():
-            print(f"  {name:9} p50 {statistics.median(values):6.2f}  p99 {percentile(values, 99):6.2f}")
+            print(f"  {name:9} p50 {statistics.median(values):6.2f}  p99 {percentile(values, 99):6.2f}"
+                  f"  {sizes[name]:7,} B")
     finally:
         proc.terminate()
         proc.wait()

@@ -16,8 +16,7 @@ pub fn AuditPage() -> impl IntoView {
         move || query.with(|q| q.get("before").and_then(|b| b.parse::<i64>().ok())),
         list_audit,
     );
-    // Made here, outside `Page`: its Suspense runs its children more than once
-    // on the server, and a resource made in them loads once per run.
+    // Made outside `Page`, whose children may run more than once (see `Page`).
     view! {
         <Page title=|t| t.nav_audit audience=Audience::Admins>
             <AuditBody entries />

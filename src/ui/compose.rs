@@ -38,8 +38,7 @@ pub fn ComposePage() -> impl IntoView {
         },
         |(attempt, sent)| load_compose(attempt, sent),
     );
-    // Made here, outside `Page`: its Suspense runs its children more than once
-    // on the server, and a resource made in them loads once per run.
+    // Made outside `Page`, whose children may run more than once (see `Page`).
     view! {
         <Page title=|t| t.nav_compose>
             <ComposeBody setup />

@@ -65,8 +65,7 @@ pub fn HistoryPage() -> impl IntoView {
     // address, so what someone is typing into it is left alone.
     let page = Resource::new(move || (filter.get(), tick.get()), |(f, _)| list_sends(f));
     let choices = Resource::new(|| (), |_| history_choices());
-    // Made here, outside `Page`: its Suspense runs its children more than once
-    // on the server, and a resource made in them loads once per run.
+    // Made outside `Page`, whose children may run more than once (see `Page`).
     view! {
         <Page title=|t| t.nav_history>
             <HistoryBody filter page choices />
@@ -337,7 +336,7 @@ pub fn SendDetailPage() -> impl IntoView {
             }
         },
     );
-    // Made here, outside `Page`, as on the list.
+    // Made outside `Page`, whose children may run more than once (see `Page`).
     view! {
         <Page title=|t| t.nav_history>
             <DetailBody detail open refresh delete />

@@ -122,6 +122,11 @@ pub enum Audience {
 
 /// The app shell around every page but the login: navigation, the signed-in
 /// user, logout, the language switch and the simulator banner.
+///
+/// Its `Suspense` runs `children` up to three times on the server, so a page
+/// makes its resources (and the actions they follow) before `Page` and hands
+/// them to its body: made inside, each would load, and be written into the
+/// HTML, once per run.
 #[component]
 pub fn Page(
     title: fn(&Texts) -> &'static str,

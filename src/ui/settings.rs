@@ -13,8 +13,7 @@ use crate::settings::{SettingsView, TokenSourceView, load_settings};
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let settings = Resource::new(|| (), |_| load_settings());
-    // Made here, outside `Page`: its Suspense runs its children more than once
-    // on the server, and a resource made in them loads once per run.
+    // Made outside `Page`, whose children may run more than once (see `Page`).
     view! {
         <Page title=|t| t.nav_settings audience=Audience::Admins>
             <SettingsBody settings />

@@ -31,8 +31,7 @@ pub fn UsersPage() -> impl IntoView {
         },
         |_| list_users(),
     );
-    // Made here, outside `Page`: its Suspense runs its children more than once
-    // on the server, and a resource made in them loads once per run.
+    // Made outside `Page`, whose children may run more than once (see `Page`).
     view! {
         <Page title=|t| t.users_title audience=Audience::Admins>
             <UsersBody add disable role reset users />

@@ -24,7 +24,7 @@ fi
 
 export PATH="$HOME/.cargo/bin:$PATH"
 
-# A first build of everything `make test` runs takes about 6.5 GB in target/;
+# A first build of everything `make test` runs takes about 7 GB in target/;
 # say so before rustc fails half-way with "No space left on device".
 if [ ! -d target/debug ]; then
   free_kb=$(df -Pk . | awk 'NR == 2 { print $4 }')

@@ -9,7 +9,9 @@ benches/history_render.py does.
 
 Run `cargo leptos build --release` first, then `python3 benches/backup.py`.
 """
+import atexit
 import os
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -59,6 +61,8 @@ def summary(label, waits):
 
 def main():
     work = tempfile.mkdtemp()
+    # The database is 85 MB; gone however the run ends.
+    atexit.register(shutil.rmtree, work, True)
     port = free_port()
     proc, _ = start(work, port)
     proc.terminate()

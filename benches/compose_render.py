@@ -10,7 +10,9 @@ cached for a minute, as in real use).
 Run `cargo leptos build --release` first, then
 `python3 benches/compose_render.py`. Loopback only; it stops what it starts.
 """
+import atexit
 import os
+import shutil
 import statistics
 import tempfile
 import time
@@ -23,6 +25,7 @@ N = int(os.environ.get("N", "2000"))
 
 def main():
     work = tempfile.mkdtemp()
+    atexit.register(shutil.rmtree, work, True)
     port = free_port()
     proc, conn = start(work, port)
     try:

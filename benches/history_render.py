@@ -15,11 +15,13 @@ Run `cargo leptos build --release` first, then
 of the server (a baseline) with the same site. Loopback only; it stops what
 it starts.
 """
+import atexit
 import http.client
 import json
 import os
 import pathlib
 import random
+import shutil
 import socket
 import sqlite3
 import statistics
@@ -118,6 +120,8 @@ def fill(db):
 
 def main():
     work = tempfile.mkdtemp()
+    # The database is 85 MB; gone however the run ends.
+    atexit.register(shutil.rmtree, work, True)
     port = free_port()
     proc, conn = start(work, port)
     proc.terminate()

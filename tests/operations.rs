@@ -481,7 +481,7 @@ async fn metrics_are_closed_without_the_token_and_count_what_happened() {
 /// Leptos works out a console's routes by running the app while a
 /// process-wide switch holds every resource back; a page being rendered by
 /// another console in the process then waited for its data forever. Tests
-/// start many consoles in one process, and one such wait hung CI.
+/// start many consoles in one process, and one such wait hung a test run.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn starting_another_console_never_stalls_a_page_being_rendered() {
     let app = TestApp::spawn().await;

@@ -1,5 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
-import { admin, hydrated, logIn } from "./helpers";
+import { type Page } from "@playwright/test";
+import { admin, hydrated, logIn, expect, test } from "./helpers";
 
 /** The sends the built-in WeChat recorded whose text contains `marker`. */
 async function simulatedSends(page: Page, marker: string): Promise<number> {

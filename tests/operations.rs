@@ -300,9 +300,12 @@ impl Console {
 async fn sigterm_during_a_send_lets_the_wechat_call_finish_and_records_it() {
     let data = tempfile::tempdir().unwrap();
     let console = Console::start(data.path()).await;
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::ORIGIN, console.address.parse().unwrap());
     let client = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
         .build()
         .unwrap();
     client

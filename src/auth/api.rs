@@ -241,8 +241,12 @@ pub mod ssr {
         {
             response.set_status(match error {
                 AppError::NotSignedIn => axum::http::StatusCode::UNAUTHORIZED,
-                AppError::Forbidden => axum::http::StatusCode::FORBIDDEN,
-                AppError::Rejected(_) => axum::http::StatusCode::BAD_REQUEST,
+                AppError::Forbidden | AppError::Rejected(crate::error::Problem::NotYourSend) => {
+                    axum::http::StatusCode::FORBIDDEN
+                }
+                AppError::Rejected(_) | AppError::BadArgument(_) => {
+                    axum::http::StatusCode::BAD_REQUEST
+                }
                 AppError::Unexpected => axum::http::StatusCode::INTERNAL_SERVER_ERROR,
             });
         }

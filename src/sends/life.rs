@@ -26,6 +26,8 @@ use crate::wechat::types::MsgId;
 const WORKER_TICK: Duration = Duration::from_secs(1);
 /// `mass/get` checks run every this many rounds.
 const STATUS_CHECK_ROUNDS: u64 = 10;
+/// Old compose attempts are removed at start and then about once an hour.
+const HOUSEKEEPING_ROUNDS: u64 = 3600;
 /// The first wait after an unanswered call; it doubles up to the cap.
 const FIRST_RETRY_SECS: i64 = 10;
 const MAX_RETRY_SECS: i64 = 600;
@@ -319,6 +321,17 @@ pub fn spawn_worker(
                 && let Err(error) = check_status(&db, &wechat, check_after).await
             {
                 tracing::error!(error = %error, "the worker could not check sends with mass/get");
+            }
+            if round.is_multiple_of(HOUSEKEEPING_ROUNDS) {
+                match store::remove_unconfirmed_attempts(&db).await {
+                    Ok(0) => {}
+                    Ok(removed) => {
+                        tracing::info!(removed, "removed compose attempts unconfirmed for a day")
+                    }
+                    Err(error) => {
+                        tracing::error!(error = %error, "the worker could not remove old compose attempts")
+                    }
+                }
             }
             round += 1;
             tokio::select! {

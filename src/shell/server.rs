@@ -190,6 +190,8 @@ fn router(state: AppState, session_layer: SessionManagerLayer<SqliteStore>) -> R
             AppState,
             _,
         >(|| {}, not_found_shell))
+        // Inside the session check: a stranger learns nothing of arguments.
+        .layer(middleware::from_fn(super::arguments::check_arguments))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             guard::require_session,
@@ -223,6 +225,7 @@ fn router(state: AppState, session_layer: SessionManagerLayer<SqliteStore>) -> R
             state.settings.clone(),
             guard::same_origin,
         ))
+        .layer(middleware::from_fn(super::headers::security_headers))
         .layer(middleware::from_fn(telemetry::log_request));
     if let Some(simulator) = &state.simulator {
         app = app.nest_service(

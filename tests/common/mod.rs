@@ -100,12 +100,16 @@ impl TestApp {
         format!("{}{}", self.address, path)
     }
 
-    /// A browser-like client: it keeps cookies and does not follow
-    /// redirects, so tests can see where they point.
+    /// A browser-like client: it keeps cookies, does not follow redirects
+    /// (so tests can see where they point), and says where it posts from,
+    /// as a browser's page does with every post.
     pub fn client(&self) -> Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(reqwest::header::ORIGIN, self.address.parse().unwrap());
         Client::builder()
             .cookie_store(true)
             .redirect(Policy::none())
+            .default_headers(headers)
             .build()
             .unwrap()
     }

@@ -375,3 +375,46 @@ async fn a_backup_is_readable_by_its_owner_only() {
     assert_eq!(mode, 0o600, "{mode:o}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_callback_of_too_many_elements_is_refused_whole() {
+    const TOKEN: &str = "elementlimittoken";
+    let data = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let app = TestApp::spawn_with(data, |args| args.wechat_token = Some(TOKEN.into())).await;
+    // 64 KiB, the size limit, of empty elements: far past the reader's 4,096.
+    let mut xml = String::from("<xml><MsgType><![CDATA[event]]></MsgType>");
+    while xml.len() + "<a/></xml>".len() <= 64 * 1024 {
+        xml.push_str("<a/>");
+    }
+    xml.push_str("</xml>");
+    assert!(xml.len() <= 64 * 1024 && xml.matches("<a/>").count() > 16_000);
+    let timestamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .to_string();
+    let signature = qunfa::wechat::crypto::signature(TOKEN, &timestamp, "n1");
+    let answer = reqwest::Client::new()
+        .post(app.url(&format!(
+            "/wechat/callback?signature={signature}&timestamp={timestamp}&nonce=n1"
+        )))
+        .header("Content-Type", "text/xml")
+        .body(xml)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::BAD_REQUEST);
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM callbacks")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(stored, 0);
+    assert!(
+        reqwest::get(app.url("/healthz"))
+            .await
+            .unwrap()
+            .status()
+            .is_success()
+    );
+    app.stop().await;
+}

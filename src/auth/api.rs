@@ -28,11 +28,16 @@ pub async fn load_session() -> Result<SessionInfo, AppError> {
 #[server(endpoint = "list_users")]
 pub async fn list_users() -> Result<Vec<UserSummary>, AppError> {
     use ssr::*;
-    require_admin()?;
-    let mut db = state()?.db.acquire().await.map_err(AppError::unexpected)?;
-    super::store::list(&mut db)
-        .await
-        .map_err(AppError::unexpected)
+    answered(
+        async move {
+            require_admin()?;
+            let mut db = state()?.db.acquire().await.map_err(AppError::unexpected)?;
+            super::store::list(&mut db)
+                .await
+                .map_err(AppError::unexpected)
+        }
+        .await,
+    )
 }
 
 #[server(endpoint = "add_user")]

@@ -135,14 +135,11 @@ mod tests {
         assert_eq!(check(b"id=12"), Ok(()));
         let bad = check(b"id=abc").unwrap_err();
         assert!(bad.starts_with("id: "), "{bad}");
-        let missing = check(b"").unwrap_err();
+        let missing = check(b"other=1").unwrap_err();
         assert!(missing.contains("`id`"), "{missing}");
-        let nested = check_for("/api/prepare_send").unwrap();
-        assert!(
-            nested(b"form[clientmsgid]=a")
-                .unwrap_err()
-                .contains("msgtype")
-        );
+        let flag = check_for("/api/set_user_disabled").unwrap();
+        let bad = flag(b"id=2&disabled=maybe").unwrap_err();
+        assert!(bad.starts_with("disabled: "), "{bad}");
     }
 
     #[test]

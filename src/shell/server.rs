@@ -347,14 +347,26 @@ pub async fn start(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     telemetry::init();
-    let grace = settings.shutdown_grace;
     let leptos = leptos_options(&settings);
+    let prepared = prepare(settings, leptos).await?;
+    run(prepared, listener, shutdown).await
+}
+
+/// Serves what [`prepare`] opened until `shutdown` completes, then stops
+/// as [`start`] says. Tests run their consoles through this too, so a
+/// restart in a test is the stop and start a server makes.
+pub async fn run(
+    prepared: Prepared,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let Prepared {
         router,
         state,
         worker,
         lock,
-    } = prepare(settings, leptos).await?;
+    } = prepared;
+    let grace = state.settings.shutdown_grace;
     let (signalled, on_signal) = tokio::sync::oneshot::channel::<()>();
     let serving = serve(listener, router, async move {
         shutdown.await;

@@ -57,21 +57,9 @@ impl TestApp {
             .expect("the server prepares");
         let state = prepared.state.clone();
         let (stop, stopped) = oneshot::channel::<()>();
-        let simulator = state.simulator.clone();
-        let sends = state.sends.clone();
-        let lock = prepared.lock;
-        let task = tokio::spawn(async move {
-            let _lock = lock;
-            server::serve(listener, prepared.router, async move {
-                let _ = stopped.await;
-                sends.stop();
-                if let Some(simulator) = simulator {
-                    simulator.shutdown();
-                }
-            })
-            .await?;
-            Ok(())
-        });
+        let task = tokio::spawn(server::run(prepared, listener, async move {
+            let _ = stopped.await;
+        }));
         let app = TestApp {
             address: format!("http://{address}"),
             data,
@@ -134,7 +122,10 @@ impl TestApp {
             .unwrap()
     }
 
-    /// Stops the server the way Ctrl-C does and waits until it has.
+    /// Stops the server the way Ctrl-C does (`server::run`: no new
+    /// connections, requests in flight and the worker's current call
+    /// finish within the grace, the database is closed and its lock
+    /// released) and waits until it has.
     pub async fn stop(mut self) -> Arc<tempfile::TempDir> {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -144,6 +135,21 @@ impl TestApp {
         }
         self.data.clone()
     }
+}
+
+/// Waits until the send worker has gone through a whole round that began
+/// after this call: whatever it was going to do by then, it has done.
+pub async fn worker_round(app: &TestApp) {
+    let sends = &app.state.sends;
+    let target = sends.rounds() + 2;
+    sends.wake();
+    for _ in 0..400 {
+        if sends.rounds() >= target {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the send worker did not finish a round within 4 s");
 }
 
 pub fn database_file(data: &tempfile::TempDir) -> PathBuf {

@@ -318,15 +318,15 @@ impl Simulator {
                 Some(Answer::ErrCode(code)) => Decided::reply(Reply::error(wechat_error(code))),
                 Some(Answer::Http(status)) => Decided::reply(Reply::Http(status)),
                 answer => {
-                    let msg_id = state.next_msg_id();
                     state.record_preview(PreviewRecord {
-                        msg_id,
                         request: valid.request,
                     });
+                    // WeChat answers a preview without a msg_id: it is no
+                    // send, nothing follows it.
                     Decided {
                         reply: Reply::from_result(Ok(PreviewResponse {
                             errmsg: Some("preview success".to_owned()),
-                            msg_id: Some(msg_id),
+                            msg_id: None,
                         })),
                         answer,
                         job: None,

@@ -45,6 +45,7 @@
 //!   `msg_data_id`.
 //! - `preview`: `towxname` (any, wins) or `touser` (a follower, else
 //!   40003); its image body is `image.media_id`; same content checks.
+//!   Accepted: `preview success`, without a `msg_id` (as WeChat answers).
 //! - `mass/get`: `SENDING` until the job ends, then `SEND_SUCCESS` /
 //!   `SEND_FAIL`, `DELETE` once all its articles are deleted; 40059
 //!   unknown.

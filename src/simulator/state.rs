@@ -170,7 +170,6 @@ pub struct SendRecord {
 /// A preview as the simulator recorded it.
 #[derive(Clone, Debug, Serialize)]
 pub struct PreviewRecord {
-    pub msg_id: MsgId,
     pub request: PreviewRequest,
 }
 

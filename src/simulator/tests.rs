@@ -833,10 +833,13 @@ async fn preview_goes_to_a_follower_or_a_wechat_id() {
         (errcode(&ok), ok["errmsg"].as_str()),
         (0, Some("preview success"))
     );
+    // The real API answers a preview without a msg_id: it is not a send.
+    assert_eq!(ok.get("msg_id"), None, "{ok}");
     let by_name = app
         .post(url, &token, &json!({"towxname": "editor_wx", "touser": "nobody", "msgtype": "image", "image": {"media_id": "aaa"}}))
         .await;
     assert_eq!(errcode(&by_name), 0);
+    assert_eq!(by_name.get("msg_id"), None, "{by_name}");
     let stranger = app
         .post(url, &token, &json!({"touser": "oSomeoneElse000000000000000", "msgtype": "text", "text": {"content": "x"}}))
         .await;

@@ -66,7 +66,8 @@
 //! three tries in all, one second apart. Counts come from the audience:
 //! `TotalCount` = audience, about 2 % filtered, a few errors; review
 //! failures report zeros as the seed's example. `mpnews` pushes carry a
-//! `CopyrightCheckResult` item per article and an `ArticleUrlResult`.
+//! `CopyrightCheckResult` item per article, each with the eight fields of
+//! the seed's example, and an `ArticleUrlResult`.
 //!
 //! # Scenarios: every outcome on purpose
 //! Write items in a marker `[sim:ITEM]` inside content an editor types —

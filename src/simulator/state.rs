@@ -729,39 +729,42 @@ fn counts(status: &Status, audience: u64) -> (u64, u64, u64, u64) {
     }
 }
 
-/// One item per article. With CheckState 2 or 3 the first article is the
-/// one that matched an original; the others passed.
+/// One item per article, each with all eight fields of the seed's example.
+/// With CheckState 2 or 3 the first article is the one that matched an
+/// original; every other article matched none, which the seed gives no
+/// values for: an empty `OriginalArticleUrl` and 0 for its type and the
+/// three flags.
 fn copyright_check(articles: u32, check_state: u8) -> CopyrightCheckResult {
     let items = (1..=articles)
         .map(|idx| {
-            let base = ArticleCheck {
+            if matches!(check_state, 2 | 3) && idx == 1 {
+                let allowed = i64::from(check_state == 2);
+                return ArticleCheck {
+                    article_idx: Some(idx),
+                    user_declare_state: Some(UserDeclareState::NotDeclared),
+                    audit_state: Some(AuditState::from_code(2)),
+                    original_article_url: Some(format!(
+                        "http://mp.weixin.qq.com/s?__biz=MzOriginal==&mid=100000{idx}&idx=1#rd"
+                    )),
+                    original_article_type: Some(OriginalArticleType::Original),
+                    can_reprint: Some(CanReprint::from_code(allowed)),
+                    need_replace_content: Some(NeedReplaceContent::from_code(allowed)),
+                    need_show_reprint_source: Some(NeedShowReprintSource::from_code(allowed)),
+                };
+            }
+            ArticleCheck {
                 article_idx: Some(idx),
                 user_declare_state: Some(UserDeclareState::NotDeclared),
-                ..ArticleCheck::default()
-            };
-            match check_state {
-                0 => ArticleCheck {
-                    audit_state: Some(AuditState::NotChecked),
-                    ..base
-                },
-                2 | 3 if idx == 1 => {
-                    let allowed = i64::from(check_state == 2);
-                    ArticleCheck {
-                        audit_state: Some(AuditState::from_code(2)),
-                        original_article_url: Some(format!(
-                            "http://mp.weixin.qq.com/s?__biz=MzOriginal==&mid=100000{idx}&idx=1#rd"
-                        )),
-                        original_article_type: Some(OriginalArticleType::Original),
-                        can_reprint: Some(CanReprint::from_code(allowed)),
-                        need_replace_content: Some(NeedReplaceContent::from_code(allowed)),
-                        need_show_reprint_source: Some(NeedShowReprintSource::from_code(allowed)),
-                        ..base
-                    }
-                }
-                _ => ArticleCheck {
-                    audit_state: Some(AuditState::Passed),
-                    ..base
-                },
+                audit_state: Some(if check_state == 0 {
+                    AuditState::NotChecked
+                } else {
+                    AuditState::Passed
+                }),
+                original_article_url: Some(String::new()),
+                original_article_type: Some(OriginalArticleType::NoSimilarOriginal),
+                can_reprint: Some(CanReprint::No),
+                need_replace_content: Some(NeedReplaceContent::No),
+                need_show_reprint_source: Some(NeedShowReprintSource::No),
             }
         })
         .collect();

@@ -1288,6 +1288,73 @@ async fn the_checkstate_drafts_trigger_each_originality_verdict() {
     );
 }
 
+/// The eight fields of each `ResultList/item` in the seed's example.
+const COPYRIGHT_ITEM_FIELDS: [&str; 8] = [
+    "ArticleIdx",
+    "UserDeclareState",
+    "AuditState",
+    "OriginalArticleUrl",
+    "OriginalArticleType",
+    "CanReprint",
+    "NeedReplaceContent",
+    "NeedShowReprintSource",
+];
+
+#[tokio::test]
+async fn every_copyright_item_of_a_multi_article_push_has_all_eight_fields() {
+    let (url, _receiver) = spawn_receiver(0).await;
+    let app = spawn(test_config().with_callback_url(url)).await;
+    let token = app.token().await;
+    // Drafts of several articles (a draft sent is used up), every verdict:
+    // the default (CheckState 1), the first article judged a reprint (2),
+    // and no verdict (0).
+    let sends = [
+        ("sim_draft_weekly_digest_0002", "cc1", None),
+        ("sim_draft_checkstate_2", "cc2", None),
+        ("123dsdajkasd231jhksad", "cc0", Some("check(0)")),
+    ];
+    for (n, (draft, clientmsgid, scenario)) in sends.into_iter().enumerate() {
+        if let Some(scenario) = scenario {
+            app.sim
+                .queue_scenario(Endpoint::SendAll, Scenario::parse(scenario).unwrap());
+        }
+        let sent = app
+            .post(SENDALL, &token, &news_send(draft, clientmsgid, 1))
+            .await;
+        assert_eq!(errcode(&sent), 0, "{sent}");
+        let pushes = app.wait_for_pushes(n + 1).await;
+        let xml = &pushes[n].event_xml;
+        let copyright = xml
+            .split_once("<CopyrightCheckResult>")
+            .and_then(|(_, rest)| rest.split_once("</CopyrightCheckResult>"))
+            .map(|(inside, _)| inside)
+            .unwrap_or_else(|| panic!("no CopyrightCheckResult in {xml}"));
+        let items: Vec<&str> = copyright.split("<item>").skip(1).collect();
+        assert!(items.len() >= 2, "{draft}: {xml}");
+        for (idx, item) in items.iter().enumerate() {
+            for field in COPYRIGHT_ITEM_FIELDS {
+                assert!(
+                    item.contains(&format!("<{field}>")),
+                    "{draft} item {} lacks {field}: {item}",
+                    idx + 1
+                );
+            }
+        }
+        // And they read back (an empty OriginalArticleUrl reads as none).
+        let checks = finish_of(xml).result.copyright_check.unwrap().items;
+        assert_eq!(checks.len(), items.len());
+        for check in checks {
+            assert!(check.article_idx.is_some());
+            assert!(check.user_declare_state.is_some());
+            assert!(check.audit_state.is_some());
+            assert!(check.original_article_type.is_some());
+            assert!(check.can_reprint.is_some());
+            assert!(check.need_replace_content.is_some());
+            assert!(check.need_show_reprint_source.is_some(), "{check:?}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn admin_confirmation_answers_then_pushes_the_admins_decision() {
     let (url, receiver) = spawn_receiver(0).await;

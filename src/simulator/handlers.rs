@@ -8,11 +8,13 @@
 //! job that will push the result.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Json;
 use axum::body::{Body, Bytes};
-use axum::extract::{RawQuery, State};
+use axum::extract::{ConnectInfo, FromRequestParts, RawQuery, Request, State};
+use axum::middleware::Next;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret;
@@ -792,6 +794,24 @@ fn control_error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(json!({"error": message.into()}))).into_response()
 }
 
+/// Lets through requests whose peer is a loopback address (IPv4, IPv6 or
+/// IPv4-mapped); refuses the rest, and every request served without a peer
+/// address (`ConnectInfo`), so a missing setup fails closed.
+pub(crate) async fn loopback_only(request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let peer = ConnectInfo::<SocketAddr>::from_request_parts(&mut parts, &())
+        .await
+        .ok()
+        .map(|ConnectInfo(peer)| peer);
+    if !peer.is_some_and(|peer| peer.ip().to_canonical().is_loopback()) {
+        return control_error(
+            StatusCode::FORBIDDEN,
+            "the simulator's control endpoints answer requests from loopback (this machine) only",
+        );
+    }
+    next.run(Request::from_parts(parts, body)).await
+}
+
 pub(crate) async fn control_scenario(State(sim): State<Simulator>, body: Bytes) -> Response {
     let Ok(request) = serde_json::from_slice::<ScenarioRequest>(&body) else {
         return control_error(
@@ -818,8 +838,9 @@ pub(crate) async fn control_scenario(State(sim): State<Simulator>, body: Bytes) 
     if !(1..=100).contains(&times) {
         return control_error(StatusCode::BAD_REQUEST, "times must be 1 to 100");
     }
-    for _ in 0..times {
-        sim.queue_scenario(endpoint, scenario.clone());
+    let times = usize::try_from(times).unwrap_or(usize::MAX);
+    if let Err(full) = sim.queue_scenarios(endpoint, scenario.clone(), times) {
+        return control_error(StatusCode::TOO_MANY_REQUESTS, full.to_string());
     }
     Json(json!({
         "endpoint": endpoint.name(),

@@ -36,6 +36,22 @@ const MAX_JOBS: usize = 10_000;
 const MAX_DELIVERIES: usize = 1_000;
 const MAX_PREVIEWS: usize = 200;
 
+/// Scenarios waiting at most, over every endpoint: the control endpoint
+/// takes them from anyone on this machine, and each one is kept until a
+/// call uses it up.
+pub const MAX_QUEUED_SCENARIOS: usize = 1_000;
+
+/// Why scenarios were not queued: the queue would pass its bound.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the scenario queue is full ({queued} of {max} waiting; {asked} more asked for): make the calls that use them up, or POST /control/reset",
+    max = MAX_QUEUED_SCENARIOS
+)]
+pub struct QueueFull {
+    pub queued: usize,
+    pub asked: usize,
+}
+
 /// The fake OpenID of 群发助手, the `FromUserName` of every push.
 pub const MPHELPER_OPENID: &str = "oSIMmphelper0000000000000000";
 
@@ -405,6 +421,26 @@ impl State {
 
     pub fn count(&mut self, endpoint: Endpoint) {
         *self.counters.calls.entry(endpoint.name()).or_insert(0) += 1;
+    }
+
+    /// Queues `times` copies of `scenario` for `endpoint`, or none when
+    /// that would take the queue past [`MAX_QUEUED_SCENARIOS`].
+    pub fn queue_scenarios(
+        &mut self,
+        endpoint: Endpoint,
+        scenario: Scenario,
+        times: usize,
+    ) -> Result<(), QueueFull> {
+        let queued: usize = self.queues.values().map(VecDeque::len).sum();
+        if queued.saturating_add(times) > MAX_QUEUED_SCENARIOS {
+            return Err(QueueFull {
+                queued,
+                asked: times,
+            });
+        }
+        let queue = self.queues.entry(endpoint).or_default();
+        queue.extend(std::iter::repeat_n(scenario, times));
+        Ok(())
     }
 
     pub fn pop_scenario(&mut self, endpoint: Endpoint) -> Option<Scenario> {

@@ -69,7 +69,7 @@ async fn spawn(config: SimulatorConfig) -> App {
     let sim = Simulator::new(config).unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = router(sim.clone());
+    let app = router(sim.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, app).await });
     App {
         sim,
@@ -1138,7 +1138,7 @@ async fn each_review_failure_of_the_seed_is_pushed_as_err_n() {
         app.sim.queue_scenario(
             Endpoint::SendAll,
             Scenario::parse(&format!("err({code})")).unwrap(),
-        );
+        ).unwrap();
         let sent = app
             .post(
                 SENDALL,
@@ -1278,7 +1278,7 @@ async fn the_checkstate_drafts_trigger_each_originality_verdict() {
     );
     // A queued check(0) works on any article.
     app.sim
-        .queue_scenario(Endpoint::SendAll, Scenario::parse("check(0)").unwrap());
+        .queue_scenario(Endpoint::SendAll, Scenario::parse("check(0)").unwrap()).unwrap();
     let zero = app
         .post(SENDALL, &token, &news_send("sim_news_about_us", "c0", 0))
         .await;
@@ -1316,7 +1316,7 @@ async fn every_copyright_item_of_a_multi_article_push_has_all_eight_fields() {
     for (n, (draft, clientmsgid, scenario)) in sends.into_iter().enumerate() {
         if let Some(scenario) = scenario {
             app.sim
-                .queue_scenario(Endpoint::SendAll, Scenario::parse(scenario).unwrap());
+                .queue_scenario(Endpoint::SendAll, Scenario::parse(scenario).unwrap()).unwrap();
         }
         let sent = app
             .post(SENDALL, &token, &news_send(draft, clientmsgid, 1))
@@ -1367,7 +1367,7 @@ async fn admin_confirmation_answers_then_pushes_the_admins_decision() {
     ];
     for (i, (spec, first_code, pushed)) in cases.into_iter().enumerate() {
         app.sim
-            .queue_scenario(Endpoint::SendAll, Scenario::parse(spec).unwrap());
+            .queue_scenario(Endpoint::SendAll, Scenario::parse(spec).unwrap()).unwrap();
         let id = format!("admin-{i}");
         let first = app.post(SENDALL, &token, &text_send(spec, Some(&id))).await;
         assert_eq!(errcode(&first), first_code, "{spec}");
@@ -1427,7 +1427,7 @@ async fn errcode_scenarios_answer_each_code_of_the_seed_and_send_nothing() {
         app.sim.queue_scenario(
             Endpoint::SendAll,
             Scenario::parse(&format!("errcode({code})")).unwrap(),
-        );
+        ).unwrap();
         let answer = app
             .post(
                 SENDALL,
@@ -1450,7 +1450,7 @@ async fn errcode_scenarios_answer_each_code_of_the_seed_and_send_nothing() {
     app.sim.queue_scenario(
         Endpoint::SendAll,
         Scenario::parse("errcode(45065)").unwrap(),
-    );
+    ).unwrap();
     let exists = app
         .post(SENDALL, &token, &text_send("x", Some("exists")))
         .await;
@@ -1463,7 +1463,7 @@ async fn a_slow_wechat_answers_late_and_a_5xx_answers_html() {
     let app = spawn(test_config()).await;
     let token = app.token().await;
     app.sim
-        .queue_scenario(Endpoint::SendAll, Scenario::parse("slow(0.4)").unwrap());
+        .queue_scenario(Endpoint::SendAll, Scenario::parse("slow(0.4)").unwrap()).unwrap();
     let started = Instant::now();
     let answer = app
         .post(SENDALL, &token, &text_send("慢", Some("slow-1")))
@@ -1472,7 +1472,7 @@ async fn a_slow_wechat_answers_late_and_a_5xx_answers_html() {
     assert_eq!(errcode(&answer), 0);
 
     app.sim
-        .queue_scenario(Endpoint::SendAll, Scenario::parse("http(502)").unwrap());
+        .queue_scenario(Endpoint::SendAll, Scenario::parse("http(502)").unwrap()).unwrap();
     let response = app
         .http
         .post(with_query(
@@ -1493,7 +1493,7 @@ async fn a_lost_answer_is_resolved_by_resending_the_same_clientmsgid() {
     let app = spawn(test_config()).await;
     let token = app.token().await;
     app.sim
-        .queue_scenario(Endpoint::SendAll, Scenario::parse("lose").unwrap());
+        .queue_scenario(Endpoint::SendAll, Scenario::parse("lose").unwrap()).unwrap();
     let attempt = app
         .http
         .post(with_query(
@@ -1528,7 +1528,7 @@ async fn scenarios_reach_the_other_endpoints_too() {
     let app = spawn(test_config()).await;
     let token = app.token().await;
     app.sim
-        .queue_scenario(Endpoint::Token, Scenario::parse("errcode(-1)").unwrap());
+        .queue_scenario(Endpoint::Token, Scenario::parse("errcode(-1)").unwrap()).unwrap();
     let busy = app
         .get(
             "/cgi-bin/token",
@@ -1541,7 +1541,7 @@ async fn scenarios_reach_the_other_endpoints_too() {
         .await;
     assert_eq!(errcode(&busy), -1);
     app.sim
-        .queue_scenario(Endpoint::TagsGet, Scenario::parse("http(503)").unwrap());
+        .queue_scenario(Endpoint::TagsGet, Scenario::parse("http(503)").unwrap()).unwrap();
     let response = app
         .http
         .get(with_query(
@@ -1747,4 +1747,117 @@ async fn standalone_shuts_down_promptly_with_a_slow_answer_and_a_push_pending() 
         .unwrap()
         .unwrap();
     assert!(slow.is_ok());
+}
+
+// ---------------------------------------------------------------------------
+// The control endpoints: loopback only, a bounded queue
+
+/// Each control endpoint with a body it accepts.
+const CONTROL_CALLS: [(&str, &str, &str); 4] = [
+    ("POST", "/control/scenario", r#"{"scenario": "errcode(-1)"}"#),
+    ("GET", "/control/state", ""),
+    ("POST", "/control/reset", ""),
+    ("POST", "/control/clock", r#"{"advance_secs": 3600}"#),
+];
+
+async fn call_router(app: axum::Router, method: &str, path: &str, body: &str) -> (u16, String) {
+    use tower::ServiceExt;
+    let request = axum::http::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(body.to_owned()))
+        .unwrap();
+    let response = app.oneshot(request).await.unwrap();
+    let status = response.status().as_u16();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+#[tokio::test]
+async fn the_control_endpoints_answer_loopback_only() {
+    use axum::extract::connect_info::MockConnectInfo;
+    let sim = Simulator::new(test_config()).unwrap();
+    let before = sim.clock().unix_secs();
+    for stranger in ["203.0.113.7:40000", "[2001:db8::1]:40000", "10.0.0.2:5"] {
+        let peer: std::net::SocketAddr = stranger.parse().unwrap();
+        for (method, path, body) in CONTROL_CALLS {
+            let app = router(sim.clone()).layer(MockConnectInfo(peer));
+            let (status, text) = call_router(app, method, path, body).await;
+            assert_eq!(status, 403, "{method} {path} from {stranger}: {text}");
+            assert!(text.contains("loopback"), "{text}");
+        }
+        // WeChat's own paths stay open: the AppSecret guards them.
+        let app = router(sim.clone()).layer(MockConnectInfo(peer));
+        let token = format!(
+            "/cgi-bin/token?grant_type=client_credential&appid={APPID}&secret={SECRET}"
+        );
+        let (status, text) = call_router(app, "GET", &token, "").await;
+        assert_eq!(status, 200, "{text}");
+        assert!(text.contains("access_token"), "{text}");
+    }
+    // Nothing a stranger asked for happened.
+    assert!(sim.queued(Endpoint::SendAll).is_empty());
+    assert!(sim.clock().unix_secs() < before + 3600);
+    // Without a known peer (served without connect info) it is refused too.
+    let (status, _) = call_router(router(sim.clone()), "GET", "/control/state", "").await;
+    assert_eq!(status, 403);
+
+    for local in ["127.0.0.1:40000", "127.8.9.10:1", "[::1]:40000", "[::ffff:127.0.0.1]:1"] {
+        let peer: std::net::SocketAddr = local.parse().unwrap();
+        let app = router(sim.clone()).layer(MockConnectInfo(peer));
+        let (status, text) = call_router(app, "GET", "/control/state", "").await;
+        assert_eq!(status, 200, "{local}: {text}");
+    }
+}
+
+#[tokio::test]
+async fn the_scenario_queue_is_bounded() {
+    let app = spawn(test_config()).await;
+    let queue = |body: Value| {
+        let http = app.http.clone();
+        let url = format!("{}/control/scenario", app.base);
+        async move {
+            let response = http.post(url).json(&body).send().await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+    let total = |sim: &Simulator| -> usize {
+        Endpoint::ALL.iter().map(|e| sim.queued(*e).len()).sum()
+    };
+    // A thousand in all, over two endpoints.
+    for round in 0..10 {
+        let endpoint = if round % 2 == 0 { "sendall" } else { "preview" };
+        let (status, answer) =
+            queue(json!({"scenario": "errcode(-1)", "endpoint": endpoint, "times": 100})).await;
+        assert_eq!(status, 200, "round {round}: {answer}");
+    }
+    assert_eq!(total(&app.sim), 1_000);
+    let (status, answer) = queue(json!({"scenario": "ok", "endpoint": "token"})).await;
+    assert_eq!(status, 429, "{answer}");
+    let words = answer["error"].as_str().unwrap();
+    assert!(words.contains("1000") && words.contains("full"), "{words}");
+    assert_eq!(total(&app.sim), 1_000, "nothing was added");
+    assert_eq!(
+        app.sim
+            .queue_scenario(Endpoint::SendAll, Scenario::parse("ok").unwrap()),
+        Err(QueueFull {
+            queued: 1_000,
+            asked: 1
+        })
+    );
+
+    // One used up makes room for one, not for two.
+    let token = app.token().await;
+    let used = app.post(SENDALL, &token, &text_send("x", Some("q-1"))).await;
+    assert_eq!(errcode(&used), -1);
+    let (status, answer) = queue(json!({"scenario": "ok", "times": 2})).await;
+    assert_eq!(status, 429, "all or nothing: {answer}");
+    assert_eq!(total(&app.sim), 999);
+    let (status, answer) = queue(json!({"scenario": "ok"})).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(total(&app.sim), 1_000);
 }

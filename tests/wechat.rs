@@ -437,3 +437,26 @@ async fn the_console_serves_when_wechat_cannot_be_reached() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_built_in_simulator_is_an_overseas_account_when_the_console_is() {
+    let data = Arc::new(tempfile::tempdir().unwrap());
+    let app = TestApp::spawn_with(data, |args| {
+        args.wechat_overseas = Some("true".into());
+    })
+    .await;
+    let client = &app.state.wechat;
+    let text = client
+        .send_all(&with_id(seed_request("text"), "overseas-text"))
+        .await
+        .unwrap_err();
+    assert_eq!(text.code(), Some(ErrCode::from_code(48001)));
+    let words = text.words(qunfa::i18n::Lang::En);
+    assert!(words.contains("overseas"), "{words}");
+    client
+        .send_all(&with_id(seed_request("mpnews"), "overseas-news"))
+        .await
+        .expect("an overseas account sends articles");
+    assert_eq!(simulator(&app).sends().len(), 1);
+    app.stop().await;
+}

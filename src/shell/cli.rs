@@ -78,6 +78,10 @@ pub struct SimulatorArgs {
     /// EncodingAESKey: push encrypted (safe mode) callbacks
     #[arg(long)]
     aes_key: Option<String>,
+    /// Act as an overseas account (海外主体), which may mass-send articles
+    /// (mpnews) only: any other sendall is refused with 48001
+    #[arg(long)]
+    overseas: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -182,7 +186,8 @@ async fn simulator(args: SimulatorArgs) -> anyhow::Result<()> {
         args.appid,
         SecretString::from(args.secret),
         SecretString::from(args.token),
-    );
+    )
+    .with_overseas(args.overseas);
     if let Some(url) = args.callback_url {
         config = config.with_callback_url(url);
     }

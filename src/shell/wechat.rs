@@ -110,8 +110,9 @@ pub fn connect(settings: &Settings, pool: &SqlitePool) -> anyhow::Result<Wechat>
             let local = local_base(settings.site_addr);
             let callback = Url::parse(&format!("{local}/wechat/callback"))
                 .context("the simulator's callback URL")?;
-            let mut config =
-                SimulatorConfig::builtin(settings.wechat.token.clone()).with_callback_url(callback);
+            let mut config = SimulatorConfig::builtin(settings.wechat.token.clone())
+                .with_callback_url(callback)
+                .with_overseas(settings.wechat.overseas);
             if let Some(key) = &settings.wechat.aes_key {
                 config = config.with_aes_key(key.clone());
             }

@@ -47,6 +47,8 @@ pub struct SimulatorConfig {
     pub token_lifetime: Duration,
     /// The clock behind every time rule; tests advance it.
     pub clock: Clock,
+    /// An overseas account (海外主体): it may mass-send articles only.
+    pub overseas: bool,
 }
 
 impl SimulatorConfig {
@@ -70,6 +72,7 @@ impl SimulatorConfig {
             followers: crate::simulator::fixtures::FOLLOWERS,
             token_lifetime: Duration::from_secs(7200),
             clock: Clock::system(),
+            overseas: false,
         }
     }
 
@@ -94,6 +97,11 @@ impl SimulatorConfig {
 
     pub fn with_callback_delay(mut self, delay: Duration) -> Self {
         self.callback_delay = delay;
+        self
+    }
+
+    pub fn with_overseas(mut self, overseas: bool) -> Self {
+        self.overseas = overseas;
         self
     }
 

@@ -213,9 +213,10 @@ impl Simulator {
     /// so two racing sends with one clientmsgid cannot both pass.
     fn decide_sendall(&self, query: &Query, body: &[u8]) -> Decided {
         let now = self.clock().now();
+        let overseas = self.config().overseas;
         self.with_state(|state| {
             state.count(Endpoint::SendAll);
-            match Self::sendall_locked(state, query, body, now) {
+            match Self::sendall_locked(state, query, body, now, overseas) {
                 Ok(decided) => decided,
                 Err(error) => Decided::reply(Reply::error(error)),
             }
@@ -227,9 +228,16 @@ impl Simulator {
         query: &Query,
         body: &[u8],
         now: Duration,
+        overseas: bool,
     ) -> Result<Decided, ApiError> {
         state.check_access_token(query.get("access_token"), now)?;
         let body = json_object(body)?;
+        // The seed: overseas accounts mass-send articles only. It names no
+        // errcode; 48001 (api unauthorized) is WeChat's answer to a call
+        // the account has no right to make.
+        if overseas && body.get("msgtype").and_then(Value::as_str) != Some("mpnews") {
+            return Err(wechat_error(48001));
+        }
         // The clientmsgid comes first: a retry of a send whose draft is
         // used up must still learn its msg_id (45065), not 40007.
         let given = rules::clientmsgid(&body)?;

@@ -42,7 +42,9 @@
 //!   (`video`, `music`, …), 40152 a tag that does not exist, 40007 a media
 //!   or card the account does not have (an unconverted video too), 44004
 //!   empty text. Accepted: `msg_id` (above 2^32) and, for `mpnews`,
-//!   `msg_data_id`.
+//!   `msg_data_id`. An overseas account ([`SimulatorConfig::overseas`])
+//!   may mass-send articles only (the seed): any other `msgtype` is
+//!   48001 api unauthorized, checked right after the body parses.
 //! - `preview`: `towxname` (any, wins) or `touser` (a follower, else
 //!   40003); its image body is `image.media_id`; same content checks.
 //!   Accepted: `preview success`, without a `msg_id` (as WeChat answers).

@@ -1135,10 +1135,12 @@ async fn each_review_failure_of_the_seed_is_pushed_as_err_n() {
         40001, 40002,
     ];
     for code in codes {
-        app.sim.queue_scenario(
-            Endpoint::SendAll,
-            Scenario::parse(&format!("err({code})")).unwrap(),
-        ).unwrap();
+        app.sim
+            .queue_scenario(
+                Endpoint::SendAll,
+                Scenario::parse(&format!("err({code})")).unwrap(),
+            )
+            .unwrap();
         let sent = app
             .post(
                 SENDALL,
@@ -1278,7 +1280,8 @@ async fn the_checkstate_drafts_trigger_each_originality_verdict() {
     );
     // A queued check(0) works on any article.
     app.sim
-        .queue_scenario(Endpoint::SendAll, Scenario::parse("check(0)").unwrap()).unwrap();
+        .queue_scenario(Endpoint::SendAll, Scenario::parse("check(0)").unwrap())
+        .unwrap();
     let zero = app
         .post(SENDALL, &token, &news_send("sim_news_about_us", "c0", 0))
         .await;
@@ -1316,7 +1319,8 @@ async fn every_copyright_item_of_a_multi_article_push_has_all_eight_fields() {
     for (n, (draft, clientmsgid, scenario)) in sends.into_iter().enumerate() {
         if let Some(scenario) = scenario {
             app.sim
-                .queue_scenario(Endpoint::SendAll, Scenario::parse(scenario).unwrap()).unwrap();
+                .queue_scenario(Endpoint::SendAll, Scenario::parse(scenario).unwrap())
+                .unwrap();
         }
         let sent = app
             .post(SENDALL, &token, &news_send(draft, clientmsgid, 1))
@@ -1367,7 +1371,8 @@ async fn admin_confirmation_answers_then_pushes_the_admins_decision() {
     ];
     for (i, (spec, first_code, pushed)) in cases.into_iter().enumerate() {
         app.sim
-            .queue_scenario(Endpoint::SendAll, Scenario::parse(spec).unwrap()).unwrap();
+            .queue_scenario(Endpoint::SendAll, Scenario::parse(spec).unwrap())
+            .unwrap();
         let id = format!("admin-{i}");
         let first = app.post(SENDALL, &token, &text_send(spec, Some(&id))).await;
         assert_eq!(errcode(&first), first_code, "{spec}");
@@ -1424,10 +1429,12 @@ async fn errcode_scenarios_answer_each_code_of_the_seed_and_send_nothing() {
     for code in [
         41040, 45062, 45066, 45067, 48021, 89504, 89505, 45028, -1, 48001,
     ] {
-        app.sim.queue_scenario(
-            Endpoint::SendAll,
-            Scenario::parse(&format!("errcode({code})")).unwrap(),
-        ).unwrap();
+        app.sim
+            .queue_scenario(
+                Endpoint::SendAll,
+                Scenario::parse(&format!("errcode({code})")).unwrap(),
+            )
+            .unwrap();
         let answer = app
             .post(
                 SENDALL,
@@ -1447,10 +1454,12 @@ async fn errcode_scenarios_answer_each_code_of_the_seed_and_send_nothing() {
         assert_eq!(errcode(&answer), code);
     }
     // 45065 comes with the msg_id of a send "already made".
-    app.sim.queue_scenario(
-        Endpoint::SendAll,
-        Scenario::parse("errcode(45065)").unwrap(),
-    ).unwrap();
+    app.sim
+        .queue_scenario(
+            Endpoint::SendAll,
+            Scenario::parse("errcode(45065)").unwrap(),
+        )
+        .unwrap();
     let exists = app
         .post(SENDALL, &token, &text_send("x", Some("exists")))
         .await;
@@ -1463,7 +1472,8 @@ async fn a_slow_wechat_answers_late_and_a_5xx_answers_html() {
     let app = spawn(test_config()).await;
     let token = app.token().await;
     app.sim
-        .queue_scenario(Endpoint::SendAll, Scenario::parse("slow(0.4)").unwrap()).unwrap();
+        .queue_scenario(Endpoint::SendAll, Scenario::parse("slow(0.4)").unwrap())
+        .unwrap();
     let started = Instant::now();
     let answer = app
         .post(SENDALL, &token, &text_send("慢", Some("slow-1")))
@@ -1472,7 +1482,8 @@ async fn a_slow_wechat_answers_late_and_a_5xx_answers_html() {
     assert_eq!(errcode(&answer), 0);
 
     app.sim
-        .queue_scenario(Endpoint::SendAll, Scenario::parse("http(502)").unwrap()).unwrap();
+        .queue_scenario(Endpoint::SendAll, Scenario::parse("http(502)").unwrap())
+        .unwrap();
     let response = app
         .http
         .post(with_query(
@@ -1493,7 +1504,8 @@ async fn a_lost_answer_is_resolved_by_resending_the_same_clientmsgid() {
     let app = spawn(test_config()).await;
     let token = app.token().await;
     app.sim
-        .queue_scenario(Endpoint::SendAll, Scenario::parse("lose").unwrap()).unwrap();
+        .queue_scenario(Endpoint::SendAll, Scenario::parse("lose").unwrap())
+        .unwrap();
     let attempt = app
         .http
         .post(with_query(
@@ -1528,7 +1540,8 @@ async fn scenarios_reach_the_other_endpoints_too() {
     let app = spawn(test_config()).await;
     let token = app.token().await;
     app.sim
-        .queue_scenario(Endpoint::Token, Scenario::parse("errcode(-1)").unwrap()).unwrap();
+        .queue_scenario(Endpoint::Token, Scenario::parse("errcode(-1)").unwrap())
+        .unwrap();
     let busy = app
         .get(
             "/cgi-bin/token",
@@ -1541,7 +1554,8 @@ async fn scenarios_reach_the_other_endpoints_too() {
         .await;
     assert_eq!(errcode(&busy), -1);
     app.sim
-        .queue_scenario(Endpoint::TagsGet, Scenario::parse("http(503)").unwrap()).unwrap();
+        .queue_scenario(Endpoint::TagsGet, Scenario::parse("http(503)").unwrap())
+        .unwrap();
     let response = app
         .http
         .get(with_query(
@@ -1754,7 +1768,11 @@ async fn standalone_shuts_down_promptly_with_a_slow_answer_and_a_push_pending() 
 
 /// Each control endpoint with a body it accepts.
 const CONTROL_CALLS: [(&str, &str, &str); 4] = [
-    ("POST", "/control/scenario", r#"{"scenario": "errcode(-1)"}"#),
+    (
+        "POST",
+        "/control/scenario",
+        r#"{"scenario": "errcode(-1)"}"#,
+    ),
     ("GET", "/control/state", ""),
     ("POST", "/control/reset", ""),
     ("POST", "/control/clock", r#"{"advance_secs": 3600}"#),
@@ -1791,9 +1809,8 @@ async fn the_control_endpoints_answer_loopback_only() {
         }
         // WeChat's own paths stay open: the AppSecret guards them.
         let app = router(sim.clone()).layer(MockConnectInfo(peer));
-        let token = format!(
-            "/cgi-bin/token?grant_type=client_credential&appid={APPID}&secret={SECRET}"
-        );
+        let token =
+            format!("/cgi-bin/token?grant_type=client_credential&appid={APPID}&secret={SECRET}");
         let (status, text) = call_router(app, "GET", &token, "").await;
         assert_eq!(status, 200, "{text}");
         assert!(text.contains("access_token"), "{text}");
@@ -1805,7 +1822,12 @@ async fn the_control_endpoints_answer_loopback_only() {
     let (status, _) = call_router(router(sim.clone()), "GET", "/control/state", "").await;
     assert_eq!(status, 403);
 
-    for local in ["127.0.0.1:40000", "127.8.9.10:1", "[::1]:40000", "[::ffff:127.0.0.1]:1"] {
+    for local in [
+        "127.0.0.1:40000",
+        "127.8.9.10:1",
+        "[::1]:40000",
+        "[::ffff:127.0.0.1]:1",
+    ] {
         let peer: std::net::SocketAddr = local.parse().unwrap();
         let app = router(sim.clone()).layer(MockConnectInfo(peer));
         let (status, text) = call_router(app, "GET", "/control/state", "").await;
@@ -1825,9 +1847,8 @@ async fn the_scenario_queue_is_bounded() {
             (status, response.json::<Value>().await.unwrap())
         }
     };
-    let total = |sim: &Simulator| -> usize {
-        Endpoint::ALL.iter().map(|e| sim.queued(*e).len()).sum()
-    };
+    let total =
+        |sim: &Simulator| -> usize { Endpoint::ALL.iter().map(|e| sim.queued(*e).len()).sum() };
     // A thousand in all, over two endpoints.
     for round in 0..10 {
         let endpoint = if round % 2 == 0 { "sendall" } else { "preview" };
@@ -1852,7 +1873,9 @@ async fn the_scenario_queue_is_bounded() {
 
     // One used up makes room for one, not for two.
     let token = app.token().await;
-    let used = app.post(SENDALL, &token, &text_send("x", Some("q-1"))).await;
+    let used = app
+        .post(SENDALL, &token, &text_send("x", Some("q-1")))
+        .await;
     assert_eq!(errcode(&used), -1);
     let (status, answer) = queue(json!({"scenario": "ok", "times": 2})).await;
     assert_eq!(status, 429, "all or nothing: {answer}");
@@ -1881,7 +1904,11 @@ async fn an_overseas_account_mass_sends_articles_only() {
         }
     }
     let unknown = app
-        .post(SENDALL, &token, &json!({"filter": {"is_to_all": true}, "msgtype": "music", "music": {}}))
+        .post(
+            SENDALL,
+            &token,
+            &json!({"filter": {"is_to_all": true}, "msgtype": "music", "music": {}}),
+        )
         .await;
     assert_eq!(errcode(&unknown), 48001, "{unknown}");
     assert_eq!(app.sim.sends().len(), 1, "only the article was sent");
@@ -1914,7 +1941,13 @@ async fn an_overseas_account_mass_sends_articles_only() {
         Some(crate::wechat::errcode::ErrCode::from_code(48001))
     );
     let english = error.words(crate::i18n::Lang::En);
-    assert!(english.contains("48001") && english.contains("overseas"), "{english}");
+    assert!(
+        english.contains("48001") && english.contains("overseas"),
+        "{english}"
+    );
     let chinese = error.words(crate::i18n::Lang::Zh);
-    assert!(chinese.contains("48001") && chinese.contains("海外"), "{chinese}");
+    assert!(
+        chinese.contains("48001") && chinese.contains("海外"),
+        "{chinese}"
+    );
 }

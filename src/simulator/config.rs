@@ -17,6 +17,22 @@ pub const BUILTIN_SECRET: &str = "qunfa-simulator-secret-not-a-real-one";
 /// The account's original id (`gh_…`), the `ToUserName` of every push.
 pub const BUILTIN_ACCOUNT_ID: &str = "gh_51a7e1a7e001";
 
+/// The length of a made-up callback Token: WeChat's longest (32).
+pub const CALLBACK_TOKEN_LEN: usize = 32;
+
+/// A callback Token nobody can guess: 32 letters and digits (about 190
+/// bits) from `rand`'s thread generator, a CSPRNG seeded by the operating
+/// system; valid in the WeChat console too (3–32 letters and digits).
+pub fn random_callback_token() -> SecretString {
+    use rand::distr::{Alphanumeric, Distribution};
+    let token: String = Alphanumeric
+        .sample_iter(rand::rng())
+        .take(CALLBACK_TOKEN_LEN)
+        .map(char::from)
+        .collect();
+    SecretString::from(token)
+}
+
 /// Everything the simulator needs. Secrets are `SecretString`, so the
 /// derived `Debug` prints them redacted.
 #[derive(Clone, Debug)]
@@ -181,6 +197,18 @@ mod tests {
         assert!(!shown.contains("abcdefghijklmnop"));
         assert!(shown.contains("wx0123456789abcdef"));
         assert_eq!(config.secret.expose_secret(), "topsecret-app");
+    }
+
+    #[test]
+    fn a_random_callback_token_is_32_letters_and_digits_and_never_the_same() {
+        let one = random_callback_token();
+        let other = random_callback_token();
+        for token in [&one, &other] {
+            let token = token.expose_secret();
+            assert_eq!(token.len(), CALLBACK_TOKEN_LEN);
+            assert!(token.bytes().all(|b| b.is_ascii_alphanumeric()), "{token}");
+        }
+        assert_ne!(one.expose_secret(), other.expose_secret());
     }
 
     #[test]

@@ -132,7 +132,10 @@ use axum::routing::{get, post};
 use secrecy::ExposeSecret;
 use tokio::sync::{Notify, watch};
 
-pub use config::{BUILTIN_ACCOUNT_ID, BUILTIN_APPID, BUILTIN_SECRET, Clock, SimulatorConfig};
+pub use config::{
+    BUILTIN_ACCOUNT_ID, BUILTIN_APPID, BUILTIN_SECRET, CALLBACK_TOKEN_LEN, Clock, SimulatorConfig,
+    random_callback_token,
+};
 pub use fixtures::FOLLOWERS;
 pub use scenario::{Admin, AdminDecision, Answer, Outcome, Scenario, ScenarioError};
 pub use state::{

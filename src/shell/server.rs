@@ -92,10 +92,18 @@ pub struct Prepared {
 
 /// Everything the server needs, opened and checked; an error here stops the
 /// start with a message that says what to fix.
-pub async fn prepare(settings: Settings, leptos: LeptosOptions) -> anyhow::Result<Prepared> {
+pub async fn prepare(mut settings: Settings, leptos: LeptosOptions) -> anyhow::Result<Prepared> {
     let lock = db::DatabaseLock::serving(&settings.database)?;
     let pool = db::open(&settings.database).await?;
     create_first_admin(&pool, &settings).await?;
+    // Settings are read before the database opens; the built-in
+    // simulator's Token lives in it. The callback check and the simulator
+    // both take it from here.
+    let callback_token = match settings.wechat.token.clone() {
+        Some(token) => token,
+        None => super::wechat::simulator_callback_token(&pool).await?,
+    };
+    settings.wechat.token = Some(callback_token.clone());
 
     let sessions = SqliteStore::new(pool.clone())
         .with_table_name("sessions")
@@ -122,7 +130,7 @@ pub async fn prepare(settings: Settings, leptos: LeptosOptions) -> anyhow::Resul
     let callbacks = CallbackState {
         keys: Arc::new(
             CallbackKeys::new(
-                settings.wechat.token.clone(),
+                callback_token,
                 settings.wechat.aes_key.as_ref(),
                 settings.appid(),
             )

@@ -295,8 +295,8 @@ errcodes! {
     /// 48001: the account lacks this API (type or verification).
     ApiUnauthorized = 48001,
     msg: ("公众号没有该接口的权限", "This account is not authorised for this API"),
-    fix: ("群发接口需要已认证的公众号：在公众平台“设置与开发 → 接口权限”中查看，必要时完成微信认证。",
-          "Mass-send APIs need a verified account: check 设置与开发 → 接口权限 in the WeChat console and complete verification if needed.");
+    fix: ("群发接口需要已认证的公众号：在公众平台“设置与开发 → 接口权限”中查看，必要时完成微信认证。海外公众号只能群发图文消息。",
+          "Mass-send APIs need a verified account: check 设置与开发 → 接口权限 in the WeChat console and complete verification if needed. An overseas account can mass-send articles only.");
 
     /// 48004: the API is banned for this account.
     ApiBanned = 48004,

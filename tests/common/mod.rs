@@ -84,6 +84,16 @@ impl TestApp {
         panic!("the server did not answer /healthz");
     }
 
+    /// The callback Token this server checks: the configured one, or the
+    /// built-in simulator's, made at the first start on this database.
+    pub fn callback_token(&self) -> String {
+        self.state
+            .settings
+            .callback_token()
+            .expect("the Token is set once the server has started")
+            .to_owned()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

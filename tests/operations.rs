@@ -237,7 +237,8 @@ async fn a_database_from_a_newer_qunfa_is_refused_and_left_alone() {
 
 /// A console run as `qunfa serve` on a free port, with JSON logs.
 struct Console {
-    child: Child,
+    /// `None` once waited for.
+    child: Option<Child>,
     address: String,
 }
 
@@ -272,12 +273,19 @@ impl Console {
             .spawn()
             .unwrap();
         let address = format!("http://127.0.0.1:{port}");
-        for _ in 0..400 {
+        // Up to 20 s: a loaded machine starts it slowly.
+        for _ in 0..800 {
             if reqwest::get(format!("{address}/healthz"))
                 .await
                 .is_ok_and(|r| r.status().is_success())
             {
-                return Console { child, address };
+                return Console {
+                    child: Some(child),
+                    address,
+                };
+            }
+            if child.try_wait().is_ok_and(|ended| ended.is_some()) {
+                break;
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
@@ -288,7 +296,7 @@ impl Console {
 
     fn terminate(&self) {
         let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+            .args(["-TERM", &self.pid().to_string()])
             .status()
             .unwrap();
         assert!(status.success());
@@ -296,9 +304,28 @@ impl Console {
 
     /// Waits for the process to end; its exit, its log (standard error)
     /// and anything else it wrote.
-    fn wait(self) -> (std::process::ExitStatus, String, String) {
-        let output = self.child.wait_with_output().unwrap();
+    fn wait(mut self) -> (std::process::ExitStatus, String, String) {
+        let output = self.child.take().unwrap().wait_with_output().unwrap();
         (output.status, text(&output.stderr), text(&output.stdout))
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.as_ref().unwrap().id()
+    }
+
+    /// The crash: SIGKILL, no stop at all.
+    fn kill(&mut self) {
+        self.child.as_mut().unwrap().kill().unwrap();
+    }
+}
+
+/// A test that fails half-way leaves no console running behind it.
+impl Drop for Console {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 
@@ -677,7 +704,7 @@ async fn a_crash_after_wechat_took_the_send_is_settled_by_its_clientmsgid() {
     }
     assert!(taken, "WeChat never got the send's call");
     // The crash: no stop, no answer stored.
-    console.child.kill().unwrap();
+    console.kill();
     let _ = tokio::task::spawn_blocking(move || console.wait()).await;
     assert!(
         confirming.await.unwrap().is_err(),

@@ -17,8 +17,11 @@ enum Who {
     Admin,
 }
 
+/// A form's fields, as names and values.
+type Arguments = &'static [(&'static str, &'static str)];
+
 /// Every server function, who may call it, and arguments that parse.
-const FUNCTIONS: &[(&str, Who, &[(&str, &str)])] = &[
+const FUNCTIONS: &[(&str, Who, Arguments)] = &[
     ("load_session", Who::Anyone, &[]),
     ("list_users", Who::Admin, &[]),
     (

@@ -317,6 +317,70 @@ impl Console {
     fn kill(&mut self) {
         self.child.as_mut().unwrap().kill().unwrap();
     }
+
+    /// A browser-like client (cookies, `Origin`, no redirects followed)
+    /// signed in as the admin.
+    async fn signed_in(&self) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(reqwest::header::ORIGIN, self.address.parse().unwrap());
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(headers)
+            .build()
+            .unwrap();
+        let login = client
+            .post(format!("{}/login", self.address))
+            .form(&[
+                ("username", ADMIN),
+                ("password", ADMIN_PASSWORD),
+                ("next", ""),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(login.status(), 303);
+        client
+    }
+
+    /// Keeps a compose attempt of a text to the tag VIP会员 under `id`,
+    /// ready to confirm, as the compose page's Send does.
+    async fn prepared(&self, client: &reqwest::Client, id: &str, text: &str) {
+        let prepared: PrepareOutcome = client
+            .post(format!("{}/api/prepare_send", self.address))
+            .header("Accept", "application/json")
+            .form(&[
+                ("form[clientmsgid]", id),
+                ("form[msgtype]", "text"),
+                ("form[audience]", "tag"),
+                ("form[tag_id]", "100"),
+                ("form[text_content]", text),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(matches!(prepared, PrepareOutcome::Ready(_)), "{prepared:?}");
+    }
+
+    /// Confirms the attempt `id` in the background, as Confirm does.
+    fn confirming(
+        &self,
+        client: &reqwest::Client,
+        id: &'static str,
+    ) -> tokio::task::JoinHandle<reqwest::Result<reqwest::Response>> {
+        let (client, url) = (client.clone(), format!("{}/api/confirm_send", self.address));
+        tokio::spawn(async move {
+            client
+                .post(url)
+                .header("Accept", "application/json")
+                .form(&[("clientmsgid", id)])
+                .send()
+                .await
+        })
+    }
 }
 
 /// A test that fails half-way leaves no console running behind it.
@@ -333,58 +397,13 @@ impl Drop for Console {
 async fn sigterm_during_a_send_lets_the_wechat_call_finish_and_records_it() {
     let data = tempfile::tempdir().unwrap();
     let console = Console::start(data.path()).await;
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(reqwest::header::ORIGIN, console.address.parse().unwrap());
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .default_headers(headers)
-        .build()
-        .unwrap();
-    client
-        .post(format!("{}/login", console.address))
-        .form(&[
-            ("username", ADMIN),
-            ("password", ADMIN_PASSWORD),
-            ("next", ""),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let client = console.signed_in().await;
     let id = "qf-stop-during-a-send";
-    let form = [
-        ("form[clientmsgid]", id),
-        ("form[msgtype]", "text"),
-        ("form[audience]", "tag"),
-        ("form[tag_id]", "100"),
-        // WeChat takes three seconds to answer this one.
-        ("form[text_content]", "停机测试 [sim:slow(3)]"),
-    ];
-    let prepared: PrepareOutcome = client
-        .post(format!("{}/api/prepare_send", console.address))
-        .header("Accept", "application/json")
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(matches!(prepared, PrepareOutcome::Ready(_)), "{prepared:?}");
-    let confirming = tokio::spawn({
-        let (client, url) = (
-            client.clone(),
-            format!("{}/api/confirm_send", console.address),
-        );
-        async move {
-            client
-                .post(url)
-                .header("Accept", "application/json")
-                .form(&[("clientmsgid", id)])
-                .send()
-                .await
-        }
-    });
+    // WeChat takes three seconds to answer this one.
+    console
+        .prepared(&client, id, "停机测试 [sim:slow(3)]")
+        .await;
+    let confirming = console.confirming(&client, id);
     // Stopped once WeChat (the simulator, which records a send before its
     // slow answer) has the call.
     let state_url = format!("{}/sim/control/state", console.address);
@@ -643,57 +662,13 @@ async fn a_crash_after_wechat_took_the_send_is_settled_by_its_clientmsgid() {
 
     let data = tempfile::tempdir().unwrap();
     let mut console = Console::start_with(data.path(), &account).await;
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(reqwest::header::ORIGIN, console.address.parse().unwrap());
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .default_headers(headers)
-        .build()
-        .unwrap();
-    client
-        .post(format!("{}/login", console.address))
-        .form(&[
-            ("username", ADMIN),
-            ("password", ADMIN_PASSWORD),
-            ("next", ""),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let client = console.signed_in().await;
     let id = "qf-crash-after-the-call";
-    let prepared: PrepareOutcome = client
-        .post(format!("{}/api/prepare_send", console.address))
-        .header("Accept", "application/json")
-        .form(&[
-            ("form[clientmsgid]", id),
-            ("form[msgtype]", "text"),
-            ("form[audience]", "tag"),
-            ("form[tag_id]", "100"),
-            // WeChat takes five seconds to answer: the console dies first.
-            ("form[text_content]", "崩溃测试 [sim:slow(5)]"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(matches!(prepared, PrepareOutcome::Ready(_)), "{prepared:?}");
-    let confirming = tokio::spawn({
-        let (client, url) = (
-            client.clone(),
-            format!("{}/api/confirm_send", console.address),
-        );
-        async move {
-            client
-                .post(url)
-                .header("Accept", "application/json")
-                .form(&[("clientmsgid", id)])
-                .send()
-                .await
-        }
-    });
+    // WeChat takes five seconds to answer: the console dies first.
+    console
+        .prepared(&client, id, "崩溃测试 [sim:slow(5)]")
+        .await;
+    let confirming = console.confirming(&client, id);
     let mut taken = false;
     for _ in 0..200 {
         if sends_at_wechat(id).await == 1 {
@@ -772,44 +747,11 @@ async fn a_crash_after_wechat_took_the_send_is_settled_by_its_clientmsgid() {
     wechat_task.await.unwrap().unwrap();
 }
 
-/// Logs in to a console started by [`Console`] and keeps a compose attempt
-/// of `text` under `id`, ready to confirm.
+/// Keeps a compose attempt of `text` under `id` in `console`, ready to
+/// confirm.
 async fn prepared_attempt(console: &Console, id: &str, text: &str) {
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(reqwest::header::ORIGIN, console.address.parse().unwrap());
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .default_headers(headers)
-        .build()
-        .unwrap();
-    client
-        .post(format!("{}/login", console.address))
-        .form(&[
-            ("username", ADMIN),
-            ("password", ADMIN_PASSWORD),
-            ("next", ""),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let prepared: PrepareOutcome = client
-        .post(format!("{}/api/prepare_send", console.address))
-        .header("Accept", "application/json")
-        .form(&[
-            ("form[clientmsgid]", id),
-            ("form[msgtype]", "text"),
-            ("form[audience]", "tag"),
-            ("form[tag_id]", "100"),
-            ("form[text_content]", text),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(matches!(prepared, PrepareOutcome::Ready(_)), "{prepared:?}");
+    let client = console.signed_in().await;
+    console.prepared(&client, id, text).await;
 }
 
 /// Stops the console with SIGTERM, then turns the attempt `id` into a

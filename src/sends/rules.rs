@@ -21,47 +21,10 @@ const WXNAME_MAX_CHARS: usize = 64;
 /// form back with its problems; a form past this is not kept at all.
 pub const FORM_MAX_BYTES: usize = 32 * 1024;
 
-/// Whether the form is too large to keep as a compose attempt.
+/// Whether the form is too large to keep as a compose attempt: measured as
+/// it would be kept (its JSON).
 pub fn too_large_to_keep(form: &ComposeForm) -> bool {
-    let ComposeForm {
-        clientmsgid,
-        msgtype,
-        audience,
-        tag_id,
-        text_content,
-        mpnews_media_id,
-        send_ignore_reprint,
-        voice_media_id,
-        image_media_ids,
-        image_recommend,
-        image_title,
-        image_need_open_comment,
-        image_only_fans_can_comment,
-        mpvideo_media_id,
-        card_id,
-    } = form;
-    let fields = [
-        clientmsgid,
-        msgtype,
-        audience,
-        tag_id,
-        text_content,
-        mpnews_media_id,
-        send_ignore_reprint,
-        voice_media_id,
-        image_media_ids,
-        image_recommend,
-        image_title,
-        mpvideo_media_id,
-        card_id,
-    ];
-    let flags = [image_need_open_comment, image_only_fans_can_comment];
-    let total: usize = fields.iter().map(|f| f.len()).sum::<usize>()
-        + flags
-            .iter()
-            .map(|f| f.as_ref().map_or(0, String::len))
-            .sum::<usize>();
-    total > FORM_MAX_BYTES
+    serde_json::to_vec(form).map_or(true, |json| json.len() > FORM_MAX_BYTES)
 }
 
 /// A form that passed: the request to send and the tag to check.

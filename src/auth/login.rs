@@ -20,7 +20,7 @@ use super::{
 };
 use crate::{
     i18n::{LANG_COOKIE, Lang},
-    shell::state::AppState,
+    shell::{state::AppState, telemetry::untrusted},
 };
 
 /// Session keys. The version is compared with the user's on every request,
@@ -93,7 +93,7 @@ pub async fn login(
         keys.push(ThrottleKey::Address(address));
     }
     if state.throttle.check(&keys, Instant::now()).is_err() {
-        tracing::warn!(username = %form.username, "login refused: too many failures");
+        tracing::warn!(username = %untrusted(&form.username), "login refused: too many failures");
         return login_page_with("throttled", &form.next).into_response();
     }
 
@@ -124,7 +124,7 @@ pub async fn login(
         }
         _ => {
             state.throttle.record_failure(&keys, Instant::now());
-            tracing::info!(username = %form.username, "login failed");
+            tracing::info!(username = %untrusted(&form.username), "login failed");
             let typed: String = form.username.trim().chars().take(64).collect();
             crate::audit::record_or_log(&state.db, None, &typed, "login_failed", "").await;
             let error = if state.throttle.check(&keys, Instant::now()).is_err() {

@@ -376,3 +376,59 @@ async fn health_names_the_version_and_the_database() {
     assert_eq!(body["database"], true);
     app.stop().await;
 }
+
+/// A login as a browser behind the console's reverse proxy sends it: the
+/// proxy (on loopback, as the test client is) names the client's address in
+/// `X-Forwarded-For`.
+async fn log_in_from(
+    app: &TestApp,
+    client: &reqwest::Client,
+    address: &str,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
+    client
+        .post(app.url("/login"))
+        .header("Origin", &app.address)
+        .header("X-Forwarded-For", address)
+        .form(&[("username", username), ("password", password), ("next", "")])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Five failures lock a user at an address (`auth::throttle`).
+const ALLOWED_FAILURES: u64 = 5;
+
+#[tokio::test]
+async fn a_burst_of_wrong_logins_gets_no_more_guesses_than_a_sequence() {
+    let app = std::sync::Arc::new(TestApp::spawn().await);
+    let checked_before = app.state.passwords.verified();
+    let mut burst = tokio::task::JoinSet::new();
+    for i in 0..20 {
+        let app = app.clone();
+        burst.spawn(async move {
+            let client = app.client();
+            let answer = log_in_from(&app, &client, "203.0.113.7", ADMIN, &format!("guess-{i}")).await;
+            location(&answer)
+        });
+    }
+    let answers = burst.join_all().await;
+    let checked = app.state.passwords.verified() - checked_before;
+    assert!(
+        checked <= ALLOWED_FAILURES,
+        "{checked} of 20 concurrent guesses were checked against the password; a sequence gets {ALLOWED_FAILURES}"
+    );
+    let failed = answers.iter().filter(|a| *a == "/login?error=failed").count();
+    assert!(failed as u64 <= ALLOWED_FAILURES, "{answers:?}");
+    assert!(
+        answers
+            .iter()
+            .all(|a| a == "/login?error=failed" || a == "/login?error=throttled"),
+        "{answers:?}"
+    );
+    let right = log_in_from(&app, &app.client(), "203.0.113.7", ADMIN, ADMIN_PASSWORD).await;
+    assert_eq!(location(&right), "/login?error=throttled", "the lockout applies");
+    let app = std::sync::Arc::into_inner(app).expect("every login has ended");
+    app.stop().await;
+}

@@ -1,7 +1,7 @@
 //! Logging in and out, and the language choice: plain HTML form posts, so
 //! they work the same before and after the page is hydrated.
 
-use std::{net::SocketAddr, time::Instant};
+use std::net::SocketAddr;
 
 use axum::{
     Extension, Form,
@@ -14,9 +14,8 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::{
-    password,
     store::{self, UserRecord},
-    throttle::ThrottleKey,
+    throttle::{ThrottleKey, now_millis},
 };
 use crate::{
     i18n::{LANG_COOKIE, Lang},
@@ -92,10 +91,12 @@ pub async fn login(
     if let Some(address) = client_address(peer, &headers) {
         keys.push(ThrottleKey::Address(address));
     }
-    if state.throttle.check(&keys, Instant::now()).is_err() {
+    // Counted before the password is checked, so concurrent guesses cannot
+    // overtake the count.
+    let Ok(attempt) = state.throttle.begin(keys, now_millis()) else {
         tracing::warn!(username = %untrusted(&form.username), "login refused: too many failures");
         return login_page_with("throttled", &form.next).into_response();
-    }
+    };
 
     let user = match state.db.acquire().await {
         Ok(mut db) => store::find_by_username(&mut db, form.username.trim()).await,
@@ -104,51 +105,35 @@ pub async fn login(
     let user = match user {
         Ok(user) => user,
         Err(error) => {
+            attempt.not_checked(now_millis());
             tracing::error!(error = %error, "login: the users table could not be read");
             return login_page_with("unexpected", &form.next).into_response();
         }
     };
     let password = SecretString::from(form.password);
-    let matched = verify_off_thread(password, user.clone()).await;
+    let stored = user.as_ref().map(|user| user.password_hash.clone());
+    let matched = state.passwords.verify(password, stored).await;
     match user {
         Some(user) if matched && !user.disabled => {
+            attempt.succeeded(now_millis());
             if let Err(error) = start_session(&session, &user).await {
                 tracing::error!(error = %error, "login: the session could not be stored");
                 return login_page_with("unexpected", &form.next).into_response();
             }
-            state.throttle.record_success(&keys[0]);
             tracing::info!(user = %user.username, "logged in");
             crate::audit::record_or_log(&state.db, Some(user.id), &user.username, "login", "")
                 .await;
             Redirect::to(safe_next(&form.next)).into_response()
         }
         _ => {
-            state.throttle.record_failure(&keys, Instant::now());
+            let locked = attempt.failed(now_millis());
             tracing::info!(username = %untrusted(&form.username), "login failed");
             let typed: String = form.username.trim().chars().take(64).collect();
             crate::audit::record_or_log(&state.db, None, &typed, "login_failed", "").await;
-            let error = if state.throttle.check(&keys, Instant::now()).is_err() {
-                "throttled"
-            } else {
-                "failed"
-            };
+            let error = if locked { "throttled" } else { "failed" };
             login_page_with(error, &form.next).into_response()
         }
     }
-}
-
-/// Checks the password on a blocking thread; an unknown user is checked
-/// against a dummy hash so that it takes as long as a wrong password.
-async fn verify_off_thread(password: SecretString, user: Option<UserRecord>) -> bool {
-    tokio::task::spawn_blocking(move || match &user {
-        Some(user) => password::verify(&password, &user.password_hash),
-        None => {
-            password::verify(&password, password::dummy_hash());
-            false
-        }
-    })
-    .await
-    .unwrap_or(false)
 }
 
 async fn start_session(

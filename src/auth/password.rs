@@ -1,5 +1,10 @@
 //! Password rules and argon2id hashing.
 
+use std::sync::{
+    Arc,
+    atomic::{AtomicU64, AtomicUsize, Ordering},
+};
+
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 use secrecy::{ExposeSecret, SecretString};
 
@@ -76,6 +81,56 @@ pub fn dummy_hash() -> &'static PasswordHashString {
         hash(&SecretString::from("not a password anyone has".to_owned()))
             .unwrap_or_else(|_| PasswordHashString(String::new()))
     })
+}
+
+/// Runs the argon2 checks of logins and counts them: how many ran, and the
+/// most that ran at once.
+#[derive(Default)]
+pub struct PasswordChecks {
+    verified: AtomicU64,
+    running: AtomicUsize,
+    peak: AtomicUsize,
+}
+
+impl PasswordChecks {
+    /// Whether `password` matches `stored`, checked on a blocking thread.
+    /// With no stored hash (an unknown user) a dummy hash is checked, so a
+    /// wrong username takes as long as a wrong password, and the answer is
+    /// `false`.
+    pub async fn verify(
+        self: &Arc<Self>,
+        password: SecretString,
+        stored: Option<PasswordHashString>,
+    ) -> bool {
+        let checks = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let running = checks.running.fetch_add(1, Ordering::SeqCst) + 1;
+            checks.peak.fetch_max(running, Ordering::SeqCst);
+            checks.verified.fetch_add(1, Ordering::SeqCst);
+            crate::metrics::password_check("checked");
+            let matched = match &stored {
+                Some(stored) => verify(&password, stored),
+                None => {
+                    verify(&password, dummy_hash());
+                    false
+                }
+            };
+            checks.running.fetch_sub(1, Ordering::SeqCst);
+            matched
+        })
+        .await
+        .unwrap_or(false)
+    }
+
+    /// How many passwords were checked against a hash since the start.
+    pub fn verified(&self) -> u64 {
+        self.verified.load(Ordering::SeqCst)
+    }
+
+    /// The most checks that ran at the same time since the start.
+    pub fn peak(&self) -> usize {
+        self.peak.load(Ordering::SeqCst)
+    }
 }
 
 #[cfg(test)]

@@ -141,6 +141,7 @@ pub async fn prepare(settings: Settings, leptos: LeptosOptions) -> anyhow::Resul
         db: pool,
         settings: Arc::new(settings),
         throttle: Arc::default(),
+        passwords: Arc::default(),
         callbacks,
         wechat: wechat.client,
         simulator: wechat.simulator,

@@ -432,3 +432,52 @@ async fn a_burst_of_wrong_logins_gets_no_more_guesses_than_a_sequence() {
     let app = std::sync::Arc::into_inner(app).expect("every login has ended");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn only_a_few_passwords_are_checked_at_once() {
+    let app = std::sync::Arc::new(TestApp::spawn().await);
+    let mut burst = tokio::task::JoinSet::new();
+    // Different people at different addresses: the throttle holds none of
+    // them back, only the limit on concurrent checks does.
+    for i in 0..40 {
+        let app = app.clone();
+        burst.spawn(async move {
+            let client = app.client();
+            let address = format!("198.51.100.{}", i + 1);
+            let answer = log_in_from(&app, &client, &address, &format!("user{i}"), "guess").await;
+            location(&answer)
+        });
+    }
+    let answers = burst.join_all().await;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let peak = app.state.passwords.peak();
+    assert!(
+        peak <= cores,
+        "{peak} argon2 checks ran at once on {cores} cores"
+    );
+    assert!(
+        answers
+            .iter()
+            .all(|a| a == "/login?error=failed" || a == "/login?error=busy"),
+        "{answers:?}"
+    );
+    // A login refused because the checks were busy is told so in words.
+    let client = app.client();
+    for (lang, words) in [
+        ("en", "Too many logins are being checked right now. Try again shortly."),
+        ("zh-CN", "同时登录的人太多，暂时无法核对密码。请稍后再试。"),
+    ] {
+        let page = client
+            .get(app.url("/login?error=busy"))
+            .header("Accept-Language", lang)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains(words), "{lang}");
+    }
+    let app = std::sync::Arc::into_inner(app).expect("every login has ended");
+    app.stop().await;
+}

@@ -204,9 +204,10 @@ pub mod ssr {
     ) -> Result<password::PasswordHashString, AppError> {
         let password = SecretString::from(password);
         password::check_rules(&password)?;
-        tokio::task::spawn_blocking(move || password::hash(&password))
+        state()?
+            .passwords
+            .hash(password)
             .await
-            .map_err(AppError::unexpected)?
             .map_err(AppError::unexpected)
     }
 

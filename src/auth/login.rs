@@ -112,7 +112,11 @@ pub async fn login(
     };
     let password = SecretString::from(form.password);
     let stored = user.as_ref().map(|user| user.password_hash.clone());
-    let matched = state.passwords.verify(password, stored).await;
+    let Ok(matched) = state.passwords.verify(password, stored).await else {
+        attempt.not_checked(now_millis());
+        tracing::warn!("login refused: too many password checks at once");
+        return login_page_with("busy", &form.next).into_response();
+    };
     match user {
         Some(user) if matched && !user.disabled => {
             attempt.succeeded(now_millis());

@@ -141,7 +141,7 @@ pub async fn prepare(settings: Settings, leptos: LeptosOptions) -> anyhow::Resul
         db: pool,
         settings: Arc::new(settings),
         throttle: Arc::default(),
-        passwords: Arc::default(),
+        passwords: Arc::new(password::PasswordChecks::sized_to_this_machine()),
         callbacks,
         wechat: wechat.client,
         simulator: wechat.simulator,

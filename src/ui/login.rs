@@ -21,6 +21,7 @@ pub fn LoginPage() -> impl IntoView {
                 let message = match error.as_str() {
                     "failed" => Some(t.login_failed),
                     "throttled" => Some(t.login_throttled),
+                    "busy" => Some(t.login_busy),
                     "expired" => Some(t.login_expired),
                     "unexpected" => Some(crate::error::AppError::Unexpected.words(info.lang)),
                     _ => None,

@@ -481,3 +481,36 @@ async fn only_a_few_passwords_are_checked_at_once() {
     let app = std::sync::Arc::into_inner(app).expect("every login has ended");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_lockout_at_one_address_does_not_stop_the_user_at_another() {
+    let app = TestApp::spawn().await;
+    let stranger = app.client();
+    for _ in 0..ALLOWED_FAILURES {
+        log_in_from(&app, &stranger, "203.0.113.66", ADMIN, "guess").await;
+    }
+    let locked = log_in_from(&app, &stranger, "203.0.113.66", ADMIN, ADMIN_PASSWORD).await;
+    assert_eq!(location(&locked), "/login?error=throttled");
+
+    let admin = app.client();
+    let elsewhere = log_in_from(&app, &admin, "192.0.2.10", ADMIN, ADMIN_PASSWORD).await;
+    assert_eq!(location(&elsewhere), "/", "the admin logs in from their own address");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_lockout_survives_a_restart() {
+    let app = TestApp::spawn().await;
+    let client = app.client();
+    for _ in 0..ALLOWED_FAILURES {
+        log_in_from(&app, &client, "203.0.113.67", ADMIN, "guess").await;
+    }
+    let data = app.stop().await;
+
+    let app = TestApp::spawn_on(data).await;
+    let right = log_in_from(&app, &client, "203.0.113.67", ADMIN, ADMIN_PASSWORD).await;
+    assert_eq!(location(&right), "/login?error=throttled");
+    let elsewhere = log_in_from(&app, &client, "192.0.2.11", ADMIN, ADMIN_PASSWORD).await;
+    assert_eq!(location(&elsewhere), "/");
+    app.stop().await;
+}

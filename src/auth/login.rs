@@ -1,7 +1,7 @@
 //! Logging in and out, and the language choice: plain HTML form posts, so
 //! they work the same before and after the page is hydrated.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use axum::{
     Extension, Form,
@@ -87,14 +87,17 @@ pub async fn login(
     Form(form): Form<LoginForm>,
 ) -> Response {
     let peer = peer.map(|Extension(ConnectInfo(addr))| addr);
-    let mut keys = vec![ThrottleKey::user(&form.username)];
-    if let Some(address) = client_address(peer, &headers) {
-        keys.push(ThrottleKey::Address(address));
-    }
+    // Without a peer address (never, as the server is started) every such
+    // login shares one address.
+    let address = client_address(peer, &headers).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    let keys = vec![
+        ThrottleKey::user_at(&form.username, address),
+        ThrottleKey::Address(address),
+    ];
     // Counted before the password is checked, so concurrent guesses cannot
     // overtake the count.
     let Ok(attempt) = state.throttle.begin(keys, now_millis()) else {
-        tracing::warn!(username = %untrusted(&form.username), "login refused: too many failures");
+        tracing::warn!(username = %untrusted(&form.username), %address, "login refused: too many failures");
         return login_page_with("throttled", &form.next).into_response();
     };
 
@@ -119,7 +122,7 @@ pub async fn login(
     };
     match user {
         Some(user) if matched && !user.disabled => {
-            attempt.succeeded(now_millis());
+            attempt.succeeded(now_millis()).await;
             if let Err(error) = start_session(&session, &user).await {
                 tracing::error!(error = %error, "login: the session could not be stored");
                 return login_page_with("unexpected", &form.next).into_response();
@@ -130,8 +133,8 @@ pub async fn login(
             Redirect::to(safe_next(&form.next)).into_response()
         }
         _ => {
-            let locked = attempt.failed(now_millis());
-            tracing::info!(username = %untrusted(&form.username), "login failed");
+            let locked = attempt.failed(now_millis()).await;
+            tracing::info!(username = %untrusted(&form.username), %address, "login failed");
             let typed: String = form.username.trim().chars().take(64).collect();
             crate::audit::record_or_log(&state.db, None, &typed, "login_failed", "").await;
             let error = if locked { "throttled" } else { "failed" };

@@ -37,7 +37,10 @@ use super::{
     telemetry,
 };
 use crate::{
-    auth::{Role, guard, login, password, store},
+    auth::{
+        Role, guard, login, password, store,
+        throttle::{self, LoginThrottle},
+    },
     callbacks::{self, CallbackKeys, CallbackState, store::CallbackWriter},
 };
 
@@ -133,6 +136,9 @@ pub async fn prepare(settings: Settings, leptos: LeptosOptions) -> anyhow::Resul
     };
 
     let wechat = super::wechat::connect(&settings, &pool)?;
+    let throttle = LoginThrottle::load(pool.clone(), throttle::now_millis())
+        .await
+        .context("cannot read the login throttle")?;
 
     let pkg_dir = PathBuf::from(leptos.site_root.as_ref()).join(leptos.site_pkg_dir.as_ref());
     let state = AppState {
@@ -140,7 +146,7 @@ pub async fn prepare(settings: Settings, leptos: LeptosOptions) -> anyhow::Resul
         leptos,
         db: pool,
         settings: Arc::new(settings),
-        throttle: Arc::default(),
+        throttle: Arc::new(throttle),
         passwords: Arc::new(password::PasswordChecks::sized_to_this_machine()),
         callbacks,
         wechat: wechat.client,

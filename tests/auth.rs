@@ -514,3 +514,93 @@ async fn a_lockout_survives_a_restart() {
     assert_eq!(location(&elsewhere), "/");
     app.stop().await;
 }
+
+/// Moves a stored session `seconds` into the past, as if that much time had
+/// gone by since it was last written: its expiry and the time the console
+/// last renewed it (`touched_at`, unix seconds, when there is one).
+async fn age_session(app: &TestApp, id: &str, seconds: i64) {
+    use tower_sessions::{SessionStore, session::Id};
+    let store = tower_sessions_sqlx_store::SqliteStore::new(app.state.db.clone())
+        .with_table_name("sessions")
+        .unwrap();
+    let id: Id = id.parse().unwrap();
+    let mut record = store
+        .load(&id)
+        .await
+        .unwrap()
+        .expect("the session is stored and not yet over");
+    record.expiry_date -= tower_sessions::cookie::time::Duration::seconds(seconds);
+    if let Some(touched) = record.data.get_mut("touched_at") {
+        *touched = serde_json::json!(touched.as_i64().unwrap() - seconds);
+    }
+    store.save(&record).await.unwrap();
+}
+
+async fn stored_expiry(app: &TestApp, id: &str) -> tower_sessions::cookie::time::OffsetDateTime {
+    use tower_sessions::SessionStore;
+    let store = tower_sessions_sqlx_store::SqliteStore::new(app.state.db.clone())
+        .with_table_name("sessions")
+        .unwrap();
+    store
+        .load(&id.parse().unwrap())
+        .await
+        .unwrap()
+        .expect("the session is stored")
+        .expiry_date
+}
+
+#[tokio::test]
+async fn a_session_lasts_while_it_is_used_and_ends_when_it_is_not() {
+    let data = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let app = TestApp::spawn_with(data, |settings| {
+        settings.session_idle = Some("10m".into());
+    })
+    .await;
+    let client = app.client();
+    let login = app.log_in(&client, ADMIN, ADMIN_PASSWORD).await;
+    let id = login
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.strip_prefix("qunfa_session="))
+        .map(|rest| rest.split(';').next().unwrap().to_owned())
+        .next()
+        .expect("a session cookie");
+    let open = |client: &reqwest::Client| client.get(app.url("/compose")).send();
+
+    let renews_cookie = |response: &reqwest::Response| {
+        response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .any(|v| v.to_str().unwrap().starts_with("qunfa_session="))
+    };
+
+    // Nine minutes later the user works again...
+    age_session(&app, &id, 9 * 60).await;
+    let page = open(&client).await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(renews_cookie(&page), "the browser's cookie is renewed too");
+    // ...which renews the session, but not at every request.
+    let renewed = stored_expiry(&app, &id).await;
+    let page = open(&client).await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(!renews_cookie(&page));
+    assert_eq!(
+        stored_expiry(&app, &id).await,
+        renewed,
+        "a second request within the minute writes nothing"
+    );
+
+    // Eighteen minutes after login, past the expiry the login set, the
+    // session is alive because it was used.
+    age_session(&app, &id, 9 * 60).await;
+    assert_eq!(open(&client).await.unwrap().status(), StatusCode::OK);
+
+    // Eleven minutes without activity end it.
+    age_session(&app, &id, 11 * 60).await;
+    let after = open(&client).await.unwrap();
+    assert_eq!(after.status(), StatusCode::SEE_OTHER);
+    assert!(location(&after).starts_with("/login"));
+    app.stop().await;
+}

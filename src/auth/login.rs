@@ -26,6 +26,8 @@ use crate::{
 /// so a new password or a disabled account ends sessions everywhere.
 pub const SESSION_USER_ID: &str = "user_id";
 pub const SESSION_AUTH_VERSION: &str = "auth_version";
+/// When the session was last renewed (Unix seconds; `guard::require_session`).
+pub const SESSION_TOUCHED_AT: &str = "touched_at";
 
 #[derive(Deserialize)]
 pub struct LoginForm {
@@ -153,6 +155,10 @@ async fn start_session(
     session
         .insert(SESSION_AUTH_VERSION, user.auth_version)
         .await?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    session.insert(SESSION_TOUCHED_AT, now).await?;
     Ok(())
 }
 

@@ -604,3 +604,163 @@ async fn a_session_lasts_while_it_is_used_and_ends_when_it_is_not() {
     assert!(location(&after).starts_with("/login"));
     app.stop().await;
 }
+
+fn token_of(link: &str) -> String {
+    url::Url::parse(link)
+        .unwrap()
+        .query_pairs()
+        .find(|(name, _)| name == "token")
+        .map(|(_, value)| value.into_owned())
+        .expect("a token in the link")
+}
+
+async fn page_text(app: &TestApp, client: &reqwest::Client, path: &str, lang: &str) -> String {
+    client
+        .get(app.url(path))
+        .header("Accept-Language", lang)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn post_setup(
+    app: &TestApp,
+    client: &reqwest::Client,
+    token: &str,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
+    client
+        .post(app.url("/setup"))
+        .header("Origin", &app.address)
+        .form(&[
+            ("token", token),
+            ("username", username),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_first_run_prints_a_setup_link_that_makes_one_admin_once() {
+    let data = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let app = TestApp::spawn_without_admin(data).await;
+    let link = app
+        .setup_link
+        .clone()
+        .expect("with no user, the console prints a setup link");
+    assert!(
+        link.starts_with(&format!("{}/setup?token=", app.address)),
+        "{link}"
+    );
+    let token = token_of(&link);
+    assert!(
+        token.len() >= 32 && token.chars().all(|c| c.is_ascii_hexdigit()),
+        "128 random bits or more: {token}"
+    );
+
+    let browser = app.client();
+    let login_en = page_text(&app, &browser, "/login", "en").await;
+    assert!(
+        login_en.contains("No account yet: the setup link is in the console&#x27;s output")
+            || login_en.contains("No account yet: the setup link is in the console's output"),
+        "{login_en}"
+    );
+    let login_zh = page_text(&app, &browser, "/login", "zh-CN").await;
+    assert!(login_zh.contains("还没有账号：设置链接在控制台的输出中"));
+
+    let form = page_text(&app, &browser, &format!("/setup?token={token}"), "en").await;
+    assert!(
+        form.contains("at least 8 characters"),
+        "the password rule in words"
+    );
+    assert!(form.contains(r#"action="/setup""#), "a plain form post");
+
+    let wrong = post_setup(&app, &browser, &"0".repeat(32), "boss", "boss-password-1").await;
+    assert_eq!(wrong.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&wrong), "/setup?error=token");
+    let refused = app.log_in(&app.client(), "boss", "boss-password-1").await;
+    assert_eq!(location(&refused), "/login?error=failed", "no user was made");
+
+    let short = post_setup(&app, &browser, &token, "boss", "short").await;
+    assert!(location(&short).contains("problem=password_too_short"));
+
+    let made = post_setup(&app, &browser, &token, "boss", "boss-password-1").await;
+    assert_eq!(location(&made), "/", "the new admin is signed in");
+    let users = app.call(&browser, "list_users", &[]).await.text().await.unwrap();
+    assert!(users.contains(r#""username":"boss","role":"Admin""#), "{users}");
+
+    let again = post_setup(&app, &app.client(), &token, "mallory", "mallory-pass-1").await;
+    assert_eq!(location(&again), "/setup?error=unavailable");
+    let refused = app.log_in(&app.client(), "mallory", "mallory-pass-1").await;
+    assert_eq!(location(&refused), "/login?error=failed", "the link works once");
+
+    let closed = page_text(&app, &app.client(), &format!("/setup?token={token}"), "en").await;
+    assert!(closed.contains("Setup is not available: an account exists already."));
+    let login_en = page_text(&app, &app.client(), "/login", "en").await;
+    assert!(!login_en.contains("No account yet"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_restart_before_setup_prints_a_new_link_and_the_old_one_stops_working() {
+    let data = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let app = TestApp::spawn_without_admin(data).await;
+    let first = token_of(&app.setup_link.clone().expect("a setup link"));
+    let data = app.stop().await;
+    let app = TestApp::spawn_without_admin(data).await;
+    let second = token_of(&app.setup_link.clone().expect("a new setup link"));
+    assert_ne!(first, second);
+    let old = post_setup(&app, &app.client(), &first, "boss", "boss-password-1").await;
+    assert_eq!(location(&old), "/setup?error=token");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn with_a_user_there_is_no_setup() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.setup_link, None);
+    let client = app.client();
+    let page = client
+        .get(app.url("/setup"))
+        .header("Accept-Language", "zh-CN")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK, "open to strangers, and says why");
+    assert!(page.text().await.unwrap().contains("无法设置：已经有账号了。"));
+    let forced = post_setup(&app, &client, &"0".repeat(32), "mallory", "mallory-pass-1").await;
+    assert_eq!(location(&forced), "/setup?error=unavailable");
+    let login = page_text(&app, &client, "/login", "en").await;
+    assert!(!login.contains("No account yet"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_user_made_another_way_closes_setup() {
+    let data = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let app = TestApp::spawn_without_admin(data).await;
+    let token = token_of(&app.setup_link.clone().expect("a setup link"));
+    // What `qunfa user add` does from another process meanwhile.
+    let hash = qunfa::auth::password::hash(&secrecy::SecretString::from("ed-password-1".to_owned()))
+        .unwrap();
+    let mut db = app.state.db.acquire().await.unwrap();
+    qunfa::auth::store::create(&mut db, "ed", &hash, qunfa::auth::Role::Admin)
+        .await
+        .unwrap();
+    drop(db);
+
+    let client = app.client();
+    let login = page_text(&app, &client, "/login", "en").await;
+    assert!(!login.contains("No account yet"));
+    let late = post_setup(&app, &client, &token, "mallory", "mallory-pass-1").await;
+    assert_eq!(location(&late), "/setup?error=unavailable");
+    let refused = app.log_in(&app.client(), "mallory", "mallory-pass-1").await;
+    assert_eq!(location(&refused), "/login?error=failed");
+    app.stop().await;
+}

@@ -38,7 +38,7 @@ pub fn access_for(path: &str) -> Access {
     let under = |prefix: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
     if matches!(
         path,
-        "/login" | "/logout" | "/lang" | "/healthz" | "/favicon.ico"
+        "/login" | "/logout" | "/lang" | "/setup" | "/healthz" | "/favicon.ico"
     ) || under("/wechat/callback")
         || under("/sim")
         || under("/pkg")
@@ -246,6 +246,7 @@ mod tests {
     fn only_the_listed_paths_are_open_to_strangers() {
         for open in [
             "/login",
+            "/setup",
             "/healthz",
             "/wechat/callback",
             "/sim/cgi-bin/token",

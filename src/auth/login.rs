@@ -145,7 +145,7 @@ pub async fn login(
     }
 }
 
-async fn start_session(
+pub(super) async fn start_session(
     session: &Session,
     user: &UserRecord,
 ) -> Result<(), tower_sessions::session::Error> {

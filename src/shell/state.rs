@@ -8,7 +8,7 @@ use sqlx::SqlitePool;
 
 use super::{assets::AssetVersion, config::Settings};
 use crate::{
-    auth::{password::PasswordChecks, throttle::LoginThrottle},
+    auth::{password::PasswordChecks, setup::FirstRun, throttle::LoginThrottle},
     callbacks::CallbackState,
 };
 
@@ -20,6 +20,8 @@ pub struct AppState {
     pub throttle: Arc<LoginThrottle>,
     /// The argon2 checks of logins, counted.
     pub passwords: Arc<PasswordChecks>,
+    /// The first-run setup link, while no user exists.
+    pub first_run: Arc<FirstRun>,
     pub assets: AssetVersion,
     pub callbacks: CallbackState,
     pub wechat: crate::wechat::client::WechatClient,

@@ -35,6 +35,9 @@ pub fn LoginPage() -> impl IntoView {
                         </div>
                         <h1>{t.login_title}</h1>
                         {message.map(|m| view! { <p class="error" role="alert">{m}</p> })}
+                        {info
+                            .setup_open
+                            .then(|| view! { <p class="notice" role="status">{t.login_no_account}</p> })}
                         <form method="post" action="/login" class="stack">
                             <input type="hidden" name="next" value=next />
                             <label for="username">{t.username}</label>

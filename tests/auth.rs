@@ -409,7 +409,8 @@ async fn a_burst_of_wrong_logins_gets_no_more_guesses_than_a_sequence() {
         let app = app.clone();
         burst.spawn(async move {
             let client = app.client();
-            let answer = log_in_from(&app, &client, "203.0.113.7", ADMIN, &format!("guess-{i}")).await;
+            let answer =
+                log_in_from(&app, &client, "203.0.113.7", ADMIN, &format!("guess-{i}")).await;
             location(&answer)
         });
     }
@@ -419,7 +420,10 @@ async fn a_burst_of_wrong_logins_gets_no_more_guesses_than_a_sequence() {
         checked <= ALLOWED_FAILURES,
         "{checked} of 20 concurrent guesses were checked against the password; a sequence gets {ALLOWED_FAILURES}"
     );
-    let failed = answers.iter().filter(|a| *a == "/login?error=failed").count();
+    let failed = answers
+        .iter()
+        .filter(|a| *a == "/login?error=failed")
+        .count();
     assert!(failed as u64 <= ALLOWED_FAILURES, "{answers:?}");
     assert!(
         answers
@@ -428,7 +432,11 @@ async fn a_burst_of_wrong_logins_gets_no_more_guesses_than_a_sequence() {
         "{answers:?}"
     );
     let right = log_in_from(&app, &app.client(), "203.0.113.7", ADMIN, ADMIN_PASSWORD).await;
-    assert_eq!(location(&right), "/login?error=throttled", "the lockout applies");
+    assert_eq!(
+        location(&right),
+        "/login?error=throttled",
+        "the lockout applies"
+    );
     let app = std::sync::Arc::into_inner(app).expect("every login has ended");
     app.stop().await;
 }
@@ -464,7 +472,10 @@ async fn only_a_few_passwords_are_checked_at_once() {
     // A login refused because the checks were busy is told so in words.
     let client = app.client();
     for (lang, words) in [
-        ("en", "Too many logins are being checked right now. Try again shortly."),
+        (
+            "en",
+            "Too many logins are being checked right now. Try again shortly.",
+        ),
         ("zh-CN", "同时登录的人太多，暂时无法核对密码。请稍后再试。"),
     ] {
         let page = client
@@ -494,7 +505,11 @@ async fn a_lockout_at_one_address_does_not_stop_the_user_at_another() {
 
     let admin = app.client();
     let elsewhere = log_in_from(&app, &admin, "192.0.2.10", ADMIN, ADMIN_PASSWORD).await;
-    assert_eq!(location(&elsewhere), "/", "the admin logs in from their own address");
+    assert_eq!(
+        location(&elsewhere),
+        "/",
+        "the admin logs in from their own address"
+    );
     app.stop().await;
 }
 
@@ -685,20 +700,36 @@ async fn the_first_run_prints_a_setup_link_that_makes_one_admin_once() {
     assert_eq!(wrong.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&wrong), "/setup?error=token");
     let refused = app.log_in(&app.client(), "boss", "boss-password-1").await;
-    assert_eq!(location(&refused), "/login?error=failed", "no user was made");
+    assert_eq!(
+        location(&refused),
+        "/login?error=failed",
+        "no user was made"
+    );
 
     let short = post_setup(&app, &browser, &token, "boss", "short").await;
     assert!(location(&short).contains("problem=password_too_short"));
 
     let made = post_setup(&app, &browser, &token, "boss", "boss-password-1").await;
     assert_eq!(location(&made), "/", "the new admin is signed in");
-    let users = app.call(&browser, "list_users", &[]).await.text().await.unwrap();
-    assert!(users.contains(r#""username":"boss","role":"Admin""#), "{users}");
+    let users = app
+        .call(&browser, "list_users", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        users.contains(r#""username":"boss","role":"Admin""#),
+        "{users}"
+    );
 
     let again = post_setup(&app, &app.client(), &token, "mallory", "mallory-pass-1").await;
     assert_eq!(location(&again), "/setup?error=unavailable");
     let refused = app.log_in(&app.client(), "mallory", "mallory-pass-1").await;
-    assert_eq!(location(&refused), "/login?error=failed", "the link works once");
+    assert_eq!(
+        location(&refused),
+        "/login?error=failed",
+        "the link works once"
+    );
 
     let closed = page_text(&app, &app.client(), &format!("/setup?token={token}"), "en").await;
     assert!(closed.contains("Setup is not available: an account exists already."));
@@ -732,8 +763,17 @@ async fn with_a_user_there_is_no_setup() {
         .send()
         .await
         .unwrap();
-    assert_eq!(page.status(), StatusCode::OK, "open to strangers, and says why");
-    assert!(page.text().await.unwrap().contains("无法设置：已经有账号了。"));
+    assert_eq!(
+        page.status(),
+        StatusCode::OK,
+        "open to strangers, and says why"
+    );
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("无法设置：已经有账号了。")
+    );
     let forced = post_setup(&app, &client, &"0".repeat(32), "mallory", "mallory-pass-1").await;
     assert_eq!(location(&forced), "/setup?error=unavailable");
     let login = page_text(&app, &client, "/login", "en").await;
@@ -747,8 +787,9 @@ async fn a_user_made_another_way_closes_setup() {
     let app = TestApp::spawn_without_admin(data).await;
     let token = token_of(&app.setup_link.clone().expect("a setup link"));
     // What `qunfa user add` does from another process meanwhile.
-    let hash = qunfa::auth::password::hash(&secrecy::SecretString::from("ed-password-1".to_owned()))
-        .unwrap();
+    let hash =
+        qunfa::auth::password::hash(&secrecy::SecretString::from("ed-password-1".to_owned()))
+            .unwrap();
     let mut db = app.state.db.acquire().await.unwrap();
     qunfa::auth::store::create(&mut db, "ed", &hash, qunfa::auth::Role::Admin)
         .await

@@ -128,7 +128,9 @@ impl PasswordChecks {
     async fn permit(&self, wait: Option<Duration>) -> Result<OwnedSemaphorePermit, Busy> {
         let acquire = self.permits.clone().acquire_owned();
         let permit = match wait {
-            Some(wait) => tokio::time::timeout(wait, acquire).await.map_err(|_| Busy)?,
+            Some(wait) => tokio::time::timeout(wait, acquire)
+                .await
+                .map_err(|_| Busy)?,
             None => acquire.await,
         };
         // The semaphore is never closed.
@@ -189,7 +191,10 @@ impl PasswordChecks {
 
     /// Hashes a new password. It waits as long as it takes: only admins and
     /// the first-run setup hash passwords, never a stranger's burst.
-    pub async fn hash(self: &Arc<Self>, password: SecretString) -> Result<PasswordHashString, HashError> {
+    pub async fn hash(
+        self: &Arc<Self>,
+        password: SecretString,
+    ) -> Result<PasswordHashString, HashError> {
         let permit = self
             .permit(None)
             .await

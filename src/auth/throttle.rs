@@ -251,7 +251,7 @@ impl LoginThrottle {
             return;
         };
         let _one_at_a_time = self.writes.lock().await;
-        let rows: Vec<(String, Option<(String, Option<Millis>)>)> = {
+        let rows: Vec<(String, Option<StoredRecord>)> = {
             let records = self.records();
             keys.iter()
                 .map(|key| {
@@ -261,7 +261,10 @@ impl LoginThrottle {
                         .map(|r| {
                             let failures =
                                 serde_json::to_string(&r.failures).unwrap_or_else(|_| "[]".into());
-                            (failures, r.locked_until)
+                            StoredRecord {
+                                failures,
+                                locked_until: r.locked_until,
+                            }
                         });
                     (key.stored(), row)
                 })
@@ -269,7 +272,10 @@ impl LoginThrottle {
         };
         for (key, row) in rows {
             let written = match row {
-                Some((failures, locked_until)) => sqlx::query!(
+                Some(StoredRecord {
+                    failures,
+                    locked_until,
+                }) => sqlx::query!(
                     "INSERT INTO login_throttle (key, failures, locked_until, updated_at)
                      VALUES (?, ?, ?, ?)
                      ON CONFLICT (key) DO UPDATE SET failures = excluded.failures,
@@ -292,6 +298,12 @@ impl LoginThrottle {
             }
         }
     }
+}
+
+/// A row of `login_throttle` as written: the failures as a JSON array.
+struct StoredRecord {
+    failures: String,
+    locked_until: Option<Millis>,
 }
 
 /// Deletes rows with no lockout in force and no failure within the window.
@@ -386,10 +398,15 @@ mod tests {
             assert!(!attempt.failed(start + i * SECOND).await);
         }
         let fifth = throttle.begin(key.clone(), start + 5 * SECOND).unwrap();
-        assert!(fifth.failed(start + 5 * SECOND).await, "the fifth failure locks");
+        assert!(
+            fifth.failed(start + 5 * SECOND).await,
+            "the fifth failure locks"
+        );
         let lowercase = vec![ThrottleKey::user_at("ed", address("192.0.2.1"))];
         assert!(
-            throttle.begin(lowercase.clone(), start + 6 * SECOND).is_err(),
+            throttle
+                .begin(lowercase.clone(), start + 6 * SECOND)
+                .is_err(),
             "the username is compared without case"
         );
         assert!(throttle.check(&lowercase, start + 6 * SECOND).is_err());
@@ -404,13 +421,22 @@ mod tests {
         let now = 1_000_000;
         let there = address("203.0.113.5");
         for _ in 0..MAX_FAILURES {
-            let keys = vec![ThrottleKey::user_at("admin", there), ThrottleKey::Address(there)];
+            let keys = vec![
+                ThrottleKey::user_at("admin", there),
+                ThrottleKey::Address(there),
+            ];
             throttle.begin(keys, now).unwrap().failed(now).await;
         }
         let here = address("2001:db8::1");
-        let keys = vec![ThrottleKey::user_at("admin", here), ThrottleKey::Address(here)];
+        let keys = vec![
+            ThrottleKey::user_at("admin", here),
+            ThrottleKey::Address(here),
+        ];
         assert!(throttle.begin(keys, now).is_ok());
-        let keys = vec![ThrottleKey::user_at("ed", there), ThrottleKey::Address(there)];
+        let keys = vec![
+            ThrottleKey::user_at("ed", there),
+            ThrottleKey::Address(there),
+        ];
         assert!(
             throttle.begin(keys, now).is_err(),
             "the guessing address is locked for every name"
@@ -472,7 +498,11 @@ mod tests {
         for _ in 0..4 {
             throttle.begin(both.clone(), now).unwrap().failed(now).await;
         }
-        throttle.begin(both.clone(), now).unwrap().succeeded(now).await;
+        throttle
+            .begin(both.clone(), now)
+            .unwrap()
+            .succeeded(now)
+            .await;
         throttle.begin(both.clone(), now).unwrap().failed(now).await;
         assert!(throttle.check(std::slice::from_ref(&user), now).is_ok());
         assert!(throttle.check(&[ThrottleKey::Address(there)], now).is_err());

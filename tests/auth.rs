@@ -709,6 +709,23 @@ async fn the_first_run_prints_a_setup_link_that_makes_one_admin_once() {
     let short = post_setup(&app, &browser, &token, "boss", "short").await;
     assert!(location(&short).contains("problem=password_too_short"));
 
+    let forged = browser
+        .post(app.url("/setup"))
+        .header("Origin", "https://evil.example")
+        .form(&[
+            ("token", token.as_str()),
+            ("username", "boss"),
+            ("password", "boss-password-1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        forged.status(),
+        StatusCode::FORBIDDEN,
+        "another site's page cannot post the setup form"
+    );
+
     let made = post_setup(&app, &browser, &token, "boss", "boss-password-1").await;
     assert_eq!(location(&made), "/", "the new admin is signed in");
     let users = app

@@ -6,7 +6,7 @@
 //!
 //! ```text
 //! cargo bench --features ssr --bench callback_load -- \
-//!     --url http://127.0.0.1:3300 --events 100000 --concurrency 64 --aes-key KEY
+//!     --url http://127.0.0.1:3300 --events 100000 --concurrency 64 --aes-key KEY --token TOKEN
 //! ```
 
 use std::{
@@ -47,7 +47,9 @@ fn parse_args() -> Args {
         events: 20_000,
         concurrency: 64,
         aes_key: String::new(),
-        token: qunfa::shell::config::SIMULATOR_TOKEN.into(),
+        // The console's Token: the built-in simulator's own is made at
+        // random, so the script configures one for both sides.
+        token: std::env::var("QUNFA_WECHAT_TOKEN").unwrap_or_default(),
         appid: qunfa::simulator::BUILTIN_APPID.into(),
         target: Target::Callback,
         first_msg_id: 5_000_000_000,
@@ -71,6 +73,10 @@ fn parse_args() -> Args {
             other => panic!("unknown argument {other}"),
         }
     }
+    assert!(
+        !args.token.is_empty(),
+        "give the console's callback Token: --token or QUNFA_WECHAT_TOKEN"
+    );
     args
 }
 

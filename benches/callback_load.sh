@@ -10,6 +10,9 @@ EVENTS=${EVENTS:-100000}
 CONCURRENCY=${CONCURRENCY:-64}
 PORT=${PORT:-3300}
 KEY=abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG
+# One Token for the console and the loader (the built-in simulator's own
+# is made at random and kept in the database).
+export QUNFA_WECHAT_TOKEN=callbackloadbenchtoken
 
 export PATH="$HOME/.cargo/bin:$PWD/end2end/node_modules/.bin:$PATH"
 target=${CARGO_TARGET_DIR:-target}

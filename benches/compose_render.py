@@ -30,7 +30,8 @@ def main():
     proc, conn = start(work, port)
     try:
         body = urllib.parse.urlencode({"username": "admin", "password": PASSWORD, "next": ""})
-        conn.request("POST", "/login", body=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+        conn.request("POST", "/login", body=body, headers={
+            "Content-Type": "application/x-www-form-urlencoded", "Origin": f"http://127.0.0.1:{port}"})
         response = conn.getresponse()
         response.read()
         cookie = response.getheader("Set-Cookie").split(";")[0]

@@ -131,7 +131,8 @@ def main():
     proc, conn = start(work, port)
     try:
         body = urllib.parse.urlencode({"username": "admin", "password": PASSWORD, "next": ""})
-        conn.request("POST", "/login", body=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+        conn.request("POST", "/login", body=body, headers={
+            "Content-Type": "application/x-www-form-urlencoded", "Origin": f"http://127.0.0.1:{port}"})
         response = conn.getresponse()
         response.read()
         cookie = response.getheader("Set-Cookie").split(";")[0]
@@ -143,7 +144,7 @@ def main():
                 # The server function alone: the query without the page.
                 target, _, form = path.partition("?")
                 conn.request("POST", target, body=form, headers={
-                    **headers, "Accept": "application/json",
+                    **headers, "Accept": "application/json", "Origin": f"http://127.0.0.1:{port}",
                     "Content-Type": "application/x-www-form-urlencoded"})
             else:
                 conn.request("GET", path, headers=headers)

@@ -110,7 +110,7 @@ def memory(db):
         jar = http.cookiejar.CookieJar()
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
         form = urllib.parse.urlencode({"username": "bench", "password": "bench-password"}).encode()
-        opener.open(base + "/login", data=form)
+        opener.open(urllib.request.Request(base + "/login", data=form, headers={"Origin": base}))
         pages = ["/compose", "/sends", "/users", "/settings", "/login"]
         for i in range(PAGE_LOADS):
             opener.open(base + pages[i % len(pages)]).read()

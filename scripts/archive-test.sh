@@ -50,7 +50,7 @@ done
 curl -fs "$base/healthz" | grep -q '"status":"ok"' || fail "/healthz does not answer ok"
 
 jar="$work/cookies"
-login=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' -c "$jar" \
+login=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' -c "$jar" -H "Origin: $base" \
   --data-urlencode username=admin --data-urlencode password=archive-test-password \
   --data-urlencode next= "$base/login")
 case "$login" in

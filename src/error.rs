@@ -23,6 +23,10 @@ pub enum AppError {
     /// A failure on our side; the details are in the server log.
     #[error("unexpected error")]
     Unexpected,
+    /// A server function's arguments did not parse: which one, and why.
+    /// Pages never send such a request; an altered or outdated one does.
+    #[error("an argument could not be read: {0}")]
+    BadArgument(String),
 }
 
 /// A request the person can fix, with words for it in each language.
@@ -48,6 +52,10 @@ pub enum Problem {
     SendNotFound,
     /// WeChat could not be asked something the check needs (the tags).
     WechatUnavailable,
+    /// Deleting a send is for its author and admins.
+    NotYourSend,
+    /// The compose form is far beyond every limit; it is not kept.
+    FormTooLarge,
 }
 
 impl Problem {
@@ -110,6 +118,14 @@ impl Problem {
             (WechatUnavailable, Lang::En) => {
                 "WeChat could not be asked for the tags, so nothing was sent. Try again later."
             }
+            (NotYourSend, Lang::Zh) => "只有这条群发的发送人或管理员可以删除它。",
+            (NotYourSend, Lang::En) => "Only the editor who sent this, or an admin, can delete it.",
+            (FormTooLarge, Lang::Zh) => {
+                "内容远超微信的长度限制，没有保存。请缩短后再发送（文本最多 2000 字）。"
+            }
+            (FormTooLarge, Lang::En) => {
+                "The message is far longer than WeChat allows and was not kept. Shorten it and press Send again (a text has at most 2000 characters)."
+            }
         }
     }
 
@@ -132,10 +148,12 @@ impl Problem {
             ConfirmAllFollowers => "confirm_all_followers",
             SendNotFound => "send_not_found",
             WechatUnavailable => "wechat_unavailable",
+            NotYourSend => "not_your_send",
+            FormTooLarge => "form_too_large",
         }
     }
 
-    pub const ALL: [Problem; 14] = {
+    pub const ALL: [Problem; 16] = {
         use Problem::*;
         [
             UsernameInvalid,
@@ -152,6 +170,8 @@ impl Problem {
             ConfirmAllFollowers,
             SendNotFound,
             WechatUnavailable,
+            NotYourSend,
+            FormTooLarge,
         ]
     };
 
@@ -174,6 +194,12 @@ impl AppError {
             (AppError::Unexpected, Lang::En) => {
                 "Something unexpected went wrong on the server and nothing was changed. Try again; if it keeps happening, ask your admin to look at the server log."
             }
+            (AppError::BadArgument(_), Lang::Zh) => {
+                "请求中有一项无法读取，没有做任何更改。请刷新页面后重试。"
+            }
+            (AppError::BadArgument(_), Lang::En) => {
+                "A field of the request could not be read, so nothing was changed. Reload the page and try again."
+            }
         }
     }
 }
@@ -186,6 +212,7 @@ impl AppError {
             AppError::NotSignedIn => "not_signed_in",
             AppError::Forbidden => "forbidden",
             AppError::Unexpected => "unexpected",
+            AppError::BadArgument(_) => "bad_argument",
             AppError::Rejected(problem) => problem.code(),
         }
     }
@@ -195,6 +222,7 @@ impl AppError {
             "not_signed_in" => AppError::NotSignedIn,
             "forbidden" => AppError::Forbidden,
             "unexpected" => AppError::Unexpected,
+            "bad_argument" => AppError::BadArgument(String::new()),
             other => AppError::Rejected(Problem::from_code(other)?),
         })
     }
@@ -210,12 +238,29 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
     type Encoder = leptos::server_fn::codec::JsonEncoding;
 
     fn from_server_fn_error(error: leptos::server_fn::error::ServerFnErrorErr) -> Self {
-        // Transport and decoding failures: the words for them are the same.
-        #[cfg(feature = "ssr")]
-        tracing::error!(%error, "server function failed outside its body");
-        #[cfg(not(feature = "ssr"))]
-        let _ = error;
-        AppError::Unexpected
+        use leptos::server_fn::error::ServerFnErrorErr;
+        match error {
+            // The server could not read the arguments (`shell::arguments`
+            // names the field before it comes to this): the request's
+            // fault, so a 400.
+            ServerFnErrorErr::Args(detail) => {
+                #[cfg(feature = "ssr")]
+                if let Some(response) =
+                    leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+                {
+                    response.set_status(axum::http::StatusCode::BAD_REQUEST);
+                }
+                AppError::BadArgument(detail)
+            }
+            // Transport and decoding failures: the words for them are the same.
+            other => {
+                #[cfg(feature = "ssr")]
+                tracing::error!(error = %other, "server function failed outside its body");
+                #[cfg(not(feature = "ssr"))]
+                let _ = other;
+                AppError::Unexpected
+            }
+        }
     }
 }
 

@@ -56,6 +56,7 @@ struct Metrics {
     token_refreshes: Family<OutcomeLabel, Counter>,
     password_checks: Family<OutcomeLabel, Counter>,
     request_duration: Histograms,
+    worker_rounds: Counter,
 }
 
 static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
@@ -104,6 +105,12 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         "Time to answer an HTTP request, by kind of request",
         request_duration.clone(),
     );
+    let worker_rounds = Counter::default();
+    registry.register(
+        "qunfa_worker_rounds",
+        "Rounds of the send worker: callbacks applied, sends settled, statuses checked",
+        worker_rounds.clone(),
+    );
     Metrics {
         registry: Mutex::new(registry),
         sends,
@@ -113,8 +120,13 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         token_refreshes,
         password_checks,
         request_duration,
+        worker_rounds,
     }
 });
+
+pub fn worker_round() {
+    METRICS.worker_rounds.inc();
+}
 
 pub fn callback_accepted() {
     METRICS.callbacks_accepted.inc();

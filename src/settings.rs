@@ -130,7 +130,8 @@ mod ssr {
         let tokens = app.wechat.tokens();
         SettingsView {
             callback_url: settings.callback_url(),
-            callback_token: settings.callback_token().to_owned(),
+            // Always set in a running server: `prepare` fills it in.
+            callback_token: settings.callback_token().unwrap_or_default().to_owned(),
             aes_key_set: settings.wechat.aes_key.is_some(),
             simulator: settings.uses_simulator(),
             appid: settings.appid().to_owned(),

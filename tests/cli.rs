@@ -148,7 +148,7 @@ fn the_simulator_runs_alone_and_serves_wechat_paths() {
         .port();
     let mut simulator = Command::new(env!("CARGO_BIN_EXE_qunfa"))
         .args(["simulator", "--listen", &format!("127.0.0.1:{port}")])
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let url = format!(
@@ -167,7 +167,17 @@ fn the_simulator_runs_alone_and_serves_wechat_paths() {
         panic!("the simulator did not answer");
     });
     let _ = simulator.kill();
-    let _ = simulator.wait();
+    let output = simulator.wait_with_output().unwrap();
+    // No --token: it made one and said which, once.
+    let said = text(&output.stderr);
+    let token = said
+        .split("callback Token ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no Token in {said}"));
+    assert_eq!(token.len(), 32, "{said}");
+    assert!(token.bytes().all(|b| b.is_ascii_alphanumeric()), "{said}");
+    assert_eq!(said.matches(token).count(), 1, "{said}");
     let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
     assert!(
         answer["access_token"]

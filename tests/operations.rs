@@ -243,6 +243,11 @@ struct Console {
 
 impl Console {
     async fn start(data: &Path) -> Console {
+        Console::start_with(data, &[]).await
+    }
+
+    /// With more settings, as `QUNFA_…` environment variables.
+    async fn start_with(data: &Path, settings: &[(&str, String)]) -> Console {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -261,6 +266,7 @@ impl Console {
             .env("QUNFA_ADMIN_USER", ADMIN)
             .env("QUNFA_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env("QUNFA_LOG_FORMAT", "json")
+            .envs(settings.iter().map(|(name, value)| (*name, value.as_str())))
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -300,9 +306,12 @@ impl Console {
 async fn sigterm_during_a_send_lets_the_wechat_call_finish_and_records_it() {
     let data = tempfile::tempdir().unwrap();
     let console = Console::start(data.path()).await;
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::ORIGIN, console.address.parse().unwrap());
     let client = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
         .build()
         .unwrap();
     client
@@ -401,9 +410,29 @@ async fn sigterm_during_a_send_lets_the_wechat_call_finish_and_records_it() {
     assert!(msg_id.is_some());
     assert_eq!(attempts, 1);
 
-    // After a restart nothing is sent again.
-    let console = Console::start(data.path()).await;
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    // After a restart nothing is sent again: not by the worker's first
+    // rounds, which settle whatever a stop left.
+    let metrics = "operations-metrics-token";
+    let console =
+        Console::start_with(data.path(), &[("QUNFA_METRICS_TOKEN", metrics.to_owned())]).await;
+    let mut rounds = 0.0;
+    for _ in 0..400 {
+        let scrape = reqwest::Client::new()
+            .get(format!("{}/metrics", console.address))
+            .bearer_auth(metrics)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        rounds = value(&scrape, "qunfa_worker_rounds_total");
+        if rounds >= 2.0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(rounds >= 2.0, "the worker never finished two rounds");
     let sim: serde_json::Value = reqwest::get(format!("{}/sim/control/state", console.address))
         .await
         .unwrap()
@@ -440,7 +469,29 @@ async fn metrics_are_closed_without_the_token_and_count_what_happened() {
         assert_eq!(status, 401, "{presented:?}");
     }
 
-    // A send, and a callback with a bad signature.
+    let scrape = || {
+        let request = client
+            .get(app.url("/metrics"))
+            .header("Authorization", format!("Bearer {token}"));
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 200);
+            response.text().await.unwrap()
+        }
+    };
+    // The counters belong to the process, which other tests share: each is
+    // compared with a scrape from before, never read at zero.
+    let counted = [
+        "qunfa_wechat_calls_total{endpoint=\"message/mass/sendall\",errcode=\"0\"}",
+        "qunfa_callbacks_refused_total{reason=\"bad_signature\"}",
+        "qunfa_token_refreshes_total{outcome=\"ok\"}",
+        "qunfa_http_request_duration_seconds_count{kind=\"api\"}",
+        "qunfa_callbacks_accepted_total",
+    ];
+    let before = scrape().await;
+
+    // A send (its end arrives as a callback), and a callback with a bad
+    // signature.
     app.log_in(&client, ADMIN, ADMIN_PASSWORD).await;
     send(
         &app,
@@ -456,26 +507,43 @@ async fn metrics_are_closed_without_the_token_and_count_what_happened() {
         .unwrap();
     assert_eq!(refused.status(), 403);
 
-    let response = client
-        .get(app.url("/metrics"))
-        .header("Authorization", format!("Bearer {token}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let body = response.text().await.unwrap();
-    for expected in [
-        "msg_type=\"text\"} 1",
-        "qunfa_wechat_calls_total{endpoint=\"message/mass/sendall\",errcode=\"0\"}",
-        "qunfa_callbacks_refused_total{reason=\"bad_signature\"}",
-        "qunfa_token_refreshes_total{outcome=\"ok\"}",
-        "qunfa_http_request_duration_seconds_bucket{",
-        "kind=\"api\"",
-        "qunfa_callbacks_accepted_total",
-    ] {
-        assert!(body.contains(expected), "no {expected} in\n{body}");
+    let mut after = scrape().await;
+    for _ in 0..100 {
+        if counted
+            .iter()
+            .all(|series| value(&after, series) > value(&before, series))
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        after = scrape().await;
     }
+    for series in counted {
+        assert!(
+            value(&after, series) > value(&before, series),
+            "{series} did not grow: {} then {}",
+            value(&before, series),
+            value(&after, series)
+        );
+    }
+    // Sends are counted from this console's own database at each scrape.
+    assert_eq!(
+        value(&after, "qunfa_sends{state=\"submitted\",msg_type=\"text\"}")
+            + value(&after, "qunfa_sends{state=\"finished\",msg_type=\"text\"}"),
+        1.0,
+        "{after}"
+    );
+    assert!(after.contains("qunfa_http_request_duration_seconds_bucket{"));
     app.stop().await;
+}
+
+/// The value of one series in a Prometheus text scrape (0 when absent).
+fn value(scrape: &str, series: &str) -> f64 {
+    scrape
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+        .map(|v| v.split_whitespace().next().unwrap().parse().unwrap())
+        .unwrap_or(0.0)
 }
 
 /// Leptos works out a console's routes by running the app while a
@@ -508,4 +576,327 @@ async fn starting_another_console_never_stalls_a_page_being_rendered() {
     }
     starts.join().unwrap();
     app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_after_wechat_took_the_send_is_settled_by_its_clientmsgid() {
+    // A WeChat that outlives the console: the simulator on its own.
+    let token = "crashtesttoken";
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let wechat = format!("http://{}", listener.local_addr().unwrap());
+    let (stop_wechat, wechat_stopped) = tokio::sync::oneshot::channel::<()>();
+    let config = qunfa::simulator::SimulatorConfig::builtin(token.to_owned().into());
+    let wechat_task = tokio::spawn(qunfa::simulator::run_standalone(config, listener, async {
+        let _ = wechat_stopped.await;
+    }));
+    let account = [
+        (
+            "QUNFA_WECHAT_APPID",
+            qunfa::simulator::BUILTIN_APPID.to_owned(),
+        ),
+        (
+            "QUNFA_WECHAT_SECRET",
+            qunfa::simulator::BUILTIN_SECRET.to_owned(),
+        ),
+        ("QUNFA_WECHAT_TOKEN", token.to_owned()),
+        ("QUNFA_WECHAT_API_BASE", wechat.clone()),
+    ];
+    let sends_at_wechat = |id: &'static str| {
+        let url = format!("{wechat}/control/state");
+        async move {
+            let state: serde_json::Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+            state["sends"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|s| s["clientmsgid"] == id)
+                .count()
+        }
+    };
+
+    let data = tempfile::tempdir().unwrap();
+    let mut console = Console::start_with(data.path(), &account).await;
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::ORIGIN, console.address.parse().unwrap());
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    client
+        .post(format!("{}/login", console.address))
+        .form(&[
+            ("username", ADMIN),
+            ("password", ADMIN_PASSWORD),
+            ("next", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let id = "qf-crash-after-the-call";
+    let prepared: PrepareOutcome = client
+        .post(format!("{}/api/prepare_send", console.address))
+        .header("Accept", "application/json")
+        .form(&[
+            ("form[clientmsgid]", id),
+            ("form[msgtype]", "text"),
+            ("form[audience]", "tag"),
+            ("form[tag_id]", "100"),
+            // WeChat takes five seconds to answer: the console dies first.
+            ("form[text_content]", "崩溃测试 [sim:slow(5)]"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(matches!(prepared, PrepareOutcome::Ready(_)), "{prepared:?}");
+    let confirming = tokio::spawn({
+        let (client, url) = (
+            client.clone(),
+            format!("{}/api/confirm_send", console.address),
+        );
+        async move {
+            client
+                .post(url)
+                .header("Accept", "application/json")
+                .form(&[("clientmsgid", id)])
+                .send()
+                .await
+        }
+    });
+    let mut taken = false;
+    for _ in 0..200 {
+        if sends_at_wechat(id).await == 1 {
+            taken = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(taken, "WeChat never got the send's call");
+    // The crash: no stop, no answer stored.
+    console.child.kill().unwrap();
+    let _ = tokio::task::spawn_blocking(move || console.wait()).await;
+    assert!(
+        confirming.await.unwrap().is_err(),
+        "the crash cut the answer off"
+    );
+    let mut conn = open(&data.path().join("qunfa.db")).await;
+    let (state, msg_id): (String, Option<i64>) =
+        sqlx::query_as("SELECT state, msg_id FROM sends WHERE clientmsgid = ?")
+            .bind(id)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    conn.close().await.unwrap();
+    assert_eq!((state.as_str(), msg_id), ("pending", None));
+
+    // A minute later at WeChat (so it answers 45065 with the msg_id rather
+    // than 45066), the console starts again and settles the send.
+    reqwest::Client::new()
+        .post(format!("{wechat}/control/clock"))
+        .json(&serde_json::json!({"advance_secs": 61}))
+        .send()
+        .await
+        .unwrap();
+    let console = Console::start_with(data.path(), &account).await;
+    let mut settled: (String, Option<i64>) = (String::new(), None);
+    for _ in 0..200 {
+        let mut conn = open(&data.path().join("qunfa.db")).await;
+        settled = sqlx::query_as("SELECT state, msg_id FROM sends WHERE clientmsgid = ?")
+            .bind(id)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+        if settled.0 != "pending" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let state: serde_json::Value = reqwest::get(format!("{wechat}/control/state"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let at_wechat = state["sends"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["clientmsgid"] == id)
+        .expect("the send at WeChat")
+        .clone();
+    assert_eq!(settled.0, "submitted", "{settled:?}");
+    assert_eq!(
+        settled.1.map(|m| m as u64),
+        at_wechat["msg_id"].as_u64(),
+        "the msg_id of the one send WeChat has"
+    );
+    assert_eq!(sends_at_wechat(id).await, 1, "one send at WeChat, not two");
+    console.terminate();
+    let (status, _, _) = tokio::task::spawn_blocking(move || console.wait())
+        .await
+        .unwrap();
+    assert!(status.success());
+    let _ = stop_wechat.send(());
+    wechat_task.await.unwrap().unwrap();
+}
+
+/// Logs in to a console started by [`Console`] and keeps a compose attempt
+/// of `text` under `id`, ready to confirm.
+async fn prepared_attempt(console: &Console, id: &str, text: &str) {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::ORIGIN, console.address.parse().unwrap());
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    client
+        .post(format!("{}/login", console.address))
+        .form(&[
+            ("username", ADMIN),
+            ("password", ADMIN_PASSWORD),
+            ("next", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let prepared: PrepareOutcome = client
+        .post(format!("{}/api/prepare_send", console.address))
+        .header("Accept", "application/json")
+        .form(&[
+            ("form[clientmsgid]", id),
+            ("form[msgtype]", "text"),
+            ("form[audience]", "tag"),
+            ("form[tag_id]", "100"),
+            ("form[text_content]", text),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(matches!(prepared, PrepareOutcome::Ready(_)), "{prepared:?}");
+}
+
+/// Stops the console with SIGTERM, then turns the attempt `id` into a
+/// `pending` send in the closed database: what a crash right after the
+/// commit leaves, for the worker to send at the next start.
+async fn stop_and_leave_pending(console: Console, data: &Path, id: &str) {
+    console.terminate();
+    let (status, _, _) = tokio::task::spawn_blocking(move || console.wait())
+        .await
+        .unwrap();
+    assert!(status.success());
+    let file = data.join("qunfa.db");
+    let database = qunfa::shell::config::DatabasePath {
+        url: format!("sqlite://{}", file.display()),
+        file: Some(file),
+    };
+    let db = qunfa::shell::db::connect(&database, false).await.unwrap();
+    let created = qunfa::sends::store::create_send(&db, 1, ADMIN, id)
+        .await
+        .unwrap();
+    assert!(matches!(created, qunfa::sends::store::Created::New(_)));
+    db.close().await;
+}
+
+/// Waits until the simulator inside `console` has recorded a send.
+async fn until_wechat_has_a_send(console: &Console) {
+    let url = format!("{}/sim/control/state", console.address);
+    for _ in 0..400 {
+        let sim: serde_json::Value = reqwest::get(&url).await.unwrap().json().await.unwrap();
+        if sim["sends"].as_array().is_some_and(|s| !s.is_empty()) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("WeChat never got the worker's call");
+}
+
+async fn state_of(data: &Path, id: &str) -> (String, Option<i64>) {
+    let mut conn = open(&data.join("qunfa.db")).await;
+    let row = sqlx::query_as("SELECT state, msg_id FROM sends WHERE clientmsgid = ?")
+        .bind(id)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    row
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_during_the_workers_own_call_waits_for_it_but_not_past_the_grace() {
+    let data = tempfile::tempdir().unwrap();
+
+    // Within the grace: the worker's call is answered and recorded.
+    let console = Console::start(data.path()).await;
+    let id = "qf-worker-call-in-grace";
+    prepared_attempt(&console, id, "工作线程 [sim:slow(3)]").await;
+    stop_and_leave_pending(console, data.path(), id).await;
+    let console = Console::start(data.path()).await;
+    until_wechat_has_a_send(&console).await;
+    console.terminate();
+    let (status, log, _) = tokio::task::spawn_blocking(move || console.wait())
+        .await
+        .unwrap();
+    assert!(status.success(), "{log}");
+    assert!(!log.contains("QUNFA_SHUTDOWN_GRACE"), "{log}");
+    let (state, msg_id) = state_of(data.path(), id).await;
+    assert!(
+        matches!(state.as_str(), "submitted" | "finished"),
+        "{state}: {log}"
+    );
+    assert!(msg_id.is_some());
+
+    // Past the grace: the console stops anyway, says so, and the send is
+    // left `pending` for the next start, which settles it.
+    let short_grace = [("QUNFA_SHUTDOWN_GRACE", "1s".to_owned())];
+    let console = Console::start_with(data.path(), &short_grace).await;
+    let id = "qf-worker-call-past-grace";
+    prepared_attempt(&console, id, "工作线程 [sim:slow(8)]").await;
+    stop_and_leave_pending(console, data.path(), id).await;
+    let console = Console::start_with(data.path(), &short_grace).await;
+    until_wechat_has_a_send(&console).await;
+    let stopping = std::time::Instant::now();
+    console.terminate();
+    let (status, log, _) = tokio::task::spawn_blocking(move || console.wait())
+        .await
+        .unwrap();
+    assert!(status.success(), "{log}");
+    assert!(
+        stopping.elapsed() < Duration::from_secs(6),
+        "stopped at the grace, not after WeChat's 8 s"
+    );
+    assert!(
+        log.contains(
+            "the send worker was still in a WeChat call at the end of QUNFA_SHUTDOWN_GRACE"
+        ),
+        "{log}"
+    );
+    assert_eq!(
+        state_of(data.path(), id).await,
+        ("pending".to_owned(), None)
+    );
+    let console = Console::start(data.path()).await;
+    let sent = |state: &str| matches!(state, "submitted" | "finished");
+    for _ in 0..400 {
+        if sent(&state_of(data.path(), id).await.0) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    console.terminate();
+    let (status, log, _) = tokio::task::spawn_blocking(move || console.wait())
+        .await
+        .unwrap();
+    assert!(status.success());
+    let (state, msg_id) = state_of(data.path(), id).await;
+    assert!(sent(&state) && msg_id.is_some(), "{state}: {log}");
 }

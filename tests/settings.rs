@@ -8,7 +8,6 @@ use std::sync::Arc;
 use common::{ADMIN, ADMIN_PASSWORD, TestApp};
 use qunfa::{
     settings::{SettingsView, TokenSourceView},
-    shell::config::SIMULATOR_TOKEN,
     wechat::crypto,
 };
 use reqwest::{Client, StatusCode};
@@ -58,7 +57,8 @@ async fn an_admin_sees_what_to_enter_in_the_wechat_console() {
     let settings = load(&app, &client).await;
     assert_eq!(settings.callback_url, app.url("/wechat/callback"));
     assert!(settings.callback_url.ends_with("/wechat/callback"));
-    assert_eq!(settings.callback_token, SIMULATOR_TOKEN);
+    let token = app.callback_token();
+    assert_eq!(settings.callback_token, token);
     assert!(!settings.aes_key_set);
     assert!(settings.simulator);
     assert_eq!(settings.appid, qunfa::simulator::BUILTIN_APPID);
@@ -70,7 +70,7 @@ async fn an_admin_sees_what_to_enter_in_the_wechat_console() {
     let english = page(&app, &client, "en").await;
     for shown in [
         app.url("/wechat/callback").as_str(),
-        SIMULATOR_TOKEN,
+        token.as_str(),
         "Plaintext mode (no EncodingAESKey)",
         "Callback health",
         "No token fetched yet",
@@ -132,6 +132,7 @@ async fn the_encodingaeskey_is_said_to_be_set_but_never_shown() {
 #[tokio::test]
 async fn an_editor_is_refused_the_settings() {
     let app = TestApp::spawn().await;
+    let token = app.callback_token();
     let admin_client = admin(&app).await;
     let added = app
         .call(
@@ -152,11 +153,11 @@ async fn an_editor_is_refused_the_settings() {
     assert_eq!(call.status(), StatusCode::FORBIDDEN);
     let body = call.text().await.unwrap();
     assert_eq!(body, "\"Forbidden\"");
-    assert!(!body.contains(SIMULATOR_TOKEN));
+    assert!(!body.contains(&token));
 
     let html = editor.get(app.url("/settings")).send().await.unwrap();
     assert_eq!(html.status(), StatusCode::FORBIDDEN);
-    assert!(!html.text().await.unwrap().contains(SIMULATOR_TOKEN));
+    assert!(!html.text().await.unwrap().contains(&token));
 
     let stranger = app.client();
     let call = app.call(&stranger, "load_settings", &[]).await;
@@ -175,7 +176,7 @@ async fn callback_health_shows_the_last_accepted_and_the_last_refused() {
             .send()
     };
 
-    let good = post(signed_query(SIMULATOR_TOKEN, now(), "good"))
+    let good = post(signed_query(&app.callback_token(), now(), "good"))
         .await
         .unwrap();
     assert_eq!(good.text().await.unwrap(), "success");
@@ -202,4 +203,49 @@ async fn callback_health_shows_the_last_accepted_and_the_last_refused() {
     let chinese = page(&app, &client, "zh-CN").await;
     assert!(chinese.contains("签名与 Token 不符"));
     app.stop().await;
+}
+
+#[tokio::test]
+async fn the_simulators_callback_token_is_made_at_first_start_and_kept() {
+    let app = TestApp::spawn().await;
+    let http = Client::new();
+    let post = |app: &TestApp, query: String| {
+        http.post(app.url(&format!("/wechat/callback?{query}")))
+            .body(EVENT)
+            .send()
+    };
+    // The constant the source once held signs nothing here.
+    let forged = post(&app, signed_query("qunfasimulator", now(), "forged"))
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+
+    let client = admin(&app).await;
+    let token = load(&app, &client).await.callback_token;
+    assert!(
+        token.len() >= 32 && token.chars().all(|c| c.is_ascii_alphanumeric()),
+        "{token}"
+    );
+    assert!(page(&app, &client, "en").await.contains(&token));
+    let good = post(&app, signed_query(&token, now(), "real"))
+        .await
+        .unwrap();
+    assert_eq!(good.text().await.unwrap(), "success");
+
+    // The same token after a restart.
+    let data = app.stop().await;
+    let app = TestApp::spawn_on(data).await;
+    let client = admin(&app).await;
+    assert_eq!(load(&app, &client).await.callback_token, token);
+    let again = post(&app, signed_query(&token, now(), "after-restart"))
+        .await
+        .unwrap();
+    assert_eq!(again.text().await.unwrap(), "success");
+    app.stop().await;
+
+    // Another console (another database) has another token.
+    let other = TestApp::spawn().await;
+    let client = admin(&other).await;
+    assert_ne!(load(&other, &client).await.callback_token, token);
+    other.stop().await;
 }

@@ -7,7 +7,6 @@ use std::{sync::Arc, time::Duration};
 
 use common::TestApp;
 use qunfa::{
-    shell::config::SIMULATOR_TOKEN,
     simulator::Simulator,
     wechat::{
         api::SendAllRequest,
@@ -21,6 +20,8 @@ use qunfa::{
 use reqwest::StatusCode;
 
 const AES_KEY: &str = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
+/// The Token shared by a console and a simulator running on its own.
+const STANDALONE_TOKEN: &str = "standalonetoken42";
 
 fn simulator(app: &TestApp) -> Simulator {
     app.state
@@ -147,14 +148,14 @@ async fn the_access_token_is_fetched_once_and_survives_a_restart() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let wechat = format!("http://{}", listener.local_addr().unwrap());
     let (stop_wechat, wechat_stopped) = tokio::sync::oneshot::channel::<()>();
-    let config = qunfa::simulator::SimulatorConfig::builtin(SIMULATOR_TOKEN.to_owned().into());
+    let config = qunfa::simulator::SimulatorConfig::builtin(STANDALONE_TOKEN.to_owned().into());
     let wechat_task = tokio::spawn(qunfa::simulator::run_standalone(config, listener, async {
         let _ = wechat_stopped.await;
     }));
     let account = |args: &mut qunfa::shell::config::SettingsArgs| {
         args.wechat_appid = Some(qunfa::simulator::BUILTIN_APPID.into());
         args.wechat_secret = Some(qunfa::simulator::BUILTIN_SECRET.into());
-        args.wechat_token = Some(SIMULATOR_TOKEN.into());
+        args.wechat_token = Some(STANDALONE_TOKEN.into());
         args.wechat_api_base = Some(wechat.clone());
     };
 
@@ -246,7 +247,7 @@ const EVENT: &str = include_str!("../src/wechat/fixtures/masssendjobfinish.xml")
 async fn url_verification_answers_echostr_only_to_a_good_signature() {
     let app = TestApp::spawn().await;
     let http = reqwest::Client::new();
-    let query = signed_query(SIMULATOR_TOKEN, now(), "n0nce");
+    let query = signed_query(&app.callback_token(), now(), "n0nce");
     let good = http
         .get(app.url(&format!("/wechat/callback?{query}&echostr=hello-wechat")))
         .send()
@@ -274,6 +275,7 @@ async fn url_verification_answers_echostr_only_to_a_good_signature() {
 #[tokio::test]
 async fn bad_callbacks_are_refused_and_nothing_is_stored() {
     let app = TestApp::spawn().await;
+    let token = app.callback_token();
     let http = reqwest::Client::new();
     let post = |query: String, body: String| {
         let http = http.clone();
@@ -282,35 +284,27 @@ async fn bad_callbacks_are_refused_and_nothing_is_stored() {
     };
 
     let tampered = post(
-        signed_query(SIMULATOR_TOKEN, now(), "a").replace("signature=", "signature=0"),
+        signed_query(&token, now(), "a").replace("signature=", "signature=0"),
         EVENT.into(),
     )
     .await;
     assert_eq!(tampered.status(), StatusCode::FORBIDDEN);
     let other_token = post(signed_query("someoneelse", now(), "a"), EVENT.into()).await;
     assert_eq!(other_token.status(), StatusCode::FORBIDDEN);
-    let stale = post(
-        signed_query(SIMULATOR_TOKEN, now() - 600, "a"),
-        EVENT.into(),
-    )
-    .await;
+    let stale = post(signed_query(&token, now() - 600, "a"), EVENT.into()).await;
     assert_eq!(stale.status(), StatusCode::BAD_REQUEST);
     let dtd = format!("<!DOCTYPE xml [<!ENTITY a \"aaaa\">]>{EVENT}");
-    let entity = post(signed_query(SIMULATOR_TOKEN, now(), "a"), dtd).await;
+    let entity = post(signed_query(&token, now(), "a"), dtd).await;
     assert_eq!(entity.status(), StatusCode::BAD_REQUEST);
-    let broken = post(
-        signed_query(SIMULATOR_TOKEN, now(), "a"),
-        "<xml><MsgType>".into(),
-    )
-    .await;
+    let broken = post(signed_query(&token, now(), "a"), "<xml><MsgType>".into()).await;
     assert_eq!(broken.status(), StatusCode::BAD_REQUEST);
     let huge = format!("<xml><Junk>{}</Junk></xml>", "x".repeat(70 * 1024));
-    let huge = post(signed_query(SIMULATOR_TOKEN, now(), "a"), huge).await;
+    let huge = post(signed_query(&token, now(), "a"), huge).await;
     assert_eq!(huge.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let encrypted_without_key = post(
         format!(
             "{}&encrypt_type=aes&msg_signature=x",
-            signed_query(SIMULATOR_TOKEN, now(), "a")
+            signed_query(&token, now(), "a")
         ),
         "<xml><Encrypt>abc</Encrypt></xml>".into(),
     )
@@ -318,9 +312,9 @@ async fn bad_callbacks_are_refused_and_nothing_is_stored() {
     assert_eq!(encrypted_without_key.status(), StatusCode::BAD_REQUEST);
     assert_eq!(callback_count(&app).await, 0, "nothing refused is stored");
 
-    let good = post(signed_query(SIMULATOR_TOKEN, now(), "a"), EVENT.into()).await;
+    let good = post(signed_query(&token, now(), "a"), EVENT.into()).await;
     assert_eq!(good.text().await.unwrap(), "success");
-    let again = post(signed_query(SIMULATOR_TOKEN, now(), "b"), EVENT.into()).await;
+    let again = post(signed_query(&token, now(), "b"), EVENT.into()).await;
     assert_eq!(again.text().await.unwrap(), "success");
     assert_eq!(
         callback_count(&app).await,
@@ -340,6 +334,7 @@ async fn safe_and_compatible_mode_check_the_appid_and_msg_signature() {
         args.wechat_aes_key = Some(AES_KEY.into());
     })
     .await;
+    let token = app.callback_token();
     let http = reqwest::Client::new();
     let timestamp = now().to_string();
     let send = |crypto: CallbackCrypto, tamper: bool| {
@@ -370,8 +365,7 @@ async fn safe_and_compatible_mode_check_the_appid_and_msg_signature() {
     // Compatible mode: the plaintext fields and the ciphertext side by side;
     // only the verified ciphertext counts.
     let compatible = {
-        let crypto =
-            CallbackCrypto::new(SIMULATOR_TOKEN, AES_KEY, qunfa::simulator::BUILTIN_APPID).unwrap();
+        let crypto = CallbackCrypto::new(&token, AES_KEY, qunfa::simulator::BUILTIN_APPID).unwrap();
         let event = EVENT.replace("1000001625", "1000001626");
         let sealed = crypto.seal(&event, &timestamp, "nonce").unwrap();
         let plain_fields = event
@@ -399,10 +393,9 @@ async fn safe_and_compatible_mode_check_the_appid_and_msg_signature() {
         .unwrap();
     assert_eq!(stored, vec![("safe".to_owned(), 1000001626)]);
 
-    let other_app = CallbackCrypto::new(SIMULATOR_TOKEN, AES_KEY, "wx0000000000000000").unwrap();
+    let other_app = CallbackCrypto::new(&token, AES_KEY, "wx0000000000000000").unwrap();
     assert_eq!(send(other_app, false).await.status(), StatusCode::FORBIDDEN);
-    let ours =
-        || CallbackCrypto::new(SIMULATOR_TOKEN, AES_KEY, qunfa::simulator::BUILTIN_APPID).unwrap();
+    let ours = || CallbackCrypto::new(&token, AES_KEY, qunfa::simulator::BUILTIN_APPID).unwrap();
     assert_eq!(send(ours(), true).await.status(), StatusCode::FORBIDDEN);
     assert_eq!(
         callback_count(&app).await,
@@ -435,5 +428,28 @@ async fn the_console_serves_when_wechat_cannot_be_reached() {
         !words.contains("wrong-secret"),
         "no secret in the words: {words}"
     );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_built_in_simulator_is_an_overseas_account_when_the_console_is() {
+    let data = Arc::new(tempfile::tempdir().unwrap());
+    let app = TestApp::spawn_with(data, |args| {
+        args.wechat_overseas = Some("true".into());
+    })
+    .await;
+    let client = &app.state.wechat;
+    let text = client
+        .send_all(&with_id(seed_request("text"), "overseas-text"))
+        .await
+        .unwrap_err();
+    assert_eq!(text.code(), Some(ErrCode::from_code(48001)));
+    let words = text.words(qunfa::i18n::Lang::En);
+    assert!(words.contains("overseas"), "{words}");
+    client
+        .send_all(&with_id(seed_request("mpnews"), "overseas-news"))
+        .await
+        .expect("an overseas account sends articles");
+    assert_eq!(simulator(&app).sends().len(), 1);
     app.stop().await;
 }

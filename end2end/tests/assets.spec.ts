@@ -1,5 +1,5 @@
-import { expect, test, type Response } from "@playwright/test";
-import { hydrated } from "./helpers";
+import { type Response } from "@playwright/test";
+import { hydrated, expect, test } from "./helpers";
 
 test("the browser's files are compressed and kept until the next build", async ({ page }) => {
   const assets: Response[] = [];

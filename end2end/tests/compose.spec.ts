@@ -1,5 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
-import { admin, hydrated, logIn } from "./helpers";
+import { type Page } from "@playwright/test";
+import { admin, hydrated, logIn, expect, test } from "./helpers";
 
 /** The sends the built-in WeChat recorded whose text contains `marker`. */
 async function simulatedSends(page: Page, marker: string): Promise<number> {
@@ -110,15 +110,34 @@ test.describe("compose and send", () => {
   });
 
   test("all followers need a second, explicit confirmation", async ({ page }) => {
+    const marker = `e2e-everyone-${Date.now()}`;
     await page.getByRole("radio", { name: "Text" }).check();
-    await page.getByLabel("Message text").fill("e2e to everyone");
+    await page.getByLabel("Message text").fill(marker);
     await page.getByRole("radio", { name: "All followers" }).check();
     await page.getByRole("button", { name: "Send", exact: true }).click();
     const dialog = page.getByRole("dialog", { name: "Send to all 12,580 followers?" });
     await expect(dialog).toBeVisible();
-    await dialog.getByRole("checkbox", { name: "Yes, send to all 12,580 followers" }).check();
+    const yes = dialog.getByRole("checkbox", { name: "Yes, send to all 12,580 followers" });
+
+    // Unticked, Confirm sends nothing: the browser holds the form back ...
+    await dialog.getByRole("button", { name: "Confirm" }).click();
+    await expect(dialog).toBeVisible();
+    expect(await yes.evaluate((box: HTMLInputElement) => box.validity.valueMissing)).toBe(true);
+    // ... and the server refuses a confirmation that does not carry it.
+    const clientmsgid = await dialog.locator("input[name=clientmsgid]").inputValue();
+    const origin = new URL(page.url()).origin;
+    const refused = await page.request.post("/api/confirm_send", {
+      form: { clientmsgid },
+      headers: { Accept: "application/json", Origin: origin },
+    });
+    expect(refused.status()).toBe(400);
+    expect(await refused.json()).toEqual({ Rejected: "ConfirmAllFollowers" });
+    expect(await simulatedSends(page, marker)).toBe(0);
+
+    await yes.check();
     await dialog.getByRole("button", { name: "Confirm" }).click();
     await expect(page.getByRole("heading", { name: "WeChat took the send" })).toBeVisible();
+    expect(await simulatedSends(page, marker)).toBe(1);
   });
 
   test("a problem found by the server is shown next to its field, and nothing is sent", async ({ page }) => {
@@ -147,6 +166,8 @@ test.describe("compose and send", () => {
     const alert = page.getByRole("alert").filter({ has: page.getByRole("heading", { name: /WeChat refused the send/ }) });
     await expect(alert).toBeVisible();
     await expect(alert).toContainText("48021");
+    await expect(alert).toContainText("The draft was last saved automatically by the system and cannot be mass-sent");
+    await expect(alert).toContainText("Open the draft in the WeChat console, save it by hand once, then send it from here.");
   });
 
   test("a double click on Confirm sends once", async ({ page }) => {
@@ -157,6 +178,27 @@ test.describe("compose and send", () => {
     await page.getByRole("button", { name: "Send", exact: true }).click();
     await page.getByRole("dialog", { name: vip }).getByRole("button", { name: "Confirm" }).dblclick();
     await expect(page.getByRole("heading", { name: "WeChat took the send" })).toBeVisible();
+    expect(await simulatedSends(page, marker)).toBe(1);
+  });
+
+  test("two Confirm requests at once send once", async ({ page }) => {
+    const marker = `e2e-concurrent-${Date.now()}`;
+    await page.getByRole("radio", { name: "Text" }).check();
+    await page.getByLabel("Message text").fill(`[sim:slow(1)] ${marker}`);
+    await chooseTag(page, "VIP", "VIP会员 (1,286 followers)");
+    await page.getByRole("button", { name: "Send", exact: true }).click();
+    const dialog = page.getByRole("dialog", { name: vip });
+    const clientmsgid = await dialog.locator("input[name=clientmsgid]").inputValue();
+    const confirm = () =>
+      page.request.post("/api/confirm_send", {
+        form: { clientmsgid },
+        headers: { Accept: "application/json", Origin: new URL(page.url()).origin },
+      });
+    const [first, second] = await Promise.all([confirm(), confirm()]);
+    expect(first.ok() && second.ok()).toBe(true);
+    const [a, b] = [await first.json(), await second.json()];
+    expect(a.id).toBe(b.id);
+    expect(a.msg_id).toBe(b.msg_id);
     expect(await simulatedSends(page, marker)).toBe(1);
   });
 });

@@ -1,4 +1,36 @@
-import { expect, type Page } from "@playwright/test";
+import { test as base, expect, type Page } from "@playwright/test";
+
+export { expect };
+
+/**
+ * Playwright's `test`, with every page watched for Content-Security-Policy
+ * violations: a script, style or frame the policy refused fails the test
+ * that caused it, so the policy and the pages cannot drift apart.
+ */
+export const test = base.extend<{ cspViolations: string[] }>({
+  cspViolations: [
+    async ({ context }, use) => {
+      const violations: string[] = [];
+      await context.exposeBinding("__reportCspViolation", (_source, text: string) => {
+        violations.push(text);
+      });
+      await context.addInitScript(() => {
+        document.addEventListener("securitypolicyviolation", (event) => {
+          const report = (window as unknown as { __reportCspViolation: (t: string) => void }).__reportCspViolation;
+          report(`${event.violatedDirective} blocked ${event.blockedURI || "inline"} on ${document.location.pathname}`);
+        });
+      });
+      context.on("console", (message) => {
+        if (/Content[- ]Security[- ]Policy/i.test(message.text())) {
+          violations.push(message.text());
+        }
+      });
+      await use(violations);
+      expect(violations, "Content-Security-Policy violations").toEqual([]);
+    },
+    { auto: true },
+  ],
+});
 
 export const admin = {
   username: process.env.QUNFA_ADMIN_USER ?? "admin",

@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { admin, hydrated, logIn } from "./helpers";
+import { admin, hydrated, logIn, expect, test } from "./helpers";
 
 test.describe("the app shell", () => {
   test.use({ locale: "en-US" });

@@ -31,11 +31,16 @@ pub async fn load_session() -> Result<SessionInfo, AppError> {
 #[server(endpoint = "list_users")]
 pub async fn list_users() -> Result<Vec<UserSummary>, AppError> {
     use ssr::*;
-    require_admin()?;
-    let mut db = state()?.db.acquire().await.map_err(AppError::unexpected)?;
-    super::store::list(&mut db)
-        .await
-        .map_err(AppError::unexpected)
+    answered(
+        async move {
+            require_admin()?;
+            let mut db = state()?.db.acquire().await.map_err(AppError::unexpected)?;
+            super::store::list(&mut db)
+                .await
+                .map_err(AppError::unexpected)
+        }
+        .await,
+    )
 }
 
 #[server(endpoint = "add_user")]
@@ -245,8 +250,12 @@ pub mod ssr {
         {
             response.set_status(match error {
                 AppError::NotSignedIn => axum::http::StatusCode::UNAUTHORIZED,
-                AppError::Forbidden => axum::http::StatusCode::FORBIDDEN,
-                AppError::Rejected(_) => axum::http::StatusCode::BAD_REQUEST,
+                AppError::Forbidden | AppError::Rejected(crate::error::Problem::NotYourSend) => {
+                    axum::http::StatusCode::FORBIDDEN
+                }
+                AppError::Rejected(_) | AppError::BadArgument(_) => {
+                    axum::http::StatusCode::BAD_REQUEST
+                }
                 AppError::Unexpected => axum::http::StatusCode::INTERNAL_SERVER_ERROR,
             });
         }

@@ -184,9 +184,9 @@ fn unexpected_words(headers: &HeaderMap) -> &'static str {
 }
 
 /// Refuses a state-changing request that a page of another site made: its
-/// `Origin` (or, failing that, its `Referer`) must be the console's own. A
-/// request with neither did not come from a browser's page. WeChat and the
-/// simulator post from elsewhere by design and are let through.
+/// `Origin` (or, failing that, its `Referer`) must be the console's own, and
+/// one of them must be there. WeChat and the simulator post from elsewhere
+/// by design and are let through.
 pub async fn same_origin(
     State(settings): State<Arc<Settings>>,
     request: Request,
@@ -215,21 +215,36 @@ pub async fn same_origin(
                     .ascii_serialization(),
             )
         });
-    let Some(claimed) = claimed else {
-        return next.run(request).await;
-    };
     let host_origin = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .map(|host| format!("{}://{host}", settings.public_url.scheme()));
-    if claimed == settings.public_origin() || Some(&claimed) == host_origin.as_ref() {
-        return next.run(request).await;
-    }
-    tracing::warn!(origin = %claimed, path = %path, "refused a request from another site");
-    let words = match request_lang(headers) {
-        Lang::Zh => "已拒绝：这个请求来自其他网站，不是群发控制台自己的页面。",
-        Lang::En => {
-            "Refused: this request came from another site, not from the console's own pages."
+    let words = match &claimed {
+        Some(claimed)
+            if *claimed == settings.public_origin() || Some(claimed) == host_origin.as_ref() =>
+        {
+            return next.run(request).await;
+        }
+        Some(claimed) => {
+            tracing::warn!(origin = %claimed, path = %path, "refused a request from another site");
+            match request_lang(headers) {
+                Lang::Zh => "已拒绝：这个请求来自其他网站，不是群发控制台自己的页面。",
+                Lang::En => {
+                    "Refused: this request came from another site, not from the console's own pages."
+                }
+            }
+        }
+        // Every browser sends one of the two with a form post or a fetch
+        // (the pages ask for `Referrer-Policy: same-origin`); a request
+        // with neither cannot show where it came from.
+        None => {
+            tracing::warn!(path = %path, "refused a request with neither Origin nor Referer");
+            match request_lang(headers) {
+                Lang::Zh => "已拒绝：这个请求没有说明来自哪个页面（缺少 Origin 和 Referer）。",
+                Lang::En => {
+                    "Refused: this request does not say which page it came from (no Origin or Referer)."
+                }
+            }
         }
     };
     if path.starts_with("/api/") {

@@ -71,8 +71,8 @@ pub async fn prepare_send(form: ComposeForm) -> Result<PrepareOutcome, AppError>
             let app = crate::auth::api::ssr::state()?;
             let outcome = prepare(&app, &user, &form).await;
             match &outcome {
-                Ok(_) => redirect_plain_form(&format!("/compose?attempt={}", form.clientmsgid)),
-                Err(error) => redirect_plain_form(&format!("/compose?problem={}", error.code())),
+                Ok(_) => redirect_plain_form(&compose_url(&[("attempt", &form.clientmsgid)])),
+                Err(error) => redirect_plain_form(&compose_url(&[("problem", error.code())])),
             }
             outcome
         }
@@ -101,14 +101,14 @@ pub async fn confirm_send(
             .await
             {
                 Ok(id) => {
-                    redirect_plain_form(&format!("/compose?sent={id}"));
+                    redirect_plain_form(&compose_url(&[("sent", &id.to_string())]));
                     send_result(&app, id, lang).await
                 }
                 Err(error) => {
-                    redirect_plain_form(&format!(
-                        "/compose?attempt={clientmsgid}&problem={}",
-                        error.code()
-                    ));
+                    redirect_plain_form(&compose_url(&[
+                        ("attempt", &clientmsgid),
+                        ("problem", error.code()),
+                    ]));
                     Err(error)
                 }
             }
@@ -145,10 +145,10 @@ pub async fn preview_send(
                 PreviewOutcome::Invalid(_) => "invalid",
                 PreviewOutcome::Failed(_) => "failed",
             };
-            redirect_plain_form(&format!(
-                "/compose?attempt={}&preview={flag}",
-                form.clientmsgid
-            ));
+            redirect_plain_form(&compose_url(&[
+                ("attempt", &form.clientmsgid),
+                ("preview", flag),
+            ]));
             Ok(outcome)
         }
         .await,
@@ -256,6 +256,14 @@ pub mod ssr {
         id
     }
 
+    /// `/compose` with `pairs` as its query, each value percent-encoded
+    /// (a clientmsgid is what the browser sent, whatever it holds).
+    pub fn compose_url(pairs: &[(&str, &str)]) -> String {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        query.extend_pairs(pairs);
+        format!("/compose?{}", query.finish())
+    }
+
     /// Redirects a form sent without JavaScript to `target`; with
     /// JavaScript the page reads the result itself.
     pub fn redirect_plain_form(target: &str) {
@@ -326,6 +334,9 @@ pub mod ssr {
         user: &CurrentUser,
         form: &ComposeForm,
     ) -> Result<PrepareOutcome, AppError> {
+        if rules::too_large_to_keep(form) {
+            return Err(Problem::FormTooLarge.into());
+        }
         let mut db = app.db.acquire().await.map_err(AppError::unexpected)?;
         if store::send_of_attempt(&mut db, &form.clientmsgid)
             .await

@@ -524,6 +524,9 @@ pub mod ssr {
             .await
             .map_err(AppError::unexpected)?
             .ok_or(Problem::SendNotFound)?;
+        if record.user_id != user.id && !user.is_admin() {
+            return Err(Problem::NotYourSend.into());
+        }
         let msg_id = msg_id_of(&record)?;
         let request = MassDeleteRequest::ByMsgId {
             msg_id: MsgId::new(msg_id),

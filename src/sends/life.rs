@@ -8,7 +8,7 @@
 //! the worker claim it in [`SendsState`] first.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -26,6 +26,8 @@ use crate::wechat::types::MsgId;
 const WORKER_TICK: Duration = Duration::from_secs(1);
 /// `mass/get` checks run every this many rounds.
 const STATUS_CHECK_ROUNDS: u64 = 10;
+/// Old compose attempts are removed at start and then about once an hour.
+const HOUSEKEEPING_ROUNDS: u64 = 3600;
 /// The first wait after an unanswered call; it doubles up to the cap.
 const FIRST_RETRY_SECS: i64 = 10;
 const MAX_RETRY_SECS: i64 = 600;
@@ -43,6 +45,7 @@ struct Inner {
     in_flight: Mutex<HashSet<i64>>,
     wake: Notify,
     stopped: AtomicBool,
+    rounds: AtomicU64,
     tags: Mutex<Option<(Instant, Vec<TagChoice>)>>,
     followers: Mutex<Option<(Instant, u64)>>,
 }
@@ -78,6 +81,12 @@ impl SendsState {
     /// Asks the worker to look now (a send was left unknown).
     pub fn wake(&self) {
         self.inner.wake.notify_one();
+    }
+
+    /// Rounds the worker has finished since it started: a test that checks
+    /// that nothing happened waits for one to pass instead of sleeping.
+    pub fn rounds(&self) -> u64 {
+        self.inner.rounds.load(Ordering::SeqCst)
     }
 
     /// Ends the worker (the server is stopping).
@@ -320,7 +329,20 @@ pub fn spawn_worker(
             {
                 tracing::error!(error = %error, "the worker could not check sends with mass/get");
             }
+            if round.is_multiple_of(HOUSEKEEPING_ROUNDS) {
+                match store::remove_unconfirmed_attempts(&db).await {
+                    Ok(0) => {}
+                    Ok(removed) => {
+                        tracing::info!(removed, "removed compose attempts unconfirmed for a day")
+                    }
+                    Err(error) => {
+                        tracing::error!(error = %error, "the worker could not remove old compose attempts")
+                    }
+                }
+            }
             round += 1;
+            sends.inner.rounds.fetch_add(1, Ordering::SeqCst);
+            crate::metrics::worker_round();
             tokio::select! {
                 _ = sends.inner.wake.notified() => {}
                 _ = tokio::time::sleep(WORKER_TICK) => {}
@@ -425,6 +447,31 @@ mod tests {
 
     fn api(code: i64) -> CallError {
         CallError::Api(ApiError::new(code, format!("errcode {code} rid: x")))
+    }
+
+    /// What `sendall` answered, read from WeChat's body as the client reads it.
+    fn answered(body: &str) -> Result<SendAllResponse, CallError> {
+        let envelope: crate::wechat::api::Envelope<SendAllResponse> =
+            serde_json::from_str(body).unwrap();
+        envelope.0.map_err(CallError::Api)
+    }
+
+    #[test]
+    fn a_45066_then_a_45065_from_wechats_bodies_end_on_the_existing_msg_id() {
+        let (state, step) = interpret(
+            answered(r#"{"errcode":45066,"errmsg":"same clientmsgid retry too fast"}"#),
+            2,
+        );
+        assert_eq!(state, SendState::Unknown);
+        assert_eq!(step.retry_after_secs, Some(60));
+        assert_eq!(step.msg_id, None);
+        let (state, step) = interpret(
+            answered(r#"{"errcode":45065,"errmsg":"clientmsgid exist","msgid":"3147483650"}"#),
+            3,
+        );
+        assert_eq!(state, SendState::Submitted);
+        assert_eq!(step.msg_id, Some(3_147_483_650));
+        assert_eq!(step.errcode, Some(45065));
     }
 
     #[test]

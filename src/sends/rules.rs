@@ -16,6 +16,54 @@ pub const IMAGES_MAX: usize = 20;
 /// A WeChat ID (微信号) is 6–20 characters; leave room for old ones.
 const WXNAME_MAX_CHARS: usize = 64;
 
+/// Far beyond what any message within the limits above takes (2,000
+/// Chinese characters are 6 KB), so an editor over a limit still gets the
+/// form back with its problems; a form past this is not kept at all.
+pub const FORM_MAX_BYTES: usize = 32 * 1024;
+
+/// Whether the form is too large to keep as a compose attempt.
+pub fn too_large_to_keep(form: &ComposeForm) -> bool {
+    let ComposeForm {
+        clientmsgid,
+        msgtype,
+        audience,
+        tag_id,
+        text_content,
+        mpnews_media_id,
+        send_ignore_reprint,
+        voice_media_id,
+        image_media_ids,
+        image_recommend,
+        image_title,
+        image_need_open_comment,
+        image_only_fans_can_comment,
+        mpvideo_media_id,
+        card_id,
+    } = form;
+    let fields = [
+        clientmsgid,
+        msgtype,
+        audience,
+        tag_id,
+        text_content,
+        mpnews_media_id,
+        send_ignore_reprint,
+        voice_media_id,
+        image_media_ids,
+        image_recommend,
+        image_title,
+        mpvideo_media_id,
+        card_id,
+    ];
+    let flags = [image_need_open_comment, image_only_fans_can_comment];
+    let total: usize = fields.iter().map(|f| f.len()).sum::<usize>()
+        + flags
+            .iter()
+            .map(|f| f.as_ref().map_or(0, String::len))
+            .sum::<usize>();
+    total > FORM_MAX_BYTES
+}
+
 /// A form that passed: the request to send and the tag to check.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Checked {
@@ -251,6 +299,22 @@ mod tests {
             audience: "all".into(),
             ..ComposeForm::default()
         }
+    }
+
+    #[test]
+    fn a_form_over_a_limit_is_kept_but_one_far_past_every_limit_is_not() {
+        let mut f = form("text");
+        f.text_content = "字".repeat(TEXT_MAX_CHARS + 1);
+        assert!(
+            !too_large_to_keep(&f),
+            "over the text limit: kept, with its problem"
+        );
+        f.text_content = "x".repeat(FORM_MAX_BYTES + 1);
+        assert!(too_large_to_keep(&f));
+        let mut f = form("image");
+        f.image_recommend = "y".repeat(FORM_MAX_BYTES / 2);
+        f.image_media_ids = "m\n".repeat(FORM_MAX_BYTES / 4);
+        assert!(too_large_to_keep(&f), "every field counts");
     }
 
     fn problems(form: &ComposeForm) -> Vec<(Field, FieldProblem)> {

@@ -54,6 +54,19 @@ pub async fn save_attempt(
     Ok(result.rows_affected() == 1)
 }
 
+/// Removes compose attempts nobody confirmed within a day: each holds a
+/// form as typed, which nothing needs once its page is long closed.
+pub async fn remove_unconfirmed_attempts(db: &SqlitePool) -> Result<u64, StoreError> {
+    let removed = sqlx::query(
+        r#"DELETE FROM compose_attempts
+           WHERE updated_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-1 day')
+             AND NOT EXISTS (SELECT 1 FROM sends WHERE sends.clientmsgid = compose_attempts.clientmsgid)"#,
+    )
+    .execute(db)
+    .await?;
+    Ok(removed.rows_affected())
+}
+
 pub struct Attempt {
     pub form: ComposeForm,
     pub plan: Option<Plan>,

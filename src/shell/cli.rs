@@ -7,7 +7,7 @@ use std::{
 };
 
 use clap::{Parser, Subcommand};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use super::{
     config::{DatabasePath, SettingsArgs},
@@ -72,12 +72,17 @@ pub struct SimulatorArgs {
     /// Where to push MASSSENDJOBFINISH, e.g. http://127.0.0.1:3000/wechat/callback
     #[arg(long)]
     callback_url: Option<url::Url>,
-    /// Callback Token
-    #[arg(long, default_value = super::config::SIMULATOR_TOKEN)]
-    token: String,
+    /// Callback Token that signs the pushes [default: made at random and
+    /// printed at start]
+    #[arg(long)]
+    token: Option<String>,
     /// EncodingAESKey: push encrypted (safe mode) callbacks
     #[arg(long)]
     aes_key: Option<String>,
+    /// Act as an overseas account (海外主体), which may mass-send articles
+    /// (mpnews) only: any other sendall is refused with 48001
+    #[arg(long)]
+    overseas: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -178,11 +183,22 @@ async fn restore(database: &DatabasePath, from: PathBuf) -> anyhow::Result<()> {
 
 async fn simulator(args: SimulatorArgs) -> anyhow::Result<()> {
     use crate::simulator::{SimulatorConfig, run_standalone};
-    let mut config = SimulatorConfig::new(
-        args.appid,
-        SecretString::from(args.secret),
-        SecretString::from(args.token),
-    );
+    // No Token in the source: one nobody chose is one nobody can forge.
+    let token = match args.token {
+        Some(token) => SecretString::from(token),
+        None => {
+            let token = crate::simulator::random_callback_token();
+            eprintln!(
+                "the WeChat simulator signs its pushes with the callback Token {} \
+                 (made for this run; --token sets one): give the console the same \
+                 (QUNFA_WECHAT_TOKEN)",
+                token.expose_secret()
+            );
+            token
+        }
+    };
+    let mut config = SimulatorConfig::new(args.appid, SecretString::from(args.secret), token)
+        .with_overseas(args.overseas);
     if let Some(url) = args.callback_url {
         config = config.with_callback_url(url);
     }

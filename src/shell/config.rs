@@ -77,7 +77,7 @@ pub struct SettingsArgs {
         global = true
     )]
     pub wechat_access_token: Option<String>,
-    /// Callback Token (3–32 letters and digits) [default: the simulator's own]
+    /// Callback Token (3–32 letters and digits) [default: the built-in simulator's own, made at the first start and kept in the database]
     #[arg(
         long,
         env = "QUNFA_WECHAT_TOKEN",
@@ -164,7 +164,10 @@ pub struct WechatSettings {
     pub account: Option<WechatAccount>,
     /// `None`: the real API, or the built-in simulator when no account is set.
     pub api_base: Option<Url>,
-    pub token: SecretString,
+    /// The callback Token. `None` (no account and none configured): the
+    /// built-in simulator's, made at the first start and kept in the
+    /// database; `server::prepare` fills it in once the database is open.
+    pub token: Option<SecretString>,
     pub aes_key: Option<SecretString>,
     /// An overseas account mass-sends articles (`mpnews`) only (the seed).
     pub overseas: bool,
@@ -195,9 +198,6 @@ pub struct FirstAdmin {
     pub password: SecretString,
 }
 
-/// The callback Token the built-in simulator and the console share when no
-/// account is configured. It protects nothing real, so it may be public.
-pub const SIMULATOR_TOKEN: &str = "qunfasimulator";
 /// The AppID of the built-in simulator's pretend account.
 pub const SIMULATOR_APPID: &str = crate::simulator::BUILTIN_APPID;
 
@@ -456,8 +456,9 @@ impl RawSettings {
             .map(|text| parse_http_url("QUNFA_WECHAT_API_BASE", &text))
             .transpose()?;
         let token = match self.wechat_token {
-            Some(token) => parse_callback_token(&token)?,
-            None if account.is_none() => SecretString::from(SIMULATOR_TOKEN),
+            Some(token) => Some(parse_callback_token(&token)?),
+            // The simulator's own, read from the database at start.
+            None if account.is_none() => None,
             None => {
                 return Err(invalid(
                     "QUNFA_WECHAT_TOKEN",
@@ -670,8 +671,13 @@ impl Settings {
         self.public_url.origin().ascii_serialization()
     }
 
-    pub fn callback_token(&self) -> &str {
-        self.wechat.token.expose_secret()
+    /// The callback Token; `None` only before `server::prepare` has read
+    /// the built-in simulator's from the database.
+    pub fn callback_token(&self) -> Option<&str> {
+        self.wechat
+            .token
+            .as_ref()
+            .map(|token| token.expose_secret())
     }
 
     /// The AppID callbacks must be addressed to: the account's, or the

@@ -212,16 +212,28 @@ pub fn sibling(file: &Path, what: &str) -> PathBuf {
 
 /// A consistent copy of the database at `to` (which must not exist) while
 /// others go on writing: `VACUUM INTO` reads one snapshot, and in WAL mode
-/// writers do not wait for readers.
+/// writers do not wait for readers. The copy holds every secret the
+/// database does, so only its owner may read it: the file is made empty
+/// with mode 0600 first (SQLite fills an empty file), never readable by
+/// others even for a moment.
 pub async fn vacuum_into(pool: &SqlitePool, to: &Path) -> Result<(), sqlx::Error> {
     let target = to
         .to_str()
         .ok_or_else(|| sqlx::Error::Protocol(format!("{} is not a UTF-8 path", to.display())))?;
+    owner_only_empty_file(to)?;
     sqlx::query("VACUUM INTO ?")
         .bind(target)
         .execute(pool)
         .await?;
     Ok(())
+}
+
+fn owner_only_empty_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map(drop)
 }
 
 /// Held by a running console for as long as it serves: shared, so the

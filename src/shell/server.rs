@@ -98,11 +98,19 @@ pub struct Prepared {
 
 /// Everything the server needs, opened and checked; an error here stops the
 /// start with a message that says what to fix.
-pub async fn prepare(settings: Settings, leptos: LeptosOptions) -> anyhow::Result<Prepared> {
+pub async fn prepare(mut settings: Settings, leptos: LeptosOptions) -> anyhow::Result<Prepared> {
     let lock = db::DatabaseLock::serving(&settings.database)?;
     let pool = db::open(&settings.database).await?;
     create_first_admin(&pool, &settings).await?;
     let (first_run, setup_link) = open_setup_if_no_user(&pool, &settings).await?;
+    // Settings are read before the database opens; the built-in
+    // simulator's Token lives in it. The callback check and the simulator
+    // both take it from here.
+    let callback_token = match settings.wechat.token.clone() {
+        Some(token) => token,
+        None => super::wechat::simulator_callback_token(&pool).await?,
+    };
+    settings.wechat.token = Some(callback_token.clone());
 
     let sessions = SqliteStore::new(pool.clone())
         .with_table_name("sessions")
@@ -129,7 +137,7 @@ pub async fn prepare(settings: Settings, leptos: LeptosOptions) -> anyhow::Resul
     let callbacks = CallbackState {
         keys: Arc::new(
             CallbackKeys::new(
-                settings.wechat.token.clone(),
+                callback_token,
                 settings.wechat.aes_key.as_ref(),
                 settings.appid(),
             )
@@ -204,6 +212,8 @@ fn router(state: AppState, session_layer: SessionManagerLayer<SqliteStore>) -> R
             AppState,
             _,
         >(|| {}, not_found_shell))
+        // Inside the session check: a stranger learns nothing of arguments.
+        .layer(middleware::from_fn(super::arguments::check_arguments))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             guard::require_session,
@@ -237,6 +247,7 @@ fn router(state: AppState, session_layer: SessionManagerLayer<SqliteStore>) -> R
             state.settings.clone(),
             guard::same_origin,
         ))
+        .layer(middleware::from_fn(super::headers::security_headers))
         .layer(middleware::from_fn(telemetry::log_request));
     if let Some(simulator) = &state.simulator {
         app = app.nest_service(
@@ -377,15 +388,27 @@ pub async fn start(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     telemetry::init();
-    let grace = settings.shutdown_grace;
     let leptos = leptos_options(&settings);
+    let prepared = prepare(settings, leptos).await?;
+    run(prepared, listener, shutdown).await
+}
+
+/// Serves what [`prepare`] opened until `shutdown` completes, then stops
+/// as [`start`] says. Tests run their consoles through this too, so a
+/// restart in a test is the stop and start a server makes.
+pub async fn run(
+    prepared: Prepared,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let Prepared {
         router,
         state,
         worker,
         lock,
         ..
-    } = prepare(settings, leptos).await?;
+    } = prepared;
+    let grace = state.settings.shutdown_grace;
     let (signalled, on_signal) = tokio::sync::oneshot::channel::<()>();
     let serving = serve(listener, router, async move {
         shutdown.await;

@@ -4,7 +4,7 @@
 use std::{net::SocketAddr, sync::Arc};
 
 use anyhow::Context;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use sqlx::SqlitePool;
 use url::Url;
 
@@ -63,6 +63,27 @@ impl TokenCache for SqliteTokenCache {
     }
 }
 
+/// The built-in simulator's callback Token: made at random at the first
+/// start, then read back, so it survives restarts and no two consoles
+/// share one. Two consoles starting at once on one database both keep the
+/// first one written.
+pub async fn simulator_callback_token(pool: &SqlitePool) -> anyhow::Result<SecretString> {
+    let fresh = crate::simulator::random_callback_token();
+    let fresh = fresh.expose_secret();
+    sqlx::query!(
+        "INSERT INTO simulator_token (id, token) VALUES (1, ?) ON CONFLICT (id) DO NOTHING",
+        fresh
+    )
+    .execute(pool)
+    .await
+    .context("cannot keep the simulator's callback Token in the database")?;
+    let token = sqlx::query_scalar!("SELECT token FROM simulator_token WHERE id = 1")
+        .fetch_one(pool)
+        .await
+        .context("cannot read the simulator's callback Token from the database")?;
+    Ok(SecretString::from(token))
+}
+
 /// What the console talks to.
 pub struct Wechat {
     pub client: WechatClient,
@@ -110,8 +131,14 @@ pub fn connect(settings: &Settings, pool: &SqlitePool) -> anyhow::Result<Wechat>
             let local = local_base(settings.site_addr);
             let callback = Url::parse(&format!("{local}/wechat/callback"))
                 .context("the simulator's callback URL")?;
-            let mut config =
-                SimulatorConfig::builtin(settings.wechat.token.clone()).with_callback_url(callback);
+            let token = settings
+                .wechat
+                .token
+                .clone()
+                .context("the simulator's callback Token is read at start")?;
+            let mut config = SimulatorConfig::builtin(token)
+                .with_callback_url(callback)
+                .with_overseas(settings.wechat.overseas);
             if let Some(key) = &settings.wechat.aes_key {
                 config = config.with_aes_key(key.clone());
             }

@@ -17,6 +17,22 @@ pub const BUILTIN_SECRET: &str = "qunfa-simulator-secret-not-a-real-one";
 /// The account's original id (`gh_…`), the `ToUserName` of every push.
 pub const BUILTIN_ACCOUNT_ID: &str = "gh_51a7e1a7e001";
 
+/// The length of a made-up callback Token: WeChat's longest (32).
+pub const CALLBACK_TOKEN_LEN: usize = 32;
+
+/// A callback Token nobody can guess: 32 letters and digits (about 190
+/// bits) from `rand`'s thread generator, a CSPRNG seeded by the operating
+/// system; valid in the WeChat console too (3–32 letters and digits).
+pub fn random_callback_token() -> SecretString {
+    use rand::distr::{Alphanumeric, Distribution};
+    let token: String = Alphanumeric
+        .sample_iter(rand::rng())
+        .take(CALLBACK_TOKEN_LEN)
+        .map(char::from)
+        .collect();
+    SecretString::from(token)
+}
+
 /// Everything the simulator needs. Secrets are `SecretString`, so the
 /// derived `Debug` prints them redacted.
 #[derive(Clone, Debug)]
@@ -47,6 +63,8 @@ pub struct SimulatorConfig {
     pub token_lifetime: Duration,
     /// The clock behind every time rule; tests advance it.
     pub clock: Clock,
+    /// An overseas account (海外主体): it may mass-send articles only.
+    pub overseas: bool,
 }
 
 impl SimulatorConfig {
@@ -70,6 +88,7 @@ impl SimulatorConfig {
             followers: crate::simulator::fixtures::FOLLOWERS,
             token_lifetime: Duration::from_secs(7200),
             clock: Clock::system(),
+            overseas: false,
         }
     }
 
@@ -94,6 +113,11 @@ impl SimulatorConfig {
 
     pub fn with_callback_delay(mut self, delay: Duration) -> Self {
         self.callback_delay = delay;
+        self
+    }
+
+    pub fn with_overseas(mut self, overseas: bool) -> Self {
+        self.overseas = overseas;
         self
     }
 
@@ -173,6 +197,18 @@ mod tests {
         assert!(!shown.contains("abcdefghijklmnop"));
         assert!(shown.contains("wx0123456789abcdef"));
         assert_eq!(config.secret.expose_secret(), "topsecret-app");
+    }
+
+    #[test]
+    fn a_random_callback_token_is_32_letters_and_digits_and_never_the_same() {
+        let one = random_callback_token();
+        let other = random_callback_token();
+        for token in [&one, &other] {
+            let token = token.expose_secret();
+            assert_eq!(token.len(), CALLBACK_TOKEN_LEN);
+            assert!(token.bytes().all(|b| b.is_ascii_alphanumeric()), "{token}");
+        }
+        assert_ne!(one.expose_secret(), other.expose_secret());
     }
 
     #[test]

@@ -8,12 +8,14 @@
 //! job that will push the result.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Json;
 use axum::body::{Body, Bytes};
-use axum::extract::{RawQuery, State};
+use axum::extract::{ConnectInfo, FromRequestParts, RawQuery, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
@@ -211,9 +213,10 @@ impl Simulator {
     /// so two racing sends with one clientmsgid cannot both pass.
     fn decide_sendall(&self, query: &Query, body: &[u8]) -> Decided {
         let now = self.clock().now();
+        let overseas = self.config().overseas;
         self.with_state(|state| {
             state.count(Endpoint::SendAll);
-            match Self::sendall_locked(state, query, body, now) {
+            match Self::sendall_locked(state, query, body, now, overseas) {
                 Ok(decided) => decided,
                 Err(error) => Decided::reply(Reply::error(error)),
             }
@@ -225,9 +228,16 @@ impl Simulator {
         query: &Query,
         body: &[u8],
         now: Duration,
+        overseas: bool,
     ) -> Result<Decided, ApiError> {
         state.check_access_token(query.get("access_token"), now)?;
         let body = json_object(body)?;
+        // The seed: overseas accounts mass-send articles only. It names no
+        // errcode; 48001 (api unauthorized) is WeChat's answer to a call
+        // the account has no right to make.
+        if overseas && body.get("msgtype").and_then(Value::as_str) != Some("mpnews") {
+            return Err(wechat_error(48001));
+        }
         // The clientmsgid comes first: a retry of a send whose draft is
         // used up must still learn its msg_id (45065), not 40007.
         let given = rules::clientmsgid(&body)?;
@@ -318,15 +328,15 @@ impl Simulator {
                 Some(Answer::ErrCode(code)) => Decided::reply(Reply::error(wechat_error(code))),
                 Some(Answer::Http(status)) => Decided::reply(Reply::Http(status)),
                 answer => {
-                    let msg_id = state.next_msg_id();
                     state.record_preview(PreviewRecord {
-                        msg_id,
                         request: valid.request,
                     });
+                    // WeChat answers a preview without a msg_id: it is no
+                    // send, nothing follows it.
                     Decided {
                         reply: Reply::from_result(Ok(PreviewResponse {
                             errmsg: Some("preview success".to_owned()),
-                            msg_id: Some(msg_id),
+                            msg_id: None,
                         })),
                         answer,
                         job: None,
@@ -792,6 +802,24 @@ fn control_error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(json!({"error": message.into()}))).into_response()
 }
 
+/// Lets through requests whose peer is a loopback address (IPv4, IPv6 or
+/// IPv4-mapped); refuses the rest, and every request served without a peer
+/// address (`ConnectInfo`), so a missing setup fails closed.
+pub(crate) async fn loopback_only(request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let peer = ConnectInfo::<SocketAddr>::from_request_parts(&mut parts, &())
+        .await
+        .ok()
+        .map(|ConnectInfo(peer)| peer);
+    if !peer.is_some_and(|peer| peer.ip().to_canonical().is_loopback()) {
+        return control_error(
+            StatusCode::FORBIDDEN,
+            "the simulator's control endpoints answer requests from loopback (this machine) only",
+        );
+    }
+    next.run(Request::from_parts(parts, body)).await
+}
+
 pub(crate) async fn control_scenario(State(sim): State<Simulator>, body: Bytes) -> Response {
     let Ok(request) = serde_json::from_slice::<ScenarioRequest>(&body) else {
         return control_error(
@@ -818,8 +846,9 @@ pub(crate) async fn control_scenario(State(sim): State<Simulator>, body: Bytes) 
     if !(1..=100).contains(&times) {
         return control_error(StatusCode::BAD_REQUEST, "times must be 1 to 100");
     }
-    for _ in 0..times {
-        sim.queue_scenario(endpoint, scenario.clone());
+    let times = usize::try_from(times).unwrap_or(usize::MAX);
+    if let Err(full) = sim.queue_scenarios(endpoint, scenario.clone(), times) {
+        return control_error(StatusCode::TOO_MANY_REQUESTS, full.to_string());
     }
     Json(json!({
         "endpoint": endpoint.name(),

@@ -42,9 +42,12 @@
 //!   (`video`, `music`, …), 40152 a tag that does not exist, 40007 a media
 //!   or card the account does not have (an unconverted video too), 44004
 //!   empty text. Accepted: `msg_id` (above 2^32) and, for `mpnews`,
-//!   `msg_data_id`.
+//!   `msg_data_id`. An overseas account ([`SimulatorConfig::overseas`])
+//!   may mass-send articles only (the seed): any other `msgtype` is
+//!   48001 api unauthorized, checked right after the body parses.
 //! - `preview`: `towxname` (any, wins) or `touser` (a follower, else
 //!   40003); its image body is `image.media_id`; same content checks.
+//!   Accepted: `preview success`, without a `msg_id` (as WeChat answers).
 //! - `mass/get`: `SENDING` until the job ends, then `SEND_SUCCESS` /
 //!   `SEND_FAIL`, `DELETE` once all its articles are deleted; 40059
 //!   unknown.
@@ -65,7 +68,8 @@
 //! three tries in all, one second apart. Counts come from the audience:
 //! `TotalCount` = audience, about 2 % filtered, a few errors; review
 //! failures report zeros as the seed's example. `mpnews` pushes carry a
-//! `CopyrightCheckResult` item per article and an `ArticleUrlResult`.
+//! `CopyrightCheckResult` item per article, each with the eight fields of
+//! the seed's example, and an `ArticleUrlResult`.
 //!
 //! # Scenarios: every outcome on purpose
 //! Write items in a marker `[sim:ITEM]` inside content an editor types —
@@ -98,6 +102,9 @@
 //! On other endpoints only `errcode`, `http`, `slow` and `lose` apply.
 //!
 //! # Control endpoints (not WeChat's)
+//! They answer requests from loopback only (403 otherwise: a console
+//! behind a proxy on the same host still reaches them), and at most
+//! [`MAX_QUEUED_SCENARIOS`] scenarios wait in all (429 past it).
 //! `POST /control/scenario` (above); `GET /control/state` (counters,
 //! queued scenarios, sends, previews, pushes and their answers);
 //! `POST /control/clock {"advance_secs": 61}` moves the simulator's clock
@@ -125,10 +132,16 @@ use axum::routing::{get, post};
 use secrecy::ExposeSecret;
 use tokio::sync::{Notify, watch};
 
-pub use config::{BUILTIN_ACCOUNT_ID, BUILTIN_APPID, BUILTIN_SECRET, Clock, SimulatorConfig};
+pub use config::{
+    BUILTIN_ACCOUNT_ID, BUILTIN_APPID, BUILTIN_SECRET, CALLBACK_TOKEN_LEN, Clock, SimulatorConfig,
+    random_callback_token,
+};
 pub use fixtures::FOLLOWERS;
 pub use scenario::{Admin, AdminDecision, Answer, Outcome, Scenario, ScenarioError};
-pub use state::{Counters, Delivery, Endpoint, MPHELPER_OPENID, PreviewRecord, SendRecord};
+pub use state::{
+    Counters, Delivery, Endpoint, MAX_QUEUED_SCENARIOS, MPHELPER_OPENID, PreviewRecord, QueueFull,
+    SendRecord,
+};
 
 use crate::wechat::crypto::CallbackCrypto;
 use crate::wechat::types::MsgId;
@@ -216,8 +229,20 @@ impl Simulator {
 
     /// Queues `scenario` for the next call to `endpoint` (first in, first
     /// out; a queued scenario is used up by one call).
-    pub fn queue_scenario(&self, endpoint: Endpoint, scenario: Scenario) {
-        self.with_state(|s| s.queues.entry(endpoint).or_default().push_back(scenario));
+    pub fn queue_scenario(&self, endpoint: Endpoint, scenario: Scenario) -> Result<(), QueueFull> {
+        self.queue_scenarios(endpoint, scenario, 1)
+    }
+
+    /// Queues `scenario` for the next `times` calls to `endpoint`: all of
+    /// them, or none when they would take the queue past
+    /// [`MAX_QUEUED_SCENARIOS`].
+    pub fn queue_scenarios(
+        &self,
+        endpoint: Endpoint,
+        scenario: Scenario,
+        times: usize,
+    ) -> Result<(), QueueFull> {
+        self.with_state(|s| s.queue_scenarios(endpoint, scenario, times))
     }
 
     /// The scenarios still queued for `endpoint`.
@@ -337,7 +362,18 @@ impl Simulator {
 }
 
 /// The simulated API at WeChat's own paths, plus `/control/…` for tests.
+/// The control endpoints answer loopback peers only, so serve the router
+/// with `into_make_service_with_connect_info::<SocketAddr>()`; without a
+/// peer address they refuse every request.
 pub fn router(sim: Simulator) -> Router {
+    // Anyone who reaches the console could otherwise choose its outcomes,
+    // move its clock or wipe its sends.
+    let control = Router::new()
+        .route("/control/scenario", post(handlers::control_scenario))
+        .route("/control/state", get(handlers::control_state))
+        .route("/control/reset", post(handlers::control_reset))
+        .route("/control/clock", post(handlers::control_clock))
+        .route_layer(axum::middleware::from_fn(handlers::loopback_only));
     Router::new()
         .route("/cgi-bin/token", get(handlers::token).post(handlers::token))
         .route(
@@ -381,10 +417,7 @@ pub fn router(sim: Simulator) -> Router {
             "/cgi-bin/media/uploadvideo",
             post(handlers::upload_video).get(post_only!(Endpoint::UploadVideo)),
         )
-        .route("/control/scenario", post(handlers::control_scenario))
-        .route("/control/state", get(handlers::control_state))
-        .route("/control/reset", post(handlers::control_reset))
-        .route("/control/clock", post(handlers::control_clock))
+        .merge(control)
         .with_state(sim)
 }
 
@@ -407,7 +440,8 @@ pub async fn run_standalone(
         );
     }
     let stopper = sim.clone();
-    let result = axum::serve(listener, router(sim.clone()))
+    let app = router(sim.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let result = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.await;
             stopper.shutdown();

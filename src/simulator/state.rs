@@ -36,6 +36,22 @@ const MAX_JOBS: usize = 10_000;
 const MAX_DELIVERIES: usize = 1_000;
 const MAX_PREVIEWS: usize = 200;
 
+/// Scenarios waiting at most, over every endpoint: the control endpoint
+/// takes them from anyone on this machine, and each one is kept until a
+/// call uses it up.
+pub const MAX_QUEUED_SCENARIOS: usize = 1_000;
+
+/// Why scenarios were not queued: the queue would pass its bound.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the scenario queue is full ({queued} of {max} waiting; {asked} more asked for): make the calls that use them up, or POST /control/reset",
+    max = MAX_QUEUED_SCENARIOS
+)]
+pub struct QueueFull {
+    pub queued: usize,
+    pub asked: usize,
+}
+
 /// The fake OpenID of 群发助手, the `FromUserName` of every push.
 pub const MPHELPER_OPENID: &str = "oSIMmphelper0000000000000000";
 
@@ -170,7 +186,6 @@ pub struct SendRecord {
 /// A preview as the simulator recorded it.
 #[derive(Clone, Debug, Serialize)]
 pub struct PreviewRecord {
-    pub msg_id: MsgId,
     pub request: PreviewRequest,
 }
 
@@ -406,6 +421,26 @@ impl State {
 
     pub fn count(&mut self, endpoint: Endpoint) {
         *self.counters.calls.entry(endpoint.name()).or_insert(0) += 1;
+    }
+
+    /// Queues `times` copies of `scenario` for `endpoint`, or none when
+    /// that would take the queue past [`MAX_QUEUED_SCENARIOS`].
+    pub fn queue_scenarios(
+        &mut self,
+        endpoint: Endpoint,
+        scenario: Scenario,
+        times: usize,
+    ) -> Result<(), QueueFull> {
+        let queued: usize = self.queues.values().map(VecDeque::len).sum();
+        if queued.saturating_add(times) > MAX_QUEUED_SCENARIOS {
+            return Err(QueueFull {
+                queued,
+                asked: times,
+            });
+        }
+        let queue = self.queues.entry(endpoint).or_default();
+        queue.extend(std::iter::repeat_n(scenario, times));
+        Ok(())
     }
 
     pub fn pop_scenario(&mut self, endpoint: Endpoint) -> Option<Scenario> {
@@ -730,39 +765,42 @@ fn counts(status: &Status, audience: u64) -> (u64, u64, u64, u64) {
     }
 }
 
-/// One item per article. With CheckState 2 or 3 the first article is the
-/// one that matched an original; the others passed.
+/// One item per article, each with all eight fields of the seed's example.
+/// With CheckState 2 or 3 the first article is the one that matched an
+/// original; every other article matched none, which the seed gives no
+/// values for: an empty `OriginalArticleUrl` and 0 for its type and the
+/// three flags.
 fn copyright_check(articles: u32, check_state: u8) -> CopyrightCheckResult {
     let items = (1..=articles)
         .map(|idx| {
-            let base = ArticleCheck {
+            if matches!(check_state, 2 | 3) && idx == 1 {
+                let allowed = i64::from(check_state == 2);
+                return ArticleCheck {
+                    article_idx: Some(idx),
+                    user_declare_state: Some(UserDeclareState::NotDeclared),
+                    audit_state: Some(AuditState::from_code(2)),
+                    original_article_url: Some(format!(
+                        "http://mp.weixin.qq.com/s?__biz=MzOriginal==&mid=100000{idx}&idx=1#rd"
+                    )),
+                    original_article_type: Some(OriginalArticleType::Original),
+                    can_reprint: Some(CanReprint::from_code(allowed)),
+                    need_replace_content: Some(NeedReplaceContent::from_code(allowed)),
+                    need_show_reprint_source: Some(NeedShowReprintSource::from_code(allowed)),
+                };
+            }
+            ArticleCheck {
                 article_idx: Some(idx),
                 user_declare_state: Some(UserDeclareState::NotDeclared),
-                ..ArticleCheck::default()
-            };
-            match check_state {
-                0 => ArticleCheck {
-                    audit_state: Some(AuditState::NotChecked),
-                    ..base
-                },
-                2 | 3 if idx == 1 => {
-                    let allowed = i64::from(check_state == 2);
-                    ArticleCheck {
-                        audit_state: Some(AuditState::from_code(2)),
-                        original_article_url: Some(format!(
-                            "http://mp.weixin.qq.com/s?__biz=MzOriginal==&mid=100000{idx}&idx=1#rd"
-                        )),
-                        original_article_type: Some(OriginalArticleType::Original),
-                        can_reprint: Some(CanReprint::from_code(allowed)),
-                        need_replace_content: Some(NeedReplaceContent::from_code(allowed)),
-                        need_show_reprint_source: Some(NeedShowReprintSource::from_code(allowed)),
-                        ..base
-                    }
-                }
-                _ => ArticleCheck {
-                    audit_state: Some(AuditState::Passed),
-                    ..base
-                },
+                audit_state: Some(if check_state == 0 {
+                    AuditState::NotChecked
+                } else {
+                    AuditState::Passed
+                }),
+                original_article_url: Some(String::new()),
+                original_article_type: Some(OriginalArticleType::NoSimilarOriginal),
+                can_reprint: Some(CanReprint::No),
+                need_replace_content: Some(NeedReplaceContent::No),
+                need_show_reprint_source: Some(NeedShowReprintSource::No),
             }
         })
         .collect();

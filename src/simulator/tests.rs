@@ -69,7 +69,7 @@ async fn spawn(config: SimulatorConfig) -> App {
     let sim = Simulator::new(config).unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = router(sim.clone());
+    let app = router(sim.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, app).await });
     App {
         sim,
@@ -833,10 +833,13 @@ async fn preview_goes_to_a_follower_or_a_wechat_id() {
         (errcode(&ok), ok["errmsg"].as_str()),
         (0, Some("preview success"))
     );
+    // The real API answers a preview without a msg_id: it is not a send.
+    assert_eq!(ok.get("msg_id"), None, "{ok}");
     let by_name = app
         .post(url, &token, &json!({"towxname": "editor_wx", "touser": "nobody", "msgtype": "image", "image": {"media_id": "aaa"}}))
         .await;
     assert_eq!(errcode(&by_name), 0);
+    assert_eq!(by_name.get("msg_id"), None, "{by_name}");
     let stranger = app
         .post(url, &token, &json!({"touser": "oSomeoneElse000000000000000", "msgtype": "text", "text": {"content": "x"}}))
         .await;
@@ -1132,10 +1135,12 @@ async fn each_review_failure_of_the_seed_is_pushed_as_err_n() {
         40001, 40002,
     ];
     for code in codes {
-        app.sim.queue_scenario(
-            Endpoint::SendAll,
-            Scenario::parse(&format!("err({code})")).unwrap(),
-        );
+        app.sim
+            .queue_scenario(
+                Endpoint::SendAll,
+                Scenario::parse(&format!("err({code})")).unwrap(),
+            )
+            .unwrap();
         let sent = app
             .post(
                 SENDALL,
@@ -1275,7 +1280,8 @@ async fn the_checkstate_drafts_trigger_each_originality_verdict() {
     );
     // A queued check(0) works on any article.
     app.sim
-        .queue_scenario(Endpoint::SendAll, Scenario::parse("check(0)").unwrap());
+        .queue_scenario(Endpoint::SendAll, Scenario::parse("check(0)").unwrap())
+        .unwrap();
     let zero = app
         .post(SENDALL, &token, &news_send("sim_news_about_us", "c0", 0))
         .await;
@@ -1283,6 +1289,74 @@ async fn the_checkstate_drafts_trigger_each_originality_verdict() {
         verdict(app.wait_for_end(msg_id(&zero)).await),
         (Status::SendSuccess, Some(CheckState::NoVerdict))
     );
+}
+
+/// The eight fields of each `ResultList/item` in the seed's example.
+const COPYRIGHT_ITEM_FIELDS: [&str; 8] = [
+    "ArticleIdx",
+    "UserDeclareState",
+    "AuditState",
+    "OriginalArticleUrl",
+    "OriginalArticleType",
+    "CanReprint",
+    "NeedReplaceContent",
+    "NeedShowReprintSource",
+];
+
+#[tokio::test]
+async fn every_copyright_item_of_a_multi_article_push_has_all_eight_fields() {
+    let (url, _receiver) = spawn_receiver(0).await;
+    let app = spawn(test_config().with_callback_url(url)).await;
+    let token = app.token().await;
+    // Drafts of several articles (a draft sent is used up), every verdict:
+    // the default (CheckState 1), the first article judged a reprint (2),
+    // and no verdict (0).
+    let sends = [
+        ("sim_draft_weekly_digest_0002", "cc1", None),
+        ("sim_draft_checkstate_2", "cc2", None),
+        ("123dsdajkasd231jhksad", "cc0", Some("check(0)")),
+    ];
+    for (n, (draft, clientmsgid, scenario)) in sends.into_iter().enumerate() {
+        if let Some(scenario) = scenario {
+            app.sim
+                .queue_scenario(Endpoint::SendAll, Scenario::parse(scenario).unwrap())
+                .unwrap();
+        }
+        let sent = app
+            .post(SENDALL, &token, &news_send(draft, clientmsgid, 1))
+            .await;
+        assert_eq!(errcode(&sent), 0, "{sent}");
+        let pushes = app.wait_for_pushes(n + 1).await;
+        let xml = &pushes[n].event_xml;
+        let copyright = xml
+            .split_once("<CopyrightCheckResult>")
+            .and_then(|(_, rest)| rest.split_once("</CopyrightCheckResult>"))
+            .map(|(inside, _)| inside)
+            .unwrap_or_else(|| panic!("no CopyrightCheckResult in {xml}"));
+        let items: Vec<&str> = copyright.split("<item>").skip(1).collect();
+        assert!(items.len() >= 2, "{draft}: {xml}");
+        for (idx, item) in items.iter().enumerate() {
+            for field in COPYRIGHT_ITEM_FIELDS {
+                assert!(
+                    item.contains(&format!("<{field}>")),
+                    "{draft} item {} lacks {field}: {item}",
+                    idx + 1
+                );
+            }
+        }
+        // And they read back (an empty OriginalArticleUrl reads as none).
+        let checks = finish_of(xml).result.copyright_check.unwrap().items;
+        assert_eq!(checks.len(), items.len());
+        for check in checks {
+            assert!(check.article_idx.is_some());
+            assert!(check.user_declare_state.is_some());
+            assert!(check.audit_state.is_some());
+            assert!(check.original_article_type.is_some());
+            assert!(check.can_reprint.is_some());
+            assert!(check.need_replace_content.is_some());
+            assert!(check.need_show_reprint_source.is_some(), "{check:?}");
+        }
+    }
 }
 
 #[tokio::test]
@@ -1297,7 +1371,8 @@ async fn admin_confirmation_answers_then_pushes_the_admins_decision() {
     ];
     for (i, (spec, first_code, pushed)) in cases.into_iter().enumerate() {
         app.sim
-            .queue_scenario(Endpoint::SendAll, Scenario::parse(spec).unwrap());
+            .queue_scenario(Endpoint::SendAll, Scenario::parse(spec).unwrap())
+            .unwrap();
         let id = format!("admin-{i}");
         let first = app.post(SENDALL, &token, &text_send(spec, Some(&id))).await;
         assert_eq!(errcode(&first), first_code, "{spec}");
@@ -1354,10 +1429,12 @@ async fn errcode_scenarios_answer_each_code_of_the_seed_and_send_nothing() {
     for code in [
         41040, 45062, 45066, 45067, 48021, 89504, 89505, 45028, -1, 48001,
     ] {
-        app.sim.queue_scenario(
-            Endpoint::SendAll,
-            Scenario::parse(&format!("errcode({code})")).unwrap(),
-        );
+        app.sim
+            .queue_scenario(
+                Endpoint::SendAll,
+                Scenario::parse(&format!("errcode({code})")).unwrap(),
+            )
+            .unwrap();
         let answer = app
             .post(
                 SENDALL,
@@ -1377,10 +1454,12 @@ async fn errcode_scenarios_answer_each_code_of_the_seed_and_send_nothing() {
         assert_eq!(errcode(&answer), code);
     }
     // 45065 comes with the msg_id of a send "already made".
-    app.sim.queue_scenario(
-        Endpoint::SendAll,
-        Scenario::parse("errcode(45065)").unwrap(),
-    );
+    app.sim
+        .queue_scenario(
+            Endpoint::SendAll,
+            Scenario::parse("errcode(45065)").unwrap(),
+        )
+        .unwrap();
     let exists = app
         .post(SENDALL, &token, &text_send("x", Some("exists")))
         .await;
@@ -1393,7 +1472,8 @@ async fn a_slow_wechat_answers_late_and_a_5xx_answers_html() {
     let app = spawn(test_config()).await;
     let token = app.token().await;
     app.sim
-        .queue_scenario(Endpoint::SendAll, Scenario::parse("slow(0.4)").unwrap());
+        .queue_scenario(Endpoint::SendAll, Scenario::parse("slow(0.4)").unwrap())
+        .unwrap();
     let started = Instant::now();
     let answer = app
         .post(SENDALL, &token, &text_send("慢", Some("slow-1")))
@@ -1402,7 +1482,8 @@ async fn a_slow_wechat_answers_late_and_a_5xx_answers_html() {
     assert_eq!(errcode(&answer), 0);
 
     app.sim
-        .queue_scenario(Endpoint::SendAll, Scenario::parse("http(502)").unwrap());
+        .queue_scenario(Endpoint::SendAll, Scenario::parse("http(502)").unwrap())
+        .unwrap();
     let response = app
         .http
         .post(with_query(
@@ -1423,7 +1504,8 @@ async fn a_lost_answer_is_resolved_by_resending_the_same_clientmsgid() {
     let app = spawn(test_config()).await;
     let token = app.token().await;
     app.sim
-        .queue_scenario(Endpoint::SendAll, Scenario::parse("lose").unwrap());
+        .queue_scenario(Endpoint::SendAll, Scenario::parse("lose").unwrap())
+        .unwrap();
     let attempt = app
         .http
         .post(with_query(
@@ -1458,7 +1540,8 @@ async fn scenarios_reach_the_other_endpoints_too() {
     let app = spawn(test_config()).await;
     let token = app.token().await;
     app.sim
-        .queue_scenario(Endpoint::Token, Scenario::parse("errcode(-1)").unwrap());
+        .queue_scenario(Endpoint::Token, Scenario::parse("errcode(-1)").unwrap())
+        .unwrap();
     let busy = app
         .get(
             "/cgi-bin/token",
@@ -1471,7 +1554,8 @@ async fn scenarios_reach_the_other_endpoints_too() {
         .await;
     assert_eq!(errcode(&busy), -1);
     app.sim
-        .queue_scenario(Endpoint::TagsGet, Scenario::parse("http(503)").unwrap());
+        .queue_scenario(Endpoint::TagsGet, Scenario::parse("http(503)").unwrap())
+        .unwrap();
     let response = app
         .http
         .get(with_query(
@@ -1677,4 +1761,193 @@ async fn standalone_shuts_down_promptly_with_a_slow_answer_and_a_push_pending() 
         .unwrap()
         .unwrap();
     assert!(slow.is_ok());
+}
+
+// ---------------------------------------------------------------------------
+// The control endpoints: loopback only, a bounded queue
+
+/// Each control endpoint with a body it accepts.
+const CONTROL_CALLS: [(&str, &str, &str); 4] = [
+    (
+        "POST",
+        "/control/scenario",
+        r#"{"scenario": "errcode(-1)"}"#,
+    ),
+    ("GET", "/control/state", ""),
+    ("POST", "/control/reset", ""),
+    ("POST", "/control/clock", r#"{"advance_secs": 3600}"#),
+];
+
+async fn call_router(app: axum::Router, method: &str, path: &str, body: &str) -> (u16, String) {
+    use tower::ServiceExt;
+    let request = axum::http::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(body.to_owned()))
+        .unwrap();
+    let response = app.oneshot(request).await.unwrap();
+    let status = response.status().as_u16();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+#[tokio::test]
+async fn the_control_endpoints_answer_loopback_only() {
+    use axum::extract::connect_info::MockConnectInfo;
+    let sim = Simulator::new(test_config()).unwrap();
+    let before = sim.clock().unix_secs();
+    for stranger in ["203.0.113.7:40000", "[2001:db8::1]:40000", "10.0.0.2:5"] {
+        let peer: std::net::SocketAddr = stranger.parse().unwrap();
+        for (method, path, body) in CONTROL_CALLS {
+            let app = router(sim.clone()).layer(MockConnectInfo(peer));
+            let (status, text) = call_router(app, method, path, body).await;
+            assert_eq!(status, 403, "{method} {path} from {stranger}: {text}");
+            assert!(text.contains("loopback"), "{text}");
+        }
+        // WeChat's own paths stay open: the AppSecret guards them.
+        let app = router(sim.clone()).layer(MockConnectInfo(peer));
+        let token =
+            format!("/cgi-bin/token?grant_type=client_credential&appid={APPID}&secret={SECRET}");
+        let (status, text) = call_router(app, "GET", &token, "").await;
+        assert_eq!(status, 200, "{text}");
+        assert!(text.contains("access_token"), "{text}");
+    }
+    // Nothing a stranger asked for happened.
+    assert!(sim.queued(Endpoint::SendAll).is_empty());
+    assert!(sim.clock().unix_secs() < before + 3600);
+    // Without a known peer (served without connect info) it is refused too.
+    let (status, _) = call_router(router(sim.clone()), "GET", "/control/state", "").await;
+    assert_eq!(status, 403);
+
+    for local in [
+        "127.0.0.1:40000",
+        "127.8.9.10:1",
+        "[::1]:40000",
+        "[::ffff:127.0.0.1]:1",
+    ] {
+        let peer: std::net::SocketAddr = local.parse().unwrap();
+        let app = router(sim.clone()).layer(MockConnectInfo(peer));
+        let (status, text) = call_router(app, "GET", "/control/state", "").await;
+        assert_eq!(status, 200, "{local}: {text}");
+    }
+}
+
+#[tokio::test]
+async fn the_scenario_queue_is_bounded() {
+    let app = spawn(test_config()).await;
+    let queue = |body: Value| {
+        let http = app.http.clone();
+        let url = format!("{}/control/scenario", app.base);
+        async move {
+            let response = http.post(url).json(&body).send().await.unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+    let total =
+        |sim: &Simulator| -> usize { Endpoint::ALL.iter().map(|e| sim.queued(*e).len()).sum() };
+    // A thousand in all, over two endpoints.
+    for round in 0..10 {
+        let endpoint = if round % 2 == 0 { "sendall" } else { "preview" };
+        let (status, answer) =
+            queue(json!({"scenario": "errcode(-1)", "endpoint": endpoint, "times": 100})).await;
+        assert_eq!(status, 200, "round {round}: {answer}");
+    }
+    assert_eq!(total(&app.sim), 1_000);
+    let (status, answer) = queue(json!({"scenario": "ok", "endpoint": "token"})).await;
+    assert_eq!(status, 429, "{answer}");
+    let words = answer["error"].as_str().unwrap();
+    assert!(words.contains("1000") && words.contains("full"), "{words}");
+    assert_eq!(total(&app.sim), 1_000, "nothing was added");
+    assert_eq!(
+        app.sim
+            .queue_scenario(Endpoint::SendAll, Scenario::parse("ok").unwrap()),
+        Err(QueueFull {
+            queued: 1_000,
+            asked: 1
+        })
+    );
+
+    // One used up makes room for one, not for two.
+    let token = app.token().await;
+    let used = app
+        .post(SENDALL, &token, &text_send("x", Some("q-1")))
+        .await;
+    assert_eq!(errcode(&used), -1);
+    let (status, answer) = queue(json!({"scenario": "ok", "times": 2})).await;
+    assert_eq!(status, 429, "all or nothing: {answer}");
+    assert_eq!(total(&app.sim), 999);
+    let (status, answer) = queue(json!({"scenario": "ok"})).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(total(&app.sim), 1_000);
+}
+
+// ---------------------------------------------------------------------------
+// An overseas account
+
+#[tokio::test]
+async fn an_overseas_account_mass_sends_articles_only() {
+    let app = spawn(test_config().with_overseas(true)).await;
+    let token = app.token().await;
+    for (kind, body) in SEED_REQUESTS {
+        let mut body: Value = serde_json::from_str(body).unwrap();
+        body["clientmsgid"] = json!(format!("overseas-{kind}"));
+        let answer = app.post(SENDALL, &token, &body).await;
+        if kind == "mpnews" {
+            assert_eq!(errcode(&answer), 0, "{kind}: {answer}");
+        } else {
+            assert_eq!(errcode(&answer), 48001, "{kind}: {answer}");
+            assert!(answer.get("msg_id").is_none(), "{answer}");
+        }
+    }
+    let unknown = app
+        .post(
+            SENDALL,
+            &token,
+            &json!({"filter": {"is_to_all": true}, "msgtype": "music", "music": {}}),
+        )
+        .await;
+    assert_eq!(errcode(&unknown), 48001, "{unknown}");
+    assert_eq!(app.sim.sends().len(), 1, "only the article was sent");
+    // Preview is not a mass send: the seed restricts only sendall.
+    let preview = app
+        .post(
+            "/cgi-bin/message/mass/preview",
+            &token,
+            &json!({"towxname": "editor_wx", "msgtype": "text", "text": {"content": "预览"}}),
+        )
+        .await;
+    assert_eq!(errcode(&preview), 0, "{preview}");
+
+    // The console's client puts the refusal in words, in both languages.
+    let base = Url::parse(&app.base).unwrap();
+    let config = crate::wechat::client::ClientConfig::new(base.clone());
+    let http = config.http_client().unwrap();
+    let tokens = crate::wechat::token::TokenManager::new(
+        crate::wechat::token::TokenSource::stable(APPID, SECRET),
+        base,
+        http.clone(),
+        Arc::new(crate::wechat::token::MemoryTokenCache::new()),
+    );
+    let client = crate::wechat::client::WechatClient::new(config, tokens, http);
+    let request: crate::wechat::api::SendAllRequest =
+        serde_json::from_str(SEED_REQUESTS[1].1).unwrap();
+    let error = client.send_all(&request).await.unwrap_err();
+    assert_eq!(
+        error.code(),
+        Some(crate::wechat::errcode::ErrCode::from_code(48001))
+    );
+    let english = error.words(crate::i18n::Lang::En);
+    assert!(
+        english.contains("48001") && english.contains("overseas"),
+        "{english}"
+    );
+    let chinese = error.words(crate::i18n::Lang::Zh);
+    assert!(
+        chinese.contains("48001") && chinese.contains("海外"),
+        "{chinese}"
+    );
 }

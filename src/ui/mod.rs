@@ -29,6 +29,13 @@ mod users;
 #[cfg(feature = "ssr")]
 pub fn shell(options: leptos::config::LeptosOptions, asset_id: &str) -> impl IntoView + use<> {
     use leptos_meta::MetaTags;
+    // The nonce the response's Content-Security-Policy names
+    // (`shell::headers`), for every script Leptos writes into the page.
+    if let Some(nonce) = use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<leptos::nonce::Nonce>().cloned())
+    {
+        provide_context(nonce);
+    }
     let pkg = format!("{}/{asset_id}", options.site_pkg_dir);
     let css = format!("/{pkg}/{}.css", options.output_name);
     let mut options = options;

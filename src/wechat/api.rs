@@ -58,7 +58,12 @@ fn api_error_in(body: &serde_json::Value) -> Result<Option<ApiError>, String> {
         .and_then(serde_json::Value::as_str)
         .unwrap_or_default()
         .to_owned();
-    let msg_id = obj.get("msg_id").and_then(|v| MsgId::deserialize(v).ok());
+    // The seed says a 45065 answer carries the existing send's id but names
+    // no field: read it as `msg_id` or `msgid`, a number or a string.
+    let msg_id = ["msg_id", "msgid"]
+        .iter()
+        .filter_map(|name| obj.get(*name))
+        .find_map(|v| MsgId::deserialize(v).ok());
     Ok(Some(ApiError {
         code: code.into(),
         errmsg,
@@ -1081,6 +1086,28 @@ mod tests {
     use super::*;
     use crate::wechat::errcode::ErrCode;
     use serde_json::{Value, json};
+
+    #[test]
+    fn a_45065_answer_carries_the_existing_msg_id_however_it_is_spelled() {
+        for body in [
+            r#"{"errcode":45065,"errmsg":"clientmsgid exist","msg_id":1000001625}"#,
+            r#"{"errcode":45065,"errmsg":"clientmsgid exist","msg_id":"1000001625"}"#,
+            r#"{"errcode":45065,"errmsg":"clientmsgid exist","msgid":1000001625}"#,
+            r#"{"errcode":45065,"errmsg":"clientmsgid exist","msgid":"1000001625"}"#,
+        ] {
+            let Envelope::<SendAllResponse>(Err(api)) = serde_json::from_str(body).unwrap() else {
+                panic!("not an error: {body}");
+            };
+            assert_eq!(api.code, ErrCode::ClientMsgIdExists, "{body}");
+            assert_eq!(api.msg_id, Some(MsgId::new(1_000_001_625)), "{body}");
+        }
+        let Envelope::<SendAllResponse>(Err(api)) =
+            serde_json::from_str(r#"{"errcode":45065,"errmsg":"clientmsgid exist"}"#).unwrap()
+        else {
+            panic!("not an error");
+        };
+        assert_eq!(api.msg_id, None);
+    }
 
     const SEED_REQUESTS: [(&str, MsgType); 6] = [
         (

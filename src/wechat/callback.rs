@@ -1103,4 +1103,19 @@ mod tests {
         let first = EncryptedEnvelope::parse(envelope).unwrap();
         assert_eq!(EncryptedEnvelope::parse(&first.to_xml()).unwrap(), first);
     }
+
+    /// Finding D: an event of exactly 4,096 elements is read; written back
+    /// it has one more (`Status`), which the reader refuses as too complex
+    /// rather than reading past its limit.
+    #[test]
+    fn the_element_limit_finding_is_read_and_its_copy_refused() {
+        let xml = include_str!("fixtures/fuzz/finish_element_limit_round_trip.xml");
+        let Callback::MassSendJobFinish(first) = parse_callback(xml).unwrap() else {
+            panic!("a MASSSENDJOBFINISH");
+        };
+        assert!(matches!(
+            parse_callback(&first.to_xml()),
+            Err(XmlError::TooComplex)
+        ));
+    }
 }

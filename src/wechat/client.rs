@@ -1361,7 +1361,8 @@ mod tests {
 
         client.tags().await.unwrap();
         client.send_all(&send).await.unwrap();
-        client.preview(&preview).await.unwrap();
+        // WeChat answers a preview without a msg_id.
+        assert_eq!(client.preview(&preview).await.unwrap().msg_id, None);
         assert_eq!(
             client.mass_get(&get).await.unwrap().msg_status.as_str(),
             "SEND_SUCCESS"

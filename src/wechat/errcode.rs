@@ -247,7 +247,7 @@ errcodes! {
 
     /// 45062: the account has an advertising agreement (seed).
     HasAgreementAd = 45062,
-    msg: ("已接广告，不支持 API 群发", "The account has an advertising agreement; API mass sends are not allowed"),
+    msg: ("已接广告，不支持api群发", "The account has an advertising agreement; API mass sends are not allowed"),
     fix: ("请登录公众平台网页端（mp.weixin.qq.com）进行群发。", "Send from the WeChat web console (mp.weixin.qq.com) instead.");
 
     /// 45065: this clientmsgid was already used in the last 24 h (seed).
@@ -295,8 +295,8 @@ errcodes! {
     /// 48001: the account lacks this API (type or verification).
     ApiUnauthorized = 48001,
     msg: ("公众号没有该接口的权限", "This account is not authorised for this API"),
-    fix: ("群发接口需要已认证的公众号：在公众平台“设置与开发 → 接口权限”中查看，必要时完成微信认证。",
-          "Mass-send APIs need a verified account: check 设置与开发 → 接口权限 in the WeChat console and complete verification if needed.");
+    fix: ("群发接口需要已认证的公众号：在公众平台“设置与开发 → 接口权限”中查看，必要时完成微信认证。海外公众号只能群发图文消息。",
+          "Mass-send APIs need a verified account: check 设置与开发 → 接口权限 in the WeChat console and complete verification if needed. An overseas account can mass-send articles only.");
 
     /// 48004: the API is banned for this account.
     ApiBanned = 48004,
@@ -331,7 +331,7 @@ errcodes! {
 
     /// 89505: the send entered the admin confirmation flow (seed).
     MassSendAwaitingAdmin = 89505,
-    msg: ("群发已进入管理员确认流程", "The send is waiting for an admin's confirmation"),
+    msg: ("群发进入管理员确认流程", "The send is waiting for an admin's confirmation"),
     fix: ("请稍等，或联系管理员在 30 分钟内于手机微信上确认；超时未确认或被拒绝，这次群发就会失败。",
           "Wait, or ask an admin to confirm it in WeChat on their phone within 30 minutes; if they refuse or do not answer in time, the send fails.");
 
@@ -524,14 +524,28 @@ mod tests {
 
     #[test]
     fn the_seed_wording_is_kept_for_its_own_codes() {
-        assert_eq!(
-            ErrCode::from_code(48021).message(Lang::Zh),
-            "该草稿最后一次是系统自动保存的，不允许群发"
-        );
-        assert_eq!(
-            ErrCode::from_code(89504).message(Lang::Zh),
-            "群发仍在审批流程中"
-        );
+        // Copied from the seed's table: its 错误描述 where that is Chinese,
+        // else its 解决方案 (up to the advice that follows a comma).
+        for (code, seed) in [
+            (41040, "不符合声明文字原创的要求"),
+            (45062, "已接广告，不支持api群发"),
+            (45065, "相同 clientmsgid 已存在群发记录"),
+            (45066, "相同 clientmsgid 重试速度过快"),
+            (45067, "clientmsgid 长度超过限制"),
+            (48021, "该草稿最后一次是系统自动保存的，不允许群发"),
+            (89504, "群发仍在审批流程中"),
+            (89505, "群发进入管理员确认流程"),
+        ] {
+            assert_eq!(ErrCode::from_code(code).message(Lang::Zh), seed, "{code}");
+        }
+        for code in [89504, 89505] {
+            assert!(
+                ErrCode::from_code(code)
+                    .remedy(Lang::Zh)
+                    .contains("联系管理员"),
+                "the seed's advice: 请稍等或联系管理员确认"
+            );
+        }
         assert!(
             ErrCode::from_code(45066)
                 .remedy(Lang::Zh)
@@ -559,7 +573,7 @@ mod tests {
         assert!(e.code.is_token_invalid());
         assert_eq!(
             e.message(Lang::En),
-            ErrCode::InvalidCredential.message(Lang::En)
+            "The access_token is invalid or no longer the latest (when fetching a token: the AppSecret is wrong)"
         );
     }
 

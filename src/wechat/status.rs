@@ -277,6 +277,9 @@ coded_enum! {
 coded_enum! {
     /// `OriginalArticleType`: what kind of article this one resembles.
     OriginalArticleType {
+        /// Not in the seed's list (1–4): an article that resembles none,
+        /// with an empty `OriginalArticleUrl`, as the simulator sends it.
+        NoSimilarOriginal = 0 => ("无相似原创文", "No similar original"),
         Original = 1 => ("原创文", "An original article"),
         HistoricalNonOriginal = 2 => ("历史非原创文", "An earlier non-original article"),
         News = 3 => ("新闻类", "A news article"),
@@ -470,6 +473,10 @@ mod tests {
     fn the_copyright_enums_have_words_in_both_languages() {
         assert_eq!(UserDeclareState::from_code(1).label(Lang::Zh), "声明原创");
         assert_eq!(OriginalArticleType::from_code(4).label(Lang::Zh), "黑文类");
+        assert_eq!(
+            OriginalArticleType::from_code(0),
+            OriginalArticleType::NoSimilarOriginal
+        );
         assert_eq!(CanReprint::from_code(1), CanReprint::Yes);
         assert_eq!(NeedReplaceContent::from_code(0), NeedReplaceContent::No);
         assert_eq!(

@@ -70,21 +70,9 @@ impl TestApp {
         let state = prepared.state.clone();
         let setup_link = prepared.setup_link.clone();
         let (stop, stopped) = oneshot::channel::<()>();
-        let simulator = state.simulator.clone();
-        let sends = state.sends.clone();
-        let lock = prepared.lock;
-        let task = tokio::spawn(async move {
-            let _lock = lock;
-            server::serve(listener, prepared.router, async move {
-                let _ = stopped.await;
-                sends.stop();
-                if let Some(simulator) = simulator {
-                    simulator.shutdown();
-                }
-            })
-            .await?;
-            Ok(())
-        });
+        let task = tokio::spawn(server::run(prepared, listener, async move {
+            let _ = stopped.await;
+        }));
         let app = TestApp {
             address: format!("http://{address}"),
             data,
@@ -110,16 +98,30 @@ impl TestApp {
         panic!("the server did not answer /healthz");
     }
 
+    /// The callback Token this server checks: the configured one, or the
+    /// built-in simulator's, made at the first start on this database.
+    pub fn callback_token(&self) -> String {
+        self.state
+            .settings
+            .callback_token()
+            .expect("the Token is set once the server has started")
+            .to_owned()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
 
-    /// A browser-like client: it keeps cookies and does not follow
-    /// redirects, so tests can see where they point.
+    /// A browser-like client: it keeps cookies, does not follow redirects
+    /// (so tests can see where they point), and says where it posts from,
+    /// as a browser's page does with every post.
     pub fn client(&self) -> Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(reqwest::header::ORIGIN, self.address.parse().unwrap());
         Client::builder()
             .cookie_store(true)
             .redirect(Policy::none())
+            .default_headers(headers)
             .build()
             .unwrap()
     }
@@ -144,7 +146,10 @@ impl TestApp {
             .unwrap()
     }
 
-    /// Stops the server the way Ctrl-C does and waits until it has.
+    /// Stops the server the way Ctrl-C does (`server::run`: no new
+    /// connections, requests in flight and the worker's current call
+    /// finish within the grace, the database is closed and its lock
+    /// released) and waits until it has.
     pub async fn stop(mut self) -> Arc<tempfile::TempDir> {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -154,6 +159,21 @@ impl TestApp {
         }
         self.data.clone()
     }
+}
+
+/// Waits until the send worker has gone through a whole round that began
+/// after this call: whatever it was going to do by then, it has done.
+pub async fn worker_round(app: &TestApp) {
+    let sends = &app.state.sends;
+    let target = sends.rounds() + 2;
+    sends.wake();
+    for _ in 0..400 {
+        if sends.rounds() >= target {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the send worker did not finish a round within 4 s");
 }
 
 pub fn database_file(data: &tempfile::TempDir) -> PathBuf {

@@ -1,0 +1,232 @@
+//! Who may call what: every server function is classified here as open to
+//! strangers, for every signed-in user, or for admins only, and each is
+//! called by someone without the right. A server function missing from the
+//! table fails the first test, so a new one cannot be left unchecked.
+//! Also: where a post may come from (`guard::same_origin`).
+
+mod common;
+
+use common::{TestApp, signed_in};
+use qunfa::error::AppError;
+use reqwest::StatusCode;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Who {
+    Anyone,
+    SignedIn,
+    Admin,
+}
+
+/// Every server function, who may call it, and arguments that parse.
+const FUNCTIONS: &[(&str, Who, &[(&str, &str)])] = &[
+    ("load_session", Who::Anyone, &[]),
+    ("list_users", Who::Admin, &[]),
+    (
+        "add_user",
+        Who::Admin,
+        &[
+            ("username", "intruder"),
+            ("password", "intruder-pass-1"),
+            ("role", "admin"),
+        ],
+    ),
+    (
+        "set_user_disabled",
+        Who::Admin,
+        &[("id", "1"), ("disabled", "true")],
+    ),
+    (
+        "set_user_role",
+        Who::Admin,
+        &[("id", "1"), ("role", "editor")],
+    ),
+    (
+        "reset_user_password",
+        Who::Admin,
+        &[("id", "1"), ("password", "taken-over-1")],
+    ),
+    ("list_audit", Who::Admin, &[]),
+    ("load_settings", Who::Admin, &[]),
+    ("load_compose", Who::SignedIn, &[]),
+    ("list_tags", Who::SignedIn, &[]),
+    (
+        "prepare_send",
+        Who::SignedIn,
+        &[
+            ("form[clientmsgid]", "qf-access"),
+            ("form[msgtype]", "text"),
+            ("form[audience]", "tag"),
+            ("form[tag_id]", "100"),
+            ("form[text_content]", "x"),
+        ],
+    ),
+    (
+        "confirm_send",
+        Who::SignedIn,
+        &[("clientmsgid", "qf-access")],
+    ),
+    (
+        "preview_send",
+        Who::SignedIn,
+        &[
+            ("form[clientmsgid]", "qf-access"),
+            ("form[msgtype]", "text"),
+            ("form[text_content]", "x"),
+            ("preview_kind", "wxname"),
+            ("preview_to", "someone"),
+        ],
+    ),
+    ("list_drafts", Who::SignedIn, &[("offset", "0")]),
+    (
+        "list_materials",
+        Who::SignedIn,
+        &[("kind", "image"), ("offset", "0")],
+    ),
+    (
+        "convert_video",
+        Who::SignedIn,
+        &[("media_id", "m"), ("title", "t")],
+    ),
+    ("history_choices", Who::SignedIn, &[]),
+    ("list_sends", Who::SignedIn, &[]),
+    ("load_send_detail", Who::SignedIn, &[("id", "1")]),
+    ("refresh_send", Who::SignedIn, &[("id", "1")]),
+    ("delete_send", Who::SignedIn, &[("id", "1")]),
+];
+
+fn path(name: &str) -> String {
+    format!("/api/{name}")
+}
+
+#[test]
+fn every_server_function_is_in_the_table() {
+    for (registered, _) in qunfa::shell::arguments::CHECKS {
+        assert!(
+            FUNCTIONS
+                .iter()
+                .any(|(name, _, _)| path(name) == *registered),
+            "{registered}: say in tests/access.rs who may call it"
+        );
+    }
+    assert_eq!(FUNCTIONS.len(), qunfa::shell::arguments::CHECKS.len());
+}
+
+#[tokio::test]
+async fn nobody_calls_a_server_function_without_the_right() {
+    let app = TestApp::spawn().await;
+    let admin = signed_in(&app).await;
+    let added = app
+        .call(
+            &admin,
+            "add_user",
+            &[
+                ("username", "ed"),
+                ("password", "editor-password-1"),
+                ("role", "editor"),
+            ],
+        )
+        .await;
+    assert!(added.status().is_success());
+    let editor = app.client();
+    app.log_in(&editor, "ed", "editor-password-1").await;
+    let stranger = app.client();
+    let users_before = app
+        .call(&admin, "list_users", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+
+    for (name, who, arguments) in FUNCTIONS {
+        let as_stranger = app.call(&stranger, name, arguments).await;
+        if *who == Who::Anyone {
+            assert!(
+                as_stranger.status().is_success(),
+                "{name}: {}",
+                as_stranger.status()
+            );
+            continue;
+        }
+        assert_eq!(as_stranger.status(), StatusCode::UNAUTHORIZED, "{name}");
+        let error: AppError = as_stranger.json().await.unwrap();
+        assert_eq!(error, AppError::NotSignedIn, "{name}");
+
+        let as_editor = app.call(&editor, name, arguments).await;
+        if *who == Who::Admin {
+            assert_eq!(as_editor.status(), StatusCode::FORBIDDEN, "{name}");
+            let error: AppError = as_editor.json().await.unwrap();
+            assert_eq!(error, AppError::Forbidden, "{name}");
+        } else {
+            assert_ne!(as_editor.status(), StatusCode::FORBIDDEN, "{name}");
+            assert_ne!(as_editor.status(), StatusCode::UNAUTHORIZED, "{name}");
+        }
+    }
+    let users_after = app
+        .call(&admin, "list_users", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(users_before, users_after, "no user was added or changed");
+    let relogin = app.client();
+    let answer = app
+        .log_in(&relogin, common::ADMIN, common::ADMIN_PASSWORD)
+        .await;
+    assert_eq!(
+        common::location(&answer),
+        "/",
+        "the admin's password is unchanged"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_post_passes_from_the_consoles_own_host_or_referer_and_nowhere_else() {
+    let app = TestApp::spawn().await;
+    let bare = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let login = |origin: Option<&'static str>, referer: Option<&'static str>| {
+        let mut request = bare
+            .post(app.url("/login"))
+            .header("Host", "console.example:8080")
+            .form(&[
+                ("username", "nobody"),
+                ("password", "wrong-password"),
+                ("next", ""),
+            ]);
+        if let Some(origin) = origin {
+            request = request.header("Origin", origin);
+        }
+        if let Some(referer) = referer {
+            request = request.header("Referer", referer);
+        }
+        async move { request.send().await.unwrap().status() }
+    };
+    // The address the browser used (its Host) is the console's own.
+    assert_eq!(
+        login(Some("http://console.example:8080"), None).await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        login(None, Some("http://console.example:8080/login?next=%2F")).await,
+        StatusCode::SEE_OTHER,
+        "a Referer stands in for a missing Origin"
+    );
+    assert_eq!(
+        login(Some("http://evil.example"), None).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        login(None, Some("http://evil.example/page")).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        login(Some("http://console.example:9999"), None).await,
+        StatusCode::FORBIDDEN,
+        "another port is another site"
+    );
+    assert_eq!(login(Some("null"), None).await, StatusCode::FORBIDDEN);
+    app.stop().await;
+}

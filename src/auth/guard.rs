@@ -14,7 +14,7 @@ use tower_sessions::Session;
 
 use super::{
     CurrentUser,
-    login::{SESSION_AUTH_VERSION, SESSION_TOUCHED_AT, SESSION_USER_ID},
+    login::{SESSION_AUTH_VERSION, SESSION_TOUCHED_AT, SESSION_USER_ID, unix_seconds},
     store,
 };
 use crate::{
@@ -83,12 +83,6 @@ pub async fn session_user(
 /// often, so that activity writes to the session store at most once a
 /// minute.
 const RENEW_EVERY_SECS: i64 = 60;
-
-fn unix_seconds() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
 
 /// The session store writes a session, and its new expiry, only when the
 /// session changed; a session whose renewal is due is changed here, so a

@@ -29,6 +29,12 @@ pub const SESSION_AUTH_VERSION: &str = "auth_version";
 /// When the session was last renewed (Unix seconds; `guard::require_session`).
 pub const SESSION_TOUCHED_AT: &str = "touched_at";
 
+pub(super) fn unix_seconds() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
 #[derive(Deserialize)]
 pub struct LoginForm {
     #[serde(default)]
@@ -155,10 +161,7 @@ pub(super) async fn start_session(
     session
         .insert(SESSION_AUTH_VERSION, user.auth_version)
         .await?;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    session.insert(SESSION_TOUCHED_AT, now).await?;
+    session.insert(SESSION_TOUCHED_AT, unix_seconds()).await?;
     Ok(())
 }
 

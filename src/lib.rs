@@ -13,6 +13,8 @@ pub mod wechat;
 #[cfg(feature = "ssr")]
 pub mod callbacks;
 #[cfg(feature = "ssr")]
+pub mod clock;
+#[cfg(feature = "ssr")]
 pub mod metrics;
 #[cfg(feature = "ssr")]
 pub mod shell;

@@ -497,7 +497,7 @@ pub mod ssr {
             .map_err(AppError::unexpected)?
             .ok_or(Problem::SendNotFound)?;
         let msg_id = msg_id_of(&record)?;
-        let answer = life::refresh_status(&app.db, &app.wechat, id, msg_id)
+        let answer = life::refresh_status(&app.db, &app.wechat, &app.sends.now(), id, msg_id)
             .await
             .map_err(AppError::unexpected)?;
         Ok(match answer {

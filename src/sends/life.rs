@@ -16,6 +16,7 @@ use tokio::sync::Notify;
 
 use super::store::{self, StoreError, Transition};
 use super::{SendState, TagChoice};
+use crate::clock::Clock;
 use crate::wechat::api::{MassGetRequest, MassStatus, SendAllRequest};
 use crate::wechat::callback::Callback;
 use crate::wechat::client::{CallError, WechatClient};
@@ -46,6 +47,7 @@ struct Inner {
     wake: Notify,
     stopped: AtomicBool,
     rounds: AtomicU64,
+    clock: Clock,
     tags: Mutex<Option<(Instant, Vec<TagChoice>)>>,
     followers: Mutex<Option<(Instant, u64)>>,
 }
@@ -81,6 +83,22 @@ impl SendsState {
     /// Asks the worker to look now (a send was left unknown).
     pub fn wake(&self) {
         self.inner.wake.notify_one();
+    }
+
+    /// Sends whose worker reads `clock`: the built-in simulator's, so that
+    /// moving WeChat's time moves the worker's too.
+    pub fn with_clock(clock: Clock) -> Self {
+        SendsState {
+            inner: Arc::new(Inner {
+                clock,
+                ..Inner::default()
+            }),
+        }
+    }
+
+    /// Now, as the worker's rules of time read it.
+    pub fn now(&self) -> String {
+        self.inner.clock.timestamp()
     }
 
     /// Rounds the worker has finished since it started: a test that checks
@@ -146,23 +164,18 @@ pub async fn settle(
     ) {
         return Ok(Some(send.state));
     }
-    if send.too_old_to_retry {
+    let now = sends.now();
+    if store::too_old_to_retry(db, id, &now).await? {
         // WeChat forgets a clientmsgid after 24 hours; a call now could make
-        // a second send. It stays unknown, for a person to check.
-        store::record_call(
+        // a second send. It stays as it is, for a person to check.
+        store::give_up(
             db,
             id,
-            SendState::Unknown,
-            Transition {
-                source,
-                detail: Some(
-                    "no answer within 23 hours: not retried, as WeChat forgets the clientmsgid after 24 hours".into(),
-                ),
-                ..Transition::default()
-            },
+            source,
+            "no answer within 23 hours: not retried, as WeChat forgets the clientmsgid after 24 hours",
         )
         .await?;
-        return Ok(Some(SendState::Unknown));
+        return Ok(Some(send.state));
     }
     let request: SendAllRequest = serde_json::from_str(&send.request)?;
     let answer = wechat.send_all(&request).await;
@@ -179,7 +192,7 @@ pub async fn settle(
             tracing::info!(send = id, state = state.as_str(), msg_id = ?step.msg_id, "send answered")
         }
     }
-    if !store::record_call(db, id, state, step).await? {
+    if !store::record_call(db, id, state, step, &sends.now()).await? {
         return Ok(store::load_send(db, id).await?.map(|s| s.state));
     }
     if state == SendState::Submitted {
@@ -309,7 +322,7 @@ pub fn spawn_worker(
             if let Err(error) = applied {
                 tracing::error!(error = %error, "the worker could not apply callbacks to sends");
             }
-            match store::to_settle(&db).await {
+            match store::to_settle(&db, &sends.now()).await {
                 Ok(ids) => {
                     for id in ids {
                         if sends.is_stopped() {
@@ -325,7 +338,7 @@ pub fn spawn_worker(
                 }
             }
             if round.is_multiple_of(STATUS_CHECK_ROUNDS)
-                && let Err(error) = check_status(&db, &wechat, check_after).await
+                && let Err(error) = check_status(&db, &wechat, &sends.now(), check_after).await
             {
                 tracing::error!(error = %error, "the worker could not check sends with mass/get");
             }
@@ -392,12 +405,13 @@ pub async fn apply(
 pub async fn check_status(
     db: &sqlx::SqlitePool,
     wechat: &WechatClient,
+    now: &str,
     after: Duration,
 ) -> Result<(), StoreError> {
     let after = i64::try_from(after.as_secs()).unwrap_or(i64::MAX);
-    for (id, msg_id) in store::due_for_check(db, after).await? {
+    for (id, msg_id) in store::due_for_check(db, after, now).await? {
         // A failed call was logged; the next round asks again.
-        let _answer = refresh_status(db, wechat, id, msg_id).await?;
+        let _answer = refresh_status(db, wechat, now, id, msg_id).await?;
     }
     Ok(())
 }
@@ -408,6 +422,7 @@ pub async fn check_status(
 pub async fn refresh_status(
     db: &sqlx::SqlitePool,
     wechat: &WechatClient,
+    now: &str,
     id: i64,
     msg_id: u64,
 ) -> Result<Result<MassStatus, CallError>, StoreError> {
@@ -415,7 +430,7 @@ pub async fn refresh_status(
         msg_id: MsgId::new(msg_id),
     };
     let answer = wechat.mass_get(&request).await;
-    store::mark_checked(db, id).await?;
+    store::mark_checked(db, id, now).await?;
     let status = match answer {
         Ok(answer) => answer.msg_status,
         Err(error) => {

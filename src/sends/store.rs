@@ -198,16 +198,12 @@ pub struct SendRecord {
     pub errmsg: Option<String>,
     pub attempts: i64,
     pub articles: Vec<String>,
-    /// Older than WeChat's 24-hour clientmsgid memory (less a margin).
-    pub too_old_to_retry: bool,
 }
 
 pub async fn load_send(db: &SqlitePool, id: i64) -> Result<Option<SendRecord>, StoreError> {
     let row = sqlx::query!(
         r#"SELECT id, clientmsgid, user_id, msg_type, request, state, msg_id,
-                  msg_data_id, errcode, errmsg, attempts, articles,
-                  created_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-23 hours')
-                      AS "too_old!: bool"
+                  msg_data_id, errcode, errmsg, attempts, articles
            FROM sends WHERE id = ?"#,
         id
     )
@@ -233,19 +229,35 @@ pub async fn load_send(db: &SqlitePool, id: i64) -> Result<Option<SendRecord>, S
             .map(serde_json::from_str)
             .transpose()?
             .unwrap_or_default(),
-        too_old_to_retry: row.too_old,
     }))
 }
 
-/// The sends the worker should settle now: `pending` ones no request is
-/// working on (left by a crash) and `unknown` ones whose wait is over.
-pub async fn to_settle(db: &SqlitePool) -> Result<Vec<i64>, StoreError> {
+/// Whether send `id` was made more than 23 hours before `now`: WeChat
+/// forgets a clientmsgid after 24 hours, so a call now could make a second
+/// send.
+pub async fn too_old_to_retry(db: &SqlitePool, id: i64, now: &str) -> Result<bool, StoreError> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT created_at < strftime('%Y-%m-%dT%H:%M:%fZ', ?1, '-23 hours') AS "too_old!: bool"
+           FROM sends WHERE id = ?2"#,
+        now,
+        id
+    )
+    .fetch_optional(db)
+    .await?
+    .unwrap_or(false))
+}
+
+/// The sends the worker should settle at `now` (`Clock::timestamp`):
+/// `pending` ones no request is working on (left by a crash) and `unknown`
+/// ones whose wait is over.
+pub async fn to_settle(db: &SqlitePool, now: &str) -> Result<Vec<i64>, StoreError> {
     Ok(sqlx::query_scalar!(
         r#"SELECT id AS "id!" FROM sends
            WHERE state = 'pending'
               OR (state IN ('unknown', 'awaiting_confirmation') AND next_attempt_at IS NOT NULL
-                  AND next_attempt_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
-           ORDER BY id LIMIT 100"#
+                  AND next_attempt_at <= ?1)
+           ORDER BY id LIMIT 100"#,
+        now
     )
     .fetch_all(db)
     .await?)
@@ -265,14 +277,17 @@ pub struct Transition {
     pub detail: Option<String>,
 }
 
-/// Moves a `pending`, `unknown` or `awaiting_confirmation` send to `state` after a call, counting
-/// the call, and appends the timeline entry. `false` when the send had
-/// already moved on (another settler was first), and nothing is written.
+/// Moves a `pending`, `unknown` or `awaiting_confirmation` send to `state`
+/// after a call at `now` (`Clock::timestamp`; the next try is counted from
+/// it), counting the call, and appends the timeline entry. `false` when the
+/// send had already moved on (another settler was first), and nothing is
+/// written.
 pub async fn record_call(
     db: &SqlitePool,
     id: i64,
     state: SendState,
     step: Transition,
+    now: &str,
 ) -> Result<bool, StoreError> {
     let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
     let before = sqlx::query_scalar!("SELECT state FROM sends WHERE id = ?", id)
@@ -291,7 +306,7 @@ pub async fn record_call(
                errmsg = ?5,
                attempts = attempts + 1,
                next_attempt_at = CASE WHEN ?6 IS NULL THEN NULL
-                   ELSE strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?6) END,
+                   ELSE strftime('%Y-%m-%dT%H:%M:%fZ', ?8, ?6) END,
                updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
            WHERE id = ?7 AND state IN ('pending', 'unknown', 'awaiting_confirmation')"#,
         to,
@@ -301,6 +316,7 @@ pub async fn record_call(
         step.errmsg,
         retry,
         id,
+        now,
     )
     .execute(&mut *tx)
     .await?;
@@ -465,33 +481,66 @@ pub async fn ends_of_send(db: &SqlitePool, id: i64) -> Result<Vec<PendingEnd>, S
 pub async fn due_for_check(
     db: &SqlitePool,
     after_secs: i64,
+    now: &str,
 ) -> Result<Vec<(i64, u64)>, StoreError> {
     let ago = format!("-{after_secs} seconds");
     let rows = sqlx::query!(
         r#"SELECT id AS "id!", msg_id AS "msg_id!" FROM sends
            WHERE state = 'submitted' AND msg_id IS NOT NULL
-             AND updated_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?1)
-             AND (checked_at IS NULL OR checked_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?1))
+             AND updated_at <= strftime('%Y-%m-%dT%H:%M:%fZ', ?2, ?1)
+             AND (checked_at IS NULL OR checked_at <= strftime('%Y-%m-%dT%H:%M:%fZ', ?2, ?1))
            ORDER BY id LIMIT 50"#,
-        ago
+        ago,
+        now
     )
     .fetch_all(db)
     .await?;
     Ok(rows.into_iter().map(|r| (r.id, r.msg_id as u64)).collect())
 }
 
-pub async fn mark_checked(db: &SqlitePool, id: i64) -> Result<(), StoreError> {
-    sqlx::query!(
-        "UPDATE sends SET checked_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
-        id
-    )
-    .execute(db)
-    .await?;
+pub async fn mark_checked(db: &SqlitePool, id: i64, now: &str) -> Result<(), StoreError> {
+    sqlx::query!("UPDATE sends SET checked_at = ? WHERE id = ?", now, id)
+        .execute(db)
+        .await?;
     Ok(())
 }
 
 /// Adds a line to a send's timeline without changing its state (a
 /// deletion, say).
+/// Stops asking WeChat about a send that is still `unknown` or
+/// `awaiting_confirmation`: no next try, and a line in its timeline that
+/// says why. `false` when the send had moved on meanwhile.
+pub async fn give_up(
+    db: &SqlitePool,
+    id: i64,
+    source: &str,
+    detail: &str,
+) -> Result<bool, StoreError> {
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
+    let updated = sqlx::query!(
+        r#"UPDATE sends SET next_attempt_at = NULL,
+               updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+           WHERE id = ? AND state IN ('pending', 'unknown', 'awaiting_confirmation')"#,
+        id
+    )
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return Ok(false);
+    }
+    sqlx::query!(
+        "INSERT INTO send_events (send_id, state, source, detail)
+         SELECT id, state, ?, ? FROM sends WHERE id = ?",
+        source,
+        detail,
+        id,
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
 pub async fn note(db: &SqlitePool, id: i64, source: &str, detail: &str) -> Result<(), StoreError> {
     sqlx::query!(
         "INSERT INTO send_events (send_id, state, source, detail)

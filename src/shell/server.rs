@@ -152,6 +152,12 @@ pub async fn prepare(mut settings: Settings, leptos: LeptosOptions) -> anyhow::R
         .await
         .context("cannot read the login throttle")?;
 
+    // The built-in WeChat's clock is the worker's too (`crate::clock`).
+    let clock = wechat
+        .simulator
+        .as_ref()
+        .map(|simulator| simulator.clock().clone())
+        .unwrap_or_default();
     let pkg_dir = PathBuf::from(leptos.site_root.as_ref()).join(leptos.site_pkg_dir.as_ref());
     let state = AppState {
         assets: AssetVersion::of(pkg_dir),
@@ -164,7 +170,7 @@ pub async fn prepare(mut settings: Settings, leptos: LeptosOptions) -> anyhow::R
         callbacks,
         wechat: wechat.client,
         simulator: wechat.simulator,
-        sends: Default::default(),
+        sends: crate::sends::life::SendsState::with_clock(clock),
     };
     let worker = crate::sends::life::spawn_worker(
         state.db.clone(),

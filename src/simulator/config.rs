@@ -1,7 +1,5 @@
 //! The simulator's settings and its clock.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use secrecy::SecretString;
@@ -127,47 +125,7 @@ impl SimulatorConfig {
     }
 }
 
-/// The simulator's "now": wall-clock time plus an offset that only grows.
-///
-/// Every rule with a time in it (the minute of 45066, the day of 45065,
-/// token expiry) reads this clock, so a test advances it instead of
-/// waiting. Clones share the offset. Delays that must really pass (the
-/// callback delay, a slow answer) use tokio's timers, and the pushes carry
-/// wall-clock timestamps so the receiver's staleness check still holds.
-#[derive(Clone, Debug, Default)]
-pub struct Clock {
-    offset_ms: Arc<AtomicU64>,
-}
-
-impl Clock {
-    /// The real clock, not advanced yet.
-    pub fn system() -> Self {
-        Clock::default()
-    }
-
-    /// Moves this clock (and its clones) forward.
-    pub fn advance(&self, by: Duration) {
-        let ms = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
-        // fetch_update cannot fail with a closure that always returns Some.
-        let _ = self
-            .offset_ms
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |old| {
-                Some(old.saturating_add(ms))
-            });
-    }
-
-    /// Time since the Unix epoch, as this clock sees it.
-    pub fn now(&self) -> Duration {
-        let real = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default();
-        real.saturating_add(Duration::from_millis(self.offset_ms.load(Ordering::SeqCst)))
-    }
-
-    pub fn unix_secs(&self) -> u64 {
-        self.now().as_secs()
-    }
-}
+pub use crate::clock::Clock;
 
 /// Wall-clock Unix seconds, for what leaves the simulator (push timestamps).
 pub(crate) fn wall_clock_secs() -> u64 {

@@ -54,6 +54,7 @@ struct Metrics {
     callbacks_refused: Family<ReasonLabel, Counter>,
     wechat_calls: Family<CallLabels, Counter>,
     token_refreshes: Family<OutcomeLabel, Counter>,
+    password_checks: Family<OutcomeLabel, Counter>,
     request_duration: Histograms,
     worker_rounds: Counter,
 }
@@ -90,6 +91,12 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         "Access token fetches by outcome",
         token_refreshes.clone(),
     );
+    let password_checks = Family::<OutcomeLabel, Counter>::default();
+    registry.register(
+        "qunfa_password_checks",
+        "Passwords checked with argon2 (checked), and logins refused because too many checks were running (busy)",
+        password_checks.clone(),
+    );
     // 0.5 ms to about 8 s.
     let request_duration: Histograms =
         Family::new_with_constructor(|| Histogram::new(exponential_buckets(0.0005, 2.0, 15)));
@@ -111,6 +118,7 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
         callbacks_refused,
         wechat_calls,
         token_refreshes,
+        password_checks,
         request_duration,
         worker_rounds,
     }
@@ -157,6 +165,14 @@ pub fn token_refresh(ok: bool) {
     let outcome = if ok { "ok" } else { "error" };
     METRICS
         .token_refreshes
+        .get_or_create(&OutcomeLabel { outcome })
+        .inc();
+}
+
+/// `checked`: argon2 ran; `busy`: refused because too many checks ran.
+pub fn password_check(outcome: &'static str) {
+    METRICS
+        .password_checks
         .get_or_create(&OutcomeLabel { outcome })
         .inc();
 }

@@ -376,3 +376,449 @@ async fn health_names_the_version_and_the_database() {
     assert_eq!(body["database"], true);
     app.stop().await;
 }
+
+/// A login as a browser behind the console's reverse proxy sends it: the
+/// proxy (on loopback, as the test client is) names the client's address in
+/// `X-Forwarded-For`.
+async fn log_in_from(
+    app: &TestApp,
+    client: &reqwest::Client,
+    address: &str,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
+    client
+        .post(app.url("/login"))
+        .header("Origin", &app.address)
+        .header("X-Forwarded-For", address)
+        .form(&[("username", username), ("password", password), ("next", "")])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Five failures lock a user at an address (`auth::throttle`).
+const ALLOWED_FAILURES: u64 = 5;
+
+#[tokio::test]
+async fn a_burst_of_wrong_logins_gets_no_more_guesses_than_a_sequence() {
+    let app = std::sync::Arc::new(TestApp::spawn().await);
+    let checked_before = app.state.passwords.verified();
+    let mut burst = tokio::task::JoinSet::new();
+    for i in 0..20 {
+        let app = app.clone();
+        burst.spawn(async move {
+            let client = app.client();
+            let answer =
+                log_in_from(&app, &client, "203.0.113.7", ADMIN, &format!("guess-{i}")).await;
+            location(&answer)
+        });
+    }
+    let answers = burst.join_all().await;
+    let checked = app.state.passwords.verified() - checked_before;
+    assert!(
+        checked <= ALLOWED_FAILURES,
+        "{checked} of 20 concurrent guesses were checked against the password; a sequence gets {ALLOWED_FAILURES}"
+    );
+    let failed = answers
+        .iter()
+        .filter(|a| *a == "/login?error=failed")
+        .count();
+    assert!(failed as u64 <= ALLOWED_FAILURES, "{answers:?}");
+    assert!(
+        answers
+            .iter()
+            .all(|a| a == "/login?error=failed" || a == "/login?error=throttled"),
+        "{answers:?}"
+    );
+    let right = log_in_from(&app, &app.client(), "203.0.113.7", ADMIN, ADMIN_PASSWORD).await;
+    assert_eq!(
+        location(&right),
+        "/login?error=throttled",
+        "the lockout applies"
+    );
+    let app = std::sync::Arc::into_inner(app).expect("every login has ended");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn only_a_few_passwords_are_checked_at_once() {
+    let app = std::sync::Arc::new(TestApp::spawn().await);
+    let mut burst = tokio::task::JoinSet::new();
+    // Different people at different addresses: the throttle holds none of
+    // them back, only the limit on concurrent checks does.
+    for i in 0..40 {
+        let app = app.clone();
+        burst.spawn(async move {
+            let client = app.client();
+            let address = format!("198.51.100.{}", i + 1);
+            let answer = log_in_from(&app, &client, &address, &format!("user{i}"), "guess").await;
+            location(&answer)
+        });
+    }
+    let answers = burst.join_all().await;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let peak = app.state.passwords.peak();
+    assert!(
+        peak <= cores,
+        "{peak} argon2 checks ran at once on {cores} cores"
+    );
+    assert!(
+        answers
+            .iter()
+            .all(|a| a == "/login?error=failed" || a == "/login?error=busy"),
+        "{answers:?}"
+    );
+    // A login refused because the checks were busy is told so in words.
+    let client = app.client();
+    for (lang, words) in [
+        (
+            "en",
+            "Too many logins are being checked right now. Try again shortly.",
+        ),
+        ("zh-CN", "同时登录的人太多，暂时无法核对密码。请稍后再试。"),
+    ] {
+        let page = client
+            .get(app.url("/login?error=busy"))
+            .header("Accept-Language", lang)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains(words), "{lang}");
+    }
+    let app = std::sync::Arc::into_inner(app).expect("every login has ended");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_lockout_at_one_address_does_not_stop_the_user_at_another() {
+    let app = TestApp::spawn().await;
+    let stranger = app.client();
+    for _ in 0..ALLOWED_FAILURES {
+        log_in_from(&app, &stranger, "203.0.113.66", ADMIN, "guess").await;
+    }
+    let locked = log_in_from(&app, &stranger, "203.0.113.66", ADMIN, ADMIN_PASSWORD).await;
+    assert_eq!(location(&locked), "/login?error=throttled");
+
+    let admin = app.client();
+    let elsewhere = log_in_from(&app, &admin, "192.0.2.10", ADMIN, ADMIN_PASSWORD).await;
+    assert_eq!(
+        location(&elsewhere),
+        "/",
+        "the admin logs in from their own address"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_lockout_survives_a_restart() {
+    let app = TestApp::spawn().await;
+    let client = app.client();
+    for _ in 0..ALLOWED_FAILURES {
+        log_in_from(&app, &client, "203.0.113.67", ADMIN, "guess").await;
+    }
+    let data = app.stop().await;
+
+    let app = TestApp::spawn_on(data).await;
+    let right = log_in_from(&app, &client, "203.0.113.67", ADMIN, ADMIN_PASSWORD).await;
+    assert_eq!(location(&right), "/login?error=throttled");
+    let elsewhere = log_in_from(&app, &client, "192.0.2.11", ADMIN, ADMIN_PASSWORD).await;
+    assert_eq!(location(&elsewhere), "/");
+    app.stop().await;
+}
+
+/// Moves a stored session `seconds` into the past, as if that much time had
+/// gone by since it was last written: its expiry and the time the console
+/// last renewed it (`touched_at`, unix seconds, when there is one).
+async fn age_session(app: &TestApp, id: &str, seconds: i64) {
+    use tower_sessions::{SessionStore, session::Id};
+    let store = tower_sessions_sqlx_store::SqliteStore::new(app.state.db.clone())
+        .with_table_name("sessions")
+        .unwrap();
+    let id: Id = id.parse().unwrap();
+    let mut record = store
+        .load(&id)
+        .await
+        .unwrap()
+        .expect("the session is stored and not yet over");
+    record.expiry_date -= tower_sessions::cookie::time::Duration::seconds(seconds);
+    if let Some(touched) = record.data.get_mut("touched_at") {
+        *touched = serde_json::json!(touched.as_i64().unwrap() - seconds);
+    }
+    store.save(&record).await.unwrap();
+}
+
+async fn stored_expiry(app: &TestApp, id: &str) -> tower_sessions::cookie::time::OffsetDateTime {
+    use tower_sessions::SessionStore;
+    let store = tower_sessions_sqlx_store::SqliteStore::new(app.state.db.clone())
+        .with_table_name("sessions")
+        .unwrap();
+    store
+        .load(&id.parse().unwrap())
+        .await
+        .unwrap()
+        .expect("the session is stored")
+        .expiry_date
+}
+
+#[tokio::test]
+async fn a_session_lasts_while_it_is_used_and_ends_when_it_is_not() {
+    let data = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let app = TestApp::spawn_with(data, |settings| {
+        settings.session_idle = Some("10m".into());
+    })
+    .await;
+    let client = app.client();
+    let login = app.log_in(&client, ADMIN, ADMIN_PASSWORD).await;
+    let id = login
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.strip_prefix("qunfa_session="))
+        .map(|rest| rest.split(';').next().unwrap().to_owned())
+        .next()
+        .expect("a session cookie");
+    let open = |client: &reqwest::Client| client.get(app.url("/compose")).send();
+
+    let renews_cookie = |response: &reqwest::Response| {
+        response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .any(|v| v.to_str().unwrap().starts_with("qunfa_session="))
+    };
+
+    // Nine minutes later the user works again...
+    age_session(&app, &id, 9 * 60).await;
+    let page = open(&client).await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(renews_cookie(&page), "the browser's cookie is renewed too");
+    // ...which renews the session, but not at every request.
+    let renewed = stored_expiry(&app, &id).await;
+    let page = open(&client).await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(!renews_cookie(&page));
+    assert_eq!(
+        stored_expiry(&app, &id).await,
+        renewed,
+        "a second request within the minute writes nothing"
+    );
+
+    // Eighteen minutes after login, past the expiry the login set, the
+    // session is alive because it was used.
+    age_session(&app, &id, 9 * 60).await;
+    assert_eq!(open(&client).await.unwrap().status(), StatusCode::OK);
+
+    // Eleven minutes without activity end it.
+    age_session(&app, &id, 11 * 60).await;
+    let after = open(&client).await.unwrap();
+    assert_eq!(after.status(), StatusCode::SEE_OTHER);
+    assert!(location(&after).starts_with("/login"));
+    app.stop().await;
+}
+
+fn token_of(link: &str) -> String {
+    url::Url::parse(link)
+        .unwrap()
+        .query_pairs()
+        .find(|(name, _)| name == "token")
+        .map(|(_, value)| value.into_owned())
+        .expect("a token in the link")
+}
+
+async fn page_text(app: &TestApp, client: &reqwest::Client, path: &str, lang: &str) -> String {
+    client
+        .get(app.url(path))
+        .header("Accept-Language", lang)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn post_setup(
+    app: &TestApp,
+    client: &reqwest::Client,
+    token: &str,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
+    client
+        .post(app.url("/setup"))
+        .header("Origin", &app.address)
+        .form(&[
+            ("token", token),
+            ("username", username),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_first_run_prints_a_setup_link_that_makes_one_admin_once() {
+    let data = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let app = TestApp::spawn_without_admin(data).await;
+    let link = app
+        .setup_link
+        .clone()
+        .expect("with no user, the console prints a setup link");
+    assert!(
+        link.starts_with(&format!("{}/setup?token=", app.address)),
+        "{link}"
+    );
+    let token = token_of(&link);
+    assert!(
+        token.len() >= 32 && token.chars().all(|c| c.is_ascii_hexdigit()),
+        "128 random bits or more: {token}"
+    );
+
+    let browser = app.client();
+    let login_en = page_text(&app, &browser, "/login", "en").await;
+    assert!(
+        login_en.contains("No account yet: the setup link is in the console&#x27;s output")
+            || login_en.contains("No account yet: the setup link is in the console's output"),
+        "{login_en}"
+    );
+    let login_zh = page_text(&app, &browser, "/login", "zh-CN").await;
+    assert!(login_zh.contains("还没有账号：设置链接在控制台的输出中"));
+
+    let form = page_text(&app, &browser, &format!("/setup?token={token}"), "en").await;
+    assert!(
+        form.contains("at least 8 characters"),
+        "the password rule in words"
+    );
+    assert!(form.contains(r#"action="/setup""#), "a plain form post");
+
+    let wrong = post_setup(&app, &browser, &"0".repeat(32), "boss", "boss-password-1").await;
+    assert_eq!(wrong.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&wrong), "/setup?error=token");
+    let refused = app.log_in(&app.client(), "boss", "boss-password-1").await;
+    assert_eq!(
+        location(&refused),
+        "/login?error=failed",
+        "no user was made"
+    );
+
+    let short = post_setup(&app, &browser, &token, "boss", "short").await;
+    assert!(location(&short).contains("problem=password_too_short"));
+
+    let forged = browser
+        .post(app.url("/setup"))
+        .header("Origin", "https://evil.example")
+        .form(&[
+            ("token", token.as_str()),
+            ("username", "boss"),
+            ("password", "boss-password-1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        forged.status(),
+        StatusCode::FORBIDDEN,
+        "another site's page cannot post the setup form"
+    );
+
+    let made = post_setup(&app, &browser, &token, "boss", "boss-password-1").await;
+    assert_eq!(location(&made), "/", "the new admin is signed in");
+    let users = app
+        .call(&browser, "list_users", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        users.contains(r#""username":"boss","role":"Admin""#),
+        "{users}"
+    );
+
+    let again = post_setup(&app, &app.client(), &token, "mallory", "mallory-pass-1").await;
+    assert_eq!(location(&again), "/setup?error=unavailable");
+    let refused = app.log_in(&app.client(), "mallory", "mallory-pass-1").await;
+    assert_eq!(
+        location(&refused),
+        "/login?error=failed",
+        "the link works once"
+    );
+
+    let closed = page_text(&app, &app.client(), &format!("/setup?token={token}"), "en").await;
+    assert!(closed.contains("Setup is not available: an account exists already."));
+    let login_en = page_text(&app, &app.client(), "/login", "en").await;
+    assert!(!login_en.contains("No account yet"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_restart_before_setup_prints_a_new_link_and_the_old_one_stops_working() {
+    let data = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let app = TestApp::spawn_without_admin(data).await;
+    let first = token_of(&app.setup_link.clone().expect("a setup link"));
+    let data = app.stop().await;
+    let app = TestApp::spawn_without_admin(data).await;
+    let second = token_of(&app.setup_link.clone().expect("a new setup link"));
+    assert_ne!(first, second);
+    let old = post_setup(&app, &app.client(), &first, "boss", "boss-password-1").await;
+    assert_eq!(location(&old), "/setup?error=token");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn with_a_user_there_is_no_setup() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.setup_link, None);
+    let client = app.client();
+    let page = client
+        .get(app.url("/setup"))
+        .header("Accept-Language", "zh-CN")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        page.status(),
+        StatusCode::OK,
+        "open to strangers, and says why"
+    );
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("无法设置：已经有账号了。")
+    );
+    let forced = post_setup(&app, &client, &"0".repeat(32), "mallory", "mallory-pass-1").await;
+    assert_eq!(location(&forced), "/setup?error=unavailable");
+    let login = page_text(&app, &client, "/login", "en").await;
+    assert!(!login.contains("No account yet"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_user_made_another_way_closes_setup() {
+    let data = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let app = TestApp::spawn_without_admin(data).await;
+    let token = token_of(&app.setup_link.clone().expect("a setup link"));
+    // What `qunfa user add` does from another process meanwhile.
+    let hash =
+        qunfa::auth::password::hash(&secrecy::SecretString::from("ed-password-1".to_owned()))
+            .unwrap();
+    let mut db = app.state.db.acquire().await.unwrap();
+    qunfa::auth::store::create(&mut db, "ed", &hash, qunfa::auth::Role::Admin)
+        .await
+        .unwrap();
+    drop(db);
+
+    let client = app.client();
+    let login = page_text(&app, &client, "/login", "en").await;
+    assert!(!login.contains("No account yet"));
+    let late = post_setup(&app, &client, &token, "mallory", "mallory-pass-1").await;
+    assert_eq!(location(&late), "/setup?error=unavailable");
+    let refused = app.log_in(&app.client(), "mallory", "mallory-pass-1").await;
+    assert_eq!(location(&refused), "/login?error=failed");
+    app.stop().await;
+}

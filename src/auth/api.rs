@@ -13,6 +13,8 @@ pub struct SessionInfo {
     pub lang: Lang,
     /// True when no account is configured and the built-in simulator answers.
     pub simulator: bool,
+    /// True while no user exists and the first-run setup link works.
+    pub setup_open: bool,
 }
 
 #[server(endpoint = "load_session")]
@@ -22,6 +24,7 @@ pub async fn load_session() -> Result<SessionInfo, AppError> {
         user: request_user(),
         lang: request_lang(),
         simulator: state()?.settings.uses_simulator(),
+        setup_open: state()?.first_run.is_open_with(&state()?.db).await,
     })
 }
 
@@ -209,9 +212,10 @@ pub mod ssr {
     ) -> Result<password::PasswordHashString, AppError> {
         let password = SecretString::from(password);
         password::check_rules(&password)?;
-        tokio::task::spawn_blocking(move || password::hash(&password))
+        state()?
+            .passwords
+            .hash(password)
             .await
-            .map_err(AppError::unexpected)?
             .map_err(AppError::unexpected)
     }
 

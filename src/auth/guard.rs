@@ -14,7 +14,7 @@ use tower_sessions::Session;
 
 use super::{
     CurrentUser,
-    login::{SESSION_AUTH_VERSION, SESSION_USER_ID},
+    login::{SESSION_AUTH_VERSION, SESSION_TOUCHED_AT, SESSION_USER_ID, unix_seconds},
     store,
 };
 use crate::{
@@ -38,7 +38,7 @@ pub fn access_for(path: &str) -> Access {
     let under = |prefix: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
     if matches!(
         path,
-        "/login" | "/logout" | "/lang" | "/healthz" | "/favicon.ico"
+        "/login" | "/logout" | "/lang" | "/setup" | "/healthz" | "/favicon.ico"
     ) || under("/wechat/callback")
         || under("/sim")
         || under("/pkg")
@@ -79,6 +79,24 @@ pub async fn session_user(
     }
 }
 
+/// A session in use is renewed (its idle time starts again) at most this
+/// often, so that activity writes to the session store at most once a
+/// minute.
+const RENEW_EVERY_SECS: i64 = 60;
+
+/// The session store writes a session, and its new expiry, only when the
+/// session changed; a session whose renewal is due is changed here, so a
+/// session in use lasts `QUNFA_SESSION_IDLE` from its last activity, not
+/// from the login.
+async fn renew_if_due(session: &Session, now: i64) -> Result<(), tower_sessions::session::Error> {
+    let touched = session.get::<i64>(SESSION_TOUCHED_AT).await?;
+    let due = touched.is_none_or(|at| now - at >= RENEW_EVERY_SECS || at > now);
+    if due {
+        session.insert(SESSION_TOUCHED_AT, now).await?;
+    }
+    Ok(())
+}
+
 pub async fn require_session(
     State(state): State<AppState>,
     session: Session,
@@ -107,6 +125,9 @@ pub async fn require_session(
     };
     if let Some(user) = &user {
         request.extensions_mut().insert(user.clone());
+        if let Err(error) = renew_if_due(&session, unix_seconds()).await {
+            tracing::warn!(%error, "the session could not be renewed");
+        }
     }
     match (access, user) {
         (Access::Public, _) => next.run(request).await,
@@ -234,6 +255,7 @@ mod tests {
     fn only_the_listed_paths_are_open_to_strangers() {
         for open in [
             "/login",
+            "/setup",
             "/healthz",
             "/wechat/callback",
             "/sim/cgi-bin/token",

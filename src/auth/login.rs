@@ -1,7 +1,7 @@
 //! Logging in and out, and the language choice: plain HTML form posts, so
 //! they work the same before and after the page is hydrated.
 
-use std::{net::SocketAddr, time::Instant};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use axum::{
     Extension, Form,
@@ -14,19 +14,26 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::{
-    password,
     store::{self, UserRecord},
-    throttle::ThrottleKey,
+    throttle::{ThrottleKey, now_millis},
 };
 use crate::{
     i18n::{LANG_COOKIE, Lang},
-    shell::state::AppState,
+    shell::{state::AppState, telemetry::untrusted},
 };
 
 /// Session keys. The version is compared with the user's on every request,
 /// so a new password or a disabled account ends sessions everywhere.
 pub const SESSION_USER_ID: &str = "user_id";
 pub const SESSION_AUTH_VERSION: &str = "auth_version";
+/// When the session was last renewed (Unix seconds; `guard::require_session`).
+pub const SESSION_TOUCHED_AT: &str = "touched_at";
+
+pub(super) fn unix_seconds() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
 
 #[derive(Deserialize)]
 pub struct LoginForm {
@@ -88,14 +95,19 @@ pub async fn login(
     Form(form): Form<LoginForm>,
 ) -> Response {
     let peer = peer.map(|Extension(ConnectInfo(addr))| addr);
-    let mut keys = vec![ThrottleKey::user(&form.username)];
-    if let Some(address) = client_address(peer, &headers) {
-        keys.push(ThrottleKey::Address(address));
-    }
-    if state.throttle.check(&keys, Instant::now()).is_err() {
-        tracing::warn!(username = %form.username, "login refused: too many failures");
+    // Without a peer address (never, as the server is started) every such
+    // login shares one address.
+    let address = client_address(peer, &headers).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    let keys = vec![
+        ThrottleKey::user_at(&form.username, address),
+        ThrottleKey::Address(address),
+    ];
+    // Counted before the password is checked, so concurrent guesses cannot
+    // overtake the count.
+    let Ok(attempt) = state.throttle.begin(keys, now_millis()) else {
+        tracing::warn!(username = %untrusted(&form.username), %address, "login refused: too many failures");
         return login_page_with("throttled", &form.next).into_response();
-    }
+    };
 
     let user = match state.db.acquire().await {
         Ok(mut db) => store::find_by_username(&mut db, form.username.trim()).await,
@@ -104,54 +116,42 @@ pub async fn login(
     let user = match user {
         Ok(user) => user,
         Err(error) => {
+            attempt.not_checked(now_millis());
             tracing::error!(error = %error, "login: the users table could not be read");
             return login_page_with("unexpected", &form.next).into_response();
         }
     };
     let password = SecretString::from(form.password);
-    let matched = verify_off_thread(password, user.clone()).await;
+    let stored = user.as_ref().map(|user| user.password_hash.clone());
+    let Ok(matched) = state.passwords.verify(password, stored).await else {
+        attempt.not_checked(now_millis());
+        tracing::warn!("login refused: too many password checks at once");
+        return login_page_with("busy", &form.next).into_response();
+    };
     match user {
         Some(user) if matched && !user.disabled => {
+            attempt.succeeded(now_millis()).await;
             if let Err(error) = start_session(&session, &user).await {
                 tracing::error!(error = %error, "login: the session could not be stored");
                 return login_page_with("unexpected", &form.next).into_response();
             }
-            state.throttle.record_success(&keys[0]);
             tracing::info!(user = %user.username, "logged in");
             crate::audit::record_or_log(&state.db, Some(user.id), &user.username, "login", "")
                 .await;
             Redirect::to(safe_next(&form.next)).into_response()
         }
         _ => {
-            state.throttle.record_failure(&keys, Instant::now());
-            tracing::info!(username = %form.username, "login failed");
+            let locked = attempt.failed(now_millis()).await;
+            tracing::info!(username = %untrusted(&form.username), %address, "login failed");
             let typed: String = form.username.trim().chars().take(64).collect();
             crate::audit::record_or_log(&state.db, None, &typed, "login_failed", "").await;
-            let error = if state.throttle.check(&keys, Instant::now()).is_err() {
-                "throttled"
-            } else {
-                "failed"
-            };
+            let error = if locked { "throttled" } else { "failed" };
             login_page_with(error, &form.next).into_response()
         }
     }
 }
 
-/// Checks the password on a blocking thread; an unknown user is checked
-/// against a dummy hash so that it takes as long as a wrong password.
-async fn verify_off_thread(password: SecretString, user: Option<UserRecord>) -> bool {
-    tokio::task::spawn_blocking(move || match &user {
-        Some(user) => password::verify(&password, &user.password_hash),
-        None => {
-            password::verify(&password, password::dummy_hash());
-            false
-        }
-    })
-    .await
-    .unwrap_or(false)
-}
-
-async fn start_session(
+pub(super) async fn start_session(
     session: &Session,
     user: &UserRecord,
 ) -> Result<(), tower_sessions::session::Error> {
@@ -161,6 +161,7 @@ async fn start_session(
     session
         .insert(SESSION_AUTH_VERSION, user.auth_version)
         .await?;
+    session.insert(SESSION_TOUCHED_AT, unix_seconds()).await?;
     Ok(())
 }
 

@@ -60,6 +60,27 @@ pub async fn create(
     }
 }
 
+/// Creates the first user, an admin, unless a user exists: `None` then.
+/// One statement, so nothing can slip in between the look and the write.
+pub async fn create_first(
+    db: &mut SqliteConnection,
+    username: &str,
+    hash: &PasswordHashString,
+) -> sqlx::Result<Option<i64>> {
+    let hash = hash.as_str();
+    let role = Role::Admin.as_str();
+    let done = sqlx::query!(
+        "INSERT INTO users (username, password_hash, role)
+         SELECT ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM users)",
+        username,
+        hash,
+        role
+    )
+    .execute(db)
+    .await?;
+    Ok((done.rows_affected() == 1).then(|| done.last_insert_rowid()))
+}
+
 pub async fn find_by_username(
     db: &mut SqliteConnection,
     username: &str,

@@ -37,7 +37,10 @@ use super::{
     telemetry,
 };
 use crate::{
-    auth::{Role, guard, login, password, store},
+    auth::{
+        Role, guard, login, password, setup, store,
+        throttle::{self, LoginThrottle},
+    },
     callbacks::{self, CallbackKeys, CallbackState, store::CallbackWriter},
 };
 
@@ -88,6 +91,9 @@ pub struct Prepared {
     pub worker: tokio::task::JoinHandle<()>,
     /// Keep it while serving: `qunfa restore` waits for it.
     pub lock: db::DatabaseLock,
+    /// With no user yet: the link, printed to the log, that creates the
+    /// first admin.
+    pub setup_link: Option<String>,
 }
 
 /// Everything the server needs, opened and checked; an error here stops the
@@ -96,6 +102,7 @@ pub async fn prepare(mut settings: Settings, leptos: LeptosOptions) -> anyhow::R
     let lock = db::DatabaseLock::serving(&settings.database)?;
     let pool = db::open(&settings.database).await?;
     create_first_admin(&pool, &settings).await?;
+    let (first_run, setup_link) = open_setup_if_no_user(&pool, &settings).await?;
     // Settings are read before the database opens; the built-in
     // simulator's Token lives in it. The callback check and the simulator
     // both take it from here.
@@ -141,6 +148,9 @@ pub async fn prepare(mut settings: Settings, leptos: LeptosOptions) -> anyhow::R
     };
 
     let wechat = super::wechat::connect(&settings, &pool)?;
+    let throttle = LoginThrottle::load(pool.clone(), throttle::now_millis())
+        .await
+        .context("cannot read the login throttle")?;
 
     // The built-in WeChat's clock is the worker's too (`crate::clock`).
     let clock = wechat
@@ -154,7 +164,9 @@ pub async fn prepare(mut settings: Settings, leptos: LeptosOptions) -> anyhow::R
         leptos,
         db: pool,
         settings: Arc::new(settings),
-        throttle: Arc::default(),
+        throttle: Arc::new(throttle),
+        passwords: Arc::new(password::PasswordChecks::sized_to_this_machine()),
+        first_run: Arc::new(first_run),
         callbacks,
         wechat: wechat.client,
         simulator: wechat.simulator,
@@ -171,6 +183,7 @@ pub async fn prepare(mut settings: Settings, leptos: LeptosOptions) -> anyhow::R
         state,
         worker,
         lock,
+        setup_link,
     })
 }
 
@@ -199,6 +212,7 @@ fn router(state: AppState, session_layer: SessionManagerLayer<SqliteStore>) -> R
         .route("/login", post(login::login))
         .route("/logout", post(login::logout))
         .route("/lang", post(login::set_language))
+        .route("/setup", post(setup::create_first_admin))
         .leptos_routes_with_context(&state, routes, || {}, app_shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
@@ -336,6 +350,25 @@ async fn create_first_admin(pool: &sqlx::SqlitePool, settings: &Settings) -> any
     Ok(())
 }
 
+/// With no user at all, opens the first-run setup: a link with a fresh
+/// single-use token, printed to the log (the one place only the operator
+/// reads) and returned for tests.
+async fn open_setup_if_no_user(
+    pool: &sqlx::SqlitePool,
+    settings: &Settings,
+) -> anyhow::Result<(setup::FirstRun, Option<String>)> {
+    let mut conn = pool.acquire().await?;
+    if store::count(&mut conn).await? > 0 {
+        return Ok((setup::FirstRun::default(), None));
+    }
+    let (first_run, token) = setup::FirstRun::open();
+    let link = setup::link(&settings.public_url, &token);
+    tracing::warn!(
+        "no user yet: open {link} to create the first admin (the link works once, until the next start)"
+    );
+    Ok((first_run, Some(link)))
+}
+
 /// Serves `app` on `listener` until `shutdown` completes.
 pub async fn serve(
     listener: TcpListener,
@@ -379,6 +412,7 @@ pub async fn run(
         state,
         worker,
         lock,
+        ..
     } = prepared;
     let grace = state.settings.shutdown_grace;
     let (signalled, on_signal) = tokio::sync::oneshot::channel::<()>();

@@ -7,7 +7,10 @@ use leptos::config::LeptosOptions;
 use sqlx::SqlitePool;
 
 use super::{assets::AssetVersion, config::Settings};
-use crate::{auth::throttle::LoginThrottle, callbacks::CallbackState};
+use crate::{
+    auth::{password::PasswordChecks, setup::FirstRun, throttle::LoginThrottle},
+    callbacks::CallbackState,
+};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -15,6 +18,10 @@ pub struct AppState {
     pub db: SqlitePool,
     pub settings: Arc<Settings>,
     pub throttle: Arc<LoginThrottle>,
+    /// The argon2 checks of logins, counted.
+    pub passwords: Arc<PasswordChecks>,
+    /// The first-run setup link, while no user exists.
+    pub first_run: Arc<FirstRun>,
     pub assets: AssetVersion,
     pub callbacks: CallbackState,
     pub wechat: crate::wechat::client::WechatClient,

@@ -76,3 +76,65 @@ pub async fn log_request(request: Request, next: Next) -> Response {
     }
     response
 }
+
+/// The longest piece of untrusted text (a typed username) a log line keeps.
+pub const LOGGED_TEXT_MAX_CHARS: usize = 64;
+
+/// Text a stranger typed, made safe to put in a log line: cut to
+/// [`LOGGED_TEXT_MAX_CHARS`] (marked `…`), and every character that could
+/// start a new line or hide text (control characters, line and paragraph
+/// separators, bidirectional overrides) written as an escape, as is the
+/// backslash itself, so no typed text can look like a line of its own.
+pub fn untrusted(text: &str) -> String {
+    let mut safe = String::new();
+    for (taken, c) in text.chars().enumerate() {
+        if taken == LOGGED_TEXT_MAX_CHARS {
+            safe.push('…');
+            break;
+        }
+        let hides = matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        if c == '\\' || c.is_control() || hides {
+            safe.extend(c.escape_default());
+        } else {
+            safe.push(c);
+        }
+    }
+    safe
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn untrusted_text_cannot_forge_a_log_line() {
+        let forged = "admin\n2026-11-30T09:00:00Z  INFO logged in user=admin\r\u{2028}x";
+        let logged = untrusted(forged);
+        assert!(
+            !logged.chars().any(|c| c.is_control() || c == '\u{2028}'),
+            "{logged:?}"
+        );
+        assert!(logged.starts_with("admin\\n2026"), "{logged:?}");
+        assert!(logged.contains("\\r\\u{2028}x"), "{logged:?}");
+        // A backslash is escaped too, so `\n` typed as two characters stays
+        // distinguishable from an escaped newline.
+        assert_eq!(untrusted("a\\nb"), "a\\\\nb");
+        assert_eq!(untrusted("王小明 ed"), "王小明 ed");
+    }
+
+    #[test]
+    fn untrusted_text_is_cut_to_a_bound() {
+        let long = "x".repeat(10_000);
+        let logged = untrusted(&long);
+        assert_eq!(
+            logged,
+            format!("{}…", "x".repeat(LOGGED_TEXT_MAX_CHARS)),
+            "cut, and marked as cut"
+        );
+        let exact = "y".repeat(LOGGED_TEXT_MAX_CHARS);
+        assert_eq!(untrusted(&exact), exact);
+        // Escapes do not let a long line through: the cut is on the input.
+        let newlines = "\n".repeat(10_000);
+        assert!(untrusted(&newlines).chars().count() <= 2 * LOGGED_TEXT_MAX_CHARS + 1);
+    }
+}

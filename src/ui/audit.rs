@@ -82,6 +82,8 @@ fn action_words(zh: bool, action: &str) -> String {
         ("login", false) => "Login",
         ("login_failed", true) => "登录失败",
         ("login_failed", false) => "Failed login",
+        ("setup", true) => "首次设置（创建管理员）",
+        ("setup", false) => "First-run setup (admin created)",
         ("user_add", true) => "添加用户",
         ("user_add", false) => "User added",
         ("user_disable", true) => "停用用户",

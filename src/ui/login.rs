@@ -21,6 +21,7 @@ pub fn LoginPage() -> impl IntoView {
                 let message = match error.as_str() {
                     "failed" => Some(t.login_failed),
                     "throttled" => Some(t.login_throttled),
+                    "busy" => Some(t.login_busy),
                     "expired" => Some(t.login_expired),
                     "unexpected" => Some(crate::error::AppError::Unexpected.words(info.lang)),
                     _ => None,
@@ -34,6 +35,9 @@ pub fn LoginPage() -> impl IntoView {
                         </div>
                         <h1>{t.login_title}</h1>
                         {message.map(|m| view! { <p class="error" role="alert">{m}</p> })}
+                        {info
+                            .setup_open
+                            .then(|| view! { <p class="notice" role="status">{t.login_no_account}</p> })}
                         <form method="post" action="/login" class="stack">
                             <input type="hidden" name="next" value=next />
                             <label for="username">{t.username}</label>

@@ -19,6 +19,7 @@ mod compose;
 mod history;
 mod login;
 mod settings;
+mod setup;
 pub mod time;
 mod users;
 
@@ -77,6 +78,7 @@ pub fn App() -> impl IntoView {
             <div id="app" data-hydrated=move || hydrated.get().to_string()>
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=path!("/login") view=login::LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/setup") view=setup::SetupPage ssr=SsrMode::Async />
                     <Route path=path!("/compose") view=compose::ComposePage ssr=SsrMode::Async />
                     <Route path=path!("/sends") view=history::HistoryPage ssr=SsrMode::Async />
                     <Route path=path!("/sends/:id") view=history::SendDetailPage ssr=SsrMode::Async />

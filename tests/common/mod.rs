@@ -17,6 +17,8 @@ pub struct TestApp {
     pub data: Arc<tempfile::TempDir>,
     /// The running server's state: its WeChat client, simulator, database.
     pub state: AppState,
+    /// The first-run setup link the server printed (none once a user exists).
+    pub setup_link: Option<String>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
 }
@@ -31,6 +33,16 @@ impl TestApp {
     /// database is a restart).
     pub async fn spawn_on(data: Arc<tempfile::TempDir>) -> TestApp {
         TestApp::spawn_with(data, |_| {}).await
+    }
+
+    /// Starts a server on the database in `data` without the admin that
+    /// `spawn` creates: with an empty database, a first run.
+    pub async fn spawn_without_admin(data: Arc<tempfile::TempDir>) -> TestApp {
+        TestApp::spawn_with(data, |settings| {
+            settings.admin_user = None;
+            settings.admin_password = None;
+        })
+        .await
     }
 
     /// Starts a server with settings changed by `configure`.
@@ -56,6 +68,7 @@ impl TestApp {
             .await
             .expect("the server prepares");
         let state = prepared.state.clone();
+        let setup_link = prepared.setup_link.clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(server::run(prepared, listener, async move {
             let _ = stopped.await;
@@ -64,6 +77,7 @@ impl TestApp {
             address: format!("http://{address}"),
             data,
             state,
+            setup_link,
             stop: Some(stop),
             task: Some(task),
         };

@@ -33,9 +33,11 @@ impl SettingsView {
         match (self.aes_key_set, lang) {
             (false, Lang::Zh) => "明文模式（未设置 EncodingAESKey）",
             (false, Lang::En) => "Plaintext mode (no EncodingAESKey)",
-            (true, Lang::Zh) => "安全模式或兼容模式（已设置 EncodingAESKey；明文回调也会接受）",
+            (true, Lang::Zh) => {
+                "安全模式或兼容模式（已设置 EncodingAESKey；只接受加密的回调，明文回调会被拒绝）"
+            }
             (true, Lang::En) => {
-                "Safe mode or compatible mode (EncodingAESKey set; plaintext callbacks are accepted too)"
+                "Safe mode or compatible mode (EncodingAESKey set; only encrypted callbacks are accepted, plaintext ones are refused)"
             }
         }
     }
@@ -172,11 +174,12 @@ mod ssr {
         shown.to_string()
     }
 
-    const REFUSALS: [Refusal; 10] = [
+    const REFUSALS: [Refusal; 11] = [
         Refusal::MissingSignature,
         Refusal::BadSignature,
         Refusal::StaleTimestamp,
         Refusal::NotEncryptedAsExpected,
+        Refusal::PlaintextWithAesKey,
         Refusal::NoAesKey,
         Refusal::WrongAppId,
         Refusal::CannotDecrypt,
@@ -203,6 +206,9 @@ mod ssr {
             Refusal::BadSignature => "签名与 Token 不符",
             Refusal::StaleTimestamp => "时间戳与当前时间相差超过 5 分钟",
             Refusal::NotEncryptedAsExpected => "声明为安全模式，但消息体中没有 Encrypt",
+            Refusal::PlaintextWithAesKey => {
+                "已配置 EncodingAESKey，只接受加密的回调（encrypt_type=aes 并带 msg_signature）"
+            }
             Refusal::NoAesKey => "回调已加密，但未配置 EncodingAESKey",
             Refusal::WrongAppId => "消息属于另一个 AppID",
             Refusal::CannotDecrypt => "无法用 EncodingAESKey 解密消息",

@@ -415,6 +415,122 @@ async fn safe_and_compatible_mode_check_the_appid_and_msg_signature() {
     app.stop().await;
 }
 
+/// The Token the running console checks callbacks with.
+fn callback_token(app: &TestApp) -> String {
+    use secrecy::ExposeSecret;
+    app.state.callbacks.keys.token.expose_secret().to_owned()
+}
+
+/// A compatible-mode body: the plain fields of `plain` beside the
+/// ciphertext of `sealed`.
+fn compatible_body(plain: &str, encrypt: &str) -> String {
+    let plain_fields = plain
+        .trim()
+        .trim_start_matches("<xml>")
+        .trim_end_matches("</xml>");
+    format!("<xml>{plain_fields}<Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>")
+}
+
+#[tokio::test]
+async fn with_an_aes_key_only_the_verified_ciphertext_is_accepted() {
+    let data = Arc::new(tempfile::tempdir().unwrap());
+    let app = TestApp::spawn_with(data, |args| {
+        args.wechat_aes_key = Some(AES_KEY.into());
+    })
+    .await;
+    let token = callback_token(&app);
+    let http = reqwest::Client::new();
+    let crypto = CallbackCrypto::new(&token, AES_KEY, app.state.settings.appid()).unwrap();
+    let timestamp = now();
+
+    // A plaintext POST with a good query signature: the body is not signed,
+    // so anyone holding one query string could post any event.
+    let plaintext = http
+        .post(app.url(&format!(
+            "/wechat/callback?{}",
+            signed_query(&token, timestamp, "plain")
+        )))
+        .body(EVENT)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plaintext.status(), StatusCode::FORBIDDEN);
+    let words = plaintext.text().await.unwrap();
+    assert!(words.contains("EncodingAESKey"), "{words}");
+
+    // A compatible-mode body without encrypt_type=aes: the plain fields
+    // would be read; refused too.
+    let sealed = crypto.seal(EVENT, &timestamp.to_string(), "compat").unwrap();
+    let unannounced = http
+        .post(app.url(&format!(
+            "/wechat/callback?{}",
+            signed_query(&token, timestamp, "compat")
+        )))
+        .body(compatible_body(EVENT, &sealed.encrypt))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unannounced.status(), StatusCode::FORBIDDEN);
+
+    // encrypt_type=aes without msg_signature.
+    let unsigned = http
+        .post(app.url(&format!(
+            "/wechat/callback?{}&encrypt_type=aes",
+            signed_query(&token, timestamp, "compat")
+        )))
+        .body(compatible_body(EVENT, &sealed.encrypt))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unsigned.status(), StatusCode::FORBIDDEN);
+    assert_eq!(callback_count(&app).await, 0, "nothing refused is stored");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn compatible_mode_takes_the_event_from_encrypt_not_the_plain_fields() {
+    let data = Arc::new(tempfile::tempdir().unwrap());
+    let app = TestApp::spawn_with(data, |args| {
+        args.wechat_aes_key = Some(AES_KEY.into());
+    })
+    .await;
+    let token = callback_token(&app);
+    let crypto = CallbackCrypto::new(&token, AES_KEY, app.state.settings.appid()).unwrap();
+    let timestamp = now().to_string();
+    // The ciphertext says send success for 1000001627; the plain fields
+    // beside it say err(10001) for 1000009999.
+    let encrypted = EVENT
+        .replace("1000001625", "1000001627")
+        .replace("err(30003)", "send success");
+    let plain = EVENT
+        .replace("1000001625", "1000009999")
+        .replace("err(30003)", "err(10001)");
+    let sealed = crypto.seal(&encrypted, &timestamp, "nonce").unwrap();
+    let answer = reqwest::Client::new()
+        .post(app.url(&format!(
+            "/wechat/callback?signature={}&timestamp={timestamp}&nonce=nonce&encrypt_type=aes&msg_signature={}",
+            crypto.signature(&timestamp, "nonce"),
+            sealed.msg_signature
+        )))
+        .body(compatible_body(&plain, &sealed.encrypt))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.text().await.unwrap(), "success");
+    let stored: Vec<(String, i64, String, String)> =
+        sqlx::query_as("SELECT mode, msg_id, xml, parsed FROM callbacks")
+            .fetch_all(&app.state.db)
+            .await
+            .unwrap();
+    assert_eq!(stored.len(), 1);
+    let (mode, msg_id, xml, parsed) = &stored[0];
+    assert_eq!((mode.as_str(), *msg_id), ("safe", 1000001627));
+    assert!(xml.contains("send success") && !xml.contains("err(10001)"), "{xml}");
+    assert!(!xml.contains("1000009999"), "{xml}");
+    assert!(parsed.contains("send success") && !parsed.contains("err(10001)"));
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn the_console_serves_when_wechat_cannot_be_reached() {
     let data = Arc::new(tempfile::tempdir().unwrap());

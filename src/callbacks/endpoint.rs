@@ -50,6 +50,9 @@ pub enum Refusal {
     BadSignature,
     StaleTimestamp,
     NotEncryptedAsExpected,
+    /// An EncodingAESKey is configured but the POST is not in safe mode:
+    /// without `msg_signature` nothing signs the body.
+    PlaintextWithAesKey,
     NoAesKey,
     WrongAppId,
     CannotDecrypt,
@@ -61,9 +64,10 @@ pub enum Refusal {
 impl Refusal {
     pub fn status(self) -> StatusCode {
         match self {
-            Refusal::MissingSignature | Refusal::BadSignature | Refusal::WrongAppId => {
-                StatusCode::FORBIDDEN
-            }
+            Refusal::MissingSignature
+            | Refusal::BadSignature
+            | Refusal::PlaintextWithAesKey
+            | Refusal::WrongAppId => StatusCode::FORBIDDEN,
             Refusal::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             _ => StatusCode::BAD_REQUEST,
         }
@@ -76,6 +80,7 @@ impl Refusal {
             Refusal::BadSignature => "bad_signature",
             Refusal::StaleTimestamp => "stale_timestamp",
             Refusal::NotEncryptedAsExpected => "not_encrypted",
+            Refusal::PlaintextWithAesKey => "plaintext_with_aes_key",
             Refusal::NoAesKey => "no_aes_key",
             Refusal::WrongAppId => "wrong_appid",
             Refusal::CannotDecrypt => "cannot_decrypt",
@@ -92,6 +97,9 @@ impl Refusal {
             Refusal::StaleTimestamp => "the timestamp is more than 5 minutes from now",
             Refusal::NotEncryptedAsExpected => {
                 "safe mode was announced but the body has no Encrypt"
+            }
+            Refusal::PlaintextWithAesKey => {
+                "an EncodingAESKey is configured, so only encrypted callbacks (encrypt_type=aes with msg_signature) are accepted"
             }
             Refusal::NoAesKey => "the callback is encrypted but no EncodingAESKey is configured",
             Refusal::WrongAppId => "the message is for another AppID",
@@ -194,22 +202,28 @@ pub fn accept(
     crypto::check_timestamp(&query.timestamp, now_unix(), MAX_SKEW_SECS)?;
     let text = std::str::from_utf8(body).map_err(|_| Refusal::NotXml)?;
     let safe = query.encrypt_type.as_deref() == Some("aes");
-    let (xml, mode) = if safe {
-        let crypto = state.keys.crypto.as_ref().ok_or(Refusal::NoAesKey)?;
-        let envelope = EncryptedEnvelope::parse(text).map_err(xml_refusal)?;
-        let msg_signature = query
-            .msg_signature
-            .as_deref()
-            .ok_or(Refusal::MissingSignature)?;
-        let xml = crypto.decrypt_message(
-            &query.timestamp,
-            &query.nonce,
-            &envelope.encrypt,
-            msg_signature,
-        )?;
-        (xml, Mode::Safe)
-    } else {
-        (text.to_owned(), Mode::Plaintext)
+    // With a key, only the ciphertext under `msg_signature` is trusted: a
+    // plaintext body (or the plain fields of compatible mode) is signed by
+    // nothing, so one captured query string would let anyone post any event.
+    let (xml, mode) = match (&state.keys.crypto, safe) {
+        (Some(crypto), true) => {
+            let msg_signature = query
+                .msg_signature
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .ok_or(Refusal::MissingSignature)?;
+            let envelope = EncryptedEnvelope::parse(text).map_err(xml_refusal)?;
+            let xml = crypto.decrypt_message(
+                &query.timestamp,
+                &query.nonce,
+                &envelope.encrypt,
+                msg_signature,
+            )?;
+            (xml, Mode::Safe)
+        }
+        (Some(_), false) => return Err(Refusal::PlaintextWithAesKey),
+        (None, true) => return Err(Refusal::NoAesKey),
+        (None, false) => (text.to_owned(), Mode::Plaintext),
     };
     let callback = parse_callback(&xml).map_err(xml_refusal)?;
     Ok(CallbackRecord::new(callback, xml, mode))

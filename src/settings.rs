@@ -174,7 +174,7 @@ mod ssr {
         shown.to_string()
     }
 
-    const REFUSALS: [Refusal; 11] = [
+    const REFUSALS: [Refusal; 13] = [
         Refusal::MissingSignature,
         Refusal::BadSignature,
         Refusal::StaleTimestamp,
@@ -186,6 +186,8 @@ mod ssr {
         Refusal::NotXml,
         Refusal::DoctypeOrEntity,
         Refusal::TooLarge,
+        Refusal::Replayed,
+        Refusal::TooManyToCheck,
     ];
 
     /// The health note keeps the endpoint's English reason; Chinese pages get
@@ -215,6 +217,8 @@ mod ssr {
             Refusal::NotXml => "消息体不是格式正确的 XML",
             Refusal::DoctypeOrEntity => "消息体声明了 DTD 或实体",
             Refusal::TooLarge => "消息体超过 64 KiB",
+            Refusal::Replayed => "5 分钟内已收到过同一 timestamp 和 nonce 的另一消息体",
+            Refusal::TooManyToCheck => "5 分钟内的回调过多，无法检查是否重放；请稍后重试",
         }
     }
 

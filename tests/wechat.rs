@@ -369,11 +369,12 @@ async fn safe_and_compatible_mode_check_the_appid_and_msg_signature() {
     };
     // Compatible mode: the plaintext fields and the ciphertext side by side;
     // only the verified ciphertext counts.
+    // Its own nonce: the same pair with another body would be a replay.
     let compatible = {
         let crypto =
             CallbackCrypto::new(SIMULATOR_TOKEN, AES_KEY, qunfa::simulator::BUILTIN_APPID).unwrap();
         let event = EVENT.replace("1000001625", "1000001626");
-        let sealed = crypto.seal(&event, &timestamp, "nonce").unwrap();
+        let sealed = crypto.seal(&event, &timestamp, "compat").unwrap();
         let plain_fields = event
             .trim()
             .trim_start_matches("<xml>")
@@ -383,8 +384,8 @@ async fn safe_and_compatible_mode_check_the_appid_and_msg_signature() {
             sealed.encrypt
         );
         http.post(app.url(&format!(
-            "/wechat/callback?signature={}&timestamp={timestamp}&nonce=nonce&encrypt_type=aes&msg_signature={}",
-            crypto.signature(&timestamp, "nonce"),
+            "/wechat/callback?signature={}&timestamp={timestamp}&nonce=compat&encrypt_type=aes&msg_signature={}",
+            crypto.signature(&timestamp, "compat"),
             sealed.msg_signature
         )))
         .body(body)
@@ -528,6 +529,39 @@ async fn compatible_mode_takes_the_event_from_encrypt_not_the_plain_fields() {
     assert!(xml.contains("send success") && !xml.contains("err(10001)"), "{xml}");
     assert!(!xml.contains("1000009999"), "{xml}");
     assert!(parsed.contains("send success") && !parsed.contains("err(10001)"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_timestamp_and_nonce_seen_with_another_body_are_refused() {
+    let app = TestApp::spawn().await;
+    let token = callback_token(&app);
+    let http = reqwest::Client::new();
+    let url = app.url(&format!(
+        "/wechat/callback?{}",
+        signed_query(&token, now(), "once")
+    ));
+    let post = |body: String| {
+        let http = http.clone();
+        let url = url.clone();
+        async move { http.post(url).body(body).send().await.unwrap() }
+    };
+    let first = post(EVENT.into()).await;
+    assert_eq!(first.text().await.unwrap(), "success");
+    // The same query string with a body someone else wrote.
+    let forged = post(EVENT.replace("1000001625", "1000001699")).await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let words = forged.text().await.unwrap();
+    assert!(words.contains("nonce"), "{words}");
+    // WeChat's retry: the same query and the same body.
+    let retry = post(EVENT.into()).await;
+    assert_eq!(retry.status(), StatusCode::OK);
+    assert_eq!(retry.text().await.unwrap(), "success");
+    let stored: Vec<i64> = sqlx::query_scalar("SELECT msg_id FROM callbacks")
+        .fetch_all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(stored, vec![1000001625], "the first event, once");
     app.stop().await;
 }
 

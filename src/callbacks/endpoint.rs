@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use super::{
     CallbackState,
+    replay::Seen,
     store::{CallbackRecord, Mode},
 };
 use crate::wechat::{
@@ -24,7 +25,7 @@ use crate::wechat::{
 /// not from WeChat.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// How far a callback's timestamp may be from our clock.
-const MAX_SKEW_SECS: u64 = 5 * 60;
+pub const MAX_SKEW_SECS: u64 = 5 * 60;
 
 #[derive(Deserialize, Default)]
 pub struct CallbackQuery {
@@ -59,6 +60,10 @@ pub enum Refusal {
     NotXml,
     DoctypeOrEntity,
     TooLarge,
+    /// This timestamp and nonce came before with another body.
+    Replayed,
+    /// Too many callbacks within the window to check another for replay.
+    TooManyToCheck,
 }
 
 impl Refusal {
@@ -67,8 +72,11 @@ impl Refusal {
             Refusal::MissingSignature
             | Refusal::BadSignature
             | Refusal::PlaintextWithAesKey
-            | Refusal::WrongAppId => StatusCode::FORBIDDEN,
+            | Refusal::WrongAppId
+            | Refusal::Replayed => StatusCode::FORBIDDEN,
             Refusal::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            // WeChat retries a 5xx, by when older pairs have expired.
+            Refusal::TooManyToCheck => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::BAD_REQUEST,
         }
     }
@@ -87,6 +95,8 @@ impl Refusal {
             Refusal::NotXml => "not_xml",
             Refusal::DoctypeOrEntity => "doctype_or_entity",
             Refusal::TooLarge => "too_large",
+            Refusal::Replayed => "replayed",
+            Refusal::TooManyToCheck => "too_many_to_check",
         }
     }
 
@@ -107,6 +117,12 @@ impl Refusal {
             Refusal::NotXml => "the body is not well-formed XML",
             Refusal::DoctypeOrEntity => "the body declares a DTD or an entity",
             Refusal::TooLarge => "the body is larger than 64 KiB",
+            Refusal::Replayed => {
+                "this timestamp and nonce came within the last 5 minutes with another body"
+            }
+            Refusal::TooManyToCheck => {
+                "too many callbacks within 5 minutes to check this one for replay; retry later"
+            }
         }
     }
 }
@@ -199,7 +215,8 @@ pub fn accept(
         return Err(Refusal::TooLarge);
     }
     check_signature(state, query)?;
-    crypto::check_timestamp(&query.timestamp, now_unix(), MAX_SKEW_SECS)?;
+    let now = now_unix();
+    crypto::check_timestamp(&query.timestamp, now, MAX_SKEW_SECS)?;
     let text = std::str::from_utf8(body).map_err(|_| Refusal::NotXml)?;
     let safe = query.encrypt_type.as_deref() == Some("aes");
     // With a key, only the ciphertext under `msg_signature` is trusted: a
@@ -226,6 +243,14 @@ pub fn accept(
         (None, false) => (text.to_owned(), Mode::Plaintext),
     };
     let callback = parse_callback(&xml).map_err(xml_refusal)?;
+    // Last, so a request refused above leaves its pair free. A retry is
+    // stored again and dropped by its dedup key, as before.
+    let timestamp = query.timestamp.trim().parse().map_err(|_| Refusal::StaleTimestamp)?;
+    match state.replays.check(timestamp, &query.nonce, body, now) {
+        Seen::First | Seen::Retry => {}
+        Seen::OtherBody => return Err(Refusal::Replayed),
+        Seen::Full => return Err(Refusal::TooManyToCheck),
+    }
     Ok(CallbackRecord::new(callback, xml, mode))
 }
 

@@ -38,7 +38,7 @@ use super::{
 };
 use crate::{
     auth::{Role, guard, login, password, store},
-    callbacks::{self, CallbackKeys, CallbackState, store::CallbackWriter},
+    callbacks::{self, CallbackKeys, CallbackState, replay::ReplayGuard, store::CallbackWriter},
 };
 
 pub const SESSION_COOKIE: &str = "qunfa_session";
@@ -130,6 +130,7 @@ pub async fn prepare(settings: Settings, leptos: LeptosOptions) -> anyhow::Resul
         ),
         writer: CallbackWriter::start(pool.clone()),
         health: Arc::default(),
+        replays: Arc::new(ReplayGuard::new(crate::callbacks::endpoint::MAX_SKEW_SECS)),
     };
 
     let wechat = super::wechat::connect(&settings, &pool)?;

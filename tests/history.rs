@@ -527,3 +527,40 @@ async fn a_later_callback_settles_a_send_whose_status_was_undocumented() {
     assert_eq!(d.status_source.as_deref(), Some("callback"));
     assert!(d.callback_xml.unwrap().contains("send success"));
 }
+
+/// The send's page as a browser gets it, in `lang`.
+async fn send_page(app: &TestApp, client: &Client, id: i64, lang: &str) -> String {
+    let response = client
+        .get(app.url(&format!("/sends/{id}")))
+        .header("Accept-Language", lang)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    response.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_javascript_url_from_a_callback_is_shown_as_text_not_as_a_link() {
+    let app = TestApp::spawn().await;
+    let client = signed_in(&app).await;
+    let (id, msg_id) = send_without_callback(&app, &client, "qf-h-js").await;
+    let xml = finish_event(msg_id, "send success", 1_700_000_200)
+        .replace("<![CDATA[Url]]>", "<![CDATA[javascript:alert(1)]]>")
+        .replace("<![CDATA[Url_1]]>", "<![CDATA[JavaScript:alert(2)]]>")
+        .replace("<![CDATA[Url_2]]>", "<![CDATA[https://mp.weixin.qq.com/s/ok]]>");
+    push(&app, xml, "js").await;
+    until(&app, &client, id, SendState::Finished).await;
+    for lang in ["en", "zh-CN"] {
+        let html = send_page(&app, &client, id, lang).await;
+        let lower = html.to_ascii_lowercase();
+        assert!(!lower.contains("href=\"javascript:"), "a javascript: link");
+        assert!(!lower.contains("href='javascript:"), "a javascript: link");
+        // The address is still there, as text.
+        // (Leptos may follow a text with a `<!>` marker.)
+        assert!(html.contains("<code>javascript:alert(1)"), "{lang}");
+        assert!(html.contains("<code>JavaScript:alert(2)"), "{lang}");
+        // An https address stays a link.
+        assert!(html.contains("href=\"https://mp.weixin.qq.com/s/ok\""), "{lang}");
+    }
+}

@@ -564,3 +564,32 @@ async fn a_javascript_url_from_a_callback_is_shown_as_text_not_as_a_link() {
         assert!(html.contains("href=\"https://mp.weixin.qq.com/s/ok\""), "{lang}");
     }
 }
+
+#[tokio::test]
+async fn a_failed_send_shows_what_to_do_about_its_err_n() {
+    let app = TestApp::spawn().await;
+    let client = signed_in(&app).await;
+    let sent = send(
+        &app,
+        &client,
+        &form(
+            "qf-h-remedy",
+            "text",
+            &[("text_content", "[sim:err(40002)] 管理员超时")],
+        ),
+    )
+    .await;
+    until(&app, &client, sent.id, SendState::Failed).await;
+    let english = send_page(&app, &client, sent.id, "en").await;
+    assert!(
+        english.contains(
+            "Send again and ask an admin to confirm in WeChat on their phone within 30 minutes."
+        ),
+        "the remedy is missing from the English page"
+    );
+    let chinese = send_page(&app, &client, sent.id, "zh-CN").await;
+    assert!(
+        chinese.contains("重新群发，并提醒管理员在 30 分钟内于手机微信上确认。"),
+        "the remedy is missing from the Chinese page"
+    );
+}

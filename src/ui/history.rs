@@ -422,6 +422,7 @@ fn Detail(
                 <StateBadge state=d.row.state />
             </dd>
             {d.row.result.clone().map(|r| view! { <dt>{tr(zh, "微信的结果", "WeChat's result")}</dt><dd>{r}</dd> })}
+            {d.remedy.clone().map(|r| view! { <dt>{tr(zh, "怎么办", "What to do")}</dt><dd>{r}</dd> })}
             {source.map(|s| view! { <dt>{tr(zh, "结果来源", "Result from")}</dt><dd>{s}</dd> })}
             <dt>{tr(zh, "时间（UTC）", "Time (UTC)")}</dt>
             <dd>{short_time(&d.row.created_at)}</dd>

@@ -43,6 +43,24 @@ impl SettingsView {
     }
 }
 
+impl SettingsView {
+    /// What plaintext mode means, when it is the mode in use: WeChat signs
+    /// the query string (Token, timestamp, nonce) but not the body.
+    pub fn plaintext_warning(&self, lang: Lang) -> Option<&'static str> {
+        if self.aes_key_set {
+            return None;
+        }
+        Some(match lang {
+            Lang::Zh => {
+                "明文模式：消息体没有签名。微信只对查询字符串（Token、timestamp、nonce）签名，截获一次回调查询字符串的人可在 5 分钟内提交任意内容。建议使用安全模式：在微信公众平台选择“安全模式”，并把 EncodingAESKey 设为 QUNFA_WECHAT_AES_KEY。"
+            }
+            Lang::En => {
+                "Plaintext mode: the body is not signed. WeChat signs only the query string (Token, timestamp, nonce), so anyone who captures one callback's query string can post any body for five minutes. Safe mode (安全模式) is recommended: choose it in the WeChat console and set QUNFA_WECHAT_AES_KEY to the EncodingAESKey."
+            }
+        })
+    }
+}
+
 /// Callbacks since this server started (kept in memory only).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HealthView {

@@ -88,7 +88,12 @@ fn SettingsLists(settings: SettingsView) -> impl IntoView {
                     <code>{settings.callback_token.clone()}</code>
                 </dd>
                 <dt>{tr(zh, "消息加解密方式", "Message mode")}</dt>
-                <dd>{settings.message_mode(lang)}</dd>
+                <dd>
+                    {settings.message_mode(lang)}
+                    {settings
+                        .plaintext_warning(lang)
+                        .map(|warning| view! { <p class="note" role="note">{warning}</p> })}
+                </dd>
                 <dt>{tr(zh, "消息加解密密钥（EncodingAESKey）", "EncodingAESKey")}</dt>
                 <dd>
                     {if settings.aes_key_set {

@@ -587,3 +587,45 @@ async fn the_console_serves_when_wechat_cannot_be_reached() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn followers_messages_are_deleted_after_the_retention_and_send_ends_kept() {
+    let app = TestApp::spawn().await;
+    let rows = [
+        // (dedup_key, event, days ago)
+        ("old-message", None, 8),
+        ("old-subscribe", Some("subscribe"), 8),
+        ("recent-message", None, 6),
+        ("old-finish", Some("MASSSENDJOBFINISH"), 400),
+    ];
+    for (key, event, days) in rows {
+        sqlx::query(
+            "INSERT INTO callbacks (dedup_key, received_at, mode, msg_type, event, xml, parsed)
+             VALUES (?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?), 'plaintext', ?, ?, '<xml/>', '{}')",
+        )
+        .bind(key)
+        .bind(format!("-{days} days"))
+        .bind(if event.is_some() { "event" } else { "text" })
+        .bind(event)
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    }
+    // The worker deletes at start and then periodically: a restart is a
+    // start.
+    let data = app.stop().await;
+    let app = TestApp::spawn_on(data).await;
+    let mut kept: Vec<String> = Vec::new();
+    for _ in 0..100 {
+        kept = sqlx::query_scalar("SELECT dedup_key FROM callbacks ORDER BY dedup_key")
+            .fetch_all(&app.state.db)
+            .await
+            .unwrap();
+        if kept.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(kept, ["old-finish", "recent-message"]);
+    app.stop().await;
+}

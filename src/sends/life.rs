@@ -26,6 +26,9 @@ use crate::wechat::types::MsgId;
 const WORKER_TICK: Duration = Duration::from_secs(1);
 /// `mass/get` checks run every this many rounds.
 const STATUS_CHECK_ROUNDS: u64 = 10;
+/// Expired callbacks are deleted every this many rounds (an hour or less)
+/// and at start.
+const RETENTION_ROUNDS: u64 = 3600;
 /// The first wait after an unanswered call; it doubles up to the cap.
 const FIRST_RETRY_SECS: i64 = 10;
 const MAX_RETRY_SECS: i64 = 600;
@@ -268,11 +271,14 @@ pub fn interpret(
 /// (sends a crash left `pending`), then every second or when woken. Each
 /// round also applies stored MASSSENDJOBFINISH callbacks to their sends and,
 /// for sends without one `check_after` after submission, asks `mass/get`.
+/// At start and then hourly it deletes callbacks other than
+/// MASSSENDJOBFINISH older than `callback_retention`.
 pub fn spawn_worker(
     db: sqlx::SqlitePool,
     wechat: WechatClient,
     sends: SendsState,
     check_after: Duration,
+    callback_retention: Duration,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut round: u64 = 0;
@@ -330,6 +336,17 @@ pub fn spawn_worker(
                 && let Err(error) = check_status(&db, &wechat, check_after).await
             {
                 tracing::error!(error = %error, "the worker could not check sends with mass/get");
+            }
+            if round.is_multiple_of(RETENTION_ROUNDS) {
+                match crate::callbacks::store::delete_expired(&db, callback_retention).await {
+                    Ok(0) => {}
+                    Ok(deleted) => {
+                        tracing::info!(deleted, "deleted callbacks past QUNFA_CALLBACK_RETENTION")
+                    }
+                    Err(error) => {
+                        tracing::error!(error = %error, "the worker could not delete expired callbacks")
+                    }
+                }
             }
             round += 1;
             tokio::select! {

@@ -152,6 +152,7 @@ pub async fn prepare(settings: Settings, leptos: LeptosOptions) -> anyhow::Resul
         state.wechat.clone(),
         state.sends.clone(),
         state.settings.status_check_after,
+        state.settings.callback_retention,
     );
     Ok(Prepared {
         router: router(state.clone(), session_layer),

@@ -445,7 +445,11 @@ async fn send_without_callback(app: &TestApp, client: &Client, id: &str) -> (i64
     let sent = send(
         app,
         client,
-        &form(id, "text", &[("text_content", "[sim:nocallback] 自己的回调")]),
+        &form(
+            id,
+            "text",
+            &[("text_content", "[sim:nocallback] 自己的回调")],
+        ),
     )
     .await;
     assert_eq!(sent.state, SendState::Submitted);
@@ -462,7 +466,10 @@ async fn until_ended_not_failed(app: &TestApp, client: &Client, id: i64) -> Send
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("send {id} never ended: {:?}", detail(app, client, id).await.row);
+    panic!(
+        "send {id} never ended: {:?}",
+        detail(app, client, id).await.row
+    );
 }
 
 #[tokio::test]
@@ -471,7 +478,12 @@ async fn an_undocumented_status_leaves_the_send_open_for_mass_get() {
     let app = TestApp::spawn_with(data, |args| args.status_check_after = Some("1s".into())).await;
     let client = signed_in(&app).await;
     let (id, msg_id) = send_without_callback(&app, &client, "qf-h-odd-get").await;
-    push(&app, finish_event(msg_id, "sent maybe", 1_700_000_001), "odd1").await;
+    push(
+        &app,
+        finish_event(msg_id, "sent maybe", 1_700_000_001),
+        "odd1",
+    )
+    .await;
     let d = until_ended_not_failed(&app, &client, id).await;
     assert_eq!(d.status_source.as_deref(), Some("mass/get"));
     // The odd callback is kept, as every verified callback is.
@@ -503,8 +515,8 @@ async fn a_later_callback_settles_a_send_whose_status_was_undocumented() {
         "err()",
         "err( 10001 )",
     ]
-        .into_iter()
-        .enumerate()
+    .into_iter()
+    .enumerate()
     {
         push(
             &app,
@@ -548,7 +560,10 @@ async fn a_javascript_url_from_a_callback_is_shown_as_text_not_as_a_link() {
     let xml = finish_event(msg_id, "send success", 1_700_000_200)
         .replace("<![CDATA[Url]]>", "<![CDATA[javascript:alert(1)]]>")
         .replace("<![CDATA[Url_1]]>", "<![CDATA[JavaScript:alert(2)]]>")
-        .replace("<![CDATA[Url_2]]>", "<![CDATA[https://mp.weixin.qq.com/s/ok]]>");
+        .replace(
+            "<![CDATA[Url_2]]>",
+            "<![CDATA[https://mp.weixin.qq.com/s/ok]]>",
+        );
     push(&app, xml, "js").await;
     until(&app, &client, id, SendState::Finished).await;
     for lang in ["en", "zh-CN"] {
@@ -561,7 +576,10 @@ async fn a_javascript_url_from_a_callback_is_shown_as_text_not_as_a_link() {
         assert!(html.contains("<code>javascript:alert(1)"), "{lang}");
         assert!(html.contains("<code>JavaScript:alert(2)"), "{lang}");
         // An https address stays a link.
-        assert!(html.contains("href=\"https://mp.weixin.qq.com/s/ok\""), "{lang}");
+        assert!(
+            html.contains("href=\"https://mp.weixin.qq.com/s/ok\""),
+            "{lang}"
+        );
     }
 }
 

@@ -238,6 +238,10 @@ async fn plaintext_mode_is_explained_and_safe_mode_recommended() {
             .await
             .contains("the body is not signed")
     );
-    assert!(!page(&safe, &client, "zh-CN").await.contains("消息体没有签名"));
+    assert!(
+        !page(&safe, &client, "zh-CN")
+            .await
+            .contains("消息体没有签名")
+    );
     safe.stop().await;
 }

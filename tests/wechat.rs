@@ -461,7 +461,9 @@ async fn with_an_aes_key_only_the_verified_ciphertext_is_accepted() {
 
     // A compatible-mode body without encrypt_type=aes: the plain fields
     // would be read; refused too.
-    let sealed = crypto.seal(EVENT, &timestamp.to_string(), "compat").unwrap();
+    let sealed = crypto
+        .seal(EVENT, &timestamp.to_string(), "compat")
+        .unwrap();
     let unannounced = http
         .post(app.url(&format!(
             "/wechat/callback?{}",
@@ -526,7 +528,10 @@ async fn compatible_mode_takes_the_event_from_encrypt_not_the_plain_fields() {
     assert_eq!(stored.len(), 1);
     let (mode, msg_id, xml, parsed) = &stored[0];
     assert_eq!((mode.as_str(), *msg_id), ("safe", 1000001627));
-    assert!(xml.contains("send success") && !xml.contains("err(10001)"), "{xml}");
+    assert!(
+        xml.contains("send success") && !xml.contains("err(10001)"),
+        "{xml}"
+    );
     assert!(!xml.contains("1000009999"), "{xml}");
     assert!(parsed.contains("send success") && !parsed.contains("err(10001)"));
     app.stop().await;

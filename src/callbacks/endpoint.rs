@@ -245,7 +245,11 @@ pub fn accept(
     let callback = parse_callback(&xml).map_err(xml_refusal)?;
     // Last, so a request refused above leaves its pair free. A retry is
     // stored again and dropped by its dedup key, as before.
-    let timestamp = query.timestamp.trim().parse().map_err(|_| Refusal::StaleTimestamp)?;
+    let timestamp = query
+        .timestamp
+        .trim()
+        .parse()
+        .map_err(|_| Refusal::StaleTimestamp)?;
     match state.replays.check(timestamp, &query.nonce, body, now) {
         Seen::First | Seen::Retry => {}
         Seen::OtherBody => return Err(Refusal::Replayed),

@@ -119,7 +119,10 @@ mod tests {
         let guard = ReplayGuard::new(300);
         assert_eq!(guard.check(1000, "n", b"<xml>a</xml>", 1000), Seen::First);
         assert_eq!(guard.check(1000, "n", b"<xml>a</xml>", 1010), Seen::Retry);
-        assert_eq!(guard.check(1000, "n", b"<xml>b</xml>", 1010), Seen::OtherBody);
+        assert_eq!(
+            guard.check(1000, "n", b"<xml>b</xml>", 1010),
+            Seen::OtherBody
+        );
         // Another nonce or another timestamp is another pair.
         assert_eq!(guard.check(1000, "m", b"<xml>b</xml>", 1010), Seen::First);
         assert_eq!(guard.check(1001, "n", b"<xml>b</xml>", 1010), Seen::First);

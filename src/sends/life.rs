@@ -301,9 +301,7 @@ pub fn spawn_worker(
                     Err(error) => Err(error),
                 },
                 Some(after) => match store::new_ends(&db, after).await {
-                    Ok((ends, newest)) => {
-                        apply(&db, ends).await.inspect(|_| mark = Some(newest))
-                    }
+                    Ok((ends, newest)) => apply(&db, ends).await.inspect(|_| mark = Some(newest)),
                     Err(error) => Err(error),
                 },
             };

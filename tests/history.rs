@@ -525,10 +525,30 @@ async fn a_later_callback_settles_a_send_whose_status_was_undocumented() {
         )
         .await;
     }
-    // Each has been looked at by the worker once the next round has run.
-    tokio::time::sleep(Duration::from_millis(2500)).await;
-    let d = detail(&app, &client, id).await;
+    // Until the worker has read all five (a timeline note each), or has
+    // moved the send.
+    let mut d = detail(&app, &client, id).await;
+    for _ in 0..300 {
+        let notes = d
+            .timeline
+            .iter()
+            .filter(|e| e.source == "callback" && e.state == SendState::Submitted)
+            .count();
+        if notes == 5 || d.row.state != SendState::Submitted {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        d = detail(&app, &client, id).await;
+    }
     assert_eq!(d.row.state, SendState::Submitted, "{:?}", d.row);
+    let notes: Vec<&str> = d
+        .timeline
+        .iter()
+        .filter(|e| e.source == "callback")
+        .filter_map(|e| e.detail.as_deref())
+        .collect();
+    assert_eq!(notes.len(), 5, "{notes:?}");
+    assert!(notes.iter().any(|n| n.contains("sent maybe")), "{notes:?}");
     push(
         &app,
         finish_event(msg_id, "send success", 1_700_000_100),

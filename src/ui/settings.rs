@@ -88,12 +88,7 @@ fn SettingsLists(settings: SettingsView) -> impl IntoView {
                     <code>{settings.callback_token.clone()}</code>
                 </dd>
                 <dt>{tr(zh, "消息加解密方式", "Message mode")}</dt>
-                <dd>
-                    {settings.message_mode(lang)}
-                    {settings
-                        .plaintext_warning(lang)
-                        .map(|warning| view! { <p class="note" role="note">{warning}</p> })}
-                </dd>
+                <dd>{settings.message_mode(lang)}</dd>
                 <dt>{tr(zh, "消息加解密密钥（EncodingAESKey）", "EncodingAESKey")}</dt>
                 <dd>
                     {if settings.aes_key_set {
@@ -103,6 +98,9 @@ fn SettingsLists(settings: SettingsView) -> impl IntoView {
                     }}
                 </dd>
             </dl>
+            {settings
+                .plaintext_warning(lang)
+                .map(|warning| view! { <p class="note" role="note">{warning}</p> })}
         </section>
         <section class="settings-group" aria-labelledby="settings-account">
             <h2 id="settings-account">{tr(zh, "公众号", "Account")}</h2>

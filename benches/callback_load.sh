@@ -4,6 +4,9 @@
 # that every event was stored exactly once. Loopback only; it stops itself.
 #   EVENTS=100000 CONCURRENCY=64 ROUNDS=5 benches/callback_load.sh
 # Honours CARGO_TARGET_DIR; SERVER_ONLY=1 builds the server without the wasm.
+# BASELINE=path/to/another/qunfa instead compares that build with this one:
+# ROUNDS alternating rounds of EVENTS callbacks, each on a fresh server and
+# database, then the medians (the loader's sealing shares the cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EVENTS=${EVENTS:-100000}
@@ -27,7 +30,39 @@ cargo bench --features ssr --bench callback_load --no-run
 loader=$(ls -t "$target"/release/deps/callback_load-* | grep -v '\.d$' | head -1)
 
 work=$(mktemp -d)
+server=
 trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
+
+if [ -n "${BASELINE:-}" ]; then
+  one_round() { # binary name round
+    rm -f "$work"/q.db*
+    QUNFA_CONFIG="$work/none.toml" QUNFA_DATABASE_URL="sqlite://$work/q.db" \
+      LEPTOS_SITE_ADDR="127.0.0.1:$PORT" QUNFA_WECHAT_AES_KEY="$KEY" RUST_LOG=warn \
+      "$1" > "$work/server.log" 2>&1 &
+    server=$!
+    for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
+    "$loader" --url "http://127.0.0.1:$PORT" --events 2000 --concurrency "$CONCURRENCY" --aes-key "$KEY" --first-msg-id 9000000000 >/dev/null
+    line=$("$loader" --url "http://127.0.0.1:$PORT" --events "$EVENTS" --concurrency "$CONCURRENCY" --aes-key "$KEY")
+    kill "$server"; wait "$server" 2>/dev/null || true; server=
+    rate=$(sed -n 's/.* = \([0-9]*\)\/s.*/\1/p' <<<"$line")
+    echo "round $3 $2: $line"
+    echo "$2 $rate" >> "$work/compare"
+  }
+  for round in $(seq "${ROUNDS:-5}"); do
+    one_round "$BASELINE" baseline "$round"
+    one_round "$target/release/qunfa" this "$round"
+  done
+  python3 - "$work/compare" <<'PY'
+import statistics, sys
+rates = {}
+for line in open(sys.argv[1]):
+    name, rate = line.split()
+    rates.setdefault(name, []).append(float(rate))
+base, this = statistics.median(rates["baseline"]), statistics.median(rates["this"])
+print(f"medians over {len(rates['this'])} rounds: baseline {base:,.0f}/s, this build {this:,.0f}/s ({(this - base) / base:+.1%})")
+PY
+  exit 0
+fi
 QUNFA_CONFIG="$work/none.toml" QUNFA_DATABASE_URL="sqlite://$work/q.db" \
   LEPTOS_SITE_ADDR="127.0.0.1:$PORT" QUNFA_WECHAT_AES_KEY="$KEY" RUST_LOG=warn \
   "$target"/release/qunfa > "$work/server.log" 2>&1 &

@@ -33,11 +33,31 @@ impl SettingsView {
         match (self.aes_key_set, lang) {
             (false, Lang::Zh) => "明文模式（未设置 EncodingAESKey）",
             (false, Lang::En) => "Plaintext mode (no EncodingAESKey)",
-            (true, Lang::Zh) => "安全模式或兼容模式（已设置 EncodingAESKey；明文回调也会接受）",
+            (true, Lang::Zh) => {
+                "安全模式或兼容模式（已设置 EncodingAESKey；只接受加密的回调，明文回调会被拒绝）"
+            }
             (true, Lang::En) => {
-                "Safe mode or compatible mode (EncodingAESKey set; plaintext callbacks are accepted too)"
+                "Safe mode or compatible mode (EncodingAESKey set; only encrypted callbacks are accepted, plaintext ones are refused)"
             }
         }
+    }
+}
+
+impl SettingsView {
+    /// What plaintext mode means, when it is the mode in use: WeChat signs
+    /// the query string (Token, timestamp, nonce) but not the body.
+    pub fn plaintext_warning(&self, lang: Lang) -> Option<&'static str> {
+        if self.aes_key_set {
+            return None;
+        }
+        Some(match lang {
+            Lang::Zh => {
+                "明文模式：消息体没有签名。微信只对查询字符串（Token、timestamp、nonce）签名，截获一次回调查询字符串的人可在 5 分钟内提交任意内容。建议使用安全模式：在微信公众平台选择“安全模式”，并把 EncodingAESKey 设为 QUNFA_WECHAT_AES_KEY。"
+            }
+            Lang::En => {
+                "Plaintext mode: the body is not signed. WeChat signs only the query string (Token, timestamp, nonce), so anyone who captures one callback's query string can post any body for five minutes. Safe mode (安全模式) is recommended: choose it in the WeChat console and set QUNFA_WECHAT_AES_KEY to the EncodingAESKey."
+            }
+        })
     }
 }
 
@@ -173,17 +193,20 @@ mod ssr {
         shown.to_string()
     }
 
-    const REFUSALS: [Refusal; 10] = [
+    const REFUSALS: [Refusal; 13] = [
         Refusal::MissingSignature,
         Refusal::BadSignature,
         Refusal::StaleTimestamp,
         Refusal::NotEncryptedAsExpected,
+        Refusal::PlaintextWithAesKey,
         Refusal::NoAesKey,
         Refusal::WrongAppId,
         Refusal::CannotDecrypt,
         Refusal::NotXml,
         Refusal::DoctypeOrEntity,
         Refusal::TooLarge,
+        Refusal::Replayed,
+        Refusal::TooManyToCheck,
     ];
 
     /// The health note keeps the endpoint's English reason; Chinese pages get
@@ -204,12 +227,17 @@ mod ssr {
             Refusal::BadSignature => "签名与 Token 不符",
             Refusal::StaleTimestamp => "时间戳与当前时间相差超过 5 分钟",
             Refusal::NotEncryptedAsExpected => "声明为安全模式，但消息体中没有 Encrypt",
+            Refusal::PlaintextWithAesKey => {
+                "已配置 EncodingAESKey，只接受加密的回调（encrypt_type=aes 并带 msg_signature）"
+            }
             Refusal::NoAesKey => "回调已加密，但未配置 EncodingAESKey",
             Refusal::WrongAppId => "消息属于另一个 AppID",
             Refusal::CannotDecrypt => "无法用 EncodingAESKey 解密消息",
             Refusal::NotXml => "消息体不是格式正确的 XML",
             Refusal::DoctypeOrEntity => "消息体声明了 DTD 或实体",
             Refusal::TooLarge => "消息体超过 64 KiB",
+            Refusal::Replayed => "5 分钟内已收到过同一 timestamp 和 nonce 的另一消息体",
+            Refusal::TooManyToCheck => "5 分钟内的回调过多，无法检查是否重放；请稍后重试",
         }
     }
 

@@ -406,3 +406,229 @@ async fn each_page_loads_its_data_once() {
         assert_eq!(loaded(&page(path.to_owned()).await), 2, "{path}");
     }
 }
+
+const EVENT: &str = include_str!("../src/wechat/fixtures/masssendjobfinish.xml");
+
+/// The seed's MASSSENDJOBFINISH for `msg_id` with `status`, created at
+/// `create_time` (a push of its own: the dedup key has the time).
+fn finish_event(msg_id: u64, status: &str, create_time: u64) -> String {
+    EVENT
+        .replace("1000001625", &msg_id.to_string())
+        .replace("err(30003)", status)
+        .replace("1481013459", &create_time.to_string())
+}
+
+/// POSTs `xml` to the console's callback endpoint as WeChat does in
+/// plaintext mode, signed with the console's Token.
+async fn push(app: &TestApp, xml: String, nonce: &str) {
+    use secrecy::ExposeSecret;
+    let token = app.state.callbacks.keys.token.expose_secret().to_owned();
+    let timestamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .to_string();
+    let signature = qunfa::wechat::crypto::signature(&token, &timestamp, nonce);
+    let answer = Client::new()
+        .post(app.url(&format!(
+            "/wechat/callback?signature={signature}&timestamp={timestamp}&nonce={nonce}"
+        )))
+        .body(xml)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.text().await.unwrap(), "success");
+}
+
+/// A text send whose push the simulator leaves out: the test pushes its own.
+async fn send_without_callback(app: &TestApp, client: &Client, id: &str) -> (i64, u64) {
+    let sent = send(
+        app,
+        client,
+        &form(
+            id,
+            "text",
+            &[("text_content", "[sim:nocallback] 自己的回调")],
+        ),
+    )
+    .await;
+    assert_eq!(sent.state, SendState::Submitted);
+    (sent.id, sent.msg_id.expect("a msg_id"))
+}
+
+/// Waits until send `id` ends, failing at once if it is `failed`.
+async fn until_ended_not_failed(app: &TestApp, client: &Client, id: i64) -> SendDetail {
+    for _ in 0..300 {
+        let d = detail(app, client, id).await;
+        assert_ne!(d.row.state, SendState::Failed, "{:?}", d.row);
+        if d.row.state == SendState::Finished {
+            return d;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "send {id} never ended: {:?}",
+        detail(app, client, id).await.row
+    );
+}
+
+#[tokio::test]
+async fn an_undocumented_status_leaves_the_send_open_for_mass_get() {
+    let data = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let app = TestApp::spawn_with(data, |args| args.status_check_after = Some("1s".into())).await;
+    let client = signed_in(&app).await;
+    let (id, msg_id) = send_without_callback(&app, &client, "qf-h-odd-get").await;
+    push(
+        &app,
+        finish_event(msg_id, "sent maybe", 1_700_000_001),
+        "odd1",
+    )
+    .await;
+    let d = until_ended_not_failed(&app, &client, id).await;
+    assert_eq!(d.status_source.as_deref(), Some("mass/get"));
+    // The odd callback is kept, as every verified callback is.
+    let kept: i64 = sqlx::query_scalar("SELECT count(*) FROM callbacks WHERE msg_id = ?")
+        .bind(msg_id as i64)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(kept, 1);
+}
+
+#[tokio::test]
+async fn a_later_callback_settles_a_send_whose_status_was_undocumented() {
+    let app = TestApp::spawn().await;
+    let client = signed_in(&app).await;
+    let sim = app.state.simulator.as_ref().unwrap();
+    // mass/get cannot answer for a while: only a callback can settle it.
+    for _ in 0..20 {
+        sim.queue_scenario(
+            qunfa::simulator::Endpoint::MassGet,
+            qunfa::simulator::Scenario::parse("errcode(-1)").unwrap(),
+        )
+        .expect("room in the scenario queue");
+    }
+    let (id, msg_id) = send_without_callback(&app, &client, "qf-h-odd-cb").await;
+    for (n, odd) in [
+        "SEND SUCCESS ",
+        " Send Fail ",
+        "sent maybe",
+        "err()",
+        "err( 10001 )",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        push(
+            &app,
+            finish_event(msg_id, odd, 1_700_000_010 + n as u64),
+            &format!("odd-{n}"),
+        )
+        .await;
+    }
+    // Until the worker has read all five (a timeline note each), or has
+    // moved the send.
+    let mut d = detail(&app, &client, id).await;
+    for _ in 0..300 {
+        let notes = d
+            .timeline
+            .iter()
+            .filter(|e| e.source == "callback" && e.state == SendState::Submitted)
+            .count();
+        if notes == 5 || d.row.state != SendState::Submitted {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        d = detail(&app, &client, id).await;
+    }
+    assert_eq!(d.row.state, SendState::Submitted, "{:?}", d.row);
+    let notes: Vec<&str> = d
+        .timeline
+        .iter()
+        .filter(|e| e.source == "callback")
+        .filter_map(|e| e.detail.as_deref())
+        .collect();
+    assert_eq!(notes.len(), 5, "{notes:?}");
+    assert!(notes.iter().any(|n| n.contains("sent maybe")), "{notes:?}");
+    push(
+        &app,
+        finish_event(msg_id, "send success", 1_700_000_100),
+        "right",
+    )
+    .await;
+    let d = until_ended_not_failed(&app, &client, id).await;
+    assert_eq!(d.status_source.as_deref(), Some("callback"));
+    assert!(d.callback_xml.unwrap().contains("send success"));
+}
+
+/// The send's page as a browser gets it, in `lang`.
+async fn send_page(app: &TestApp, client: &Client, id: i64, lang: &str) -> String {
+    let response = client
+        .get(app.url(&format!("/sends/{id}")))
+        .header("Accept-Language", lang)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    response.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_javascript_url_from_a_callback_is_shown_as_text_not_as_a_link() {
+    let app = TestApp::spawn().await;
+    let client = signed_in(&app).await;
+    let (id, msg_id) = send_without_callback(&app, &client, "qf-h-js").await;
+    let xml = finish_event(msg_id, "send success", 1_700_000_200)
+        .replace("<![CDATA[Url]]>", "<![CDATA[javascript:alert(1)]]>")
+        .replace("<![CDATA[Url_1]]>", "<![CDATA[JavaScript:alert(2)]]>")
+        .replace(
+            "<![CDATA[Url_2]]>",
+            "<![CDATA[https://mp.weixin.qq.com/s/ok]]>",
+        );
+    push(&app, xml, "js").await;
+    until(&app, &client, id, SendState::Finished).await;
+    for lang in ["en", "zh-CN"] {
+        let html = send_page(&app, &client, id, lang).await;
+        let lower = html.to_ascii_lowercase();
+        assert!(!lower.contains("href=\"javascript:"), "a javascript: link");
+        assert!(!lower.contains("href='javascript:"), "a javascript: link");
+        // The address is still there, as text.
+        // (Leptos may follow a text with a `<!>` marker.)
+        assert!(html.contains("<code>javascript:alert(1)"), "{lang}");
+        assert!(html.contains("<code>JavaScript:alert(2)"), "{lang}");
+        // An https address stays a link.
+        assert!(
+            html.contains("href=\"https://mp.weixin.qq.com/s/ok\""),
+            "{lang}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_failed_send_shows_what_to_do_about_its_err_n() {
+    let app = TestApp::spawn().await;
+    let client = signed_in(&app).await;
+    let sent = send(
+        &app,
+        &client,
+        &form(
+            "qf-h-remedy",
+            "text",
+            &[("text_content", "[sim:err(40002)] 管理员超时")],
+        ),
+    )
+    .await;
+    until(&app, &client, sent.id, SendState::Failed).await;
+    let english = send_page(&app, &client, sent.id, "en").await;
+    assert!(
+        english.contains(
+            "Send again and ask an admin to confirm in WeChat on their phone within 30 minutes."
+        ),
+        "the remedy is missing from the English page"
+    );
+    let chinese = send_page(&app, &client, sent.id, "zh-CN").await;
+    assert!(
+        chinese.contains("重新群发，并提醒管理员在 30 分钟内于手机微信上确认。"),
+        "the remedy is missing from the Chinese page"
+    );
+}

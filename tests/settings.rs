@@ -249,3 +249,45 @@ async fn the_simulators_callback_token_is_made_at_first_start_and_kept() {
     assert_ne!(load(&other, &client).await.callback_token, token);
     other.stop().await;
 }
+
+#[tokio::test]
+async fn plaintext_mode_is_explained_and_safe_mode_recommended() {
+    let app = TestApp::spawn().await;
+    let client = admin(&app).await;
+    let english = page(&app, &client, "en").await;
+    for said in [
+        "the body is not signed",
+        "anyone who captures one callback's query string can post any body for five minutes",
+        "Safe mode (安全模式) is recommended",
+    ] {
+        assert!(english.contains(said), "{said} missing from the page");
+    }
+    let chinese = page(&app, &client, "zh-CN").await;
+    for said in [
+        "消息体没有签名",
+        "截获一次回调查询字符串的人可在 5 分钟内提交任意内容",
+        "建议使用安全模式",
+    ] {
+        assert!(chinese.contains(said), "{said} missing from the page");
+    }
+    app.stop().await;
+
+    // With an EncodingAESKey there is nothing to warn about.
+    let data = Arc::new(tempfile::tempdir().unwrap());
+    let safe = TestApp::spawn_with(data, |args| {
+        args.wechat_aes_key = Some(AES_KEY.into());
+    })
+    .await;
+    let client = admin(&safe).await;
+    assert!(
+        !page(&safe, &client, "en")
+            .await
+            .contains("the body is not signed")
+    );
+    assert!(
+        !page(&safe, &client, "zh-CN")
+            .await
+            .contains("消息体没有签名")
+    );
+    safe.stop().await;
+}

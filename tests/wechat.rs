@@ -364,10 +364,11 @@ async fn safe_and_compatible_mode_check_the_appid_and_msg_signature() {
     };
     // Compatible mode: the plaintext fields and the ciphertext side by side;
     // only the verified ciphertext counts.
+    // Its own nonce: the same pair with another body would be a replay.
     let compatible = {
         let crypto = CallbackCrypto::new(&token, AES_KEY, qunfa::simulator::BUILTIN_APPID).unwrap();
         let event = EVENT.replace("1000001625", "1000001626");
-        let sealed = crypto.seal(&event, &timestamp, "nonce").unwrap();
+        let sealed = crypto.seal(&event, &timestamp, "compat").unwrap();
         let plain_fields = event
             .trim()
             .trim_start_matches("<xml>")
@@ -377,8 +378,8 @@ async fn safe_and_compatible_mode_check_the_appid_and_msg_signature() {
             sealed.encrypt
         );
         http.post(app.url(&format!(
-            "/wechat/callback?signature={}&timestamp={timestamp}&nonce=nonce&encrypt_type=aes&msg_signature={}",
-            crypto.signature(&timestamp, "nonce"),
+            "/wechat/callback?signature={}&timestamp={timestamp}&nonce=compat&encrypt_type=aes&msg_signature={}",
+            crypto.signature(&timestamp, "compat"),
             sealed.msg_signature
         )))
         .body(body)
@@ -405,6 +406,160 @@ async fn safe_and_compatible_mode_check_the_appid_and_msg_signature() {
     let good = send(ours(), false).await;
     assert_eq!(good.text().await.unwrap(), "success");
     assert_eq!(callback_count(&app).await, 2);
+    app.stop().await;
+}
+
+/// The Token the running console checks callbacks with.
+fn callback_token(app: &TestApp) -> String {
+    use secrecy::ExposeSecret;
+    app.state.callbacks.keys.token.expose_secret().to_owned()
+}
+
+/// A compatible-mode body: the plain fields of `plain` beside the
+/// ciphertext of `sealed`.
+fn compatible_body(plain: &str, encrypt: &str) -> String {
+    let plain_fields = plain
+        .trim()
+        .trim_start_matches("<xml>")
+        .trim_end_matches("</xml>");
+    format!("<xml>{plain_fields}<Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>")
+}
+
+#[tokio::test]
+async fn with_an_aes_key_only_the_verified_ciphertext_is_accepted() {
+    let data = Arc::new(tempfile::tempdir().unwrap());
+    let app = TestApp::spawn_with(data, |args| {
+        args.wechat_aes_key = Some(AES_KEY.into());
+    })
+    .await;
+    let token = callback_token(&app);
+    let http = reqwest::Client::new();
+    let crypto = CallbackCrypto::new(&token, AES_KEY, app.state.settings.appid()).unwrap();
+    let timestamp = now();
+
+    // A plaintext POST with a good query signature: the body is not signed,
+    // so anyone holding one query string could post any event.
+    let plaintext = http
+        .post(app.url(&format!(
+            "/wechat/callback?{}",
+            signed_query(&token, timestamp, "plain")
+        )))
+        .body(EVENT)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plaintext.status(), StatusCode::FORBIDDEN);
+    let words = plaintext.text().await.unwrap();
+    assert!(words.contains("EncodingAESKey"), "{words}");
+
+    // A compatible-mode body without encrypt_type=aes: the plain fields
+    // would be read; refused too.
+    let sealed = crypto
+        .seal(EVENT, &timestamp.to_string(), "compat")
+        .unwrap();
+    let unannounced = http
+        .post(app.url(&format!(
+            "/wechat/callback?{}",
+            signed_query(&token, timestamp, "compat")
+        )))
+        .body(compatible_body(EVENT, &sealed.encrypt))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unannounced.status(), StatusCode::FORBIDDEN);
+
+    // encrypt_type=aes without msg_signature.
+    let unsigned = http
+        .post(app.url(&format!(
+            "/wechat/callback?{}&encrypt_type=aes",
+            signed_query(&token, timestamp, "compat")
+        )))
+        .body(compatible_body(EVENT, &sealed.encrypt))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unsigned.status(), StatusCode::FORBIDDEN);
+    assert_eq!(callback_count(&app).await, 0, "nothing refused is stored");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn compatible_mode_takes_the_event_from_encrypt_not_the_plain_fields() {
+    let data = Arc::new(tempfile::tempdir().unwrap());
+    let app = TestApp::spawn_with(data, |args| {
+        args.wechat_aes_key = Some(AES_KEY.into());
+    })
+    .await;
+    let token = callback_token(&app);
+    let crypto = CallbackCrypto::new(&token, AES_KEY, app.state.settings.appid()).unwrap();
+    let timestamp = now().to_string();
+    // The ciphertext says send success for 1000001627; the plain fields
+    // beside it say err(10001) for 1000009999.
+    let encrypted = EVENT
+        .replace("1000001625", "1000001627")
+        .replace("err(30003)", "send success");
+    let plain = EVENT
+        .replace("1000001625", "1000009999")
+        .replace("err(30003)", "err(10001)");
+    let sealed = crypto.seal(&encrypted, &timestamp, "nonce").unwrap();
+    let answer = reqwest::Client::new()
+        .post(app.url(&format!(
+            "/wechat/callback?signature={}&timestamp={timestamp}&nonce=nonce&encrypt_type=aes&msg_signature={}",
+            crypto.signature(&timestamp, "nonce"),
+            sealed.msg_signature
+        )))
+        .body(compatible_body(&plain, &sealed.encrypt))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.text().await.unwrap(), "success");
+    let stored: Vec<(String, i64, String, String)> =
+        sqlx::query_as("SELECT mode, msg_id, xml, parsed FROM callbacks")
+            .fetch_all(&app.state.db)
+            .await
+            .unwrap();
+    assert_eq!(stored.len(), 1);
+    let (mode, msg_id, xml, parsed) = &stored[0];
+    assert_eq!((mode.as_str(), *msg_id), ("safe", 1000001627));
+    assert!(
+        xml.contains("send success") && !xml.contains("err(10001)"),
+        "{xml}"
+    );
+    assert!(!xml.contains("1000009999"), "{xml}");
+    assert!(parsed.contains("send success") && !parsed.contains("err(10001)"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_timestamp_and_nonce_seen_with_another_body_are_refused() {
+    let app = TestApp::spawn().await;
+    let token = callback_token(&app);
+    let http = reqwest::Client::new();
+    let url = app.url(&format!(
+        "/wechat/callback?{}",
+        signed_query(&token, now(), "once")
+    ));
+    let post = |body: String| {
+        let http = http.clone();
+        let url = url.clone();
+        async move { http.post(url).body(body).send().await.unwrap() }
+    };
+    let first = post(EVENT.into()).await;
+    assert_eq!(first.text().await.unwrap(), "success");
+    // The same query string with a body someone else wrote.
+    let forged = post(EVENT.replace("1000001625", "1000001699")).await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let words = forged.text().await.unwrap();
+    assert!(words.contains("nonce"), "{words}");
+    // WeChat's retry: the same query and the same body.
+    let retry = post(EVENT.into()).await;
+    assert_eq!(retry.status(), StatusCode::OK);
+    assert_eq!(retry.text().await.unwrap(), "success");
+    let stored: Vec<i64> = sqlx::query_scalar("SELECT msg_id FROM callbacks")
+        .fetch_all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(stored, vec![1000001625], "the first event, once");
     app.stop().await;
 }
 
@@ -451,5 +606,47 @@ async fn the_built_in_simulator_is_an_overseas_account_when_the_console_is() {
         .await
         .expect("an overseas account sends articles");
     assert_eq!(simulator(&app).sends().len(), 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn followers_messages_are_deleted_after_the_retention_and_send_ends_kept() {
+    let app = TestApp::spawn().await;
+    let rows = [
+        // (dedup_key, event, days ago)
+        ("old-message", None, 8),
+        ("old-subscribe", Some("subscribe"), 8),
+        ("recent-message", None, 6),
+        ("old-finish", Some("MASSSENDJOBFINISH"), 400),
+    ];
+    for (key, event, days) in rows {
+        sqlx::query(
+            "INSERT INTO callbacks (dedup_key, received_at, mode, msg_type, event, xml, parsed)
+             VALUES (?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?), 'plaintext', ?, ?, '<xml/>', '{}')",
+        )
+        .bind(key)
+        .bind(format!("-{days} days"))
+        .bind(if event.is_some() { "event" } else { "text" })
+        .bind(event)
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    }
+    // The worker deletes at start and then periodically: a restart is a
+    // start.
+    let data = app.stop().await;
+    let app = TestApp::spawn_on(data).await;
+    let mut kept: Vec<String> = Vec::new();
+    for _ in 0..100 {
+        kept = sqlx::query_scalar("SELECT dedup_key FROM callbacks ORDER BY dedup_key")
+            .fetch_all(&app.state.db)
+            .await
+            .unwrap();
+        if kept.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(kept, ["old-finish", "recent-message"]);
     app.stop().await;
 }

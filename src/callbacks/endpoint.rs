@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use super::{
     CallbackState,
+    replay::Seen,
     store::{CallbackRecord, Mode},
 };
 use crate::wechat::{
@@ -24,7 +25,7 @@ use crate::wechat::{
 /// not from WeChat.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// How far a callback's timestamp may be from our clock.
-const MAX_SKEW_SECS: u64 = 5 * 60;
+pub const MAX_SKEW_SECS: u64 = 5 * 60;
 
 #[derive(Deserialize, Default)]
 pub struct CallbackQuery {
@@ -50,21 +51,32 @@ pub enum Refusal {
     BadSignature,
     StaleTimestamp,
     NotEncryptedAsExpected,
+    /// An EncodingAESKey is configured but the POST is not in safe mode:
+    /// without `msg_signature` nothing signs the body.
+    PlaintextWithAesKey,
     NoAesKey,
     WrongAppId,
     CannotDecrypt,
     NotXml,
     DoctypeOrEntity,
     TooLarge,
+    /// This timestamp and nonce came before with another body.
+    Replayed,
+    /// Too many callbacks within the window to check another for replay.
+    TooManyToCheck,
 }
 
 impl Refusal {
     pub fn status(self) -> StatusCode {
         match self {
-            Refusal::MissingSignature | Refusal::BadSignature | Refusal::WrongAppId => {
-                StatusCode::FORBIDDEN
-            }
+            Refusal::MissingSignature
+            | Refusal::BadSignature
+            | Refusal::PlaintextWithAesKey
+            | Refusal::WrongAppId
+            | Refusal::Replayed => StatusCode::FORBIDDEN,
             Refusal::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            // WeChat retries a 5xx, by when older pairs have expired.
+            Refusal::TooManyToCheck => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::BAD_REQUEST,
         }
     }
@@ -76,12 +88,15 @@ impl Refusal {
             Refusal::BadSignature => "bad_signature",
             Refusal::StaleTimestamp => "stale_timestamp",
             Refusal::NotEncryptedAsExpected => "not_encrypted",
+            Refusal::PlaintextWithAesKey => "plaintext_with_aes_key",
             Refusal::NoAesKey => "no_aes_key",
             Refusal::WrongAppId => "wrong_appid",
             Refusal::CannotDecrypt => "cannot_decrypt",
             Refusal::NotXml => "not_xml",
             Refusal::DoctypeOrEntity => "doctype_or_entity",
             Refusal::TooLarge => "too_large",
+            Refusal::Replayed => "replayed",
+            Refusal::TooManyToCheck => "too_many_to_check",
         }
     }
 
@@ -93,12 +108,21 @@ impl Refusal {
             Refusal::NotEncryptedAsExpected => {
                 "safe mode was announced but the body has no Encrypt"
             }
+            Refusal::PlaintextWithAesKey => {
+                "an EncodingAESKey is configured, so only encrypted callbacks (encrypt_type=aes with msg_signature) are accepted"
+            }
             Refusal::NoAesKey => "the callback is encrypted but no EncodingAESKey is configured",
             Refusal::WrongAppId => "the message is for another AppID",
             Refusal::CannotDecrypt => "the message cannot be decrypted with the EncodingAESKey",
             Refusal::NotXml => "the body is not well-formed XML",
             Refusal::DoctypeOrEntity => "the body declares a DTD or an entity",
             Refusal::TooLarge => "the body is larger than 64 KiB",
+            Refusal::Replayed => {
+                "this timestamp and nonce came within the last 5 minutes with another body"
+            }
+            Refusal::TooManyToCheck => {
+                "too many callbacks within 5 minutes to check this one for replay; retry later"
+            }
         }
     }
 }
@@ -191,27 +215,46 @@ pub fn accept(
         return Err(Refusal::TooLarge);
     }
     check_signature(state, query)?;
-    crypto::check_timestamp(&query.timestamp, now_unix(), MAX_SKEW_SECS)?;
+    let now = now_unix();
+    crypto::check_timestamp(&query.timestamp, now, MAX_SKEW_SECS)?;
     let text = std::str::from_utf8(body).map_err(|_| Refusal::NotXml)?;
     let safe = query.encrypt_type.as_deref() == Some("aes");
-    let (xml, mode) = if safe {
-        let crypto = state.keys.crypto.as_ref().ok_or(Refusal::NoAesKey)?;
-        let envelope = EncryptedEnvelope::parse(text).map_err(xml_refusal)?;
-        let msg_signature = query
-            .msg_signature
-            .as_deref()
-            .ok_or(Refusal::MissingSignature)?;
-        let xml = crypto.decrypt_message(
-            &query.timestamp,
-            &query.nonce,
-            &envelope.encrypt,
-            msg_signature,
-        )?;
-        (xml, Mode::Safe)
-    } else {
-        (text.to_owned(), Mode::Plaintext)
+    // With a key, only the ciphertext under `msg_signature` is trusted: a
+    // plaintext body (or the plain fields of compatible mode) is signed by
+    // nothing, so one captured query string would let anyone post any event.
+    let (xml, mode) = match (&state.keys.crypto, safe) {
+        (Some(crypto), true) => {
+            let msg_signature = query
+                .msg_signature
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .ok_or(Refusal::MissingSignature)?;
+            let envelope = EncryptedEnvelope::parse(text).map_err(xml_refusal)?;
+            let xml = crypto.decrypt_message(
+                &query.timestamp,
+                &query.nonce,
+                &envelope.encrypt,
+                msg_signature,
+            )?;
+            (xml, Mode::Safe)
+        }
+        (Some(_), false) => return Err(Refusal::PlaintextWithAesKey),
+        (None, true) => return Err(Refusal::NoAesKey),
+        (None, false) => (text.to_owned(), Mode::Plaintext),
     };
     let callback = parse_callback(&xml).map_err(xml_refusal)?;
+    // Last, so a request refused above leaves its pair free. A retry is
+    // stored again and dropped by its dedup key, as before.
+    let timestamp = query
+        .timestamp
+        .trim()
+        .parse()
+        .map_err(|_| Refusal::StaleTimestamp)?;
+    match state.replays.check(timestamp, &query.nonce, body, now) {
+        Seen::First | Seen::Retry => {}
+        Seen::OtherBody => return Err(Refusal::Replayed),
+        Seen::Full => return Err(Refusal::TooManyToCheck),
+    }
     Ok(CallbackRecord::new(callback, xml, mode))
 }
 

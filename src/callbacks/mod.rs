@@ -9,6 +9,7 @@
 //! only after its row is committed.
 
 pub mod endpoint;
+pub mod replay;
 pub mod store;
 
 use std::{
@@ -78,4 +79,6 @@ pub struct CallbackState {
     pub keys: Arc<CallbackKeys>,
     pub writer: store::CallbackWriter,
     pub health: Arc<CallbackHealth>,
+    /// The `(timestamp, nonce)` pairs accepted within the window.
+    pub replays: Arc<replay::ReplayGuard>,
 }

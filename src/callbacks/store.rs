@@ -177,3 +177,36 @@ async fn insert_batch(
         }
     }
 }
+
+/// Rows one deletion takes: the callback writer waits at most one batch.
+const DELETE_BATCH: i64 = 1000;
+
+/// Deletes the callbacks other than MASSSENDJOBFINISH (followers' messages
+/// and events, with their OpenIDs) stored more than `retention` ago. A
+/// MASSSENDJOBFINISH is how a send knows its end, and is kept with it.
+/// The newest row is always kept: SQLite gives a new row the highest id
+/// plus one, and the send worker finds new callbacks by a rising id.
+/// Returns how many were deleted.
+pub async fn delete_expired(db: &SqlitePool, retention: Duration) -> Result<u64, sqlx::Error> {
+    let before = format!("-{} seconds", retention.as_secs());
+    let mut deleted = 0;
+    loop {
+        let done = sqlx::query!(
+            r#"DELETE FROM callbacks WHERE id IN (
+                   SELECT id FROM callbacks
+                   WHERE upper(coalesce(event, '')) <> 'MASSSENDJOBFINISH'
+                     AND received_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?1)
+                     AND id < (SELECT max(id) FROM callbacks)
+                   LIMIT ?2)"#,
+            before,
+            DELETE_BATCH,
+        )
+        .execute(db)
+        .await?
+        .rows_affected();
+        deleted += done;
+        if done < DELETE_BATCH as u64 {
+            return Ok(deleted);
+        }
+    }
+}

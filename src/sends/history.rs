@@ -121,6 +121,8 @@ pub struct SendDetail {
     pub filter_count: Option<i64>,
     /// WeChat's refusal in words, for a rejected or waiting send.
     pub problem: Option<String>,
+    /// What the editor can do about a send stopped with `err(n)`.
+    pub remedy: Option<String>,
     /// Where the end came from: `callback` or `mass/get`.
     pub status_source: Option<String>,
     pub timeline: Vec<TimelineEntry>,
@@ -473,6 +475,10 @@ pub mod ssr {
             audience_size: row.audience_size,
             filter_count: row.filter_count,
             problem,
+            remedy: match row.result_status.as_deref().map(Status::parse) {
+                Some(Status::Err(reason)) => Some(reason.remedy(lang).to_owned()),
+                _ => None,
+            },
             status_source: row.status_source,
             timeline,
             articles,

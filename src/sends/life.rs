@@ -27,7 +27,8 @@ use crate::wechat::types::MsgId;
 const WORKER_TICK: Duration = Duration::from_secs(1);
 /// `mass/get` checks run every this many rounds.
 const STATUS_CHECK_ROUNDS: u64 = 10;
-/// Old compose attempts are removed at start and then about once an hour.
+/// Housekeeping (old compose attempts, callbacks past their retention)
+/// runs at start and then every this many rounds: about hourly.
 const HOUSEKEEPING_ROUNDS: u64 = 3600;
 /// The first wait after an unanswered call; it doubles up to the cap.
 const FIRST_RETRY_SECS: i64 = 10;
@@ -197,7 +198,9 @@ pub async fn settle(
     }
     if state == SendState::Submitted {
         // Its callback may have come while its msg_id was unknown.
-        if apply(db, store::ends_of_send(db, id).await?).await? > 0 {
+        let applied = apply(db, store::ends_of_send(db, id).await?).await?;
+        check_undecided(db, wechat, &sends.now(), &applied.undecided).await?;
+        if applied.ended > 0 || !applied.undecided.is_empty() {
             return Ok(store::load_send(db, id).await?.map(|s| s.state));
         }
     }
@@ -288,11 +291,14 @@ pub fn interpret(
 /// (sends a crash left `pending`), then every second or when woken. Each
 /// round also applies stored MASSSENDJOBFINISH callbacks to their sends and,
 /// for sends without one `check_after` after submission, asks `mass/get`.
+/// At start and then hourly it deletes callbacks other than
+/// MASSSENDJOBFINISH older than `callback_retention`.
 pub fn spawn_worker(
     db: sqlx::SqlitePool,
     wechat: WechatClient,
     sends: SendsState,
     check_after: Duration,
+    callback_retention: Duration,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut round: u64 = 0;
@@ -308,19 +314,28 @@ pub fn spawn_worker(
                 None => match store::ends_to_apply(&db).await {
                     Ok(ends) => {
                         let newest = ends.iter().map(|e| e.callback_id).max();
-                        apply(&db, ends).await.map(|_| {
+                        apply(&db, ends).await.inspect(|_| {
                             mark = Some(newest.unwrap_or(0));
                         })
                     }
                     Err(error) => Err(error),
                 },
                 Some(after) => match store::new_ends(&db, after).await {
-                    Ok((ends, newest)) => apply(&db, ends).await.map(|_| mark = Some(newest)),
+                    Ok((ends, newest)) => apply(&db, ends).await.inspect(|_| mark = Some(newest)),
                     Err(error) => Err(error),
                 },
             };
-            if let Err(error) = applied {
-                tracing::error!(error = %error, "the worker could not apply callbacks to sends");
+            match applied {
+                Ok(applied) => {
+                    if let Err(error) =
+                        check_undecided(&db, &wechat, &sends.now(), &applied.undecided).await
+                    {
+                        tracing::error!(error = %error, "the worker could not check sends with mass/get");
+                    }
+                }
+                Err(error) => {
+                    tracing::error!(error = %error, "the worker could not apply callbacks to sends");
+                }
             }
             match store::to_settle(&db, &sends.now()).await {
                 Ok(ids) => {
@@ -352,6 +367,15 @@ pub fn spawn_worker(
                         tracing::error!(error = %error, "the worker could not remove old compose attempts")
                     }
                 }
+                match crate::callbacks::store::delete_expired(&db, callback_retention).await {
+                    Ok(0) => {}
+                    Ok(deleted) => {
+                        tracing::info!(deleted, "deleted callbacks past QUNFA_CALLBACK_RETENTION")
+                    }
+                    Err(error) => {
+                        tracing::error!(error = %error, "the worker could not delete expired callbacks")
+                    }
+                }
             }
             round += 1;
             sends.inner.rounds.fetch_add(1, Ordering::SeqCst);
@@ -364,13 +388,25 @@ pub fn spawn_worker(
     })
 }
 
+/// What [`apply`] did with the stored ends it was given.
+#[derive(Debug, Default)]
+pub struct Applied {
+    /// Sends moved to `finished` or `failed`.
+    pub ended: usize,
+    /// Sends (id, msg_id) whose callback had a `Status` the seed does not
+    /// spell: left open, for `mass/get` to settle.
+    pub undecided: Vec<(i64, u64)>,
+}
+
 /// Moves each send to `finished` or `failed` with the counts of its
-/// MASSSENDJOBFINISH. Returns how many moved.
+/// MASSSENDJOBFINISH. A status that is neither `send success` nor a
+/// failure (`send fail`, `err(n)`) ends nothing: the callback stays stored,
+/// the send's timeline says so, and the send is returned as undecided.
 pub async fn apply(
     db: &sqlx::SqlitePool,
     ends: Vec<store::PendingEnd>,
-) -> Result<usize, StoreError> {
-    let mut applied = 0;
+) -> Result<Applied, StoreError> {
+    let mut applied = Applied::default();
     for pending in ends {
         let Ok(Callback::MassSendJobFinish(finish)) =
             serde_json::from_str::<Callback>(&pending.parsed)
@@ -380,10 +416,18 @@ pub async fn apply(
         let result = finish.result;
         let state = if result.status.is_success() {
             SendState::Finished
-        } else {
-            // `send fail`, `err(n)`, or a status WeChat never documented:
-            // shown as written, in the history's "failed" column.
+        } else if result.status.is_failure() {
             SendState::Failed
+        } else {
+            let detail = format!(
+                "the callback's Status {:?} is not one WeChat documents: asking mass/get",
+                result.status.to_wire()
+            );
+            store::note_once(db, pending.send_id, "callback", &detail).await?;
+            applied
+                .undecided
+                .push((pending.send_id, result.msg_id.get()));
+            continue;
         };
         let end = store::Ending {
             result_status: Some(result.status.to_wire()),
@@ -395,10 +439,24 @@ pub async fn apply(
             callback_id: Some(pending.callback_id),
         };
         if store::record_end(db, pending.send_id, state, end).await? {
-            applied += 1;
+            applied.ended += 1;
         }
     }
     Ok(applied)
+}
+
+/// Asks `mass/get` at once about sends whose callback did not decide them.
+/// A failed call was logged; the periodic check asks again.
+pub async fn check_undecided(
+    db: &sqlx::SqlitePool,
+    wechat: &WechatClient,
+    now: &str,
+    undecided: &[(i64, u64)],
+) -> Result<(), StoreError> {
+    for &(id, msg_id) in undecided {
+        let _answer = refresh_status(db, wechat, now, id, msg_id).await?;
+    }
+    Ok(())
 }
 
 /// Asks `mass/get` about sends whose callback has not come.

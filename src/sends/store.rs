@@ -505,6 +505,28 @@ pub async fn mark_checked(db: &SqlitePool, id: i64, now: &str) -> Result<(), Sto
     Ok(())
 }
 
+/// [`note`], unless the send's timeline has this very line already (the
+/// worker reads every stored callback of the open sends again at start).
+pub async fn note_once(
+    db: &SqlitePool,
+    id: i64,
+    source: &str,
+    detail: &str,
+) -> Result<(), StoreError> {
+    sqlx::query!(
+        "INSERT INTO send_events (send_id, state, source, detail)
+         SELECT id, state, ?1, ?2 FROM sends WHERE id = ?3
+           AND NOT EXISTS (SELECT 1 FROM send_events
+                           WHERE send_id = ?3 AND source = ?1 AND detail = ?2)",
+        source,
+        detail,
+        id,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// Adds a line to a send's timeline without changing its state (a
 /// deletion, say).
 /// Stops asking WeChat about a send that is still `unknown` or

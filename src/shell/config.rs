@@ -17,6 +17,7 @@
 //! | `QUNFA_SESSION_IDLE` | `session_idle` | idle time after which a session ends |
 //! | `QUNFA_WECHAT_OVERSEAS` | `wechat_overseas` | `true` for an overseas account (articles only) |
 //! | `QUNFA_STATUS_CHECK_AFTER` | `status_check_after` | ask `mass/get` about a send with no callback after this long |
+//! | `QUNFA_CALLBACK_RETENTION` | `callback_retention` | keep callbacks other than MASSSENDJOBFINISH this long |
 //! | `QUNFA_METRICS_TOKEN` | `metrics_token` | bearer token that opens `/metrics`; unset: closed |
 //! | `QUNFA_SHUTDOWN_GRACE` | `shutdown_grace` | longest wait on SIGTERM for requests and the send worker |
 //! | `QUNFA_LOG_FORMAT` | (none) | `text` or `json`; logging starts before the file is read |
@@ -116,6 +117,9 @@ pub struct SettingsArgs {
     /// Ask mass/get about a send whose callback has not come after this long, e.g. 15m [default: 15m]
     #[arg(long, env = "QUNFA_STATUS_CHECK_AFTER", global = true)]
     pub status_check_after: Option<String>,
+    /// Keep callbacks other than MASSSENDJOBFINISH (followers' messages) this long, e.g. 7d [default: 7d]
+    #[arg(long, env = "QUNFA_CALLBACK_RETENTION", global = true)]
+    pub callback_retention: Option<String>,
     /// Bearer token that opens /metrics (Prometheus); unset: /metrics is closed
     #[arg(
         long,
@@ -144,6 +148,10 @@ pub struct Settings {
     /// A send with no MASSSENDJOBFINISH after this long is asked about
     /// with `mass/get`.
     pub status_check_after: Duration,
+    /// Callbacks other than MASSSENDJOBFINISH (followers' messages, with
+    /// their OpenIDs) are deleted this long after they came; a send's
+    /// MASSSENDJOBFINISH is kept with the send.
+    pub callback_retention: Duration,
     /// Presented as a bearer token, opens `/metrics`.
     pub metrics_token: Option<SecretString>,
     /// The longest a stop waits for requests and the send worker.
@@ -261,6 +269,7 @@ impl SettingsArgs {
             session_idle: pick(&self.session_idle, "session_idle"),
             wechat_overseas: pick(&self.wechat_overseas, "wechat_overseas"),
             status_check_after: pick(&self.status_check_after, "status_check_after"),
+            callback_retention: pick(&self.callback_retention, "callback_retention"),
             metrics_token: pick(&self.metrics_token, "metrics_token"),
             shutdown_grace: pick(&self.shutdown_grace, "shutdown_grace"),
         }
@@ -284,6 +293,7 @@ const TOML_KEYS: &[&str] = &[
     "session_idle",
     "wechat_overseas",
     "status_check_after",
+    "callback_retention",
     "metrics_token",
     "shutdown_grace",
 ];
@@ -352,6 +362,7 @@ struct RawSettings {
     session_idle: Option<String>,
     wechat_overseas: Option<String>,
     status_check_after: Option<String>,
+    callback_retention: Option<String>,
     metrics_token: Option<String>,
     shutdown_grace: Option<String>,
 }
@@ -533,6 +544,12 @@ impl RawSettings {
             Duration::from_secs(15 * 60),
             (Duration::from_secs(1), Duration::from_secs(7 * 86400)),
         )?;
+        let callback_retention = parse_duration(
+            "QUNFA_CALLBACK_RETENTION",
+            self.callback_retention,
+            Duration::from_secs(7 * 86400),
+            (Duration::from_secs(60), Duration::from_secs(3650 * 86400)),
+        )?;
         let shutdown_grace = parse_duration(
             "QUNFA_SHUTDOWN_GRACE",
             self.shutdown_grace,
@@ -563,6 +580,7 @@ impl RawSettings {
             public_url,
             session_idle,
             status_check_after,
+            callback_retention,
             metrics_token,
             shutdown_grace,
         })
@@ -713,6 +731,7 @@ mod tests {
             "http://127.0.0.1:3000/wechat/callback"
         );
         assert_eq!(settings.session_idle, Duration::from_secs(12 * 3600));
+        assert_eq!(settings.callback_retention, Duration::from_secs(7 * 86400));
         assert!(!settings.cookies_secure());
         assert!(settings.first_admin.is_none());
     }
@@ -771,6 +790,19 @@ mod tests {
                 .to_string()
                 .starts_with("QUNFA_WECHAT_AES_KEY:")
         );
+
+        let mut given = args();
+        given.callback_retention = Some("30d".into());
+        assert_eq!(
+            given.load().unwrap().callback_retention,
+            Duration::from_secs(30 * 86400)
+        );
+        for bad in ["forever", "10s"] {
+            let mut given = args();
+            given.callback_retention = Some(bad.into());
+            let error = given.load().unwrap_err().to_string();
+            assert!(error.starts_with("QUNFA_CALLBACK_RETENTION:"), "{error}");
+        }
 
         let mut given = args();
         given.session_idle = Some("forever".into());

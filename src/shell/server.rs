@@ -41,7 +41,7 @@ use crate::{
         Role, guard, login, password, setup, store,
         throttle::{self, LoginThrottle},
     },
-    callbacks::{self, CallbackKeys, CallbackState, store::CallbackWriter},
+    callbacks::{self, CallbackKeys, CallbackState, replay::ReplayGuard, store::CallbackWriter},
 };
 
 pub const SESSION_COOKIE: &str = "qunfa_session";
@@ -145,6 +145,7 @@ pub async fn prepare(mut settings: Settings, leptos: LeptosOptions) -> anyhow::R
         ),
         writer: CallbackWriter::start(pool.clone()),
         health: Arc::default(),
+        replays: Arc::new(ReplayGuard::new(crate::callbacks::endpoint::MAX_SKEW_SECS)),
     };
 
     let wechat = super::wechat::connect(&settings, &pool)?;
@@ -177,6 +178,7 @@ pub async fn prepare(mut settings: Settings, leptos: LeptosOptions) -> anyhow::R
         state.wechat.clone(),
         state.sends.clone(),
         state.settings.status_check_after,
+        state.settings.callback_retention,
     );
     Ok(Prepared {
         router: router(state.clone(), session_layer),

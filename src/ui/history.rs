@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::time::short_time;
-use super::{Page, lang, tr, type_label};
+use super::{DataLink, Page, is_web_url, lang, tr, type_label};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::sends::history::{
@@ -422,6 +422,7 @@ fn Detail(
                 <StateBadge state=d.row.state />
             </dd>
             {d.row.result.clone().map(|r| view! { <dt>{tr(zh, "微信的结果", "WeChat's result")}</dt><dd>{r}</dd> })}
+            {d.remedy.clone().map(|r| view! { <dt>{tr(zh, "怎么办", "What to do")}</dt><dd>{r}</dd> })}
             {source.map(|s| view! { <dt>{tr(zh, "结果来源", "Result from")}</dt><dd>{s}</dd> })}
             <dt>{tr(zh, "时间（UTC）", "Time (UTC)")}</dt>
             <dd>{short_time(&d.row.created_at)}</dd>
@@ -458,7 +459,7 @@ fn Detail(
                                     <ul>
                                         {d.urls.iter().map(|(idx, url)| {
                                             let label = format!("{} {}", tr(zh, "文章", "Article"), idx.map(|i| i.to_string()).unwrap_or_default());
-                                            view! { <li><a href=url.clone()>{label}</a></li> }
+                                            view! { <li><DataLink url=url.clone() label /></li> }
                                         }).collect_view()}
                                     </ul>
                                 }
@@ -594,7 +595,7 @@ fn CopyrightTable(zh: bool, checks: Vec<crate::sends::history::ArticleCheckView>
                             <tr>
                                 <th scope="row">
                                     {match c.url.clone() {
-                                        Some(url) => view! { <a href=url>{name}</a> }.into_any(),
+                                        Some(url) => view! { <DataLink url label=name /> }.into_any(),
                                         None => view! { <span>{name}</span> }.into_any(),
                                     }}
                                 </th>
@@ -605,7 +606,13 @@ fn CopyrightTable(zh: bool, checks: Vec<crate::sends::history::ArticleCheckView>
                                 <td>{c.need_replace_content}</td>
                                 <td>{c.need_show_reprint_source}</td>
                                 <td>
-                                    {c.original_url.map(|u| view! { <a href=u>{tr(zh, "原文链接", "Original article")}</a> })}
+                                    {c.original_url.map(|u| {
+                                        if is_web_url(&u) {
+                                            view! { <a href=u>{tr(zh, "原文链接", "Original article")}</a> }.into_any()
+                                        } else {
+                                            view! { <code>{u}</code> }.into_any()
+                                        }
+                                    })}
                                 </td>
                             </tr>
                         }

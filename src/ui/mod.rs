@@ -274,3 +274,65 @@ fn NotFound() -> impl IntoView {
         </Page>
     }
 }
+
+/// Whether `url` may be an `href`: only `http:` and `https:` addresses. A
+/// URL from WeChat or a user could be `javascript:`, `data:` or anything
+/// else a browser would act on; those are shown as text. The prefix is
+/// checked on the raw text, so no leading space or control character (which
+/// browsers skip) can hide another scheme.
+pub fn is_web_url(url: &str) -> bool {
+    let starts = |prefix: &str| {
+        url.get(..prefix.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+    };
+    starts("http://") || starts("https://")
+}
+
+/// `label` as a link to `url` when it is a web address; otherwise the label
+/// with the address beside it as text.
+#[component]
+pub fn DataLink(url: String, label: String) -> impl IntoView {
+    if is_web_url(&url) {
+        view! { <a href=url>{label}</a> }.into_any()
+    } else {
+        view! { <span>{label}</span> " " <code>{url}</code> }.into_any()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_web_url;
+
+    #[test]
+    fn only_http_and_https_addresses_are_links() {
+        for web in [
+            "https://mp.weixin.qq.com/s?__biz=MzA",
+            "http://example.com",
+            "HTTPS://EXAMPLE.COM/",
+            "Http://example.com",
+        ] {
+            assert!(is_web_url(web), "{web}");
+        }
+        for other in [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            " javascript:alert(1)",
+            "\u{1}https://example.com",
+            " https://example.com",
+            "java\tscript:alert(1)",
+            "ht\ttps://example.com",
+            "data:text/html,<script>alert(1)</script>",
+            "vbscript:msgbox",
+            "//evil.example.com",
+            "/sends/1",
+            "Url_1",
+            "https:example.com",
+            "http:/example.com",
+            "",
+            "https",
+            "é",
+        ] {
+            assert!(!is_web_url(other), "{other:?}");
+        }
+    }
+}

@@ -98,6 +98,9 @@ fn SettingsLists(settings: SettingsView) -> impl IntoView {
                     }}
                 </dd>
             </dl>
+            {settings
+                .plaintext_warning(lang)
+                .map(|warning| view! { <p class="note" role="note">{warning}</p> })}
         </section>
         <section class="settings-group" aria-labelledby="settings-account">
             <h2 id="settings-account">{tr(zh, "公众号", "Account")}</h2>

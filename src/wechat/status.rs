@@ -169,18 +169,21 @@ pub enum Status {
 
 impl Status {
     /// Reads the wire form. Never fails: an unexpected form is kept.
+    ///
+    /// Only the seed's exact spellings are read: a send is failed for good
+    /// on `send fail` or `err(n)` alone, so any other spacing, case or word
+    /// is `Unknown`, and the send's end is asked of `mass/get` instead.
     pub fn parse(raw: &str) -> Status {
-        let s = raw.trim();
-        if s.eq_ignore_ascii_case("send success") {
-            return Status::SendSuccess;
+        match raw {
+            "send success" => return Status::SendSuccess,
+            "send fail" => return Status::SendFail,
+            _ => {}
         }
-        if s.eq_ignore_ascii_case("send fail") {
-            return Status::SendFail;
-        }
-        let code = s
+        let code = raw
             .strip_prefix("err(")
             .and_then(|rest| rest.strip_suffix(')'))
-            .and_then(|n| n.trim().parse::<i64>().ok());
+            .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|n| n.parse::<i64>().ok());
         match code {
             Some(n) => Status::Err(FailureReason::from_code(n)),
             None => Status::Unknown(raw.to_owned()),
@@ -386,11 +389,29 @@ mod tests {
             Status::parse("err(30003)"),
             Status::Err(FailureReason::JudgedReprint)
         );
-        assert_eq!(Status::parse(" Send Success "), Status::SendSuccess);
-        assert_eq!(
-            Status::parse("err( 10001 )"),
-            Status::Err(FailureReason::Advertising)
-        );
+    }
+
+    #[test]
+    fn other_spellings_are_neither_success_nor_failure() {
+        for odd in [
+            " Send Success ",
+            "SEND SUCCESS ",
+            "send  success",
+            " send fail",
+            "Send Fail",
+            "SEND FAIL",
+            "err( 10001 )",
+            "ERR(10001)",
+            "err(-1)",
+            "err(+1)",
+            "err()",
+            "sent maybe",
+        ] {
+            let status = Status::parse(odd);
+            assert_eq!(status, Status::Unknown(odd.to_owned()), "{odd:?}");
+            assert!(!status.is_failure() && !status.is_success(), "{odd:?}");
+            assert_eq!(status.to_wire(), odd);
+        }
     }
 
     #[test]

@@ -52,15 +52,19 @@ async fn a_send_ends_finished_with_the_counts_of_its_callback() {
     assert_eq!(sent.state, SendState::Submitted);
     let d = until(&app, &client, sent.id, SendState::Finished).await;
     assert_eq!(d.status_source.as_deref(), Some("callback"));
+    // The row holds the counts the callback itself carried.
+    let xml = d.callback_xml.as_deref().unwrap();
+    assert!(xml.contains("MASSSENDJOBFINISH"));
+    let count = |name: &str| -> i64 {
+        let start = xml.find(&format!("<{name}>")).unwrap() + name.len() + 2;
+        let end = xml[start..].find('<').unwrap() + start;
+        xml[start..end].trim().parse().unwrap()
+    };
     assert_eq!(d.row.total_count, Some(1_286));
-    let (sent_n, errors) = (d.row.sent_count.unwrap(), d.row.error_count.unwrap());
-    assert!(sent_n > 0 && sent_n + errors <= 1_286);
-    assert!(
-        d.callback_xml
-            .as_deref()
-            .unwrap()
-            .contains("MASSSENDJOBFINISH")
-    );
+    assert_eq!(d.row.total_count, Some(count("TotalCount")));
+    assert_eq!(d.row.sent_count, Some(count("SentCount")));
+    assert_eq!(d.row.error_count, Some(count("ErrorCount")));
+    assert!(count("SentCount") > 0);
     // Two articles, each with its originality check in words.
     assert_eq!(d.checks.len(), 2, "{:?}", d.checks);
     assert!(d.check_state.is_some());
@@ -180,7 +184,7 @@ async fn a_repeated_callback_is_stored_and_applied_once() {
         .unwrap();
     assert_eq!(again.status(), 200);
     assert_eq!(again.text().await.unwrap(), "success");
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    common::worker_round(&app).await;
     let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM callbacks")
         .fetch_one(&app.state.db)
         .await
@@ -299,6 +303,41 @@ async fn the_history_filters_and_pages_newest_first() {
         .await
         .unwrap();
     }
+    // Rows each filter must leave out: another type, another tag, another
+    // editor, another year. Their summaries say "decoy".
+    let added = app
+        .call(
+            &client,
+            "add_user",
+            &[
+                ("username", "ed"),
+                ("password", "editor-password-1"),
+                ("role", "editor"),
+            ],
+        )
+        .await;
+    assert!(added.status().is_success());
+    for (n, msg_type, tag, user, created) in [
+        (0, "image", 100, 1, None),
+        (1, "text", 101, 1, None),
+        (2, "text", 100, 2, None),
+        (3, "text", 100, 1, Some("2001-05-05T10:00:00.000Z")),
+    ] {
+        sqlx::query(
+            "INSERT INTO sends (clientmsgid, user_id, msg_type, tag_id, audience, summary, request, state, created_at)
+             VALUES (?, ?, ?, ?, 'VIP会员', ?, '{}', 'finished',
+                     coalesce(?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))",
+        )
+        .bind(format!("qf-h-decoy-{n}"))
+        .bind(user)
+        .bind(msg_type)
+        .bind(tag)
+        .bind(format!("decoy {n}"))
+        .bind(created)
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    }
     let page = |query: Vec<(&'static str, String)>| {
         let app = &app;
         let client = &client;
@@ -322,8 +361,44 @@ async fn the_history_filters_and_pages_newest_first() {
     assert_eq!(second.rows.len(), 50);
     assert!(second.rows[0].id < first.rows[49].id);
     let third = page(vec![("before", second.older.unwrap().to_string())]).await;
-    assert_eq!(third.rows.len(), 20);
+    assert_eq!(third.rows.len(), 24);
     assert_eq!(third.older, None);
+
+    // Each filter keeps what it names and leaves the decoy that differs.
+    let decoys = |filter: (&'static str, &'static str)| {
+        let page = &page;
+        async move {
+            let mut found: Vec<String> =
+                page(vec![("q", "decoy".into()), (filter.0, filter.1.into())])
+                    .await
+                    .rows
+                    .into_iter()
+                    .map(|r| r.summary)
+                    .collect();
+            found.sort();
+            found
+        }
+    };
+    assert_eq!(page(vec![("q", "decoy".into())]).await.rows.len(), 4);
+    assert_eq!(
+        decoys(("msg_type", "text")).await,
+        ["decoy 1", "decoy 2", "decoy 3"]
+    );
+    assert_eq!(decoys(("msg_type", "image")).await, ["decoy 0"]);
+    assert_eq!(
+        decoys(("tag", "100")).await,
+        ["decoy 0", "decoy 2", "decoy 3"]
+    );
+    assert_eq!(
+        decoys(("editor", "1")).await,
+        ["decoy 0", "decoy 1", "decoy 3"]
+    );
+    assert_eq!(
+        decoys(("from", "2002-01-01")).await,
+        ["decoy 0", "decoy 1", "decoy 2"]
+    );
+    assert_eq!(decoys(("to", "2001-12-31")).await, ["decoy 3"]);
+    assert_eq!(decoys(("state", "failed")).await, Vec::<String>::new());
 
     let failed = page(vec![("state", "failed".into())]).await;
     assert!(failed.rows.iter().all(|r| r.state == SendState::Failed));
@@ -333,6 +408,8 @@ async fn the_history_filters_and_pages_newest_first() {
     assert!(found.rows[0].summary.contains("needle"));
     let none = page(vec![("msg_type", "voice".into())]).await;
     assert!(none.rows.is_empty());
+    let texts = page(vec![("msg_type", "text".into())]).await;
+    assert!(texts.rows.iter().all(|r| r.summary != "decoy 0"));
     let today = page(vec![
         ("from", "2000-01-01".into()),
         ("to", "2999-12-31".into()),

@@ -88,6 +88,15 @@ async fn a_send_ends_finished_with_the_counts_of_its_callback() {
 async fn each_review_failure_ends_failed_with_its_reason_in_words() {
     let app = TestApp::spawn().await;
     let client = signed_in(&app).await;
+    // The seed's words for each reason (its Status table), or the part of
+    // them the console's longer sentence keeps.
+    let seed_words = |code: u32| match code {
+        10001 => "涉嫌广告",
+        20002 => "涉嫌色情",
+        30003 => "转载文",
+        40001 => "管理员拒绝",
+        other => panic!("not in this test: {other}"),
+    };
     for (n, code) in [10001, 20002, 30003, 40001].into_iter().enumerate() {
         let text = format!("[sim:err({code})] 审核");
         let sent = send(
@@ -97,12 +106,8 @@ async fn each_review_failure_ends_failed_with_its_reason_in_words() {
         )
         .await;
         let d = until(&app, &client, sent.id, SendState::Failed).await;
-        let reason = qunfa::wechat::status::Status::parse(&format!("err({code})"));
-        assert_eq!(
-            d.row.result.as_deref(),
-            Some(reason.label(qunfa::i18n::Lang::Zh)),
-            "{code}"
-        );
+        let result = d.row.result.unwrap_or_default();
+        assert!(result.contains(seed_words(code)), "{code}: {result}");
     }
     let sent = send(
         &app,

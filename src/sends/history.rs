@@ -223,17 +223,12 @@ pub mod ssr {
         out
     }
 
+    /// A day of the calendar written `YYYY-MM-DD`, or `None` (a filter
+    /// that is not a day is left out, as a malformed one always was).
     fn date(text: &str) -> Option<&str> {
         let text = text.trim();
-        let ok = text.len() == 10
-            && text.bytes().enumerate().all(|(i, b)| {
-                if i == 4 || i == 7 {
-                    b == b'-'
-                } else {
-                    b.is_ascii_digit()
-                }
-            });
-        ok.then_some(text)
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        time::Date::parse(text, &format).ok().map(|_| text)
     }
 
     pub async fn history(
@@ -566,5 +561,27 @@ pub mod ssr {
             },
             (Err(error), _) => error.words(lang),
         })
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::date;
+
+        #[test]
+        fn only_days_of_the_calendar_are_dates() {
+            assert_eq!(date(" 2024-02-29 "), Some("2024-02-29"));
+            assert_eq!(date("2024-12-31"), Some("2024-12-31"));
+            for not_a_day in [
+                "2024-13-45",
+                "2023-02-29",
+                "2024-04-31",
+                "2024-00-10",
+                "24-1-1",
+                "abc",
+                "",
+            ] {
+                assert_eq!(date(not_a_day), None, "{not_a_day}");
+            }
+        }
     }
 }

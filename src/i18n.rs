@@ -11,6 +11,16 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// The text of this language from a pair written side by side where it
+    /// is used: the one way the console says something in two languages.
+    /// Both are arguments, so a text missing in one language fails the build.
+    pub const fn pick(self, chinese: &'static str, english: &'static str) -> &'static str {
+        match self {
+            Lang::Zh => chinese,
+            Lang::En => english,
+        }
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Lang::Zh => "zh-CN",

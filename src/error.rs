@@ -6,6 +6,8 @@
 //! front of the screen can understand and act on. An unexpected failure is
 //! logged with its whole cause chain on the server and reaches the browser as
 //! [`AppError::Unexpected`], never as a stack trace or a raw message.
+//! How an `AppError` crosses HTTP (its status, the page a form without
+//! JavaScript goes back to) is the edge's business: `crate::edge`.
 
 use serde::{Deserialize, Serialize};
 
@@ -234,36 +236,6 @@ impl From<Problem> for AppError {
     }
 }
 
-impl leptos::server_fn::error::FromServerFnError for AppError {
-    type Encoder = leptos::server_fn::codec::JsonEncoding;
-
-    fn from_server_fn_error(error: leptos::server_fn::error::ServerFnErrorErr) -> Self {
-        use leptos::server_fn::error::ServerFnErrorErr;
-        match error {
-            // The server could not read the arguments (`shell::arguments`
-            // names the field before it comes to this): the request's
-            // fault, so a 400.
-            ServerFnErrorErr::Args(detail) => {
-                #[cfg(feature = "ssr")]
-                if let Some(response) =
-                    leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
-                {
-                    response.set_status(axum::http::StatusCode::BAD_REQUEST);
-                }
-                AppError::BadArgument(detail)
-            }
-            // Transport and decoding failures: the words for them are the same.
-            other => {
-                #[cfg(feature = "ssr")]
-                tracing::error!(error = %other, "server function failed outside its body");
-                #[cfg(not(feature = "ssr"))]
-                let _ = other;
-                AppError::Unexpected
-            }
-        }
-    }
-}
-
 #[cfg(feature = "ssr")]
 impl AppError {
     /// Logs the whole cause chain and gives the browser only "unexpected".
@@ -274,6 +246,25 @@ impl AppError {
             "unexpected error in a request"
         );
         AppError::Unexpected
+    }
+}
+
+// The errors of crates every layer uses become `Unexpected`, logged, so a
+// server function can write `?` after a query. A domain's own error enum
+// says what it means for the user where it is defined (`auth::store`,
+// `sends::store`, `auth::password`), which keeps this module free of them.
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(error: sqlx::Error) -> Self {
+        AppError::unexpected(error)
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<anyhow::Error> for AppError {
+    fn from(error: anyhow::Error) -> Self {
+        AppError::unexpected(error)
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod edge;
 pub mod error;
 pub mod i18n;
 pub mod sends;

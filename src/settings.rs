@@ -122,7 +122,8 @@ impl TokenSourceView {
 
 #[server(endpoint = "load_settings")]
 pub async fn load_settings() -> Result<SettingsView, AppError> {
-    crate::auth::api::ssr::answered(ssr::load())
+    let call = crate::edge::admin()?;
+    Ok(ssr::view(&call.app, call.lang))
 }
 
 #[cfg(feature = "ssr")]
@@ -132,19 +133,9 @@ mod ssr {
     use url::Url;
 
     use super::*;
-    use crate::{
-        auth::api::ssr::{request_lang, require_admin, state},
-        callbacks::endpoint::Refusal,
-        shell::state::AppState,
-        wechat::token::TokenSource,
-    };
+    use crate::{callbacks::endpoint::Refusal, shell::state::AppState, wechat::token::TokenSource};
 
-    pub fn load() -> Result<SettingsView, AppError> {
-        require_admin()?;
-        Ok(view(&state()?, request_lang()))
-    }
-
-    fn view(app: &AppState, lang: Lang) -> SettingsView {
+    pub fn view(app: &AppState, lang: Lang) -> SettingsView {
         let settings = &app.settings;
         let health = app.callbacks.health.snapshot();
         let tokens = app.wechat.tokens();

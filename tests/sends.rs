@@ -8,6 +8,7 @@ mod common;
 use std::time::Duration;
 
 use common::{ADMIN, TestApp, form, location, post, send, signed_in};
+use qunfa::audit::Action;
 use qunfa::sends::{
     Field, FieldProblem, PrepareOutcome, SendResult, SendState, api::PreviewOutcome,
 };
@@ -570,8 +571,12 @@ async fn the_audit_log_records_sends_logins_and_user_changes_for_admins_only() {
         .json()
         .await
         .unwrap();
-    let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
-    assert_eq!(actions, ["user_add", "send", "login"], "newest first");
+    let actions: Vec<_> = entries.iter().map(|e| e.action.clone()).collect();
+    assert_eq!(
+        actions,
+        [Ok(Action::UserAdd), Ok(Action::Send), Ok(Action::Login)],
+        "newest first"
+    );
     assert!(entries[1].detail.contains("qf-audit"));
 
     let editor = app.client();
@@ -587,9 +592,50 @@ async fn the_audit_log_records_sends_logins_and_user_changes_for_admins_only() {
         .json()
         .await
         .unwrap();
-    assert_eq!(entries[0].action, "login");
-    assert_eq!(entries[1].action, "login_failed");
+    assert_eq!(entries[0].action, Ok(Action::Login));
+    assert_eq!(entries[1].action, Ok(Action::LoginFailed));
     assert_eq!(entries[1].username, "editor1");
+}
+
+#[tokio::test]
+async fn audit_lines_stored_by_name_show_in_words_and_unknown_names_as_stored() {
+    let app = TestApp::spawn().await;
+    let client = signed_in(&app).await;
+    for action in ["user_add", "delete", "from_a_later_version"] {
+        sqlx::query("INSERT INTO audit_log (username, action, detail) VALUES ('old', ?, '')")
+            .bind(action)
+            .execute(&app.state.db)
+            .await
+            .unwrap();
+    }
+    let entries: Vec<qunfa::audit::AuditEntry> = app
+        .call(&client, "list_audit", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<_> = entries.iter().take(3).map(|e| e.action.clone()).collect();
+    assert_eq!(
+        actions,
+        [
+            Err("from_a_later_version".to_owned()),
+            Ok(Action::Delete),
+            Ok(Action::UserAdd)
+        ]
+    );
+    let page = client
+        .get(app.url("/audit"))
+        .header("Accept-Language", "en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for words in ["User added", "Articles deleted", "from_a_later_version"] {
+        assert!(page.contains(words), "{words}");
+    }
+    app.stop().await;
 }
 
 #[tokio::test]

@@ -18,6 +18,7 @@ use super::{
     store,
 };
 use crate::{
+    edge::lang_of,
     error::AppError,
     i18n::Lang,
     shell::{config::Settings, state::AppState},
@@ -165,16 +166,8 @@ fn server_fn_error(status: StatusCode, error: AppError) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-fn request_lang(headers: &HeaderMap) -> Lang {
-    headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .map(Lang::from_accept_language)
-        .unwrap_or_default()
-}
-
 fn unexpected_words(headers: &HeaderMap) -> &'static str {
-    AppError::Unexpected.words(request_lang(headers))
+    AppError::Unexpected.words(lang_of(headers))
 }
 
 /// Refuses a state-changing request that a page of another site made: its
@@ -221,7 +214,7 @@ pub async fn same_origin(
         }
         Some(claimed) => {
             tracing::warn!(origin = %claimed, path = %path, "refused a request from another site");
-            match request_lang(headers) {
+            match lang_of(headers) {
                 Lang::Zh => "已拒绝：这个请求来自其他网站，不是群发控制台自己的页面。",
                 Lang::En => {
                     "Refused: this request came from another site, not from the console's own pages."
@@ -233,7 +226,7 @@ pub async fn same_origin(
         // with neither cannot show where it came from.
         None => {
             tracing::warn!(path = %path, "refused a request with neither Origin nor Referer");
-            match request_lang(headers) {
+            match lang_of(headers) {
                 Lang::Zh => "已拒绝：这个请求没有说明来自哪个页面（缺少 Origin 和 Referer）。",
                 Lang::En => {
                     "Refused: this request does not say which page it came from (no Origin or Referer)."

@@ -6,9 +6,10 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use axum::{
     Extension, Form,
     extract::{ConnectInfo, State},
-    http::{HeaderMap, HeaderValue, header},
+    http::HeaderMap,
     response::{IntoResponse, Redirect, Response},
 };
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use secrecy::SecretString;
 use serde::Deserialize;
 use tower_sessions::Session;
@@ -18,6 +19,7 @@ use super::{
     throttle::{ThrottleKey, now_millis},
 };
 use crate::{
+    audit::Action,
     i18n::{LANG_COOKIE, Lang},
     shell::{state::AppState, telemetry::untrusted},
 };
@@ -136,7 +138,7 @@ pub async fn login(
                 return login_page_with("unexpected", &form.next).into_response();
             }
             tracing::info!(user = %user.username, "logged in");
-            crate::audit::record_or_log(&state.db, Some(user.id), &user.username, "login", "")
+            crate::audit::store::record_or_log(&state.db, Some(user.id), &user.username, Action::Login, "")
                 .await;
             Redirect::to(safe_next(&form.next)).into_response()
         }
@@ -144,7 +146,7 @@ pub async fn login(
             let locked = attempt.failed(now_millis()).await;
             tracing::info!(username = %untrusted(&form.username), %address, "login failed");
             let typed: String = form.username.trim().chars().take(64).collect();
-            crate::audit::record_or_log(&state.db, None, &typed, "login_failed", "").await;
+            crate::audit::store::record_or_log(&state.db, None, &typed, Action::LoginFailed, "").await;
             let error = if locked { "throttled" } else { "failed" };
             login_page_with(error, &form.next).into_response()
         }
@@ -179,29 +181,23 @@ pub struct LanguageForm {
     back: String,
 }
 
+/// Keeps the chosen language for a year (`edge::lang_of` reads it).
 pub async fn set_language(
     State(state): State<AppState>,
+    jar: CookieJar,
     Form(form): Form<LanguageForm>,
 ) -> Response {
     let lang = Lang::from_code(&form.lang).unwrap_or_default();
-    let secure = if state.settings.cookies_secure() {
-        "; Secure"
-    } else {
-        ""
-    };
-    let cookie = format!(
-        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax{secure}",
-        lang.code()
-    );
+    let cookie = Cookie::build((LANG_COOKIE, lang.code()))
+        .path("/")
+        .max_age(time::Duration::days(365))
+        .same_site(SameSite::Lax)
+        .secure(state.settings.cookies_secure());
     let back = match form.back.as_str() {
         b if b.starts_with("/login") && !b.starts_with("//") => b,
         b => safe_next(b),
     };
-    let mut response = Redirect::to(back).into_response();
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().insert(header::SET_COOKIE, value);
-    }
-    response
+    (jar.add(cookie), Redirect::to(back)).into_response()
 }
 
 #[cfg(test)]

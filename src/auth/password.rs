@@ -13,7 +13,7 @@ use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::{PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
-use crate::error::Problem;
+use crate::error::{AppError, Problem};
 
 /// An argon2id PHC string. Deliberately neither `Serialize` nor `Display`:
 /// it goes to the database and nowhere else.
@@ -52,6 +52,12 @@ pub fn check_rules(password: &SecretString) -> Result<(), Problem> {
 #[derive(Debug, thiserror::Error)]
 #[error("password hashing failed: {0}")]
 pub struct HashError(String);
+
+impl From<HashError> for AppError {
+    fn from(error: HashError) -> Self {
+        AppError::unexpected(error)
+    }
+}
 
 /// Hashes with argon2id and a fresh random salt (OWASP's parameters are the
 /// crate's defaults: 19 MiB, 2 passes). It takes tens of milliseconds, so

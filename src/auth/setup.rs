@@ -4,7 +4,7 @@
 //! exists (`QUNFA_ADMIN_USER` or `qunfa user add` made one, or the link was
 //! used).
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use axum::{
     Form,
@@ -17,8 +17,12 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use tower_sessions::Session;
 
-use super::{Username, password, store};
-use crate::{error::Problem, shell::state::AppState};
+use super::{
+    Username,
+    password::{self, PasswordChecks},
+    store,
+};
+use crate::{audit::Action, error::Problem};
 
 /// A token is 128 random bits from the thread's cryptographic generator,
 /// written as 32 hexadecimal digits.
@@ -140,11 +144,13 @@ fn refused(error: &str) -> Response {
 
 /// The setup form's post: creates the first admin and signs them in.
 pub async fn create_first_admin(
-    State(state): State<AppState>,
+    State(first_run): State<Arc<FirstRun>>,
+    State(passwords): State<Arc<PasswordChecks>>,
+    State(db): State<sqlx::SqlitePool>,
     session: Session,
     Form(form): Form<SetupForm>,
 ) -> Response {
-    match state.first_run.check(&form.token) {
+    match first_run.check(&form.token) {
         Check::Closed => return refused("unavailable"),
         Check::Wrong => {
             tracing::warn!("setup refused: the token is not this run's");
@@ -162,18 +168,18 @@ pub async fn create_first_admin(
     }
     // From here on the token is spent; it comes back only if no user could
     // be written for a reason of ours.
-    if state.first_run.take(&form.token) != Check::Valid {
+    if first_run.take(&form.token) != Check::Valid {
         return refused("unavailable");
     }
-    let hash = match state.passwords.hash(password).await {
+    let hash = match passwords.hash(password).await {
         Ok(hash) => hash,
         Err(error) => {
             tracing::error!(%error, "setup: the password could not be hashed");
-            state.first_run.restore(&form.token);
+            first_run.restore(&form.token);
             return refused("unexpected");
         }
     };
-    let created = match state.db.acquire().await {
+    let created = match db.acquire().await {
         Ok(mut db) => store::create_first(&mut db, username.as_str(), &hash).await,
         Err(error) => Err(error),
     };
@@ -185,13 +191,13 @@ pub async fn create_first_admin(
         }
         Err(error) => {
             tracing::error!(%error, "setup: the first admin could not be stored");
-            state.first_run.restore(&form.token);
+            first_run.restore(&form.token);
             return refused("unexpected");
         }
     };
     tracing::info!(user = %username.as_str(), "created the first admin with the setup link");
-    crate::audit::record_or_log(&state.db, Some(user), username.as_str(), "setup", "").await;
-    let record = match state.db.acquire().await {
+    crate::audit::store::record_or_log(&db, Some(user), username.as_str(), Action::Setup, "").await;
+    let record = match db.acquire().await {
         Ok(mut db) => store::find_by_id(&mut db, user).await.ok().flatten(),
         Err(_) => None,
     };

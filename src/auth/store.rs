@@ -3,7 +3,7 @@
 use sqlx::SqliteConnection;
 
 use super::{Role, UserSummary, password::PasswordHashString};
-use crate::error::Problem;
+use crate::error::{AppError, Problem};
 
 /// A user as the server needs them to decide on a login or a request.
 #[derive(Debug, Clone)]
@@ -33,6 +33,15 @@ pub enum StoreError {
     Problem(#[from] Problem),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+}
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Problem(problem) => problem.into(),
+            StoreError::Database(error) => error.into(),
+        }
+    }
 }
 
 pub async fn create(

@@ -20,64 +20,46 @@ pub async fn load_compose(
     sent: Option<i64>,
 ) -> Result<ComposeSetup, AppError> {
     use ssr::*;
-    crate::auth::api::ssr::answered(
-        async move {
-            let user = crate::auth::api::ssr::require_user()?;
-            let app = crate::auth::api::ssr::state()?;
-            let lang = crate::auth::api::ssr::request_lang();
-            let tags = tags(&app, false).await.map_err(|e| e.words(lang));
-            let attempt = match attempt {
-                Some(id) => attempt_view(&app, user.id, &id).await?,
-                None => None,
-            };
-            let sent = match sent {
-                Some(id) => Some(send_result(&app, id, lang).await?),
-                None => None,
-            };
-            Ok(ComposeSetup {
-                clientmsgid: new_clientmsgid(),
-                overseas: app.settings.wechat.overseas,
-                tags,
-                attempt,
-                sent,
-            })
-        }
-        .await,
-    )
+    let call = crate::edge::signed_in()?;
+    let tags = tags(&call.app, false).await.map_err(|e| e.words(call.lang));
+    let attempt = match attempt {
+        Some(id) => attempt_view(&call.app, call.user.id, &id).await?,
+        None => None,
+    };
+    let sent = match sent {
+        Some(id) => Some(send_result(&call.app, id, call.lang).await?),
+        None => None,
+    };
+    Ok(ComposeSetup {
+        clientmsgid: new_clientmsgid(),
+        overseas: call.app.settings.wechat.overseas,
+        tags,
+        attempt,
+        sent,
+    })
 }
 
 #[server(endpoint = "list_tags")]
 pub async fn list_tags() -> Result<Listing<Vec<TagChoice>>, AppError> {
-    use ssr::*;
-    crate::auth::api::ssr::answered(
-        async move {
-            crate::auth::api::ssr::require_user()?;
-            let app = crate::auth::api::ssr::state()?;
-            let lang = crate::auth::api::ssr::request_lang();
-            Ok(tags(&app, true).await.map_err(|e| e.words(lang)))
-        }
-        .await,
-    )
+    let call = crate::edge::signed_in()?;
+    Ok(ssr::tags(&call.app, true)
+        .await
+        .map_err(|e| e.words(call.lang)))
 }
 
 /// "Send": checks the form and keeps it as this compose attempt; when it
 /// passes, the answer is what the confirmation asks.
 #[server(endpoint = "prepare_send")]
 pub async fn prepare_send(form: ComposeForm) -> Result<PrepareOutcome, AppError> {
+    use crate::edge::redirect_plain_form;
     use ssr::*;
-    crate::auth::api::ssr::answered(
-        async move {
-            let user = crate::auth::api::ssr::require_user()?;
-            let app = crate::auth::api::ssr::state()?;
-            let outcome = prepare(&app, &user, &form).await;
-            match &outcome {
-                Ok(_) => redirect_plain_form(&compose_url(&[("attempt", &form.clientmsgid)])),
-                Err(error) => redirect_plain_form(&compose_url(&[("problem", error.code())])),
-            }
-            outcome
-        }
-        .await,
-    )
+    let call = crate::edge::signed_in()?;
+    let outcome = prepare(&call.app, &call.user, &form).await;
+    match &outcome {
+        Ok(_) => redirect_plain_form(&compose_url(&[("attempt", &form.clientmsgid)])),
+        Err(error) => redirect_plain_form(&compose_url(&[("problem", error.code())])),
+    }
+    outcome
 }
 
 /// "Confirm": the send is stored `pending`, then WeChat is called.
@@ -86,35 +68,23 @@ pub async fn confirm_send(
     clientmsgid: String,
     confirm_all: Option<String>,
 ) -> Result<SendResult, AppError> {
+    use crate::edge::redirect_plain_form;
     use ssr::*;
-    crate::auth::api::ssr::answered(
-        async move {
-            let user = crate::auth::api::ssr::require_user()?;
-            let app = crate::auth::api::ssr::state()?;
-            let lang = crate::auth::api::ssr::request_lang();
-            match confirm(
-                &app,
-                &user,
-                &clientmsgid,
-                confirm_all.as_deref() == Some("yes"),
-            )
-            .await
-            {
-                Ok(id) => {
-                    redirect_plain_form(&compose_url(&[("sent", &id.to_string())]));
-                    send_result(&app, id, lang).await
-                }
-                Err(error) => {
-                    redirect_plain_form(&compose_url(&[
-                        ("attempt", &clientmsgid),
-                        ("problem", error.code()),
-                    ]));
-                    Err(error)
-                }
-            }
+    let call = crate::edge::signed_in()?;
+    let all_confirmed = confirm_all.as_deref() == Some("yes");
+    match confirm(&call.app, &call.user, &clientmsgid, all_confirmed).await {
+        Ok(id) => {
+            redirect_plain_form(&compose_url(&[("sent", &id.to_string())]));
+            send_result(&call.app, id, call.lang).await
         }
-        .await,
-    )
+        Err(error) => {
+            redirect_plain_form(&compose_url(&[
+                ("attempt", &clientmsgid),
+                ("problem", error.code()),
+            ]));
+            Err(error)
+        }
+    }
 }
 
 /// What a preview did.
@@ -134,89 +104,64 @@ pub async fn preview_send(
     preview_to: String,
 ) -> Result<PreviewOutcome, AppError> {
     use ssr::*;
-    crate::auth::api::ssr::answered(
-        async move {
-            let user = crate::auth::api::ssr::require_user()?;
-            let app = crate::auth::api::ssr::state()?;
-            let lang = crate::auth::api::ssr::request_lang();
-            let outcome = preview(&app, &user, &form, &preview_kind, &preview_to, lang).await?;
-            let flag = match &outcome {
-                PreviewOutcome::Sent => "sent",
-                PreviewOutcome::Invalid(_) => "invalid",
-                PreviewOutcome::Failed(_) => "failed",
-            };
-            redirect_plain_form(&compose_url(&[
-                ("attempt", &form.clientmsgid),
-                ("preview", flag),
-            ]));
-            Ok(outcome)
-        }
-        .await,
-    )
+    let call = crate::edge::signed_in()?;
+    let outcome = preview(&call, &form, &preview_kind, &preview_to).await?;
+    let flag = match &outcome {
+        PreviewOutcome::Sent => "sent",
+        PreviewOutcome::Invalid(_) => "invalid",
+        PreviewOutcome::Failed(_) => "failed",
+    };
+    crate::edge::redirect_plain_form(&compose_url(&[
+        ("attempt", &form.clientmsgid),
+        ("preview", flag),
+    ]));
+    Ok(outcome)
 }
 
 /// A page of drafts, for the article picker.
 #[server(endpoint = "list_drafts")]
 pub async fn list_drafts(offset: u32) -> Result<Listing<MediaPage>, AppError> {
-    use ssr::*;
-    crate::auth::api::ssr::answered(
-        async move {
-            crate::auth::api::ssr::require_user()?;
-            let app = crate::auth::api::ssr::state()?;
-            let lang = crate::auth::api::ssr::request_lang();
-            Ok(drafts(&app, offset).await.map_err(|e| e.words(lang)))
-        }
-        .await,
-    )
+    let call = crate::edge::signed_in()?;
+    Ok(ssr::drafts(&call.app, offset)
+        .await
+        .map_err(|e| e.words(call.lang)))
 }
 
 /// A page of materials (`image`, `voice` or `video`), for the pickers.
 #[server(endpoint = "list_materials")]
 pub async fn list_materials(kind: String, offset: u32) -> Result<Listing<MediaPage>, AppError> {
-    use ssr::*;
-    crate::auth::api::ssr::answered(
-        async move {
-            crate::auth::api::ssr::require_user()?;
-            let app = crate::auth::api::ssr::state()?;
-            let lang = crate::auth::api::ssr::request_lang();
-            let kind = match kind.as_str() {
-                "image" => crate::wechat::api::MaterialType::Image,
-                "voice" => crate::wechat::api::MaterialType::Voice,
-                "video" => crate::wechat::api::MaterialType::Video,
-                _ => return Err(crate::error::Problem::InvalidChoice.into()),
-            };
-            Ok(materials(&app, kind, offset)
-                .await
-                .map_err(|e| e.words(lang)))
-        }
-        .await,
-    )
+    use crate::wechat::api::MaterialType;
+    let call = crate::edge::signed_in()?;
+    let kind = match kind.as_str() {
+        "image" => MaterialType::Image,
+        "voice" => MaterialType::Voice,
+        "video" => MaterialType::Video,
+        _ => return Err(crate::error::Problem::InvalidChoice.into()),
+    };
+    Ok(ssr::materials(&call.app, kind, offset)
+        .await
+        .map_err(|e| e.words(call.lang)))
 }
 
 /// A video material becomes an `mpvideo` media id (`media/uploadvideo`).
 #[server(endpoint = "convert_video")]
 pub async fn convert_video(media_id: String, title: String) -> Result<Listing<String>, AppError> {
-    crate::auth::api::ssr::answered(
-        async move {
-            crate::auth::api::ssr::require_user()?;
-            let app = crate::auth::api::ssr::state()?;
-            let lang = crate::auth::api::ssr::request_lang();
-            let media_id = crate::wechat::types::MediaId::parse(media_id.trim())
-                .map_err(|_| crate::error::Problem::InvalidChoice)?;
-            let request = crate::wechat::api::UploadVideoRequest {
-                media_id,
-                title: title.trim().chars().take(64).collect(),
-                description: String::new(),
-            };
-            Ok(app
-                .wechat
-                .upload_video(&request)
-                .await
-                .map(|answer| answer.media_id.into_string())
-                .map_err(|e| e.words(lang)))
-        }
-        .await,
-    )
+    use crate::wechat::{api::UploadVideoRequest, types::MediaId};
+    let call = crate::edge::signed_in()?;
+    let media_id =
+        MediaId::parse(media_id.trim()).map_err(|_| crate::error::Problem::InvalidChoice)?;
+    let request = UploadVideoRequest {
+        media_id,
+        title: title.trim().chars().take(64).collect(),
+        description: String::new(),
+    };
+    Ok(call
+        .app
+        .wechat
+        .upload_video(&request)
+        .await
+        .map(|answer| answer.media_id.into_string())
+        .map_err(|e| e.words(call.lang)))
 }
 
 #[cfg(feature = "ssr")]
@@ -224,7 +169,9 @@ pub mod ssr {
     use std::time::Duration;
 
     use super::PreviewOutcome;
+    use crate::audit::{self, Action};
     use crate::auth::CurrentUser;
+    use crate::edge::Call;
     use crate::error::{AppError, Problem};
     use crate::i18n::Lang;
     use crate::sends::rules;
@@ -264,14 +211,6 @@ pub mod ssr {
         format!("/compose?{}", query.finish())
     }
 
-    /// Redirects a form sent without JavaScript to `target`; with
-    /// JavaScript the page reads the result itself.
-    pub fn redirect_plain_form(target: &str) {
-        if crate::auth::api::ssr::is_plain_form() {
-            leptos_axum::redirect(target);
-        }
-    }
-
     pub async fn tags(app: &AppState, refresh: bool) -> Result<Vec<TagChoice>, CallError> {
         if !refresh && let Some(tags) = app.sends.cached_tags() {
             return Ok(tags);
@@ -297,10 +236,9 @@ pub mod ssr {
         user_id: i64,
         clientmsgid: &str,
     ) -> Result<Option<AttemptView>, AppError> {
-        let mut db = app.db.acquire().await.map_err(AppError::unexpected)?;
+        let mut db = app.db.acquire().await?;
         let Some(attempt) = store::load_attempt(&mut db, user_id, clientmsgid)
-            .await
-            .map_err(AppError::unexpected)?
+            .await?
         else {
             return Ok(None);
         };
@@ -337,10 +275,9 @@ pub mod ssr {
         if rules::too_large_to_keep(form) {
             return Err(Problem::FormTooLarge.into());
         }
-        let mut db = app.db.acquire().await.map_err(AppError::unexpected)?;
+        let mut db = app.db.acquire().await?;
         if store::send_of_attempt(&mut db, &form.clientmsgid)
-            .await
-            .map_err(AppError::unexpected)?
+            .await?
             .is_some()
         {
             // This compose attempt was sent already; a new one starts fresh.
@@ -351,10 +288,9 @@ pub mod ssr {
             Err(problems) => Err(problems),
             Ok(checked) => plan(app, checked).await?,
         };
-        let mut db = app.db.acquire().await.map_err(AppError::unexpected)?;
+        let mut db = app.db.acquire().await?;
         let saved = store::save_attempt(&mut db, user.id, form, plan.as_ref().ok())
-            .await
-            .map_err(AppError::unexpected)?;
+            .await?;
         if !saved {
             return Err(Problem::AttemptNotFound.into());
         }
@@ -491,10 +427,9 @@ pub mod ssr {
         clientmsgid: &str,
         all_confirmed: bool,
     ) -> Result<i64, AppError> {
-        let mut db = app.db.acquire().await.map_err(AppError::unexpected)?;
+        let mut db = app.db.acquire().await?;
         let attempt = store::load_attempt(&mut db, user.id, clientmsgid)
-            .await
-            .map_err(AppError::unexpected)?;
+            .await?;
         drop(db);
         let plan = attempt
             .and_then(|a| a.plan)
@@ -503,13 +438,11 @@ pub mod ssr {
             return Err(Problem::ConfirmAllFollowers.into());
         }
         match store::create_send(&app.db, user.id, &user.username, clientmsgid)
-            .await
-            .map_err(AppError::unexpected)?
+            .await?
         {
             Created::New(id) => {
                 life::settle(&app.db, &app.wechat, &app.sends, id, "send")
-                    .await
-                    .map_err(AppError::unexpected)?;
+                    .await?;
                 Ok(id)
             }
             Created::Existing(id) => {
@@ -517,8 +450,7 @@ pub mod ssr {
                 // answer rather than calling again.
                 for _ in 0..100 {
                     let send = store::load_send(&app.db, id)
-                        .await
-                        .map_err(AppError::unexpected)?;
+                        .await?;
                     if send.is_none_or(|s| s.state != SendState::Pending) {
                         break;
                     }
@@ -532,8 +464,7 @@ pub mod ssr {
 
     pub async fn send_result(app: &AppState, id: i64, lang: Lang) -> Result<SendResult, AppError> {
         let send = store::load_send(&app.db, id)
-            .await
-            .map_err(AppError::unexpected)?
+            .await?
             .ok_or(Problem::SendNotFound)?;
         let problem = problem_words(send.state, send.errcode, send.errmsg.as_deref(), lang);
         Ok(SendResult {
@@ -574,13 +505,12 @@ pub mod ssr {
     }
 
     pub async fn preview(
-        app: &AppState,
-        user: &CurrentUser,
+        call: &Call,
         form: &ComposeForm,
         kind: &str,
         to: &str,
-        lang: Lang,
     ) -> Result<PreviewOutcome, AppError> {
+        let Call { app, user, lang } = call;
         let mut problems = Vec::new();
         let message = rules::message(form, app.settings.wechat.overseas)
             .map_err(|mut e| problems.append(&mut e))
@@ -589,12 +519,11 @@ pub mod ssr {
             .map_err(|e| problems.push(e))
             .ok();
         // Keep what was typed, so a page without JavaScript shows it again.
-        let mut db = app.db.acquire().await.map_err(AppError::unexpected)?;
+        let mut db = app.db.acquire().await?;
         // An attempt is only kept under a well-formed clientmsgid.
         if ClientMsgId::parse(form.clientmsgid.as_str()).is_ok() {
             store::save_attempt(&mut db, user.id, form, None)
-                .await
-                .map_err(AppError::unexpected)?;
+                .await?;
         }
         let (Some(message), Some(to)) = (message, recipient) else {
             return Ok(PreviewOutcome::Invalid(problems));
@@ -614,19 +543,18 @@ pub mod ssr {
         let (outcome, result) = match answer {
             Ok(_) => (PreviewOutcome::Sent, "sent".to_owned()),
             Err(error) => {
-                let words = error.words(lang);
+                let words = error.words(*lang);
                 (PreviewOutcome::Failed(words), format!("failed: {error}"))
             }
         };
-        crate::audit::record(
+        audit::store::record(
             &mut db,
             Some(user.id),
             &user.username,
-            "preview",
+            Action::Preview,
             &format!("{} to {recipient_words}: {result}", msg_type.as_str()),
         )
-        .await
-        .map_err(AppError::unexpected)?;
+        .await?;
         Ok(outcome)
     }
 

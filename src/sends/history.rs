@@ -61,27 +61,14 @@ pub struct FilterChoices {
 
 #[server(endpoint = "history_choices")]
 pub async fn history_choices() -> Result<FilterChoices, AppError> {
-    crate::auth::api::ssr::answered(
-        async move {
-            crate::auth::api::ssr::require_user()?;
-            let app = crate::auth::api::ssr::state()?;
-            ssr::choices(&app).await
-        }
-        .await,
-    )
+    let call = crate::edge::signed_in()?;
+    ssr::choices(&call.app).await
 }
 
 #[server(endpoint = "list_sends")]
 pub async fn list_sends(#[server(default)] filter: HistoryFilter) -> Result<HistoryPage, AppError> {
-    crate::auth::api::ssr::answered(
-        async move {
-            crate::auth::api::ssr::require_user()?;
-            let app = crate::auth::api::ssr::state()?;
-            let lang = crate::auth::api::ssr::request_lang();
-            ssr::history(&app, &filter, lang).await
-        }
-        .await,
-    )
+    let call = crate::edge::signed_in()?;
+    ssr::history(&call.app, &filter, call.lang).await
 }
 
 /// One entry of a send's timeline.
@@ -141,48 +128,27 @@ pub struct SendDetail {
 
 #[server(endpoint = "load_send_detail")]
 pub async fn load_send_detail(id: i64) -> Result<SendDetail, AppError> {
-    crate::auth::api::ssr::answered(
-        async move {
-            crate::auth::api::ssr::require_user()?;
-            let app = crate::auth::api::ssr::state()?;
-            let lang = crate::auth::api::ssr::request_lang();
-            ssr::detail(&app, id, lang).await
-        }
-        .await,
-    )
+    let call = crate::edge::signed_in()?;
+    ssr::detail(&call.app, id, call.lang).await
 }
 
 /// "Refresh status": asks `mass/get` now; the answer in words.
 #[server(endpoint = "refresh_send")]
 pub async fn refresh_send(id: i64) -> Result<String, AppError> {
-    crate::auth::api::ssr::answered(
-        async move {
-            crate::auth::api::ssr::require_user()?;
-            let app = crate::auth::api::ssr::state()?;
-            let lang = crate::auth::api::ssr::request_lang();
-            let words = ssr::refresh(&app, id, lang).await?;
-            crate::sends::api::ssr::redirect_plain_form(&format!("/sends/{id}"));
-            Ok(words)
-        }
-        .await,
-    )
+    let call = crate::edge::signed_in()?;
+    let words = ssr::refresh(&call.app, id, call.lang).await?;
+    crate::edge::redirect_plain_form(&format!("/sends/{id}"));
+    Ok(words)
 }
 
 /// "Delete": `mass/delete` of the whole send (`article` empty or 0) or of
 /// one article (1-based).
 #[server(endpoint = "delete_send")]
 pub async fn delete_send(id: i64, article: Option<u32>) -> Result<String, AppError> {
-    crate::auth::api::ssr::answered(
-        async move {
-            let user = crate::auth::api::ssr::require_user()?;
-            let app = crate::auth::api::ssr::state()?;
-            let lang = crate::auth::api::ssr::request_lang();
-            let words = ssr::delete(&app, &user, id, article.filter(|a| *a > 0), lang).await?;
-            crate::sends::api::ssr::redirect_plain_form(&format!("/sends/{id}"));
-            Ok(words)
-        }
-        .await,
-    )
+    let call = crate::edge::signed_in()?;
+    let words = ssr::delete(&call, id, article.filter(|a| *a > 0)).await?;
+    crate::edge::redirect_plain_form(&format!("/sends/{id}"));
+    Ok(words)
 }
 
 #[cfg(feature = "ssr")]
@@ -190,7 +156,8 @@ pub mod ssr {
     use sqlx::{QueryBuilder, Row, Sqlite};
 
     use super::*;
-    use crate::auth::CurrentUser;
+    use crate::audit::{self, Action};
+    use crate::edge::Call;
     use crate::error::Problem;
     use crate::i18n::Lang;
     use crate::sends::life;
@@ -289,8 +256,7 @@ pub mod ssr {
         let rows = query
             .build()
             .fetch_all(&app.db)
-            .await
-            .map_err(AppError::unexpected)?;
+            .await?;
         let mut rows: Vec<HistoryRow> = rows
             .into_iter()
             .map(|r| HistoryRow {
@@ -320,8 +286,7 @@ pub mod ssr {
     pub async fn choices(app: &AppState) -> Result<FilterChoices, AppError> {
         let editors = sqlx::query!(r#"SELECT id AS "id!", username FROM users ORDER BY username"#)
             .fetch_all(&app.db)
-            .await
-            .map_err(AppError::unexpected)?
+            .await?
             .into_iter()
             .map(|r| (r.id, r.username))
             .collect();
@@ -343,8 +308,7 @@ pub mod ssr {
             id
         )
         .fetch_optional(&app.db)
-        .await
-        .map_err(AppError::unexpected)?
+        .await?
         .ok_or(Problem::SendNotFound)?;
         let state = SendState::parse(&row.state).unwrap_or(SendState::Unknown);
         let request = serde_json::from_str::<serde_json::Value>(&row.request)
@@ -355,8 +319,7 @@ pub mod ssr {
             id
         )
         .fetch_all(&app.db)
-        .await
-        .map_err(AppError::unexpected)?
+        .await?
         .into_iter()
         .map(|e| TimelineEntry {
             at: e.at,
@@ -378,8 +341,7 @@ pub mod ssr {
                 callback_id
             )
             .fetch_optional(&app.db)
-            .await
-            .map_err(AppError::unexpected)?,
+            .await?,
             None => None,
         };
         let mut check_state = None;
@@ -494,13 +456,11 @@ pub mod ssr {
 
     pub async fn refresh(app: &AppState, id: i64, lang: Lang) -> Result<String, AppError> {
         let record = store::load_send(&app.db, id)
-            .await
-            .map_err(AppError::unexpected)?
+            .await?
             .ok_or(Problem::SendNotFound)?;
         let msg_id = msg_id_of(&record)?;
         let answer = life::refresh_status(&app.db, &app.wechat, &app.sends.now(), id, msg_id)
-            .await
-            .map_err(AppError::unexpected)?;
+            .await?;
         Ok(match answer {
             Ok(status) => match lang {
                 Lang::Zh => format!("微信说：{}", status_label(&status, lang)),
@@ -514,16 +474,11 @@ pub mod ssr {
         status.label(lang).to_owned()
     }
 
-    pub async fn delete(
-        app: &AppState,
-        user: &CurrentUser,
-        id: i64,
-        article: Option<u32>,
-        lang: Lang,
-    ) -> Result<String, AppError> {
+    pub async fn delete(call: &Call, id: i64, article: Option<u32>) -> Result<String, AppError> {
+        let Call { app, user, lang } = call;
+        let lang = *lang;
         let record = store::load_send(&app.db, id)
-            .await
-            .map_err(AppError::unexpected)?
+            .await?
             .ok_or(Problem::SendNotFound)?;
         if record.user_id != user.id && !user.is_admin() {
             return Err(Problem::NotYourSend.into());
@@ -543,12 +498,11 @@ pub mod ssr {
             Err(error) => format!("refused: {error}"),
         };
         let detail = format!("send #{id} (msg_id {msg_id}): {what} {outcome}");
-        crate::audit::record_or_log(&app.db, Some(user.id), &user.username, "delete", &detail)
+        audit::store::record_or_log(&app.db, Some(user.id), &user.username, Action::Delete, &detail)
             .await;
         if answer.is_ok() {
             store::note(&app.db, id, "mass/delete", &format!("{what} deleted"))
-                .await
-                .map_err(AppError::unexpected)?;
+                .await?;
         }
         Ok(match (answer, lang) {
             (Ok(_), Lang::Zh) => match article {

@@ -1,9 +1,12 @@
-//! The `compose_attempts`, `sends`, `send_events` and `audit_log` tables.
+//! The `compose_attempts`, `sends` and `send_events` tables (and the
+//! `audit_log` line of a send, in its transaction).
 
 use serde::{Deserialize, Serialize};
 use sqlx::{SqliteConnection, SqlitePool};
 
 use super::{ComposeForm, SendState};
+use crate::audit::{self, Action};
+use crate::error::AppError;
 use crate::wechat::api::SendAllRequest;
 
 /// A checked compose attempt: everything the send will be written with.
@@ -25,6 +28,12 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("a stored JSON value cannot be read: {0}")]
     Json(#[from] serde_json::Error),
+}
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> Self {
+        AppError::unexpected(error)
+    }
 }
 
 /// Writes (or rewrites) the attempt `clientmsgid` of `user_id`. An attempt
@@ -178,7 +187,7 @@ pub async fn create_send(
             .map(|t| format!("tag {t}"))
             .unwrap_or_else(|| "all followers".into())
     );
-    crate::audit::record(&mut tx, Some(user_id), username, "send", &detail).await?;
+    audit::store::record(&mut tx, Some(user_id), username, Action::Send, &detail).await?;
     tx.commit().await?;
     Ok(Created::New(id))
 }

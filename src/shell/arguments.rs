@@ -71,7 +71,7 @@ pub static CHECKS: &[(&str, Check)] = checks![
     crate::sends::history::LoadSendDetail,
     crate::sends::history::RefreshSend,
     crate::sends::history::DeleteSend,
-    crate::audit::ListAudit,
+    crate::audit::api::ListAudit,
     crate::settings::LoadSettings,
 ];
 
@@ -106,7 +106,7 @@ pub async fn check_arguments(request: Request, next: Next) -> Response {
             .get(header::ACCEPT)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("text/html"));
-        let lang = crate::auth::api::ssr::lang_of(&parts.headers);
+        let lang = crate::edge::lang_of(&parts.headers);
         let error = AppError::BadArgument(detail.clone());
         return if wants_page {
             let words = format!("{} ({detail})", error.words(lang));

@@ -17,8 +17,6 @@ use axum::{
 use tower::ServiceExt;
 use tower_http::services::ServeDir;
 
-use super::state::AppState;
-
 #[derive(Clone, Debug)]
 pub struct AssetVersion {
     id: Arc<str>,
@@ -58,12 +56,12 @@ const FOREVER: &str = "public, max-age=31536000, immutable";
 const REVALIDATE: &str = "no-cache";
 
 pub async fn serve_pkg(
-    State(state): State<AppState>,
+    State(assets): State<AssetVersion>,
     UrlPath(rest): UrlPath<String>,
     request: Request,
 ) -> Response {
     let (file, immutable) = match rest.split_once('/') {
-        Some((id, file)) if id == state.assets.id() => (file.to_owned(), true),
+        Some((id, file)) if id == assets.id() => (file.to_owned(), true),
         _ => (rest, false),
     };
     let Ok(uri) = format!("/{file}").parse::<Uri>() else {
@@ -72,7 +70,7 @@ pub async fn serve_pkg(
     let (mut parts, body) = request.into_parts();
     parts.uri = uri;
     let request = Request::from_parts(parts, body);
-    let served = ServeDir::new(&*state.assets.pkg_dir).oneshot(request).await;
+    let served = ServeDir::new(&*assets.pkg_dir).oneshot(request).await;
     let mut response = match served {
         Ok(response) => response.map(Body::new),
         Err(never) => match never {},

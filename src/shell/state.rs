@@ -1,4 +1,7 @@
-//! What every handler and server function can reach.
+//! What every handler and server function can reach. A handler in a module
+//! that `AppState` holds a part of (`auth::setup`, `shell::assets`) takes
+//! only the parts it needs (`State<Arc<FirstRun>>`, through the `FromRef`
+//! below), so that module does not import this one.
 
 use std::sync::Arc;
 
@@ -40,5 +43,29 @@ impl FromRef<AppState> for CallbackState {
 impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
         state.leptos.clone()
+    }
+}
+
+impl FromRef<AppState> for SqlitePool {
+    fn from_ref(state: &AppState) -> Self {
+        state.db.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<FirstRun> {
+    fn from_ref(state: &AppState) -> Self {
+        state.first_run.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<PasswordChecks> {
+    fn from_ref(state: &AppState) -> Self {
+        state.passwords.clone()
+    }
+}
+
+impl FromRef<AppState> for AssetVersion {
+    fn from_ref(state: &AppState) -> Self {
+        state.assets.clone()
     }
 }

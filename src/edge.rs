@@ -131,9 +131,7 @@ mod ssr {
     pub fn status_of(error: &AppError) -> StatusCode {
         match error {
             AppError::NotSignedIn => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden | AppError::Rejected(Problem::NotYourSend) => {
-                StatusCode::FORBIDDEN
-            }
+            AppError::Forbidden | AppError::Rejected(Problem::NotYourSend) => StatusCode::FORBIDDEN,
             AppError::Rejected(_) | AppError::BadArgument(_) => StatusCode::BAD_REQUEST,
             AppError::Unexpected => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -204,7 +202,11 @@ mod ssr {
             );
             assert_eq!(lang_of(&headers), Lang::Zh);
             headers.insert(header::COOKIE, format!("{LANG_COOKIE}=fr").parse().unwrap());
-            assert_eq!(lang_of(&headers), Lang::En, "a cookie we cannot read is left out");
+            assert_eq!(
+                lang_of(&headers),
+                Lang::En,
+                "a cookie we cannot read is left out"
+            );
             assert_eq!(lang_of(&HeaderMap::new()), Lang::Zh);
         }
     }

@@ -8,8 +8,9 @@ mod common;
 use std::time::Duration;
 
 use common::{TestApp, form, post, send, signed_in};
+use qunfa::i18n::Lang;
 use qunfa::sends::SendState;
-use qunfa::sends::history::{HistoryPage, SendDetail};
+use qunfa::sends::history::{HistoryPage, SendAction, SendDetail};
 use reqwest::Client;
 
 async fn detail(app: &TestApp, client: &Client, id: i64) -> SendDetail {
@@ -65,13 +66,13 @@ async fn a_send_ends_finished_with_the_counts_of_its_callback() {
     assert_eq!(d.row.sent_count, Some(count("SentCount")));
     assert_eq!(d.row.error_count, Some(count("ErrorCount")));
     assert!(count("SentCount") > 0);
-    // Two articles, each with its originality check in words.
+    // Two articles, each with its originality check.
     assert_eq!(d.checks.len(), 2, "{:?}", d.checks);
     assert!(d.check_state.is_some());
     assert!(
         d.checks
             .iter()
-            .all(|c| !c.audit_state.is_empty() && c.url.is_some())
+            .all(|c| c.audit_state.is_some() && c.url.is_some())
     );
     let states: Vec<SendState> = d.timeline.iter().map(|e| e.state).collect();
     assert_eq!(
@@ -106,7 +107,7 @@ async fn each_review_failure_ends_failed_with_its_reason_in_words() {
         )
         .await;
         let d = until(&app, &client, sent.id, SendState::Failed).await;
-        let result = d.row.result.unwrap_or_default();
+        let result = d.row.result.unwrap().label(Lang::Zh).to_owned();
         assert!(result.contains(seed_words(code)), "{code}: {result}");
     }
     let sent = send(
@@ -254,8 +255,8 @@ async fn an_article_of_a_finished_send_can_be_deleted() {
         )
         .await;
     assert!(response.status().is_success());
-    let words: String = response.json().await.unwrap();
-    assert!(words.contains('2'), "{words}");
+    let outcome: SendAction = response.json().await.unwrap();
+    assert_eq!(outcome, SendAction::Deleted(Some(2)));
     let record = app
         .state
         .simulator
@@ -274,8 +275,11 @@ async fn an_article_of_a_finished_send_can_be_deleted() {
             &[("id", &sent.id.to_string()), ("article", "2")],
         )
         .await;
-    let words: String = again.json().await.unwrap();
-    assert!(words.contains("40060"), "{words}");
+    let outcome: SendAction = again.json().await.unwrap();
+    assert!(
+        matches!(&outcome, SendAction::Failed(words) if words.contains("40060")),
+        "{outcome:?}"
+    );
     // A text send cannot be deleted.
     let text = send(
         &app,

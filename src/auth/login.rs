@@ -138,15 +138,22 @@ pub async fn login(
                 return login_page_with("unexpected", &form.next).into_response();
             }
             tracing::info!(user = %user.username, "logged in");
-            crate::audit::store::record_or_log(&state.db, Some(user.id), &user.username, Action::Login, "")
-                .await;
+            crate::audit::store::record_or_log(
+                &state.db,
+                Some(user.id),
+                &user.username,
+                Action::Login,
+                "",
+            )
+            .await;
             Redirect::to(safe_next(&form.next)).into_response()
         }
         _ => {
             let locked = attempt.failed(now_millis()).await;
             tracing::info!(username = %untrusted(&form.username), %address, "login failed");
             let typed: String = form.username.trim().chars().take(64).collect();
-            crate::audit::store::record_or_log(&state.db, None, &typed, Action::LoginFailed, "").await;
+            crate::audit::store::record_or_log(&state.db, None, &typed, Action::LoginFailed, "")
+                .await;
             let error = if locked { "throttled" } else { "failed" };
             login_page_with(error, &form.next).into_response()
         }

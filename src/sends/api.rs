@@ -237,9 +237,7 @@ pub mod ssr {
         clientmsgid: &str,
     ) -> Result<Option<AttemptView>, AppError> {
         let mut db = app.db.acquire().await?;
-        let Some(attempt) = store::load_attempt(&mut db, user_id, clientmsgid)
-            .await?
-        else {
+        let Some(attempt) = store::load_attempt(&mut db, user_id, clientmsgid).await? else {
             return Ok(None);
         };
         let outcome = match &attempt.plan {
@@ -289,8 +287,7 @@ pub mod ssr {
             Ok(checked) => plan(app, checked).await?,
         };
         let mut db = app.db.acquire().await?;
-        let saved = store::save_attempt(&mut db, user.id, form, plan.as_ref().ok())
-            .await?;
+        let saved = store::save_attempt(&mut db, user.id, form, plan.as_ref().ok()).await?;
         if !saved {
             return Err(Problem::AttemptNotFound.into());
         }
@@ -428,8 +425,7 @@ pub mod ssr {
         all_confirmed: bool,
     ) -> Result<i64, AppError> {
         let mut db = app.db.acquire().await?;
-        let attempt = store::load_attempt(&mut db, user.id, clientmsgid)
-            .await?;
+        let attempt = store::load_attempt(&mut db, user.id, clientmsgid).await?;
         drop(db);
         let plan = attempt
             .and_then(|a| a.plan)
@@ -437,20 +433,16 @@ pub mod ssr {
         if plan.tag_id.is_none() && !all_confirmed {
             return Err(Problem::ConfirmAllFollowers.into());
         }
-        match store::create_send(&app.db, user.id, &user.username, clientmsgid)
-            .await?
-        {
+        match store::create_send(&app.db, user.id, &user.username, clientmsgid).await? {
             Created::New(id) => {
-                life::settle(&app.db, &app.wechat, &app.sends, id, "send")
-                    .await?;
+                life::settle(&app.db, &app.wechat, &app.sends, id, "send").await?;
                 Ok(id)
             }
             Created::Existing(id) => {
                 // A second click or another tab: wait for the first one's
                 // answer rather than calling again.
                 for _ in 0..100 {
-                    let send = store::load_send(&app.db, id)
-                        .await?;
+                    let send = store::load_send(&app.db, id).await?;
                     if send.is_none_or(|s| s.state != SendState::Pending) {
                         break;
                     }
@@ -522,8 +514,7 @@ pub mod ssr {
         let mut db = app.db.acquire().await?;
         // An attempt is only kept under a well-formed clientmsgid.
         if ClientMsgId::parse(form.clientmsgid.as_str()).is_ok() {
-            store::save_attempt(&mut db, user.id, form, None)
-                .await?;
+            store::save_attempt(&mut db, user.id, form, None).await?;
         }
         let (Some(message), Some(to)) = (message, recipient) else {
             return Ok(PreviewOutcome::Invalid(problems));

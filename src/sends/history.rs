@@ -1,12 +1,18 @@
 //! The history and the detail of sends: what `/sends` and `/sends/:id`
 //! show, and the detail page's actions (refresh with `mass/get`, delete
-//! with `mass/delete`).
+//! with `mass/delete`). The answers are data (states, WeChat's statuses
+//! and codes); `ui::history` says them in words.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::SendState;
 use crate::error::AppError;
+use crate::wechat::api::MassStatus;
+use crate::wechat::status::{
+    AuditState, CanReprint, CheckState, NeedReplaceContent, NeedShowReprintSource,
+    OriginalArticleType, Status, UserDeclareState,
+};
 
 /// Rows per page of the history.
 pub const HISTORY_PAGE: i64 = 50;
@@ -41,8 +47,8 @@ pub struct HistoryRow {
     pub sent_count: Option<i64>,
     pub error_count: Option<i64>,
     pub total_count: Option<i64>,
-    /// WeChat's Status, in words, for ended sends.
-    pub result: Option<String>,
+    /// WeChat's Status, for ended sends.
+    pub result: Option<Status>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,7 +74,7 @@ pub async fn history_choices() -> Result<FilterChoices, AppError> {
 #[server(endpoint = "list_sends")]
 pub async fn list_sends(#[server(default)] filter: HistoryFilter) -> Result<HistoryPage, AppError> {
     let call = crate::edge::signed_in()?;
-    ssr::history(&call.app, &filter, call.lang).await
+    ssr::history(&call.app, &filter).await
 }
 
 /// One entry of a send's timeline.
@@ -80,17 +86,17 @@ pub struct TimelineEntry {
     pub detail: Option<String>,
 }
 
-/// One article's originality check, every field in words.
+/// One article's originality check; `None` where WeChat said nothing.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ArticleCheckView {
     pub index: Option<u32>,
     pub title: Option<String>,
-    pub user_declare_state: String,
-    pub audit_state: String,
-    pub original_article_type: String,
-    pub can_reprint: String,
-    pub need_replace_content: String,
-    pub need_show_reprint_source: String,
+    pub user_declare_state: Option<UserDeclareState>,
+    pub audit_state: Option<AuditState>,
+    pub original_article_type: Option<OriginalArticleType>,
+    pub can_reprint: Option<CanReprint>,
+    pub need_replace_content: Option<NeedReplaceContent>,
+    pub need_show_reprint_source: Option<NeedShowReprintSource>,
     pub original_url: Option<String>,
     pub url: Option<String>,
 }
@@ -106,16 +112,15 @@ pub struct SendDetail {
     pub msg_data_id: Option<u64>,
     pub audience_size: Option<i64>,
     pub filter_count: Option<i64>,
-    /// WeChat's refusal in words, for a rejected or waiting send.
+    /// WeChat's refusal in words, for a rejected or waiting send (the
+    /// protocol layer's words for its errcode).
     pub problem: Option<String>,
-    /// What the editor can do about a send stopped with `err(n)`.
-    pub remedy: Option<String>,
     /// Where the end came from: `callback` or `mass/get`.
     pub status_source: Option<String>,
     pub timeline: Vec<TimelineEntry>,
     pub articles: Vec<String>,
     /// The originality check as a whole (`CheckState` of the push).
-    pub check_state: Option<String>,
+    pub check_state: Option<CheckState>,
     pub checks: Vec<ArticleCheckView>,
     /// Article URLs from `ArticleUrlResult` with no check entry.
     pub urls: Vec<(Option<u32>, String)>,
@@ -132,23 +137,34 @@ pub async fn load_send_detail(id: i64) -> Result<SendDetail, AppError> {
     ssr::detail(&call.app, id, call.lang).await
 }
 
-/// "Refresh status": asks `mass/get` now; the answer in words.
+/// What WeChat answered to an action of the detail page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SendAction {
+    /// `mass/get`'s status now.
+    Refreshed(MassStatus),
+    /// `mass/delete` of one article (1-based), or of all when `None`.
+    Deleted(Option<u32>),
+    /// WeChat refused or did not answer, in words.
+    Failed(String),
+}
+
+/// "Refresh status": asks `mass/get` now.
 #[server(endpoint = "refresh_send")]
-pub async fn refresh_send(id: i64) -> Result<String, AppError> {
+pub async fn refresh_send(id: i64) -> Result<SendAction, AppError> {
     let call = crate::edge::signed_in()?;
-    let words = ssr::refresh(&call.app, id, call.lang).await?;
+    let outcome = ssr::refresh(&call, id).await?;
     crate::edge::redirect_plain_form(&format!("/sends/{id}"));
-    Ok(words)
+    Ok(outcome)
 }
 
 /// "Delete": `mass/delete` of the whole send (`article` empty or 0) or of
 /// one article (1-based).
 #[server(endpoint = "delete_send")]
-pub async fn delete_send(id: i64, article: Option<u32>) -> Result<String, AppError> {
+pub async fn delete_send(id: i64, article: Option<u32>) -> Result<SendAction, AppError> {
     let call = crate::edge::signed_in()?;
-    let words = ssr::delete(&call, id, article.filter(|a| *a > 0)).await?;
+    let outcome = ssr::delete(&call, id, article.filter(|a| *a > 0)).await?;
     crate::edge::redirect_plain_form(&format!("/sends/{id}"));
-    Ok(words)
+    Ok(outcome)
 }
 
 #[cfg(feature = "ssr")]
@@ -163,20 +179,18 @@ pub mod ssr {
     use crate::sends::life;
     use crate::sends::store;
     use crate::shell::state::AppState;
-    use crate::wechat::api::{MassDeleteRequest, MassStatus};
+    use crate::wechat::api::MassDeleteRequest;
     use crate::wechat::callback::Callback;
-    use crate::wechat::status::Status;
     use crate::wechat::types::MsgId;
 
-    fn result_words(status: Option<&str>, lang: Lang) -> Option<String> {
-        let status = status?;
-        // mass/get's SEND_SUCCESS / SEND_FAIL, or the callback's Status.
-        let words = match status {
-            "SEND_SUCCESS" => Status::SendSuccess.label(lang).to_owned(),
-            "SEND_FAIL" => Status::SendFail.label(lang).to_owned(),
-            other => Status::parse(other).label(lang).to_owned(),
-        };
-        Some(words)
+    /// The stored end of a send: mass/get's SEND_SUCCESS / SEND_FAIL, or the
+    /// callback's Status.
+    fn result_status(stored: &str) -> Status {
+        match stored {
+            "SEND_SUCCESS" => Status::SendSuccess,
+            "SEND_FAIL" => Status::SendFail,
+            other => Status::parse(other),
+        }
     }
 
     fn escape_like(text: &str) -> String {
@@ -198,11 +212,7 @@ pub mod ssr {
         time::Date::parse(text, &format).ok().map(|_| text)
     }
 
-    pub async fn history(
-        app: &AppState,
-        filter: &HistoryFilter,
-        lang: Lang,
-    ) -> Result<HistoryPage, AppError> {
+    pub async fn history(app: &AppState, filter: &HistoryFilter) -> Result<HistoryPage, AppError> {
         let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(
             "SELECT s.id, s.created_at, u.username, s.msg_type, s.audience, s.summary, s.state, \
              s.sent_count, s.error_count, s.total_count, s.result_status \
@@ -253,10 +263,7 @@ pub mod ssr {
         query
             .push(" ORDER BY s.id DESC LIMIT ")
             .push_bind(HISTORY_PAGE + 1);
-        let rows = query
-            .build()
-            .fetch_all(&app.db)
-            .await?;
+        let rows = query.build().fetch_all(&app.db).await?;
         let mut rows: Vec<HistoryRow> = rows
             .into_iter()
             .map(|r| HistoryRow {
@@ -270,7 +277,7 @@ pub mod ssr {
                 sent_count: r.get(7),
                 error_count: r.get(8),
                 total_count: r.get(9),
-                result: result_words(r.get::<Option<&str>, _>(10), lang),
+                result: r.get::<Option<&str>, _>(10).map(result_status),
             })
             .collect();
         let older = (rows.len() as i64 > HISTORY_PAGE).then(|| {
@@ -298,50 +305,30 @@ pub mod ssr {
     }
 
     pub async fn detail(app: &AppState, id: i64, lang: Lang) -> Result<SendDetail, AppError> {
-        let row = sqlx::query!(
-            r#"SELECT s.id AS "id!", s.created_at, u.username, s.msg_type, s.audience, s.summary,
-                      s.state, s.sent_count, s.error_count, s.total_count, s.result_status,
-                      s.clientmsgid, s.request, s.msg_id, s.msg_data_id, s.audience_size,
-                      s.filter_count, s.errcode, s.errmsg, s.status_source, s.articles,
-                      s.callback_id
-               FROM sends s JOIN users u ON u.id = s.user_id WHERE s.id = ?"#,
-            id
-        )
-        .fetch_optional(&app.db)
-        .await?
-        .ok_or(Problem::SendNotFound)?;
-        let state = SendState::parse(&row.state).unwrap_or(SendState::Unknown);
-        let request = serde_json::from_str::<serde_json::Value>(&row.request)
+        let send = store::send_view(&app.db, id)
+            .await?
+            .ok_or(Problem::SendNotFound)?;
+        let request = serde_json::from_str::<serde_json::Value>(&send.request)
             .and_then(|v| serde_json::to_string_pretty(&v))
-            .unwrap_or_else(|_| row.request.clone());
-        let timeline = sqlx::query!(
-            "SELECT at, state, source, detail FROM send_events WHERE send_id = ? ORDER BY id",
-            id
-        )
-        .fetch_all(&app.db)
-        .await?
-        .into_iter()
-        .map(|e| TimelineEntry {
-            at: e.at,
-            state: SendState::parse(&e.state).unwrap_or(SendState::Unknown),
-            source: e.source,
-            detail: e.detail,
-        })
-        .collect();
-        let articles: Vec<String> = row
-            .articles
-            .as_deref()
-            .and_then(|a| serde_json::from_str(a).ok())
-            .unwrap_or_default();
-        let problem =
-            crate::sends::api::ssr::problem_words(state, row.errcode, row.errmsg.as_deref(), lang);
-        let callback = match row.callback_id {
-            Some(callback_id) => sqlx::query!(
-                "SELECT received_at, xml, parsed FROM callbacks WHERE id = ?",
-                callback_id
-            )
-            .fetch_optional(&app.db)
-            .await?,
+            .unwrap_or_else(|_| send.request.clone());
+        let timeline = store::timeline(&app.db, id)
+            .await?
+            .into_iter()
+            .map(|e| TimelineEntry {
+                at: e.at,
+                state: e.state,
+                source: e.source,
+                detail: e.detail,
+            })
+            .collect();
+        let problem = crate::sends::api::ssr::problem_words(
+            send.state,
+            send.errcode,
+            send.errmsg.as_deref(),
+            lang,
+        );
+        let callback = match send.callback_id {
+            Some(callback_id) => store::ending_callback(&app.db, callback_id).await?,
             None => None,
         };
         let mut check_state = None;
@@ -361,42 +348,20 @@ pub mod ssr {
                 })
             };
             if let Some(copyright) = &result.copyright_check {
-                check_state = copyright.check_state.map(|s| s.label(lang).to_owned());
-                let unknown = match lang {
-                    Lang::Zh => "未说明",
-                    Lang::En => "not given",
-                };
+                check_state = copyright.check_state;
                 for item in &copyright.items {
                     let title = item
                         .article_idx
-                        .and_then(|i| articles.get((i as usize).checked_sub(1)?).cloned());
+                        .and_then(|i| send.articles.get((i as usize).checked_sub(1)?).cloned());
                     checks.push(ArticleCheckView {
                         index: item.article_idx,
                         title,
-                        user_declare_state: item
-                            .user_declare_state
-                            .map_or(unknown, |s| s.label(lang))
-                            .to_owned(),
-                        audit_state: item
-                            .audit_state
-                            .map_or(unknown, |s| s.label(lang))
-                            .to_owned(),
-                        original_article_type: item
-                            .original_article_type
-                            .map_or(unknown, |s| s.label(lang))
-                            .to_owned(),
-                        can_reprint: item
-                            .can_reprint
-                            .map_or(unknown, |s| s.label(lang))
-                            .to_owned(),
-                        need_replace_content: item
-                            .need_replace_content
-                            .map_or(unknown, |s| s.label(lang))
-                            .to_owned(),
-                        need_show_reprint_source: item
-                            .need_show_reprint_source
-                            .map_or(unknown, |s| s.label(lang))
-                            .to_owned(),
+                        user_declare_state: item.user_declare_state,
+                        audit_state: item.audit_state,
+                        original_article_type: item.original_article_type,
+                        can_reprint: item.can_reprint,
+                        need_replace_content: item.need_replace_content,
+                        need_show_reprint_source: item.need_show_reprint_source,
                         original_url: item.original_article_url.clone().filter(|u| !u.is_empty()),
                         url: url_of(item.article_idx),
                     });
@@ -411,42 +376,39 @@ pub mod ssr {
                 }
             }
         }
+        let can_delete = matches!(send.msg_type.as_str(), "mpnews" | "mpvideo")
+            && send.state == SendState::Finished
+            && send.msg_id.is_some();
         Ok(SendDetail {
             row: HistoryRow {
-                id: row.id,
-                created_at: row.created_at,
-                editor: row.username,
-                msg_type: row.msg_type.clone(),
-                audience: row.audience,
-                summary: row.summary,
-                state,
-                sent_count: row.sent_count,
-                error_count: row.error_count,
-                total_count: row.total_count,
-                result: result_words(row.result_status.as_deref(), lang),
+                id: send.id,
+                created_at: send.created_at,
+                editor: send.username,
+                msg_type: send.msg_type,
+                audience: send.audience,
+                summary: send.summary,
+                state: send.state,
+                sent_count: send.sent_count,
+                error_count: send.error_count,
+                total_count: send.total_count,
+                result: send.result_status.as_deref().map(result_status),
             },
-            clientmsgid: row.clientmsgid,
+            clientmsgid: send.clientmsgid,
             request,
-            msg_id: row.msg_id.map(|v| v as u64),
-            msg_data_id: row.msg_data_id.map(|v| v as u64),
-            audience_size: row.audience_size,
-            filter_count: row.filter_count,
+            msg_id: send.msg_id.map(|v| v as u64),
+            msg_data_id: send.msg_data_id.map(|v| v as u64),
+            audience_size: send.audience_size,
+            filter_count: send.filter_count,
             problem,
-            remedy: match row.result_status.as_deref().map(Status::parse) {
-                Some(Status::Err(reason)) => Some(reason.remedy(lang).to_owned()),
-                _ => None,
-            },
-            status_source: row.status_source,
+            status_source: send.status_source,
             timeline,
-            articles,
+            articles: send.articles,
             check_state,
             checks,
             urls,
             callback_at: callback.as_ref().map(|c| c.received_at.clone()),
             callback_xml: callback.map(|c| c.xml),
-            can_delete: matches!(row.msg_type.as_str(), "mpnews" | "mpvideo")
-                && state == SendState::Finished
-                && row.msg_id.is_some(),
+            can_delete,
         })
     }
 
@@ -454,29 +416,26 @@ pub mod ssr {
         record.msg_id.ok_or_else(|| Problem::SendNotFound.into())
     }
 
-    pub async fn refresh(app: &AppState, id: i64, lang: Lang) -> Result<String, AppError> {
+    pub async fn refresh(call: &Call, id: i64) -> Result<SendAction, AppError> {
+        let app = &call.app;
         let record = store::load_send(&app.db, id)
             .await?
             .ok_or(Problem::SendNotFound)?;
         let msg_id = msg_id_of(&record)?;
-        let answer = life::refresh_status(&app.db, &app.wechat, &app.sends.now(), id, msg_id)
-            .await?;
+        let answer =
+            life::refresh_status(&app.db, &app.wechat, &app.sends.now(), id, msg_id).await?;
         Ok(match answer {
-            Ok(status) => match lang {
-                Lang::Zh => format!("微信说：{}", status_label(&status, lang)),
-                Lang::En => format!("WeChat says: {}", status_label(&status, lang)),
-            },
-            Err(error) => error.words(lang),
+            Ok(status) => SendAction::Refreshed(status),
+            Err(error) => SendAction::Failed(error.words(call.lang)),
         })
     }
 
-    fn status_label(status: &MassStatus, lang: Lang) -> String {
-        status.label(lang).to_owned()
-    }
-
-    pub async fn delete(call: &Call, id: i64, article: Option<u32>) -> Result<String, AppError> {
+    pub async fn delete(
+        call: &Call,
+        id: i64,
+        article: Option<u32>,
+    ) -> Result<SendAction, AppError> {
         let Call { app, user, lang } = call;
-        let lang = *lang;
         let record = store::load_send(&app.db, id)
             .await?
             .ok_or(Problem::SendNotFound)?;
@@ -498,22 +457,20 @@ pub mod ssr {
             Err(error) => format!("refused: {error}"),
         };
         let detail = format!("send #{id} (msg_id {msg_id}): {what} {outcome}");
-        audit::store::record_or_log(&app.db, Some(user.id), &user.username, Action::Delete, &detail)
-            .await;
+        audit::store::record_or_log(
+            &app.db,
+            Some(user.id),
+            &user.username,
+            Action::Delete,
+            &detail,
+        )
+        .await;
         if answer.is_ok() {
-            store::note(&app.db, id, "mass/delete", &format!("{what} deleted"))
-                .await?;
+            store::note(&app.db, id, "mass/delete", &format!("{what} deleted")).await?;
         }
-        Ok(match (answer, lang) {
-            (Ok(_), Lang::Zh) => match article {
-                Some(n) => format!("已删除第 {n} 篇文章。"),
-                None => "已删除这次群发的全部文章。".to_owned(),
-            },
-            (Ok(_), Lang::En) => match article {
-                Some(n) => format!("Article {n} was deleted."),
-                None => "Every article of this send was deleted.".to_owned(),
-            },
-            (Err(error), _) => error.words(lang),
+        Ok(match answer {
+            Ok(_) => SendAction::Deleted(article),
+            Err(error) => SendAction::Failed(error.words(*lang)),
         })
     }
 

@@ -584,3 +584,122 @@ pub async fn note(db: &SqlitePool, id: i64, source: &str, detail: &str) -> Resul
     .await?;
     Ok(())
 }
+
+/// A send as its detail page shows it, with its editor's name.
+pub struct SendView {
+    pub id: i64,
+    pub created_at: String,
+    pub username: String,
+    pub msg_type: String,
+    pub audience: String,
+    pub summary: String,
+    pub state: SendState,
+    pub sent_count: Option<i64>,
+    pub error_count: Option<i64>,
+    pub total_count: Option<i64>,
+    pub result_status: Option<String>,
+    pub clientmsgid: String,
+    pub request: String,
+    pub msg_id: Option<i64>,
+    pub msg_data_id: Option<i64>,
+    pub audience_size: Option<i64>,
+    pub filter_count: Option<i64>,
+    pub errcode: Option<i64>,
+    pub errmsg: Option<String>,
+    pub status_source: Option<String>,
+    pub articles: Vec<String>,
+    pub callback_id: Option<i64>,
+}
+
+pub async fn send_view(db: &SqlitePool, id: i64) -> Result<Option<SendView>, StoreError> {
+    let row = sqlx::query!(
+        r#"SELECT s.id AS "id!", s.created_at, u.username, s.msg_type, s.audience, s.summary,
+                      s.state, s.sent_count, s.error_count, s.total_count, s.result_status,
+                      s.clientmsgid, s.request, s.msg_id, s.msg_data_id, s.audience_size,
+                      s.filter_count, s.errcode, s.errmsg, s.status_source, s.articles,
+                      s.callback_id
+               FROM sends s JOIN users u ON u.id = s.user_id WHERE s.id = ?"#,
+        id
+    )
+    .fetch_optional(db)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    Ok(Some(SendView {
+        id: row.id,
+        created_at: row.created_at,
+        username: row.username,
+        msg_type: row.msg_type,
+        audience: row.audience,
+        summary: row.summary,
+        // The CHECK constraint allows nothing else.
+        state: SendState::parse(&row.state).unwrap_or(SendState::Unknown),
+        sent_count: row.sent_count,
+        error_count: row.error_count,
+        total_count: row.total_count,
+        result_status: row.result_status,
+        clientmsgid: row.clientmsgid,
+        request: row.request,
+        msg_id: row.msg_id,
+        msg_data_id: row.msg_data_id,
+        audience_size: row.audience_size,
+        filter_count: row.filter_count,
+        errcode: row.errcode,
+        errmsg: row.errmsg,
+        status_source: row.status_source,
+        // Titles are shown when they can be read; a send needs none.
+        articles: row
+            .articles
+            .as_deref()
+            .and_then(|a| serde_json::from_str(a).ok())
+            .unwrap_or_default(),
+        callback_id: row.callback_id,
+    }))
+}
+
+/// One entry of a send's timeline.
+pub struct Event {
+    pub at: String,
+    pub state: SendState,
+    pub source: String,
+    pub detail: Option<String>,
+}
+
+pub async fn timeline(db: &SqlitePool, id: i64) -> Result<Vec<Event>, StoreError> {
+    let rows = sqlx::query!(
+        "SELECT at, state, source, detail FROM send_events WHERE send_id = ? ORDER BY id",
+        id
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|e| Event {
+            at: e.at,
+            state: SendState::parse(&e.state).unwrap_or(SendState::Unknown),
+            source: e.source,
+            detail: e.detail,
+        })
+        .collect())
+}
+
+/// The callback that ended a send, as stored.
+pub struct EndingCallback {
+    pub received_at: String,
+    /// The decrypted XML as WeChat sent it.
+    pub xml: String,
+    /// The parsed `wechat::callback::Callback`, as JSON.
+    pub parsed: String,
+}
+
+pub async fn ending_callback(
+    db: &SqlitePool,
+    callback_id: i64,
+) -> Result<Option<EndingCallback>, StoreError> {
+    Ok(sqlx::query_as!(
+        EndingCallback,
+        "SELECT received_at, xml, parsed FROM callbacks WHERE id = ?",
+        callback_id
+    )
+    .fetch_optional(db)
+    .await?)
+}

@@ -10,14 +10,15 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::time::short_time;
-use super::{DataLink, Page, is_web_url, lang, tr, type_label};
+use super::{DataLink, Page, is_web_url, lang, type_label};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::sends::history::{
-    DeleteSend, FilterChoices, HistoryFilter, HistoryPage as ListPage, HistoryRow, RefreshSend,
-    SendDetail, history_choices, list_sends, load_send_detail,
+    ArticleCheckView, DeleteSend, FilterChoices, HistoryFilter, HistoryPage as ListPage,
+    HistoryRow, RefreshSend, SendAction, SendDetail, history_choices, list_sends, load_send_detail,
 };
 use crate::sends::{SendState, group_digits};
+use crate::wechat::status::Status;
 
 /// How often an open page asks for news.
 const POLL: Duration = Duration::from_millis(1500);
@@ -32,6 +33,35 @@ fn ticker() -> RwSignal<u64> {
         }
     });
     tick
+}
+
+/// The message type in words.
+fn type_words(lang: Lang, msg_type: &str) -> &'static str {
+    type_label(lang == Lang::Zh, msg_type)
+}
+
+/// What WeChat answered to "Refresh status" or "Delete".
+fn action_words(lang: Lang, outcome: &SendAction) -> String {
+    match outcome {
+        SendAction::Refreshed(status) => {
+            format!(
+                "{}{}",
+                lang.pick("微信说：", "WeChat says: "),
+                status.label(lang)
+            )
+        }
+        SendAction::Deleted(Some(n)) => match lang {
+            Lang::Zh => format!("已删除第 {n} 篇文章。"),
+            Lang::En => format!("Article {n} was deleted."),
+        },
+        SendAction::Deleted(None) => lang
+            .pick(
+                "已删除这次群发的全部文章。",
+                "Every article of this send was deleted.",
+            )
+            .to_owned(),
+        SendAction::Failed(words) => words.clone(),
+    }
 }
 
 fn count(value: Option<i64>) -> String {
@@ -79,7 +109,7 @@ fn HistoryBody(
     page: Resource<Result<ListPage, AppError>>,
     choices: Resource<Result<FilterChoices, AppError>>,
 ) -> impl IntoView {
-    let zh = lang() == Lang::Zh;
+    let lang = lang();
     view! {
         <Suspense>
             {move || Suspend::new(async move {
@@ -88,37 +118,37 @@ fn HistoryBody(
                     .ok()
                     .map(|choices| {
                         view! {
-                            <Filters zh filter=filter.get_untracked() editors=choices.editors tags=choices.tags />
+                            <Filters lang filter=filter.get_untracked() editors=choices.editors tags=choices.tags />
                         }
                     })
             })}
         </Suspense>
-        <Transition fallback=move || view! { <p>{tr(zh, "加载中…", "Loading…")}</p> }>
+        <Transition fallback=move || view! { <p>{lang.pick("加载中…", "Loading…")}</p> }>
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(page) => {
                         let f = filter.get_untracked();
                         view! {
-                            <HistoryTable zh rows=page.rows.clone() />
+                            <HistoryTable lang rows=page.rows.clone() />
                             <p class="pager">
                                 {(!f.before.is_empty())
                                     .then(|| {
                                         let mut newest = f.clone();
                                         newest.before.clear();
-                                        view! { <a href=history_href(&newest)>{tr(zh, "最新", "Newest")}</a> }
+                                        view! { <a href=history_href(&newest)>{lang.pick("最新", "Newest")}</a> }
                                     })}
                                 {page
                                     .older
                                     .map(|older| {
                                         let mut next = f.clone();
                                         next.before = older.to_string();
-                                        view! { <a href=history_href(&next)>{tr(zh, "更早", "Older")}</a> }
+                                        view! { <a href=history_href(&next)>{lang.pick("更早", "Older")}</a> }
                                     })}
                             </p>
                         }
                             .into_any()
                     }
-                    Err(error) => view! { <p class="error" role="alert">{error.words(lang())}</p> }.into_any(),
+                    Err(error) => view! { <p class="error" role="alert">{error.words(lang)}</p> }.into_any(),
                 }
             })}
         </Transition>
@@ -167,19 +197,18 @@ fn percent(value: &str) -> String {
 
 #[component]
 fn Filters(
-    zh: bool,
+    lang: Lang,
     filter: HistoryFilter,
     editors: Vec<(i64, String)>,
     tags: Vec<(u64, String)>,
 ) -> impl IntoView {
-    let lang = if zh { Lang::Zh } else { Lang::En };
     let chosen = |value: &str, current: &str| value == current;
     view! {
-        <form method="get" action="/sends" class="filters" aria-label=tr(zh, "筛选", "Filters")>
+        <form method="get" action="/sends" class="filters" aria-label=lang.pick("筛选", "Filters")>
             <label>
-                {tr(zh, "状态", "Status")}
+                {lang.pick("状态", "Status")}
                 <select name="state">
-                    <option value="">{tr(zh, "全部", "All")}</option>
+                    <option value="">{lang.pick("全部", "All")}</option>
                     {SendState::ALL
                         .into_iter()
                         .map(|s| {
@@ -193,15 +222,15 @@ fn Filters(
                 </select>
             </label>
             <label>
-                {tr(zh, "类型", "Type")}
+                {lang.pick("类型", "Type")}
                 <select name="msg_type">
-                    <option value="">{tr(zh, "全部", "All")}</option>
+                    <option value="">{lang.pick("全部", "All")}</option>
                     {["mpnews", "text", "voice", "image", "mpvideo", "wxcard"]
                         .into_iter()
                         .map(|t| {
                             view! {
                                 <option value=t selected=chosen(t, &filter.msg_type)>
-                                    {type_label(zh, t)}
+                                    {type_words(lang, t)}
                                 </option>
                             }
                         })
@@ -209,11 +238,11 @@ fn Filters(
                 </select>
             </label>
             <label>
-                {tr(zh, "发送对象", "Audience")}
+                {lang.pick("发送对象", "Audience")}
                 <select name="tag">
-                    <option value="">{tr(zh, "全部", "All")}</option>
+                    <option value="">{lang.pick("全部", "All")}</option>
                     <option value="all" selected=chosen("all", &filter.tag)>
-                        {tr(zh, "全部粉丝", "All followers")}
+                        {lang.pick("全部粉丝", "All followers")}
                     </option>
                     {tags
                         .into_iter()
@@ -226,9 +255,9 @@ fn Filters(
                 </select>
             </label>
             <label>
-                {tr(zh, "编辑", "Editor")}
+                {lang.pick("编辑", "Editor")}
                 <select name="editor">
-                    <option value="">{tr(zh, "全部", "All")}</option>
+                    <option value="">{lang.pick("全部", "All")}</option>
                     {editors
                         .into_iter()
                         .map(|(id, name)| {
@@ -240,38 +269,38 @@ fn Filters(
                 </select>
             </label>
             <label>
-                {tr(zh, "从", "From")}
+                {lang.pick("从", "From")}
                 <input type="date" name="from" value=filter.from.clone() />
             </label>
             <label>
-                {tr(zh, "到", "To")}
+                {lang.pick("到", "To")}
                 <input type="date" name="to" value=filter.to.clone() />
             </label>
             <label>
-                {tr(zh, "搜索摘要", "Search")}
+                {lang.pick("搜索摘要", "Search")}
                 <input type="search" name="q" value=filter.q.clone() />
             </label>
-            <button type="submit">{tr(zh, "筛选", "Filter")}</button>
+            <button type="submit">{lang.pick("筛选", "Filter")}</button>
         </form>
     }
 }
 
 #[component]
-fn HistoryTable(zh: bool, rows: Vec<HistoryRow>) -> impl IntoView {
+fn HistoryTable(lang: Lang, rows: Vec<HistoryRow>) -> impl IntoView {
     if rows.is_empty() {
-        return view! { <p>{tr(zh, "没有符合条件的群发。", "No sends match.")}</p> }.into_any();
+        return view! { <p>{lang.pick("没有符合条件的群发。", "No sends match.")}</p> }.into_any();
     }
     view! {
         <table class="history">
             <thead>
                 <tr>
-                    <th scope="col">{tr(zh, "时间（UTC）", "Time (UTC)")}</th>
-                    <th scope="col">{tr(zh, "编辑", "Editor")}</th>
-                    <th scope="col">{tr(zh, "类型", "Type")}</th>
-                    <th scope="col">{tr(zh, "发送对象", "Audience")}</th>
-                    <th scope="col">{tr(zh, "摘要", "Summary")}</th>
-                    <th scope="col">{tr(zh, "状态", "Status")}</th>
-                    <th scope="col">{tr(zh, "送达 / 失败", "Sent / failed")}</th>
+                    <th scope="col">{lang.pick("时间（UTC）", "Time (UTC)")}</th>
+                    <th scope="col">{lang.pick("编辑", "Editor")}</th>
+                    <th scope="col">{lang.pick("类型", "Type")}</th>
+                    <th scope="col">{lang.pick("发送对象", "Audience")}</th>
+                    <th scope="col">{lang.pick("摘要", "Summary")}</th>
+                    <th scope="col">{lang.pick("状态", "Status")}</th>
+                    <th scope="col">{lang.pick("送达 / 失败", "Sent / failed")}</th>
                 </tr>
             </thead>
             <tbody>
@@ -280,7 +309,7 @@ fn HistoryTable(zh: bool, rows: Vec<HistoryRow>) -> impl IntoView {
                     .map(|row| {
                         let href = format!("/sends/{}", row.id);
                         let audience = if row.audience.is_empty() {
-                            tr(zh, "全部粉丝", "All followers").to_owned()
+                            lang.pick("全部粉丝", "All followers").to_owned()
                         } else {
                             row.audience.clone()
                         };
@@ -289,14 +318,14 @@ fn HistoryTable(zh: bool, rows: Vec<HistoryRow>) -> impl IntoView {
                             <tr data-send=row.id.to_string()>
                                 <td>{short_time(&row.created_at)}</td>
                                 <td>{row.editor.clone()}</td>
-                                <td>{type_label(zh, &row.msg_type)}</td>
+                                <td>{type_words(lang, &row.msg_type)}</td>
                                 <td>{audience}</td>
                                 <td>
                                     <a href=href>{row.summary.clone()}</a>
                                 </td>
                                 <td>
                                     <StateBadge state=row.state />
-                                    {row.result.clone().map(|r| view! { <div class="muted">{r}</div> })}
+                                    {row.result.as_ref().map(|r| view! { <div class="muted">{r.label(lang).to_owned()}</div> })}
                                 </td>
                                 <td>{counts}</td>
                             </tr>
@@ -351,9 +380,9 @@ fn DetailBody(
     refresh: ServerAction<RefreshSend>,
     delete: ServerAction<DeleteSend>,
 ) -> impl IntoView {
-    let zh = lang() == Lang::Zh;
+    let lang = lang();
     view! {
-        <Transition fallback=move || view! { <p>{tr(zh, "加载中…", "Loading…")}</p> }>
+        <Transition fallback=move || view! { <p>{lang.pick("加载中…", "Loading…")}</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
                     Ok(d) => {
@@ -367,9 +396,9 @@ fn DetailBody(
                         if open.get_untracked() != still_open {
                             open.set(still_open);
                         }
-                        view! { <Detail zh d refresh delete /> }.into_any()
+                        view! { <Detail lang d refresh delete /> }.into_any()
                     }
-                    Err(error) => view! { <p class="error" role="alert">{error.words(lang())}</p> }.into_any(),
+                    Err(error) => view! { <p class="error" role="alert">{error.words(lang)}</p> }.into_any(),
                 }
             })}
         </Transition>
@@ -378,59 +407,59 @@ fn DetailBody(
 
 #[component]
 fn Detail(
-    zh: bool,
+    lang: Lang,
     d: SendDetail,
     refresh: ServerAction<RefreshSend>,
     delete: ServerAction<DeleteSend>,
 ) -> impl IntoView {
-    let lang = if zh { Lang::Zh } else { Lang::En };
     let (id, id2) = (d.row.id.to_string(), d.row.id.to_string());
     let audience = if d.row.audience.is_empty() {
-        tr(zh, "全部粉丝", "All followers").to_owned()
+        lang.pick("全部粉丝", "All followers").to_owned()
     } else {
         d.row.audience.clone()
     };
     let source = d.status_source.as_deref().map(|s| match s {
-        "mass/get" => tr(
-            zh,
+        "mass/get" => lang.pick(
             "来自“查询群发状态”接口（mass/get），没有收到回调",
             "from mass/get (no callback came)",
         ),
-        _ => tr(
-            zh,
+        _ => lang.pick(
             "来自微信的群发结果推送（MASSSENDJOBFINISH）",
             "from WeChat's MASSSENDJOBFINISH callback",
         ),
     });
-    let action_words = move || {
-        let refreshed = refresh
-            .value()
-            .get()
-            .map(|r| r.map_err(|e| e.words(lang).to_owned()));
-        let deleted = delete
-            .value()
-            .get()
-            .map(|r| r.map_err(|e| e.words(lang).to_owned()));
-        deleted.or(refreshed)
+    let answer = move || {
+        let refreshed = refresh.value().get();
+        let deleted = delete.value().get();
+        deleted.or(refreshed).map(|answer| match answer {
+            Ok(SendAction::Failed(words)) => Err(words),
+            Ok(outcome) => Ok(action_words(lang, &outcome)),
+            Err(error) => Err(error.words(lang).to_owned()),
+        })
+    };
+    let result = d.row.result.as_ref().map(|r| r.label(lang).to_owned());
+    let remedy = match &d.row.result {
+        Some(Status::Err(reason)) => Some(reason.remedy(lang)),
+        _ => None,
     };
     let article_count = d.articles.len().max(d.checks.len());
     view! {
         <h2>{d.row.summary.clone()}</h2>
         <dl class="facts">
-            <dt>{tr(zh, "状态", "Status")}</dt>
+            <dt>{lang.pick("状态", "Status")}</dt>
             <dd>
                 <StateBadge state=d.row.state />
             </dd>
-            {d.row.result.clone().map(|r| view! { <dt>{tr(zh, "微信的结果", "WeChat's result")}</dt><dd>{r}</dd> })}
-            {d.remedy.clone().map(|r| view! { <dt>{tr(zh, "怎么办", "What to do")}</dt><dd>{r}</dd> })}
-            {source.map(|s| view! { <dt>{tr(zh, "结果来源", "Result from")}</dt><dd>{s}</dd> })}
-            <dt>{tr(zh, "时间（UTC）", "Time (UTC)")}</dt>
+            {result.map(|r| view! { <dt>{lang.pick("微信的结果", "WeChat's result")}</dt><dd>{r}</dd> })}
+            {remedy.map(|r| view! { <dt>{lang.pick("怎么办", "What to do")}</dt><dd>{r}</dd> })}
+            {source.map(|s| view! { <dt>{lang.pick("结果来源", "Result from")}</dt><dd>{s}</dd> })}
+            <dt>{lang.pick("时间（UTC）", "Time (UTC)")}</dt>
             <dd>{short_time(&d.row.created_at)}</dd>
-            <dt>{tr(zh, "编辑", "Editor")}</dt>
+            <dt>{lang.pick("编辑", "Editor")}</dt>
             <dd>{d.row.editor.clone()}</dd>
-            <dt>{tr(zh, "类型", "Type")}</dt>
-            <dd>{type_label(zh, &d.row.msg_type)}</dd>
-            <dt>{tr(zh, "发送对象", "Audience")}</dt>
+            <dt>{lang.pick("类型", "Type")}</dt>
+            <dd>{type_words(lang, &d.row.msg_type)}</dd>
+            <dt>{lang.pick("发送对象", "Audience")}</dt>
             <dd>{audience}</dd>
             {d.msg_id.map(|m| view! { <dt>"msg_id"</dt><dd>{m.to_string()}</dd> })}
             {d.msg_data_id.map(|m| view! { <dt>"msg_data_id"</dt><dd>{m.to_string()}</dd> })}
@@ -438,27 +467,27 @@ fn Detail(
             <dd>{d.clientmsgid.clone()}</dd>
         </dl>
         {d.problem.clone().map(|p| view! { <p class="error" role="alert">{p}</p> })}
-        <DeliveryBar zh total=d.row.total_count.or(d.audience_size) filtered_in=d.filter_count sent=d.row.sent_count failed=d.row.error_count />
+        <DeliveryBar lang total=d.row.total_count.or(d.audience_size) filtered_in=d.filter_count sent=d.row.sent_count failed=d.row.error_count />
         {(!d.checks.is_empty() || !d.articles.is_empty())
             .then(|| {
                 view! {
                     <section aria-labelledby="articles-title">
-                        <h2 id="articles-title">{tr(zh, "文章与原创校验", "Articles and the originality check")}</h2>
-                        {d.check_state.clone().map(|s| view! { <p>{tr(zh, "整体校验结果：", "Overall: ")} {s}</p> })}
+                        <h2 id="articles-title">{lang.pick("文章与原创校验", "Articles and the originality check")}</h2>
+                        {d.check_state.map(|s| view! { <p>{lang.pick("整体校验结果：", "Overall: ")} {s.label(lang)}</p> })}
                         {if d.checks.is_empty() {
                             view! {
                                 <ol>{d.articles.iter().map(|t| view! { <li>{t.clone()}</li> }).collect_view()}</ol>
                             }
                                 .into_any()
                         } else {
-                            view! { <CopyrightTable zh checks=d.checks.clone() /> }.into_any()
+                            view! { <CopyrightTable lang checks=d.checks.clone() /> }.into_any()
                         }}
                         {(!d.urls.is_empty())
                             .then(|| {
                                 view! {
                                     <ul>
                                         {d.urls.iter().map(|(idx, url)| {
-                                            let label = format!("{} {}", tr(zh, "文章", "Article"), idx.map(|i| i.to_string()).unwrap_or_default());
+                                            let label = format!("{} {}", lang.pick("文章", "Article"), idx.map(|i| i.to_string()).unwrap_or_default());
                                             view! { <li><DataLink url=url.clone() label /></li> }
                                         }).collect_view()}
                                     </ul>
@@ -468,38 +497,37 @@ fn Detail(
                 }
             })}
         <section aria-labelledby="actions-title">
-            <h2 id="actions-title">{tr(zh, "操作", "Actions")}</h2>
-            {move || action_words().map(|r| match r {
+            <h2 id="actions-title">{lang.pick("操作", "Actions")}</h2>
+            {move || answer().map(|r| match r {
                 Ok(words) => view! { <p class="ok" role="status">{words}</p> }.into_any(),
                 Err(words) => view! { <p class="error" role="alert">{words}</p> }.into_any(),
             })}
             {d.msg_id.is_some().then(|| view! {
                 <ActionForm action=refresh>
                     <input type="hidden" name="id" value=id.clone() />
-                    <button type="submit">{tr(zh, "刷新状态", "Refresh status")}</button>
+                    <button type="submit">{lang.pick("刷新状态", "Refresh status")}</button>
                 </ActionForm>
             })}
             {d.can_delete.then(|| view! {
                 <ActionForm action=delete attr:class="stack">
                     <input type="hidden" name="id" value=id2.clone() />
-                    <p class="note">{tr(zh,
-                        "删除只会让文章在图文页失效、别人无法再打开；已经收到消息的粉丝消息列表里仍然能看到这条消息的标题和封面。删除不能撤销。",
+                    <p class="note">{lang.pick("删除只会让文章在图文页失效、别人无法再打开；已经收到消息的粉丝消息列表里仍然能看到这条消息的标题和封面。删除不能撤销。",
                         "Deleting makes the article page unavailable, so nobody can open it any more. It does not recall the message: followers who received it still see its title and cover in their chats. It cannot be undone.")}</p>
-                    <label for="delete-article">{tr(zh, "删除哪一篇", "Which article")}</label>
+                    <label for="delete-article">{lang.pick("删除哪一篇", "Which article")}</label>
                     <select id="delete-article" name="article">
-                        <option value="0">{tr(zh, "全部文章", "Every article")}</option>
-                        {(1..=article_count.max(1)).map(|n| view! { <option value=n.to_string()>{format!("{} {n}", tr(zh, "第", "Article"))}</option> }).collect_view()}
+                        <option value="0">{lang.pick("全部文章", "Every article")}</option>
+                        {(1..=article_count.max(1)).map(|n| view! { <option value=n.to_string()>{format!("{} {n}", lang.pick("第", "Article"))}</option> }).collect_view()}
                     </select>
                     <span>
                         <input type="checkbox" id="delete-confirm" required />
-                        <label for="delete-confirm">{tr(zh, "我明白删除的后果", "I understand what deleting does")}</label>
+                        <label for="delete-confirm">{lang.pick("我明白删除的后果", "I understand what deleting does")}</label>
                     </span>
-                    <button type="submit">{tr(zh, "删除", "Delete")}</button>
+                    <button type="submit">{lang.pick("删除", "Delete")}</button>
                 </ActionForm>
             })}
         </section>
         <section aria-labelledby="timeline-title">
-            <h2 id="timeline-title">{tr(zh, "时间线", "Timeline")}</h2>
+            <h2 id="timeline-title">{lang.pick("时间线", "Timeline")}</h2>
             <ol class="timeline">
                 {d.timeline.iter().map(|e| view! {
                     <li>
@@ -511,12 +539,12 @@ fn Detail(
             </ol>
         </section>
         <details>
-            <summary>{tr(zh, "发送给微信的请求", "The request sent to WeChat")}</summary>
+            <summary>{lang.pick("发送给微信的请求", "The request sent to WeChat")}</summary>
             <pre>{d.request.clone()}</pre>
         </details>
         {d.callback_xml.clone().map(|xml| view! {
             <details>
-                <summary>{tr(zh, "收到的回调（解密后）", "The callback received (decrypted)")} " " {d.callback_at.clone().map(|a| short_time(&a))}</summary>
+                <summary>{lang.pick("收到的回调（解密后）", "The callback received (decrypted)")} " " {d.callback_at.clone().map(|a| short_time(&a))}</summary>
                 <pre>{xml}</pre>
             </details>
         })}
@@ -526,7 +554,7 @@ fn Detail(
 /// Sent, failed and filtered out of the total, as one bar.
 #[component]
 fn DeliveryBar(
-    zh: bool,
+    lang: Lang,
     total: Option<i64>,
     filtered_in: Option<i64>,
     sent: Option<i64>,
@@ -542,13 +570,13 @@ fn DeliveryBar(
     let (w_sent, w_failed, w_out) = (pct(sent), pct(failed), pct(filtered_out));
     let words = format!(
         "{} {} · {} {} · {} {} · {} {}",
-        tr(zh, "送达", "Sent"),
+        lang.pick("送达", "Sent"),
         group_digits(sent.max(0) as u64),
-        tr(zh, "失败", "Failed"),
+        lang.pick("失败", "Failed"),
         group_digits(failed as u64),
-        tr(zh, "被过滤", "Filtered out"),
+        lang.pick("被过滤", "Filtered out"),
         group_digits(filtered_out as u64),
-        tr(zh, "总数", "Total"),
+        lang.pick("总数", "Total"),
         group_digits(total as u64),
     );
     view! {
@@ -566,19 +594,21 @@ fn DeliveryBar(
 }
 
 #[component]
-fn CopyrightTable(zh: bool, checks: Vec<crate::sends::history::ArticleCheckView>) -> impl IntoView {
+fn CopyrightTable(lang: Lang, checks: Vec<ArticleCheckView>) -> impl IntoView {
+    // WeChat leaves a field out when it has nothing to say.
+    let said = move |words: Option<&'static str>| words.unwrap_or(lang.pick("未说明", "not given"));
     view! {
         <table class="copyright">
             <thead>
                 <tr>
-                    <th scope="col">{tr(zh, "文章", "Article")}</th>
-                    <th scope="col">{tr(zh, "声明", "Declared")}</th>
-                    <th scope="col">{tr(zh, "审核", "Audit")}</th>
-                    <th scope="col">{tr(zh, "原文类型", "Original type")}</th>
-                    <th scope="col">{tr(zh, "可否转载", "Reprint allowed")}</th>
-                    <th scope="col">{tr(zh, "需替换内容", "Content replaced")}</th>
-                    <th scope="col">{tr(zh, "需注明来源", "Source shown")}</th>
-                    <th scope="col">{tr(zh, "原文", "Original")}</th>
+                    <th scope="col">{lang.pick("文章", "Article")}</th>
+                    <th scope="col">{lang.pick("声明", "Declared")}</th>
+                    <th scope="col">{lang.pick("审核", "Audit")}</th>
+                    <th scope="col">{lang.pick("原文类型", "Original type")}</th>
+                    <th scope="col">{lang.pick("可否转载", "Reprint allowed")}</th>
+                    <th scope="col">{lang.pick("需替换内容", "Content replaced")}</th>
+                    <th scope="col">{lang.pick("需注明来源", "Source shown")}</th>
+                    <th scope="col">{lang.pick("原文", "Original")}</th>
                 </tr>
             </thead>
             <tbody>
@@ -587,7 +617,7 @@ fn CopyrightTable(zh: bool, checks: Vec<crate::sends::history::ArticleCheckView>
                     .map(|c| {
                         let name = match (&c.title, c.index) {
                             (Some(t), Some(i)) => format!("{i}. {t}"),
-                            (None, Some(i)) => format!("{} {i}", tr(zh, "文章", "Article")),
+                            (None, Some(i)) => format!("{} {i}", lang.pick("文章", "Article")),
                             (Some(t), None) => t.clone(),
                             (None, None) => "?".to_owned(),
                         };
@@ -599,16 +629,16 @@ fn CopyrightTable(zh: bool, checks: Vec<crate::sends::history::ArticleCheckView>
                                         None => view! { <span>{name}</span> }.into_any(),
                                     }}
                                 </th>
-                                <td>{c.user_declare_state}</td>
-                                <td>{c.audit_state}</td>
-                                <td>{c.original_article_type}</td>
-                                <td>{c.can_reprint}</td>
-                                <td>{c.need_replace_content}</td>
-                                <td>{c.need_show_reprint_source}</td>
+                                <td>{said(c.user_declare_state.map(|s| s.label(lang)))}</td>
+                                <td>{said(c.audit_state.map(|s| s.label(lang)))}</td>
+                                <td>{said(c.original_article_type.map(|s| s.label(lang)))}</td>
+                                <td>{said(c.can_reprint.map(|s| s.label(lang)))}</td>
+                                <td>{said(c.need_replace_content.map(|s| s.label(lang)))}</td>
+                                <td>{said(c.need_show_reprint_source.map(|s| s.label(lang)))}</td>
                                 <td>
                                     {c.original_url.map(|u| {
                                         if is_web_url(&u) {
-                                            view! { <a href=u>{tr(zh, "原文链接", "Original article")}</a> }.into_any()
+                                            view! { <a href=u>{lang.pick("原文链接", "Original article")}</a> }.into_any()
                                         } else {
                                             view! { <code>{u}</code> }.into_any()
                                         }

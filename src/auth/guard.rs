@@ -18,7 +18,7 @@ use super::{
     store,
 };
 use crate::{
-    edge::lang_of,
+    edge::{lang_of, status_of},
     error::AppError,
     i18n::Lang,
     shell::{config::Settings, state::AppState},
@@ -132,9 +132,7 @@ pub async fn require_session(
     }
     match (access, user) {
         (Access::Public, _) => next.run(request).await,
-        (_, None) if is_server_fn => {
-            server_fn_error(StatusCode::UNAUTHORIZED, AppError::NotSignedIn)
-        }
+        (_, None) if is_server_fn => server_fn_error(AppError::NotSignedIn),
         (_, None) => {
             let wanted = request
                 .uri()
@@ -160,9 +158,11 @@ pub async fn require_session(
     }
 }
 
-/// A server function's error as its client decodes it.
-fn server_fn_error(status: StatusCode, error: AppError) -> Response {
+/// A server function's error as its client decodes it, with the status it
+/// has inside a server function.
+fn server_fn_error(error: AppError) -> Response {
     let body = serde_json::to_string(&error).unwrap_or_default();
+    let status = status_of(&error);
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
@@ -235,7 +235,7 @@ pub async fn same_origin(
         }
     };
     if path.starts_with("/api/") {
-        return server_fn_error(StatusCode::FORBIDDEN, AppError::Forbidden);
+        return server_fn_error(AppError::Forbidden);
     }
     (StatusCode::FORBIDDEN, words).into_response()
 }

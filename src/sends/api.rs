@@ -1,4 +1,4 @@
-//! Server functions of the compose page and the audit log.
+//! Server functions of the compose page.
 //!
 //! A form sent without JavaScript is answered with a redirect to
 //! `/compose?attempt=<clientmsgid>` (the form again, with its problems or

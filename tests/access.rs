@@ -184,6 +184,43 @@ async fn nobody_calls_a_server_function_without_the_right() {
 }
 
 #[tokio::test]
+async fn a_refused_form_without_javascript_goes_back_to_its_page_with_the_problem() {
+    let app = TestApp::spawn().await;
+    let admin = signed_in(&app).await;
+    let added = app
+        .call(
+            &admin,
+            "add_user",
+            &[
+                ("username", "ed"),
+                ("password", "editor-password-1"),
+                ("role", "editor"),
+            ],
+        )
+        .await;
+    assert!(added.status().is_success());
+    let editor = app.client();
+    app.log_in(&editor, "ed", "editor-password-1").await;
+    for (name, _, arguments) in FUNCTIONS.iter().filter(|(_, who, _)| *who == Who::Admin) {
+        let response = editor
+            .post(app.url(&path(name)))
+            .header("Accept", "text/html")
+            .header("Referer", app.url("/users?page=2"))
+            .form(arguments)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::FOUND, "{name}");
+        assert_eq!(
+            common::location(&response),
+            "/users?problem=forbidden",
+            "{name}"
+        );
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn a_post_passes_from_the_consoles_own_host_or_referer_and_nowhere_else() {
     let app = TestApp::spawn().await;
     let bare = reqwest::Client::builder()

@@ -129,6 +129,14 @@ pub async fn find_by_id(db: &mut SqliteConnection, id: i64) -> sqlx::Result<Opti
     }))
 }
 
+/// Every user's id and name, by name (the history's editor filter).
+pub async fn names(db: &mut SqliteConnection) -> sqlx::Result<Vec<(i64, String)>> {
+    let rows = sqlx::query!(r#"SELECT id AS "id!", username FROM users ORDER BY username"#)
+        .fetch_all(db)
+        .await?;
+    Ok(rows.into_iter().map(|r| (r.id, r.username)).collect())
+}
+
 pub async fn list(db: &mut SqliteConnection) -> sqlx::Result<Vec<UserSummary>> {
     let rows = sqlx::query!(
         r#"SELECT id AS "id!", username, role, disabled, created_at

@@ -169,8 +169,6 @@ pub async fn delete_send(id: i64, article: Option<u32>) -> Result<SendAction, Ap
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
-    use sqlx::{QueryBuilder, Row, Sqlite};
-
     use super::*;
     use crate::audit::{self, Action};
     use crate::edge::Call;
@@ -193,17 +191,6 @@ pub mod ssr {
         }
     }
 
-    fn escape_like(text: &str) -> String {
-        let mut out = String::with_capacity(text.len());
-        for c in text.chars() {
-            if matches!(c, '%' | '_' | '\\') {
-                out.push('\\');
-            }
-            out.push(c);
-        }
-        out
-    }
-
     /// A day of the calendar written `YYYY-MM-DD`, or `None` (a filter
     /// that is not a day is left out, as a malformed one always was).
     fn date(text: &str) -> Option<&str> {
@@ -212,72 +199,43 @@ pub mod ssr {
         time::Date::parse(text, &format).ok().map(|_| text)
     }
 
+    /// The filters of the address as values; one that does not parse is
+    /// left out.
+    fn query_of(filter: &HistoryFilter) -> store::HistoryQuery {
+        let text = |value: &str| Some(value.trim().to_owned()).filter(|v| !v.is_empty());
+        store::HistoryQuery {
+            before: filter.before.trim().parse().ok(),
+            state: SendState::parse(filter.state.trim()),
+            msg_type: text(&filter.msg_type),
+            audience: match filter.tag.trim() {
+                "all" => Some(store::AudienceFilter::AllFollowers),
+                tag => tag.parse().ok().map(store::AudienceFilter::Tag),
+            },
+            editor: filter.editor.trim().parse().ok(),
+            from: date(&filter.from).map(str::to_owned),
+            to: date(&filter.to).map(str::to_owned),
+            words: text(&filter.q),
+            // One more than a page says whether there is an older one.
+            limit: HISTORY_PAGE + 1,
+        }
+    }
+
     pub async fn history(app: &AppState, filter: &HistoryFilter) -> Result<HistoryPage, AppError> {
-        let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "SELECT s.id, s.created_at, u.username, s.msg_type, s.audience, s.summary, s.state, \
-             s.sent_count, s.error_count, s.total_count, s.result_status \
-             FROM sends s JOIN users u ON u.id = s.user_id WHERE 1 = 1",
-        );
-        if let Ok(before) = filter.before.trim().parse::<i64>() {
-            query.push(" AND s.id < ").push_bind(before);
-        }
-        if let Some(state) = crate::sends::SendState::parse(filter.state.trim()) {
-            query.push(" AND s.state = ").push_bind(state.as_str());
-        }
-        if !filter.msg_type.trim().is_empty() {
-            query
-                .push(" AND s.msg_type = ")
-                .push_bind(filter.msg_type.trim().to_owned());
-        }
-        match filter.tag.trim() {
-            "" => {}
-            "all" => {
-                query.push(" AND s.tag_id IS NULL");
-            }
-            tag => {
-                if let Ok(tag) = tag.parse::<i64>() {
-                    query.push(" AND s.tag_id = ").push_bind(tag);
-                }
-            }
-        }
-        if let Ok(editor) = filter.editor.trim().parse::<i64>() {
-            query.push(" AND s.user_id = ").push_bind(editor);
-        }
-        if let Some(from) = date(&filter.from) {
-            query
-                .push(" AND s.created_at >= ")
-                .push_bind(format!("{from}T00:00:00"));
-        }
-        if let Some(to) = date(&filter.to) {
-            query
-                .push(" AND s.created_at <= ")
-                .push_bind(format!("{to}T23:59:59.999Z"));
-        }
-        let words = filter.q.trim();
-        if !words.is_empty() {
-            query
-                .push(" AND s.summary LIKE ")
-                .push_bind(format!("%{}%", escape_like(words)))
-                .push(" ESCAPE '\\'");
-        }
-        query
-            .push(" ORDER BY s.id DESC LIMIT ")
-            .push_bind(HISTORY_PAGE + 1);
-        let rows = query.build().fetch_all(&app.db).await?;
-        let mut rows: Vec<HistoryRow> = rows
+        let mut rows: Vec<HistoryRow> = store::history(&app.db, &query_of(filter))
+            .await?
             .into_iter()
             .map(|r| HistoryRow {
-                id: r.get(0),
-                created_at: r.get(1),
-                editor: r.get(2),
-                msg_type: r.get(3),
-                audience: r.get(4),
-                summary: r.get(5),
-                state: SendState::parse(r.get::<&str, _>(6)).unwrap_or(SendState::Unknown),
-                sent_count: r.get(7),
-                error_count: r.get(8),
-                total_count: r.get(9),
-                result: r.get::<Option<&str>, _>(10).map(result_status),
+                id: r.id,
+                created_at: r.created_at,
+                editor: r.username,
+                msg_type: r.msg_type,
+                audience: r.audience,
+                summary: r.summary,
+                state: r.state,
+                sent_count: r.sent_count,
+                error_count: r.error_count,
+                total_count: r.total_count,
+                result: r.result_status.as_deref().map(result_status),
             })
             .collect();
         let older = (rows.len() as i64 > HISTORY_PAGE).then(|| {
@@ -291,12 +249,8 @@ pub mod ssr {
     }
 
     pub async fn choices(app: &AppState) -> Result<FilterChoices, AppError> {
-        let editors = sqlx::query!(r#"SELECT id AS "id!", username FROM users ORDER BY username"#)
-            .fetch_all(&app.db)
-            .await?
-            .into_iter()
-            .map(|r| (r.id, r.username))
-            .collect();
+        let mut db = app.db.acquire().await?;
+        let editors = crate::auth::store::names(&mut db).await?;
         let tags = crate::sends::api::ssr::tags(app, false)
             .await
             .map(|tags| tags.into_iter().map(|t| (t.id, t.name)).collect())

@@ -2,7 +2,7 @@
 //! `audit_log` line of a send, in its transaction).
 
 use serde::{Deserialize, Serialize};
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
 use super::{ComposeForm, SendState};
 use crate::audit::{self, Action};
@@ -583,6 +583,125 @@ pub async fn note(db: &SqlitePool, id: i64, source: &str, detail: &str) -> Resul
     .execute(db)
     .await?;
     Ok(())
+}
+
+/// Which sends the history lists, newest first; `None` leaves a filter out.
+#[derive(Clone, Debug, Default)]
+pub struct HistoryQuery {
+    /// Keyset paging: sends with a smaller id.
+    pub before: Option<i64>,
+    pub state: Option<SendState>,
+    pub msg_type: Option<String>,
+    pub audience: Option<AudienceFilter>,
+    pub editor: Option<i64>,
+    /// Days, `YYYY-MM-DD`, inclusive, UTC.
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// Words in the summary.
+    pub words: Option<String>,
+    pub limit: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AudienceFilter {
+    AllFollowers,
+    Tag(i64),
+}
+
+/// A line of the history.
+pub struct HistoryEntry {
+    pub id: i64,
+    pub created_at: String,
+    pub username: String,
+    pub msg_type: String,
+    pub audience: String,
+    pub summary: String,
+    pub state: SendState,
+    pub sent_count: Option<i64>,
+    pub error_count: Option<i64>,
+    pub total_count: Option<i64>,
+    pub result_status: Option<String>,
+}
+
+pub async fn history(
+    db: &SqlitePool,
+    filter: &HistoryQuery,
+) -> Result<Vec<HistoryEntry>, StoreError> {
+    let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(
+        "SELECT s.id, s.created_at, u.username, s.msg_type, s.audience, s.summary, s.state, \
+         s.sent_count, s.error_count, s.total_count, s.result_status \
+         FROM sends s JOIN users u ON u.id = s.user_id WHERE 1 = 1",
+    );
+    if let Some(before) = filter.before {
+        query.push(" AND s.id < ").push_bind(before);
+    }
+    if let Some(state) = filter.state {
+        query.push(" AND s.state = ").push_bind(state.as_str());
+    }
+    if let Some(msg_type) = &filter.msg_type {
+        query.push(" AND s.msg_type = ").push_bind(msg_type.clone());
+    }
+    match filter.audience {
+        None => {}
+        Some(AudienceFilter::AllFollowers) => {
+            query.push(" AND s.tag_id IS NULL");
+        }
+        Some(AudienceFilter::Tag(tag)) => {
+            query.push(" AND s.tag_id = ").push_bind(tag);
+        }
+    }
+    if let Some(editor) = filter.editor {
+        query.push(" AND s.user_id = ").push_bind(editor);
+    }
+    if let Some(from) = &filter.from {
+        query
+            .push(" AND s.created_at >= ")
+            .push_bind(format!("{from}T00:00:00"));
+    }
+    if let Some(to) = &filter.to {
+        query
+            .push(" AND s.created_at <= ")
+            .push_bind(format!("{to}T23:59:59.999Z"));
+    }
+    if let Some(words) = &filter.words {
+        query
+            .push(" AND s.summary LIKE ")
+            .push_bind(format!("%{}%", escape_like(words)))
+            .push(" ESCAPE '\\'");
+    }
+    query
+        .push(" ORDER BY s.id DESC LIMIT ")
+        .push_bind(filter.limit);
+    let rows = query.build().fetch_all(db).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| HistoryEntry {
+            id: r.get(0),
+            created_at: r.get(1),
+            username: r.get(2),
+            msg_type: r.get(3),
+            audience: r.get(4),
+            summary: r.get(5),
+            // The CHECK constraint allows nothing else.
+            state: SendState::parse(r.get::<&str, _>(6)).unwrap_or(SendState::Unknown),
+            sent_count: r.get(7),
+            error_count: r.get(8),
+            total_count: r.get(9),
+            result_status: r.get(10),
+        })
+        .collect())
+}
+
+/// `text` matched literally by `LIKE … ESCAPE '\'`.
+fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A send as its detail page shows it, with its editor's name.

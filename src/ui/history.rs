@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::time::short_time;
-use super::{DataLink, Page, is_web_url, lang, tr, type_label};
+use super::{DataLink, Page, is_web_url, lang, tr, type_label_zh as type_label};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::sends::history::{
@@ -67,7 +67,7 @@ pub fn HistoryPage() -> impl IntoView {
     let choices = Resource::new(|| (), |_| history_choices());
     // Made outside `Page`, whose children may run more than once (see `Page`).
     view! {
-        <Page title=|t| t.nav_history>
+        <Page title=|lang| lang.pick("历史", "History")>
             <HistoryBody filter page choices />
         </Page>
     }
@@ -338,7 +338,7 @@ pub fn SendDetailPage() -> impl IntoView {
     );
     // Made outside `Page`, whose children may run more than once (see `Page`).
     view! {
-        <Page title=|t| t.nav_history>
+        <Page title=|lang| lang.pick("历史", "History")>
             <DetailBody detail open refresh delete />
         </Page>
     }

@@ -63,71 +63,71 @@ pub enum Problem {
 impl Problem {
     pub fn words(self, lang: Lang) -> &'static str {
         use Problem::*;
-        match (self, lang) {
-            (UsernameInvalid, Lang::Zh) => {
-                "用户名须为 2–32 个字符，可用中文、字母、数字和 . _ - @，不能有空格。"
-            }
-            (UsernameInvalid, Lang::En) => {
-                "A username is 2–32 characters: letters (Chinese too), digits and . _ - @, no spaces."
-            }
-            (UsernameTaken, Lang::Zh) => "该用户名已被使用，请换一个。",
-            (UsernameTaken, Lang::En) => "That username is taken; choose another.",
-            (PasswordTooShort, Lang::Zh) => "密码至少需要 8 个字符。",
-            (PasswordTooShort, Lang::En) => "A password needs at least 8 characters.",
-            (PasswordTooLong, Lang::Zh) => "密码不能超过 256 个字符。",
-            (PasswordTooLong, Lang::En) => "A password can have at most 256 characters.",
-            (UserNotFound, Lang::Zh) => "找不到该用户，可能已被他人修改，请刷新页面。",
-            (UserNotFound, Lang::En) => {
-                "That user no longer exists; someone may have changed it. Reload the page."
-            }
-            (LastAdmin, Lang::Zh) => {
-                "这是最后一位可用的管理员，不能停用或降为编辑；请先设置另一位管理员。"
-            }
-            (LastAdmin, Lang::En) => {
-                "This is the last active admin: it cannot be disabled or made an editor. Make someone else an admin first."
-            }
-            (NotYourself, Lang::Zh) => "不能停用自己的账号。",
-            (NotYourself, Lang::En) => "You cannot disable your own account.",
-            (InvalidRole, Lang::Zh) => "角色只能是管理员或编辑。",
-            (InvalidRole, Lang::En) => "The role must be admin or editor.",
-            (InvalidChoice, Lang::Zh) => "这个选项不在可选范围内，请刷新页面后重试。",
-            (InvalidChoice, Lang::En) => {
-                "That choice is not one of those offered. Reload the page and try again."
-            }
-            (AlreadySent, Lang::Zh) => {
-                "这条消息已经发送过了，不会再发一次。要再发一条，请重新打开“群发”页面。"
-            }
-            (AlreadySent, Lang::En) => {
-                "This message was sent already and will not be sent again. To send another, open Compose again."
-            }
-            (AttemptNotFound, Lang::Zh) => {
-                "找不到这次编辑的内容（页面可能已过期）。请在群发页面重新点击“发送”。"
-            }
-            (AttemptNotFound, Lang::En) => {
-                "This compose attempt cannot be found (the page may be out of date). Press Send on the Compose page again."
-            }
-            (ConfirmAllFollowers, Lang::Zh) => {
-                "发给全部粉丝需要再确认一次：请勾选“我确认发给全部粉丝”。"
-            }
-            (ConfirmAllFollowers, Lang::En) => {
-                "Sending to all followers needs a second confirmation: tick \"Yes, send to all followers\"."
-            }
-            (SendNotFound, Lang::Zh) => "找不到这条群发记录。",
-            (SendNotFound, Lang::En) => "There is no such send.",
-            (WechatUnavailable, Lang::Zh) => {
-                "暂时无法从微信读取标签，消息没有发送。请稍后重试；设置页会显示微信接口的状态。"
-            }
-            (WechatUnavailable, Lang::En) => {
-                "WeChat could not be asked for the tags, so nothing was sent. Try again later."
-            }
-            (NotYourSend, Lang::Zh) => "只有这条群发的发送人或管理员可以删除它。",
-            (NotYourSend, Lang::En) => "Only the editor who sent this, or an admin, can delete it.",
-            (FormTooLarge, Lang::Zh) => {
-                "内容远超微信的长度限制，没有保存。请缩短后再发送（文本最多 2000 字）。"
-            }
-            (FormTooLarge, Lang::En) => {
-                "The message is far longer than WeChat allows and was not kept. Shorten it and press Send again (a text has at most 2000 characters)."
-            }
+        match self {
+            UsernameInvalid => lang.pick(
+                "用户名须为 2–32 个字符，可用中文、字母、数字和 . _ - @，不能有空格。",
+                "A username is 2–32 characters: letters (Chinese too), digits and . _ - @, no spaces.",
+            ),
+            UsernameTaken => lang.pick(
+                "该用户名已被使用，请换一个。",
+                "That username is taken; choose another.",
+            ),
+            PasswordTooShort => lang.pick(
+                "密码至少需要 8 个字符。",
+                "A password needs at least 8 characters.",
+            ),
+            PasswordTooLong => lang.pick(
+                "密码不能超过 256 个字符。",
+                "A password can have at most 256 characters.",
+            ),
+            UserNotFound => lang.pick(
+                "找不到该用户，可能已被他人修改，请刷新页面。",
+                "That user no longer exists; someone may have changed it. Reload the page.",
+            ),
+            LastAdmin => lang.pick(
+                "这是最后一位可用的管理员，不能停用或降为编辑；请先设置另一位管理员。",
+                "This is the last active admin: it cannot be disabled or made an editor. Make someone else an admin first.",
+            ),
+            NotYourself => lang.pick(
+                "不能停用自己的账号。",
+                "You cannot disable your own account.",
+            ),
+            InvalidRole => lang.pick(
+                "角色只能是管理员或编辑。",
+                "The role must be admin or editor.",
+            ),
+            InvalidChoice => lang.pick(
+                "这个选项不在可选范围内，请刷新页面后重试。",
+                "That choice is not one of those offered. Reload the page and try again.",
+            ),
+            AlreadySent => lang.pick(
+                "这条消息已经发送过了，不会再发一次。要再发一条，请重新打开“群发”页面。",
+                "This message was sent already and will not be sent again. To send another, open Compose again.",
+            ),
+            AttemptNotFound => lang.pick(
+                "找不到这次编辑的内容（页面可能已过期）。请在群发页面重新点击“发送”。",
+                "This compose attempt cannot be found (the page may be out of date). Press Send on the Compose page again.",
+            ),
+            ConfirmAllFollowers => lang.pick(
+                "发给全部粉丝需要再确认一次：请勾选“我确认发给全部粉丝”。",
+                "Sending to all followers needs a second confirmation: tick \"Yes, send to all followers\".",
+            ),
+            SendNotFound => lang.pick(
+                "找不到这条群发记录。",
+                "There is no such send.",
+            ),
+            WechatUnavailable => lang.pick(
+                "暂时无法从微信读取标签，消息没有发送。请稍后重试；设置页会显示微信接口的状态。",
+                "WeChat could not be asked for the tags, so nothing was sent. Try again later.",
+            ),
+            NotYourSend => lang.pick(
+                "只有这条群发的发送人或管理员可以删除它。",
+                "Only the editor who sent this, or an admin, can delete it.",
+            ),
+            FormTooLarge => lang.pick(
+                "内容远超微信的长度限制，没有保存。请缩短后再发送（文本最多 2000 字）。",
+                "The message is far longer than WeChat allows and was not kept. Shorten it and press Send again (a text has at most 2000 characters).",
+            ),
         }
     }
 
@@ -184,24 +184,24 @@ impl Problem {
 
 impl AppError {
     pub fn words(&self, lang: Lang) -> &'static str {
-        match (self, lang) {
-            (AppError::NotSignedIn, Lang::Zh) => "登录已失效，请重新登录。",
-            (AppError::NotSignedIn, Lang::En) => "Your session has ended. Please log in again.",
-            (AppError::Forbidden, Lang::Zh) => "只有管理员可以这样做。",
-            (AppError::Forbidden, Lang::En) => "Only an admin can do this.",
-            (AppError::Rejected(problem), lang) => problem.words(lang),
-            (AppError::Unexpected, Lang::Zh) => {
-                "服务器出了意外的问题，操作没有完成。请稍后重试；如果一直出现，请联系管理员查看服务器日志。"
-            }
-            (AppError::Unexpected, Lang::En) => {
-                "Something unexpected went wrong on the server and nothing was changed. Try again; if it keeps happening, ask your admin to look at the server log."
-            }
-            (AppError::BadArgument(_), Lang::Zh) => {
-                "请求中有一项无法读取，没有做任何更改。请刷新页面后重试。"
-            }
-            (AppError::BadArgument(_), Lang::En) => {
-                "A field of the request could not be read, so nothing was changed. Reload the page and try again."
-            }
+        match self {
+            AppError::NotSignedIn => lang.pick(
+                "登录已失效，请重新登录。",
+                "Your session has ended. Please log in again.",
+            ),
+            AppError::Forbidden => lang.pick(
+                "只有管理员可以这样做。",
+                "Only an admin can do this.",
+            ),
+            AppError::Rejected(problem) => problem.words(lang),
+            AppError::Unexpected => lang.pick(
+                "服务器出了意外的问题，操作没有完成。请稍后重试；如果一直出现，请联系管理员查看服务器日志。",
+                "Something unexpected went wrong on the server and nothing was changed. Try again; if it keeps happening, ask your admin to look at the server log.",
+            ),
+            AppError::BadArgument(_) => lang.pick(
+                "请求中有一项无法读取，没有做任何更改。请刷新页面后重试。",
+                "A field of the request could not be read, so nothing was changed. Reload the page and try again.",
+            ),
         }
     }
 }

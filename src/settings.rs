@@ -30,15 +30,16 @@ pub struct SettingsView {
 impl SettingsView {
     /// The 消息加解密方式 to choose in the WeChat console.
     pub fn message_mode(&self, lang: Lang) -> &'static str {
-        match (self.aes_key_set, lang) {
-            (false, Lang::Zh) => "明文模式（未设置 EncodingAESKey）",
-            (false, Lang::En) => "Plaintext mode (no EncodingAESKey)",
-            (true, Lang::Zh) => {
-                "安全模式或兼容模式（已设置 EncodingAESKey；只接受加密的回调，明文回调会被拒绝）"
-            }
-            (true, Lang::En) => {
-                "Safe mode or compatible mode (EncodingAESKey set; only encrypted callbacks are accepted, plaintext ones are refused)"
-            }
+        if self.aes_key_set {
+            lang.pick(
+                "安全模式或兼容模式（已设置 EncodingAESKey；只接受加密的回调，明文回调会被拒绝）",
+                "Safe mode or compatible mode (EncodingAESKey set; only encrypted callbacks are accepted, plaintext ones are refused)",
+            )
+        } else {
+            lang.pick(
+                "明文模式（未设置 EncodingAESKey）",
+                "Plaintext mode (no EncodingAESKey)",
+            )
         }
     }
 }
@@ -50,14 +51,10 @@ impl SettingsView {
         if self.aes_key_set {
             return None;
         }
-        Some(match lang {
-            Lang::Zh => {
-                "明文模式：消息体没有签名。微信只对查询字符串（Token、timestamp、nonce）签名，截获一次回调查询字符串的人可在 5 分钟内提交任意内容。建议使用安全模式：在微信公众平台选择“安全模式”，并把 EncodingAESKey 设为 QUNFA_WECHAT_AES_KEY。"
-            }
-            Lang::En => {
-                "Plaintext mode: the body is not signed. WeChat signs only the query string (Token, timestamp, nonce), so anyone who captures one callback's query string can post any body for five minutes. Safe mode (安全模式) is recommended: choose it in the WeChat console and set QUNFA_WECHAT_AES_KEY to the EncodingAESKey."
-            }
-        })
+        Some(lang.pick(
+            "明文模式：消息体没有签名。微信只对查询字符串（Token、timestamp、nonce）签名，截获一次回调查询字符串的人可在 5 分钟内提交任意内容。建议使用安全模式：在微信公众平台选择“安全模式”，并把 EncodingAESKey 设为 QUNFA_WECHAT_AES_KEY。",
+            "Plaintext mode: the body is not signed. WeChat signs only the query string (Token, timestamp, nonce), so anyone who captures one callback's query string can post any body for five minutes. Safe mode (安全模式) is recommended: choose it in the WeChat console and set QUNFA_WECHAT_AES_KEY to the EncodingAESKey.",
+        ))
     }
 }
 
@@ -103,19 +100,23 @@ pub enum TokenSourceView {
 
 impl TokenSourceView {
     pub fn words(&self, lang: Lang) -> &'static str {
-        match (self, lang) {
-            (TokenSourceView::Stable, Lang::Zh) => "stable_token 接口（AppID 和 AppSecret）",
-            (TokenSourceView::Stable, Lang::En) => "the stable_token call (AppID and AppSecret)",
-            (TokenSourceView::Classic, Lang::Zh) => {
-                "普通 token 接口（AppID 和 AppSecret；每次获取都会使旧 token 失效）"
-            }
-            (TokenSourceView::Classic, Lang::En) => {
-                "the classic token call (AppID and AppSecret; each fetch revokes the previous token)"
-            }
-            (TokenSourceView::External { .. }, Lang::Zh) => "从外部地址获取",
-            (TokenSourceView::External { .. }, Lang::En) => "fetched from an external URL",
-            (TokenSourceView::Fixed, Lang::Zh) => "固定的 access_token（不会刷新）",
-            (TokenSourceView::Fixed, Lang::En) => "a fixed access token (never refreshed)",
+        match self {
+            TokenSourceView::Stable => lang.pick(
+                "stable_token 接口（AppID 和 AppSecret）",
+                "the stable_token call (AppID and AppSecret)",
+            ),
+            TokenSourceView::Classic => lang.pick(
+                "普通 token 接口（AppID 和 AppSecret；每次获取都会使旧 token 失效）",
+                "the classic token call (AppID and AppSecret; each fetch revokes the previous token)",
+            ),
+            TokenSourceView::External { .. } => lang.pick(
+                "从外部地址获取",
+                "fetched from an external URL",
+            ),
+            TokenSourceView::Fixed => lang.pick(
+                "固定的 access_token（不会刷新）",
+                "a fixed access token (never refreshed)",
+            ),
         }
     }
 }

@@ -20,7 +20,6 @@ use super::{
 use crate::{
     edge::{lang_of, status_of},
     error::AppError,
-    i18n::Lang,
     shell::{config::Settings, state::AppState},
 };
 
@@ -214,24 +213,20 @@ pub async fn same_origin(
         }
         Some(claimed) => {
             tracing::warn!(origin = %claimed, path = %path, "refused a request from another site");
-            match lang_of(headers) {
-                Lang::Zh => "已拒绝：这个请求来自其他网站，不是群发控制台自己的页面。",
-                Lang::En => {
-                    "Refused: this request came from another site, not from the console's own pages."
-                }
-            }
+            lang_of(headers).pick(
+                "已拒绝：这个请求来自其他网站，不是群发控制台自己的页面。",
+                "Refused: this request came from another site, not from the console's own pages.",
+            )
         }
         // Every browser sends one of the two with a form post or a fetch
         // (the pages ask for `Referrer-Policy: same-origin`); a request
         // with neither cannot show where it came from.
         None => {
             tracing::warn!(path = %path, "refused a request with neither Origin nor Referer");
-            match lang_of(headers) {
-                Lang::Zh => "已拒绝：这个请求没有说明来自哪个页面（缺少 Origin 和 Referer）。",
-                Lang::En => {
-                    "Refused: this request does not say which page it came from (no Origin or Referer)."
-                }
-            }
+            lang_of(headers).pick(
+                "已拒绝：这个请求没有说明来自哪个页面（缺少 Origin 和 Referer）。",
+                "Refused: this request does not say which page it came from (no Origin or Referer).",
+            )
         }
     };
     if path.starts_with("/api/") {

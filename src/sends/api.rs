@@ -484,10 +484,10 @@ pub mod ssr {
             (SendState::Rejected | SendState::AwaitingConfirmation | SendState::Unknown, Some(code)) => {
                 Some(CallError::Api(ApiError::new(code, errmsg)).words(lang))
             }
-            (SendState::Unknown, None) => Some(match lang {
-                Lang::Zh => "微信没有及时应答，请求可能已经到达微信。qunfa 会带着同一个 clientmsgid 自动重试，不会重复发送。".to_owned(),
-                Lang::En => "WeChat did not answer in time; the send may have reached it. qunfa asks again with the same clientmsgid, so nothing is sent twice.".to_owned(),
-            }),
+            (SendState::Unknown, None) => Some(lang.pick(
+                "微信没有及时应答，请求可能已经到达微信。qunfa 会带着同一个 clientmsgid 自动重试，不会重复发送。",
+                "WeChat did not answer in time; the send may have reached it. qunfa asks again with the same clientmsgid, so nothing is sent twice.",
+            ).to_owned()),
             (SendState::Rejected, None) => Some(match lang {
                 Lang::Zh => format!("没有发送成功：{errmsg}。请稍后重试。"),
                 Lang::En => format!("Not sent: {errmsg}. Try again later."),

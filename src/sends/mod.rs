@@ -129,98 +129,82 @@ impl FieldError {
 
     pub fn words(&self, lang: Lang) -> String {
         use FieldProblem::*;
-        let zh = lang == Lang::Zh;
         match &self.problem {
-            Required if self.field == Field::ImageMedia => if zh {
-                "请至少填写一个图片的 media_id（每行一个）。"
-            } else {
-                "Give at least one image media_id (one per line)."
-            }
-            .to_owned(),
-            Required if self.field == Field::Tag => if zh {
-                "请选择一个标签，或改为发给全部粉丝。"
-            } else {
-                "Choose a tag, or send to all followers instead."
-            }
-            .to_owned(),
-            Required => if zh {
-                "此项必填。"
-            } else {
-                "This is required."
-            }
-            .to_owned(),
-            TooLong { max } => {
-                if zh {
-                    format!("最多 {max} 个字符。")
-                } else {
-                    format!("At most {max} characters.")
-                }
-            }
+            Required if self.field == Field::ImageMedia => lang
+                .pick(
+                    "请至少填写一个图片的 media_id（每行一个）。",
+                    "Give at least one image media_id (one per line).",
+                )
+                .to_owned(),
+            Required if self.field == Field::Tag => lang
+                .pick(
+                    "请选择一个标签，或改为发给全部粉丝。",
+                    "Choose a tag, or send to all followers instead.",
+                )
+                .to_owned(),
+            Required => lang.pick("此项必填。", "This is required.").to_owned(),
+            TooLong { max } => match lang {
+                Lang::Zh => format!("最多 {max} 个字符。"),
+                Lang::En => format!("At most {max} characters."),
+            },
             BadId { line } => {
-                let at = match (line, zh) {
-                    (Some(n), true) => format!("第 {n} 行："),
-                    (Some(n), false) => format!("Line {n}: "),
+                let at = match (line, lang) {
+                    (Some(n), Lang::Zh) => format!("第 {n} 行："),
+                    (Some(n), Lang::En) => format!("Line {n}: "),
                     (None, _) => String::new(),
                 };
-                if zh {
-                    format!(
+                match lang {
+                    Lang::Zh => format!(
                         "{at}这不像微信的 ID：只能是可见的英文字母、数字和符号，不能有空格或中文，最多 256 个字符。"
-                    )
-                } else {
-                    format!(
+                    ),
+                    Lang::En => format!(
                         "{at}This is not a WeChat id: visible ASCII letters, digits and signs only, no spaces, at most 256 characters."
-                    )
+                    ),
                 }
             }
-            TooManyImages { max } => {
-                if zh {
-                    format!("一次最多群发 {max} 张图片。")
-                } else {
-                    format!("At most {max} images in one send.")
-                }
-            }
-            UnknownType => if zh {
-                "请选择一种消息类型：图文、文本、语音、图片、视频或卡券。"
-            } else {
-                "Choose a message type: article, text, voice, image, video or card."
-            }
-            .to_owned(),
-            OverseasArticlesOnly => if zh {
-                "海外公众号只能群发图文消息（微信接口文档：海外微信公众号仅支持发送图文 mpnews 消息）。"
-            } else {
-                "An overseas account can mass-send articles only (WeChat's reference: overseas Official Accounts support mpnews only)."
-            }
-            .to_owned(),
-            UnknownAudience => if zh {
-                "请选择发给全部粉丝，或发给一个标签。"
-            } else {
-                "Choose all followers or one tag."
-            }
-            .to_owned(),
-            UnknownTag => if zh {
-                "公众号没有这个标签（可能刚被删除）。请刷新标签列表后重新选择。"
-            } else {
-                "The account has no such tag (it may just have been deleted). Refresh the tag list and choose again."
-            }
-            .to_owned(),
-            NotZeroOne => if zh {
-                "只能是“是”或“否”。"
-            } else {
-                "This can only be yes or no."
-            }
-            .to_owned(),
-            BadRecipient => if zh {
-                "请填写一个粉丝的 OpenID，或一个微信号。"
-            } else {
-                "Give a follower's OpenID or a WeChat ID."
-            }
-            .to_owned(),
-            BadClientMsgId => if zh {
-                "这个编辑页面已过期或被改动。请重新打开“群发”页面。"
-            } else {
-                "This compose page is out of date or was altered. Open Compose again."
-            }
-            .to_owned(),
+            TooManyImages { max } => match lang {
+                Lang::Zh => format!("一次最多群发 {max} 张图片。"),
+                Lang::En => format!("At most {max} images in one send."),
+            },
+            UnknownType => lang
+                .pick(
+                    "请选择一种消息类型：图文、文本、语音、图片、视频或卡券。",
+                    "Choose a message type: article, text, voice, image, video or card.",
+                )
+                .to_owned(),
+            OverseasArticlesOnly => lang
+                .pick(
+                    "海外公众号只能群发图文消息（微信接口文档：海外微信公众号仅支持发送图文 mpnews 消息）。",
+                    "An overseas account can mass-send articles only (WeChat's reference: overseas Official Accounts support mpnews only).",
+                )
+                .to_owned(),
+            UnknownAudience => lang
+                .pick(
+                    "请选择发给全部粉丝，或发给一个标签。",
+                    "Choose all followers or one tag.",
+                )
+                .to_owned(),
+            UnknownTag => lang
+                .pick(
+                    "公众号没有这个标签（可能刚被删除）。请刷新标签列表后重新选择。",
+                    "The account has no such tag (it may just have been deleted). Refresh the tag list and choose again.",
+                )
+                .to_owned(),
+            NotZeroOne => lang
+                .pick("只能是“是”或“否”。", "This can only be yes or no.")
+                .to_owned(),
+            BadRecipient => lang
+                .pick(
+                    "请填写一个粉丝的 OpenID，或一个微信号。",
+                    "Give a follower's OpenID or a WeChat ID.",
+                )
+                .to_owned(),
+            BadClientMsgId => lang
+                .pick(
+                    "这个编辑页面已过期或被改动。请重新打开“群发”页面。",
+                    "This compose page is out of date or was altered. Open Compose again.",
+                )
+                .to_owned(),
         }
     }
 }
@@ -273,21 +257,14 @@ impl SendState {
     }
 
     pub fn label(self, lang: Lang) -> &'static str {
-        match (self, lang) {
-            (SendState::Pending, Lang::Zh) => "发送中",
-            (SendState::Pending, Lang::En) => "Pending",
-            (SendState::Submitted, Lang::Zh) => "已提交",
-            (SendState::Submitted, Lang::En) => "Submitted",
-            (SendState::AwaitingConfirmation, Lang::Zh) => "待管理员确认",
-            (SendState::AwaitingConfirmation, Lang::En) => "Awaiting confirmation",
-            (SendState::Rejected, Lang::Zh) => "被拒绝",
-            (SendState::Rejected, Lang::En) => "Rejected",
-            (SendState::Unknown, Lang::Zh) => "结果未知",
-            (SendState::Unknown, Lang::En) => "Unknown",
-            (SendState::Finished, Lang::Zh) => "已完成",
-            (SendState::Finished, Lang::En) => "Finished",
-            (SendState::Failed, Lang::Zh) => "失败",
-            (SendState::Failed, Lang::En) => "Failed",
+        match self {
+            SendState::Pending => lang.pick("发送中", "Pending"),
+            SendState::Submitted => lang.pick("已提交", "Submitted"),
+            SendState::AwaitingConfirmation => lang.pick("待管理员确认", "Awaiting confirmation"),
+            SendState::Rejected => lang.pick("被拒绝", "Rejected"),
+            SendState::Unknown => lang.pick("结果未知", "Unknown"),
+            SendState::Finished => lang.pick("已完成", "Finished"),
+            SendState::Failed => lang.pick("失败", "Failed"),
         }
     }
 }

@@ -18,7 +18,7 @@ pub fn AuditPage() -> impl IntoView {
     );
     // Made outside `Page`, whose children may run more than once (see `Page`).
     view! {
-        <Page title=|t| t.nav_audit audience=Audience::Admins>
+        <Page title=|lang| lang.pick("审计日志", "Audit log") audience=Audience::Admins>
             <AuditBody entries />
         </Page>
     }

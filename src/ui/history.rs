@@ -35,11 +35,6 @@ fn ticker() -> RwSignal<u64> {
     tick
 }
 
-/// The message type in words.
-fn type_words(lang: Lang, msg_type: &str) -> &'static str {
-    type_label(lang == Lang::Zh, msg_type)
-}
-
 /// What WeChat answered to "Refresh status" or "Delete".
 fn action_words(lang: Lang, outcome: &SendAction) -> String {
     match outcome {
@@ -97,7 +92,7 @@ pub fn HistoryPage() -> impl IntoView {
     let choices = Resource::new(|| (), |_| history_choices());
     // Made outside `Page`, whose children may run more than once (see `Page`).
     view! {
-        <Page title=|t| t.nav_history>
+        <Page title=|lang| lang.pick("历史", "History")>
             <HistoryBody filter page choices />
         </Page>
     }
@@ -230,7 +225,7 @@ fn Filters(
                         .map(|t| {
                             view! {
                                 <option value=t selected=chosen(t, &filter.msg_type)>
-                                    {type_words(lang, t)}
+                                    {type_label(lang, t)}
                                 </option>
                             }
                         })
@@ -318,7 +313,7 @@ fn HistoryTable(lang: Lang, rows: Vec<HistoryRow>) -> impl IntoView {
                             <tr data-send=row.id.to_string()>
                                 <td>{short_time(&row.created_at)}</td>
                                 <td>{row.editor.clone()}</td>
-                                <td>{type_words(lang, &row.msg_type)}</td>
+                                <td>{type_label(lang, &row.msg_type)}</td>
                                 <td>{audience}</td>
                                 <td>
                                     <a href=href>{row.summary.clone()}</a>
@@ -367,7 +362,7 @@ pub fn SendDetailPage() -> impl IntoView {
     );
     // Made outside `Page`, whose children may run more than once (see `Page`).
     view! {
-        <Page title=|t| t.nav_history>
+        <Page title=|lang| lang.pick("历史", "History")>
             <DetailBody detail open refresh delete />
         </Page>
     }
@@ -458,7 +453,7 @@ fn Detail(
             <dt>{lang.pick("编辑", "Editor")}</dt>
             <dd>{d.row.editor.clone()}</dd>
             <dt>{lang.pick("类型", "Type")}</dt>
-            <dd>{type_words(lang, &d.row.msg_type)}</dd>
+            <dd>{type_label(lang, &d.row.msg_type)}</dd>
             <dt>{lang.pick("发送对象", "Audience")}</dt>
             <dd>{audience}</dd>
             {d.msg_id.map(|m| view! { <dt>"msg_id"</dt><dd>{m.to_string()}</dd> })}

@@ -5,7 +5,9 @@ use leptos::prelude::*;
 use leptos_meta::{Html, Title};
 use leptos_router::hooks::use_query_map;
 
-use super::{LanguageSwitch, SessionResource};
+use super::{LanguageSwitch, SessionResource, app_name};
+use crate::error::AppError;
+use crate::i18n::Lang;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -15,32 +17,38 @@ pub fn LoginPage() -> impl IntoView {
         <Suspense>
             {move || Suspend::new(async move {
                 let info = session.await.unwrap_or_default();
-                let t = info.lang.texts();
+                let lang = info.lang;
                 let (error, next) = query
                     .with(|q| (q.get("error").unwrap_or_default(), q.get("next").unwrap_or_default()));
                 let message = match error.as_str() {
-                    "failed" => Some(t.login_failed),
-                    "throttled" => Some(t.login_throttled),
-                    "busy" => Some(t.login_busy),
-                    "expired" => Some(t.login_expired),
-                    "unexpected" => Some(crate::error::AppError::Unexpected.words(info.lang)),
+                    "failed" => Some(lang.pick("用户名或密码不正确。", "The username or the password is wrong.")),
+                    "throttled" => Some(lang.pick(
+                        "登录失败次数过多，已暂时锁定。请稍后再试。",
+                        "Too many failed attempts: logging in is locked for a while. Try again in a few minutes.",
+                    )),
+                    "busy" => Some(lang.pick(
+                        "同时登录的人太多，暂时无法核对密码。请稍后再试。",
+                        "Too many logins are being checked right now. Try again shortly.",
+                    )),
+                    "expired" => Some(AppError::NotSignedIn.words(lang)),
+                    "unexpected" => Some(AppError::Unexpected.words(lang)),
                     _ => None,
                 };
                 view! {
-                    <Html attr:lang=info.lang.code() />
-                    <Title text=format!("{} · {}", t.log_in, t.app_name) />
+                    <Html attr:lang=lang.code() />
+                    <Title text=format!("{} · {}", lang.pick("登录", "Log in"), app_name(lang)) />
                     <main class="login">
                         <div class="login-top">
-                            <LanguageSwitch lang=info.lang />
+                            <LanguageSwitch lang />
                         </div>
-                        <h1>{t.login_title}</h1>
+                        <h1>{lang.pick("登录群发控制台", "Log in to qunfa")}</h1>
                         {message.map(|m| view! { <p class="error" role="alert">{m}</p> })}
                         {info
                             .setup_open
-                            .then(|| view! { <p class="notice" role="status">{t.login_no_account}</p> })}
+                            .then(|| view! { <p class="notice" role="status">{no_account(lang)}</p> })}
                         <form method="post" action="/login" class="stack">
                             <input type="hidden" name="next" value=next />
-                            <label for="username">{t.username}</label>
+                            <label for="username">{lang.pick("用户名", "Username")}</label>
                             <input
                                 id="username"
                                 name="username"
@@ -49,7 +57,7 @@ pub fn LoginPage() -> impl IntoView {
                                 required
                                 autofocus
                             />
-                            <label for="password">{t.password}</label>
+                            <label for="password">{lang.pick("密码", "Password")}</label>
                             <input
                                 id="password"
                                 name="password"
@@ -57,11 +65,20 @@ pub fn LoginPage() -> impl IntoView {
                                 autocomplete="current-password"
                                 required
                             />
-                            <button type="submit" class="primary">{t.log_in}</button>
+                            <button type="submit" class="primary">{lang.pick("登录", "Log in")}</button>
                         </form>
                     </main>
                 }
             })}
         </Suspense>
     }
+}
+
+/// Where the first account comes from, while there is none (the login page
+/// and the setup page without its link say it).
+pub fn no_account(lang: Lang) -> &'static str {
+    lang.pick(
+        "还没有账号：设置链接在控制台的输出中。",
+        "No account yet: the setup link is in the console's output.",
+    )
 }

@@ -11,7 +11,7 @@ use leptos_router::{
 
 use crate::{
     auth::api::{SessionInfo, load_session},
-    i18n::{Lang, Texts},
+    i18n::Lang,
 };
 
 mod audit;
@@ -91,35 +91,27 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Chinese or English, side by side where a page uses the text (texts of
-/// the shell itself are in `i18n::Texts`).
-pub fn tr(zh: bool, chinese: &'static str, english: &'static str) -> &'static str {
-    if zh { chinese } else { english }
-}
-
 /// A msgtype of the seed in words.
-pub fn type_label(zh: bool, msg_type: &str) -> &'static str {
+pub fn type_label(lang: Lang, msg_type: &str) -> &'static str {
     match msg_type {
-        "mpnews" => tr(zh, "图文", "Article"),
-        "text" => tr(zh, "文本", "Text"),
-        "voice" => tr(zh, "语音", "Voice"),
-        "image" => tr(zh, "图片", "Image"),
-        "mpvideo" => tr(zh, "视频", "Video"),
-        "wxcard" => tr(zh, "卡券", "Card"),
+        "mpnews" => lang.pick("图文", "Article"),
+        "text" => lang.pick("文本", "Text"),
+        "voice" => lang.pick("语音", "Voice"),
+        "image" => lang.pick("图片", "Image"),
+        "mpvideo" => lang.pick("视频", "Video"),
+        "wxcard" => lang.pick("卡券", "Card"),
         _ => "?",
     }
 }
 
-/// The texts of the language this page is shown in.
-pub fn texts() -> &'static Texts {
-    use_context::<SessionInfo>()
-        .unwrap_or_default()
-        .lang
-        .texts()
-}
-
+/// The language this page is shown in.
 pub fn lang() -> Lang {
     use_context::<SessionInfo>().unwrap_or_default().lang
+}
+
+/// The console's name, in the title of every page.
+pub fn app_name(lang: Lang) -> &'static str {
+    lang.pick("群发", "qunfa")
 }
 
 /// Who may see a page.
@@ -138,7 +130,7 @@ pub enum Audience {
 /// HTML, once per run.
 #[component]
 pub fn Page(
-    title: fn(&Texts) -> &'static str,
+    title: fn(Lang) -> &'static str,
     #[prop(default = Audience::SignedIn)] audience: Audience,
     children: ChildrenFn,
 ) -> impl IntoView {
@@ -149,7 +141,7 @@ pub fn Page(
             {move || Suspend::new(async move {
                 let info = session.await.unwrap_or_default();
                 provide_context(info.clone());
-                let t = info.lang.texts();
+                let lang = info.lang;
                 let body = match (&info.user, audience) {
                     (None, _) => view! { <SignInNeeded /> }.into_any(),
                     (Some(user), Audience::Admins) if !user.is_admin() => {
@@ -159,10 +151,10 @@ pub fn Page(
                 };
                 view! {
                     <Html attr:lang=info.lang.code() />
-                    <Title text=format!("{} · {}", title(t), t.app_name) />
+                    <Title text=format!("{} · {}", title(lang), app_name(lang)) />
                     <Header info=info.clone() />
                     <main>
-                        <h1>{title(t)}</h1>
+                        <h1>{title(lang)}</h1>
                         {body}
                     </main>
                 }
@@ -173,7 +165,7 @@ pub fn Page(
 
 #[component]
 fn Header(info: SessionInfo) -> impl IntoView {
-    let t = info.lang.texts();
+    let lang = info.lang;
     let is_admin = info.user.as_ref().is_some_and(|u| u.is_admin());
     let username = info
         .user
@@ -182,16 +174,16 @@ fn Header(info: SessionInfo) -> impl IntoView {
         .unwrap_or_default();
     view! {
         <header class="topbar">
-            <span class="brand">{t.app_name}</span>
-            <nav aria-label=t.nav_label>
-                <A href="/compose">{t.nav_compose}</A>
-                <A href="/sends">{t.nav_history}</A>
+            <span class="brand">{app_name(lang)}</span>
+            <nav aria-label=lang.pick("主导航", "Main")>
+                <A href="/compose">{lang.pick("撰写", "Compose")}</A>
+                <A href="/sends">{lang.pick("历史", "History")}</A>
                 {is_admin
                     .then(|| {
                         view! {
-                            <A href="/users">{t.nav_users}</A>
-                            <A href="/settings">{t.nav_settings}</A>
-                            <A href="/audit">{t.nav_audit}</A>
+                            <A href="/users">{lang.pick("用户", "Users")}</A>
+                            <A href="/settings">{lang.pick("设置", "Settings")}</A>
+                            <A href="/audit">{lang.pick("审计日志", "Audit log")}</A>
                         }
                     })}
             </nav>
@@ -202,10 +194,10 @@ fn Header(info: SessionInfo) -> impl IntoView {
                     .then(|| {
                         view! {
                             <span class="who">
-                                {t.signed_in_as} " " <strong>{username}</strong>
+                                {lang.pick("当前用户", "Signed in as")} " " <strong>{username}</strong>
                             </span>
                             <form method="post" action="/logout">
-                                <button type="submit">{t.log_out}</button>
+                                <button type="submit">{lang.pick("退出登录", "Log out")}</button>
                             </form>
                         }
                     })}
@@ -214,7 +206,16 @@ fn Header(info: SessionInfo) -> impl IntoView {
         </header>
         {info
             .simulator
-            .then(|| view! { <p class="banner" role="status">{t.simulator_banner}</p> })}
+            .then(|| {
+                view! {
+                    <p class="banner" role="status">
+                        {lang.pick(
+                            "未配置公众号：当前连接的是内置的微信模拟器，消息不会真正发出。",
+                            "No Official Account is configured: this console talks to the built-in WeChat simulator, and nothing is really sent.",
+                        )}
+                    </p>
+                }
+            })}
     }
 }
 
@@ -224,9 +225,8 @@ fn Header(info: SessionInfo) -> impl IntoView {
 pub fn LanguageSwitch(lang: Lang) -> impl IntoView {
     let location = use_location();
     let back = move || format!("{}{}", location.pathname.get(), location.search.get());
-    let t = lang.texts();
     view! {
-        <form method="post" action="/lang" class="language" aria-label=t.language>
+        <form method="post" action="/lang" class="language" aria-label=lang.pick("语言", "Language")>
             <input type="hidden" name="back" value=back />
             <button type="submit" name="lang" value="zh-CN" aria-pressed=(lang == Lang::Zh).to_string()>
                 "简体中文"
@@ -240,23 +240,29 @@ pub fn LanguageSwitch(lang: Lang) -> impl IntoView {
 
 #[component]
 fn SignInNeeded() -> impl IntoView {
-    let t = texts();
+    let lang = lang();
     view! {
         <p>
-            {t.sign_in_needed} " " <a href="/login">{t.log_in}</a>
+            {lang.pick("请先登录。", "Please log in first.")} " "
+            <a href="/login">{lang.pick("登录", "Log in")}</a>
         </p>
     }
 }
 
 #[component]
 fn Forbidden() -> impl IntoView {
-    let t = texts();
+    let lang = lang();
     view! {
         <section class="notice" role="alert">
-            <h2>{t.forbidden_title}</h2>
-            <p>{t.forbidden_body}</p>
+            <h2>{lang.pick("没有权限", "Not allowed")}</h2>
             <p>
-                <a href="/compose">{t.back_home}</a>
+                {lang.pick(
+                    "只有管理员可以打开这个页面。如需访问，请联系管理员。",
+                    "Only an admin can open this page. Ask an admin if you need it.",
+                )}
+            </p>
+            <p>
+                <a href="/compose">{lang.pick("返回撰写", "Back to Compose")}</a>
             </p>
         </section>
     }
@@ -269,8 +275,16 @@ fn NotFound() -> impl IntoView {
         response.set_status(axum::http::StatusCode::NOT_FOUND);
     }
     view! {
-        <Page title=|t| t.not_found_title>
-            <p>{move || texts().not_found_body}</p>
+        <Page title=|lang| lang.pick("页面不存在", "Page not found")>
+            <p>
+                {move || {
+                    lang()
+                        .pick(
+                            "找不到这个地址。请检查链接，或从导航进入。",
+                            "Nothing lives at this address. Check the link, or use the navigation.",
+                        )
+                }}
+            </p>
         </Page>
     }
 }

@@ -5,9 +5,8 @@
 use leptos::prelude::*;
 
 use super::time::format_unix_seconds;
-use super::{Audience, Page, lang, tr};
+use super::{Audience, Page, lang};
 use crate::error::AppError;
-use crate::i18n::Lang;
 use crate::settings::{SettingsView, TokenSourceView, load_settings};
 
 #[component]
@@ -15,7 +14,7 @@ pub fn SettingsPage() -> impl IntoView {
     let settings = Resource::new(|| (), |_| load_settings());
     // Made outside `Page`, whose children may run more than once (see `Page`).
     view! {
-        <Page title=|t| t.nav_settings audience=Audience::Admins>
+        <Page title=|lang| lang.pick("设置", "Settings") audience=Audience::Admins>
             <SettingsBody settings />
         </Page>
     }
@@ -24,7 +23,7 @@ pub fn SettingsPage() -> impl IntoView {
 #[component]
 fn SettingsBody(settings: Resource<Result<SettingsView, AppError>>) -> impl IntoView {
     view! {
-        <Suspense fallback=move || view! { <p>{tr(lang() == Lang::Zh, "加载中…", "Loading…")}</p> }>
+        <Suspense fallback=move || view! { <p>{lang().pick("加载中…", "Loading…")}</p> }>
             {move || Suspend::new(async move {
                 match settings.await {
                     Ok(settings) => view! { <SettingsLists settings /> }.into_any(),
@@ -40,8 +39,7 @@ fn SettingsBody(settings: Resource<Result<SettingsView, AppError>>) -> impl Into
 #[component]
 fn SettingsLists(settings: SettingsView) -> impl IntoView {
     let lang = lang();
-    let zh = lang == Lang::Zh;
-    let none_yet = tr(zh, "暂无", "None yet");
+    let none_yet = lang.pick("暂无", "None yet");
     let health = settings.health.clone();
     let last_accepted = health
         .last_accepted
@@ -55,46 +53,47 @@ fn SettingsLists(settings: SettingsView) -> impl IntoView {
         _ => None,
     };
     let expires = settings.access_token.expires_at.map_or_else(
-        || tr(zh, "尚未获取 access_token", "No token fetched yet").to_owned(),
+        || {
+            lang.pick("尚未获取 access_token", "No token fetched yet")
+                .to_owned()
+        },
         format_unix_seconds,
     );
     let wechat = if settings.simulator {
-        tr(
-            zh,
+        lang.pick(
             "内置的微信模拟器（未配置公众号）",
             "The built-in WeChat simulator (no account configured)",
         )
     } else {
-        tr(zh, "微信公众平台接口", "The WeChat API")
+        lang.pick("微信公众平台接口", "The WeChat API")
     };
 
     view! {
         <section class="settings-group" aria-labelledby="settings-server">
-            <h2 id="settings-server">{tr(zh, "服务器配置", "Server configuration")}</h2>
+            <h2 id="settings-server">{lang.pick("服务器配置", "Server configuration")}</h2>
             <p>
-                {tr(
-                    zh,
+                {lang.pick(
                     "在微信公众平台的“设置与开发 → 基本配置 → 服务器配置”中填写以下内容。",
                     "Enter these in the WeChat console under 设置与开发 → 基本配置 → 服务器配置 (Server configuration).",
                 )}
             </p>
             <dl class="settings">
-                <dt>{tr(zh, "服务器地址（URL）", "Server address (URL)")}</dt>
+                <dt>{lang.pick("服务器地址（URL）", "Server address (URL)")}</dt>
                 <dd>
                     <code>{settings.callback_url.clone()}</code>
                 </dd>
-                <dt>{tr(zh, "令牌（Token）", "Token")}</dt>
+                <dt>{lang.pick("令牌（Token）", "Token")}</dt>
                 <dd>
                     <code>{settings.callback_token.clone()}</code>
                 </dd>
-                <dt>{tr(zh, "消息加解密方式", "Message mode")}</dt>
+                <dt>{lang.pick("消息加解密方式", "Message mode")}</dt>
                 <dd>{settings.message_mode(lang)}</dd>
-                <dt>{tr(zh, "消息加解密密钥（EncodingAESKey）", "EncodingAESKey")}</dt>
+                <dt>{lang.pick("消息加解密密钥（EncodingAESKey）", "EncodingAESKey")}</dt>
                 <dd>
                     {if settings.aes_key_set {
-                        tr(zh, "已设置（不显示）", "Set (not shown)")
+                        lang.pick("已设置（不显示）", "Set (not shown)")
                     } else {
-                        tr(zh, "未设置", "Not set")
+                        lang.pick("未设置", "Not set")
                     }}
                 </dd>
             </dl>
@@ -103,9 +102,9 @@ fn SettingsLists(settings: SettingsView) -> impl IntoView {
                 .map(|warning| view! { <p class="note" role="note">{warning}</p> })}
         </section>
         <section class="settings-group" aria-labelledby="settings-account">
-            <h2 id="settings-account">{tr(zh, "公众号", "Account")}</h2>
+            <h2 id="settings-account">{lang.pick("公众号", "Account")}</h2>
             <dl class="settings">
-                <dt>{tr(zh, "接口", "WeChat")}</dt>
+                <dt>{lang.pick("接口", "WeChat")}</dt>
                 <dd>{wechat}</dd>
                 <dt>"AppID"</dt>
                 <dd>
@@ -114,42 +113,41 @@ fn SettingsLists(settings: SettingsView) -> impl IntoView {
             </dl>
         </section>
         <section class="settings-group" aria-labelledby="settings-health">
-            <h2 id="settings-health">{tr(zh, "回调状态", "Callback health")}</h2>
+            <h2 id="settings-health">{lang.pick("回调状态", "Callback health")}</h2>
             <p>
-                {tr(
-                    zh,
+                {lang.pick(
                     "自本次启动以来收到的回调（时间为 UTC）。",
                     "Callbacks since this server started (times in UTC).",
                 )}
             </p>
             <dl class="settings">
-                <dt>{tr(zh, "已接受的回调", "Callbacks accepted")}</dt>
+                <dt>{lang.pick("已接受的回调", "Callbacks accepted")}</dt>
                 <dd>{health.accepted.to_string()}</dd>
-                <dt>{tr(zh, "最近一次接受", "Last accepted")}</dt>
+                <dt>{lang.pick("最近一次接受", "Last accepted")}</dt>
                 <dd>{last_accepted}</dd>
-                <dt>{tr(zh, "已拒绝的回调", "Callbacks refused")}</dt>
+                <dt>{lang.pick("已拒绝的回调", "Callbacks refused")}</dt>
                 <dd>{health.refused.to_string()}</dd>
-                <dt>{tr(zh, "最近一次拒绝", "Last refused")}</dt>
+                <dt>{lang.pick("最近一次拒绝", "Last refused")}</dt>
                 <dd>{last_refused}</dd>
-                <dt>{tr(zh, "拒绝原因", "Reason refused")}</dt>
+                <dt>{lang.pick("拒绝原因", "Reason refused")}</dt>
                 <dd>{refused_reason}</dd>
             </dl>
         </section>
         <section class="settings-group" aria-labelledby="settings-token">
             <h2 id="settings-token">"access_token"</h2>
             <dl class="settings">
-                <dt>{tr(zh, "来源", "Source")}</dt>
+                <dt>{lang.pick("来源", "Source")}</dt>
                 <dd>{settings.access_token.source.words(lang)}</dd>
                 {token_url
                     .map(|url| {
                         view! {
-                            <dt>{tr(zh, "获取地址", "Fetched from")}</dt>
+                            <dt>{lang.pick("获取地址", "Fetched from")}</dt>
                             <dd>
                                 <code>{url}</code>
                             </dd>
                         }
                     })}
-                <dt>{tr(zh, "到期时间", "Expires")}</dt>
+                <dt>{lang.pick("到期时间", "Expires")}</dt>
                 <dd>{expires}</dd>
             </dl>
         </section>

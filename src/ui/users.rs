@@ -5,13 +5,14 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use super::{Audience, Page, lang, texts};
+use super::{Audience, Page, lang};
 use crate::{
     auth::{
         Role, UserSummary,
         api::{AddUser, ResetUserPassword, SetUserDisabled, SetUserRole, list_users},
     },
     error::AppError,
+    i18n::Lang,
 };
 
 #[component]
@@ -33,7 +34,7 @@ pub fn UsersPage() -> impl IntoView {
     );
     // Made outside `Page`, whose children may run more than once (see `Page`).
     view! {
-        <Page title=|t| t.users_title audience=Audience::Admins>
+        <Page title=|lang| lang.pick("用户管理", "Users") audience=Audience::Admins>
             <UsersBody add disable role reset users />
         </Page>
     }
@@ -47,7 +48,7 @@ fn UsersBody(
     reset: ServerAction<ResetUserPassword>,
     users: Resource<Result<Vec<UserSummary>, AppError>>,
 ) -> impl IntoView {
-    let t = texts();
+    let lang = lang();
 
     // The outcome of the last form sent, said once at the top of the page.
     let outcome = RwSignal::new(None::<Result<(), AppError>>);
@@ -73,16 +74,13 @@ fn UsersBody(
     });
     // Without JavaScript the failure comes back in the address.
     let query = use_query_map();
-    let message = move || {
-        let lang = lang();
-        match outcome.get() {
-            Some(Ok(())) => Some((false, t.saved)),
-            Some(Err(error)) => Some((true, error.words(lang))),
-            None => query
-                .with(|q| q.get("problem"))
-                .and_then(|code| AppError::from_code(&code))
-                .map(|error| (true, error.words(lang))),
-        }
+    let message = move || match outcome.get() {
+        Some(Ok(())) => Some((false, lang.pick("已保存。", "Saved."))),
+        Some(Err(error)) => Some((true, error.words(lang))),
+        None => query
+            .with(|q| q.get("problem"))
+            .and_then(|code| AppError::from_code(&code))
+            .map(|error| (true, error.words(lang))),
     };
 
     view! {
@@ -96,7 +94,7 @@ fn UsersBody(
                     }
                 })
         }}
-        <Transition fallback=move || view! { <p>{t.loading}</p> }>
+        <Transition fallback=move || view! { <p>{lang.pick("加载中…", "Loading…")}</p> }>
             {move || Suspend::new(async move {
                 match users.await {
                     Ok(list) => {
@@ -104,11 +102,11 @@ fn UsersBody(
                             <table class="users">
                                 <thead>
                                     <tr>
-                                        <th scope="col">{t.username}</th>
-                                        <th scope="col">{t.role}</th>
-                                        <th scope="col">{t.status}</th>
-                                        <th scope="col">{t.created}</th>
-                                        <th scope="col">{t.actions}</th>
+                                        <th scope="col">{lang.pick("用户名", "Username")}</th>
+                                        <th scope="col">{lang.pick("角色", "Role")}</th>
+                                        <th scope="col">{lang.pick("状态", "Status")}</th>
+                                        <th scope="col">{lang.pick("创建时间", "Created")}</th>
+                                        <th scope="col">{lang.pick("操作", "Actions")}</th>
                                     </tr>
                                 </thead>
                                 <tbody>
@@ -118,19 +116,28 @@ fn UsersBody(
                                             let name = user.username.clone();
                                             let id = user.id.to_string();
                                             let (role_label, other_role, other_label) = match user.role {
-                                                Role::Admin => (t.role_admin, "editor", t.make_editor),
-                                                Role::Editor => (t.role_editor, "admin", t.make_admin),
+                                                Role::Admin => (
+                                                    role_name(lang, Role::Admin),
+                                                    "editor",
+                                                    lang.pick("设为编辑", "Make editor"),
+                                                ),
+                                                Role::Editor => (
+                                                    role_name(lang, Role::Editor),
+                                                    "admin",
+                                                    lang.pick("设为管理员", "Make admin"),
+                                                ),
                                             };
                                             let (status_label, toggle_to, toggle_label) = if user.disabled {
-                                                (t.disabled, "false", t.enable)
+                                                (lang.pick("已停用", "Disabled"), "false", lang.pick("启用", "Enable"))
                                             } else {
-                                                (t.active, "true", t.disable)
+                                                (lang.pick("正常", "Active"), "true", lang.pick("停用", "Disable"))
                                             };
+                                            let reset_label = lang.pick("重置密码", "Reset password");
                                             let password_id = format!("new-password-{}", user.id);
                                             let toggle_aria = format!("{toggle_label} {name}");
                                             let role_aria = format!("{other_label} {name}");
-                                            let reset_aria = format!("{} {name}", t.reset_password);
-                                            let password_label = format!("{} ({name})", t.new_password);
+                                            let reset_aria = format!("{reset_label} {name}");
+                                            let password_label = format!("{} ({name})", lang.pick("新密码", "New password"));
                                             let (id1, id2, id3) = (id.clone(), id.clone(), id);
                                             view! {
                                                 <tr>
@@ -165,7 +172,7 @@ fn UsersBody(
                                                                 required
                                                             />
                                                             <button type="submit" aria-label=reset_aria>
-                                                                {t.reset_password}
+                                                                {reset_label}
                                                             </button>
                                                         </ActionForm>
                                                     </td>
@@ -178,16 +185,16 @@ fn UsersBody(
                         }
                             .into_any()
                     }
-                    Err(error) => view! { <p class="error" role="alert">{error.words(lang())}</p> }.into_any(),
+                    Err(error) => view! { <p class="error" role="alert">{error.words(lang)}</p> }.into_any(),
                 }
             })}
         </Transition>
         <section class="add-user">
-            <h2>{t.add_user}</h2>
+            <h2>{lang.pick("添加用户", "Add a user")}</h2>
             <ActionForm action=add attr:class="stack">
-                <label for="new-username">{t.username}</label>
+                <label for="new-username">{lang.pick("用户名", "Username")}</label>
                 <input id="new-username" name="username" type="text" autocomplete="off" required />
-                <label for="new-user-password">{t.password}</label>
+                <label for="new-user-password">{lang.pick("密码", "Password")}</label>
                 <input
                     id="new-user-password"
                     name="password"
@@ -196,13 +203,20 @@ fn UsersBody(
                     minlength="8"
                     required
                 />
-                <label for="new-user-role">{t.role}</label>
+                <label for="new-user-role">{lang.pick("角色", "Role")}</label>
                 <select id="new-user-role" name="role">
-                    <option value="editor" selected>{t.role_editor}</option>
-                    <option value="admin">{t.role_admin}</option>
+                    <option value="editor" selected>{role_name(lang, Role::Editor)}</option>
+                    <option value="admin">{role_name(lang, Role::Admin)}</option>
                 </select>
-                <button type="submit" class="primary">{t.add}</button>
+                <button type="submit" class="primary">{lang.pick("添加", "Add")}</button>
             </ActionForm>
         </section>
+    }
+}
+
+fn role_name(lang: Lang, role: Role) -> &'static str {
+    match role {
+        Role::Admin => lang.pick("管理员", "Admin"),
+        Role::Editor => lang.pick("编辑", "Editor"),
     }
 }

@@ -1,0 +1,82 @@
+//! "Send to 1,234 followers of VIP会员?" with Confirm; all followers need a
+//! tick as a second confirmation.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::sends::api::ConfirmSend;
+use crate::sends::{Confirmation, group_digits};
+use crate::ui::type_label;
+
+#[component]
+pub fn ConfirmDialog(
+    lang: Lang,
+    confirmation: Confirmation,
+    confirm: ServerAction<ConfirmSend>,
+    /// Set by Cancel: the dialog closes and the form stays as it is.
+    dismissed: RwSignal<bool>,
+) -> impl IntoView {
+    let question = confirmation.question(lang);
+    let cancel_href = format!("/compose?attempt={}&edit=1", confirmation.clientmsgid);
+    let all_label = all_followers_label(lang, confirmation.audience_size);
+    // From this page's action, or from the address after a form sent
+    // without JavaScript.
+    let query = use_query_map();
+    let problem = move || match confirm.value().get() {
+        Some(Err(error)) => Some(error.words(lang)),
+        Some(Ok(_)) => None,
+        None => query.with(|q| {
+            q.get("problem")
+                .and_then(|code| AppError::from_code(&code))
+                .map(|error| error.words(lang))
+        }),
+    };
+    view! {
+        <div class="dialog-backdrop">
+            <section class="dialog" role="dialog" aria-modal="true" aria-labelledby="confirm-title">
+                <h2 id="confirm-title">{question}</h2>
+                <p>{lang.pick("消息类型：", "Message type: ")} {type_label(lang, &confirmation.msg_type)}</p>
+                {move || problem().map(|words| view! { <p class="error" role="alert">{words}</p> })}
+                <ActionForm action=confirm>
+                    <input type="hidden" name="clientmsgid" value=confirmation.clientmsgid.clone() />
+                    {confirmation
+                        .to_all
+                        .then(|| {
+                            view! {
+                                <p class="confirm-all">
+                                    <input type="checkbox" id="confirm-all" name="confirm_all" value="yes" required />
+                                    <label for="confirm-all">{all_label.clone()}</label>
+                                </p>
+                            }
+                        })}
+                    <div class="dialog-actions">
+                        <button type="submit" class="primary" disabled=move || confirm.pending().get()>
+                            {lang.pick("确认", "Confirm")}
+                        </button>
+                        <a
+                            href=cancel_href
+                            on:click=move |ev| {
+                                ev.prevent_default();
+                                dismissed.set(true);
+                            }
+                        >
+                            {lang.pick("取消", "Cancel")}
+                        </a>
+                    </div>
+                </ActionForm>
+            </section>
+        </div>
+    }
+}
+
+/// The second confirmation of a send to all followers.
+fn all_followers_label(lang: Lang, size: Option<u64>) -> String {
+    match (lang, size.map(group_digits)) {
+        (Lang::Zh, Some(n)) => format!("我确认发给全部 {n} 位粉丝"),
+        (Lang::Zh, None) => "我确认发给全部粉丝".to_owned(),
+        (Lang::En, Some(n)) => format!("Yes, send to all {n} followers"),
+        (Lang::En, None) => "Yes, send to all followers".to_owned(),
+    }
+}

@@ -1,0 +1,292 @@
+//! `/compose`: one form per message type of the seed (radios that CSS turns
+//! into tabs, so they work before hydration), the audience with its tag
+//! picker, media pickers, preview, and the send with its confirmation.
+//!
+//! The page holds the form and its state (the answers of "Send",
+//! "Confirm" and "Preview"); each message type's fields are a component of
+//! their own file (`mpnews`, `text`, `voice`, `image`, `mpvideo`,
+//! `wxcard`), beside the parts they share (`picker`, `audience`,
+//! `preview`, `confirm`, `result`).
+//!
+//! Without JavaScript every button posts the form: "Send" and "Preview"
+//! come back as `/compose?attempt=…` (the form again, with its problems or
+//! the confirmation), "Confirm" as `/compose?sent=…` (the result).
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use super::{Page, lang, type_label};
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::sends::api::{ConfirmSend, PrepareSend, PreviewSend, load_compose};
+use crate::sends::{ComposeForm, ComposeSetup, Field, FieldError, PrepareOutcome};
+
+mod audience;
+mod confirm;
+mod image;
+mod mpnews;
+mod mpvideo;
+mod picker;
+mod preview;
+mod result;
+mod text;
+mod voice;
+mod wxcard;
+
+use audience::AudienceChooser;
+use confirm::ConfirmDialog;
+use image::ImageFields;
+use mpnews::MpNewsFields;
+use mpvideo::MpVideoFields;
+use preview::PreviewFields;
+use result::SendResultPanel;
+use text::TextFields;
+use voice::VoiceFields;
+use wxcard::WxCardFields;
+
+/// The message types of the seed, in the order of the tabs.
+const MESSAGE_TYPES: [&str; 6] = ["mpnews", "text", "voice", "image", "mpvideo", "wxcard"];
+
+#[component]
+pub fn ComposePage() -> impl IntoView {
+    let query = use_query_map();
+    let setup = Resource::new(
+        move || {
+            query.with(|q| {
+                (
+                    q.get("attempt"),
+                    q.get("sent").and_then(|s| s.parse::<i64>().ok()),
+                )
+            })
+        },
+        |(attempt, sent)| load_compose(attempt, sent),
+    );
+    // Made outside `Page`, whose children may run more than once (see `Page`).
+    view! {
+        <Page title=|lang| lang.pick("撰写", "Compose")>
+            <ComposeBody setup />
+        </Page>
+    }
+}
+
+#[component]
+fn ComposeBody(setup: Resource<Result<ComposeSetup, AppError>>) -> impl IntoView {
+    view! {
+        <Suspense fallback=move || view! { <p>{lang().pick("加载中…", "Loading…")}</p> }>
+            {move || Suspend::new(async move {
+                match setup.await {
+                    Ok(setup) => view! { <Composer lang=lang() setup /> }.into_any(),
+                    Err(error) => {
+                        view! { <p class="error" role="alert">{error.words(lang())}</p> }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The form, the answers to its buttons, and the confirmation.
+#[component]
+fn Composer(lang: Lang, setup: ComposeSetup) -> impl IntoView {
+    let query = use_query_map();
+    let prepare = ServerAction::<PrepareSend>::new();
+    let confirm = ServerAction::<ConfirmSend>::new();
+    let preview = ServerAction::<PreviewSend>::new();
+    let editing = query.with_untracked(|q| q.get("edit").is_some());
+
+    let initial = setup
+        .attempt
+        .as_ref()
+        .map(|a| a.form.clone())
+        .unwrap_or_else(|| ComposeForm {
+            clientmsgid: setup.clientmsgid.clone(),
+            msgtype: "mpnews".into(),
+            audience: "tag".into(),
+            send_ignore_reprint: "0".into(),
+            ..ComposeForm::default()
+        });
+    let from_page = setup
+        .attempt
+        .as_ref()
+        .filter(|_| !editing)
+        .map(|a| a.outcome.clone());
+    let clientmsgid = RwSignal::new(initial.clientmsgid.clone());
+
+    // The last answer to "Send": from this page's action, else from the
+    // address (a form sent without JavaScript).
+    let outcome = Memo::new(move |_| match prepare.value().get() {
+        Some(Ok(outcome)) => Some(outcome),
+        Some(Err(_)) => None,
+        None => from_page.clone(),
+    });
+    let errors = Signal::derive(move || match outcome.get() {
+        Some(PrepareOutcome::Invalid(errors)) => errors,
+        _ => Vec::new(),
+    });
+    let dismissed = RwSignal::new(false);
+    Effect::new(move |_| {
+        // A new "Send" asks anew: the last confirmation and result go.
+        if prepare.version().get() > 0 {
+            dismissed.set(false);
+            confirm.value().set(None);
+        }
+    });
+    let sent_on_load = setup.sent.clone();
+    let result = Memo::new(move |_| match confirm.value().get() {
+        Some(Ok(result)) => Some(result),
+        _ => sent_on_load.clone(),
+    });
+    // After a send this page composes a new message: a new clientmsgid.
+    Effect::new(move |_| {
+        if let Some(Ok(result)) = confirm.value().get() {
+            clientmsgid.set(result.fresh_clientmsgid);
+        }
+    });
+    let confirmation = move || match (outcome.get(), dismissed.get(), confirm.value().get()) {
+        (Some(PrepareOutcome::Ready(c)), false, None | Some(Err(_))) => Some(c),
+        _ => None,
+    };
+    let page_problem = move || {
+        let from_action = match prepare.value().get() {
+            Some(Err(error)) => Some(error),
+            _ => None,
+        };
+        from_action
+            .or_else(|| query.with(|q| q.get("problem").and_then(|c| AppError::from_code(&c))))
+            .filter(|_| confirmation().is_none())
+            .map(|error| error.words(lang))
+    };
+    let form_ref = NodeRef::<leptos::html::Form>::new();
+
+    let overseas = setup.overseas;
+    let types: &[&str] = if overseas {
+        &["mpnews"]
+    } else {
+        &MESSAGE_TYPES
+    };
+    let chosen_type = if overseas {
+        "mpnews".to_owned()
+    } else {
+        initial.msgtype.clone()
+    };
+
+    view! {
+        {move || result.get().map(|r| view! { <SendResultPanel lang result=r /> })}
+        {move || page_problem().map(|words| view! { <p class="error" role="alert">{words}</p> })}
+        <ActionForm action=prepare node_ref=form_ref>
+            <div class="compose">
+                // `value` for the page as served, `prop:value` once hydrated.
+                <input
+                    type="hidden"
+                    name="form[clientmsgid]"
+                    value=initial.clientmsgid.clone()
+                    prop:value=move || clientmsgid.get()
+                />
+                <FieldErrorText lang field=Field::ClientMsgId errors />
+                <fieldset class="types">
+                    <legend>{lang.pick("消息类型", "Message type")}</legend>
+                    {types
+                        .iter()
+                        .map(|&value| {
+                            let id = format!("type-{value}");
+                            view! {
+                                <span class="type">
+                                    <input
+                                        type="radio"
+                                        id=id.clone()
+                                        name="form[msgtype]"
+                                        value=value
+                                        checked=chosen_type == value
+                                    />
+                                    <label for=id>{type_label(lang, value)}</label>
+                                </span>
+                            }
+                        })
+                        .collect_view()}
+                    <FieldErrorText lang field=Field::MsgType errors />
+                </fieldset>
+                {overseas
+                    .then(|| {
+                        view! {
+                            <p class="note">
+                                {lang.pick(
+                                    "这是海外公众号：微信只允许海外公众号群发图文消息，所以这里只有“图文”。",
+                                    "This is an overseas account: WeChat lets overseas Official Accounts mass-send articles only, so only Article is offered.",
+                                )}
+                            </p>
+                        }
+                    })}
+
+                <MpNewsFields
+                    lang
+                    media_id=initial.mpnews_media_id.clone()
+                    ignore_reprint=initial.send_ignore_reprint.clone()
+                    errors
+                />
+                <TextFields lang content=initial.text_content.clone() errors />
+                <VoiceFields lang media_id=initial.voice_media_id.clone() errors />
+                <ImageFields
+                    lang
+                    media_ids=initial.image_media_ids.clone()
+                    title=initial.image_title.clone()
+                    recommend=initial.image_recommend.clone()
+                    open_comment=initial.image_need_open_comment.as_deref() == Some("1")
+                    only_fans_can_comment=initial.image_only_fans_can_comment.as_deref() == Some("1")
+                    errors
+                />
+                <MpVideoFields lang media_id=initial.mpvideo_media_id.clone() errors />
+                <WxCardFields lang card_id=initial.card_id.clone() errors />
+
+                <AudienceChooser
+                    lang
+                    audience=initial.audience.clone()
+                    tag_id=initial.tag_id.clone()
+                    tags=setup.tags.clone()
+                    errors
+                />
+
+                <PreviewFields lang preview form_ref />
+
+                <div class="send-row">
+                    <button type="submit" class="primary" disabled=move || prepare.pending().get()>
+                        {lang.pick("发送", "Send")}
+                    </button>
+                </div>
+            </div>
+        </ActionForm>
+        {move || {
+            confirmation()
+                .map(|c| {
+                    view! { <ConfirmDialog lang confirmation=c confirm dismissed /> }
+                })
+        }}
+    }
+}
+
+/// `aria-invalid` of a field: whether the last "Send" found a problem in it.
+fn has_error(errors: Signal<Vec<FieldError>>, field: Field) -> &'static str {
+    if errors.with(|list| list.iter().any(|e| e.field == field)) {
+        "true"
+    } else {
+        "false"
+    }
+}
+
+/// The problems of one field, in words, right beside it.
+#[component]
+fn FieldErrorText(lang: Lang, field: Field, errors: Signal<Vec<FieldError>>) -> impl IntoView {
+    let words = move || {
+        errors.with(|list| {
+            list.iter()
+                .filter(|e| e.field == field)
+                .map(|e| e.words(lang))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+    };
+    view! {
+        <p class="field-error" id=field.error_id() hidden=move || words().is_empty()>
+            {words}
+        </p>
+    }
+}

@@ -753,6 +753,66 @@ mod tests {
         }
     }
 
+    /// A setting is one field of `SettingsArgs`; what cannot be derived
+    /// from it (the example file's explanation, the README's row) is
+    /// checked here, so a setting forgotten in one of them fails.
+    #[test]
+    fn every_setting_has_a_variable_a_file_key_an_example_and_a_readme_row() {
+        use clap::Args as _;
+        let example = include_str!("../../packaging/qunfa.toml.example");
+        let readme = include_str!("../../README.md");
+        // Read before the file is: they cannot be in it.
+        let environment_only = ["config", "log_format"];
+        let command = SettingsArgs::augment_args(clap::Command::new("qunfa"));
+        let mut file_keys = Vec::new();
+        for arg in command.get_arguments() {
+            let key = arg.get_id().as_str();
+            let variable = arg
+                .get_env()
+                .unwrap_or_else(|| panic!("--{key} has no environment variable"))
+                .to_str()
+                .unwrap();
+            let expected = match key {
+                "site_addr" => "LEPTOS_SITE_ADDR".to_owned(),
+                _ => format!("QUNFA_{}", key.to_uppercase()),
+            };
+            assert_eq!(variable, expected, "the variable of --{key}");
+            assert!(
+                readme
+                    .lines()
+                    .any(|line| line.starts_with("| ") && line.contains(&format!("`{variable}`"))),
+                "README's settings table has no row for {variable}"
+            );
+            assert!(example.contains(variable), "the example never names {variable}");
+            let in_file = parse_toml(&format!("{key} = \"\"\n"));
+            if environment_only.contains(&key) {
+                assert!(in_file.is_err(), "{key} is accepted in the file");
+                continue;
+            }
+            assert!(in_file.is_ok(), "{key} is refused in the file: {in_file:?}");
+            assert!(
+                example.contains(&format!("{key} = ")),
+                "the example has no {key}"
+            );
+            assert!(
+                example.contains(&format!("# Environment: {variable}")),
+                "the example does not give {key}'s variable"
+            );
+            file_keys.push(key);
+        }
+        // And the other way: the file knows no key that is not a setting.
+        let refused = parse_toml("no_such_setting = \"x\"\n").unwrap_err();
+        for key in &file_keys {
+            assert!(refused.contains(key), "{key} is not listed in: {refused}");
+        }
+        for quoted in refused.split('`').skip(1).step_by(2) {
+            assert!(
+                quoted == "no_such_setting" || file_keys.contains(&quoted),
+                "the file takes `{quoted}`, which is no setting"
+            );
+        }
+    }
+
     #[test]
     fn the_environment_wins_over_the_file() {
         let file = parse_toml("site_addr = \"0.0.0.0:8080\"\nsession_idle = \"30m\"\n").unwrap();

@@ -2,7 +2,7 @@
 //! gives its flag (`--site-addr`), its environment variable (`env = …`), its
 //! key in `qunfa.toml` (the field's name) and its line in `qunfa --help`
 //! (the doc comment). The command line wins over the environment, which wins
-//! over the file, which wins over the defaults in [`SettingsArgs::parse`].
+//! over the file, which wins over the defaults (in `SettingsArgs::parse`).
 //! Every setting is read here and nowhere else; `README.md` lists them and
 //! `packaging/qunfa.toml.example` explains each, and a test below checks
 //! that both name every one.
@@ -246,9 +246,9 @@ impl SettingsArgs {
         })
     }
 
-    /// These values laid over `lower`'s, setting by setting. A blank value
-    /// counts as none, so the default applies. Both have one shape, so
-    /// the merge goes through it as a table of text, whatever the settings.
+    /// These values laid over `lower`'s, setting by setting; a blank value
+    /// counts as none, so the default applies. The merge goes through the
+    /// shape both share, a table of text, so it names no setting.
     fn over(&self, lower: &SettingsArgs) -> Result<SettingsArgs, String> {
         let mut values = toml::Table::try_from(lower).map_err(|e| e.to_string())?;
         values.extend(toml::Table::try_from(self).map_err(|e| e.to_string())?);

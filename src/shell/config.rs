@@ -336,7 +336,7 @@ fn in_words(duration: Duration) -> String {
     let secs = duration.as_secs();
     let (count, unit) = [(86_400, "day"), (3_600, "hour"), (60, "minute")]
         .into_iter()
-        .find(|(size, _)| secs >= *size && secs % size == 0)
+        .find(|(size, _)| secs >= *size && secs.is_multiple_of(*size))
         .map_or((secs, "second"), |(size, unit)| (secs / size, unit));
     let plural = if count == 1 { "" } else { "s" };
     format!("{count} {unit}{plural}")

@@ -181,7 +181,7 @@ fn Filters(
                 <select name="state">
                     <option value="">{tr(zh, "全部", "All")}</option>
                     {SendState::ALL
-                        .into_iter()
+                        .iter()
                         .map(|s| {
                             view! {
                                 <option value=s.as_str() selected=chosen(s.as_str(), &filter.state)>

@@ -32,7 +32,9 @@ pub enum AppError {
 }
 
 /// A request the person can fix, with words for it in each language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error, strum::VariantArray,
+)]
 #[error("{}", self.words(Lang::En))]
 pub enum Problem {
     UsernameInvalid,
@@ -155,30 +157,11 @@ impl Problem {
         }
     }
 
-    pub const ALL: [Problem; 16] = {
-        use Problem::*;
-        [
-            UsernameInvalid,
-            UsernameTaken,
-            PasswordTooShort,
-            PasswordTooLong,
-            UserNotFound,
-            LastAdmin,
-            NotYourself,
-            InvalidRole,
-            InvalidChoice,
-            AlreadySent,
-            AttemptNotFound,
-            ConfirmAllFollowers,
-            SendNotFound,
-            WechatUnavailable,
-            NotYourSend,
-            FormTooLarge,
-        ]
-    };
+    /// Every problem, in the order above.
+    pub const ALL: &[Problem] = <Problem as strum::VariantArray>::VARIANTS;
 
     pub fn from_code(code: &str) -> Option<Problem> {
-        Problem::ALL.into_iter().find(|p| p.code() == code)
+        Problem::ALL.iter().copied().find(|p| p.code() == code)
     }
 }
 
@@ -274,7 +257,7 @@ mod tests {
 
     #[test]
     fn every_problem_has_a_code_that_reads_back() {
-        for problem in Problem::ALL {
+        for &problem in Problem::ALL {
             assert_eq!(Problem::from_code(problem.code()), Some(problem));
             assert!(!problem.words(Lang::Zh).is_empty());
             assert!(!problem.words(Lang::En).is_empty());

@@ -8,11 +8,12 @@
 //! the worker claim it in [`SendsState`] first.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
 
 use super::store::{self, StoreError, Transition};
 use super::{SendState, TagChoice};
@@ -46,7 +47,6 @@ pub struct SendsState {
 struct Inner {
     in_flight: Mutex<HashSet<i64>>,
     wake: Notify,
-    stopped: AtomicBool,
     rounds: AtomicU64,
     clock: Clock,
     tags: Mutex<Option<(Instant, Vec<TagChoice>)>>,
@@ -108,12 +108,6 @@ impl SendsState {
         self.inner.rounds.load(Ordering::SeqCst)
     }
 
-    /// Ends the worker (the server is stopping).
-    pub fn stop(&self) {
-        self.inner.stopped.store(true, Ordering::SeqCst);
-        self.inner.wake.notify_one();
-    }
-
     pub fn cached_tags(&self) -> Option<Vec<TagChoice>> {
         let cache = self.inner.tags.lock().ok()?;
         let (at, tags) = cache.as_ref()?;
@@ -136,10 +130,6 @@ impl SendsState {
         if let Ok(mut cache) = self.inner.followers.lock() {
             *cache = Some((Instant::now(), total));
         }
-    }
-
-    fn is_stopped(&self) -> bool {
-        self.inner.stopped.load(Ordering::SeqCst)
     }
 }
 
@@ -287,10 +277,12 @@ pub fn interpret(
     }
 }
 
-/// Settles what needs settling until the server stops: at once on start
-/// (sends a crash left `pending`), then every second or when woken. Each
-/// round also applies stored MASSSENDJOBFINISH callbacks to their sends and,
-/// for sends without one `check_after` after submission, asks `mass/get`.
+/// Settles what needs settling until `stop` is cancelled (the server is
+/// stopping; the step under way, perhaps a WeChat call, ends first): at
+/// once on start (sends a crash left `pending`), then every second or when
+/// woken. Each round also applies stored MASSSENDJOBFINISH callbacks to
+/// their sends and, for sends without one `check_after` after submission,
+/// asks `mass/get`.
 /// At start and then hourly it deletes callbacks other than
 /// MASSSENDJOBFINISH older than `callback_retention`.
 pub fn spawn_worker(
@@ -299,6 +291,7 @@ pub fn spawn_worker(
     sends: SendsState,
     check_after: Duration,
     callback_retention: Duration,
+    stop: CancellationToken,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut round: u64 = 0;
@@ -307,7 +300,7 @@ pub fn spawn_worker(
         // and a send that gets its msg_id late is matched in `settle`.
         let mut mark: Option<i64> = None;
         loop {
-            if sends.is_stopped() || db.is_closed() {
+            if stop.is_cancelled() || db.is_closed() {
                 return;
             }
             let applied = match mark {
@@ -340,7 +333,7 @@ pub fn spawn_worker(
             match store::to_settle(&db, &sends.now()).await {
                 Ok(ids) => {
                     for id in ids {
-                        if sends.is_stopped() {
+                        if stop.is_cancelled() {
                             return;
                         }
                         if let Err(error) = settle(&db, &wechat, &sends, id, "worker").await {
@@ -381,6 +374,7 @@ pub fn spawn_worker(
             sends.inner.rounds.fetch_add(1, Ordering::SeqCst);
             crate::metrics::worker_round();
             tokio::select! {
+                _ = stop.cancelled() => return,
                 _ = sends.inner.wake.notified() => {}
                 _ = tokio::time::sleep(WORKER_TICK) => {}
             }

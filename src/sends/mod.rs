@@ -210,7 +210,7 @@ impl FieldError {
 }
 
 /// Where a send stands (DESIGN: the life of a send).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, strum::VariantArray)]
 pub enum SendState {
     /// Stored, WeChat not yet answered.
     Pending,
@@ -230,15 +230,9 @@ pub enum SendState {
 }
 
 impl SendState {
-    pub const ALL: [SendState; 7] = [
-        SendState::Pending,
-        SendState::Submitted,
-        SendState::AwaitingConfirmation,
-        SendState::Rejected,
-        SendState::Unknown,
-        SendState::Finished,
-        SendState::Failed,
-    ];
+    /// Every state, in the order above (the history's filter offers them
+    /// so).
+    pub const ALL: &[SendState] = <SendState as strum::VariantArray>::VARIANTS;
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -253,7 +247,7 @@ impl SendState {
     }
 
     pub fn parse(text: &str) -> Option<SendState> {
-        SendState::ALL.into_iter().find(|s| s.as_str() == text)
+        SendState::ALL.iter().copied().find(|s| s.as_str() == text)
     }
 
     pub fn label(self, lang: Lang) -> &'static str {
@@ -401,7 +395,7 @@ mod tests {
 
     #[test]
     fn states_read_back_and_have_words() {
-        for state in SendState::ALL {
+        for &state in SendState::ALL {
             assert_eq!(SendState::parse(state.as_str()), Some(state));
             assert!(!state.label(Lang::Zh).is_empty());
             assert!(!state.label(Lang::En).is_empty());

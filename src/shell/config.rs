@@ -1,40 +1,33 @@
-//! The console's settings: defaults, then `qunfa.toml`, then the environment
-//! (and command-line flags), the later winning. Every setting is read here and
-//! nowhere else, so this file is the list an operator needs.
-//!
-//! | variable | toml key | meaning |
-//! | --- | --- | --- |
-//! | `LEPTOS_SITE_ADDR` | `site_addr` | listen address |
-//! | `QUNFA_DATABASE_URL` | `database_url` | SQLite file |
-//! | `QUNFA_WECHAT_APPID`, `QUNFA_WECHAT_SECRET` | `wechat_appid`, `wechat_secret` | the account; unset: simulator |
-//! | `QUNFA_WECHAT_API_BASE` | `wechat_api_base` | WeChat API base URL |
-//! | `QUNFA_WECHAT_TOKEN_API` | `wechat_token_api` | `stable` (default) or `classic` token call |
-//! | `QUNFA_WECHAT_ACCESS_TOKEN_URL` | `wechat_access_token_url` | fetch the access token from this URL instead |
-//! | `QUNFA_WECHAT_ACCESS_TOKEN` | `wechat_access_token` | a fixed access token instead |
-//! | `QUNFA_WECHAT_TOKEN`, `QUNFA_WECHAT_AES_KEY` | `wechat_token`, `wechat_aes_key` | callback Token and EncodingAESKey |
-//! | `QUNFA_ADMIN_USER`, `QUNFA_ADMIN_PASSWORD` | `admin_user`, `admin_password` | first admin |
-//! | `QUNFA_PUBLIC_URL` | `public_url` | the console's external URL |
-//! | `QUNFA_SESSION_IDLE` | `session_idle` | idle time after which a session ends |
-//! | `QUNFA_WECHAT_OVERSEAS` | `wechat_overseas` | `true` for an overseas account (articles only) |
-//! | `QUNFA_STATUS_CHECK_AFTER` | `status_check_after` | ask `mass/get` about a send with no callback after this long |
-//! | `QUNFA_CALLBACK_RETENTION` | `callback_retention` | keep callbacks other than MASSSENDJOBFINISH this long |
-//! | `QUNFA_METRICS_TOKEN` | `metrics_token` | bearer token that opens `/metrics`; unset: closed |
-//! | `QUNFA_SHUTDOWN_GRACE` | `shutdown_grace` | longest wait on SIGTERM for requests and the send worker |
-//! | `QUNFA_LOG_FORMAT` | (none) | `text` or `json`; logging starts before the file is read |
+//! The console's settings. Each is one field of [`SettingsArgs`]: the field
+//! gives its flag (`--site-addr`), its environment variable (`env = …`), its
+//! key in `qunfa.toml` (the field's name) and its line in `qunfa --help`
+//! (the doc comment). The command line wins over the environment, which wins
+//! over the file, which wins over the defaults (in `SettingsArgs::parse`).
+//! Every setting is read here and nowhere else; `README.md` lists them and
+//! `packaging/qunfa.toml.example` explains each, and a test below checks
+//! that both name every one.
 
-use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf, time::Duration};
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 use clap::Args;
 use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
 use url::Url;
 
 /// Where the simulator lives when no account is configured: under the
 /// console's own address, so one process is the whole product.
 pub const SIMULATOR_PREFIX: &str = "/sim";
 
-/// The settings as given on the command line or in the environment; every one
-/// is optional here because `qunfa.toml` and the defaults fill the gaps.
-#[derive(Args, Debug, Default, Clone)]
+/// Every setting as given on the command line, in the environment or in
+/// `qunfa.toml`, still as text. Each is optional here because the next
+/// source and the defaults fill the gaps; [`SettingsArgs::load`] lays them
+/// over each other and parses the result into [`Settings`].
+#[derive(Args, Serialize, Deserialize, Debug, Default, Clone)]
+#[serde(deny_unknown_fields)]
 pub struct SettingsArgs {
     /// Configuration file; it is optional, and the environment overrides it.
     #[arg(
@@ -43,6 +36,7 @@ pub struct SettingsArgs {
         default_value = "qunfa.toml",
         global = true
     )]
+    #[serde(skip)]
     pub config: PathBuf,
     /// Address to listen on [default: 127.0.0.1:3000]
     #[arg(long, env = "LEPTOS_SITE_ADDR", global = true)]
@@ -133,6 +127,8 @@ pub struct SettingsArgs {
     pub shutdown_grace: Option<String>,
     /// Log lines as `text` or `json` (environment or flag only) [default: text]
     #[arg(long, env = "QUNFA_LOG_FORMAT", global = true)]
+    // Logging starts before the file is read.
+    #[serde(skip)]
     pub log_format: Option<String>,
 }
 
@@ -232,78 +228,45 @@ impl SettingsArgs {
     /// Reads `qunfa.toml` (if there is one) under these arguments and parses
     /// the result.
     pub fn load(&self) -> Result<Settings, ConfigError> {
-        let file = read_toml(&self.config)?;
-        self.merge(&file).parse()
+        self.over_file()?.parse()
     }
 
     /// Only the database: what `qunfa user`, `backup` and `restore` need, so
     /// they run where the account's secrets are not readable.
     pub fn load_database(&self) -> Result<DatabasePath, ConfigError> {
-        let file = read_toml(&self.config)?;
-        let given = self.merge(&file).database_url;
+        let given = self.over_file()?.database_url;
         parse_database_url(given.as_deref().unwrap_or(DEFAULT_DATABASE_URL))
     }
 
-    /// The values given here win over the file's.
-    fn merge(&self, file: &BTreeMap<String, String>) -> RawSettings {
-        let pick = |given: &Option<String>, key: &str| -> Option<String> {
-            given
-                .clone()
-                .or_else(|| file.get(key).cloned())
-                .filter(|value| !value.trim().is_empty())
-        };
-        RawSettings {
-            site_addr: pick(&self.site_addr, "site_addr"),
-            database_url: pick(&self.database_url, "database_url"),
-            wechat_appid: pick(&self.wechat_appid, "wechat_appid"),
-            wechat_secret: pick(&self.wechat_secret, "wechat_secret"),
-            wechat_api_base: pick(&self.wechat_api_base, "wechat_api_base"),
-            wechat_token_api: pick(&self.wechat_token_api, "wechat_token_api"),
-            wechat_access_token_url: pick(&self.wechat_access_token_url, "wechat_access_token_url"),
-            wechat_access_token: pick(&self.wechat_access_token, "wechat_access_token"),
-            wechat_token: pick(&self.wechat_token, "wechat_token"),
-            wechat_aes_key: pick(&self.wechat_aes_key, "wechat_aes_key"),
-            admin_user: pick(&self.admin_user, "admin_user"),
-            admin_password: pick(&self.admin_password, "admin_password"),
-            public_url: pick(&self.public_url, "public_url"),
-            session_idle: pick(&self.session_idle, "session_idle"),
-            wechat_overseas: pick(&self.wechat_overseas, "wechat_overseas"),
-            status_check_after: pick(&self.status_check_after, "status_check_after"),
-            callback_retention: pick(&self.callback_retention, "callback_retention"),
-            metrics_token: pick(&self.metrics_token, "metrics_token"),
-            shutdown_grace: pick(&self.shutdown_grace, "shutdown_grace"),
-        }
+    fn over_file(&self) -> Result<SettingsArgs, ConfigError> {
+        let file = read_toml(&self.config)?;
+        self.over(&file).map_err(|problem| ConfigError::File {
+            path: self.config.display().to_string(),
+            problem,
+        })
+    }
+
+    /// These values laid over `lower`'s, setting by setting; a blank value
+    /// counts as none, so the default applies. The merge goes through the
+    /// shape both share, a table of text, so it names no setting.
+    fn over(&self, lower: &SettingsArgs) -> Result<SettingsArgs, String> {
+        let mut values = toml::Table::try_from(lower).map_err(|e| e.to_string())?;
+        values.extend(toml::Table::try_from(self).map_err(|e| e.to_string())?);
+        values.retain(|_, value| value.as_str().is_some_and(|text| !text.trim().is_empty()));
+        values
+            .try_into()
+            .map_err(|e: toml::de::Error| e.message().to_owned())
     }
 }
 
-const TOML_KEYS: &[&str] = &[
-    "site_addr",
-    "database_url",
-    "wechat_appid",
-    "wechat_secret",
-    "wechat_api_base",
-    "wechat_token_api",
-    "wechat_access_token_url",
-    "wechat_access_token",
-    "wechat_token",
-    "wechat_aes_key",
-    "admin_user",
-    "admin_password",
-    "public_url",
-    "session_idle",
-    "wechat_overseas",
-    "status_check_after",
-    "callback_retention",
-    "metrics_token",
-    "shutdown_grace",
-];
-
 /// A missing file is fine (every setting has a default or is optional); a file
 /// that is there but wrong stops the start.
-fn read_toml(path: &PathBuf) -> Result<BTreeMap<String, String>, ConfigError> {
+fn read_toml(path: &Path) -> Result<SettingsArgs, ConfigError> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(SettingsArgs::default());
+        }
         Err(error) => {
             return Err(ConfigError::File {
                 path: path.display().to_string(),
@@ -317,17 +280,14 @@ fn read_toml(path: &PathBuf) -> Result<BTreeMap<String, String>, ConfigError> {
     })
 }
 
-fn parse_toml(text: &str) -> Result<BTreeMap<String, String>, String> {
+/// The file's settings. Values are text, but a bare number or `true` is
+/// taken as its text; a key that is no setting is refused, with the list
+/// of those that are.
+fn parse_toml(text: &str) -> Result<SettingsArgs, String> {
     let table: toml::Table = text.parse().map_err(|e: toml::de::Error| e.to_string())?;
-    let mut values = BTreeMap::new();
+    let mut values = toml::Table::new();
     for (key, value) in table {
-        if !TOML_KEYS.contains(&key.as_str()) {
-            return Err(format!(
-                "unknown setting `{key}`; the settings are: {}",
-                TOML_KEYS.join(", ")
-            ));
-        }
-        let value = match value {
+        let text = match value {
             toml::Value::String(s) => s,
             toml::Value::Integer(i) => i.to_string(),
             toml::Value::Boolean(b) => b.to_string(),
@@ -338,33 +298,11 @@ fn parse_toml(text: &str) -> Result<BTreeMap<String, String>, String> {
                 ));
             }
         };
-        values.insert(key, value);
+        values.insert(key, toml::Value::String(text));
     }
-    Ok(values)
-}
-
-/// Every setting as text, after merging, before parsing.
-#[derive(Default)]
-struct RawSettings {
-    site_addr: Option<String>,
-    database_url: Option<String>,
-    wechat_appid: Option<String>,
-    wechat_secret: Option<String>,
-    wechat_api_base: Option<String>,
-    wechat_token_api: Option<String>,
-    wechat_access_token_url: Option<String>,
-    wechat_access_token: Option<String>,
-    wechat_token: Option<String>,
-    wechat_aes_key: Option<String>,
-    admin_user: Option<String>,
-    admin_password: Option<String>,
-    public_url: Option<String>,
-    session_idle: Option<String>,
-    wechat_overseas: Option<String>,
-    status_check_after: Option<String>,
-    callback_retention: Option<String>,
-    metrics_token: Option<String>,
-    shutdown_grace: Option<String>,
+    values
+        .try_into()
+        .map_err(|e: toml::de::Error| e.message().to_owned())
 }
 
 /// A duration such as `30s` or `15m` between `min` and `max`.
@@ -386,19 +324,56 @@ fn parse_duration(
     if value < min || value > max {
         return Err(invalid(
             variable,
-            format!(
-                "must be between {} and {}",
-                humantime::format_duration(min),
-                humantime::format_duration(max)
-            ),
+            format!("must be between {} and {}", in_words(min), in_words(max)),
         ));
     }
     Ok(value)
 }
 
-impl RawSettings {
+/// A bound as the example file words it: `1 minute`, `90 days`. (humantime
+/// counts in months of 30.44 days, which no setting's bound is.)
+fn in_words(duration: Duration) -> String {
+    let secs = duration.as_secs();
+    let (count, unit) = [(86_400, "day"), (3_600, "hour"), (60, "minute")]
+        .into_iter()
+        .find(|(size, _)| secs >= *size && secs.is_multiple_of(*size))
+        .map_or((secs, "second"), |(size, unit)| (secs / size, unit));
+    let plural = if count == 1 { "" } else { "s" };
+    format!("{count} {unit}{plural}")
+}
+
+impl SettingsArgs {
+    /// Every value checked and given its default. A bad one stops the start
+    /// with a message that names its variable and says what is allowed.
+    // Every field is named below: a setting added to the struct and not
+    // read here is an unused variable, which this makes an error.
+    #[deny(unused_variables)]
     fn parse(self) -> Result<Settings, ConfigError> {
-        let site_addr: SocketAddr = match self.site_addr.as_deref() {
+        let SettingsArgs {
+            // Read already: the file's path, and by logging.
+            config: _,
+            log_format: _,
+            site_addr,
+            database_url,
+            wechat_appid,
+            wechat_secret,
+            wechat_api_base,
+            wechat_token_api,
+            wechat_access_token_url,
+            wechat_access_token,
+            wechat_token,
+            wechat_aes_key,
+            admin_user,
+            admin_password,
+            public_url,
+            session_idle,
+            wechat_overseas,
+            status_check_after,
+            callback_retention,
+            metrics_token,
+            shutdown_grace,
+        } = self;
+        let site_addr: SocketAddr = match site_addr.as_deref() {
             None => SocketAddr::from(([127, 0, 0, 1], 3000)),
             Some(text) => text.trim().parse().map_err(|_| {
                 invalid(
@@ -407,9 +382,8 @@ impl RawSettings {
                 )
             })?,
         };
-        let database =
-            parse_database_url(self.database_url.as_deref().unwrap_or(DEFAULT_DATABASE_URL))?;
-        let classic = match self.wechat_token_api.as_deref().map(str::trim) {
+        let database = parse_database_url(database_url.as_deref().unwrap_or(DEFAULT_DATABASE_URL))?;
+        let classic = match wechat_token_api.as_deref().map(str::trim) {
             None | Some("stable") => false,
             Some("classic") => true,
             Some(other) => {
@@ -419,17 +393,13 @@ impl RawSettings {
                 ));
             }
         };
-        let token_url = self
-            .wechat_access_token_url
+        let token_url = wechat_access_token_url
             .map(|text| parse_http_url("QUNFA_WECHAT_ACCESS_TOKEN_URL", &text))
             .transpose()?;
-        let fixed_token = self
-            .wechat_access_token
-            .map(|token| SecretString::from(token.trim().to_owned()));
-        let secret = self
-            .wechat_secret
-            .map(|secret| SecretString::from(secret.trim().to_owned()));
-        let account = match self.wechat_appid {
+        let fixed_token =
+            wechat_access_token.map(|token| SecretString::from(token.trim().to_owned()));
+        let secret = wechat_secret.map(|secret| SecretString::from(secret.trim().to_owned()));
+        let account = match wechat_appid {
             None if secret.is_none() && token_url.is_none() && fixed_token.is_none() => None,
             None => {
                 return Err(invalid(
@@ -462,11 +432,10 @@ impl RawSettings {
                 })
             }
         };
-        let api_base = self
-            .wechat_api_base
+        let api_base = wechat_api_base
             .map(|text| parse_http_url("QUNFA_WECHAT_API_BASE", &text))
             .transpose()?;
-        let token = match self.wechat_token {
+        let token = match wechat_token {
             Some(token) => Some(parse_callback_token(&token)?),
             // The simulator's own, read from the database at start.
             None if account.is_none() => None,
@@ -477,11 +446,8 @@ impl RawSettings {
                 ));
             }
         };
-        let aes_key = self
-            .wechat_aes_key
-            .map(|key| parse_aes_key(&key))
-            .transpose()?;
-        let first_admin = match (self.admin_user, self.admin_password) {
+        let aes_key = wechat_aes_key.map(|key| parse_aes_key(&key)).transpose()?;
+        let first_admin = match (admin_user, admin_password) {
             (None, None) => None,
             (Some(username), Some(password)) => Some(FirstAdmin {
                 username: crate::auth::Username::parse(&username)
@@ -502,30 +468,18 @@ impl RawSettings {
                 ));
             }
         };
-        let public_url = match self.public_url {
+        let public_url = match public_url {
             Some(text) => parse_http_url("QUNFA_PUBLIC_URL", &text)?,
             None => Url::parse(&format!("http://{site_addr}"))
                 .map_err(|_| invalid("LEPTOS_SITE_ADDR", "cannot be turned into a URL"))?,
         };
-        let session_idle = match self.session_idle {
-            None => Duration::from_secs(12 * 3600),
-            Some(text) => {
-                let idle = humantime::parse_duration(text.trim()).map_err(|_| {
-                    invalid(
-                        "QUNFA_SESSION_IDLE",
-                        format!("`{text}` is not a duration such as 12h, 90m or 1d"),
-                    )
-                })?;
-                if idle < Duration::from_secs(60) || idle > Duration::from_secs(90 * 86400) {
-                    return Err(invalid(
-                        "QUNFA_SESSION_IDLE",
-                        "must be between 1 minute and 90 days",
-                    ));
-                }
-                idle
-            }
-        };
-        let overseas = match self.wechat_overseas.as_deref().map(str::trim) {
+        let session_idle = parse_duration(
+            "QUNFA_SESSION_IDLE",
+            session_idle,
+            Duration::from_secs(12 * 3600),
+            (Duration::from_secs(60), Duration::from_secs(90 * 86400)),
+        )?;
+        let overseas = match wechat_overseas.as_deref().map(str::trim) {
             None => false,
             Some(text) => match text.to_ascii_lowercase().as_str() {
                 "true" | "1" | "yes" => true,
@@ -540,23 +494,23 @@ impl RawSettings {
         };
         let status_check_after = parse_duration(
             "QUNFA_STATUS_CHECK_AFTER",
-            self.status_check_after,
+            status_check_after,
             Duration::from_secs(15 * 60),
             (Duration::from_secs(1), Duration::from_secs(7 * 86400)),
         )?;
         let callback_retention = parse_duration(
             "QUNFA_CALLBACK_RETENTION",
-            self.callback_retention,
+            callback_retention,
             Duration::from_secs(7 * 86400),
             (Duration::from_secs(60), Duration::from_secs(3650 * 86400)),
         )?;
         let shutdown_grace = parse_duration(
             "QUNFA_SHUTDOWN_GRACE",
-            self.shutdown_grace,
+            shutdown_grace,
             Duration::from_secs(30),
             (Duration::from_secs(1), Duration::from_secs(600)),
         )?;
-        let metrics_token = match self.metrics_token {
+        let metrics_token = match metrics_token {
             None => None,
             Some(token) if token.trim().chars().count() < 16 => {
                 return Err(invalid(
@@ -740,15 +694,73 @@ mod tests {
     fn the_example_file_is_accepted_and_explains_every_setting() {
         let text = include_str!("../../packaging/qunfa.toml.example");
         let file = parse_toml(text).unwrap();
-        let settings = args().merge(&file).parse().unwrap();
+        let settings = args().over(&file).unwrap().parse().unwrap();
         assert_eq!(
             settings.database.file,
             Some(PathBuf::from("/var/lib/qunfa/qunfa.db"))
         );
-        for key in TOML_KEYS {
+        // That it explains every setting: the test below.
+    }
+
+    /// A setting is one field of `SettingsArgs`; what cannot be derived
+    /// from it (the example file's explanation, the README's row) is
+    /// checked here, so a setting forgotten in one of them fails.
+    #[test]
+    fn every_setting_has_a_variable_a_file_key_an_example_and_a_readme_row() {
+        use clap::Args as _;
+        let example = include_str!("../../packaging/qunfa.toml.example");
+        let readme = include_str!("../../README.md");
+        // Read before the file is: they cannot be in it.
+        let environment_only = ["config", "log_format"];
+        let command = SettingsArgs::augment_args(clap::Command::new("qunfa"));
+        let mut file_keys = Vec::new();
+        for arg in command.get_arguments() {
+            let key = arg.get_id().as_str();
+            let variable = arg
+                .get_env()
+                .unwrap_or_else(|| panic!("--{key} has no environment variable"))
+                .to_str()
+                .unwrap();
+            let expected = match key {
+                "site_addr" => "LEPTOS_SITE_ADDR".to_owned(),
+                _ => format!("QUNFA_{}", key.to_uppercase()),
+            };
+            assert_eq!(variable, expected, "the variable of --{key}");
             assert!(
-                text.contains(&format!("{key} = ")),
-                "no {key} in the example"
+                readme
+                    .lines()
+                    .any(|line| line.starts_with("| ") && line.contains(&format!("`{variable}`"))),
+                "README's settings table has no row for {variable}"
+            );
+            assert!(
+                example.contains(variable),
+                "the example never names {variable}"
+            );
+            let in_file = parse_toml(&format!("{key} = \"\"\n"));
+            if environment_only.contains(&key) {
+                assert!(in_file.is_err(), "{key} is accepted in the file");
+                continue;
+            }
+            assert!(in_file.is_ok(), "{key} is refused in the file: {in_file:?}");
+            assert!(
+                example.contains(&format!("{key} = ")),
+                "the example has no {key}"
+            );
+            assert!(
+                example.contains(&format!("# Environment: {variable}")),
+                "the example does not give {key}'s variable"
+            );
+            file_keys.push(key);
+        }
+        // And the other way: the file knows no key that is not a setting.
+        let refused = parse_toml("no_such_setting = \"x\"\n").unwrap_err();
+        for key in &file_keys {
+            assert!(refused.contains(key), "{key} is not listed in: {refused}");
+        }
+        for quoted in refused.split('`').skip(1).step_by(2) {
+            assert!(
+                quoted == "no_such_setting" || file_keys.contains(&quoted),
+                "the file takes `{quoted}`, which is no setting"
             );
         }
     }
@@ -758,9 +770,13 @@ mod tests {
         let file = parse_toml("site_addr = \"0.0.0.0:8080\"\nsession_idle = \"30m\"\n").unwrap();
         let mut given = args();
         given.site_addr = Some("127.0.0.1:4000".into());
-        let settings = given.merge(&file).parse().unwrap();
+        let settings = given.over(&file).unwrap().parse().unwrap();
         assert_eq!(settings.site_addr.to_string(), "127.0.0.1:4000");
         assert_eq!(settings.session_idle, Duration::from_secs(1800));
+        // A blank value is none: the default, not the file's.
+        given.session_idle = Some(" ".into());
+        let settings = given.over(&file).unwrap().parse().unwrap();
+        assert_eq!(settings.session_idle, Duration::from_secs(12 * 3600));
     }
 
     #[test]
@@ -836,6 +852,40 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .starts_with("QUNFA_PUBLIC_URL:")
+        );
+    }
+
+    #[test]
+    fn every_duration_is_read_alike_and_says_its_bounds_in_words() {
+        let refusal = |set: fn(&mut SettingsArgs, String), text: &str| {
+            let mut given = args();
+            set(&mut given, text.to_owned());
+            given.load().unwrap_err().to_string()
+        };
+        let idle = |args: &mut SettingsArgs, text| args.session_idle = Some(text);
+        assert_eq!(
+            refusal(idle, "91d"),
+            "QUNFA_SESSION_IDLE: must be between 1 minute and 90 days"
+        );
+        assert_eq!(
+            refusal(idle, "soon"),
+            "QUNFA_SESSION_IDLE: `soon` is not a duration such as 30s, 15m or 1h"
+        );
+        let grace = |args: &mut SettingsArgs, text| args.shutdown_grace = Some(text);
+        assert_eq!(
+            refusal(grace, "11m"),
+            "QUNFA_SHUTDOWN_GRACE: must be between 1 second and 10 minutes"
+        );
+        let retention = |args: &mut SettingsArgs, text| args.callback_retention = Some(text);
+        assert_eq!(
+            refusal(retention, "30s"),
+            "QUNFA_CALLBACK_RETENTION: must be between 1 minute and 3650 days"
+        );
+        let mut given = args();
+        given.session_idle = Some(" 90m ".into());
+        assert_eq!(
+            given.load().unwrap().session_idle,
+            Duration::from_secs(5400)
         );
     }
 
@@ -956,8 +1006,9 @@ mod tests {
         assert!(
             parse_toml("sitee_addr = \"x\"")
                 .unwrap_err()
-                .contains("unknown setting")
+                .contains("unknown field `sitee_addr`, expected one of `site_addr`")
         );
+        assert!(parse_toml("sitee_addr = \"\"").is_err());
         assert!(
             parse_toml("site_addr = [1]")
                 .unwrap_err()

@@ -22,6 +22,7 @@ use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use secrecy::ExposeSecret;
 use subtle::ConstantTimeEq;
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 use tower_http::compression::CompressionLayer;
 use tower_sessions::{
     ExpiredDeletion, Expiry, SessionManagerLayer,
@@ -87,8 +88,10 @@ pub fn leptos_options(settings: &Settings) -> LeptosOptions {
 pub struct Prepared {
     pub router: Router,
     pub state: AppState,
-    /// The send worker; it ends soon after `state.sends.stop()`.
+    /// The send worker; it ends soon after `stopping` is cancelled.
     pub worker: tokio::task::JoinHandle<()>,
+    /// Cancelled when the server starts to stop: the send worker watches it.
+    pub stopping: CancellationToken,
     /// Keep it while serving: `qunfa restore` waits for it.
     pub lock: db::DatabaseLock,
     /// With no user yet: the link, printed to the log, that creates the
@@ -173,17 +176,20 @@ pub async fn prepare(mut settings: Settings, leptos: LeptosOptions) -> anyhow::R
         simulator: wechat.simulator,
         sends: crate::sends::life::SendsState::with_clock(clock),
     };
+    let stopping = CancellationToken::new();
     let worker = crate::sends::life::spawn_worker(
         state.db.clone(),
         state.wechat.clone(),
         state.sends.clone(),
         state.settings.status_check_after,
         state.settings.callback_retention,
+        stopping.clone(),
     );
     Ok(Prepared {
         router: router(state.clone(), session_layer),
         state,
         worker,
+        stopping,
         lock,
         setup_link,
     })
@@ -413,21 +419,24 @@ pub async fn run(
         router,
         state,
         worker,
+        stopping,
         lock,
         ..
     } = prepared;
     let grace = state.settings.shutdown_grace;
-    let (signalled, on_signal) = tokio::sync::oneshot::channel::<()>();
-    let serving = serve(listener, router, async move {
-        shutdown.await;
-        let _ = signalled.send(());
+    // The signal stops the send worker and the taking of connections at once.
+    let serving = serve(listener, router, {
+        let stopping = stopping.clone();
+        async move {
+            shutdown.await;
+            stopping.cancel();
+        }
     });
     tokio::pin!(serving);
     tokio::select! {
         ended = &mut serving => ended?,
-        _ = on_signal => {
+        () = stopping.cancelled() => {
             let deadline = tokio::time::Instant::now() + grace;
-            state.sends.stop();
             match tokio::time::timeout_at(deadline, &mut serving).await {
                 Ok(ended) => ended?,
                 Err(_) => tracing::warn!(

@@ -205,7 +205,7 @@ fn Filters(
                 <select name="state">
                     <option value="">{lang.pick("全部", "All")}</option>
                     {SendState::ALL
-                        .into_iter()
+                        .iter()
                         .map(|s| {
                             view! {
                                 <option value=s.as_str() selected=chosen(s.as_str(), &filter.state)>

@@ -35,3 +35,49 @@ pub mod client;
 pub mod crypto;
 #[cfg(feature = "ssr")]
 pub mod token;
+
+/// The protocol layer names nothing of the app: every `crate::` path in
+/// `src/wechat/` (tests included) leads to `wechat` itself, or to the
+/// `i18n` and `error` types its errors are worded with.
+#[cfg(all(test, feature = "ssr"))]
+mod layering {
+    use std::path::Path;
+
+    const ALLOWED: [&str; 3] = ["wechat", "i18n", "error"];
+
+    fn rust_files(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("src/wechat is readable") {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                rust_files(&path, found);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                found.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn src_wechat_imports_nothing_of_the_app() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/wechat");
+        let mut files = Vec::new();
+        rust_files(&root, &mut files);
+        assert!(files.len() > 5, "the files of src/wechat are found");
+        let mut foreign = Vec::new();
+        for file in files {
+            let text = std::fs::read_to_string(&file).expect("a readable source file");
+            for (number, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or_default();
+                for (at, _) in code.match_indices("crate::") {
+                    let module: String = code[at + "crate::".len()..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect();
+                    if !module.is_empty() && !ALLOWED.contains(&module.as_str()) {
+                        foreign.push(format!("{}:{}: {}", file.display(), number + 1, line.trim()));
+                    }
+                }
+            }
+        }
+        assert!(foreign.is_empty(), "app modules named in src/wechat:\n{}", foreign.join("\n"));
+    }
+}

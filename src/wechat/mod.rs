@@ -2,8 +2,13 @@
 //!
 //! This module knows the shapes and rules of the WeChat Official Account
 //! APIs around `message/mass/sendall` and of the callback that reports a
-//! send's end. It knows nothing of the UI, the database or HTTP: the client,
-//! the simulator and the callback route call into it, never the other way.
+//! send's end. It knows nothing of the app: the console, the simulator and
+//! the callback route call into it, never the other way. What happens in it
+//! that the app wants to count or keep, it tells through traits the app
+//! implements: [`token::TokenCache`] (where the token is kept),
+//! [`token::TokenObserver`] and [`client::CallObserver`] (what was fetched
+//! and called). Its only paths into the app are the `i18n` and `error` types
+//! its errors are worded with (a test below checks).
 //!
 //! - [`types`]: domain values (`MsgType`, `ClientMsgId`, `MsgId`, …) that
 //!   parse their raw form once.
@@ -13,14 +18,17 @@
 //! - [`status`]: the outcome of a send as the callback reports it, in words.
 //! - [`crypto`] (server only): callback signatures and AES message crypto.
 //! - [`callback`] (server only): safe parsing of the callback XML.
+//! - [`Endpoint`] (server only): every API endpoint with its path and
+//!   method, named by the client, the simulator and the app's counters.
+//! - `http` (server only): one HTTP exchange, secrets cut out of its errors.
 //! - [`token`] (server only): the access token: fetched once, cached,
 //!   refreshed before expiry, dropped only when it is the one that failed.
 //! - [`client`] (server only): the HTTP client for every call, with
 //!   timeouts and bounded retries.
 //!
 //! `types`, `errcode`, `api` and `status` also compile for the browser, so
-//! they use only `serde`, `serde_json`, `thiserror` and std; the two server
-//! modules are gated whole behind the `ssr` feature.
+//! they use only `serde`, `serde_json`, `strum`, `thiserror` and std; the
+//! server modules are gated whole behind the `ssr` feature.
 
 pub mod api;
 pub mod errcode;
@@ -34,7 +42,16 @@ pub mod client;
 #[cfg(feature = "ssr")]
 pub mod crypto;
 #[cfg(feature = "ssr")]
+mod endpoint;
+#[cfg(feature = "ssr")]
+mod http;
+#[cfg(all(test, feature = "ssr"))]
+pub(crate) mod mock;
+#[cfg(feature = "ssr")]
 pub mod token;
+
+#[cfg(feature = "ssr")]
+pub use endpoint::Endpoint;
 
 /// The protocol layer names nothing of the app: every `crate::` path in
 /// `src/wechat/` (tests included) leads to `wechat` itself, or to the
@@ -73,11 +90,20 @@ mod layering {
                         .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
                         .collect();
                     if !module.is_empty() && !ALLOWED.contains(&module.as_str()) {
-                        foreign.push(format!("{}:{}: {}", file.display(), number + 1, line.trim()));
+                        foreign.push(format!(
+                            "{}:{}: {}",
+                            file.display(),
+                            number + 1,
+                            line.trim()
+                        ));
                     }
                 }
             }
         }
-        assert!(foreign.is_empty(), "app modules named in src/wechat:\n{}", foreign.join("\n"));
+        assert!(
+            foreign.is_empty(),
+            "app modules named in src/wechat:\n{}",
+            foreign.join("\n")
+        );
     }
 }

@@ -6,7 +6,7 @@ use reqwest::Method;
 
 /// An endpoint of WeChat's API. Adding one here makes the compiler ask for
 /// its path, its method and the simulator's route and control name (each an
-/// exhaustive `match`); [`Endpoint::VARIANTS`] is derived, never kept by hand.
+/// exhaustive `match`); `Endpoint::VARIANTS` is derived, never kept by hand.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, strum::VariantArray)]
 pub enum Endpoint {
     /// The classic access token; each fetch revokes the previous one.

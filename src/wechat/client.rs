@@ -36,7 +36,7 @@ use super::api::{
 };
 use super::errcode::{ApiError, ErrCode};
 use super::http::{Failure, api_url, describe, exchange};
-use super::token::{CachedToken, TokenError, TokenManager};
+use super::token::{CachedToken, TokenError, TokenManager, Unobserved};
 use crate::i18n::Lang;
 
 /// WeChat's API host. `media/uploadvideo` too: the `file.api` host of the
@@ -151,10 +151,7 @@ pub trait CallObserver: Send + Sync {
     fn attempted(&self, endpoint: Endpoint, outcome: Result<(), &CallError>);
 }
 
-/// An observer that hears nothing: the client's default.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Unobserved;
-
+/// The client's default: hears nothing.
 impl CallObserver for Unobserved {
     fn attempted(&self, _: Endpoint, _: Result<(), &CallError>) {}
 }

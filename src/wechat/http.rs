@@ -16,7 +16,7 @@ use super::errcode::ApiError;
 /// `base` + `path`, keeping any path prefix of `base`:
 /// `http://host/sim` + `/cgi-bin/token` = `http://host/sim/cgi-bin/token`.
 /// (`Url::join` would drop `sim`.) Any query or fragment of `base` goes.
-pub fn api_url(base: &Url, path: &str) -> Url {
+pub(super) fn api_url(base: &Url, path: &str) -> Url {
     let mut url = base.clone();
     let joined = format!(
         "{}/{}",

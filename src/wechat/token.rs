@@ -356,7 +356,8 @@ pub trait TokenObserver: Send + Sync {
     fn dropped(&self);
 }
 
-/// An observer that hears nothing: the manager's default.
+/// An observer that hears nothing: the default of the manager and of the
+/// client (which implements its `CallObserver` too).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Unobserved;
 

@@ -1,9 +1,13 @@
 //! `/metrics` in the Prometheus text format: counters the code bumps as
-//! things happen (callbacks, WeChat calls, token fetches, request times) and
-//! the sends by state and type, counted from the database at each scrape.
-//! One set per process, as Prometheus expects of a process.
+//! things happen (callbacks, password checks, request times, worker rounds:
+//! one set per process, as Prometheus expects of a process), the WeChat
+//! calls and token fetches the protocol layer tells the app's
+//! [`WechatCounts`] (one per app, which is one per process outside tests),
+//! and the sends by state and type, counted from the database at each scrape.
 
-use std::sync::{LazyLock, Mutex};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{LazyLock, Mutex, PoisonError};
 
 use prometheus_client::{
     encoding::{EncodeLabelSet, text::encode},
@@ -16,7 +20,9 @@ use prometheus_client::{
     registry::Registry,
 };
 
-use crate::wechat::client::{CallError, Endpoint};
+use crate::wechat::Endpoint;
+use crate::wechat::client::{CallError, CallObserver};
+use crate::wechat::token::{TokenError, TokenObserver};
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct SendLabels {
@@ -47,81 +53,25 @@ struct KindLabel {
 
 type Histograms = Family<KindLabel, Histogram, fn() -> Histogram>;
 
+/// The counters of the process. The registry that shows them is built at
+/// each scrape, with the app's WeChat counts and the sends of that moment.
 struct Metrics {
-    registry: Mutex<Registry>,
-    sends: Family<SendLabels, Gauge>,
     callbacks_accepted: Counter,
     callbacks_refused: Family<ReasonLabel, Counter>,
-    wechat_calls: Family<CallLabels, Counter>,
-    token_refreshes: Family<OutcomeLabel, Counter>,
     password_checks: Family<OutcomeLabel, Counter>,
     request_duration: Histograms,
     worker_rounds: Counter,
 }
 
-static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
-    let mut registry = Registry::default();
-    let sends = Family::<SendLabels, Gauge>::default();
-    registry.register(
-        "qunfa_sends",
-        "Sends in the database by state and message type",
-        sends.clone(),
-    );
-    let callbacks_accepted = Counter::default();
-    registry.register(
-        "qunfa_callbacks_accepted",
-        "Callbacks verified and stored (a retried event counts each time)",
-        callbacks_accepted.clone(),
-    );
-    let callbacks_refused = Family::<ReasonLabel, Counter>::default();
-    registry.register(
-        "qunfa_callbacks_refused",
-        "Callbacks refused, by reason",
-        callbacks_refused.clone(),
-    );
-    let wechat_calls = Family::<CallLabels, Counter>::default();
-    registry.register(
-        "qunfa_wechat_calls",
-        "HTTP calls to the WeChat API by endpoint and errcode (0: success; timeout, transport, http, malformed: no errcode)",
-        wechat_calls.clone(),
-    );
-    let token_refreshes = Family::<OutcomeLabel, Counter>::default();
-    registry.register(
-        "qunfa_token_refreshes",
-        "Access token fetches by outcome",
-        token_refreshes.clone(),
-    );
-    let password_checks = Family::<OutcomeLabel, Counter>::default();
-    registry.register(
-        "qunfa_password_checks",
-        "Passwords checked with argon2 (checked), and logins refused because too many checks were running (busy)",
-        password_checks.clone(),
-    );
+static METRICS: LazyLock<Metrics> = LazyLock::new(|| Metrics {
+    callbacks_accepted: Counter::default(),
+    callbacks_refused: Family::default(),
+    password_checks: Family::default(),
     // 0.5 ms to about 8 s.
-    let request_duration: Histograms =
-        Family::new_with_constructor(|| Histogram::new(exponential_buckets(0.0005, 2.0, 15)));
-    registry.register(
-        "qunfa_http_request_duration_seconds",
-        "Time to answer an HTTP request, by kind of request",
-        request_duration.clone(),
-    );
-    let worker_rounds = Counter::default();
-    registry.register(
-        "qunfa_worker_rounds",
-        "Rounds of the send worker: callbacks applied, sends settled, statuses checked",
-        worker_rounds.clone(),
-    );
-    Metrics {
-        registry: Mutex::new(registry),
-        sends,
-        callbacks_accepted,
-        callbacks_refused,
-        wechat_calls,
-        token_refreshes,
-        password_checks,
-        request_duration,
-        worker_rounds,
-    }
+    request_duration: Family::new_with_constructor(|| {
+        Histogram::new(exponential_buckets(0.0005, 2.0, 15))
+    }),
+    worker_rounds: Counter::default(),
 });
 
 pub fn worker_round() {
@@ -140,33 +90,67 @@ pub fn callback_refused(reason: &'static str) {
         .inc();
 }
 
-/// One HTTP exchange with WeChat and how it ended.
-pub fn wechat_call<T>(endpoint: Endpoint, result: &Result<T, CallError>) {
-    let errcode = match result {
-        Ok(_) => "0".to_owned(),
-        Err(CallError::Api(api)) => api.code.code().to_string(),
-        Err(CallError::Timeout) => "timeout".to_owned(),
-        Err(CallError::Transport(_)) => "transport".to_owned(),
-        Err(CallError::Http(_)) => "http".to_owned(),
-        Err(CallError::Malformed(_)) => "malformed".to_owned(),
-        Err(CallError::Token(_) | CallError::Unexpected(_)) => "unexpected".to_owned(),
-    };
-    let endpoint = endpoint
-        .path()
-        .strip_prefix("/cgi-bin/")
-        .unwrap_or(endpoint.path());
-    METRICS
-        .wechat_calls
-        .get_or_create(&CallLabels { endpoint, errcode })
-        .inc();
+/// The WeChat calls and token fetches of one client, as the protocol layer
+/// tells them: the one count of them, which `/metrics` shows and tests read.
+/// `shell::wechat::connect` gives it to the client and its token manager.
+#[derive(Debug, Default)]
+pub struct WechatCounts {
+    /// HTTP attempts by endpoint and errcode label (retries included).
+    calls: Mutex<HashMap<(Endpoint, String), u64>>,
+    token_fetches_ok: AtomicU64,
+    token_fetches_failed: AtomicU64,
 }
 
-pub fn token_refresh(ok: bool) {
-    let outcome = if ok { "ok" } else { "error" };
-    METRICS
-        .token_refreshes
-        .get_or_create(&OutcomeLabel { outcome })
-        .inc();
+impl WechatCounts {
+    /// HTTP attempts at `endpoint` so far, retries included, however they
+    /// ended.
+    pub fn calls(&self, endpoint: Endpoint) -> u64 {
+        self.calls_by_errcode()
+            .into_iter()
+            .filter(|((e, _), _)| *e == endpoint)
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// HTTP attempts at every endpoint so far, retries included.
+    pub fn all_calls(&self) -> u64 {
+        self.calls_by_errcode().into_iter().map(|(_, n)| n).sum()
+    }
+
+    fn calls_by_errcode(&self) -> Vec<((Endpoint, String), u64)> {
+        let calls = self.calls.lock().unwrap_or_else(PoisonError::into_inner);
+        calls.iter().map(|(k, n)| (k.clone(), *n)).collect()
+    }
+}
+
+impl CallObserver for WechatCounts {
+    fn attempted(&self, endpoint: Endpoint, outcome: Result<(), &CallError>) {
+        let errcode = match outcome {
+            Ok(()) => "0".to_owned(),
+            Err(CallError::Api(api)) => api.code.code().to_string(),
+            Err(CallError::Timeout) => "timeout".to_owned(),
+            Err(CallError::Transport(_)) => "transport".to_owned(),
+            Err(CallError::Http(_)) => "http".to_owned(),
+            Err(CallError::Malformed(_)) => "malformed".to_owned(),
+            Err(CallError::Token(_) | CallError::Unexpected(_)) => "unexpected".to_owned(),
+        };
+        let mut calls = self.calls.lock().unwrap_or_else(PoisonError::into_inner);
+        *calls.entry((endpoint, errcode)).or_insert(0) += 1;
+    }
+}
+
+impl TokenObserver for WechatCounts {
+    fn fetched(&self, outcome: Result<(), &TokenError>) {
+        let count = match outcome {
+            Ok(()) => &self.token_fetches_ok,
+            Err(_) => &self.token_fetches_failed,
+        };
+        count.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Not counted: WeChat's refusal is already in `qunfa_wechat_calls`, by
+    /// its errcode (40001, 40014, 42001).
+    fn dropped(&self) {}
 }
 
 /// `checked`: argon2 ran; `busy`: refused because too many checks ran.
@@ -201,24 +185,122 @@ pub fn request_took(kind: &'static str, seconds: f64) {
 }
 
 /// Everything, in the Prometheus text format, with the sends counted now.
-pub async fn render(db: &sqlx::SqlitePool) -> Result<String, sqlx::Error> {
-    let counts: Vec<(String, String, i64)> =
+pub async fn render(db: &sqlx::SqlitePool, wechat: &WechatCounts) -> Result<String, sqlx::Error> {
+    let sends: Vec<(String, String, i64)> =
         sqlx::query_as("SELECT state, msg_type, count(*) FROM sends GROUP BY state, msg_type")
             .fetch_all(db)
             .await?;
-    let registry = METRICS
-        .registry
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    // Under the registry lock, so two scrapes do not mix their counts.
-    METRICS.sends.clear();
-    for (state, msg_type, count) in counts {
-        METRICS
-            .sends
+    encode_all(sends, wechat).map_err(|e| sqlx::Error::Protocol(e.to_string()))
+}
+
+/// The registry of this scrape: the process's counters, and new families
+/// for what is counted elsewhere (so two scrapes share nothing to mix).
+fn encode_all(
+    sends: Vec<(String, String, i64)>,
+    wechat: &WechatCounts,
+) -> Result<String, std::fmt::Error> {
+    let mut registry = Registry::default();
+    let send_gauges = Family::<SendLabels, Gauge>::default();
+    for (state, msg_type, count) in sends {
+        send_gauges
             .get_or_create(&SendLabels { state, msg_type })
             .set(count);
     }
+    registry.register(
+        "qunfa_sends",
+        "Sends in the database by state and message type",
+        send_gauges,
+    );
+    registry.register(
+        "qunfa_callbacks_accepted",
+        "Callbacks verified and stored (a retried event counts each time)",
+        METRICS.callbacks_accepted.clone(),
+    );
+    registry.register(
+        "qunfa_callbacks_refused",
+        "Callbacks refused, by reason",
+        METRICS.callbacks_refused.clone(),
+    );
+    let calls = Family::<CallLabels, Counter>::default();
+    for ((endpoint, errcode), count) in wechat.calls_by_errcode() {
+        let path = endpoint.path();
+        let endpoint = path.strip_prefix("/cgi-bin/").unwrap_or(path);
+        calls
+            .get_or_create(&CallLabels { endpoint, errcode })
+            .inc_by(count);
+    }
+    registry.register(
+        "qunfa_wechat_calls",
+        "HTTP calls to the WeChat API by endpoint and errcode (0: success; timeout, transport, http, malformed: no errcode)",
+        calls,
+    );
+    let token_fetches = Family::<OutcomeLabel, Counter>::default();
+    for (outcome, count) in [
+        ("ok", &wechat.token_fetches_ok),
+        ("error", &wechat.token_fetches_failed),
+    ] {
+        let count = count.load(Ordering::Relaxed);
+        if count > 0 {
+            token_fetches
+                .get_or_create(&OutcomeLabel { outcome })
+                .inc_by(count);
+        }
+    }
+    registry.register(
+        "qunfa_token_refreshes",
+        "Access token fetches by outcome",
+        token_fetches,
+    );
+    registry.register(
+        "qunfa_password_checks",
+        "Passwords checked with argon2 (checked), and logins refused because too many checks were running (busy)",
+        METRICS.password_checks.clone(),
+    );
+    registry.register(
+        "qunfa_http_request_duration_seconds",
+        "Time to answer an HTTP request, by kind of request",
+        METRICS.request_duration.clone(),
+    );
+    registry.register(
+        "qunfa_worker_rounds",
+        "Rounds of the send worker: callbacks applied, sends settled, statuses checked",
+        METRICS.worker_rounds.clone(),
+    );
     let mut text = String::new();
-    encode(&mut text, &registry).map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+    encode(&mut text, &registry)?;
     Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wechat::errcode::{ApiError, ErrCode};
+
+    #[test]
+    fn wechat_counts_show_under_their_names_and_labels() {
+        let counts = WechatCounts::default();
+        counts.attempted(Endpoint::SendAll, Ok(()));
+        counts.attempted(Endpoint::SendAll, Err(&CallError::Timeout));
+        let busy = CallError::Api(ApiError::new(ErrCode::from_code(-1), "system error"));
+        counts.attempted(Endpoint::TagsGet, Err(&busy));
+        counts.fetched(Ok(()));
+
+        let text = encode_all(vec![("finished".into(), "text".into(), 2)], &counts).unwrap();
+
+        for line in [
+            r#"qunfa_wechat_calls_total{endpoint="message/mass/sendall",errcode="0"} 1"#,
+            r#"qunfa_wechat_calls_total{endpoint="message/mass/sendall",errcode="timeout"} 1"#,
+            r#"qunfa_wechat_calls_total{endpoint="tags/get",errcode="-1"} 1"#,
+            r#"qunfa_token_refreshes_total{outcome="ok"} 1"#,
+            r#"qunfa_sends{state="finished",msg_type="text"} 2"#,
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} in:\n{text}");
+        }
+        assert!(
+            !text.contains(r#"outcome="error""#),
+            "no fetch failed:\n{text}"
+        );
+        assert_eq!(counts.calls(Endpoint::SendAll), 2);
+        assert_eq!(counts.calls(Endpoint::Preview), 0);
+    }
 }

@@ -269,7 +269,7 @@ async fn only_the_author_or_an_admin_may_delete_a_send() {
             .as_ref()
             .unwrap()
             .counters()
-            .calls_to(qunfa::simulator::Endpoint::MassDelete)
+            .calls_to(qunfa::wechat::Endpoint::MassDelete)
     };
     assert_eq!(deletes(&app), 0, "WeChat was not asked");
     let own = app

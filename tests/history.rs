@@ -225,8 +225,8 @@ async fn without_a_callback_the_worker_asks_mass_get() {
     assert!(d.callback_xml.is_none());
     assert!(
         app.state
-            .wechat
-            .calls(qunfa::wechat::client::Endpoint::MassGet)
+            .wechat_counts
+            .calls(qunfa::wechat::Endpoint::MassGet)
             >= 1
     );
 }
@@ -589,7 +589,7 @@ async fn a_later_callback_settles_a_send_whose_status_was_undocumented() {
     // mass/get cannot answer for a while: only a callback can settle it.
     for _ in 0..20 {
         sim.queue_scenario(
-            qunfa::simulator::Endpoint::MassGet,
+            qunfa::wechat::Endpoint::MassGet,
             qunfa::simulator::Scenario::parse("errcode(-1)").unwrap(),
         )
         .expect("room in the scenario queue");

@@ -7,13 +7,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-/// Circles that another part of the structure work removes. Each entry
-/// must still be a circle (the test says when it can go).
-const NOT_YET: &[&[&str]] = &[
-    // The protocol layer counting its calls in the app's metrics.
-    &["metrics.rs", "wechat/client.rs", "wechat/token.rs"],
-];
-
 type Module = Vec<String>;
 
 fn module_of(file: &str) -> Module {
@@ -211,17 +204,7 @@ fn circles(src: &Path) -> BTreeSet<Vec<String>> {
 fn no_two_files_of_src_import_each_other() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let found = circles(&src);
-    let allowed: BTreeSet<Vec<String>> = NOT_YET
-        .iter()
-        .map(|c| c.iter().map(|f| f.to_string()).collect())
-        .collect();
-    let new: Vec<_> = found.difference(&allowed).collect();
-    assert!(new.is_empty(), "files that import each other: {new:?}");
-    let gone: Vec<_> = allowed.difference(&found).collect();
-    assert!(
-        gone.is_empty(),
-        "no longer a circle, remove from NOT_YET: {gone:?}"
-    );
+    assert!(found.is_empty(), "files that import each other: {found:?}");
 }
 
 #[test]

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use common::{TestApp, form, send, signed_in, worker_round};
 use qunfa::sends::SendState;
-use qunfa::simulator::Endpoint;
+use qunfa::wechat::Endpoint;
 
 fn sendall_calls(app: &TestApp) -> u64 {
     app.state

@@ -12,7 +12,7 @@ use qunfa::audit::Action;
 use qunfa::sends::{
     Field, FieldProblem, PrepareOutcome, SendResult, SendState, api::PreviewOutcome,
 };
-use qunfa::wechat::client::Endpoint;
+use qunfa::wechat::Endpoint;
 use qunfa::wechat::types::MsgId;
 use reqwest::Client;
 
@@ -349,7 +349,7 @@ async fn problems_are_named_by_field_and_nothing_is_sent() {
         .await
         .unwrap();
     assert_eq!(count, 0);
-    assert_eq!(app.state.wechat.calls(Endpoint::SendAll), 0);
+    assert_eq!(app.state.wechat_counts.calls(Endpoint::SendAll), 0);
 }
 
 #[tokio::test]
@@ -428,7 +428,7 @@ async fn a_preview_reaches_one_follower_and_is_audited() {
     assert!(actions[0].1.contains("editor_phone") && actions[0].1.contains("sent"));
     assert!(actions[1].1.contains("failed"));
     // No send was made by a preview.
-    assert_eq!(app.state.wechat.calls(Endpoint::SendAll), 0);
+    assert_eq!(app.state.wechat_counts.calls(Endpoint::SendAll), 0);
 }
 
 #[tokio::test]
@@ -444,7 +444,7 @@ async fn one_send_makes_one_sendall_and_no_token_call() {
     .await;
     let sim = app.state.simulator.as_ref().unwrap();
     let before = sim.counters();
-    let wechat_before = app.state.wechat.all_calls();
+    let wechat_before = app.state.wechat_counts.all_calls();
     let result = send(
         &app,
         &client,
@@ -460,12 +460,7 @@ async fn one_send_makes_one_sendall_and_no_token_call() {
     assert_eq!(made("token") + made("stable_token"), 0);
     let total: u64 = after.calls.values().sum::<u64>() - before.calls.values().sum::<u64>();
     assert_eq!(total, 1, "{:?} → {:?}", before.calls, after.calls);
-    let wechat_after = app.state.wechat.all_calls();
-    let client_calls: u64 = wechat_after
-        .iter()
-        .zip(wechat_before.iter())
-        .map(|(a, b)| a.1 - b.1)
-        .sum();
+    let client_calls = app.state.wechat_counts.all_calls() - wechat_before;
     assert_eq!(client_calls, 1);
 }
 

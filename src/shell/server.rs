@@ -173,6 +173,7 @@ pub async fn prepare(mut settings: Settings, leptos: LeptosOptions) -> anyhow::R
         first_run: Arc::new(first_run),
         callbacks,
         wechat: wechat.client,
+        wechat_counts: wechat.counts,
         simulator: wechat.simulator,
         sends: crate::sends::life::SendsState::with_clock(clock),
     };
@@ -313,7 +314,7 @@ async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response 
         )
             .into_response();
     }
-    match crate::metrics::render(&state.db).await {
+    match crate::metrics::render(&state.db, &state.wechat_counts).await {
         Ok(text) => (
             [(
                 header::CONTENT_TYPE,

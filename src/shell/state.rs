@@ -28,6 +28,8 @@ pub struct AppState {
     pub assets: AssetVersion,
     pub callbacks: CallbackState,
     pub wechat: crate::wechat::client::WechatClient,
+    /// The WeChat calls and token fetches of `wechat`, counted.
+    pub wechat_counts: Arc<crate::metrics::WechatCounts>,
     /// Sends in flight, the worker's wake-up, the audience cache.
     pub sends: crate::sends::life::SendsState,
     /// The built-in simulator, when no account is configured.

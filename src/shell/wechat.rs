@@ -10,6 +10,7 @@ use url::Url;
 
 use super::config::{AccessTokenSetting, Settings};
 use crate::{
+    metrics::WechatCounts,
     simulator::{BUILTIN_SECRET, Simulator, SimulatorConfig},
     wechat::{
         client::{ClientConfig, WECHAT_API_BASE, WechatClient},
@@ -87,6 +88,8 @@ pub async fn simulator_callback_token(pool: &SqlitePool) -> anyhow::Result<Secre
 /// What the console talks to.
 pub struct Wechat {
     pub client: WechatClient,
+    /// What the client and its token manager did, as `/metrics` shows it.
+    pub counts: Arc<WechatCounts>,
     /// Present when no account is configured: the simulator this server
     /// hosts under `/sim`.
     pub simulator: Option<Simulator>,
@@ -165,10 +168,13 @@ pub fn connect(settings: &Settings, pool: &SqlitePool) -> anyhow::Result<Wechat>
         pool: pool.clone(),
         key: source.cache_key(),
     });
+    let counts = Arc::new(WechatCounts::default());
     let tokens = TokenManager::new(source, config.api_base.clone(), http.clone(), cache)
-        .with_timeout(config.timeout);
+        .with_timeout(config.timeout)
+        .with_observer(counts.clone());
     Ok(Wechat {
-        client: WechatClient::new(config, tokens, http),
+        client: WechatClient::new(config, tokens, http).with_observer(counts.clone()),
+        counts,
         simulator,
     })
 }

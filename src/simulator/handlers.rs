@@ -20,6 +20,7 @@ use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
+use strum::VariantArray as _;
 use subtle::ConstantTimeEq;
 
 use super::Simulator;
@@ -28,9 +29,10 @@ use super::fixtures;
 use super::rules;
 use super::scenario::{Answer, Scenario};
 use super::state::{
-    Endpoint, MpVideo, NewSend, PreviewRecord, State as SimState, follower_index, follower_openid,
-    wechat_error,
+    MpVideo, NewSend, PreviewRecord, State as SimState, control_name, endpoint_named,
+    follower_index, follower_openid, wechat_error,
 };
+use crate::wechat::Endpoint;
 use crate::wechat::api::{
     Ack, DraftBatchGetResponse, DraftItem, Envelope, MassGetResponse, MaterialBatchGetResponse,
     MaterialCount, MaterialItem, MaterialType, NewsContent, PageSize, PreviewResponse,
@@ -773,16 +775,6 @@ pub(crate) async fn upload_video(
     sim.respond(decided).await
 }
 
-/// GET on an endpoint that WeChat only takes by POST: 43002.
-macro_rules! post_only {
-    ($endpoint:expr) => {
-        |axum::extract::State(sim): axum::extract::State<$crate::simulator::Simulator>| async move {
-            sim.require_post($endpoint)
-        }
-    };
-}
-pub(crate) use post_only;
-
 // ---------------------------------------------------------------------------
 // Control endpoints (not WeChat's): for tests and demos
 
@@ -828,8 +820,11 @@ pub(crate) async fn control_scenario(State(sim): State<Simulator>, body: Bytes) 
         );
     };
     let endpoint_name = request.endpoint.as_deref().unwrap_or("sendall");
-    let Some(endpoint) = Endpoint::parse(endpoint_name) else {
-        let known: Vec<&str> = Endpoint::ALL.iter().map(|e| e.name()).collect();
+    let Some(endpoint) = endpoint_named(endpoint_name) else {
+        let known: Vec<&str> = Endpoint::VARIANTS
+            .iter()
+            .map(|e| control_name(*e))
+            .collect();
         return control_error(
             StatusCode::BAD_REQUEST,
             format!(
@@ -851,7 +846,7 @@ pub(crate) async fn control_scenario(State(sim): State<Simulator>, body: Bytes) 
         return control_error(StatusCode::TOO_MANY_REQUESTS, full.to_string());
     }
     Json(json!({
-        "endpoint": endpoint.name(),
+        "endpoint": control_name(endpoint),
         "scenario": scenario.to_string(),
         "queued": sim.queued(endpoint).len(),
     }))
@@ -859,11 +854,11 @@ pub(crate) async fn control_scenario(State(sim): State<Simulator>, body: Bytes) 
 }
 
 pub(crate) async fn control_state(State(sim): State<Simulator>) -> Response {
-    let queued: HashMap<&str, Vec<String>> = Endpoint::ALL
+    let queued: HashMap<&str, Vec<String>> = Endpoint::VARIANTS
         .iter()
         .map(|e| {
             (
-                e.name(),
+                control_name(*e),
                 sim.queued(*e)
                     .iter()
                     .map(ToString::to_string)

@@ -128,8 +128,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use secrecy::ExposeSecret;
+use strum::VariantArray as _;
 use tokio::sync::{Notify, watch};
 
 pub use config::{
@@ -139,13 +140,12 @@ pub use config::{
 pub use fixtures::FOLLOWERS;
 pub use scenario::{Admin, AdminDecision, Answer, Outcome, Scenario, ScenarioError};
 pub use state::{
-    Counters, Delivery, Endpoint, MAX_QUEUED_SCENARIOS, MPHELPER_OPENID, PreviewRecord, QueueFull,
-    SendRecord,
+    Counters, Delivery, MAX_QUEUED_SCENARIOS, MPHELPER_OPENID, PreviewRecord, QueueFull, SendRecord,
 };
 
+use crate::wechat::Endpoint;
 use crate::wechat::crypto::CallbackCrypto;
 use crate::wechat::types::MsgId;
-use handlers::post_only;
 use state::State;
 
 /// Why the simulator cannot start.
@@ -374,51 +374,35 @@ pub fn router(sim: Simulator) -> Router {
         .route("/control/reset", post(handlers::control_reset))
         .route("/control/clock", post(handlers::control_clock))
         .route_layer(axum::middleware::from_fn(handlers::loopback_only));
-    Router::new()
-        .route("/cgi-bin/token", get(handlers::token).post(handlers::token))
-        .route(
-            "/cgi-bin/stable_token",
-            post(handlers::stable_token).get(post_only!(Endpoint::StableToken)),
-        )
-        .route(
-            "/cgi-bin/tags/get",
-            get(handlers::tags_get).post(handlers::tags_get),
-        )
-        .route("/cgi-bin/user/get", get(handlers::user_get))
-        .route(
-            "/cgi-bin/message/mass/sendall",
-            post(handlers::sendall).get(post_only!(Endpoint::SendAll)),
-        )
-        .route(
-            "/cgi-bin/message/mass/preview",
-            post(handlers::preview).get(post_only!(Endpoint::Preview)),
-        )
-        .route(
-            "/cgi-bin/message/mass/get",
-            post(handlers::mass_get).get(post_only!(Endpoint::MassGet)),
-        )
-        .route(
-            "/cgi-bin/message/mass/delete",
-            post(handlers::mass_delete).get(post_only!(Endpoint::MassDelete)),
-        )
-        .route(
-            "/cgi-bin/draft/batchget",
-            post(handlers::draft_batchget).get(post_only!(Endpoint::DraftBatchGet)),
-        )
-        .route(
-            "/cgi-bin/material/batchget_material",
-            post(handlers::batchget_material).get(post_only!(Endpoint::MaterialBatchGet)),
-        )
-        .route(
-            "/cgi-bin/material/get_materialcount",
-            get(handlers::material_count).post(handlers::material_count),
-        )
-        .route(
-            "/cgi-bin/media/uploadvideo",
-            post(handlers::upload_video).get(post_only!(Endpoint::UploadVideo)),
-        )
+    Endpoint::VARIANTS
+        .iter()
+        .fold(Router::new(), |api, &endpoint| {
+            api.route(endpoint.path(), api_route(endpoint))
+        })
         .merge(control)
         .with_state(sim)
+}
+
+/// An endpoint's handler for the methods WeChat answers at its path; a GET
+/// where WeChat wants a POST is its 43002.
+fn api_route(endpoint: Endpoint) -> MethodRouter<Simulator> {
+    let post_only = move |axum::extract::State(sim): axum::extract::State<Simulator>| async move {
+        sim.require_post(endpoint)
+    };
+    match endpoint {
+        Endpoint::Token => get(handlers::token).post(handlers::token),
+        Endpoint::StableToken => post(handlers::stable_token).get(post_only),
+        Endpoint::TagsGet => get(handlers::tags_get).post(handlers::tags_get),
+        Endpoint::UserGet => get(handlers::user_get),
+        Endpoint::SendAll => post(handlers::sendall).get(post_only),
+        Endpoint::Preview => post(handlers::preview).get(post_only),
+        Endpoint::MassGet => post(handlers::mass_get).get(post_only),
+        Endpoint::MassDelete => post(handlers::mass_delete).get(post_only),
+        Endpoint::DraftBatchGet => post(handlers::draft_batchget).get(post_only),
+        Endpoint::MaterialBatchGet => post(handlers::batchget_material).get(post_only),
+        Endpoint::MaterialCount => get(handlers::material_count).post(handlers::material_count),
+        Endpoint::UploadVideo => post(handlers::upload_video).get(post_only),
+    }
 }
 
 /// Serves the simulator alone (`qunfa simulator --listen ADDR …`) until

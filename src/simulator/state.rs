@@ -7,9 +7,11 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use serde::Serialize;
+use strum::VariantArray as _;
 
 use super::fixtures::{self, NewsFixture};
 use super::scenario::{AdminDecision, Outcome, Scenario};
+use crate::wechat::Endpoint;
 use crate::wechat::api::{
     AccessTokenResponse, MassStatus, NewsArticle, PreviewRequest, SendAllRequest, Tag,
 };
@@ -55,60 +57,31 @@ pub struct QueueFull {
 /// The fake OpenID of 群发助手, the `FromUserName` of every push.
 pub const MPHELPER_OPENID: &str = "oSIMmphelper0000000000000000";
 
-/// The simulated API endpoints, as counted and as named in the control API.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Endpoint {
-    Token,
-    StableToken,
-    TagsGet,
-    UserGet,
-    SendAll,
-    Preview,
-    MassGet,
-    MassDelete,
-    DraftBatchGet,
-    MaterialBatchGet,
-    MaterialCount,
-    UploadVideo,
+/// The short name of an endpoint in the counters and in
+/// `POST /control/scenario` (`sendall`, `mass/get`, …).
+pub fn control_name(endpoint: Endpoint) -> &'static str {
+    match endpoint {
+        Endpoint::Token => "token",
+        Endpoint::StableToken => "stable_token",
+        Endpoint::TagsGet => "tags/get",
+        Endpoint::UserGet => "user/get",
+        Endpoint::SendAll => "sendall",
+        Endpoint::Preview => "preview",
+        Endpoint::MassGet => "mass/get",
+        Endpoint::MassDelete => "mass/delete",
+        Endpoint::DraftBatchGet => "draft/batchget",
+        Endpoint::MaterialBatchGet => "batchget_material",
+        Endpoint::MaterialCount => "get_materialcount",
+        Endpoint::UploadVideo => "uploadvideo",
+    }
 }
 
-impl Endpoint {
-    pub const ALL: [Endpoint; 12] = [
-        Endpoint::Token,
-        Endpoint::StableToken,
-        Endpoint::TagsGet,
-        Endpoint::UserGet,
-        Endpoint::SendAll,
-        Endpoint::Preview,
-        Endpoint::MassGet,
-        Endpoint::MassDelete,
-        Endpoint::DraftBatchGet,
-        Endpoint::MaterialBatchGet,
-        Endpoint::MaterialCount,
-        Endpoint::UploadVideo,
-    ];
-
-    /// The name used in counters and in `POST /control/scenario`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Endpoint::Token => "token",
-            Endpoint::StableToken => "stable_token",
-            Endpoint::TagsGet => "tags/get",
-            Endpoint::UserGet => "user/get",
-            Endpoint::SendAll => "sendall",
-            Endpoint::Preview => "preview",
-            Endpoint::MassGet => "mass/get",
-            Endpoint::MassDelete => "mass/delete",
-            Endpoint::DraftBatchGet => "draft/batchget",
-            Endpoint::MaterialBatchGet => "batchget_material",
-            Endpoint::MaterialCount => "get_materialcount",
-            Endpoint::UploadVideo => "uploadvideo",
-        }
-    }
-
-    pub fn parse(name: &str) -> Option<Endpoint> {
-        Endpoint::ALL.into_iter().find(|e| e.name() == name.trim())
-    }
+/// The endpoint of a [`control_name`].
+pub fn endpoint_named(name: &str) -> Option<Endpoint> {
+    Endpoint::VARIANTS
+        .iter()
+        .copied()
+        .find(|e| control_name(*e) == name.trim())
 }
 
 /// What a test can count.
@@ -128,7 +101,7 @@ pub struct Counters {
 
 impl Counters {
     pub fn calls_to(&self, endpoint: Endpoint) -> u64 {
-        self.calls.get(endpoint.name()).copied().unwrap_or(0)
+        self.calls.get(control_name(endpoint)).copied().unwrap_or(0)
     }
 
     /// Calls to both token endpoints.
@@ -420,7 +393,11 @@ impl State {
     }
 
     pub fn count(&mut self, endpoint: Endpoint) {
-        *self.counters.calls.entry(endpoint.name()).or_insert(0) += 1;
+        *self
+            .counters
+            .calls
+            .entry(control_name(endpoint))
+            .or_insert(0) += 1;
     }
 
     /// Queues `times` copies of `scenario` for `endpoint`, or none when

@@ -2,8 +2,13 @@
 //!
 //! This module knows the shapes and rules of the WeChat Official Account
 //! APIs around `message/mass/sendall` and of the callback that reports a
-//! send's end. It knows nothing of the UI, the database or HTTP: the client,
-//! the simulator and the callback route call into it, never the other way.
+//! send's end. It knows nothing of the app: the console, the simulator and
+//! the callback route call into it, never the other way. What happens in it
+//! that the app wants to count or keep, it tells through traits the app
+//! implements: [`token::TokenCache`] (where the token is kept),
+//! [`token::TokenObserver`] and [`client::CallObserver`] (what was fetched
+//! and called). Its only paths into the app are the `i18n` and `error` types
+//! its errors are worded with (a test below checks).
 //!
 //! - [`types`]: domain values (`MsgType`, `ClientMsgId`, `MsgId`, …) that
 //!   parse their raw form once.
@@ -13,14 +18,17 @@
 //! - [`status`]: the outcome of a send as the callback reports it, in words.
 //! - [`crypto`] (server only): callback signatures and AES message crypto.
 //! - [`callback`] (server only): safe parsing of the callback XML.
+//! - [`Endpoint`] (server only): every API endpoint with its path and
+//!   method, named by the client, the simulator and the app's counters.
+//! - `http` (server only): one HTTP exchange, secrets cut out of its errors.
 //! - [`token`] (server only): the access token: fetched once, cached,
 //!   refreshed before expiry, dropped only when it is the one that failed.
 //! - [`client`] (server only): the HTTP client for every call, with
 //!   timeouts and bounded retries.
 //!
 //! `types`, `errcode`, `api` and `status` also compile for the browser, so
-//! they use only `serde`, `serde_json`, `thiserror` and std; the two server
-//! modules are gated whole behind the `ssr` feature.
+//! they use only `serde`, `serde_json`, `strum`, `thiserror` and std; the
+//! server modules are gated whole behind the `ssr` feature.
 
 pub mod api;
 pub mod errcode;
@@ -34,4 +42,68 @@ pub mod client;
 #[cfg(feature = "ssr")]
 pub mod crypto;
 #[cfg(feature = "ssr")]
+mod endpoint;
+#[cfg(feature = "ssr")]
+mod http;
+#[cfg(all(test, feature = "ssr"))]
+pub(crate) mod mock;
+#[cfg(feature = "ssr")]
 pub mod token;
+
+#[cfg(feature = "ssr")]
+pub use endpoint::Endpoint;
+
+/// The protocol layer names nothing of the app: every `crate::` path in
+/// `src/wechat/` (tests included) leads to `wechat` itself, or to the
+/// `i18n` and `error` types its errors are worded with.
+#[cfg(all(test, feature = "ssr"))]
+mod layering {
+    use std::path::Path;
+
+    const ALLOWED: [&str; 3] = ["wechat", "i18n", "error"];
+
+    fn rust_files(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("src/wechat is readable") {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                rust_files(&path, found);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                found.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn src_wechat_imports_nothing_of_the_app() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/wechat");
+        let mut files = Vec::new();
+        rust_files(&root, &mut files);
+        assert!(files.len() > 5, "the files of src/wechat are found");
+        let mut foreign = Vec::new();
+        for file in files {
+            let text = std::fs::read_to_string(&file).expect("a readable source file");
+            for (number, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or_default();
+                for (at, _) in code.match_indices("crate::") {
+                    let module: String = code[at + "crate::".len()..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect();
+                    if !module.is_empty() && !ALLOWED.contains(&module.as_str()) {
+                        foreign.push(format!(
+                            "{}:{}: {}",
+                            file.display(),
+                            number + 1,
+                            line.trim()
+                        ));
+                    }
+                }
+            }
+        }
+        assert!(
+            foreign.is_empty(),
+            "app modules named in src/wechat:\n{}",
+            foreign.join("\n")
+        );
+    }
+}

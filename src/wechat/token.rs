@@ -33,15 +33,11 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use url::Url;
 
+use super::Endpoint;
 use super::api::{AccessTokenResponse, StableTokenRequest, TokenQuery};
-use super::client::{Failure, api_url, exchange};
 use super::errcode::ApiError;
+use super::http::{Failure, api_url, exchange};
 use crate::i18n::Lang;
-
-/// `POST`: the stable token, which does not revoke other holders' tokens.
-pub const STABLE_TOKEN_PATH: &str = "/cgi-bin/stable_token";
-/// `GET`: the classic token; each fetch revokes the previous one.
-pub const TOKEN_PATH: &str = "/cgi-bin/token";
 
 /// The longest a token is refreshed ahead of its expiry. Five minutes is
 /// also the window in which `stable_token` (normal mode) hands out the next
@@ -289,49 +285,45 @@ impl TokenError {
 
     /// The error in words for the console, with what to do about it.
     pub fn words(&self, lang: Lang) -> String {
-        match (self, lang) {
-            (TokenError::Api(e), Lang::Zh) => format!(
-                "获取 access_token 失败：{}（错误码 {}）。{}",
-                e.message(lang),
-                e.code,
-                e.remedy(lang)
-            ),
-            (TokenError::Api(e), Lang::En) => format!(
-                "Could not get an access_token: {} (errcode {}). {}",
-                e.message(lang),
-                e.code,
-                e.remedy(lang)
-            ),
-            (TokenError::Timeout, Lang::Zh) => {
-                "获取 access_token 超时：微信接口没有及时应答。请稍后重试；若持续出现，请检查服务器到 api.weixin.qq.com 的网络。".to_owned()
-            }
-            (TokenError::Timeout, Lang::En) => {
-                "Getting an access_token timed out: WeChat did not answer in time. Try again shortly; if it persists, check the network between this server and api.weixin.qq.com.".to_owned()
-            }
-            (TokenError::Transport(detail), Lang::Zh) => format!(
-                "获取 access_token 时无法连接接口：{detail}。请检查服务器的网络、DNS 和代理设置。"
-            ),
-            (TokenError::Transport(detail), Lang::En) => format!(
-                "Could not reach the token endpoint to get an access_token: {detail}. Check this server's network, DNS and proxy settings."
-            ),
-            (TokenError::Http(status), Lang::Zh) => format!(
-                "获取 access_token 时接口返回了 HTTP {status}。请稍后重试；若持续出现，请检查接口地址配置。"
-            ),
-            (TokenError::Http(status), Lang::En) => format!(
-                "The token endpoint answered HTTP {status}. Try again shortly; if it persists, check the configured API address."
-            ),
-            (TokenError::Malformed(detail), Lang::Zh) => format!(
-                "获取 access_token 时收到无法识别的应答（{detail}）。请检查接口地址是否指向微信或正确的令牌服务。"
-            ),
-            (TokenError::Malformed(detail), Lang::En) => format!(
-                "The token endpoint sent an answer qunfa cannot read ({detail}). Check that the API address points to WeChat or to the right token service."
-            ),
-            (TokenError::FixedRejected, Lang::Zh) => {
-                "微信拒绝了外部提供的 access_token（无效或已过期）。qunfa 不会自行刷新这种令牌：请提供新的令牌，或改为配置 AppID 和 AppSecret。".to_owned()
-            }
-            (TokenError::FixedRejected, Lang::En) => {
-                "WeChat refused the access_token supplied from outside (invalid or expired). qunfa does not refresh such a token itself: supply a new one, or configure the AppID and AppSecret instead.".to_owned()
-            }
+        match self {
+            TokenError::Api(e) => match lang {
+                Lang::Zh => format!(
+                    "获取 access_token 失败：{message}（错误码 {code}）。{remedy}",
+                    code = e.code,
+                    remedy = e.remedy(lang),
+                    message = e.message(lang),
+                ),
+                Lang::En => format!(
+                    "Could not get an access_token: {message} (errcode {code}). {remedy}",
+                    code = e.code,
+                    remedy = e.remedy(lang),
+                    message = e.message(lang),
+                ),
+            },
+            TokenError::Timeout => lang
+                .pick(
+                    "获取 access_token 超时：微信接口没有及时应答。请稍后重试；若持续出现，请检查服务器到 api.weixin.qq.com 的网络。",
+                    "Getting an access_token timed out: WeChat did not answer in time. Try again shortly; if it persists, check the network between this server and api.weixin.qq.com.",
+                )
+                .to_owned(),
+            TokenError::Transport(detail) => match lang {
+                Lang::Zh => format!("获取 access_token 时无法连接接口：{detail}。请检查服务器的网络、DNS 和代理设置。"),
+                Lang::En => format!("Could not reach the token endpoint to get an access_token: {detail}. Check this server's network, DNS and proxy settings."),
+            },
+            TokenError::Http(status) => match lang {
+                Lang::Zh => format!("获取 access_token 时接口返回了 HTTP {status}。请稍后重试；若持续出现，请检查接口地址配置。"),
+                Lang::En => format!("The token endpoint answered HTTP {status}. Try again shortly; if it persists, check the configured API address."),
+            },
+            TokenError::Malformed(detail) => match lang {
+                Lang::Zh => format!("获取 access_token 时收到无法识别的应答（{detail}）。请检查接口地址是否指向微信或正确的令牌服务。"),
+                Lang::En => format!("The token endpoint sent an answer qunfa cannot read ({detail}). Check that the API address points to WeChat or to the right token service."),
+            },
+            TokenError::FixedRejected => lang
+                .pick(
+                    "微信拒绝了外部提供的 access_token（无效或已过期）。qunfa 不会自行刷新这种令牌：请提供新的令牌，或改为配置 AppID 和 AppSecret。",
+                    "WeChat refused the access_token supplied from outside (invalid or expired). qunfa does not refresh such a token itself: supply a new one, or configure the AppID and AppSecret instead.",
+                )
+                .to_owned(),
         }
     }
 }
@@ -349,18 +341,31 @@ impl From<Failure> for TokenError {
 }
 
 // ---------------------------------------------------------------------------
-// The manager
+// What the app hears
 
-/// Counters for tests and the metrics page.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct TokenStats {
-    /// Token requests sent (successful or not).
-    pub fetches: u64,
-    /// Of those, the ones that failed.
-    pub failed_fetches: u64,
-    /// Tokens dropped because WeChat refused them.
-    pub invalidations: u64,
+/// Told of every token request and of every token dropped after WeChat
+/// refused it. The app counts them (`metrics::WechatCounts`); the manager
+/// keeps no count of its own. A seam like [`TokenCache`]: the trait is
+/// here, the app implements it.
+pub trait TokenObserver: Send + Sync {
+    /// One token request ended: `Ok` with a token in hand, else why not.
+    fn fetched(&self, outcome: Result<(), &TokenError>);
+    /// The current token was dropped because WeChat refused it.
+    fn dropped(&self);
 }
+
+/// An observer that hears nothing: the default of the manager and of the
+/// client (which implements its `CallObserver` too).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Unobserved;
+
+impl TokenObserver for Unobserved {
+    fn fetched(&self, _: Result<(), &TokenError>) {}
+    fn dropped(&self) {}
+}
+
+// ---------------------------------------------------------------------------
+// The manager
 
 /// Hands out a valid access token, fetching one only when needed.
 ///
@@ -374,9 +379,7 @@ pub struct TokenManager {
     state: Mutex<State>,
     /// Held for the whole of a cache load or fetch: the single flight.
     refresh: tokio::sync::Mutex<()>,
-    fetches: AtomicU64,
-    failed_fetches: AtomicU64,
-    invalidations: AtomicU64,
+    observer: Arc<dyn TokenObserver>,
 }
 
 #[derive(Default)]
@@ -435,10 +438,14 @@ impl TokenManager {
             cache,
             state: Mutex::new(state),
             refresh: tokio::sync::Mutex::new(()),
-            fetches: AtomicU64::new(0),
-            failed_fetches: AtomicU64::new(0),
-            invalidations: AtomicU64::new(0),
+            observer: Arc::new(Unobserved),
         }
+    }
+
+    /// Tells `observer` of every fetch and every dropped token from now on.
+    pub fn with_observer(mut self, observer: Arc<dyn TokenObserver>) -> Self {
+        self.observer = observer;
+        self
     }
 
     /// The total time one token request may take.
@@ -449,14 +456,6 @@ impl TokenManager {
 
     pub fn source(&self) -> &TokenSource {
         &self.source
-    }
-
-    pub fn stats(&self) -> TokenStats {
-        TokenStats {
-            fetches: self.fetches.load(Ordering::Relaxed),
-            failed_fetches: self.failed_fetches.load(Ordering::Relaxed),
-            invalidations: self.invalidations.load(Ordering::Relaxed),
-        }
     }
 
     /// When the token in use expires (Unix seconds), if one is held.
@@ -513,7 +512,7 @@ impl TokenManager {
         if still_current {
             state.current = None;
             state.rejected = Some(failed.value.clone());
-            self.invalidations.fetch_add(1, Ordering::Relaxed);
+            self.observer.dropped();
             tracing::warn!(
                 source = self.source.kind(),
                 "WeChat refused the access token; it is dropped and will be fetched again"
@@ -551,7 +550,6 @@ impl TokenManager {
     /// Fetches a token, makes it current and stores it in the cache. Called
     /// with the single-flight lock held.
     async fn fetch_and_keep(&self) -> Result<CachedToken, TokenError> {
-        self.fetches.fetch_add(1, Ordering::Relaxed);
         // The token's clock starts no earlier than the request: counting
         // from here errs on the safe side.
         let started = unix_now();
@@ -585,7 +583,7 @@ impl TokenManager {
                 Err(error) => state.last_error = Some(error.clone()),
             }
         }
-        crate::metrics::token_refresh(result.is_ok());
+        self.observer.fetched(result.as_ref().map(|_| ()));
         match result {
             Ok((token, lifetime)) => {
                 tracing::info!(
@@ -597,7 +595,6 @@ impl TokenManager {
                 Ok(token)
             }
             Err(error) => {
-                self.failed_fetches.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(
                     source = self.source.kind(),
                     %error,
@@ -617,14 +614,14 @@ impl TokenManager {
                     .map_err(|e| TokenError::Malformed(format!("request body: {e}")))?;
                 let request = self
                     .http
-                    .post(api_url(&self.api_base, STABLE_TOKEN_PATH))
+                    .post(api_url(&self.api_base, Endpoint::StableToken.path()))
                     .timeout(self.timeout)
                     .header(CONTENT_TYPE, "application/json")
                     .body(body);
                 exchange(request, &[secret.expose_secret()]).await
             }
             TokenSource::Classic { appid, secret } => {
-                let mut url = api_url(&self.api_base, TOKEN_PATH);
+                let mut url = api_url(&self.api_base, Endpoint::Token.path());
                 append_query(
                     &mut url,
                     &TokenQuery::new(appid.clone(), secret.expose_secret()),
@@ -647,7 +644,6 @@ impl fmt::Debug for TokenManager {
         f.debug_struct("TokenManager")
             .field("source", &self.source)
             .field("api_base", &self.api_base.as_str())
-            .field("stats", &self.stats())
             .finish_non_exhaustive()
     }
 }
@@ -682,13 +678,21 @@ fn unix_now() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wechat::client::mock::{MockWechat, Reply, token_reply};
     use crate::wechat::errcode::ErrCode;
+    use crate::wechat::mock::{Counted, MockWechat, Reply, token_reply};
     use serde_json::json;
 
-    fn manager(source: TokenSource, mock: &MockWechat, cache: Arc<dyn TokenCache>) -> TokenManager {
-        TokenManager::new(source, mock.base.clone(), reqwest::Client::new(), cache)
+    /// A manager for `mock`, and what it tells its observer.
+    fn manager(
+        source: TokenSource,
+        mock: &MockWechat,
+        cache: Arc<dyn TokenCache>,
+    ) -> (TokenManager, Arc<Counted>) {
+        let counted = Arc::new(Counted::default());
+        let tokens = TokenManager::new(source, mock.base.clone(), reqwest::Client::new(), cache)
             .with_timeout(Duration::from_secs(2))
+            .with_observer(counted.clone());
+        (tokens, counted)
     }
 
     fn expired() -> CachedToken {
@@ -704,11 +708,8 @@ mod tests {
         })
         .await;
         let cache = Arc::new(MemoryTokenCache::holding(expired()));
-        let tokens = Arc::new(manager(
-            TokenSource::stable("wxA", "sek"),
-            &mock,
-            cache.clone(),
-        ));
+        let (tokens, counted) = manager(TokenSource::stable("wxA", "sek"), &mock, cache.clone());
+        let tokens = Arc::new(tokens);
 
         let mut tasks = tokio::task::JoinSet::new();
         for _ in 0..100 {
@@ -718,8 +719,8 @@ mod tests {
         let got = tasks.join_all().await;
 
         assert!(got.iter().all(|t| t.as_deref() == Ok("tok-1")));
-        assert_eq!(mock.hits(STABLE_TOKEN_PATH), 1);
-        assert_eq!(tokens.stats().fetches, 1);
+        assert_eq!(mock.hits(Endpoint::StableToken.path()), 1);
+        assert_eq!(counted.fetches(), 1);
         assert_eq!(cache.peek().unwrap().expose(), "tok-1");
         assert_eq!(
             cache.loads(),
@@ -734,11 +735,12 @@ mod tests {
             Reply::status(502).after(Duration::from_millis(100))
         })
         .await;
-        let tokens = Arc::new(manager(
+        let (tokens, counted) = manager(
             TokenSource::stable("wxA", "sek"),
             &mock,
             Arc::new(MemoryTokenCache::new()),
-        ));
+        );
+        let tokens = Arc::new(tokens);
 
         let mut tasks = tokio::task::JoinSet::new();
         for _ in 0..20 {
@@ -748,24 +750,19 @@ mod tests {
         let got = tasks.join_all().await;
 
         assert!(got.iter().all(|r| r == &Err(TokenError::Http(502))));
-        assert_eq!(mock.hits(STABLE_TOKEN_PATH), 1);
-        assert_eq!(
-            tokens.stats(),
-            TokenStats {
-                fetches: 1,
-                failed_fetches: 1,
-                invalidations: 0
-            }
-        );
+        assert_eq!(mock.hits(Endpoint::StableToken.path()), 1);
+        assert_eq!(counted.fetches(), 1);
+        assert_eq!(counted.failed_fetches(), 1);
+        assert_eq!(counted.dropped(), 0);
         // A later call tries again.
         assert_eq!(tokens.get().await.unwrap_err(), TokenError::Http(502));
-        assert_eq!(mock.hits(STABLE_TOKEN_PATH), 2);
+        assert_eq!(mock.hits(Endpoint::StableToken.path()), 2);
     }
 
     #[tokio::test]
     async fn invalidating_an_old_token_keeps_the_newer_one() {
         let mock = MockWechat::start("", |hit, n| token_reply(hit, n).unwrap()).await;
-        let tokens = manager(
+        let (tokens, counted) = manager(
             TokenSource::stable("wxA", "sek"),
             &mock,
             Arc::new(MemoryTokenCache::new()),
@@ -779,8 +776,8 @@ mod tests {
         // A caller that still held the first token reports it late.
         assert!(!tokens.invalidate(&first), "an old token is a no-op");
         assert_eq!(tokens.get().await.unwrap().expose(), "tok-2");
-        assert_eq!(tokens.stats().fetches, 2);
-        assert_eq!(tokens.stats().invalidations, 1);
+        assert_eq!(counted.fetches(), 2);
+        assert_eq!(counted.dropped(), 1);
     }
 
     #[tokio::test]
@@ -790,11 +787,11 @@ mod tests {
             "cached",
             unix_now() + 7000,
         )));
-        let tokens = manager(TokenSource::stable("wxA", "sek"), &mock, cache.clone());
+        let (tokens, _) = manager(TokenSource::stable("wxA", "sek"), &mock, cache.clone());
 
         let cached = tokens.get().await.unwrap();
         assert_eq!(cached.expose(), "cached");
-        assert_eq!(mock.hits(STABLE_TOKEN_PATH), 0);
+        assert_eq!(mock.hits(Endpoint::StableToken.path()), 0);
 
         tokens.invalidate(&cached);
         assert_eq!(tokens.get().await.unwrap().expose(), "tok-1");
@@ -806,15 +803,16 @@ mod tests {
         let mock = MockWechat::start("", |hit, n| token_reply(hit, n).unwrap()).await;
         let cache: Arc<MemoryTokenCache> = Arc::new(MemoryTokenCache::new());
 
-        let before = manager(TokenSource::stable("wxA", "sek"), &mock, cache.clone());
+        let (before, _) = manager(TokenSource::stable("wxA", "sek"), &mock, cache.clone());
         assert_eq!(before.get().await.unwrap().expose(), "tok-1");
         drop(before);
 
-        let after = manager(TokenSource::stable("wxA", "sek"), &mock, cache.clone());
+        let (after, counted_after) =
+            manager(TokenSource::stable("wxA", "sek"), &mock, cache.clone());
         let token = after.get().await.unwrap();
         assert_eq!(token.expose(), "tok-1");
-        assert_eq!(after.stats().fetches, 0);
-        assert_eq!(mock.hits(STABLE_TOKEN_PATH), 1);
+        assert_eq!(counted_after.fetches(), 0);
+        assert_eq!(mock.hits(Endpoint::StableToken.path()), 1);
         assert!(token.expires_at > unix_now() + 7000);
     }
 
@@ -826,25 +824,25 @@ mod tests {
             "nearly-expired",
             unix_now() + 100,
         )));
-        let tokens = manager(TokenSource::stable("wxA", "sek"), &mock, cache);
+        let (tokens, counted) = manager(TokenSource::stable("wxA", "sek"), &mock, cache);
         assert_eq!(tokens.get().await.unwrap().expose(), "tok-1");
-        assert_eq!(tokens.stats().fetches, 1);
+        assert_eq!(counted.fetches(), 1);
         // The new token is used until its own margin.
         assert_eq!(tokens.get().await.unwrap().expose(), "tok-1");
-        assert_eq!(tokens.stats().fetches, 1);
+        assert_eq!(counted.fetches(), 1);
     }
 
     #[tokio::test]
     async fn stable_token_is_a_json_post_without_force_refresh() {
         let mock = MockWechat::start("", |hit, n| token_reply(hit, n).unwrap()).await;
-        let tokens = manager(
+        let (tokens, _) = manager(
             TokenSource::stable("wxA", "sek"),
             &mock,
             Arc::new(MemoryTokenCache::new()),
         );
         tokens.get().await.unwrap();
 
-        let hits = mock.requests(STABLE_TOKEN_PATH);
+        let hits = mock.requests(Endpoint::StableToken.path());
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].method, "POST");
         assert!(hits[0].query.is_empty(), "nothing in the query");
@@ -853,20 +851,20 @@ mod tests {
             hits[0].json(),
             json!({"grant_type": "client_credential", "appid": "wxA", "secret": "sek"})
         );
-        assert_eq!(mock.hits(TOKEN_PATH), 0);
+        assert_eq!(mock.hits(Endpoint::Token.path()), 0);
     }
 
     #[tokio::test]
     async fn the_classic_token_is_a_get_with_the_credentials_in_the_query() {
         let mock = MockWechat::start("", |hit, n| token_reply(hit, n).unwrap()).await;
-        let tokens = manager(
+        let (tokens, _) = manager(
             TokenSource::classic("wxA", "s&k=1"),
             &mock,
             Arc::new(MemoryTokenCache::new()),
         );
         assert_eq!(tokens.get().await.unwrap().expose(), "tok-1");
 
-        let hits = mock.requests(TOKEN_PATH);
+        let hits = mock.requests(Endpoint::Token.path());
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].method, "GET");
         assert!(hits[0].body.is_empty());
@@ -874,7 +872,7 @@ mod tests {
         assert_eq!(hits[0].query["appid"], "wxA");
         assert_eq!(hits[0].query["secret"], "s&k=1", "the secret is escaped");
         assert_eq!(hits[0].query.len(), 3);
-        assert_eq!(mock.hits(STABLE_TOKEN_PATH), 0);
+        assert_eq!(mock.hits(Endpoint::StableToken.path()), 0);
     }
 
     #[tokio::test]
@@ -887,7 +885,7 @@ mod tests {
         let url = mock.base.join("platform/token?key=k1").unwrap();
         let source = TokenSource::External { url };
         assert!(!format!("{source:?}").contains("k1"));
-        let tokens = manager(source, &mock, Arc::new(MemoryTokenCache::new()));
+        let (tokens, _) = manager(source, &mock, Arc::new(MemoryTokenCache::new()));
 
         assert_eq!(tokens.get().await.unwrap().expose(), "authorizer-1");
         let hits = mock.requests("/platform/token");
@@ -898,7 +896,7 @@ mod tests {
     #[tokio::test]
     async fn a_fixed_token_is_never_fetched_and_a_refusal_is_final() {
         let mock = MockWechat::start("", |_, _| Reply::status(500)).await;
-        let tokens = manager(
+        let (tokens, counted) = manager(
             TokenSource::fixed("given-token"),
             &mock,
             Arc::new(MemoryTokenCache::new()),
@@ -912,7 +910,7 @@ mod tests {
         assert!(error.words(Lang::Zh).contains("外部提供的 access_token"));
         assert!(!error.is_transient());
         assert_eq!(mock.total_hits(), 0);
-        assert_eq!(tokens.stats().fetches, 0);
+        assert_eq!(counted.fetches(), 0);
     }
 
     #[tokio::test]
@@ -921,7 +919,7 @@ mod tests {
             Reply::json(json!({"errcode": 40125, "errmsg": "invalid appsecret rid: 1-2"}))
         })
         .await;
-        let tokens = manager(
+        let (tokens, _) = manager(
             TokenSource::classic("wxA", "very-secret"),
             &mock,
             Arc::new(MemoryTokenCache::new()),
@@ -962,7 +960,7 @@ mod tests {
 
         // Nothing listens here: a transport error, whose reqwest text would
         // name the URL with the secret if it were not stripped.
-        let closed = crate::wechat::client::mock::closed_base().await;
+        let closed = crate::wechat::mock::closed_base().await;
         let tokens = TokenManager::new(
             TokenSource::classic("wxA", "very-secret"),
             closed,
@@ -987,7 +985,7 @@ mod tests {
             Reply::json(json!({"access_token": "", "expires_in": 7200}))
         })
         .await;
-        let tokens = manager(
+        let (tokens, _) = manager(
             TokenSource::stable("wxA", "sek"),
             &mock,
             Arc::new(MemoryTokenCache::new()),

@@ -10,6 +10,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use strum::VariantArray as _;
 
 use crate::i18n::Lang;
 
@@ -41,9 +42,24 @@ pub enum ParseError {
 
 /// The message types `sendall` accepts, exactly the seed's six.
 ///
+/// `MsgType::VARIANTS` lists all six in the seed's order (for pickers and
+/// exhaustive tests).
+///
 /// There is deliberately no `video`: WeChat answers 40008 to it, and mass
 /// sends of video use `mpvideo` with an id converted by `media/uploadvideo`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::VariantArray,
+)]
 pub enum MsgType {
     #[serde(rename = "mpnews")]
     MpNews,
@@ -60,16 +76,6 @@ pub enum MsgType {
 }
 
 impl MsgType {
-    /// All six, in the seed's order (for pickers and exhaustive tests).
-    pub const ALL: [MsgType; 6] = [
-        MsgType::MpNews,
-        MsgType::Text,
-        MsgType::Voice,
-        MsgType::Image,
-        MsgType::MpVideo,
-        MsgType::WxCard,
-    ];
-
     /// The `msgtype` string on the wire.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -111,8 +117,9 @@ impl MsgType {
 
     /// Parses the wire string; anything but the six is refused.
     pub fn parse(s: &str) -> Result<Self, ParseError> {
-        MsgType::ALL
-            .into_iter()
+        MsgType::VARIANTS
+            .iter()
+            .copied()
             .find(|t| t.as_str() == s)
             .ok_or_else(|| ParseError::Unknown {
                 what: "msgtype",
@@ -435,7 +442,7 @@ mod tests {
 
     #[test]
     fn msg_type_round_trips_the_six_wire_strings() {
-        for t in MsgType::ALL {
+        for &t in MsgType::VARIANTS {
             let v = serde_json::to_value(t).unwrap();
             assert_eq!(v, json!(t.as_str()));
             assert_eq!(serde_json::from_value::<MsgType>(v).unwrap(), t);

@@ -419,7 +419,7 @@ pub async fn run(
     let Prepared {
         router,
         state,
-        worker,
+        mut worker,
         stopping,
         lock,
         ..
@@ -434,24 +434,39 @@ pub async fn run(
         }
     });
     tokio::pin!(serving);
-    tokio::select! {
-        ended = &mut serving => ended?,
-        () = stopping.cancelled() => {
-            let deadline = tokio::time::Instant::now() + grace;
-            match tokio::time::timeout_at(deadline, &mut serving).await {
-                Ok(ended) => ended?,
-                Err(_) => tracing::warn!(
-                    grace_secs = grace.as_secs(),
-                    "requests were still running at the end of QUNFA_SHUTDOWN_GRACE; stopping anyway"
-                ),
-            }
-            if tokio::time::timeout_at(deadline, worker).await.is_err() {
-                tracing::warn!(
-                    "the send worker was still in a WeChat call at the end of QUNFA_SHUTDOWN_GRACE; \
-                     its send is settled at the next start"
-                );
-            }
-        }
+    // Serving ends after the signal has cancelled `stopping` (or on an
+    // error), so with the stop looked at first, a stop is always waited for
+    // as one, worker included.
+    let served = tokio::select! {
+        biased;
+        () = stopping.cancelled() => None,
+        ended = &mut serving => Some(ended),
+    };
+    stopping.cancel();
+    let deadline = tokio::time::Instant::now() + grace;
+    let served = match served {
+        Some(ended) => Ok(ended),
+        None => tokio::time::timeout_at(deadline, &mut serving).await,
+    };
+    match served {
+        Ok(ended) => ended?,
+        Err(_) => tracing::warn!(
+            grace_secs = grace.as_secs(),
+            "requests were still running at the end of QUNFA_SHUTDOWN_GRACE; stopping anyway"
+        ),
+    }
+    if tokio::time::timeout_at(deadline, &mut worker)
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "the send worker was still in a WeChat call at the end of QUNFA_SHUTDOWN_GRACE; \
+             its send is settled at the next start"
+        );
+        // Ended here, before the simulator below lets its answer go: an
+        // answer recorded after the grace would contradict the warning.
+        worker.abort();
+        let _ = worker.await;
     }
     if let Some(simulator) = &state.simulator {
         simulator.shutdown();

@@ -220,23 +220,27 @@ pub mod ssr {
         }
     }
 
+    fn history_row(entry: store::HistoryEntry) -> HistoryRow {
+        HistoryRow {
+            id: entry.id,
+            created_at: entry.created_at,
+            editor: entry.username,
+            msg_type: entry.msg_type,
+            audience: entry.audience,
+            summary: entry.summary,
+            state: entry.state,
+            sent_count: entry.sent_count,
+            error_count: entry.error_count,
+            total_count: entry.total_count,
+            result: entry.result_status.as_deref().map(result_status),
+        }
+    }
+
     pub async fn history(app: &AppState, filter: &HistoryFilter) -> Result<HistoryPage, AppError> {
         let mut rows: Vec<HistoryRow> = store::history(&app.db, &query_of(filter))
             .await?
             .into_iter()
-            .map(|r| HistoryRow {
-                id: r.id,
-                created_at: r.created_at,
-                editor: r.username,
-                msg_type: r.msg_type,
-                audience: r.audience,
-                summary: r.summary,
-                state: r.state,
-                sent_count: r.sent_count,
-                error_count: r.error_count,
-                total_count: r.total_count,
-                result: r.result_status.as_deref().map(result_status),
-            })
+            .map(history_row)
             .collect();
         let older = (rows.len() as i64 > HISTORY_PAGE).then(|| {
             rows.truncate(HISTORY_PAGE as usize);
@@ -276,7 +280,7 @@ pub mod ssr {
             })
             .collect();
         let problem = crate::sends::api::ssr::problem_words(
-            send.state,
+            send.entry.state,
             send.errcode,
             send.errmsg.as_deref(),
             lang,
@@ -330,23 +334,11 @@ pub mod ssr {
                 }
             }
         }
-        let can_delete = matches!(send.msg_type.as_str(), "mpnews" | "mpvideo")
-            && send.state == SendState::Finished
+        let can_delete = matches!(send.entry.msg_type.as_str(), "mpnews" | "mpvideo")
+            && send.entry.state == SendState::Finished
             && send.msg_id.is_some();
         Ok(SendDetail {
-            row: HistoryRow {
-                id: send.id,
-                created_at: send.created_at,
-                editor: send.username,
-                msg_type: send.msg_type,
-                audience: send.audience,
-                summary: send.summary,
-                state: send.state,
-                sent_count: send.sent_count,
-                error_count: send.error_count,
-                total_count: send.total_count,
-                result: send.result_status.as_deref().map(result_status),
-            },
+            row: history_row(send.entry),
             clientmsgid: send.clientmsgid,
             request,
             msg_id: send.msg_id.map(|v| v as u64),

@@ -704,19 +704,9 @@ fn escape_like(text: &str) -> String {
     out
 }
 
-/// A send as its detail page shows it, with its editor's name.
+/// A send as its detail page shows it: its line of the history and the rest.
 pub struct SendView {
-    pub id: i64,
-    pub created_at: String,
-    pub username: String,
-    pub msg_type: String,
-    pub audience: String,
-    pub summary: String,
-    pub state: SendState,
-    pub sent_count: Option<i64>,
-    pub error_count: Option<i64>,
-    pub total_count: Option<i64>,
-    pub result_status: Option<String>,
+    pub entry: HistoryEntry,
     pub clientmsgid: String,
     pub request: String,
     pub msg_id: Option<i64>,
@@ -744,18 +734,20 @@ pub async fn send_view(db: &SqlitePool, id: i64) -> Result<Option<SendView>, Sto
     .await?;
     let Some(row) = row else { return Ok(None) };
     Ok(Some(SendView {
-        id: row.id,
-        created_at: row.created_at,
-        username: row.username,
-        msg_type: row.msg_type,
-        audience: row.audience,
-        summary: row.summary,
-        // The CHECK constraint allows nothing else.
-        state: SendState::parse(&row.state).unwrap_or(SendState::Unknown),
-        sent_count: row.sent_count,
-        error_count: row.error_count,
-        total_count: row.total_count,
-        result_status: row.result_status,
+        entry: HistoryEntry {
+            id: row.id,
+            created_at: row.created_at,
+            username: row.username,
+            msg_type: row.msg_type,
+            audience: row.audience,
+            summary: row.summary,
+            // The CHECK constraint allows nothing else.
+            state: SendState::parse(&row.state).unwrap_or(SendState::Unknown),
+            sent_count: row.sent_count,
+            error_count: row.error_count,
+            total_count: row.total_count,
+            result_status: row.result_status,
+        },
         clientmsgid: row.clientmsgid,
         request: row.request,
         msg_id: row.msg_id,

@@ -114,10 +114,8 @@ fn every_server_function_is_in_the_table() {
     assert_eq!(FUNCTIONS.len(), qunfa::shell::arguments::CHECKS.len());
 }
 
-#[tokio::test]
-async fn nobody_calls_a_server_function_without_the_right() {
-    let app = TestApp::spawn().await;
-    let admin = signed_in(&app).await;
+/// An editor "ed", added by the admin, signed in on a client of its own.
+async fn an_editor(app: &TestApp, admin: &reqwest::Client) -> reqwest::Client {
     let added = app
         .call(
             &admin,
@@ -132,6 +130,14 @@ async fn nobody_calls_a_server_function_without_the_right() {
     assert!(added.status().is_success());
     let editor = app.client();
     app.log_in(&editor, "ed", "editor-password-1").await;
+    editor
+}
+
+#[tokio::test]
+async fn nobody_calls_a_server_function_without_the_right() {
+    let app = TestApp::spawn().await;
+    let admin = signed_in(&app).await;
+    let editor = an_editor(&app, &admin).await;
     let stranger = app.client();
     let users_before = app
         .call(&admin, "list_users", &[])
@@ -187,20 +193,7 @@ async fn nobody_calls_a_server_function_without_the_right() {
 async fn a_refused_form_without_javascript_goes_back_to_its_page_with_the_problem() {
     let app = TestApp::spawn().await;
     let admin = signed_in(&app).await;
-    let added = app
-        .call(
-            &admin,
-            "add_user",
-            &[
-                ("username", "ed"),
-                ("password", "editor-password-1"),
-                ("role", "editor"),
-            ],
-        )
-        .await;
-    assert!(added.status().is_success());
-    let editor = app.client();
-    app.log_in(&editor, "ed", "editor-password-1").await;
+    let editor = an_editor(&app, &admin).await;
     for (name, _, arguments) in FUNCTIONS.iter().filter(|(_, who, _)| *who == Who::Admin) {
         let response = editor
             .post(app.url(&path(name)))

@@ -1,7 +1,7 @@
 //! The outcome of a mass send as the `MASSSENDJOBFINISH` callback reports it.
 //!
 //! These are plain data with words in both languages, so the browser build
-//! can render them; `callback.rs` (server only) reads them from XML. Every
+//! can render them; `callback` (server only) reads them from XML. Every
 //! numeric field is lenient: a number the seed does not list is kept as
 //! `Other(n)` rather than refused, because the callback has changed before
 //! (`ArticleUrlResult` arrived in 2020) and a lost callback cannot be asked

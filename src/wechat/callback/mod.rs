@@ -12,6 +12,7 @@
 
 use std::borrow::Cow;
 
+use memchr::{memchr, memchr2, memchr3, memmem};
 use serde::{Deserialize, Serialize};
 
 use super::status::{
@@ -158,7 +159,7 @@ fn is_xml_space(b: u8) -> bool {
 
 /// XML 1.0 end-of-line handling: `\r\n` and a lone `\r` read as `\n`.
 fn normalize_eols(text: &str) -> Cow<'_, str> {
-    if !text.as_bytes().contains(&b'\r') {
+    if memchr(b'\r', text.as_bytes()).is_none() {
         return Cow::Borrowed(text);
     }
     Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
@@ -196,33 +197,6 @@ fn char_ref(body: &str) -> Result<char, XmlError> {
     char::from_u32(code).ok_or_else(|| malformed(format!("&#{body}; is not a character")))
 }
 
-/// The index of the first of the bytes `a`, `b` or `c` at or after `from`.
-///
-/// Markup is found by scanning for a few delimiters, so this is the
-/// reader's inner loop: it tests eight bytes per step with the "has a zero
-/// byte" bit trick on `word ^ needle`. The lowest flagged byte is always a
-/// true match (borrows only run towards higher bytes), so the first hit in
-/// a word is exact.
-fn find_any(bytes: &[u8], from: usize, a: u8, b: u8, c: u8) -> Option<usize> {
-    const LOW: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |v: u64| v.wrapping_sub(LOW) & !v & HIGH;
-    let (wa, wb, wc) = (LOW * u64::from(a), LOW * u64::from(b), LOW * u64::from(c));
-    let mut i = from;
-    while let Some(chunk) = bytes.get(i..i + 8) {
-        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-        let hits = has_zero(word ^ wa) | has_zero(word ^ wb) | has_zero(word ^ wc);
-        if hits != 0 {
-            return Some(i + (hits.trailing_zeros() / 8) as usize);
-        }
-        i += 8;
-    }
-    let tail = bytes.get(i..)?;
-    tail.iter()
-        .position(|&x| x == a || x == b || x == c)
-        .map(|p| i + p)
-}
-
 /// The index of the `>` that ends the tag whose `<` is just before `from`.
 /// A `>` inside a quoted attribute value does not end it. Also says
 /// whether the tag has a quote at all.
@@ -230,26 +204,18 @@ fn tag_end(bytes: &[u8], mut from: usize) -> Result<(usize, bool), XmlError> {
     let unclosed = || malformed("a tag is not closed");
     let start = from;
     loop {
-        let i = find_any(bytes, from, b'>', b'"', b'\'').ok_or_else(unclosed)?;
+        let i = from + memchr3(b'>', b'"', b'\'', &bytes[from..]).ok_or_else(unclosed)?;
         let quote = bytes[i];
         if quote == b'>' {
             return Ok((i, from != start));
         }
-        from = find_any(bytes, i + 1, quote, quote, quote).ok_or_else(unclosed)? + 1;
+        from = i + 1 + memchr(quote, &bytes[i + 1..]).ok_or_else(unclosed)? + 1;
     }
 }
 
-/// Where `needle` (ASCII) first occurs in `haystack` at or after `from`.
-fn find(haystack: &str, mut from: usize, needle: &str) -> Option<usize> {
-    let bytes = haystack.as_bytes();
-    let first = needle.as_bytes()[0];
-    loop {
-        let i = find_any(bytes, from, first, first, first)?;
-        if bytes[i..].starts_with(needle.as_bytes()) {
-            return Some(i);
-        }
-        from = i + 1;
-    }
+/// Where `needle` first occurs in `haystack` at or after `from`.
+fn find(haystack: &str, from: usize, needle: &str) -> Option<usize> {
+    memmem::find(haystack.as_bytes().get(from..)?, needle.as_bytes()).map(|i| from + i)
 }
 
 /// Parses a whole document into a flat tree, refusing DTDs, undefined
@@ -274,7 +240,7 @@ fn parse_tree(xml: &str) -> Result<Tree<'_>, XmlError> {
 
     while pos < bytes.len() {
         // Character data up to the next markup or reference.
-        let stop = find_any(bytes, pos, b'<', b'&', b'&').unwrap_or(bytes.len());
+        let stop = memchr2(b'<', b'&', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
         if stop > pos {
             let text = &xml[pos..stop];
             // Indentation between child elements is no one's text;
@@ -299,7 +265,8 @@ fn parse_tree(xml: &str) -> Result<Tree<'_>, XmlError> {
         if bytes[pos] == b'&' {
             // A reference runs to `;`; another `&` or a `<` first means it
             // is not closed.
-            let end = find_any(bytes, pos + 1, b';', b'&', b'<')
+            let end = memchr3(b';', b'&', b'<', &bytes[pos + 1..])
+                .map(|i| pos + 1 + i)
                 .filter(|&i| bytes[i] == b';')
                 .ok_or_else(|| malformed("a reference is not closed"))?;
             let name = &xml[pos + 1..end];

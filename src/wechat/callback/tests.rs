@@ -293,3 +293,24 @@ fn the_element_limit_finding_is_read_and_its_copy_refused() {
         Err(XmlError::TooComplex)
     ));
 }
+
+/// Whitespace around a `Status` value, as around a CDATA section, is
+/// layout: the value is read like every other field, trimmed.
+#[test]
+fn whitespace_around_the_status_is_not_part_of_it() {
+    for status in [
+        "<![CDATA[send success]]> ",
+        "\n  <![CDATA[send success]]>\n",
+        " send success ",
+    ] {
+        let xml = format!(
+            "<xml><MsgType>event</MsgType><Event>MASSSENDJOBFINISH</Event>\
+             <MsgID>1</MsgID><Status>{status}</Status></xml>"
+        );
+        assert_eq!(
+            finish(&xml).result.status,
+            Status::SendSuccess,
+            "{status:?}"
+        );
+    }
+}

@@ -30,7 +30,7 @@ pub mod wechat {
     pub mod status;
 
     #[cfg(feature = "ssr")]
-    #[path = "callback.rs"]
+    #[path = "callback/mod.rs"]
     pub mod callback;
 
     #[cfg(feature = "ssr")]

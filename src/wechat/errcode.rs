@@ -53,25 +53,23 @@ macro_rules! errcodes {
             /// What went wrong, for an editor. For an unknown code prefer
             /// [`ApiError::message`], which falls back to WeChat's errmsg.
             pub fn message(&self, lang: Lang) -> &'static str {
-                match (*self, lang) {
-                    $(
-                        (ErrCode::$variant, Lang::Zh) => $mzh,
-                        (ErrCode::$variant, Lang::En) => $men,
-                    )*
-                    (ErrCode::Other(_), Lang::Zh) => "微信返回了一个未收录的错误码",
-                    (ErrCode::Other(_), Lang::En) => "WeChat returned an error code we do not know",
+                match self {
+                    $( ErrCode::$variant => lang.pick($mzh, $men), )*
+                    ErrCode::Other(_) => lang.pick(
+                        "微信返回了一个未收录的错误码",
+                        "WeChat returned an error code we do not know",
+                    ),
                 }
             }
 
             /// What to do about it, as a concrete action.
             pub fn remedy(&self, lang: Lang) -> &'static str {
-                match (*self, lang) {
-                    $(
-                        (ErrCode::$variant, Lang::Zh) => $rzh,
-                        (ErrCode::$variant, Lang::En) => $ren,
-                    )*
-                    (ErrCode::Other(_), Lang::Zh) => "请记下错误码和微信返回的原文（含 rid），在微信开放社区或全局返回码说明中查询；稍后重试前先在历史记录中确认这次群发没有已经提交。",
-                    (ErrCode::Other(_), Lang::En) => "Note the code and WeChat's errmsg (with its rid) and look it up in WeChat's global return codes or developer community; before retrying, check the history to make sure this send was not already submitted.",
+                match self {
+                    $( ErrCode::$variant => lang.pick($rzh, $ren), )*
+                    ErrCode::Other(_) => lang.pick(
+                        "请记下错误码和微信返回的原文（含 rid），在微信开放社区或全局返回码说明中查询；稍后重试前先在历史记录中确认这次群发没有已经提交。",
+                        "Note the code and WeChat's errmsg (with its rid) and look it up in WeChat's global return codes or developer community; before retrying, check the history to make sure this send was not already submitted.",
+                    ),
                 }
             }
         }

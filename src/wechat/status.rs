@@ -1,7 +1,7 @@
 //! The outcome of a mass send as the `MASSSENDJOBFINISH` callback reports it.
 //!
 //! These are plain data with words in both languages, so the browser build
-//! can render them; `callback.rs` (server only) reads them from XML. Every
+//! can render them; `callback` (server only) reads them from XML. Every
 //! numeric field is lenient: a number the seed does not list is kept as
 //! `Other(n)` rather than refused, because the callback has changed before
 //! (`ArticleUrlResult` arrived in 2020) and a lost callback cannot be asked
@@ -52,13 +52,9 @@ macro_rules! coded_enum {
 
             /// The meaning in words, for the send detail page.
             pub fn label(self, lang: Lang) -> &'static str {
-                match (self, lang) {
-                    $(
-                        ($name::$variant, Lang::Zh) => $zh,
-                        ($name::$variant, Lang::En) => $en,
-                    )*
-                    ($name::Other(_), Lang::Zh) => $ozh,
-                    ($name::Other(_), Lang::En) => $oen,
+                match self {
+                    $( $name::$variant => lang.pick($zh, $en), )*
+                    $name::Other(_) => lang.pick($ozh, $oen),
                 }
             }
         }
@@ -113,43 +109,35 @@ impl FailureReason {
     /// What the editor can do next.
     pub fn remedy(self, lang: Lang) -> &'static str {
         use FailureReason::*;
-        match (self, lang) {
-            (JudgedReprint, Lang::Zh) => {
-                "若原作者允许转载，可选择“被判为转载时继续群发”（send_ignore_reprint=1）后重新群发；否则请先取得原作者授权。"
-            }
-            (JudgedReprint, Lang::En) => {
-                "If the original author allows reprints, send again with “continue if judged a reprint” (send_ignore_reprint=1); otherwise get the author's permission first."
-            }
-            (OriginalityCheckSystemError, Lang::Zh) => {
-                "稍后重新群发；也可选择“被判为转载时继续群发”。"
-            }
-            (OriginalityCheckSystemError, Lang::En) => {
-                "Send again later, or choose “continue if judged a reprint”."
-            }
-            (OriginalityCheckRefused, Lang::Zh) => {
-                "原作者禁止转载：请与原创公众号联系取得授权，或改用自己的内容。"
-            }
-            (OriginalityCheckRefused, Lang::En) => {
-                "The original author forbids reprints: get permission from that account, or use your own content."
-            }
-            (AdminRejected, Lang::Zh) => {
-                "与管理员确认后重新群发；如不需要 API 群发保护，可在“设置 → 安全中心 → 风险操作保护”中关闭。"
-            }
-            (AdminRejected, Lang::En) => {
-                "Agree with the admin, then send again; the protection can be turned off under 设置 → 安全中心 → 风险操作保护."
-            }
-            (AdminTimeout, Lang::Zh) => "重新群发，并提醒管理员在 30 分钟内于手机微信上确认。",
-            (AdminTimeout, Lang::En) => {
-                "Send again and ask an admin to confirm in WeChat on their phone within 30 minutes."
-            }
-            (Other(_), Lang::Zh) => "在公众平台的群发记录或通知中心查看原因。",
-            (Other(_), Lang::En) => {
-                "Look for the reason in the WeChat console's send history or notification centre."
-            }
-            (_, Lang::Zh) => "内容未通过审核：修改相关内容后重新群发；如有异议可在公众平台申诉。",
-            (_, Lang::En) => {
-                "The content failed review: change it and send again, or appeal in the WeChat console."
-            }
+        match self {
+            JudgedReprint => lang.pick(
+                "若原作者允许转载，可选择“被判为转载时继续群发”（send_ignore_reprint=1）后重新群发；否则请先取得原作者授权。",
+                "If the original author allows reprints, send again with “continue if judged a reprint” (send_ignore_reprint=1); otherwise get the author's permission first.",
+            ),
+            OriginalityCheckSystemError => lang.pick(
+                "稍后重新群发；也可选择“被判为转载时继续群发”。",
+                "Send again later, or choose “continue if judged a reprint”.",
+            ),
+            OriginalityCheckRefused => lang.pick(
+                "原作者禁止转载：请与原创公众号联系取得授权，或改用自己的内容。",
+                "The original author forbids reprints: get permission from that account, or use your own content.",
+            ),
+            AdminRejected => lang.pick(
+                "与管理员确认后重新群发；如不需要 API 群发保护，可在“设置 → 安全中心 → 风险操作保护”中关闭。",
+                "Agree with the admin, then send again; the protection can be turned off under 设置 → 安全中心 → 风险操作保护.",
+            ),
+            AdminTimeout => lang.pick(
+                "重新群发，并提醒管理员在 30 分钟内于手机微信上确认。",
+                "Send again and ask an admin to confirm in WeChat on their phone within 30 minutes.",
+            ),
+            Other(_) => lang.pick(
+                "在公众平台的群发记录或通知中心查看原因。",
+                "Look for the reason in the WeChat console's send history or notification centre.",
+            ),
+            _ => lang.pick(
+                "内容未通过审核：修改相关内容后重新群发；如有异议可在公众平台申诉。",
+                "The content failed review: change it and send again, or appeal in the WeChat console.",
+            ),
         }
     }
 }
@@ -212,13 +200,11 @@ impl Status {
 
     /// The status in words; an unknown one is shown as WeChat sent it.
     pub fn label(&self, lang: Lang) -> &str {
-        match (self, lang) {
-            (Status::SendSuccess, Lang::Zh) => "发送成功",
-            (Status::SendSuccess, Lang::En) => "Sent",
-            (Status::SendFail, Lang::Zh) => "发送失败",
-            (Status::SendFail, Lang::En) => "Sending failed",
-            (Status::Err(reason), lang) => reason.label(lang),
-            (Status::Unknown(raw), _) => raw,
+        match self {
+            Status::SendSuccess => lang.pick("发送成功", "Sent"),
+            Status::SendFail => lang.pick("发送失败", "Sending failed"),
+            Status::Err(reason) => reason.label(lang),
+            Status::Unknown(raw) => raw,
         }
     }
 }

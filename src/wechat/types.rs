@@ -99,19 +99,13 @@ impl MsgType {
 
     /// The name an editor knows the type by.
     pub fn label(self, lang: Lang) -> &'static str {
-        match (self, lang) {
-            (MsgType::MpNews, Lang::Zh) => "图文",
-            (MsgType::MpNews, Lang::En) => "Article",
-            (MsgType::Text, Lang::Zh) => "文本",
-            (MsgType::Text, Lang::En) => "Text",
-            (MsgType::Voice, Lang::Zh) => "语音",
-            (MsgType::Voice, Lang::En) => "Voice",
-            (MsgType::Image, Lang::Zh) => "图片",
-            (MsgType::Image, Lang::En) => "Images",
-            (MsgType::MpVideo, Lang::Zh) => "视频",
-            (MsgType::MpVideo, Lang::En) => "Video",
-            (MsgType::WxCard, Lang::Zh) => "卡券",
-            (MsgType::WxCard, Lang::En) => "Card",
+        match self {
+            MsgType::MpNews => lang.pick("图文", "Article"),
+            MsgType::Text => lang.pick("文本", "Text"),
+            MsgType::Voice => lang.pick("语音", "Voice"),
+            MsgType::Image => lang.pick("图片", "Images"),
+            MsgType::MpVideo => lang.pick("视频", "Video"),
+            MsgType::WxCard => lang.pick("卡券", "Card"),
         }
     }
 

@@ -118,7 +118,7 @@ fn every_server_function_is_in_the_table() {
 async fn an_editor(app: &TestApp, admin: &reqwest::Client) -> reqwest::Client {
     let added = app
         .call(
-            &admin,
+            admin,
             "add_user",
             &[
                 ("username", "ed"),

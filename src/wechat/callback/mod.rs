@@ -1,17 +1,18 @@
 //! Safe reading of the callback XML WeChat pushes, and writing it back.
 //!
-//! The XML comes from the internet. `roxmltree` reads it: it refuses any
-//! DTD (and with it every entity declaration, so no billion laughs and no
-//! external entities), references to entities other than XML's five
-//! predefined ones, and anything not well-formed; on top of it we cap the
-//! size, the depth and the number of elements. Fields are read leniently:
-//! CDATA or plain text, surrounding whitespace ignored, unknown elements
-//! skipped, missing ones `None`. Signature checks and decryption
+//! The XML comes from the internet, so the reader is deliberately small:
+//! it refuses any DTD (and with it every entity declaration, so no billion
+//! laughs and no external entities), refuses references to entities other
+//! than XML's five predefined ones, refuses anything not well-formed, and
+//! caps size and depth. It builds a tiny element tree (one flat vector,
+//! names and text borrowed from the input) and reads fields from it
+//! leniently: CDATA or plain text, surrounding whitespace ignored, unknown
+//! elements skipped, missing ones `None`. Signature checks and decryption
 //! (`crypto.rs`) happen before this, on the raw bytes.
 
 use std::borrow::Cow;
 
-use roxmltree::{Document, Node, ParsingOptions};
+use memchr::{memchr, memchr2, memchr3, memmem};
 use serde::{Deserialize, Serialize};
 
 use super::status::{
@@ -49,58 +50,84 @@ pub enum XmlError {
     Missing(&'static str),
 }
 
-/// A handle on one element of the parsed document.
+/// "No node": the end of a child or sibling chain.
+const NONE: u32 = u32::MAX;
+
+/// One element in the flat tree: its name and text borrow from the input
+/// (text is owned only when pieces had to be joined, a reference resolved
+/// or a line end normalised), and it links to its children by index, so a
+/// whole document costs one vector instead of an allocation per element.
+#[derive(Debug)]
+struct Node<'a> {
+    name: &'a str,
+    /// Text, CDATA and references directly inside, joined in order.
+    text: Cow<'a, str>,
+    first_child: u32,
+    last_child: u32,
+    next_sibling: u32,
+    /// Whether the start tag has a quote anywhere (so perhaps in the name).
+    quoted: bool,
+}
+
+/// A parsed document; the root element is node 0.
+struct Tree<'a> {
+    nodes: Vec<Node<'a>>,
+}
+
+impl<'a> Tree<'a> {
+    fn root(&self) -> Element<'_, 'a> {
+        Element {
+            tree: self,
+            index: 0,
+        }
+    }
+}
+
+/// A handle on one element of a [`Tree`].
 #[derive(Clone, Copy)]
-struct Element<'t, 'a>(Node<'t, 'a>);
+struct Element<'t, 'a> {
+    tree: &'t Tree<'a>,
+    index: u32,
+}
 
 impl<'t, 'a> Element<'t, 'a> {
-    fn name(self) -> &'t str {
-        self.0.tag_name().name()
+    fn node(self) -> &'t Node<'a> {
+        &self.tree.nodes[self.index as usize]
     }
 
-    /// The text, CDATA and references directly inside, joined in order;
-    /// borrowed from the input when it is one piece.
-    fn text(self) -> Cow<'t, str> {
-        let mut pieces = self
-            .0
-            .children()
-            .filter(Node::is_text)
-            .filter_map(|c| c.text());
-        let Some(first) = pieces.next() else {
-            return Cow::Borrowed("");
-        };
-        match pieces.next() {
-            None => Cow::Borrowed(first),
-            Some(second) => {
-                let mut joined = String::from(first);
-                joined.push_str(second);
-                joined.extend(pieces);
-                Cow::Owned(joined)
-            }
-        }
+    fn name(self) -> &'t str {
+        self.node().name
+    }
+
+    /// The text as read, untrimmed.
+    fn text(self) -> &'t str {
+        &self.node().text
     }
 
     fn children(self) -> impl Iterator<Item = Element<'t, 'a>> {
-        self.0.children().filter(Node::is_element).map(Element)
+        let tree = self.tree;
+        let mut next = self.node().first_child;
+        std::iter::from_fn(move || {
+            let index = next;
+            let node = tree.nodes.get(index as usize)?;
+            next = node.next_sibling;
+            Some(Element { tree, index })
+        })
     }
 
     fn child(self, name: &str) -> Option<Element<'t, 'a>> {
         self.children().find(|c| c.name() == name)
     }
 
-    /// The trimmed text of a child; `None` if absent or blank.
-    fn trimmed_of(self, name: &str) -> Option<Cow<'t, str>> {
-        let trimmed = match self.child(name)?.text() {
-            Cow::Borrowed(text) => Cow::Borrowed(text.trim()),
-            Cow::Owned(text) if text.trim().len() == text.len() => Cow::Owned(text),
-            Cow::Owned(text) => Cow::Owned(text.trim().to_owned()),
-        };
-        (!trimmed.is_empty()).then_some(trimmed)
+    /// The trimmed text of a child, borrowed; `None` if absent or blank.
+    fn trimmed_of(self, name: &str) -> Option<&'t str> {
+        let text = self.child(name)?.text().trim();
+        (!text.is_empty()).then_some(text)
     }
 
     /// The trimmed text of a child, `None` if absent or blank.
     fn text_of(self, name: &str) -> Option<String> {
-        self.trimmed_of(name).map(Cow::into_owned)
+        self.trimmed_of(name).map(str::to_owned)
     }
 
     /// A child's number, read in place (no copy of its text).
@@ -121,36 +148,278 @@ impl<'t, 'a> Element<'t, 'a> {
     }
 }
 
-impl From<roxmltree::Error> for XmlError {
-    fn from(e: roxmltree::Error) -> Self {
-        match e {
-            roxmltree::Error::DtdDetected => XmlError::Dtd,
-            roxmltree::Error::UnknownEntityReference(name, _) => XmlError::UndefinedEntity(name),
-            roxmltree::Error::NoRootNode => XmlError::NoRoot,
-            other => XmlError::Malformed(other.to_string()),
-        }
+fn malformed(e: impl std::fmt::Display) -> XmlError {
+    XmlError::Malformed(e.to_string())
+}
+
+/// XML's whitespace, the only separator between a tag's name and the rest.
+fn is_xml_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// XML 1.0 end-of-line handling: `\r\n` and a lone `\r` read as `\n`.
+fn normalize_eols(text: &str) -> Cow<'_, str> {
+    if memchr(b'\r', text.as_bytes()).is_none() {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
+}
+
+/// Appends a piece of content to an element's text, borrowing while it is
+/// the only piece.
+fn append_text<'a>(text: &mut Cow<'a, str>, piece: Cow<'a, str>) {
+    if text.is_empty() {
+        *text = piece;
+    } else {
+        text.to_mut().push_str(&piece);
     }
 }
 
-/// Parses a whole document, refusing DTDs, undefined entities, anything
-/// not well-formed, and documents over the size, depth or element limits.
-fn parse_tree(xml: &str) -> Result<Document<'_>, XmlError> {
+/// The character a `&#…;` reference names (`body` is what follows `#`):
+/// decimal, or hexadecimal after a lowercase `x`; no sign, not NUL, a
+/// Unicode scalar value.
+fn char_ref(body: &str) -> Result<char, XmlError> {
+    let (digits, radix) = match body.strip_prefix('x') {
+        Some(hex) => (hex, 16),
+        None => (body, 10),
+    };
+    // `from_str_radix` would take a leading `+`.
+    if digits.starts_with(['+', '-']) {
+        return Err(malformed(format!(
+            "sign in the character reference &#{body};"
+        )));
+    }
+    let code = u32::from_str_radix(digits, radix)
+        .map_err(|e| malformed(format!("character reference &#{body};: {e}")))?;
+    if code == 0 {
+        return Err(malformed("character reference to NUL"));
+    }
+    char::from_u32(code).ok_or_else(|| malformed(format!("&#{body}; is not a character")))
+}
+
+/// The index of the `>` that ends the tag whose `<` is just before `from`.
+/// A `>` inside a quoted attribute value does not end it. Also says
+/// whether the tag has a quote at all.
+fn tag_end(bytes: &[u8], mut from: usize) -> Result<(usize, bool), XmlError> {
+    let unclosed = || malformed("a tag is not closed");
+    let start = from;
+    loop {
+        let i = from + memchr3(b'>', b'"', b'\'', &bytes[from..]).ok_or_else(unclosed)?;
+        let quote = bytes[i];
+        if quote == b'>' {
+            return Ok((i, from != start));
+        }
+        from = i + 1 + memchr(quote, &bytes[i + 1..]).ok_or_else(unclosed)? + 1;
+    }
+}
+
+/// Where `needle` first occurs in `haystack` at or after `from`.
+fn find(haystack: &str, from: usize, needle: &str) -> Option<usize> {
+    memmem::find(haystack.as_bytes().get(from..)?, needle.as_bytes()).map(|i| from + i)
+}
+
+/// Parses a whole document into a flat tree, refusing DTDs, undefined
+/// entities, unbalanced tags, several roots and stray text.
+///
+/// The tokenizer is our own, reading the `&str` in place; it splits the
+/// input exactly as the quick-xml reader this replaced did (same tags,
+/// comments, CDATA, processing instructions, references; names are the
+/// first word of a tag, attributes are skipped unread), so it accepts and
+/// refuses the same documents and yields the same text.
+fn parse_tree(xml: &str) -> Result<Tree<'_>, XmlError> {
     if xml.len() > MAX_XML_BYTES {
         return Err(XmlError::TooLarge(xml.len()));
     }
-    let options = ParsingOptions {
-        allow_dtd: false,
-        ..ParsingOptions::default()
-    };
-    let document = Document::parse_with_options(xml, options)?;
-    // An element's ancestors are itself, the elements around it and the
-    // document: the root element has two.
-    for (count, element) in document.descendants().filter(Node::is_element).enumerate() {
-        if count >= MAX_ELEMENTS || element.ancestors().nth(MAX_DEPTH + 1).is_some() {
-            return Err(XmlError::TooComplex);
+    let bytes = xml.as_bytes();
+    let mut nodes: Vec<Node<'_>> = Vec::with_capacity(64);
+    // Open elements; the depth limit bounds it.
+    let mut stack = [0u32; MAX_DEPTH];
+    let mut depth = 0usize;
+    let mut root_closed = false;
+    let mut pos = if xml.starts_with('\u{feff}') { 3 } else { 0 };
+
+    while pos < bytes.len() {
+        // Character data up to the next markup or reference.
+        let stop = memchr2(b'<', b'&', &bytes[pos..]).map_or(bytes.len(), |i| pos + i);
+        if stop > pos {
+            let text = &xml[pos..stop];
+            // Indentation between child elements is no one's text;
+            // skipping it saves copying it into the parent.
+            let blank = text.as_bytes().trim_ascii().is_empty();
+            match depth.checked_sub(1) {
+                Some(top) => {
+                    let current = &mut nodes[stack[top] as usize].text;
+                    if !(blank && current.is_empty()) {
+                        append_text(current, normalize_eols(text));
+                    }
+                }
+                None if blank => {}
+                None => return Err(malformed("text outside the root element")),
+            }
+            pos = stop;
+            if pos == bytes.len() {
+                break;
+            }
+        }
+
+        if bytes[pos] == b'&' {
+            // A reference runs to `;`; another `&` or a `<` first means it
+            // is not closed.
+            let end = memchr3(b';', b'&', b'<', &bytes[pos + 1..])
+                .map(|i| pos + 1 + i)
+                .filter(|&i| bytes[i] == b';')
+                .ok_or_else(|| malformed("a reference is not closed"))?;
+            let name = &xml[pos + 1..end];
+            pos = end + 1;
+            let top = depth
+                .checked_sub(1)
+                .ok_or_else(|| malformed("reference outside the root element"))?;
+            let ch = match name.strip_prefix('#') {
+                Some(body) => char_ref(body)?,
+                None => match name {
+                    "amp" => '&',
+                    "lt" => '<',
+                    "gt" => '>',
+                    "quot" => '"',
+                    "apos" => '\'',
+                    other => return Err(XmlError::UndefinedEntity(other.to_owned())),
+                },
+            };
+            nodes[stack[top] as usize].text.to_mut().push(ch);
+            continue;
+        }
+
+        // Markup: `bytes[pos]` is `<`.
+        match bytes.get(pos + 1) {
+            None => return Err(malformed("a tag is not closed")),
+            Some(b'!') => match bytes.get(pos + 2) {
+                Some(b'[') => {
+                    if !xml[pos..].starts_with("<![CDATA[") {
+                        return Err(malformed("invalid <![ markup"));
+                    }
+                    let end = find(xml, pos + 9, "]]>")
+                        .ok_or_else(|| malformed("a CDATA section is not closed"))?;
+                    let top = depth
+                        .checked_sub(1)
+                        .ok_or_else(|| malformed("CDATA outside the root element"))?;
+                    let current = &mut nodes[stack[top] as usize].text;
+                    append_text(current, normalize_eols(&xml[pos + 9..end]));
+                    pos = end + 3;
+                }
+                Some(b'-') => {
+                    if !xml[pos..].starts_with("<!--") {
+                        return Err(malformed("invalid <!- markup"));
+                    }
+                    let end = find(xml, pos + 4, "-->")
+                        .ok_or_else(|| malformed("a comment is not closed"))?;
+                    pos = end + 3;
+                }
+                Some(b'D' | b'd')
+                    if bytes[pos..]
+                        .get(..9)
+                        .is_some_and(|s| s.eq_ignore_ascii_case(b"<!DOCTYPE")) =>
+                {
+                    return Err(XmlError::Dtd);
+                }
+                _ => return Err(malformed("invalid <! markup")),
+            },
+            Some(b'?') => {
+                // A processing instruction or the XML declaration: skipped.
+                let end = find(xml, pos + 1, "?>")
+                    .ok_or_else(|| malformed("a processing instruction is not closed"))?;
+                if end == pos + 1 {
+                    return Err(malformed("<?> is not a processing instruction"));
+                }
+                pos = end + 2;
+            }
+            Some(b'/') => {
+                // Almost always `</name>` of the open element: take that
+                // directly; anything else goes the long way. (A quote in
+                // the name would start a quoted run in the long way.)
+                if let Some(top) = depth.checked_sub(1) {
+                    let node = &nodes[stack[top] as usize];
+                    let open = node.name.as_bytes();
+                    let after = pos + 2 + open.len();
+                    if !node.quoted
+                        && bytes.get(pos + 2..after) == Some(open)
+                        && bytes.get(after) == Some(&b'>')
+                    {
+                        depth = top;
+                        root_closed = depth == 0;
+                        pos = after + 1;
+                        continue;
+                    }
+                }
+                let (gt, _) = tag_end(bytes, pos + 2)?;
+                // Trailing whitespace is allowed after the name; a name
+                // of whitespace alone is kept as it is.
+                let raw = &xml[pos + 2..gt];
+                let name = match raw.trim_end_matches([' ', '\t', '\r', '\n']) {
+                    "" => raw,
+                    trimmed => trimmed,
+                };
+                let top = depth
+                    .checked_sub(1)
+                    .ok_or_else(|| malformed("unexpected end tag"))?;
+                let open = nodes[stack[top] as usize].name;
+                if name != open {
+                    return Err(malformed(format!("</{name}> closes <{open}>")));
+                }
+                depth = top;
+                root_closed = depth == 0;
+                pos = gt + 1;
+            }
+            Some(_) => {
+                let (gt, quoted) = tag_end(bytes, pos + 1)?;
+                let content = &xml[pos + 1..gt];
+                let (content, empty) = match content.strip_suffix('/') {
+                    Some(content) => (content, true),
+                    None => (content, false),
+                };
+                let name_len = content
+                    .bytes()
+                    .position(is_xml_space)
+                    .unwrap_or(content.len());
+                pos = gt + 1;
+                if root_closed {
+                    return Err(malformed("more than one root element"));
+                }
+                if depth >= MAX_DEPTH || nodes.len() >= MAX_ELEMENTS {
+                    return Err(XmlError::TooComplex);
+                }
+                let index = nodes.len() as u32;
+                nodes.push(Node {
+                    name: &content[..name_len],
+                    quoted,
+                    text: Cow::Borrowed(""),
+                    first_child: NONE,
+                    last_child: NONE,
+                    next_sibling: NONE,
+                });
+                if let Some(top) = depth.checked_sub(1) {
+                    let parent = stack[top] as usize;
+                    match nodes[parent].last_child {
+                        NONE => nodes[parent].first_child = index,
+                        last => nodes[last as usize].next_sibling = index,
+                    }
+                    nodes[parent].last_child = index;
+                }
+                if empty {
+                    root_closed = depth == 0;
+                } else {
+                    stack[depth] = index;
+                    depth += 1;
+                }
+            }
         }
     }
-    Ok(document)
+    if depth > 0 {
+        return Err(malformed("an element is not closed"));
+    }
+    if !root_closed {
+        return Err(XmlError::NoRoot);
+    }
+    Ok(Tree { nodes })
 }
 
 /// The body of a safe-mode (or compatible-mode) push:
@@ -164,8 +433,8 @@ pub struct EncryptedEnvelope {
 
 impl EncryptedEnvelope {
     pub fn parse(xml: &str) -> Result<Self, XmlError> {
-        let document = parse_tree(xml)?;
-        let root = Element(document.root_element());
+        let tree = parse_tree(xml)?;
+        let root = tree.root();
         Ok(EncryptedEnvelope {
             to_user_name: root.text_of("ToUserName"),
             encrypt: root
@@ -211,7 +480,7 @@ impl Event {
         let msg_id = root
             .trimmed_of("MsgId")
             .or_else(|| root.trimmed_of("MsgID"))
-            .and_then(|s| MsgId::parse(&s).ok());
+            .and_then(|s| MsgId::parse(s).ok());
         Event {
             to_user_name: root.text_of("ToUserName"),
             from_user_name: root.text_of("FromUserName"),
@@ -293,8 +562,8 @@ impl Callback {
 /// tied to a send, so it comes back as `Other` rather than as an error:
 /// it is still stored for audit and acknowledged.
 pub fn parse_callback(xml: &str) -> Result<Callback, XmlError> {
-    let document = parse_tree(xml)?;
-    let root = Element(document.root_element());
+    let tree = parse_tree(xml)?;
+    let root = tree.root();
     let event = Event::from_root(root);
     let is_finish = event
         .event
@@ -304,8 +573,6 @@ pub fn parse_callback(xml: &str) -> Result<Callback, XmlError> {
         (true, Some(msg_id)) => {
             let result = MassSendResult {
                 msg_id,
-                // Whitespace around the value (as around a CDATA section)
-                // is layout, not part of it.
                 status: root.child("Status").map_or_else(
                     || Status::Unknown(String::new()),
                     |s| Status::parse(s.text().trim()),

@@ -135,6 +135,8 @@ def main():
             "Content-Type": "application/x-www-form-urlencoded", "Origin": f"http://127.0.0.1:{port}"})
         response = conn.getresponse()
         response.read()
+        if response.getheader("Set-Cookie") is None:
+            raise SystemExit(f"login failed: {response.status} {response.getheaders()}")
         cookie = response.getheader("Set-Cookie").split(";")[0]
         headers = {"Cookie": cookie, "Accept-Language": "zh-CN"}
 

@@ -350,6 +350,46 @@ mod tests {
         assert_eq!(fk, 1);
     }
 
+    /// SQLite looks up a deleted row's children by their foreign key: without
+    /// an index that is a scan of the child table for every row deleted (the
+    /// retention's deletion of old callbacks scanned every send per row and
+    /// held the write lock for seconds).
+    #[tokio::test]
+    async fn every_foreign_key_has_an_index_that_starts_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = open(&path(dir.path().join("q.db"))).await.unwrap();
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%'",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        let mut unindexed = Vec::new();
+        for table in tables {
+            let keys: Vec<String> =
+                sqlx::query_scalar("SELECT \"from\" FROM pragma_foreign_key_list(?)")
+                    .bind(&table)
+                    .fetch_all(&pool)
+                    .await
+                    .unwrap();
+            for column in keys {
+                let leading: i64 = sqlx::query_scalar(
+                    "SELECT count(*) FROM pragma_index_list(?1) AS l \
+                     JOIN pragma_index_info(l.name) AS i ON i.seqno = 0 WHERE i.name = ?2",
+                )
+                .bind(&table)
+                .bind(&column)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+                if leading == 0 {
+                    unindexed.push(format!("{table}.{column}"));
+                }
+            }
+        }
+        assert!(unindexed.is_empty(), "foreign keys without an index: {unindexed:?}");
+    }
+
     #[tokio::test]
     async fn a_file_that_is_not_a_database_is_refused_in_words() {
         let dir = tempfile::tempdir().unwrap();

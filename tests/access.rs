@@ -90,6 +90,21 @@ const FUNCTIONS: &[(&str, Who, Arguments)] = &[
         Who::SignedIn,
         &[("media_id", "m"), ("title", "t")],
     ),
+    (
+        "open_picker",
+        Who::SignedIn,
+        &[("form[clientmsgid]", "qf-access"), ("pick", "drafts")],
+    ),
+    (
+        "pick_media",
+        Who::SignedIn,
+        &[
+            ("attempt", "qf-access"),
+            ("source", "voice"),
+            ("media_id", "m"),
+            ("title", "t"),
+        ],
+    ),
     ("history_choices", Who::SignedIn, &[]),
     ("list_sends", Who::SignedIn, &[]),
     ("load_send_detail", Who::SignedIn, &[("id", "1")]),

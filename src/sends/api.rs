@@ -143,6 +143,37 @@ pub async fn list_materials(kind: String, offset: u32) -> Result<Listing<MediaPa
         .map_err(|e| e.words(call.lang)))
 }
 
+/// A picker's button without JavaScript: keeps the form as this compose
+/// attempt and goes to the list page of `pick` (`drafts`, `image`,
+/// `voice`, `video`), which comes back with the field filled.
+#[server(endpoint = "open_picker")]
+pub async fn open_picker(form: ComposeForm, pick: String) -> Result<(), AppError> {
+    use crate::error::Problem;
+    let call = crate::edge::signed_in()?;
+    let source = ssr::picker_source(&pick).ok_or(Problem::InvalidChoice)?;
+    ssr::keep_form(&call.app, call.user.id, &form).await?;
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query.append_pair("attempt", &form.clientmsgid);
+    crate::edge::redirect_plain_form(&format!("/compose/pick/{source}?{}", query.finish()));
+    Ok(())
+}
+
+/// "Use" on a picker's list page: the media id goes into the kept form
+/// (a video material is turned into an `mpvideo` media id first), and the
+/// editor is back on the form.
+#[server(endpoint = "pick_media")]
+pub async fn pick_media(
+    attempt: String,
+    source: String,
+    media_id: String,
+    #[server(default)] title: String,
+) -> Result<(), AppError> {
+    let call = crate::edge::signed_in()?;
+    let back = ssr::pick(&call, &attempt, &source, &media_id, &title).await?;
+    crate::edge::redirect_plain_form(&back);
+    Ok(())
+}
+
 /// A video material becomes an `mpvideo` media id (`media/uploadvideo`).
 #[server(endpoint = "convert_video")]
 pub async fn convert_video(media_id: String, title: String) -> Result<Listing<String>, AppError> {
@@ -177,8 +208,9 @@ pub mod ssr {
     use crate::sends::rules;
     use crate::sends::store::{self, Created, Plan};
     use crate::sends::{
-        AttemptView, ComposeForm, Confirmation, FieldError, FieldProblem, MediaChoice, MediaPage,
-        PICKER_PAGE, PrepareOutcome, SendResult, SendState, TagChoice, life,
+        ArticleName, AttemptView, ComposeForm, Confirmation, Content, FieldError, FieldProblem,
+        MediaChoice, MediaName, MediaPage, PICKER_PAGE, PrepareOutcome, SendResult, SendState,
+        TagChoice, life,
     };
     use crate::shell::state::AppState;
     use crate::wechat::api::{
@@ -189,8 +221,9 @@ pub mod ssr {
     use crate::wechat::errcode::ApiError;
     use crate::wechat::types::ClientMsgId;
 
-    /// Drafts searched for an article send's titles (20 per page).
-    const DRAFT_PAGES_SEARCHED: u32 = 5;
+    /// Pages of drafts or materials searched for a send's names (20 per
+    /// page).
+    const PAGES_SEARCHED: u32 = 5;
 
     /// 24 random letters and digits after `qf-`: 27 bytes, within the
     /// seed's 32, and never the same for two compose attempts.
@@ -262,6 +295,7 @@ pub mod ssr {
             tag_name: plan.tag_name.clone(),
             audience_size: plan.audience_size,
             msg_type: plan.request.message.msg_type().as_str().to_owned(),
+            content: plan.content.clone(),
         }
     }
 
@@ -284,7 +318,7 @@ pub mod ssr {
         drop(db);
         let plan = match rules::check(form, app.settings.wechat.overseas) {
             Err(problems) => Err(problems),
-            Ok(checked) => plan(app, checked).await?,
+            Ok(checked) => plan(app, checked, form).await?,
         };
         let mut db = app.db.acquire().await?;
         let saved = store::save_attempt(&mut db, user.id, form, plan.as_ref().ok()).await?;
@@ -297,10 +331,12 @@ pub mod ssr {
         })
     }
 
-    /// The audience checked against the account, the summary and titles.
+    /// The audience checked against the account, the content by name and
+    /// the summary.
     async fn plan(
         app: &AppState,
         checked: rules::Checked,
+        form: &ComposeForm,
     ) -> Result<Result<Plan, Vec<FieldError>>, AppError> {
         let (tag_name, audience_size) = match checked.tag {
             Some(tag) => {
@@ -326,11 +362,14 @@ pub mod ssr {
             }
             None => (None, followers(app).await),
         };
-        let articles = match &checked.request.message {
-            MassMessage::MpNews { media_id } => draft_titles(app, media_id.as_str()).await,
+        let content = content(app, &checked.request.message, form).await;
+        let articles = match &content {
+            Content::Articles { articles, .. } => {
+                articles.iter().map(|a| a.title.clone()).collect()
+            }
             _ => Vec::new(),
         };
-        let summary = summary(&checked.request.message, &articles);
+        let summary = summary(&checked.request.message, &content);
         Ok(Ok(Plan {
             request: checked.request,
             tag_id: checked.tag.map(|t| t.get()),
@@ -338,7 +377,83 @@ pub mod ssr {
             audience_size,
             summary,
             articles,
+            content: Some(content),
         }))
+    }
+
+    /// What `message` carries, by name: the draft's titles and covers, the
+    /// materials' names, the text's first lines, the picked video's title.
+    /// A name WeChat cannot give is left out; the id stands in for it.
+    async fn content(app: &AppState, message: &MassMessage, form: &ComposeForm) -> Content {
+        match message {
+            MassMessage::MpNews { media_id } => Content::Articles {
+                media_id: media_id.as_str().to_owned(),
+                articles: draft_articles(app, media_id.as_str()).await,
+            },
+            MassMessage::Text { content } => Content::text(content),
+            MassMessage::Voice { media_id } => {
+                let ids = [media_id.as_str().to_owned()];
+                let mut named = material_names(app, MaterialType::Voice, &ids).await;
+                Content::Voice(named.remove(0))
+            }
+            MassMessage::Image(images) => {
+                let ids: Vec<String> = images
+                    .media_ids
+                    .iter()
+                    .map(|m| m.as_str().to_owned())
+                    .collect();
+                Content::Images {
+                    title: images.title.clone(),
+                    images: material_names(app, MaterialType::Image, &ids).await,
+                }
+            }
+            MassMessage::MpVideo { media_id } => Content::Video {
+                media_id: media_id.as_str().to_owned(),
+                title: Some(form.mpvideo_title.trim().to_owned()).filter(|t| !t.is_empty()),
+            },
+            MassMessage::WxCard { card_id } => Content::Card {
+                card_id: card_id.as_str().to_owned(),
+            },
+        }
+    }
+
+    /// `ids` with their names and addresses, looked up in the first pages
+    /// of the materials of `kind`; in the order given.
+    async fn material_names(app: &AppState, kind: MaterialType, ids: &[String]) -> Vec<MediaName> {
+        let mut named: Vec<MediaName> = ids
+            .iter()
+            .map(|id| MediaName {
+                media_id: id.clone(),
+                name: None,
+                url: None,
+            })
+            .collect();
+        let mut offset = 0;
+        for _ in 0..PAGES_SEARCHED {
+            let request = MaterialBatchGetRequest {
+                material_type: kind,
+                offset,
+                count: PageSize::new(20).unwrap_or(PageSize::MAX),
+            };
+            let Ok(page) = app.wechat.material_batchget(&request).await else {
+                break;
+            };
+            for item in &page.item {
+                for m in named
+                    .iter_mut()
+                    .filter(|m| m.media_id == item.media_id.as_str())
+                {
+                    m.name = item.name.clone().filter(|n| !n.is_empty());
+                    m.url = item.url.clone();
+                }
+            }
+            offset += page.item.len() as u32;
+            let all_named = named.iter().all(|m| m.name.is_some());
+            if all_named || page.item.is_empty() || u64::from(offset) >= page.total_count {
+                break;
+            }
+        }
+        named
     }
 
     /// The follower count for "all followers"; the confirmation does
@@ -359,11 +474,11 @@ pub mod ssr {
         }
     }
 
-    /// The titles of the draft `media_id`, looked up in the first pages of
-    /// the draft box (kept with the send: WeChat deletes a sent draft).
-    async fn draft_titles(app: &AppState, media_id: &str) -> Vec<String> {
+    /// The articles of the draft `media_id`, looked up in the first pages
+    /// of the draft box (kept with the send: WeChat deletes a sent draft).
+    async fn draft_articles(app: &AppState, media_id: &str) -> Vec<ArticleName> {
         let mut offset = 0;
-        for _ in 0..DRAFT_PAGES_SEARCHED {
+        for _ in 0..PAGES_SEARCHED {
             let request = DraftBatchGetRequest {
                 offset,
                 count: PageSize::new(20).unwrap_or(PageSize::MAX),
@@ -377,7 +492,10 @@ pub mod ssr {
                     .content
                     .news_item
                     .iter()
-                    .map(|a| a.title.clone())
+                    .map(|a| ArticleName {
+                        title: a.title.clone(),
+                        cover_url: a.thumb_url.clone().filter(|u| !u.is_empty()),
+                    })
                     .collect();
             }
             offset += page.item.len() as u32;
@@ -388,23 +506,39 @@ pub mod ssr {
         Vec::new()
     }
 
-    fn summary(message: &MassMessage, articles: &[String]) -> String {
-        let mut text = match message {
-            MassMessage::Text { content } => content.replace('\n', " "),
-            MassMessage::MpNews { media_id } if articles.is_empty() => {
+    /// The history's line for a send: the text, or the content by name
+    /// (an id only where WeChat gave no name).
+    fn summary(message: &MassMessage, content: &Content) -> String {
+        let mut text = match (message, content) {
+            (MassMessage::Text { content }, _) => content.replace('\n', " "),
+            (_, Content::Articles { media_id, articles }) if articles.is_empty() => {
                 format!("mpnews {media_id}")
             }
-            MassMessage::MpNews { .. } => articles.join(" / "),
-            MassMessage::Voice { media_id } => format!("voice {media_id}"),
-            MassMessage::Image(images) => {
-                let ids: Vec<&str> = images.media_ids.iter().map(|m| m.as_str()).collect();
-                match &images.title {
-                    Some(title) => format!("{title} ({})", ids.join(", ")),
-                    None => ids.join(", "),
+            (_, Content::Articles { articles, .. }) => articles
+                .iter()
+                .map(|a| a.title.as_str())
+                .collect::<Vec<_>>()
+                .join(" / "),
+            (_, Content::Voice(voice)) if voice.name.is_none() => {
+                format!("voice {}", voice.media_id)
+            }
+            (_, Content::Voice(voice)) => voice.shown().to_owned(),
+            (_, Content::Images { title, images }) => {
+                let names: Vec<&str> = images.iter().map(MediaName::shown).collect();
+                match title {
+                    Some(title) => format!("{title}: {}", names.join(", ")),
+                    None => names.join(", "),
                 }
             }
-            MassMessage::MpVideo { media_id } => format!("mpvideo {media_id}"),
-            MassMessage::WxCard { card_id } => format!("wxcard {card_id}"),
+            (
+                _,
+                Content::Video {
+                    title: Some(title), ..
+                },
+            ) => title.clone(),
+            (_, Content::Video { media_id, .. }) => format!("mpvideo {media_id}"),
+            (_, Content::Card { card_id }) => format!("wxcard {card_id}"),
+            (_, Content::Text { lines, .. }) => lines.join(" "),
         };
         if text.chars().count() > 120 {
             text = text.chars().take(119).collect::<String>() + "…";
@@ -568,6 +702,12 @@ pub mod ssr {
                         .map(|a| a.title.as_str())
                         .collect::<Vec<_>>()
                         .join(" / "),
+                    cover_url: d
+                        .content
+                        .news_item
+                        .first()
+                        .and_then(|a| a.thumb_url.clone())
+                        .filter(|u| !u.is_empty()),
                     media_id: d.media_id.into_string(),
                     updated: d.update_time.or(d.content.update_time),
                 })
@@ -594,6 +734,7 @@ pub mod ssr {
                 .into_iter()
                 .map(|m| MediaChoice {
                     title: m.name.unwrap_or_default(),
+                    cover_url: m.url.filter(|u| !u.is_empty()),
                     media_id: m.media_id.into_string(),
                     updated: m.update_time,
                 })
@@ -601,5 +742,95 @@ pub mod ssr {
             offset,
             total: page.total_count,
         })
+    }
+
+    /// The pickers' sources, as the list page's address names them.
+    pub fn picker_source(pick: &str) -> Option<&'static str> {
+        ["drafts", "image", "voice", "video"]
+            .into_iter()
+            .find(|source| *source == pick)
+    }
+
+    /// Keeps the form as typed under its clientmsgid, unchecked (a page
+    /// without JavaScript shows it again from `/compose?attempt=…`).
+    pub async fn keep_form(
+        app: &AppState,
+        user_id: i64,
+        form: &ComposeForm,
+    ) -> Result<(), AppError> {
+        if rules::too_large_to_keep(form) {
+            return Err(Problem::FormTooLarge.into());
+        }
+        if ClientMsgId::parse(form.clientmsgid.as_str()).is_err() {
+            return Err(Problem::AttemptNotFound.into());
+        }
+        let mut db = app.db.acquire().await?;
+        if !store::save_attempt(&mut db, user_id, form, None).await? {
+            return Err(Problem::AttemptNotFound.into());
+        }
+        Ok(())
+    }
+
+    /// Puts the picked `media_id` into the kept attempt's form and answers
+    /// where the editor goes next: the form, saying what was picked.
+    pub async fn pick(
+        call: &Call,
+        clientmsgid: &str,
+        source: &str,
+        media_id: &str,
+        title: &str,
+    ) -> Result<String, AppError> {
+        use crate::wechat::{api::UploadVideoRequest, types::MediaId};
+        let Call { app, user, .. } = call;
+        let source = picker_source(source).ok_or(Problem::InvalidChoice)?;
+        let media = MediaId::parse(media_id.trim()).map_err(|_| Problem::InvalidChoice)?;
+        let mut db = app.db.acquire().await?;
+        let mut form = store::load_attempt(&mut db, user.id, clientmsgid)
+            .await?
+            .ok_or(Problem::AttemptNotFound)?
+            .form;
+        drop(db);
+        let title = title.trim();
+        match source {
+            "drafts" => {
+                form.msgtype = "mpnews".into();
+                form.mpnews_media_id = media.into_string();
+            }
+            "image" => {
+                form.msgtype = "image".into();
+                let ids = form.image_media_ids.trim_end();
+                form.image_media_ids = if ids.is_empty() {
+                    media.into_string()
+                } else {
+                    format!("{ids}\n{media}")
+                };
+            }
+            "voice" => {
+                form.msgtype = "voice".into();
+                form.voice_media_id = media.into_string();
+            }
+            _ => {
+                let request = UploadVideoRequest {
+                    media_id: media,
+                    title: title.chars().take(64).collect(),
+                    description: String::new(),
+                };
+                let answer = app
+                    .wechat
+                    .upload_video(&request)
+                    .await
+                    .map_err(wechat_problem)?;
+                form.msgtype = "mpvideo".into();
+                form.mpvideo_media_id = answer.media_id.into_string();
+                form.mpvideo_title = title.to_owned();
+            }
+        }
+        keep_form(app, user.id, &form).await?;
+        Ok(compose_url(&[
+            ("attempt", clientmsgid),
+            ("edit", "1"),
+            ("picked_from", source),
+            ("picked", title),
+        ]))
     }
 }

@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::SendState;
+use super::{Content, SendState};
 use crate::error::AppError;
 use crate::wechat::api::MassStatus;
 use crate::wechat::status::{
@@ -119,6 +119,8 @@ pub struct SendDetail {
     pub status_source: Option<String>,
     pub timeline: Vec<TimelineEntry>,
     pub articles: Vec<String>,
+    /// What went out, by name; `None` for a send made before it was kept.
+    pub content: Option<Content>,
     /// The originality check as a whole (`CheckState` of the push).
     pub check_state: Option<CheckState>,
     pub checks: Vec<ArticleCheckView>,
@@ -349,6 +351,7 @@ pub mod ssr {
             status_source: send.status_source,
             timeline,
             articles: send.articles,
+            content: send.content,
             check_state,
             checks,
             urls,

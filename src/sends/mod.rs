@@ -39,6 +39,10 @@ pub struct ComposeForm {
     pub image_need_open_comment: Option<String>,
     pub image_only_fans_can_comment: Option<String>,
     pub mpvideo_media_id: String,
+    /// The title of the video material the picker turned into
+    /// `mpvideo_media_id` (empty when the id was typed): WeChat cannot say
+    /// it later, and the confirmation names the video by it.
+    pub mpvideo_title: String,
     pub card_id: String,
 }
 
@@ -311,6 +315,8 @@ pub struct Confirmation {
     /// Followers reached, when WeChat told us.
     pub audience_size: Option<u64>,
     pub msg_type: String,
+    /// What goes out, by name.
+    pub content: Option<Content>,
 }
 
 impl Confirmation {
@@ -359,12 +365,109 @@ pub struct SendResult {
     pub fresh_clientmsgid: String,
 }
 
+/// What a send carries, named as the editor knows it: article titles,
+/// material names, a text's first lines. Worked out when "Send" is checked
+/// (WeChat's names as they were then) and kept with the attempt and the
+/// send, so the confirmation, the history and the send page name it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Content {
+    /// A draft's articles; empty when the draft was not found.
+    Articles {
+        media_id: String,
+        articles: Vec<ArticleName>,
+    },
+    /// The text's first lines; `more` when there is more of it.
+    Text {
+        lines: Vec<String>,
+        more: bool,
+    },
+    Voice(MediaName),
+    Images {
+        title: Option<String>,
+        images: Vec<MediaName>,
+    },
+    /// The title is known when the video was picked from the materials.
+    Video {
+        media_id: String,
+        title: Option<String>,
+    },
+    Card {
+        card_id: String,
+    },
+}
+
+/// An article of a draft: its title and its cover's address at WeChat.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArticleName {
+    pub title: String,
+    pub cover_url: Option<String>,
+}
+
+/// A material by its id, with its name and address when WeChat listed it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaName {
+    pub media_id: String,
+    pub name: Option<String>,
+    pub url: Option<String>,
+}
+
+/// Lines of a text the confirmation shows, and how long each may be.
+pub const CONTENT_LINES: usize = 3;
+pub const CONTENT_LINE_CHARS: usize = 80;
+
+impl Content {
+    /// The first lines of a text, each cut to a length a dialog shows.
+    pub fn text(content: &str) -> Content {
+        let all: Vec<&str> = content.lines().filter(|l| !l.trim().is_empty()).collect();
+        let mut more = all.len() > CONTENT_LINES;
+        let lines = all
+            .iter()
+            .take(CONTENT_LINES)
+            .map(|line| {
+                let line = line.trim();
+                if line.chars().count() > CONTENT_LINE_CHARS {
+                    more = true;
+                    line.chars()
+                        .take(CONTENT_LINE_CHARS - 1)
+                        .collect::<String>()
+                        + "…"
+                } else {
+                    line.to_owned()
+                }
+            })
+            .collect();
+        Content::Text { lines, more }
+    }
+
+    /// The ids WeChat knows this content by (none for a text).
+    pub fn ids(&self) -> Vec<String> {
+        match self {
+            Content::Articles { media_id, .. } | Content::Video { media_id, .. } => {
+                vec![media_id.clone()]
+            }
+            Content::Text { .. } => Vec::new(),
+            Content::Voice(m) => vec![m.media_id.clone()],
+            Content::Images { images, .. } => images.iter().map(|m| m.media_id.clone()).collect(),
+            Content::Card { card_id } => vec![card_id.clone()],
+        }
+    }
+}
+
+impl MediaName {
+    /// Its name, or its id when WeChat did not list it.
+    pub fn shown(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.media_id)
+    }
+}
+
 /// A draft or material in a picker.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MediaChoice {
     pub media_id: String,
     /// Article titles of a draft, or the material's name.
     pub title: String,
+    /// The first article's cover, or the image itself, at WeChat.
+    pub cover_url: Option<String>,
     /// Unix seconds of the last change, when WeChat gave it.
     pub updated: Option<i64>,
 }
@@ -403,6 +506,27 @@ mod tests {
     }
 
     #[test]
+    fn a_text_is_shown_by_its_first_lines() {
+        assert_eq!(
+            Content::text("one\n\n two \nthree"),
+            Content::Text {
+                lines: vec!["one".into(), "two".into(), "three".into()],
+                more: false
+            }
+        );
+        let Content::Text { lines, more } = Content::text("a\nb\nc\nd") else {
+            unreachable!()
+        };
+        assert_eq!((lines.len(), more), (3, true));
+        let long = "长".repeat(CONTENT_LINE_CHARS + 5);
+        let Content::Text { lines, more } = Content::text(&long) else {
+            unreachable!()
+        };
+        assert_eq!(lines[0].chars().count(), CONTENT_LINE_CHARS);
+        assert!(lines[0].ends_with('…') && more);
+    }
+
+    #[test]
     fn the_confirmation_names_audience_and_size() {
         let confirmation = Confirmation {
             clientmsgid: "x".into(),
@@ -410,6 +534,7 @@ mod tests {
             tag_name: Some("VIP会员".into()),
             audience_size: Some(1_286),
             msg_type: "text".into(),
+            content: None,
         };
         assert_eq!(
             confirmation.question(Lang::En),

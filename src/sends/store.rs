@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
-use super::{ComposeForm, SendState};
+use super::{ComposeForm, Content, SendState};
 use crate::audit::{self, Action};
 use crate::error::AppError;
 use crate::wechat::api::SendAllRequest;
@@ -20,6 +20,9 @@ pub struct Plan {
     pub summary: String,
     /// Article titles of an `mpnews` send, when the draft was found.
     pub articles: Vec<String>,
+    /// What goes out, by name (absent from a plan kept before it was).
+    #[serde(default)]
+    pub content: Option<Content>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -154,11 +157,16 @@ pub async fn create_send(
     let articles = (!plan.articles.is_empty())
         .then(|| serde_json::to_string(&plan.articles))
         .transpose()?;
+    let content = plan
+        .content
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()?;
     let pending = SendState::Pending.as_str();
     let id = sqlx::query_scalar!(
         r#"INSERT INTO sends (clientmsgid, user_id, msg_type, tag_id, audience,
-               audience_size, summary, request, articles, state)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               audience_size, summary, request, articles, content, state)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            RETURNING id AS "id!: i64""#,
         clientmsgid,
         user_id,
@@ -169,6 +177,7 @@ pub async fn create_send(
         plan.summary,
         request,
         articles,
+        content,
         pending,
     )
     .fetch_one(&mut *tx)
@@ -717,6 +726,8 @@ pub struct SendView {
     pub errmsg: Option<String>,
     pub status_source: Option<String>,
     pub articles: Vec<String>,
+    /// What went out, by name; `None` for a send made before it was kept.
+    pub content: Option<Content>,
     pub callback_id: Option<i64>,
 }
 
@@ -726,7 +737,7 @@ pub async fn send_view(db: &SqlitePool, id: i64) -> Result<Option<SendView>, Sto
                       s.state, s.sent_count, s.error_count, s.total_count, s.result_status,
                       s.clientmsgid, s.request, s.msg_id, s.msg_data_id, s.audience_size,
                       s.filter_count, s.errcode, s.errmsg, s.status_source, s.articles,
-                      s.callback_id
+                      s.callback_id, s.content
                FROM sends s JOIN users u ON u.id = s.user_id WHERE s.id = ?"#,
         id
     )
@@ -763,6 +774,10 @@ pub async fn send_view(db: &SqlitePool, id: i64) -> Result<Option<SendView>, Sto
             .as_deref()
             .and_then(|a| serde_json::from_str(a).ok())
             .unwrap_or_default(),
+        content: row
+            .content
+            .as_deref()
+            .and_then(|c| serde_json::from_str(c).ok()),
         callback_id: row.callback_id,
     }))
 }
@@ -813,4 +828,34 @@ pub async fn ending_callback(
     )
     .fetch_optional(db)
     .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Plan;
+    use crate::sends::Content;
+    use crate::wechat::api::{Filter, MassMessage, SendAllRequest};
+
+    #[test]
+    fn a_plan_kept_before_content_was_named_still_reads() {
+        let plan = Plan {
+            request: SendAllRequest::new(
+                Filter::everyone(),
+                MassMessage::Text {
+                    content: "hi".into(),
+                },
+            ),
+            tag_id: None,
+            tag_name: None,
+            audience_size: Some(12),
+            summary: "hi".into(),
+            articles: Vec::new(),
+            content: Some(Content::text("hi")),
+        };
+        let mut json = serde_json::to_value(&plan).unwrap();
+        json.as_object_mut().unwrap().remove("content");
+        let old: Plan = serde_json::from_value(json).unwrap();
+        assert_eq!(old.content, None);
+        assert_eq!(old.summary, "hi");
+    }
 }

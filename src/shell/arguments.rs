@@ -66,6 +66,8 @@ pub static CHECKS: &[(&str, Check)] = checks![
     crate::sends::api::ListDrafts,
     crate::sends::api::ListMaterials,
     crate::sends::api::ConvertVideo,
+    crate::sends::api::OpenPicker,
+    crate::sends::api::PickMedia,
     crate::sends::history::HistoryChoices,
     crate::sends::history::ListSends,
     crate::sends::history::LoadSendDetail,

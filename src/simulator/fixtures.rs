@@ -217,6 +217,93 @@ pub(crate) const DRAFTS: &[NewsFixture] = &[
         )],
         scenario: Some("nocallback"),
     },
+    // Older drafts, so the picker has more than one page.
+    NewsFixture {
+        media_id: "sim_draft_archive_0013",
+        hours_ago: 200,
+        articles: &[article(
+            "往期回顾：去年的春季新品",
+            "编辑部",
+            "一年前的今天，我们发布了什么。",
+        )],
+        scenario: None,
+    },
+    NewsFixture {
+        media_id: "sim_draft_archive_0014",
+        hours_ago: 210,
+        articles: &[article(
+            "读者问答：包装可以回收吗",
+            "客服中心",
+            "关于包装回收的五个问题。",
+        )],
+        scenario: None,
+    },
+    NewsFixture {
+        media_id: "sim_draft_archive_0015",
+        hours_ago: 220,
+        articles: &[article(
+            "门店活动：周末手作课",
+            "运营部",
+            "周六下午，来店里做一只陶杯。",
+        )],
+        scenario: None,
+    },
+    NewsFixture {
+        media_id: "sim_draft_archive_0016",
+        hours_ago: 230,
+        articles: &[article(
+            "Behind the scenes: our warehouse",
+            "Product team",
+            "Where your parcel waits before it leaves.",
+        )],
+        scenario: None,
+    },
+    NewsFixture {
+        media_id: "sim_draft_archive_0017",
+        hours_ago: 240,
+        articles: &[article(
+            "招聘：我们在找一位文字编辑",
+            "人事部",
+            "如果你喜欢文字，欢迎来信。",
+        )],
+        scenario: None,
+    },
+    NewsFixture {
+        media_id: "sim_draft_archive_0018",
+        hours_ago: 250,
+        articles: &[article(
+            "年终盘点：十篇最受欢迎的文章",
+            "编辑部",
+            "这一年，你最常读的是哪一篇？",
+        )],
+        scenario: None,
+    },
+    NewsFixture {
+        media_id: "sim_draft_archive_0019",
+        hours_ago: 260,
+        articles: &[article(
+            "节日特刊：给家人的一封信",
+            "编辑部",
+            "写给家人的话，我们替你寄出。",
+        )],
+        scenario: None,
+    },
+    NewsFixture {
+        media_id: "sim_draft_archive_0020",
+        hours_ago: 270,
+        articles: &[article(
+            "Customer stories: three readers",
+            "Editorial",
+            "Three readers tell us how they use our products.",
+        )],
+        scenario: None,
+    },
+    NewsFixture {
+        media_id: "sim_draft_archive_0021",
+        hours_ago: 280,
+        articles: &[article("草稿：尚未命名的专题", "小周", "这篇草稿还在写。")],
+        scenario: None,
+    },
 ];
 
 /// Permanent news materials (`material/batchget_material type=news`); they
@@ -264,12 +351,32 @@ pub(crate) const IMAGES: &[MediaFixture] = &[
     media("sim_image_cover_spring", "春季封面.jpg", 30),
     media("sim_image_store_photo", "门店实拍.png", 60),
     media("sim_image_qr_code", "qrcode.png", 200),
+    // Older materials, so each picker has more than one page.
+    media("sim_image_archive_01", "archive-01.jpg", 301),
+    media("sim_image_archive_02", "archive-02.jpg", 302),
+    media("sim_image_archive_03", "archive-03.jpg", 303),
+    media("sim_image_archive_04", "archive-04.jpg", 304),
+    media("sim_image_archive_05", "archive-05.jpg", 305),
+    media("sim_image_archive_06", "archive-06.jpg", 306),
+    media("sim_image_archive_07", "archive-07.jpg", 307),
+    media("sim_image_archive_08", "archive-08.jpg", 308),
 ];
 
 pub(crate) const VOICES: &[MediaFixture] = &[
     media("123dsdajkasd231jhksad", "seed-voice.mp3", 3),
     media("sim_voice_welcome", "欢迎语.mp3", 48),
     media("sim_voice_weekly_news", "weekly-news.amr", 100),
+    // Older materials, so each picker has more than one page.
+    media("sim_voice_archive_01", "voice-archive-01.mp3", 301),
+    media("sim_voice_archive_02", "voice-archive-02.mp3", 302),
+    media("sim_voice_archive_03", "voice-archive-03.mp3", 303),
+    media("sim_voice_archive_04", "voice-archive-04.mp3", 304),
+    media("sim_voice_archive_05", "voice-archive-05.mp3", 305),
+    media("sim_voice_archive_06", "voice-archive-06.mp3", 306),
+    media("sim_voice_archive_07", "voice-archive-07.mp3", 307),
+    media("sim_voice_archive_08", "voice-archive-08.mp3", 308),
+    media("sim_voice_archive_09", "voice-archive-09.mp3", 309),
+    media("sim_voice_archive_10", "voice-archive-10.mp3", 310),
 ];
 
 /// Video materials: to send one, convert it with `media/uploadvideo`.
@@ -280,6 +387,17 @@ pub(crate) const VIDEOS: &[MediaFixture] = &[
         10,
     ),
     media("sim_video_store_tour", "store-tour.mp4", 80),
+    // Older materials, so each picker has more than one page.
+    media("sim_video_archive_01", "video-archive-01.mp4", 301),
+    media("sim_video_archive_02", "video-archive-02.mp4", 302),
+    media("sim_video_archive_03", "video-archive-03.mp4", 303),
+    media("sim_video_archive_04", "video-archive-04.mp4", 304),
+    media("sim_video_archive_05", "video-archive-05.mp4", 305),
+    media("sim_video_archive_06", "video-archive-06.mp4", 306),
+    media("sim_video_archive_07", "video-archive-07.mp4", 307),
+    media("sim_video_archive_08", "video-archive-08.mp4", 308),
+    media("sim_video_archive_09", "video-archive-09.mp4", 309),
+    media("sim_video_archive_10", "video-archive-10.mp4", 310),
 ];
 
 /// Videos already converted by uploadvideo: (media_id, title, description).

@@ -9,6 +9,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use super::content::ContentView;
 use super::time::short_time;
 use super::{DataLink, Page, is_web_url, lang, type_label};
 use crate::error::AppError;
@@ -178,7 +179,7 @@ fn history_href(f: &HistoryFilter) -> String {
 }
 
 /// Percent-encodes a query value (UTF-8 bytes outside the unreserved set).
-fn percent(value: &str) -> String {
+pub(super) fn percent(value: &str) -> String {
     let mut out = String::new();
     for b in value.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
@@ -462,6 +463,14 @@ fn Detail(
             <dd>{d.clientmsgid.clone()}</dd>
         </dl>
         {d.problem.clone().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+        // What went out, by name (a send made before names were kept has
+        // its summary only).
+        {d.content.clone().map(|content| view! {
+            <section aria-labelledby="content-title">
+                <h2 id="content-title">{lang.pick("内容", "Content")}</h2>
+                <ContentView lang content />
+            </section>
+        })}
         <DeliveryBar lang total=d.row.total_count.or(d.audience_size) filtered_in=d.filter_count sent=d.row.sent_count failed=d.row.error_count />
         {(!d.checks.is_empty() || !d.articles.is_empty())
             .then(|| {

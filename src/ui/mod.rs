@@ -16,6 +16,7 @@ use crate::{
 
 mod audit;
 mod compose;
+mod content;
 mod history;
 mod login;
 mod settings;
@@ -80,6 +81,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=login::LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/setup") view=setup::SetupPage ssr=SsrMode::Async />
                     <Route path=path!("/compose") view=compose::ComposePage ssr=SsrMode::Async />
+                    <Route path=path!("/compose/pick/:source") view=compose::PickPage ssr=SsrMode::Async />
                     <Route path=path!("/sends") view=history::HistoryPage ssr=SsrMode::Async />
                     <Route path=path!("/sends/:id") view=history::SendDetailPage ssr=SsrMode::Async />
                     <Route path=path!("/audit") view=audit::AuditPage ssr=SsrMode::Async />

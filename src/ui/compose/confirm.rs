@@ -8,6 +8,7 @@ use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::sends::api::ConfirmSend;
 use crate::sends::{Confirmation, group_digits};
+use crate::ui::content::ContentView;
 use crate::ui::type_label;
 
 #[component]
@@ -38,6 +39,8 @@ pub fn ConfirmDialog(
             <section class="dialog" role="dialog" aria-modal="true" aria-labelledby="confirm-title">
                 <h2 id="confirm-title">{question}</h2>
                 <p>{lang.pick("消息类型：", "Message type: ")} {type_label(lang, &confirmation.msg_type)}</p>
+                // What goes out, by name.
+                {confirmation.content.clone().map(|content| view! { <ContentView lang content /> })}
                 {move || problem().map(|words| view! { <p class="error" role="alert">{words}</p> })}
                 <ActionForm action=confirm>
                     <input type="hidden" name="clientmsgid" value=confirmation.clientmsgid.clone() />

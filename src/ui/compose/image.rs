@@ -42,6 +42,7 @@ pub fn ImageFields(
                 lang
                 source="image"
                 label=lang.pick("从图片素材添加", "Add from image materials")
+                adds=true
                 on_pick=Callback::new(move |m: MediaChoice| {
                     media
                         .update(|text| {

@@ -24,8 +24,10 @@ use crate::sends::{ComposeForm, ComposeSetup, Field, FieldError, PrepareOutcome}
 mod audience;
 mod confirm;
 mod image;
+mod keep;
 mod mpnews;
 mod mpvideo;
+mod pick;
 mod picker;
 mod preview;
 mod result;
@@ -38,6 +40,7 @@ use confirm::ConfirmDialog;
 use image::ImageFields;
 use mpnews::MpNewsFields;
 use mpvideo::MpVideoFields;
+pub use pick::PickPage;
 use preview::PreviewFields;
 use result::SendResultPanel;
 use text::TextFields;
@@ -157,6 +160,7 @@ fn Composer(lang: Lang, setup: ComposeSetup) -> impl IntoView {
             .map(|error| error.words(lang))
     };
     let form_ref = NodeRef::<leptos::html::Form>::new();
+    keep::keep_across_language_switch(form_ref);
 
     let overseas = setup.overseas;
     let types: &[&str] = if overseas {
@@ -175,6 +179,10 @@ fn Composer(lang: Lang, setup: ComposeSetup) -> impl IntoView {
         {move || page_problem().map(|words| view! { <p class="error" role="alert">{words}</p> })}
         <ActionForm action=prepare node_ref=form_ref>
             <div class="compose">
+                // The form's default button, first in it: Enter in a field
+                // asks to confirm the send (as "Send" does), never a preview
+                // or a picker.
+                <button type="submit" class="default-submit" hidden aria-hidden="true" tabindex="-1"></button>
                 // `value` for the page as served, `prop:value` once hydrated.
                 <input
                     type="hidden"
@@ -234,7 +242,12 @@ fn Composer(lang: Lang, setup: ComposeSetup) -> impl IntoView {
                     only_fans_can_comment=initial.image_only_fans_can_comment.as_deref() == Some("1")
                     errors
                 />
-                <MpVideoFields lang media_id=initial.mpvideo_media_id.clone() errors />
+                <MpVideoFields
+                    lang
+                    media_id=initial.mpvideo_media_id.clone()
+                    title=initial.mpvideo_title.clone()
+                    errors
+                />
                 <WxCardFields lang card_id=initial.card_id.clone() errors />
 
                 <AudienceChooser

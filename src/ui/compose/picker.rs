@@ -1,10 +1,17 @@
 //! A list of drafts or materials to pick from, a page at a time. If WeChat
 //! cannot list them, it says why; pasting a media id still works.
+//!
+//! The button that opens it posts the form to `open_picker` when there is
+//! no JavaScript (or before hydration): the form is kept and the list page
+//! (`pick::PickPage`) answers, coming back to the form with the field
+//! filled. Hydrated, it opens the list in place.
 
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_router::hooks::use_query_map;
 
 use crate::i18n::Lang;
-use crate::sends::api::{list_drafts, list_materials};
+use crate::sends::api::{OpenPicker, list_drafts, list_materials};
 use crate::sends::{MediaChoice, MediaPage, PICKER_PAGE};
 use crate::ui::time::format_unix;
 
@@ -15,9 +22,22 @@ pub fn Picker(
     source: &'static str,
     label: &'static str,
     on_pick: Callback<MediaChoice>,
+    /// Each pick adds to the field (images), so the list stays open.
+    #[prop(optional)]
+    adds: bool,
 ) -> impl IntoView {
     let open = RwSignal::new(false);
     let offset = RwSignal::new(0u32);
+    // What was picked, by name: from this page, or from the address when
+    // the list page sent the editor back.
+    let query = use_query_map();
+    let from_address = query.with_untracked(|q| {
+        (q.get("picked_from").as_deref() == Some(source))
+            .then(|| q.get("picked"))
+            .flatten()
+            .filter(|p| !p.is_empty())
+    });
+    let picked = RwSignal::new(from_address.into_iter().collect::<Vec<String>>());
     let page = LocalResource::new(move || {
         let (open, offset) = (open.get(), offset.get());
         async move {
@@ -30,17 +50,61 @@ pub fn Picker(
             })
         }
     });
+    let choose = Callback::new(move |item: MediaChoice| {
+        let name = if item.title.is_empty() {
+            item.media_id.clone()
+        } else {
+            item.title.clone()
+        };
+        picked.update(|list| {
+            if !adds {
+                list.clear();
+            }
+            list.push(name);
+        });
+        if !adds {
+            open.set(false);
+        }
+        on_pick.run(item);
+    });
+    let picked_words = move || {
+        let list = picked.get();
+        (!list.is_empty()).then(|| {
+            let head = if adds {
+                lang.pick("已添加：", "Added:")
+            } else {
+                lang.pick("已选：", "Chosen:")
+            };
+            format!("{head} {}", list.join(lang.pick("、", ", ")))
+        })
+    };
     view! {
         <div class="picker">
-            <button type="button" aria-expanded=move || open.get().to_string() on:click=move |_| open.update(|o| *o = !*o)>
+            // Without JavaScript this posts the form (`formaction`), so a
+            // click before hydration opens the list page instead of
+            // nothing.
+            <button
+                type="submit"
+                formaction=OpenPicker::url()
+                name="pick"
+                value=source
+                aria-expanded=move || open.get().to_string()
+                on:click=move |ev| {
+                    ev.prevent_default();
+                    open.update(|o| *o = !*o);
+                }
+            >
                 {label}
             </button>
+            {move || picked_words().map(|words| view! { <p class="picked" role="status">{words}</p> })}
             <Show when=move || open.get()>
                 <Suspense fallback=move || view! { <p>{lang.pick("加载中…", "Loading…")}</p> }>
                     {move || Suspend::new(async move {
                         match page.await {
                             None => ().into_any(),
-                            Some(Ok(Ok(list))) => view! { <PickerList lang list offset on_pick /> }.into_any(),
+                            Some(Ok(Ok(list))) => {
+                                view! { <PickerList lang list offset on_pick=choose /> }.into_any()
+                            }
                             Some(Ok(Err(words))) => {
                                 view! {
                                     <p class="error" role="alert">
@@ -61,6 +125,18 @@ pub fn Picker(
     }
 }
 
+/// "11–20 / 34": where this page is in the list.
+pub fn page_range(list: &MediaPage) -> String {
+    let shown = list.items.len() as u32;
+    let first = if shown == 0 { 0 } else { list.offset + 1 };
+    format!("{first}–{} / {}", list.offset + shown, list.total)
+}
+
+/// Whether a page follows this one.
+pub fn has_next(list: &MediaPage) -> bool {
+    u64::from(list.offset + list.items.len() as u32) < list.total
+}
+
 #[component]
 fn PickerList(
     lang: Lang,
@@ -69,8 +145,8 @@ fn PickerList(
     on_pick: Callback<MediaChoice>,
 ) -> impl IntoView {
     let start = list.offset;
-    let shown = list.items.len() as u32;
-    let total = list.total;
+    let range = page_range(&list);
+    let last = !has_next(&list);
     let empty = list.items.is_empty();
     let use_label = lang.pick("选用", "Use");
     view! {
@@ -97,18 +173,18 @@ fn PickerList(
                 })
                 .collect_view()}
         </ul>
+        // Values in braces: `view!` would read a bare `a >= b` as the end
+        // of the tag and print the rest as text.
         <div class="pager">
-            <button type="button" disabled=start == 0 on:click=move |_| offset.set(start.saturating_sub(PICKER_PAGE))>
-                {lang.pick("上一页", "Previous")}
-            </button>
-            <span class="muted">
-                {format!("{}–{} / {}", if shown == 0 { 0 } else { start + 1 }, start + shown, total)}
-            </span>
             <button
                 type="button"
-                disabled=u64::from(start + shown) >= total
-                on:click=move |_| offset.set(start + PICKER_PAGE)
+                disabled={start == 0}
+                on:click=move |_| offset.set(start.saturating_sub(PICKER_PAGE))
             >
+                {lang.pick("上一页", "Previous")}
+            </button>
+            <span class="muted">{range}</span>
+            <button type="button" disabled={last} on:click=move |_| offset.set(start + PICKER_PAGE)>
                 {lang.pick("下一页", "Next")}
             </button>
         </div>

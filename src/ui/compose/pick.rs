@@ -1,0 +1,146 @@
+//! `/compose/pick/:source?attempt=…&offset=…`: a picker as a page of its
+//! own, for a browser without JavaScript (or a click before hydration).
+//! The compose form was kept as the attempt by `open_picker`; "Use" posts
+//! to `pick_media`, which fills the field and goes back to the form.
+
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use super::picker::{has_next, page_range};
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::sends::api::{Listing, PickMedia, list_drafts, list_materials};
+use crate::sends::{MediaPage, PICKER_PAGE};
+use crate::ui::history::percent;
+use crate::ui::time::format_unix;
+use crate::ui::{Page, lang};
+
+/// The page's heading for a source.
+fn heading(lang: Lang, source: &str) -> &'static str {
+    match source {
+        "drafts" => lang.pick("从草稿箱选择", "Choose from drafts"),
+        "image" => lang.pick("从图片素材添加", "Add from image materials"),
+        "voice" => lang.pick("从语音素材选择", "Choose from voice materials"),
+        "video" => lang.pick("从视频素材选择", "Choose from video materials"),
+        _ => lang.pick("选择素材", "Choose a material"),
+    }
+}
+
+#[component]
+pub fn PickPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let source = Memo::new(move |_| params.with(|p| p.get("source").unwrap_or_default()));
+    let attempt = Memo::new(move |_| query.with(|q| q.get("attempt").unwrap_or_default()));
+    let offset = Memo::new(move |_| {
+        query.with(|q| {
+            q.get("offset")
+                .and_then(|o| o.parse::<u32>().ok())
+                .unwrap_or(0)
+        })
+    });
+    let list = Resource::new(
+        move || (source.get(), offset.get()),
+        |(source, offset)| async move {
+            match source.as_str() {
+                "drafts" => list_drafts(offset).await,
+                "image" | "voice" | "video" => list_materials(source, offset).await,
+                _ => Err(crate::error::Problem::InvalidChoice.into()),
+            }
+        },
+    );
+    // Made outside `Page`, whose children may run more than once (see `Page`).
+    view! {
+        <Page title=|lang| lang.pick("选择素材", "Choose a material")>
+            <PickBody source attempt list />
+        </Page>
+    }
+}
+
+#[component]
+fn PickBody(
+    source: Memo<String>,
+    attempt: Memo<String>,
+    list: Resource<Result<Listing<MediaPage>, AppError>>,
+) -> impl IntoView {
+    let lang = lang();
+    let back = move || format!("/compose?attempt={}&edit=1", percent(&attempt.get()));
+    view! {
+        <h2>{move || heading(lang, &source.get())}</h2>
+        <p>
+            <a href=back>{lang.pick("返回表单（不选）", "Back to the form (choose nothing)")}</a>
+        </p>
+        <Suspense fallback=move || view! { <p>{lang.pick("加载中…", "Loading…")}</p> }>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Ok(Ok(page)) => {
+                        view! { <PickList lang source=source.get_untracked() attempt=attempt.get_untracked() page /> }
+                            .into_any()
+                    }
+                    Ok(Err(words)) => {
+                        view! {
+                            <p class="error" role="alert">
+                                {words} " "
+                                {lang.pick("仍可直接粘贴 media_id。", "You can still paste a media_id.")}
+                            </p>
+                        }
+                            .into_any()
+                    }
+                    Err(error) => view! { <p class="error" role="alert">{error.words(lang)}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn PickList(lang: Lang, source: String, attempt: String, page: MediaPage) -> impl IntoView {
+    let use_label = lang.pick("选用", "Use");
+    let range = page_range(&page);
+    let at = |offset: u32| {
+        format!(
+            "/compose/pick/{}?attempt={}&offset={offset}",
+            percent(&source),
+            percent(&attempt)
+        )
+    };
+    let previous = (page.offset > 0).then(|| at(page.offset.saturating_sub(PICKER_PAGE)));
+    let next = has_next(&page).then(|| at(page.offset + page.items.len() as u32));
+    let empty = page.items.is_empty();
+    view! {
+        {empty.then(|| view! { <p>{lang.pick("这里还没有内容。", "Nothing here yet.")}</p> })}
+        <ul class="media-list">
+            {page
+                .items
+                .into_iter()
+                .map(|item| {
+                    let title = if item.title.is_empty() { item.media_id.clone() } else { item.title.clone() };
+                    let aria = format!("{use_label} {title}");
+                    let updated = item.updated.map(format_unix);
+                    view! {
+                        <li>
+                            <span class="media-title">{title}</span>
+                            <code>{item.media_id.clone()}</code>
+                            {updated.map(|u| view! { <span class="muted">{u}</span> })}
+                            <form method="post" action=PickMedia::url()>
+                                <input type="hidden" name="attempt" value=attempt.clone() />
+                                <input type="hidden" name="source" value=source.clone() />
+                                <input type="hidden" name="media_id" value=item.media_id.clone() />
+                                <input type="hidden" name="title" value=item.title.clone() />
+                                <button type="submit" aria-label=aria>
+                                    {use_label}
+                                </button>
+                            </form>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+        <nav class="pager" aria-label=lang.pick("翻页", "Pages")>
+            {previous.map(|href| view! { <a href=href>{lang.pick("上一页", "Previous")}</a> })}
+            <span class="muted">{range}</span>
+            {next.map(|href| view! { <a href=href>{lang.pick("下一页", "Next")}</a> })}
+        </nav>
+    }
+}

@@ -475,8 +475,9 @@ async fn each_page_loads_its_data_once() {
     // Each appears where the page shows it, and once more in the data the
     // browser hydrates from; a page that loads again writes that data again.
     assert_eq!(list.matches(marker).count(), 2, "in the list");
-    // The detail shows it twice: as the title and in the request's JSON.
-    assert_eq!(detail.matches(marker).count(), 4, "in the detail");
+    // The detail shows it three times: as the title, as the content's
+    // first line and in the request's JSON.
+    assert_eq!(detail.matches(marker).count(), 6, "in the detail");
     assert_eq!(compose.matches("VIP会员").count(), 2, "among the tags");
     // What each page loaded, as Leptos hands it to the browser: the session,
     // then the page's own data.

@@ -16,7 +16,7 @@ type Words = {
 const en: Words = {
   next: "Next",
   use: /^Use /,
-  chosen: "Chosen:",
+  chosen: "Chosen: ",
   pickers: [
     { type: "Article", open: "Choose from drafts", field: "Article media_id" },
     { type: "Voice", open: "Choose from voice materials", field: "Voice media_id" },
@@ -96,7 +96,7 @@ for (const [name, words, locale] of [
       await expect(page.getByLabel(drafts.field, { exact: true })).toHaveValue("sim_draft_english_article_0004");
       await expect(page.getByRole("button", { name: words.use })).toHaveCount(0);
       await expect(open).toHaveAttribute("aria-expanded", "false");
-      await expect(page.getByText(`${words.chosen} Product update: what's new in April`)).toBeVisible();
+      await expect(page.getByText(`${words.chosen}Product update: what's new in April`)).toBeVisible();
 
       const voice = words.pickers[1];
       await page.getByRole("radio", { name: voice.type, exact: true }).check();
@@ -104,7 +104,7 @@ for (const [name, words, locale] of [
       await page.getByRole("button", { name: new RegExp(`${words.use.source}.*欢迎语\\.mp3`) }).click();
       await expect(page.getByLabel(voice.field, { exact: true })).toHaveValue("sim_voice_welcome");
       await expect(page.getByRole("button", { name: words.use })).toHaveCount(0);
-      await expect(page.getByText(`${words.chosen} 欢迎语.mp3`)).toBeVisible();
+      await expect(page.getByText(`${words.chosen}欢迎语.mp3`)).toBeVisible();
     });
   });
 }
@@ -268,7 +268,7 @@ test.describe("pickers without JavaScript", () => {
     await page.getByRole("button", { name: /^选用.*Product update: what's new in April/ }).click();
     await expect(page).toHaveURL(/\/compose\?attempt=/);
     await expect(page.getByLabel("图文 media_id")).toHaveValue("sim_draft_english_article_0004");
-    await expect(page.getByText("已选： Product update: what's new in April")).toBeVisible();
+    await expect(page.getByText("已选：Product update: what's new in April")).toBeVisible();
     await context.close();
   });
 });

@@ -71,11 +71,11 @@ pub fn Picker(
         let list = picked.get();
         (!list.is_empty()).then(|| {
             let head = if adds {
-                lang.pick("已添加：", "Added:")
+                lang.pick("已添加：", "Added: ")
             } else {
-                lang.pick("已选：", "Chosen:")
+                lang.pick("已选：", "Chosen: ")
             };
-            format!("{head} {}", list.join(lang.pick("、", ", ")))
+            format!("{head}{}", list.join(lang.pick("、", ", ")))
         })
     };
     view! {

@@ -109,6 +109,22 @@ for (const [name, words, locale] of [
   });
 }
 
+test.describe("at a phone's width", () => {
+  test.use({ locale: "zh-CN", viewport: { width: 390, height: 844 } });
+
+  test("the drafts picker pages, picks and fits the screen", async ({ page }) => {
+    await openCompose(page);
+    await page.getByRole("button", { name: "从草稿箱选择" }).click();
+    await page.getByRole("button", { name: "下一页", exact: true }).click();
+    await expect(page.getByText(/^11–\d+ \/ \d+$/)).toBeVisible();
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    expect(width).toBeLessThanOrEqual(390);
+    await page.getByRole("button", { name: /^选用/ }).first().click();
+    await expect(page.getByLabel("图文 media_id", { exact: true })).toHaveValue(/^sim_draft_/);
+    await expect(page.getByText(/^已选：/)).toBeVisible();
+  });
+});
+
 test.describe("the confirmation shows what goes out", () => {
   test.use({ locale: "en-US" });
 

@@ -461,7 +461,12 @@ fn Detail(
             <dt>"clientmsgid"</dt>
             <dd>{d.clientmsgid.clone()}</dd>
         </dl>
-        {d.problem.clone().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+        // Waiting for the admin's phone is a step of the send, not a failure.
+        {d.problem.clone().map(|p| if d.row.state == SendState::AwaitingConfirmation {
+            view! { <p class="notice" role="status">{p}</p> }.into_any()
+        } else {
+            view! { <p class="error" role="alert">{p}</p> }.into_any()
+        })}
         <DeliveryBar lang total=d.row.total_count.or(d.audience_size) filtered_in=d.filter_count sent=d.row.sent_count failed=d.row.error_count />
         {(!d.checks.is_empty() || !d.articles.is_empty())
             .then(|| {

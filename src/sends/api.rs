@@ -532,25 +532,35 @@ pub mod ssr {
             "qunfa retries by itself with the same clientmsgid — do not send again.",
         );
         match (state, errcode) {
-            (SendState::Unknown, Some(code)) => Some(format!(
-                "{} {retried}",
-                ApiError::new(code, errmsg).words(msg_type, lang)
+            (SendState::Unknown, Some(code)) => Some(sentences(
+                lang,
+                &ApiError::new(code, errmsg).words(msg_type, lang),
+                retried,
             )),
             (SendState::Rejected | SendState::AwaitingConfirmation, Some(code)) => {
                 Some(ApiError::new(code, errmsg).words(msg_type, lang))
             }
-            (SendState::Unknown, None) => Some(format!(
-                "{} {retried}",
+            (SendState::Unknown, None) => Some(sentences(
+                lang,
                 lang.pick(
                     "微信没有及时应答，这次群发可能已经到达微信。",
                     "WeChat did not answer in time; the send may have reached it.",
-                )
+                ),
+                retried,
             )),
             (SendState::Rejected, None) => Some(match lang {
                 Lang::Zh => format!("没有发送成功：{errmsg}。请稍后重试。"),
                 Lang::En => format!("Not sent: {errmsg}. Try again later."),
             }),
             _ => None,
+        }
+    }
+
+    /// Two sentences: Chinese runs them together, English needs a space.
+    fn sentences(lang: Lang, first: &str, second: &str) -> String {
+        match lang {
+            Lang::Zh => format!("{first}{second}"),
+            Lang::En => format!("{first} {second}"),
         }
     }
 

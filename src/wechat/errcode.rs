@@ -549,7 +549,10 @@ mod tests {
             "Invalid media_id (errcode 40007). Check the card's card_id: the card must be approved, still valid, not deleted, and belong to this account (see 卡券功能 in the WeChat console)."
         );
         // A code whose remedy is the same for every type.
-        assert_eq!(ErrCode::SystemBusy.remedy_for(MsgType::WxCard, Lang::En), None);
+        assert_eq!(
+            ErrCode::SystemBusy.remedy_for(MsgType::WxCard, Lang::En),
+            None
+        );
     }
 
     #[test]

@@ -25,7 +25,7 @@ pub fn AudienceChooser(
     let initial_search = search.clone();
     let search = RwSignal::new(search);
     // Once hydrated the list filters as one types, and the search button
-    // has nothing left to do: it stops sending the form.
+    // has nothing left to do: it goes, and stops sending the form.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     let selected = RwSignal::new(tag_id);
@@ -75,6 +75,7 @@ pub fn AudienceChooser(
                         formmethod="get"
                         formaction="/compose"
                         formnovalidate=true
+                        hidden=move || hydrated.get()
                     >
                         {lang.pick("搜索", "Search")}
                     </button>

@@ -291,4 +291,28 @@ test.describe("sending without JavaScript", () => {
     await page.goto("/compose?tag_search=xyz");
     await expect(page.getByText(w.noMatch)).toBeVisible();
   });
+
+  test("the repeat warning asks without JavaScript too", async ({ page }) => {
+    const w = words.en;
+    const text = unique("no-script-repeat");
+    await logIn(page, admin.username, admin.password);
+    for (const round of [1, 2]) {
+      await page.goto("/compose");
+      await textToBeta(page, w, text);
+      await page.getByRole("button", { name: w.send, exact: true }).click();
+      const dialog = page.getByRole("dialog", { name: w.betaQuestion });
+      if (round === 1) {
+        await expect(dialog.getByText(w.repeat)).toHaveCount(0);
+        await dialog.getByRole("button", { name: w.confirm }).click();
+        await expect(page).toHaveURL(/\/compose\?sent=\d+/);
+        continue;
+      }
+      await expect(dialog.getByText(w.repeat)).toBeVisible();
+      await dialog.getByRole("checkbox", { name: w.again }).check();
+      await dialog.getByRole("button", { name: w.confirm }).click();
+      await expect(page).toHaveURL(/\/compose\?sent=\d+/);
+      await expect(page.getByRole("heading", { name: w.took })).toBeVisible();
+    }
+    expect(await simulatedSends(page, text)).toBe(2);
+  });
 });

@@ -602,7 +602,10 @@ pub mod ssr {
         let (outcome, result) = match answer {
             Ok(_) => (PreviewOutcome::Sent, "sent".to_owned()),
             Err(error) => {
-                let words = error.words(*lang);
+                let words = match &error {
+                    CallError::Api(e) => e.words(Some(msg_type), *lang),
+                    other => other.words(*lang),
+                };
                 (PreviewOutcome::Failed(words), format!("failed: {error}"))
             }
         };

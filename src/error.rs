@@ -53,6 +53,9 @@ pub enum Problem {
     AttemptNotFound,
     /// Sending to all followers needs the second confirmation.
     ConfirmAllFollowers,
+    /// The same message went to the same audience within a day: sending
+    /// it again needs its own confirmation.
+    ConfirmRepeat,
     SendNotFound,
     /// WeChat could not be asked something the check needs (the tags).
     WechatUnavailable,
@@ -114,6 +117,10 @@ impl Problem {
                 "发给全部粉丝需要再确认一次：请勾选“我确认发给全部粉丝”。",
                 "Sending to all followers needs a second confirmation: tick \"Yes, send to all followers\".",
             ),
+            ConfirmRepeat => lang.pick(
+                "同样的消息在 24 小时内已发给同一批粉丝。要再发一次，请勾选“我确认再发一次”；若没有看到这一项，请重新点击“发送”。",
+                "The same message went to the same audience within the last 24 hours. To send it again, tick \"Yes, send it again\"; if it is not there, press Send again.",
+            ),
             SendNotFound => lang.pick(
                 "找不到这条群发记录。",
                 "There is no such send.",
@@ -150,6 +157,7 @@ impl Problem {
             AlreadySent => "already_sent",
             AttemptNotFound => "attempt_not_found",
             ConfirmAllFollowers => "confirm_all_followers",
+            ConfirmRepeat => "confirm_repeat",
             SendNotFound => "send_not_found",
             WechatUnavailable => "wechat_unavailable",
             NotYourSend => "not_your_send",

@@ -769,9 +769,16 @@ async fn stop_and_leave_pending(console: Console, data: &Path, id: &str) {
         file: Some(file),
     };
     let db = qunfa::shell::db::connect(&database, false).await.unwrap();
-    let created = qunfa::sends::store::create_send(&db, 1, ADMIN, id)
-        .await
-        .unwrap();
+    let created = qunfa::sends::store::create_send(
+        &db,
+        1,
+        ADMIN,
+        id,
+        false,
+        &qunfa::clock::Clock::system().timestamp(),
+    )
+    .await
+    .unwrap();
     assert!(matches!(created, qunfa::sends::store::Created::New(_)));
     db.close().await;
 }

@@ -208,9 +208,16 @@ async fn a_send_stored_before_a_crash_is_sent_once_after_the_restart() {
     let database = app.state.settings.database.clone();
     let data = app.stop().await;
     let db = qunfa::shell::db::connect(&database, false).await.unwrap();
-    let created = qunfa::sends::store::create_send(&db, 1, ADMIN, id)
-        .await
-        .unwrap();
+    let created = qunfa::sends::store::create_send(
+        &db,
+        1,
+        ADMIN,
+        id,
+        false,
+        &qunfa::clock::Clock::system().timestamp(),
+    )
+    .await
+    .unwrap();
     assert!(matches!(created, qunfa::sends::store::Created::New(_)));
     let state: String = sqlx::query_scalar("SELECT state FROM sends WHERE clientmsgid = ?")
         .bind(id)
@@ -682,4 +689,123 @@ async fn an_overseas_account_sends_articles_only() {
     assert!(page.contains("id=\"type-mpnews\""));
     assert!(!page.contains("id=\"type-text\""));
     assert!(page.contains("overseas"));
+}
+
+/// Prepares `form` and gives the repeat its confirmation names, if any.
+async fn repeat_of(
+    app: &TestApp,
+    client: &Client,
+    form: &[(String, String)],
+) -> Option<qunfa::sends::Repeat> {
+    match prepare(app, client, form).await {
+        PrepareOutcome::Ready(c) => c.repeat,
+        other => panic!("not ready: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_same_message_to_the_same_audience_within_a_day_needs_send_again() {
+    let app = TestApp::spawn().await;
+    let client = signed_in(&app).await;
+    let text = [("text_content", "每周通讯 第 12 期")];
+    let first = send(&app, &client, &form("qf-repeat-1", "text", &text)).await;
+    assert_eq!(first.state, SendState::Submitted);
+
+    // The same text to the same tag: the confirmation says when and to whom.
+    let again = form("qf-repeat-2", "text", &text);
+    let repeat = repeat_of(&app, &client, &again).await.expect("a repeat");
+    assert_eq!(repeat.send_id, first.id);
+    assert_eq!(repeat.tag_name.as_deref(), Some("VIP会员"));
+    assert_eq!(repeat.minutes_ago, 0);
+    // Confirm alone is refused, and WeChat is not called.
+    let refused = confirm(&app, &client, "qf-repeat-2", false).await;
+    assert_eq!(refused.status(), 400);
+    assert!(refused.text().await.unwrap().contains("ConfirmRepeat"));
+    assert_eq!(sim_sends(&app, "qf-repeat-2"), 0);
+    // "Send again" sends it.
+    let said_again = post(
+        &app,
+        &client,
+        "confirm_send",
+        &[
+            ("clientmsgid".to_owned(), "qf-repeat-2".to_owned()),
+            ("confirm_repeat".to_owned(), "yes".to_owned()),
+        ],
+    )
+    .await;
+    assert!(said_again.status().is_success(), "{}", said_again.status());
+    assert_eq!(sim_sends(&app, "qf-repeat-2"), 1);
+
+    // Another tag, another text or another type is no repeat.
+    let other_tag = form("qf-repeat-3", "text", &[text[0], ("tag_id", "101")]);
+    assert_eq!(repeat_of(&app, &client, &other_tag).await, None);
+    let other_text = form("qf-repeat-4", "text", &[("text_content", "第 13 期")]);
+    assert_eq!(repeat_of(&app, &client, &other_text).await, None);
+
+    // A refused send went nowhere: the same again is no repeat.
+    let refused_text = [("text_content", "[sim:errcode(45028)] 配额用完")];
+    let rejected = send(&app, &client, &form("qf-repeat-5", "text", &refused_text)).await;
+    assert_eq!(rejected.state, SendState::Rejected);
+    let retry = form("qf-repeat-6", "text", &refused_text);
+    assert_eq!(repeat_of(&app, &client, &retry).await, None);
+
+    // A day later (the clock the rules read), the first send is no repeat.
+    let in_an_hour = form("qf-repeat-7", "text", &text);
+    app.state
+        .simulator
+        .as_ref()
+        .unwrap()
+        .clock()
+        .advance(Duration::from_secs(3 * 3600));
+    let hours = repeat_of(&app, &client, &in_an_hour)
+        .await
+        .expect("a repeat");
+    assert_eq!(hours.minutes_ago / 60, 3);
+    app.state
+        .simulator
+        .as_ref()
+        .unwrap()
+        .clock()
+        .advance(Duration::from_secs(21 * 3600 + 60));
+    let next_day = form("qf-repeat-8", "text", &text);
+    assert_eq!(repeat_of(&app, &client, &next_day).await, None);
+}
+
+#[tokio::test]
+async fn a_tag_with_no_followers_is_refused_at_prepare() {
+    let app = TestApp::spawn().await;
+    let client = signed_in(&app).await;
+    // 沉睡用户 (104) has no followers in the simulator's account.
+    let empty = form(
+        "qf-empty-tag",
+        "text",
+        &[("text_content", "无人"), ("tag_id", "104")],
+    );
+    match prepare(&app, &client, &empty).await {
+        PrepareOutcome::Invalid(problems) => {
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            assert_eq!(problems[0].field, Field::Tag);
+            assert_eq!(problems[0].problem, FieldProblem::EmptyTag);
+        }
+        other => panic!("{other:?}"),
+    }
+    let refused = confirm(&app, &client, "qf-empty-tag", false).await;
+    assert!(refused.text().await.unwrap().contains("AttemptNotFound"));
+    assert_eq!(sim_sends(&app, "qf-empty-tag"), 0);
+}
+
+#[tokio::test]
+async fn a_send_with_no_answer_says_not_to_send_it_again() {
+    let app = TestApp::spawn().await;
+    let client = signed_in(&app).await;
+    let text = [("text_content", "[sim:http(503)] 没有回答")];
+    let result = send(&app, &client, &form("qf-no-answer", "text", &text)).await;
+    assert_eq!(result.state, SendState::Unknown);
+    // The test client's language is Chinese.
+    assert_eq!(
+        result.problem.as_deref(),
+        Some(
+            "微信没有及时应答，这次群发可能已经到达微信。qunfa 会带着同一个 clientmsgid 自动重试——请不要再发一次。"
+        )
+    );
 }

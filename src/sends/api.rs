@@ -67,12 +67,18 @@ pub async fn prepare_send(form: ComposeForm) -> Result<PrepareOutcome, AppError>
 pub async fn confirm_send(
     clientmsgid: String,
     confirm_all: Option<String>,
+    /// `yes`: the editor saw that the same message went to the same
+    /// audience within a day, and sends it again.
+    confirm_repeat: Option<String>,
 ) -> Result<SendResult, AppError> {
     use crate::edge::redirect_plain_form;
     use ssr::*;
     let call = crate::edge::signed_in()?;
-    let all_confirmed = confirm_all.as_deref() == Some("yes");
-    match confirm(&call.app, &call.user, &clientmsgid, all_confirmed).await {
+    let said = Said {
+        all_followers: confirm_all.as_deref() == Some("yes"),
+        send_again: confirm_repeat.as_deref() == Some("yes"),
+    };
+    match confirm(&call.app, &call.user, &clientmsgid, said).await {
         Ok(id) => {
             redirect_plain_form(&compose_url(&[("sent", &id.to_string())]));
             send_result(&call.app, id, call.lang).await
@@ -208,9 +214,9 @@ pub mod ssr {
     use crate::sends::rules;
     use crate::sends::store::{self, Created, Plan};
     use crate::sends::{
-        ArticleName, AttemptView, ComposeForm, Confirmation, Content, FieldError, FieldProblem,
-        MediaChoice, MediaName, MediaPage, PICKER_PAGE, PrepareOutcome, SendResult, SendState,
-        TagChoice, life,
+        ArticleName, AttemptView, ComposeForm, Confirmation, Content, Field, FieldError,
+        FieldProblem, MediaChoice, MediaName, MediaPage, PICKER_PAGE, PrepareOutcome, SendResult,
+        SendState, TagChoice, life,
     };
     use crate::shell::state::AppState;
     use crate::wechat::api::{
@@ -219,7 +225,7 @@ pub mod ssr {
     };
     use crate::wechat::client::CallError;
     use crate::wechat::errcode::ApiError;
-    use crate::wechat::types::ClientMsgId;
+    use crate::wechat::types::{ClientMsgId, MsgType};
 
     /// Pages of drafts or materials searched for a send's names (20 per
     /// page).
@@ -292,6 +298,7 @@ pub mod ssr {
         Confirmation {
             clientmsgid: clientmsgid.to_owned(),
             to_all: plan.tag_id.is_none(),
+            repeat: plan.repeat.clone(),
             tag_name: plan.tag_name.clone(),
             audience_size: plan.audience_size,
             msg_type: plan.request.message.msg_type().as_str().to_owned(),
@@ -351,10 +358,17 @@ pub mod ssr {
                         .find(|t| t.id == tag.get()),
                 };
                 match found {
+                    // WeChat would spend a send of the month on nobody.
+                    Some(t) if t.count == 0 => {
+                        return Ok(Err(vec![FieldError::new(
+                            Field::Tag,
+                            FieldProblem::EmptyTag,
+                        )]));
+                    }
                     Some(t) => (Some(t.name), Some(t.count)),
                     None => {
                         return Ok(Err(vec![FieldError::new(
-                            crate::sends::Field::Tag,
+                            Field::Tag,
                             FieldProblem::UnknownTag,
                         )]));
                     }
@@ -370,14 +384,19 @@ pub mod ssr {
             _ => Vec::new(),
         };
         let summary = summary(&checked.request.message, &content);
+        let tag_id = checked.tag.map(|t| t.get());
+        let mut db = app.db.acquire().await?;
+        let repeat =
+            store::recent_repeat(&mut db, &checked.request, tag_id, &app.sends.now()).await?;
         Ok(Ok(Plan {
             request: checked.request,
-            tag_id: checked.tag.map(|t| t.get()),
+            tag_id,
             tag_name,
             audience_size,
             summary,
             articles,
             content: Some(content),
+            repeat,
         }))
     }
 
@@ -552,11 +571,20 @@ pub mod ssr {
         Problem::WechatUnavailable.into()
     }
 
+    /// What the editor said yes to in the confirmation, beside Confirm.
+    #[derive(Clone, Copy, Debug, Default)]
+    pub struct Said {
+        /// "Yes, send to all followers".
+        pub all_followers: bool,
+        /// "Yes, send it again" (the same message within a day).
+        pub send_again: bool,
+    }
+
     pub async fn confirm(
         app: &AppState,
         user: &CurrentUser,
         clientmsgid: &str,
-        all_confirmed: bool,
+        said: Said,
     ) -> Result<i64, AppError> {
         let mut db = app.db.acquire().await?;
         let attempt = store::load_attempt(&mut db, user.id, clientmsgid).await?;
@@ -564,10 +592,20 @@ pub mod ssr {
         let plan = attempt
             .and_then(|a| a.plan)
             .ok_or(Problem::AttemptNotFound)?;
-        if plan.tag_id.is_none() && !all_confirmed {
+        if plan.tag_id.is_none() && !said.all_followers {
             return Err(Problem::ConfirmAllFollowers.into());
         }
-        match store::create_send(&app.db, user.id, &user.username, clientmsgid).await? {
+        let now = app.sends.now();
+        match store::create_send(
+            &app.db,
+            user.id,
+            &user.username,
+            clientmsgid,
+            said.send_again,
+            &now,
+        )
+        .await?
+        {
             Created::New(id) => {
                 life::settle(&app.db, &app.wechat, &app.sends, id, "send").await?;
                 Ok(id)
@@ -585,6 +623,7 @@ pub mod ssr {
                 Ok(id)
             }
             Created::NoAttempt => Err(Problem::AttemptNotFound.into()),
+            Created::Repeat(_) => Err(Problem::ConfirmRepeat.into()),
         }
     }
 
@@ -592,7 +631,13 @@ pub mod ssr {
         let send = store::load_send(&app.db, id)
             .await?
             .ok_or(Problem::SendNotFound)?;
-        let problem = problem_words(send.state, send.errcode, send.errmsg.as_deref(), lang);
+        let problem = problem_words(
+            send.state,
+            MsgType::parse(&send.msg_type).ok(),
+            send.errcode,
+            send.errmsg.as_deref(),
+            lang,
+        );
         Ok(SendResult {
             id: send.id,
             state: send.state,
@@ -605,28 +650,51 @@ pub mod ssr {
         })
     }
 
-    /// What went wrong with a send, in words with the remedy: WeChat's
-    /// errcode, or the missing answer. `None` when nothing did.
+    /// What went wrong with a send of `msg_type`, in words with the remedy
+    /// for that type: WeChat's errcode, or the missing answer. `None` when
+    /// nothing did.
     pub fn problem_words(
         state: SendState,
+        msg_type: Option<MsgType>,
         errcode: Option<i64>,
         errmsg: Option<&str>,
         lang: Lang,
     ) -> Option<String> {
         let errmsg = errmsg.unwrap_or_default();
+        let retried = lang.pick(
+            "qunfa 会带着同一个 clientmsgid 自动重试——请不要再发一次。",
+            "qunfa retries by itself with the same clientmsgid — do not send again.",
+        );
         match (state, errcode) {
-            (SendState::Rejected | SendState::AwaitingConfirmation | SendState::Unknown, Some(code)) => {
-                Some(CallError::Api(ApiError::new(code, errmsg)).words(lang))
+            (SendState::Unknown, Some(code)) => Some(sentences(
+                lang,
+                &ApiError::new(code, errmsg).words(msg_type, lang),
+                retried,
+            )),
+            (SendState::Rejected | SendState::AwaitingConfirmation, Some(code)) => {
+                Some(ApiError::new(code, errmsg).words(msg_type, lang))
             }
-            (SendState::Unknown, None) => Some(lang.pick(
-                "微信没有及时应答，请求可能已经到达微信。qunfa 会带着同一个 clientmsgid 自动重试，不会重复发送。",
-                "WeChat did not answer in time; the send may have reached it. qunfa asks again with the same clientmsgid, so nothing is sent twice.",
-            ).to_owned()),
+            (SendState::Unknown, None) => Some(sentences(
+                lang,
+                lang.pick(
+                    "微信没有及时应答，这次群发可能已经到达微信。",
+                    "WeChat did not answer in time; the send may have reached it.",
+                ),
+                retried,
+            )),
             (SendState::Rejected, None) => Some(match lang {
                 Lang::Zh => format!("没有发送成功：{errmsg}。请稍后重试。"),
                 Lang::En => format!("Not sent: {errmsg}. Try again later."),
             }),
             _ => None,
+        }
+    }
+
+    /// Two sentences: Chinese runs them together, English needs a space.
+    fn sentences(lang: Lang, first: &str, second: &str) -> String {
+        match lang {
+            Lang::Zh => format!("{first}{second}"),
+            Lang::En => format!("{first} {second}"),
         }
     }
 
@@ -668,7 +736,10 @@ pub mod ssr {
         let (outcome, result) = match answer {
             Ok(_) => (PreviewOutcome::Sent, "sent".to_owned()),
             Err(error) => {
-                let words = error.words(*lang);
+                let words = match &error {
+                    CallError::Api(e) => e.words(Some(msg_type), *lang),
+                    other => other.words(*lang),
+                };
                 (PreviewOutcome::Failed(words), format!("failed: {error}"))
             }
         };

@@ -283,6 +283,7 @@ pub mod ssr {
             .collect();
         let problem = crate::sends::api::ssr::problem_words(
             send.entry.state,
+            crate::wechat::types::MsgType::parse(&send.entry.msg_type).ok(),
             send.errcode,
             send.errmsg.as_deref(),
             lang,

@@ -112,6 +112,8 @@ pub enum FieldProblem {
     UnknownAudience,
     /// No such tag on the account (any more).
     UnknownTag,
+    /// The tag has no followers: WeChat would spend a send on nobody.
+    EmptyTag,
     NotZeroOne,
     /// A preview goes to an OpenID or a WeChat ID.
     BadRecipient,
@@ -192,6 +194,12 @@ impl FieldError {
                 .pick(
                     "公众号没有这个标签（可能刚被删除）。请刷新标签列表后重新选择。",
                     "The account has no such tag (it may just have been deleted). Refresh the tag list and choose again.",
+                )
+                .to_owned(),
+            EmptyTag => lang
+                .pick(
+                    "这个标签下没有粉丝：发给它不会送达任何人。请换一个标签。",
+                    "This tag has no followers: a send to it would reach nobody. Choose another tag.",
                 )
                 .to_owned(),
             NotZeroOne => lang
@@ -310,6 +318,10 @@ pub enum PrepareOutcome {
 pub struct Confirmation {
     pub clientmsgid: String,
     pub to_all: bool,
+    /// The same message to the same audience within the last day, which
+    /// Confirm then needs ticked again.
+    #[serde(default)]
+    pub repeat: Option<Repeat>,
     /// The tag's name, for a tag send.
     pub tag_name: Option<String>,
     /// Followers reached, when WeChat told us.
@@ -332,6 +344,48 @@ impl Confirmation {
             (Lang::En, Some(tag), None) => format!("Send to the followers of {tag}?"),
             (Lang::En, None, Some(n)) => format!("Send to all {n} followers?"),
             (Lang::En, None, None) => "Send to all followers?".to_owned(),
+        }
+    }
+}
+
+/// An earlier send of the same message to the same audience.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Repeat {
+    pub send_id: i64,
+    /// The tag's name, or `None` for all followers.
+    pub tag_name: Option<String>,
+    pub minutes_ago: u64,
+}
+
+impl Repeat {
+    /// "You sent this to 内测用户 12 minutes ago. Send it again?"
+    pub fn question(&self, lang: Lang) -> String {
+        let to = match (lang, &self.tag_name) {
+            (Lang::Zh, Some(tag)) => format!("“{tag}”"),
+            (Lang::Zh, None) => "全部粉丝".to_owned(),
+            (Lang::En, Some(tag)) => tag.clone(),
+            (Lang::En, None) => "all followers".to_owned(),
+        };
+        let (minutes, hours) = (self.minutes_ago, self.minutes_ago / 60);
+        match lang {
+            Lang::Zh => {
+                let ago = match minutes {
+                    0 => "不到 1 分钟前".to_owned(),
+                    1..60 => format!("{minutes} 分钟前"),
+                    _ => format!("{hours} 小时前"),
+                };
+                format!("{ago}，你已把这条消息发给{to}。要再发一次吗？")
+            }
+            Lang::En => {
+                let ago = match (minutes, hours) {
+                    (0, _) => "less than a minute ago".to_owned(),
+                    (1, _) => "1 minute ago".to_owned(),
+                    (2..60, _) => format!("{minutes} minutes ago"),
+                    (_, 1) => "1 hour ago".to_owned(),
+                    _ => format!("{hours} hours ago"),
+                };
+                format!("You sent this to {to} {ago}. Send it again?")
+            }
         }
     }
 }
@@ -531,6 +585,7 @@ mod tests {
         let confirmation = Confirmation {
             clientmsgid: "x".into(),
             to_all: false,
+            repeat: None,
             tag_name: Some("VIP会员".into()),
             audience_size: Some(1_286),
             msg_type: "text".into(),
@@ -543,6 +598,35 @@ mod tests {
         assert_eq!(
             confirmation.question(Lang::Zh),
             "确认发送给标签“VIP会员”的 1,286 位粉丝？"
+        );
+    }
+
+    #[test]
+    fn a_repeat_names_the_audience_and_how_long_ago() {
+        let repeat = |tag_name: Option<&str>, minutes_ago| Repeat {
+            send_id: 1,
+            tag_name: tag_name.map(str::to_owned),
+            minutes_ago,
+        };
+        assert_eq!(
+            repeat(Some("内测用户"), 12).question(Lang::En),
+            "You sent this to 内测用户 12 minutes ago. Send it again?"
+        );
+        assert_eq!(
+            repeat(Some("内测用户"), 12).question(Lang::Zh),
+            "12 分钟前，你已把这条消息发给“内测用户”。要再发一次吗？"
+        );
+        assert_eq!(
+            repeat(None, 0).question(Lang::En),
+            "You sent this to all followers less than a minute ago. Send it again?"
+        );
+        assert_eq!(
+            repeat(None, 150).question(Lang::Zh),
+            "2 小时前，你已把这条消息发给全部粉丝。要再发一次吗？"
+        );
+        assert_eq!(
+            repeat(Some("VIP"), 60).question(Lang::En),
+            "You sent this to VIP 1 hour ago. Send it again?"
         );
     }
 }

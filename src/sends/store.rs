@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
-use super::{ComposeForm, Content, SendState};
+use super::{ComposeForm, Content, Repeat, SendState};
 use crate::audit::{self, Action};
 use crate::error::AppError;
 use crate::wechat::api::SendAllRequest;
@@ -23,6 +23,10 @@ pub struct Plan {
     /// What goes out, by name (absent from a plan kept before it was).
     #[serde(default)]
     pub content: Option<Content>,
+    /// The same message to the same audience within the last day, found
+    /// when the attempt was checked.
+    #[serde(default)]
+    pub repeat: Option<Repeat>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -126,16 +130,59 @@ pub enum Created {
     Existing(i64),
     /// No checked attempt of this user has this id.
     NoAttempt,
+    /// The same message went to the same audience within a day, and the
+    /// editor did not say to send it again: nothing was written.
+    Repeat(Repeat),
+}
+
+/// The latest send within the 24 hours before `now` (`Clock::timestamp`)
+/// of the same body to the same audience: the stored `sendall` request
+/// without its `clientmsgid` (the audience is in it too), and the tag. A
+/// `rejected` send did not go out, so it does not count; every other state
+/// may have reached someone.
+pub async fn recent_repeat(
+    db: &mut SqliteConnection,
+    request: &SendAllRequest,
+    tag_id: Option<u64>,
+    now: &str,
+) -> Result<Option<Repeat>, StoreError> {
+    let body = serde_json::to_string(request)?;
+    let tag_id = tag_id.map(|t| t as i64);
+    let row = sqlx::query!(
+        r#"SELECT id AS "id!: i64", audience,
+                  CAST((julianday(?1) - julianday(created_at)) * 1440 AS INTEGER) AS "minutes!: i64"
+           FROM sends
+           WHERE state <> 'rejected'
+             AND tag_id IS ?2
+             AND created_at > strftime('%Y-%m-%dT%H:%M:%fZ', ?1, '-24 hours')
+             AND json_remove(request, '$.clientmsgid') = json_remove(?3, '$.clientmsgid')
+           ORDER BY id DESC LIMIT 1"#,
+        now,
+        tag_id,
+        body,
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| Repeat {
+        send_id: r.id,
+        tag_name: tag_id.map(|_| r.audience),
+        minutes_ago: r.minutes.max(0) as u64,
+    }))
 }
 
 /// Turns the checked attempt into a `pending` send with its exact body, its
 /// first timeline entry and the audit line — one transaction, so a crash
-/// leaves either nothing or a send the worker will settle.
+/// leaves either nothing or a send the worker will settle. A repeat of a
+/// send of the last day (at `now`, `Clock::timestamp`) is written only
+/// with `send_again`; the check is inside the transaction, so two tabs
+/// cannot both pass it.
 pub async fn create_send(
     db: &SqlitePool,
     user_id: i64,
     username: &str,
     clientmsgid: &str,
+    send_again: bool,
+    now: &str,
 ) -> Result<Created, StoreError> {
     // IMMEDIATE: take the write lock before reading, so two confirmations
     // of one attempt queue up instead of both reading "no send yet".
@@ -149,6 +196,11 @@ pub async fn create_send(
     else {
         return Ok(Created::NoAttempt);
     };
+    if !send_again
+        && let Some(repeat) = recent_repeat(&mut tx, &plan.request, plan.tag_id, now).await?
+    {
+        return Ok(Created::Repeat(repeat));
+    }
     let request = serde_json::to_string(&plan.request)?;
     let msg_type = plan.request.message.msg_type().as_str();
     let tag_id = plan.tag_id.map(|t| t as i64);
@@ -851,6 +903,7 @@ mod tests {
             summary: "hi".into(),
             articles: Vec::new(),
             content: Some(Content::text("hi")),
+            repeat: None,
         };
         let mut json = serde_json::to_value(&plan).unwrap();
         json.as_object_mut().unwrap().remove("content");

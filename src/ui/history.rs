@@ -462,7 +462,12 @@ fn Detail(
             <dt>"clientmsgid"</dt>
             <dd>{d.clientmsgid.clone()}</dd>
         </dl>
-        {d.problem.clone().map(|p| view! { <p class="error" role="alert">{p}</p> })}
+        // Waiting for the admin's phone is a step of the send, not a failure.
+        {d.problem.clone().map(|p| if d.row.state == SendState::AwaitingConfirmation {
+            view! { <p class="notice" role="status">{p}</p> }.into_any()
+        } else {
+            view! { <p class="error" role="alert">{p}</p> }.into_any()
+        })}
         // What went out, by name (a send made before names were kept has
         // its summary only).
         {d.content.clone().map(|content| view! {

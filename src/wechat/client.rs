@@ -227,20 +227,7 @@ impl CallError {
     /// for a code we do not know).
     pub fn words(&self, lang: Lang) -> String {
         match self {
-            CallError::Api(e) => match lang {
-                Lang::Zh => format!(
-                    "{message}（错误码 {code}）。{remedy}",
-                    code = e.code,
-                    remedy = e.remedy(lang),
-                    message = e.message(lang),
-                ),
-                Lang::En => format!(
-                    "{message} (errcode {code}). {remedy}",
-                    code = e.code,
-                    remedy = e.remedy(lang),
-                    message = e.message(lang),
-                ),
-            },
+            CallError::Api(e) => e.words(None, lang),
             CallError::Timeout => lang
                 .pick(
                     "微信接口没有及时应答，请求可能已经到达微信。群发会带着同一个 clientmsgid 重试，不会重复发送；其他操作可稍后重试。",

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::i18n::Lang;
 
-use super::types::MsgId;
+use super::types::{MsgId, MsgType};
 
 /// Defines [`ErrCode`] from one table: variant, code, message (zh, en) and
 /// remedy (zh, en). One table keeps the four facts of a code side by side.
@@ -475,6 +475,48 @@ impl ApiError {
     pub fn remedy(&self, lang: Lang) -> &'static str {
         self.code.remedy(lang)
     }
+
+    /// The error in words with what to do, for a call about a message of
+    /// `msg_type` when there is one (a send, a preview): the remedy then
+    /// speaks of what that message is made of.
+    pub fn words(&self, msg_type: Option<MsgType>, lang: Lang) -> String {
+        let remedy = msg_type
+            .and_then(|t| self.code.remedy_for(t, lang))
+            .unwrap_or_else(|| self.remedy(lang));
+        let (code, message) = (self.code, self.message(lang));
+        match lang {
+            Lang::Zh => format!("{message}（错误码 {code}）。{remedy}"),
+            Lang::En => format!("{message} (errcode {code}). {remedy}"),
+        }
+    }
+}
+
+impl ErrCode {
+    /// The remedy for a send of `msg_type`, where it differs from the
+    /// general one: 40007 is a draft, a material, a video or a card
+    /// depending on what was sent.
+    pub fn remedy_for(self, msg_type: MsgType, lang: Lang) -> Option<&'static str> {
+        let words = match (self, msg_type) {
+            (ErrCode::InvalidMediaId, MsgType::MpNews) => lang.pick(
+                "重新从草稿箱选择这篇图文：草稿群发成功后其 media_id 即失效，草稿也可能已被删除或属于其他公众号。",
+                "Choose the article from the drafts again: a draft's media_id dies after a successful send, and the draft may have been deleted or belong to another account.",
+            ),
+            (ErrCode::InvalidMediaId, MsgType::Image | MsgType::Voice) => lang.pick(
+                "重新从素材库选择：这个素材可能已被删除，或属于其他公众号。",
+                "Choose the material again: it may have been deleted or belong to another account.",
+            ),
+            (ErrCode::InvalidMediaId, MsgType::MpVideo) => lang.pick(
+                "重新选择视频素材：群发的视频须先经 uploadvideo 转换成 mpvideo 的 media_id，原素材也可能已被删除。",
+                "Choose the video material again: a video must be converted with uploadvideo into an mpvideo media_id before it can be sent, and the material may have been deleted.",
+            ),
+            (ErrCode::InvalidMediaId, MsgType::WxCard) => lang.pick(
+                "核对卡券的 card_id：卡券须已通过审核、仍在有效期内、没有被删除，并且属于本公众号（在公众平台“卡券功能”中查看）。",
+                "Check the card's card_id: the card must be approved, still valid, not deleted, and belong to this account (see 卡券功能 in the WeChat console).",
+            ),
+            _ => return None,
+        };
+        Some(words)
+    }
 }
 
 #[cfg(test)]
@@ -489,6 +531,29 @@ mod tests {
         42001, 42010, 43002, 45009, 45011, 45028, 45056, 45057, 45058, 45083, 45084, 45157, 45158,
         45159, 48001, 48004, 50002, 61024, 89503, 89506, 89507, 9500002,
     ];
+
+    #[test]
+    fn a_cards_40007_is_about_the_card() {
+        let error = ApiError::new(40007, "invalid media_id");
+        for lang in [Lang::Zh, Lang::En] {
+            let card = error.words(Some(MsgType::WxCard), lang);
+            assert!(card.contains("card_id"), "{card}");
+            assert!(!card.contains("uploadvideo"), "{card}");
+            let article = error.words(Some(MsgType::MpNews), lang);
+            assert!(!article.contains("card_id") && !article.contains("uploadvideo"));
+            // Without a type: the general remedy.
+            assert!(error.words(None, lang).contains(error.remedy(lang)));
+        }
+        assert_eq!(
+            ApiError::new(40007, "x").words(Some(MsgType::WxCard), Lang::En),
+            "Invalid media_id (errcode 40007). Check the card's card_id: the card must be approved, still valid, not deleted, and belong to this account (see 卡券功能 in the WeChat console)."
+        );
+        // A code whose remedy is the same for every type.
+        assert_eq!(
+            ErrCode::SystemBusy.remedy_for(MsgType::WxCard, Lang::En),
+            None
+        );
+    }
 
     #[test]
     fn every_seed_and_reference_code_has_a_variant() {

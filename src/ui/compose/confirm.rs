@@ -1,5 +1,7 @@
 //! "Send to 1,234 followers of VIP会员?" with Confirm; all followers need a
-//! tick as a second confirmation.
+//! tick as a second confirmation, and so does the same message to the same
+//! audience within a day ("You sent this to 内测用户 12 minutes ago"). While
+//! the send is in flight Confirm says "Sending…" and Cancel is off.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -22,6 +24,8 @@ pub fn ConfirmDialog(
     let question = confirmation.question(lang);
     let cancel_href = format!("/compose?attempt={}&edit=1", confirmation.clientmsgid);
     let all_label = all_followers_label(lang, confirmation.audience_size);
+    let repeat_question = confirmation.repeat.as_ref().map(|r| r.question(lang));
+    let sending = confirm.pending();
     // From this page's action, or from the address after a form sent
     // without JavaScript.
     let query = use_query_map();
@@ -54,15 +58,42 @@ pub fn ConfirmDialog(
                                 </p>
                             }
                         })}
+                    {repeat_question
+                        .map(|question| {
+                            view! {
+                                <div class="confirm-repeat">
+                                    <p class="warning">{question}</p>
+                                    <p>
+                                        <input type="checkbox" id="confirm-repeat" name="confirm_repeat" value="yes" required />
+                                        <label for="confirm-repeat">{lang.pick("我确认再发一次", "Yes, send it again")}</label>
+                                    </p>
+                                </div>
+                            }
+                        })}
                     <div class="dialog-actions">
-                        <button type="submit" class="primary" disabled=move || confirm.pending().get()>
-                            {lang.pick("确认", "Confirm")}
+                        <button
+                            type="submit"
+                            class="primary"
+                            disabled=move || sending.get()
+                            aria-busy=move || if sending.get() { "true" } else { "false" }
+                        >
+                            {move || {
+                                if sending.get() {
+                                    lang.pick("正在发送…", "Sending…")
+                                } else {
+                                    lang.pick("确认", "Confirm")
+                                }
+                            }}
                         </button>
+                        // Off while the send is in flight: its answer is on the way.
                         <a
                             href=cancel_href
+                            aria-disabled=move || if sending.get() { "true" } else { "false" }
                             on:click=move |ev| {
                                 ev.prevent_default();
-                                dismissed.set(true);
+                                if !sending.get_untracked() {
+                                    dismissed.set(true);
+                                }
                             }
                         >
                             {lang.pick("取消", "Cancel")}

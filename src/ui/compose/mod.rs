@@ -10,10 +10,17 @@
 //!
 //! Without JavaScript every button posts the form: "Send" and "Preview"
 //! come back as `/compose?attempt=…` (the form again, with its problems or
-//! the confirmation), "Confirm" as `/compose?sent=…` (the result).
+//! the confirmation), "Confirm" as `/compose?sent=…` (the result). The tag
+//! search sends the whole form as a GET (`/compose?tag_search=…&form[…]=…`),
+//! and the page fills the form from it again.
+//!
+//! After a send the result takes the form's place (the form is hidden, so
+//! nothing typed can go out twice by accident); "Compose another" opens a
+//! fresh page.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
+use leptos_router::params::ParamsMap;
 
 use super::{Page, lang, type_label};
 use crate::error::AppError;
@@ -97,10 +104,12 @@ fn Composer(lang: Lang, setup: ComposeSetup) -> impl IntoView {
     let preview = ServerAction::<PreviewSend>::new();
     let editing = query.with_untracked(|q| q.get("edit").is_some());
 
+    let tag_search = query.with_untracked(|q| q.get("tag_search").unwrap_or_default());
     let initial = setup
         .attempt
         .as_ref()
         .map(|a| a.form.clone())
+        .or_else(|| query.with_untracked(form_from_query))
         .unwrap_or_else(|| ComposeForm {
             clientmsgid: setup.clientmsgid.clone(),
             msgtype: "mpnews".into(),
@@ -174,9 +183,12 @@ fn Composer(lang: Lang, setup: ComposeSetup) -> impl IntoView {
         initial.msgtype.clone()
     };
 
+    let sent = move || result.with(Option::is_some);
+
     view! {
         {move || result.get().map(|r| view! { <SendResultPanel lang result=r /> })}
         {move || page_problem().map(|words| view! { <p class="error" role="alert">{words}</p> })}
+        <div class="compose-form" hidden=sent>
         <ActionForm action=prepare node_ref=form_ref>
             <div class="compose">
                 // The form's default button, first in it: Enter in a field
@@ -254,6 +266,7 @@ fn Composer(lang: Lang, setup: ComposeSetup) -> impl IntoView {
                     lang
                     audience=initial.audience.clone()
                     tag_id=initial.tag_id.clone()
+                    search=tag_search
                     tags=setup.tags.clone()
                     errors
                 />
@@ -267,6 +280,7 @@ fn Composer(lang: Lang, setup: ComposeSetup) -> impl IntoView {
                 </div>
             </div>
         </ActionForm>
+        </div>
         {move || {
             confirmation()
                 .map(|c| {
@@ -274,6 +288,31 @@ fn Composer(lang: Lang, setup: ComposeSetup) -> impl IntoView {
                 })
         }}
     }
+}
+
+/// The form a tag search without JavaScript carried in the address (all
+/// its fields, as `form[…]`), or `None` when the address has none.
+fn form_from_query(query: &ParamsMap) -> Option<ComposeForm> {
+    let field = |name: &str| query.get(&format!("form[{name}]"));
+    let text = |name: &str| field(name).unwrap_or_default();
+    Some(ComposeForm {
+        clientmsgid: field("clientmsgid")?,
+        msgtype: text("msgtype"),
+        audience: text("audience"),
+        tag_id: text("tag_id"),
+        text_content: text("text_content"),
+        mpnews_media_id: text("mpnews_media_id"),
+        send_ignore_reprint: text("send_ignore_reprint"),
+        voice_media_id: text("voice_media_id"),
+        image_media_ids: text("image_media_ids"),
+        image_recommend: text("image_recommend"),
+        image_title: text("image_title"),
+        image_need_open_comment: field("image_need_open_comment"),
+        image_only_fans_can_comment: field("image_only_fans_can_comment"),
+        mpvideo_media_id: text("mpvideo_media_id"),
+        mpvideo_title: text("mpvideo_title"),
+        card_id: text("card_id"),
+    })
 }
 
 /// `aria-invalid` of a field: whether the last "Send" found a problem in it.

@@ -1,4 +1,6 @@
-//! What became of the send, in words.
+//! What became of the send, in words, in the form's place: focused (so it
+//! is in view and read out), with the way to the send's page and to a
+//! fresh, empty form.
 
 use leptos::prelude::*;
 
@@ -11,6 +13,8 @@ pub fn SendResultPanel(lang: Lang, result: SendResult) -> impl IntoView {
         result.state,
         SendState::Rejected | SendState::Unknown | SendState::Failed
     );
+    // The admin's confirmation is a step of a send, not a failure.
+    let waiting = result.state == SendState::AwaitingConfirmation;
     let heading = match result.state {
         SendState::Submitted | SendState::Finished => {
             lang.pick("微信已接受这次群发", "WeChat took the send")
@@ -45,6 +49,12 @@ pub fn SendResultPanel(lang: Lang, result: SendResult) -> impl IntoView {
     });
     let articles = result.articles.clone();
     let detail_href = format!("/sends/{}", result.id);
+    let panel = NodeRef::<leptos::html::Section>::new();
+    Effect::new(move |_| {
+        if let Some(panel) = panel.get() {
+            let _ = panel.focus();
+        }
+    });
     let body = view! {
         <h2 id="result-title">{heading}</h2>
         <dl class="facts">
@@ -62,13 +72,20 @@ pub fn SendResultPanel(lang: Lang, result: SendResult) -> impl IntoView {
                     <ul>{articles.into_iter().map(|t| view! { <li>{t}</li> }).collect_view()}</ul>
                 }
             })}
-        <p>
+        <p class="result-next">
             <a href=detail_href>{lang.pick("查看这次群发的详情", "See this send's details")}</a>
+            // A whole new page: an empty form with a new clientmsgid.
+            <a href="/compose" rel="external">{lang.pick("再写一条", "Compose another")}</a>
         </p>
     };
-    if failed {
-        view! { <section class="result result-bad" role="alert" aria-labelledby="result-title">{body}</section> }.into_any()
-    } else {
-        view! { <section class="result" role="status" aria-labelledby="result-title">{body}</section> }.into_any()
+    let (class, role) = match (failed, waiting) {
+        (true, _) => ("result result-bad", "alert"),
+        (false, true) => ("result result-notice", "status"),
+        (false, false) => ("result", "status"),
+    };
+    view! {
+        <section node_ref=panel class=class role=role tabindex="-1" aria-labelledby="result-title">
+            {body}
+        </section>
     }
 }

@@ -160,13 +160,7 @@ pub async fn settle(
     if store::too_old_to_retry(db, id, &now).await? {
         // WeChat forgets a clientmsgid after 24 hours; a call now could make
         // a second send. It stays as it is, for a person to check.
-        store::give_up(
-            db,
-            id,
-            source,
-            &Note::TooOldToRetry.code(),
-        )
-        .await?;
+        store::give_up(db, id, source, &Note::TooOldToRetry.code()).await?;
         return Ok(Some(send.state));
     }
     let request: SendAllRequest = serde_json::from_str(&send.request)?;
@@ -244,17 +238,11 @@ pub fn interpret(
                     ..Transition::default()
                 },
             ),
-            None => with_code(
-                SendState::Unknown,
-                None,
-                Note::AlreadySentNoMsgId,
-            ),
+            None => with_code(SendState::Unknown, None, Note::AlreadySentNoMsgId),
         },
-        (_, Some(crate::wechat::errcode::ErrCode::ClientMsgIdRetryTooFast)) => with_code(
-            SendState::Unknown,
-            Some(60),
-            Note::RetryTooFast,
-        ),
+        (_, Some(crate::wechat::errcode::ErrCode::ClientMsgIdRetryTooFast)) => {
+            with_code(SendState::Unknown, Some(60), Note::RetryTooFast)
+        }
         // Asked again every two minutes with the same clientmsgid: 89504
         // while the admin has not decided, 45065 with the msg_id after.
         (_, Some(code)) if code.is_awaiting_confirmation() => with_code(
@@ -266,11 +254,7 @@ pub fn interpret(
             let exponent = u32::try_from(attempt.clamp(1, 10) - 1).unwrap_or(0);
             let wait = (FIRST_RETRY_SECS << exponent).min(MAX_RETRY_SECS);
             let wait = wait + rand::random_range(0..=wait / 5);
-            with_code(
-                SendState::Unknown,
-                Some(wait),
-                Note::NoAnswer,
-            )
+            with_code(SendState::Unknown, Some(wait), Note::NoAnswer)
         }
         _ => with_code(SendState::Rejected, None, Note::Refused),
     }

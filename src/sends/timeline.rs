@@ -272,9 +272,15 @@ mod tests {
     #[test]
     fn notes_stored_as_english_sentences_are_still_worded() {
         let cases = [
-            ("45065: WeChat already had this clientmsgid; this is its msg_id", Note::AlreadySent),
+            (
+                "45065: WeChat already had this clientmsgid; this is its msg_id",
+                Note::AlreadySent,
+            ),
             ("refused: nothing was sent", Note::Refused),
-            ("API 群发保护: waiting for the account's admin", Note::AwaitingAdmin),
+            (
+                "API 群发保护: waiting for the account's admin",
+                Note::AwaitingAdmin,
+            ),
             ("article 2 deleted", Note::Deleted(Some(2))),
             ("all articles deleted", Note::Deleted(None)),
             (
@@ -293,16 +299,35 @@ mod tests {
 
     #[test]
     fn chinese_notes_and_steps_have_no_english_words_but_identifiers() {
-        let allowed = ["clientmsgid", "msg_id", "mass/get", "mass/delete", "Status", "API"];
+        let allowed = [
+            "clientmsgid",
+            "msg_id",
+            "mass/get",
+            "mass/delete",
+            "Status",
+            "API",
+        ];
         let mut texts: Vec<String> = [
-            "compose", "send", "worker", "callback", "mass/get", "mass/delete",
+            "compose",
+            "send",
+            "worker",
+            "callback",
+            "mass/get",
+            "mass/delete",
         ]
         .iter()
         .map(|s| step_words(Lang::Zh, s))
         .collect();
         for stored in [
-            "already_sent", "already_sent_no_msg_id", "retry_too_fast", "awaiting_admin",
-            "no_answer", "refused", "too_old_to_retry", "deleted:1", "deleted:all",
+            "already_sent",
+            "already_sent_no_msg_id",
+            "retry_too_fast",
+            "awaiting_admin",
+            "no_answer",
+            "refused",
+            "too_old_to_retry",
+            "deleted:1",
+            "deleted:all",
         ] {
             texts.push(note_words(Lang::Zh, stored, SendState::Unknown));
         }

@@ -220,7 +220,13 @@ mod tests {
             assert_eq!(parse_stored(&stored.replace('T', " ")), Some(secs));
         }
         assert_eq!(parse_stored("2026-11-30T08:27:57Z"), Some(1_796_027_277));
-        for other in ["", "yesterday", "2026-13-01T00:00:00Z", "2026-11-30", "2026/11/30 08:27:57"] {
+        for other in [
+            "",
+            "yesterday",
+            "2026-13-01T00:00:00Z",
+            "2026-11-30",
+            "2026/11/30 08:27:57",
+        ] {
             assert_eq!(parse_stored(other), None, "{other}");
         }
     }
@@ -228,16 +234,31 @@ mod tests {
     #[test]
     fn china_time_is_eight_hours_ahead_all_year() {
         let winter = parse_stored("2026-11-30T08:27:57Z").unwrap();
-        assert_eq!(china_time(Lang::Zh, winter, false), "2026-11-30 16:27 北京时间");
-        assert_eq!(china_time(Lang::En, winter, true), "2026-11-30 16:27:57 China time");
+        assert_eq!(
+            china_time(Lang::Zh, winter, false),
+            "2026-11-30 16:27 北京时间"
+        );
+        assert_eq!(
+            china_time(Lang::En, winter, true),
+            "2026-11-30 16:27:57 China time"
+        );
         let summer = parse_stored("2026-07-01T20:00:00Z").unwrap();
-        assert_eq!(china_time(Lang::En, summer, false), "2026-07-02 04:00 China time");
+        assert_eq!(
+            china_time(Lang::En, summer, false),
+            "2026-07-02 04:00 China time"
+        );
     }
 
     #[test]
     fn the_browser_zone_is_named() {
-        assert_eq!(zone_label(Lang::Zh, Some("Asia/Shanghai"), 8 * 3600), "北京时间");
-        assert_eq!(zone_label(Lang::En, Some("Europe/Berlin"), 3600), "Europe/Berlin");
+        assert_eq!(
+            zone_label(Lang::Zh, Some("Asia/Shanghai"), 8 * 3600),
+            "北京时间"
+        );
+        assert_eq!(
+            zone_label(Lang::En, Some("Europe/Berlin"), 3600),
+            "Europe/Berlin"
+        );
         assert_eq!(zone_label(Lang::En, None, -(5 * 3600 + 1800)), "UTC-05:30");
         assert_eq!(zone_label(Lang::En, Some(""), 0), "UTC+00:00");
     }

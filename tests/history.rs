@@ -433,6 +433,49 @@ async fn the_history_filters_and_pages_newest_first() {
     let literal = page(vec![("q", "%".into())]).await;
     assert!(literal.rows.is_empty());
 
+    // Days are China's (UTC+8), as the pages show times: 17:00 UTC is
+    // already the next day there.
+    for (n, created) in [
+        (0, "2001-06-30T15:59:00.000Z"),
+        (1, "2001-06-30T16:00:00.000Z"),
+        (2, "2001-07-01T15:59:59.999Z"),
+        (3, "2001-07-01T16:00:00.000Z"),
+    ] {
+        sqlx::query(
+            "INSERT INTO sends (clientmsgid, user_id, msg_type, tag_id, audience, summary, request, state, created_at)
+             VALUES (?, 1, 'text', 100, 'VIP会员', ?, '{}', 'finished', ?)",
+        )
+        .bind(format!("qf-h-day-{n}"))
+        .bind(format!("china day {n}"))
+        .bind(created)
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    }
+    let day = |from: &'static str, to: &'static str| {
+        let page = &page;
+        async move {
+            let mut found: Vec<String> = page(vec![
+                ("q", "china day".into()),
+                ("from", from.into()),
+                ("to", to.into()),
+            ])
+            .await
+            .rows
+            .into_iter()
+            .map(|r| r.summary)
+            .collect();
+            found.sort();
+            found
+        }
+    };
+    assert_eq!(
+        day("2001-07-01", "2001-07-01").await,
+        ["china day 1", "china day 2"]
+    );
+    assert_eq!(day("2001-06-30", "2001-06-30").await, ["china day 0"]);
+    assert_eq!(day("2001-07-02", "").await, ["china day 3"]);
+
     // The page itself, without JavaScript, with a filter.
     let html = client
         .get(app.url("/sends?state=failed"))

@@ -133,7 +133,9 @@ async fn a_send_with_no_answer_for_23_hours_is_given_up_not_sent_again() {
     .await
     .unwrap();
     assert!(
-        notes.iter().any(|n| n.contains("not retried")),
+        notes
+            .iter()
+            .any(|n| n == &qunfa::sends::timeline::Note::TooOldToRetry.code()),
         "the history says why: {notes:?}"
     );
     advance(&app, 3600).await;

@@ -199,7 +199,9 @@ async fn callback_health_shows_the_last_accepted_and_the_last_refused() {
 
     let english = page(&app, &client, "en").await;
     assert!(english.contains("the signature does not match the Token"));
-    assert!(english.contains(&qunfa::ui::time::format_unix_seconds(accepted_at)));
+    // The server writes China time; the browser says it in its own zone.
+    let when = qunfa::ui::time::china_time(qunfa::i18n::Lang::En, accepted_at, true);
+    assert!(english.contains(&when), "{when}");
     let chinese = page(&app, &client, "zh-CN").await;
     assert!(chinese.contains("签名与 Token 不符"));
     app.stop().await;

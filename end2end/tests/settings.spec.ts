@@ -3,7 +3,7 @@ import { admin, hydrated, logIn, expect, test } from "./helpers";
 test.describe("the settings page", () => {
   test.use({ locale: "en-US" });
 
-  test("an admin opens Settings and sees what to enter in the WeChat console", async ({ page }) => {
+  test("an admin opens Settings and sees what to enter in the WeChat console", async ({ page, baseURL }) => {
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
 
@@ -14,10 +14,10 @@ test.describe("the settings page", () => {
     await expect(page).toHaveURL(/\/settings$/);
     await expect(page.getByRole("heading", { level: 1, name: "Settings" })).toBeVisible();
 
-    // The end-to-end server listens on 127.0.0.1:3100 without QUNFA_PUBLIC_URL
-    // and runs the built-in simulator, so these are its values.
+    // The end-to-end server runs without QUNFA_PUBLIC_URL and with the
+    // built-in simulator, so these are its values.
     const server = page.getByRole("region", { name: "Server configuration" });
-    await expect(server.getByText("http://127.0.0.1:3100/wechat/callback", { exact: true })).toBeVisible();
+    await expect(server.getByText(`${baseURL}/wechat/callback`, { exact: true })).toBeVisible();
     // The built-in simulator's Token is made at the first start: 32 letters
     // and digits, never the constant the source once held.
     await expect(server.getByText(/^[A-Za-z0-9]{32}$/)).toBeVisible();

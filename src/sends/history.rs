@@ -416,7 +416,8 @@ pub mod ssr {
         )
         .await;
         if answer.is_ok() {
-            store::note(&app.db, id, "mass/delete", &format!("{what} deleted")).await?;
+            let note = crate::sends::timeline::Note::Deleted(article);
+            store::note(&app.db, id, "mass/delete", &note.code()).await?;
         }
         Ok(match answer {
             Ok(_) => SendAction::Deleted(article),

@@ -16,6 +16,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use super::store::{self, StoreError, Transition};
+use super::timeline::Note;
 use super::{SendState, TagChoice};
 use crate::clock::Clock;
 use crate::wechat::api::{MassGetRequest, MassStatus, SendAllRequest};
@@ -159,13 +160,7 @@ pub async fn settle(
     if store::too_old_to_retry(db, id, &now).await? {
         // WeChat forgets a clientmsgid after 24 hours; a call now could make
         // a second send. It stays as it is, for a person to check.
-        store::give_up(
-            db,
-            id,
-            source,
-            "no answer within 23 hours: not retried, as WeChat forgets the clientmsgid after 24 hours",
-        )
-        .await?;
+        store::give_up(db, id, source, &Note::TooOldToRetry.code()).await?;
         return Ok(Some(send.state));
     }
     let request: SendAllRequest = serde_json::from_str(&send.request)?;
@@ -220,14 +215,14 @@ pub fn interpret(
         Err(error) => error,
     };
     let code = error.code();
-    let with_code = |state, retry_after_secs, detail: &str| {
+    let with_code = |state, retry_after_secs, note: Note| {
         (
             state,
             Transition {
                 errcode: code.map(|c| c.code()),
                 errmsg: Some(error.to_string()),
                 retry_after_secs,
-                detail: Some(detail.to_owned()),
+                detail: Some(note.code()),
                 ..Transition::default()
             },
         )
@@ -239,41 +234,29 @@ pub fn interpret(
                 Transition {
                     msg_id: Some(msg_id.get()),
                     errcode: Some(code.code()),
-                    detail: Some(
-                        "45065: WeChat already had this clientmsgid; this is its msg_id".into(),
-                    ),
+                    detail: Some(Note::AlreadySent.code()),
                     ..Transition::default()
                 },
             ),
-            None => with_code(
-                SendState::Unknown,
-                None,
-                "45065 without a msg_id: sent before, but WeChat did not say which job",
-            ),
+            None => with_code(SendState::Unknown, None, Note::AlreadySentNoMsgId),
         },
-        (_, Some(crate::wechat::errcode::ErrCode::ClientMsgIdRetryTooFast)) => with_code(
-            SendState::Unknown,
-            Some(60),
-            "45066: a call with this clientmsgid was made within the minute; asking again in a minute",
-        ),
+        (_, Some(crate::wechat::errcode::ErrCode::ClientMsgIdRetryTooFast)) => {
+            with_code(SendState::Unknown, Some(60), Note::RetryTooFast)
+        }
         // Asked again every two minutes with the same clientmsgid: 89504
         // while the admin has not decided, 45065 with the msg_id after.
         (_, Some(code)) if code.is_awaiting_confirmation() => with_code(
             SendState::AwaitingConfirmation,
             Some(AWAITING_RECHECK_SECS),
-            "API 群发保护: waiting for the account's admin",
+            Note::AwaitingAdmin,
         ),
         _ if error.outcome_unknown() => {
             let exponent = u32::try_from(attempt.clamp(1, 10) - 1).unwrap_or(0);
             let wait = (FIRST_RETRY_SECS << exponent).min(MAX_RETRY_SECS);
             let wait = wait + rand::random_range(0..=wait / 5);
-            with_code(
-                SendState::Unknown,
-                Some(wait),
-                "no answer: it may have been sent; asking again with the same clientmsgid",
-            )
+            with_code(SendState::Unknown, Some(wait), Note::NoAnswer)
         }
-        _ => with_code(SendState::Rejected, None, "refused: nothing was sent"),
+        _ => with_code(SendState::Rejected, None, Note::Refused),
     }
 }
 
@@ -413,11 +396,8 @@ pub async fn apply(
         } else if result.status.is_failure() {
             SendState::Failed
         } else {
-            let detail = format!(
-                "the callback's Status {:?} is not one WeChat documents: asking mass/get",
-                result.status.to_wire()
-            );
-            store::note_once(db, pending.send_id, "callback", &detail).await?;
+            let note = Note::UndocumentedStatus(result.status.to_wire());
+            store::note_once(db, pending.send_id, "callback", &note.code()).await?;
             applied
                 .undecided
                 .push((pending.send_id, result.msg_id.get()));

@@ -9,6 +9,7 @@ pub mod life;
 pub mod rules;
 #[cfg(feature = "ssr")]
 pub mod store;
+pub mod timeline;
 
 use serde::{Deserialize, Serialize};
 

@@ -655,7 +655,7 @@ pub struct HistoryQuery {
     pub msg_type: Option<String>,
     pub audience: Option<AudienceFilter>,
     pub editor: Option<i64>,
-    /// Days, `YYYY-MM-DD`, inclusive, UTC.
+    /// Days, `YYYY-MM-DD`, inclusive, in China time.
     pub from: Option<String>,
     pub to: Option<String>,
     /// Words in the summary.
@@ -714,15 +714,19 @@ pub async fn history(
     if let Some(editor) = filter.editor {
         query.push(" AND s.user_id = ").push_bind(editor);
     }
+    // The days are China's (UTC+8, no daylight saving), as the pages show
+    // times without JavaScript.
     if let Some(from) = &filter.from {
         query
-            .push(" AND s.created_at >= ")
-            .push_bind(format!("{from}T00:00:00"));
+            .push(" AND s.created_at >= strftime('%Y-%m-%dT%H:%M:%fZ', ")
+            .push_bind(from.clone())
+            .push(", '-8 hours')");
     }
     if let Some(to) = &filter.to {
         query
-            .push(" AND s.created_at <= ")
-            .push_bind(format!("{to}T23:59:59.999Z"));
+            .push(" AND s.created_at < strftime('%Y-%m-%dT%H:%M:%fZ', ")
+            .push_bind(to.clone())
+            .push(", '+1 day', '-8 hours')");
     }
     if let Some(words) = &filter.words {
         query

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use super::time::short_time;
+use super::time::StoredTime;
 use super::{Audience, Page, lang};
 use crate::audit::{AUDIT_PAGE, Action, AuditEntry, api::list_audit};
 use crate::error::AppError;
@@ -36,10 +36,10 @@ fn AuditBody(entries: Resource<Result<Vec<AuditEntry>, AppError>>) -> impl IntoV
                             .then(|| list.last().map(|e| format!("/audit?before={}", e.id)))
                             .flatten();
                         view! {
-                            <table class="audit">
+                            <table class="audit stacked">
                                 <thead>
                                     <tr>
-                                        <th scope="col">{lang.pick("时间（UTC）", "Time (UTC)")}</th>
+                                        <th scope="col">{lang.pick("时间", "Time")}</th>
                                         <th scope="col">{lang.pick("用户", "User")}</th>
                                         <th scope="col">{lang.pick("操作", "Action")}</th>
                                         <th scope="col">{lang.pick("详情", "Detail")}</th>
@@ -51,10 +51,10 @@ fn AuditBody(entries: Resource<Result<Vec<AuditEntry>, AppError>>) -> impl IntoV
                                         .map(|entry| {
                                             view! {
                                                 <tr>
-                                                    <td>{short_time(&entry.at)}</td>
-                                                    <td>{entry.username}</td>
-                                                    <td>{action_words(lang, &entry.action)}</td>
-                                                    <td>{entry.detail}</td>
+                                                    <td data-label=lang.pick("时间", "Time")><StoredTime at=entry.at /></td>
+                                                    <td data-label=lang.pick("用户", "User")>{entry.username}</td>
+                                                    <td data-label=lang.pick("操作", "Action")>{action_words(lang, &entry.action)}</td>
+                                                    <td data-label=lang.pick("详情", "Detail")>{entry.detail}</td>
                                                 </tr>
                                             }
                                         })

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::content::ContentView;
-use super::time::short_time;
+use super::time::StoredTime;
 use super::{DataLink, Page, is_web_url, lang, type_label};
 use crate::error::AppError;
 use crate::i18n::Lang;
@@ -18,6 +18,7 @@ use crate::sends::history::{
     ArticleCheckView, DeleteSend, FilterChoices, HistoryFilter, HistoryPage as ListPage,
     HistoryRow, RefreshSend, SendAction, SendDetail, history_choices, list_sends, load_send_detail,
 };
+use crate::sends::timeline::{note_words, step_words};
 use crate::sends::{SendState, group_digits};
 use crate::wechat::status::Status;
 
@@ -287,10 +288,10 @@ fn HistoryTable(lang: Lang, rows: Vec<HistoryRow>) -> impl IntoView {
         return view! { <p>{lang.pick("没有符合条件的群发。", "No sends match.")}</p> }.into_any();
     }
     view! {
-        <table class="history">
+        <table class="history stacked">
             <thead>
                 <tr>
-                    <th scope="col">{lang.pick("时间（UTC）", "Time (UTC)")}</th>
+                    <th scope="col">{lang.pick("时间", "Time")}</th>
                     <th scope="col">{lang.pick("编辑", "Editor")}</th>
                     <th scope="col">{lang.pick("类型", "Type")}</th>
                     <th scope="col">{lang.pick("发送对象", "Audience")}</th>
@@ -312,18 +313,18 @@ fn HistoryTable(lang: Lang, rows: Vec<HistoryRow>) -> impl IntoView {
                         let counts = format!("{} / {}", count(row.sent_count), count(row.error_count));
                         view! {
                             <tr data-send=row.id.to_string()>
-                                <td>{short_time(&row.created_at)}</td>
-                                <td>{row.editor.clone()}</td>
-                                <td>{type_label(lang, &row.msg_type)}</td>
-                                <td>{audience}</td>
-                                <td>
+                                <td data-label=lang.pick("时间", "Time")><StoredTime at=row.created_at.clone() /></td>
+                                <td data-label=lang.pick("编辑", "Editor")>{row.editor.clone()}</td>
+                                <td data-label=lang.pick("类型", "Type")>{type_label(lang, &row.msg_type)}</td>
+                                <td data-label=lang.pick("发送对象", "Audience")>{audience}</td>
+                                <td data-label=lang.pick("摘要", "Summary")>
                                     <a href=href>{row.summary.clone()}</a>
                                 </td>
-                                <td>
+                                <td data-label=lang.pick("状态", "Status")>
                                     <StateBadge state=row.state />
                                     {row.result.as_ref().map(|r| view! { <div class="muted">{r.label(lang).to_owned()}</div> })}
                                 </td>
-                                <td>{counts}</td>
+                                <td data-label=lang.pick("送达 / 失败", "Sent / failed")>{counts}</td>
                             </tr>
                         }
                     })
@@ -417,11 +418,11 @@ fn Detail(
     let source = d.status_source.as_deref().map(|s| match s {
         "mass/get" => lang.pick(
             "来自“查询群发状态”接口（mass/get），没有收到回调",
-            "from mass/get (no callback came)",
+            "the status query mass/get (no callback came)",
         ),
         _ => lang.pick(
             "来自微信的群发结果推送（MASSSENDJOBFINISH）",
-            "from WeChat's MASSSENDJOBFINISH callback",
+            "WeChat's MASSSENDJOBFINISH callback",
         ),
     });
     let answer = move || {
@@ -449,8 +450,8 @@ fn Detail(
             {result.map(|r| view! { <dt>{lang.pick("微信的结果", "WeChat's result")}</dt><dd>{r}</dd> })}
             {remedy.map(|r| view! { <dt>{lang.pick("怎么办", "What to do")}</dt><dd>{r}</dd> })}
             {source.map(|s| view! { <dt>{lang.pick("结果来源", "Result from")}</dt><dd>{s}</dd> })}
-            <dt>{lang.pick("时间（UTC）", "Time (UTC)")}</dt>
-            <dd>{short_time(&d.row.created_at)}</dd>
+            <dt>{lang.pick("时间", "Time")}</dt>
+            <dd><StoredTime at=d.row.created_at.clone() /></dd>
             <dt>{lang.pick("编辑", "Editor")}</dt>
             <dd>{d.row.editor.clone()}</dd>
             <dt>{lang.pick("类型", "Type")}</dt>
@@ -540,9 +541,9 @@ fn Detail(
             <ol class="timeline">
                 {d.timeline.iter().map(|e| view! {
                     <li>
-                        <time>{short_time(&e.at)}</time> " " <StateBadge state=e.state /> " "
-                        <span class="muted">{e.source.clone()}</span>
-                        {e.detail.clone().map(|t| view! { " — " <span>{t}</span> })}
+                        <StoredTime at=e.at.clone() seconds=true /> " " <StateBadge state=e.state /> " "
+                        <span class="muted">{step_words(lang, &e.source)}</span>
+                        {e.detail.as_deref().map(|t| view! { " — " <span>{note_words(lang, t, e.state)}</span> })}
                     </li>
                 }).collect_view()}
             </ol>
@@ -553,7 +554,7 @@ fn Detail(
         </details>
         {d.callback_xml.clone().map(|xml| view! {
             <details>
-                <summary>{lang.pick("收到的回调（解密后）", "The callback received (decrypted)")} " " {d.callback_at.clone().map(|a| short_time(&a))}</summary>
+                <summary>{lang.pick("收到的回调（解密后）", "The callback received (decrypted)")} " " {d.callback_at.clone().map(|at| view! { <StoredTime at seconds=true /> })}</summary>
                 <pre>{xml}</pre>
             </details>
         })}
@@ -607,7 +608,7 @@ fn CopyrightTable(lang: Lang, checks: Vec<ArticleCheckView>) -> impl IntoView {
     // WeChat leaves a field out when it has nothing to say.
     let said = move |words: Option<&'static str>| words.unwrap_or(lang.pick("未说明", "not given"));
     view! {
-        <table class="copyright">
+        <table class="copyright stacked">
             <thead>
                 <tr>
                     <th scope="col">{lang.pick("文章", "Article")}</th>
@@ -638,13 +639,13 @@ fn CopyrightTable(lang: Lang, checks: Vec<ArticleCheckView>) -> impl IntoView {
                                         None => view! { <span>{name}</span> }.into_any(),
                                     }}
                                 </th>
-                                <td>{said(c.user_declare_state.map(|s| s.label(lang)))}</td>
-                                <td>{said(c.audit_state.map(|s| s.label(lang)))}</td>
-                                <td>{said(c.original_article_type.map(|s| s.label(lang)))}</td>
-                                <td>{said(c.can_reprint.map(|s| s.label(lang)))}</td>
-                                <td>{said(c.need_replace_content.map(|s| s.label(lang)))}</td>
-                                <td>{said(c.need_show_reprint_source.map(|s| s.label(lang)))}</td>
-                                <td>
+                                <td data-label=lang.pick("声明", "Declared")>{said(c.user_declare_state.map(|s| s.label(lang)))}</td>
+                                <td data-label=lang.pick("审核", "Audit")>{said(c.audit_state.map(|s| s.label(lang)))}</td>
+                                <td data-label=lang.pick("原文类型", "Original type")>{said(c.original_article_type.map(|s| s.label(lang)))}</td>
+                                <td data-label=lang.pick("可否转载", "Reprint allowed")>{said(c.can_reprint.map(|s| s.label(lang)))}</td>
+                                <td data-label=lang.pick("需替换内容", "Content replaced")>{said(c.need_replace_content.map(|s| s.label(lang)))}</td>
+                                <td data-label=lang.pick("需注明来源", "Source shown")>{said(c.need_show_reprint_source.map(|s| s.label(lang)))}</td>
+                                <td data-label=lang.pick("原文", "Original")>
                                     {c.original_url.map(|u| {
                                         if is_web_url(&u) {
                                             view! { <a href=u>{lang.pick("原文链接", "Original article")}</a> }.into_any()

@@ -196,7 +196,8 @@ fn Header(info: SessionInfo) -> impl IntoView {
                     .then(|| {
                         view! {
                             <span class="who">
-                                {lang.pick("当前用户", "Signed in as")} " " <strong>{username}</strong>
+                                <span class="who-label">{lang.pick("当前用户", "Signed in as")} " "</span>
+                                <strong>{username}</strong>
                             </span>
                             <form method="post" action="/logout">
                                 <button type="submit">{lang.pick("退出登录", "Log out")}</button>

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use super::time::format_unix_seconds;
+use super::time::UnixTime;
 use super::{Audience, Page, lang};
 use crate::error::AppError;
 use crate::settings::{SettingsView, TokenSourceView, load_settings};
@@ -41,24 +41,25 @@ fn SettingsLists(settings: SettingsView) -> impl IntoView {
     let lang = lang();
     let none_yet = lang.pick("暂无", "None yet");
     let health = settings.health.clone();
-    let last_accepted = health
-        .last_accepted
-        .map_or_else(|| none_yet.to_owned(), format_unix_seconds);
+    let time_or_none = move |secs: Option<i64>| match secs {
+        Some(secs) => view! { <UnixTime secs seconds=true /> }.into_any(),
+        None => none_yet.into_any(),
+    };
+    let last_accepted = time_or_none(health.last_accepted);
     let (last_refused, refused_reason) = match health.last_refused {
-        Some(refused) => (format_unix_seconds(refused.at), refused.reason),
-        None => (none_yet.to_owned(), none_yet.to_owned()),
+        Some(refused) => (time_or_none(Some(refused.at)), refused.reason),
+        None => (time_or_none(None), none_yet.to_owned()),
     };
     let token_url = match &settings.access_token.source {
         TokenSourceView::External { url } => Some(url.clone()),
         _ => None,
     };
-    let expires = settings.access_token.expires_at.map_or_else(
-        || {
-            lang.pick("尚未获取 access_token", "No token fetched yet")
-                .to_owned()
-        },
-        format_unix_seconds,
-    );
+    let expires = match settings.access_token.expires_at {
+        Some(secs) => view! { <UnixTime secs seconds=true /> }.into_any(),
+        None => lang
+            .pick("尚未获取 access_token", "No token fetched yet")
+            .into_any(),
+    };
     let wechat = if settings.simulator {
         lang.pick(
             "内置的微信模拟器（未配置公众号）",
@@ -116,8 +117,8 @@ fn SettingsLists(settings: SettingsView) -> impl IntoView {
             <h2 id="settings-health">{lang.pick("回调状态", "Callback health")}</h2>
             <p>
                 {lang.pick(
-                    "自本次启动以来收到的回调（时间为 UTC）。",
-                    "Callbacks since this server started (times in UTC).",
+                    "自本次启动以来收到的回调。",
+                    "Callbacks since this server started.",
                 )}
             </p>
             <dl class="settings">

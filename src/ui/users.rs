@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+use super::time::StoredTime;
 use super::{Audience, Page, lang};
 use crate::{
     auth::{
@@ -99,7 +100,7 @@ fn UsersBody(
                 match users.await {
                     Ok(list) => {
                         view! {
-                            <table class="users">
+                            <table class="users stacked">
                                 <thead>
                                     <tr>
                                         <th scope="col">{lang.pick("用户名", "Username")}</th>
@@ -142,9 +143,9 @@ fn UsersBody(
                                             view! {
                                                 <tr>
                                                     <th scope="row">{name}</th>
-                                                    <td>{role_label}</td>
-                                                    <td>{status_label}</td>
-                                                    <td>{user.created_at.clone()}</td>
+                                                    <td data-label=lang.pick("角色", "Role")>{role_label}</td>
+                                                    <td data-label=lang.pick("状态", "Status")>{status_label}</td>
+                                                    <td data-label=lang.pick("创建时间", "Created")><StoredTime at=user.created_at.clone() /></td>
                                                     <td class="row-actions">
                                                         <ActionForm action=disable>
                                                             <input type="hidden" name="id" value=id1 />

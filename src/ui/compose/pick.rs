@@ -13,7 +13,7 @@ use crate::i18n::Lang;
 use crate::sends::api::{Listing, PickMedia, list_drafts, list_materials};
 use crate::sends::{MediaPage, PICKER_PAGE};
 use crate::ui::history::percent;
-use crate::ui::time::format_unix;
+use crate::ui::time::UnixTime;
 use crate::ui::{Page, lang};
 
 /// The page's heading for a source.
@@ -117,12 +117,12 @@ fn PickList(lang: Lang, source: String, attempt: String, page: MediaPage) -> imp
                 .map(|item| {
                     let title = if item.title.is_empty() { item.media_id.clone() } else { item.title.clone() };
                     let aria = format!("{use_label} {title}");
-                    let updated = item.updated.map(format_unix);
+                    let updated = item.updated;
                     view! {
                         <li>
                             <span class="media-title">{title}</span>
                             <code>{item.media_id.clone()}</code>
-                            {updated.map(|u| view! { <span class="muted">{u}</span> })}
+                            {updated.map(|secs| view! { <span class="muted"><UnixTime secs /></span> })}
                             <form method="post" action=PickMedia::url()>
                                 <input type="hidden" name="attempt" value=attempt.clone() />
                                 <input type="hidden" name="source" value=source.clone() />

@@ -13,7 +13,7 @@ use leptos_router::hooks::use_query_map;
 use crate::i18n::Lang;
 use crate::sends::api::{OpenPicker, list_drafts, list_materials};
 use crate::sends::{MediaChoice, MediaPage, PICKER_PAGE};
-use crate::ui::time::format_unix;
+use crate::ui::time::UnixTime;
 
 #[component]
 pub fn Picker(
@@ -158,13 +158,13 @@ fn PickerList(
                 .map(|item| {
                     let title = if item.title.is_empty() { item.media_id.clone() } else { item.title.clone() };
                     let aria = format!("{use_label} {title}");
-                    let updated = item.updated.map(format_unix);
+                    let updated = item.updated;
                     let media_id = item.media_id.clone();
                     view! {
                         <li>
                             <span class="media-title">{title}</span>
                             <code>{media_id}</code>
-                            {updated.map(|u| view! { <span class="muted">{u}</span> })}
+                            {updated.map(|secs| view! { <span class="muted"><UnixTime secs /></span> })}
                             <button type="button" aria-label=aria on:click=move |_| on_pick.run(item.clone())>
                                 {use_label}
                             </button>

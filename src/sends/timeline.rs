@@ -1,0 +1,349 @@
+//! A send's timeline in words: who took each step (`send_events.source`)
+//! and the note beside it (`send_events.detail`).
+//!
+//! Both are stored as codes and worded when the page is shown, in the
+//! page's language. Rows stored before the codes hold English sentences;
+//! those are read as the note they were, so old timelines are worded too.
+
+use crate::i18n::Lang;
+use crate::sends::SendState;
+use crate::wechat::status::Status;
+
+/// Who moved a send: the stored `send_events.source`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// The editor confirmed: the send was written.
+    Compose,
+    /// The confirmation called `sendall`.
+    Send,
+    /// The worker asked WeChat again.
+    Worker,
+    /// WeChat's MASSSENDJOBFINISH push.
+    Callback,
+    /// A `mass/get` query.
+    MassGet,
+    /// A `mass/delete` call.
+    MassDelete,
+}
+
+impl Step {
+    /// The step of a stored source; `None` for one this version does not know.
+    pub fn parse(stored: &str) -> Option<Step> {
+        Some(match stored {
+            "compose" => Step::Compose,
+            "send" => Step::Send,
+            "worker" => Step::Worker,
+            "callback" => Step::Callback,
+            "mass/get" => Step::MassGet,
+            "mass/delete" => Step::MassDelete,
+            _ => return None,
+        })
+    }
+
+    pub fn words(self, lang: Lang) -> &'static str {
+        match self {
+            Step::Compose => lang.pick("已确认，等待发送", "Confirmed, waiting to go out"),
+            Step::Send => lang.pick("调用群发接口", "Sent to WeChat"),
+            Step::Worker => lang.pick("自动重试", "Asked again by qunfa"),
+            Step::Callback => lang.pick("微信的结果推送", "WeChat's result push"),
+            Step::MassGet => lang.pick("查询群发状态（mass/get）", "Status query (mass/get)"),
+            Step::MassDelete => lang.pick("删除（mass/delete）", "Deletion (mass/delete)"),
+        }
+    }
+}
+
+/// A source in words; one this version does not know, as stored.
+pub fn step_words(lang: Lang, stored: &str) -> String {
+    Step::parse(stored).map_or_else(|| stored.to_owned(), |s| s.words(lang).to_owned())
+}
+
+/// The note of a timeline entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Note {
+    /// 45065 with a msg_id: WeChat had this clientmsgid already.
+    AlreadySent,
+    /// 45065 without a msg_id.
+    AlreadySentNoMsgId,
+    /// 45066: called with this clientmsgid within the minute.
+    RetryTooFast,
+    /// API 群发保护: the account's admin must confirm on their phone.
+    AwaitingAdmin,
+    /// No answer (a timeout, a cut connection): it may have gone out.
+    NoAnswer,
+    /// WeChat refused: nothing went out.
+    Refused,
+    /// Unanswered for 23 hours: not asked again.
+    TooOldToRetry,
+    /// The callback's `Status` is not one WeChat documents.
+    UndocumentedStatus(String),
+    /// Article N (or every article, `None`) was deleted.
+    Deleted(Option<u32>),
+    /// How the send ended: the status WeChat sent, as it sent it.
+    Ended(String),
+    /// A note this version does not know, as stored.
+    Other(String),
+}
+
+impl Note {
+    /// What is stored in `send_events.detail`.
+    pub fn code(&self) -> String {
+        match self {
+            Note::AlreadySent => "already_sent".to_owned(),
+            Note::AlreadySentNoMsgId => "already_sent_no_msg_id".to_owned(),
+            Note::RetryTooFast => "retry_too_fast".to_owned(),
+            Note::AwaitingAdmin => "awaiting_admin".to_owned(),
+            Note::NoAnswer => "no_answer".to_owned(),
+            Note::Refused => "refused".to_owned(),
+            Note::TooOldToRetry => "too_old_to_retry".to_owned(),
+            Note::UndocumentedStatus(status) => format!("undocumented_status:{status}"),
+            Note::Deleted(Some(n)) => format!("deleted:{n}"),
+            Note::Deleted(None) => "deleted:all".to_owned(),
+            Note::Ended(status) | Note::Other(status) => status.clone(),
+        }
+    }
+
+    /// Reads a stored note: a code, or the English sentence stored before
+    /// codes. An entry that ended the send (`finished`, `failed`) holds the
+    /// status WeChat sent.
+    pub fn parse(stored: &str, state: SendState) -> Note {
+        let known = [
+            Note::AlreadySent,
+            Note::AlreadySentNoMsgId,
+            Note::RetryTooFast,
+            Note::AwaitingAdmin,
+            Note::NoAnswer,
+            Note::Refused,
+            Note::TooOldToRetry,
+        ];
+        if let Some(note) = known.iter().find(|n| n.code() == stored) {
+            return note.clone();
+        }
+        if let Some(status) = stored.strip_prefix("undocumented_status:") {
+            return Note::UndocumentedStatus(status.to_owned());
+        }
+        match stored.strip_prefix("deleted:") {
+            Some("all") => return Note::Deleted(None),
+            Some(n) => {
+                if let Ok(n) = n.parse() {
+                    return Note::Deleted(Some(n));
+                }
+            }
+            None => {}
+        }
+        if let Some(note) = Note::from_sentence(stored) {
+            return note;
+        }
+        if matches!(state, SendState::Finished | SendState::Failed) {
+            return Note::Ended(stored.to_owned());
+        }
+        Note::Other(stored.to_owned())
+    }
+
+    /// The English sentences stored before the codes.
+    fn from_sentence(stored: &str) -> Option<Note> {
+        Some(match stored {
+            "45065: WeChat already had this clientmsgid; this is its msg_id" => Note::AlreadySent,
+            "45065 without a msg_id: sent before, but WeChat did not say which job" => {
+                Note::AlreadySentNoMsgId
+            }
+            "45066: a call with this clientmsgid was made within the minute; asking again in a minute" => {
+                Note::RetryTooFast
+            }
+            "API 群发保护: waiting for the account's admin" => Note::AwaitingAdmin,
+            "no answer: it may have been sent; asking again with the same clientmsgid" => {
+                Note::NoAnswer
+            }
+            "refused: nothing was sent" => Note::Refused,
+            "no answer within 23 hours: not retried, as WeChat forgets the clientmsgid after 24 hours" => {
+                Note::TooOldToRetry
+            }
+            "all articles deleted" => Note::Deleted(None),
+            _ => {
+                if let Some(n) = stored
+                    .strip_prefix("article ")
+                    .and_then(|rest| rest.strip_suffix(" deleted"))
+                    .and_then(|n| n.parse().ok())
+                {
+                    return Some(Note::Deleted(Some(n)));
+                }
+                let status = stored
+                    .strip_prefix("the callback's Status ")?
+                    .strip_suffix(" is not one WeChat documents: asking mass/get")?;
+                // Stored with Rust's `{:?}`: in double quotes.
+                let status = status.strip_prefix('"')?.strip_suffix('"')?;
+                Note::UndocumentedStatus(status.to_owned())
+            }
+        })
+    }
+
+    pub fn words(&self, lang: Lang) -> String {
+        let text = match self {
+            Note::AlreadySent => lang.pick(
+                "45065：微信已经收到过这个 clientmsgid，这是那次群发的 msg_id。",
+                "45065: WeChat already had this clientmsgid; this is its msg_id.",
+            ),
+            Note::AlreadySentNoMsgId => lang.pick(
+                "45065 但没有 msg_id：之前已经发出，但微信没有说是哪一次群发。",
+                "45065 without a msg_id: sent before, but WeChat did not say which job.",
+            ),
+            Note::RetryTooFast => lang.pick(
+                "45066：一分钟内已经用这个 clientmsgid 调用过，一分钟后再问。",
+                "45066: a call with this clientmsgid was made within the minute; asking again in a minute.",
+            ),
+            Note::AwaitingAdmin => lang.pick(
+                "API 群发保护：等待公众号管理员在手机上确认。",
+                "API 群发保护 (mass-send protection): waiting for the account's admin to confirm on their phone.",
+            ),
+            Note::NoAnswer => lang.pick(
+                "没有收到答复：可能已经发出，将用同一个 clientmsgid 再问。",
+                "No answer: it may have been sent; asking again with the same clientmsgid.",
+            ),
+            Note::Refused => lang.pick(
+                "被微信拒绝：什么也没有发出。",
+                "Refused by WeChat: nothing was sent.",
+            ),
+            Note::TooOldToRetry => lang.pick(
+                "23 小时内没有答复：不再重试，因为微信 24 小时后就不认这个 clientmsgid 了。",
+                "No answer within 23 hours: not asked again, as WeChat forgets the clientmsgid after 24 hours.",
+            ),
+            Note::UndocumentedStatus(status) => {
+                return match lang {
+                    Lang::Zh => format!("推送的 Status “{status}”不在微信的文档里：改用 mass/get 查询。"),
+                    Lang::En => format!(
+                        "The callback's Status “{status}” is not one WeChat documents: asking mass/get."
+                    ),
+                };
+            }
+            Note::Deleted(Some(n)) => {
+                return match lang {
+                    Lang::Zh => format!("已删除第 {n} 篇文章。"),
+                    Lang::En => format!("Article {n} deleted."),
+                };
+            }
+            Note::Deleted(None) => lang.pick("已删除全部文章。", "Every article deleted."),
+            Note::Ended(status) => {
+                let label = Status::parse(status).label(lang).to_owned();
+                return match lang {
+                    Lang::Zh => format!("{label}（微信的 Status：“{status}”）"),
+                    Lang::En => format!("{label} (WeChat's Status: “{status}”)"),
+                };
+            }
+            Note::Other(stored) => stored,
+        };
+        text.to_owned()
+    }
+}
+
+/// A stored note in words.
+pub fn note_words(lang: Lang, stored: &str, state: SendState) -> String {
+    Note::parse(stored, state).words(lang)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_note_is_read_back_from_its_code() {
+        for note in [
+            Note::AlreadySent,
+            Note::AlreadySentNoMsgId,
+            Note::RetryTooFast,
+            Note::AwaitingAdmin,
+            Note::NoAnswer,
+            Note::Refused,
+            Note::TooOldToRetry,
+            Note::UndocumentedStatus("sent maybe".into()),
+            Note::Deleted(Some(2)),
+            Note::Deleted(None),
+        ] {
+            assert_eq!(Note::parse(&note.code(), SendState::Unknown), note);
+        }
+        assert_eq!(
+            Note::parse("send success", SendState::Finished),
+            Note::Ended("send success".into())
+        );
+        assert_eq!(
+            Note::parse("something new", SendState::Submitted),
+            Note::Other("something new".into())
+        );
+    }
+
+    #[test]
+    fn notes_stored_as_english_sentences_are_still_worded() {
+        let cases = [
+            (
+                "45065: WeChat already had this clientmsgid; this is its msg_id",
+                Note::AlreadySent,
+            ),
+            ("refused: nothing was sent", Note::Refused),
+            (
+                "API 群发保护: waiting for the account's admin",
+                Note::AwaitingAdmin,
+            ),
+            ("article 2 deleted", Note::Deleted(Some(2))),
+            ("all articles deleted", Note::Deleted(None)),
+            (
+                "the callback's Status \"sent maybe\" is not one WeChat documents: asking mass/get",
+                Note::UndocumentedStatus("sent maybe".into()),
+            ),
+            (
+                "no answer within 23 hours: not retried, as WeChat forgets the clientmsgid after 24 hours",
+                Note::TooOldToRetry,
+            ),
+        ];
+        for (stored, note) in cases {
+            assert_eq!(Note::parse(stored, SendState::Submitted), note, "{stored}");
+        }
+    }
+
+    #[test]
+    fn chinese_notes_and_steps_have_no_english_words_but_identifiers() {
+        let allowed = [
+            "clientmsgid",
+            "msg_id",
+            "mass/get",
+            "mass/delete",
+            "Status",
+            "API",
+        ];
+        let mut texts: Vec<String> = [
+            "compose",
+            "send",
+            "worker",
+            "callback",
+            "mass/get",
+            "mass/delete",
+        ]
+        .iter()
+        .map(|s| step_words(Lang::Zh, s))
+        .collect();
+        for stored in [
+            "already_sent",
+            "already_sent_no_msg_id",
+            "retry_too_fast",
+            "awaiting_admin",
+            "no_answer",
+            "refused",
+            "too_old_to_retry",
+            "deleted:1",
+            "deleted:all",
+        ] {
+            texts.push(note_words(Lang::Zh, stored, SendState::Unknown));
+        }
+        for text in texts {
+            let mut rest = text.clone();
+            for id in allowed {
+                rest = rest.replace(id, "");
+            }
+            assert!(
+                !rest.chars().any(|c| c.is_ascii_alphabetic()),
+                "English left in {text:?}"
+            );
+        }
+        assert_eq!(
+            note_words(Lang::Zh, "send success", SendState::Finished),
+            "发送成功（微信的 Status：“send success”）"
+        );
+    }
+}

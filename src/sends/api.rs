@@ -526,26 +526,26 @@ pub mod ssr {
             )]));
         };
         let msg_type = message.msg_type();
-        let recipient_words = match &to {
-            PreviewRecipient::OpenId(id) => format!("openid {id}"),
-            PreviewRecipient::WxName(name) => format!("WeChat ID {name}"),
+        let (recipient, by_wechat_id) = match &to {
+            PreviewRecipient::OpenId(id) => (id.to_string(), false),
+            PreviewRecipient::WxName(name) => (name.to_string(), true),
         };
         let answer = app.wechat.preview(&PreviewRequest { to, message }).await;
-        let (outcome, result) = match answer {
-            Ok(_) => (PreviewOutcome::Sent, "sent".to_owned()),
-            Err(error) => {
-                let words = error.words(*lang);
-                (PreviewOutcome::Failed(words), format!("failed: {error}"))
-            }
+        let (outcome, failed) = match answer {
+            Ok(_) => (PreviewOutcome::Sent, None),
+            Err(error) => (
+                PreviewOutcome::Failed(error.words(*lang)),
+                Some(audit::BothWords::of(|lang| error.words(lang))),
+            ),
         };
-        audit::store::record(
-            &mut db,
-            Some(user.id),
-            &user.username,
-            Action::Preview,
-            &format!("{} to {recipient_words}: {result}", msg_type.as_str()),
-        )
-        .await?;
+        let facts = audit::Facts::Preview {
+            msg_type: msg_type.as_str().to_owned(),
+            to: recipient,
+            by_wechat_id,
+            failed,
+        };
+        audit::store::record(&mut db, Some(user.id), &user.username, Action::Preview, &facts)
+            .await?;
         Ok(outcome)
     }
 

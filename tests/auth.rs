@@ -93,7 +93,10 @@ async fn five_failures_in_a_minute_lock_the_user_even_with_the_right_password() 
         .await
         .unwrap();
     assert!(page.contains("登录失败次数过多"));
-    assert!(page.contains("请 5 分钟后再试"), "the lockout says how long it lasts");
+    assert!(
+        page.contains("请 5 分钟后再试"),
+        "the lockout says how long it lasts"
+    );
     app.stop().await;
 }
 
@@ -879,7 +882,11 @@ async fn a_user_changes_their_own_password_and_their_other_sessions_end() {
     assert_eq!(changed.status(), StatusCode::OK);
 
     let page = |client: &reqwest::Client| client.get(app.url("/compose")).send();
-    assert_eq!(page(&here).await.unwrap().status(), StatusCode::OK, "this session goes on");
+    assert_eq!(
+        page(&here).await.unwrap().status(),
+        StatusCode::OK,
+        "this session goes on"
+    );
     assert_eq!(
         page(&elsewhere).await.unwrap().status(),
         StatusCode::SEE_OTHER,

@@ -30,7 +30,7 @@ pub async fn list_audit(#[server(default)] filter: AuditFilter) -> Result<AuditP
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    use super::super::{Action, AUDIT_PAGE, AuditFilter, store::AuditQuery};
+    use super::super::{AUDIT_PAGE, Action, AuditFilter, store::AuditQuery};
 
     /// The filters of the address as values; one that does not parse is
     /// left out.

@@ -102,7 +102,9 @@ impl BothWords {
 pub enum Facts {
     Nothing,
     /// A login or a failed one, and the address it came from.
-    Login { address: Option<String> },
+    Login {
+        address: Option<String>,
+    },
     Send {
         send_id: i64,
         msg_type: String,
@@ -126,8 +128,14 @@ pub enum Facts {
         refused: Option<BothWords>,
     },
     /// A change to one user (disabled, enabled, password reset).
-    User { user_id: i64, username: String },
-    UserAdd { username: String, role: String },
+    User {
+        user_id: i64,
+        username: String,
+    },
+    UserAdd {
+        username: String,
+        role: String,
+    },
     UserRole {
         user_id: i64,
         username: String,

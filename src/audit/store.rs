@@ -80,7 +80,9 @@ pub async fn page(db: &SqlitePool, query: &AuditQuery) -> Result<Vec<AuditEntry>
     );
     sql.push_bind(query.before.unwrap_or(i64::MAX));
     if let Some(who) = &query.who {
-        sql.push(" AND username = ").push_bind(who).push(" COLLATE NOCASE");
+        sql.push(" AND username = ")
+            .push_bind(who)
+            .push(" COLLATE NOCASE");
     }
     if let Some(action) = &query.action {
         sql.push(" AND action = ").push_bind(action);

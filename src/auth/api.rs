@@ -68,7 +68,10 @@ pub async fn set_user_disabled(id: i64, disabled: bool) -> Result<(), AppError> 
     } else {
         Action::UserEnable
     };
-    let facts = ssr::user_facts(&call, id).await;
+    let facts = crate::audit::Facts::User {
+        user_id: id,
+        username: ssr::username_of(&call, id).await,
+    };
     ssr::audit(&call, action, &facts).await;
     Ok(())
 }
@@ -81,12 +84,9 @@ pub async fn set_user_role(id: i64, role: String) -> Result<(), AppError> {
     let mut db = call.app.db.acquire().await?;
     super::store::set_role(&mut db, id, role).await?;
     tracing::info!(by = %call.user.username, user_id = id, role = role.as_str(), "user role changed");
-    let crate::audit::Facts::User { user_id, username } = ssr::user_facts(&call, id).await else {
-        unreachable!("user_facts gives a user's facts")
-    };
     let facts = crate::audit::Facts::UserRole {
-        user_id,
-        username,
+        user_id: id,
+        username: ssr::username_of(&call, id).await,
         role: role.as_str().to_owned(),
     };
     ssr::audit(&call, Action::UserRole, &facts).await;
@@ -101,7 +101,10 @@ pub async fn reset_user_password(id: i64, password: String) -> Result<(), AppErr
     let mut db = call.app.db.acquire().await?;
     super::store::set_password(&mut db, id, &hash).await?;
     tracing::info!(by = %call.user.username, user_id = id, "password reset");
-    let facts = ssr::user_facts(&call, id).await;
+    let facts = crate::audit::Facts::User {
+        user_id: id,
+        username: ssr::username_of(&call, id).await,
+    };
     ssr::audit(&call, Action::UserPassword, &facts).await;
     Ok(())
 }
@@ -212,20 +215,17 @@ mod ssr {
         }
     }
 
-    /// The user a change was made to, by id and by name (as it is now).
-    pub async fn user_facts(call: &Call, id: i64) -> Facts {
-        let username = match call.app.db.acquire().await {
+    /// The name of the user a change was made to, for its audit line
+    /// (empty if it cannot be read: the line still has the id).
+    pub async fn username_of(call: &Call, id: i64) -> String {
+        let user = match call.app.db.acquire().await {
             Ok(mut db) => crate::auth::store::find_by_id(&mut db, id)
                 .await
                 .ok()
-                .flatten()
-                .map(|u| u.username),
+                .flatten(),
             Err(_) => None,
         };
-        Facts::User {
-            user_id: id,
-            username: username.unwrap_or_default(),
-        }
+        user.map(|u| u.username).unwrap_or_default()
     }
 
     /// Checks the rules for a new password and hashes it.

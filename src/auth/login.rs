@@ -175,8 +175,14 @@ pub async fn login(
             let facts = Facts::Login {
                 address: Some(address.to_string()),
             };
-            crate::audit::store::record_or_log(&state.db, None, &typed, Action::LoginFailed, &facts)
-                .await;
+            crate::audit::store::record_or_log(
+                &state.db,
+                None,
+                &typed,
+                Action::LoginFailed,
+                &facts,
+            )
+            .await;
             if locked {
                 locked_out(LOCKOUT, &form.next).into_response()
             } else {

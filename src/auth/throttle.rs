@@ -534,8 +534,16 @@ mod tests {
     fn the_words_for_a_locked_password_change_name_the_lockout() {
         let minutes = LOCKOUT.as_secs() / 60;
         let words = crate::error::Problem::TooManyAttempts;
-        assert!(words.words(crate::i18n::Lang::En).contains(&format!("{minutes} minutes")));
-        assert!(words.words(crate::i18n::Lang::Zh).contains(&format!("{minutes} 分钟")));
+        assert!(
+            words
+                .words(crate::i18n::Lang::En)
+                .contains(&format!("{minutes} minutes"))
+        );
+        assert!(
+            words
+                .words(crate::i18n::Lang::Zh)
+                .contains(&format!("{minutes} 分钟"))
+        );
     }
 
     #[test]

@@ -544,8 +544,14 @@ pub mod ssr {
             by_wechat_id,
             failed,
         };
-        audit::store::record(&mut db, Some(user.id), &user.username, Action::Preview, &facts)
-            .await?;
+        audit::store::record(
+            &mut db,
+            Some(user.id),
+            &user.username,
+            Action::Preview,
+            &facts,
+        )
+        .await?;
         Ok(outcome)
     }
 

@@ -791,9 +791,13 @@ pub async fn add_deleted_article(db: &SqlitePool, id: i64, article: u32) -> Resu
         deleted.sort_unstable();
     }
     let deleted = serde_json::to_string(&deleted)?;
-    sqlx::query!("UPDATE sends SET deleted_articles = ? WHERE id = ?", deleted, id)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE sends SET deleted_articles = ? WHERE id = ?",
+        deleted,
+        id
+    )
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -34,7 +34,10 @@ pub fn AuditPage() -> impl IntoView {
 }
 
 #[component]
-fn AuditBody(filter: Memo<AuditFilter>, page: Resource<Result<LogPage, AppError>>) -> impl IntoView {
+fn AuditBody(
+    filter: Memo<AuditFilter>,
+    page: Resource<Result<LogPage, AppError>>,
+) -> impl IntoView {
     let lang = lang();
     view! {
         <Suspense fallback=move || view! { <p>{lang.pick("加载中…", "Loading…")}</p> }>
@@ -150,9 +153,16 @@ fn facts_view(lang: Lang, facts: &Facts) -> AnyView {
     };
     match facts.clone() {
         Facts::Nothing | Facts::Login { .. } => ().into_any(),
-        Facts::Send { send_id, msg_type, tag, clientmsgid } => {
+        Facts::Send {
+            send_id,
+            msg_type,
+            tag,
+            clientmsgid,
+        } => {
             let to = match tag {
-                Some(tag) => view! { {lang.pick("发给标签", "to the tag")} " " <q>{tag}</q> }.into_any(),
+                Some(tag) => {
+                    view! { {lang.pick("发给标签", "to the tag")} " " <q>{tag}</q> }.into_any()
+                }
                 None => lang.pick("发给全部粉丝", "to all followers").into_any(),
             };
             view! {
@@ -162,8 +172,17 @@ fn facts_view(lang: Lang, facts: &Facts) -> AnyView {
             }
             .into_any()
         }
-        Facts::Preview { msg_type, to, by_wechat_id, failed } => {
-            let kind = if by_wechat_id { lang.pick("微信号", "WeChat ID") } else { "openid" };
+        Facts::Preview {
+            msg_type,
+            to,
+            by_wechat_id,
+            failed,
+        } => {
+            let kind = if by_wechat_id {
+                lang.pick("微信号", "WeChat ID")
+            } else {
+                "openid"
+            };
             let result = match &failed {
                 None => lang.pick("已发出", "sent").to_owned(),
                 Some(words) => format!("{}{}", lang.pick("失败：", "failed: "), words.pick(lang)),
@@ -179,7 +198,13 @@ fn facts_view(lang: Lang, facts: &Facts) -> AnyView {
             }
             .into_any()
         }
-        Facts::Delete { send_id, msg_id, article, title, refused } => {
+        Facts::Delete {
+            send_id,
+            msg_id,
+            article,
+            title,
+            refused,
+        } => {
             let what = match (article, title) {
                 (Some(n), Some(title)) => view! {
                     {match lang {
@@ -198,7 +223,11 @@ fn facts_view(lang: Lang, facts: &Facts) -> AnyView {
             };
             let outcome = match &refused {
                 None => lang.pick("已删除", "deleted").to_owned(),
-                Some(words) => format!("{}{}", lang.pick("微信拒绝：", "WeChat refused: "), words.pick(lang)),
+                Some(words) => format!(
+                    "{}{}",
+                    lang.pick("微信拒绝：", "WeChat refused: "),
+                    words.pick(lang)
+                ),
             };
             view! {
                 <a href=format!("/sends/{send_id}")>{format!("#{send_id}")}</a> " "
@@ -212,7 +241,11 @@ fn facts_view(lang: Lang, facts: &Facts) -> AnyView {
             {role_words(lang, &role)}
         }
         .into_any(),
-        Facts::UserRole { user_id, username, role } => view! {
+        Facts::UserRole {
+            user_id,
+            username,
+            role,
+        } => view! {
             {user(user_id, &username)} " → " {role_words(lang, &role)}
         }
         .into_any(),

@@ -483,7 +483,9 @@ fn Detail(
         })
         .collect();
     let deleted_mark = move |n: usize| {
-        is_deleted(n).then(|| view! { " " <span class="deleted">{lang.pick("（已删除）", "(Deleted)")}</span> })
+        is_deleted(n).then(
+            || view! { " " <span class="deleted">{lang.pick("（已删除）", "(Deleted)")}</span> },
+        )
     };
     view! {
         <h2>{d.row.summary.clone()}</h2>

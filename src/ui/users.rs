@@ -265,12 +265,10 @@ fn UsersBody(
 /// beside every field for one.
 pub fn password_rule(lang: Lang) -> String {
     match lang {
-        Lang::Zh => format!(
-            "至少 {PASSWORD_MIN_CHARS} 个字符，最多 {PASSWORD_MAX_CHARS} 个；任何字符都可以，长一些的短语更安全。"
-        ),
-        Lang::En => format!(
-            "At least {PASSWORD_MIN_CHARS} characters, at most {PASSWORD_MAX_CHARS}; any characters, and a longer phrase is safer."
-        ),
+        Lang::Zh => format!("至少 {PASSWORD_MIN_CHARS} 个字符，最多 {PASSWORD_MAX_CHARS} 个。"),
+        Lang::En => {
+            format!("At least {PASSWORD_MIN_CHARS} characters, at most {PASSWORD_MAX_CHARS}.")
+        }
     }
 }
 

@@ -387,7 +387,10 @@ mod tests {
                 }
             }
         }
-        assert!(unindexed.is_empty(), "foreign keys without an index: {unindexed:?}");
+        assert!(
+            unindexed.is_empty(),
+            "foreign keys without an index: {unindexed:?}"
+        );
     }
 
     #[tokio::test]

@@ -63,6 +63,10 @@ pub enum Problem {
     NotYourSend,
     /// The compose form is far beyond every limit; it is not kept.
     FormTooLarge,
+    /// Changing one's own password: the current one did not match.
+    CurrentPasswordWrong,
+    /// Too many wrong passwords from here for now (the login throttle).
+    TooManyAttempts,
 }
 
 impl Problem {
@@ -137,6 +141,14 @@ impl Problem {
                 "内容远超微信的长度限制，没有保存。请缩短后再发送（文本最多 2000 字）。",
                 "The message is far longer than WeChat allows and was not kept. Shorten it and press Send again (a text has at most 2000 characters).",
             ),
+            CurrentPasswordWrong => lang.pick(
+                "当前密码不正确，密码没有修改。",
+                "The current password is wrong; nothing was changed.",
+            ),
+            TooManyAttempts => lang.pick(
+                "密码错误次数过多，已暂时锁定。请 5 分钟后再试。",
+                "Too many wrong passwords: this is locked for now. Try again in 5 minutes.",
+            ),
         }
     }
 
@@ -162,6 +174,8 @@ impl Problem {
             WechatUnavailable => "wechat_unavailable",
             NotYourSend => "not_your_send",
             FormTooLarge => "form_too_large",
+            CurrentPasswordWrong => "current_password_wrong",
+            TooManyAttempts => "too_many_attempts",
         }
     }
 

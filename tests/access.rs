@@ -48,6 +48,11 @@ const FUNCTIONS: &[(&str, Who, Arguments)] = &[
         Who::Admin,
         &[("id", "1"), ("password", "taken-over-1")],
     ),
+    (
+        "change_own_password",
+        Who::SignedIn,
+        &[("current", "not-known"), ("password", "taken-over-1")],
+    ),
     ("list_audit", Who::Admin, &[]),
     ("load_settings", Who::Admin, &[]),
     ("load_compose", Who::SignedIn, &[]),

@@ -80,11 +80,11 @@ async fn five_failures_in_a_minute_lock_the_user_even_with_the_right_password() 
         assert_eq!(location(&response), "/login?error=failed");
     }
     let fifth = app.log_in(&client, ADMIN, "guess").await;
-    assert_eq!(location(&fifth), "/login?error=throttled");
+    assert_eq!(location(&fifth), "/login?error=throttled&minutes=5");
     let right = app.log_in(&client, ADMIN, ADMIN_PASSWORD).await;
-    assert_eq!(location(&right), "/login?error=throttled");
+    assert_eq!(location(&right), "/login?error=throttled&minutes=5");
     let page = client
-        .get(app.url("/login?error=throttled"))
+        .get(app.url("/login?error=throttled&minutes=5"))
         .header("Accept-Language", "zh-CN")
         .send()
         .await
@@ -93,6 +93,10 @@ async fn five_failures_in_a_minute_lock_the_user_even_with_the_right_password() 
         .await
         .unwrap();
     assert!(page.contains("登录失败次数过多"));
+    assert!(
+        page.contains("请 5 分钟后再试"),
+        "the lockout says how long it lasts"
+    );
     app.stop().await;
 }
 
@@ -428,13 +432,13 @@ async fn a_burst_of_wrong_logins_gets_no_more_guesses_than_a_sequence() {
     assert!(
         answers
             .iter()
-            .all(|a| a == "/login?error=failed" || a == "/login?error=throttled"),
+            .all(|a| a == "/login?error=failed" || a == "/login?error=throttled&minutes=5"),
         "{answers:?}"
     );
     let right = log_in_from(&app, &app.client(), "203.0.113.7", ADMIN, ADMIN_PASSWORD).await;
     assert_eq!(
         location(&right),
-        "/login?error=throttled",
+        "/login?error=throttled&minutes=5",
         "the lockout applies"
     );
     let app = std::sync::Arc::into_inner(app).expect("every login has ended");
@@ -501,7 +505,7 @@ async fn a_lockout_at_one_address_does_not_stop_the_user_at_another() {
         log_in_from(&app, &stranger, "203.0.113.66", ADMIN, "guess").await;
     }
     let locked = log_in_from(&app, &stranger, "203.0.113.66", ADMIN, ADMIN_PASSWORD).await;
-    assert_eq!(location(&locked), "/login?error=throttled");
+    assert_eq!(location(&locked), "/login?error=throttled&minutes=5");
 
     let admin = app.client();
     let elsewhere = log_in_from(&app, &admin, "192.0.2.10", ADMIN, ADMIN_PASSWORD).await;
@@ -524,7 +528,7 @@ async fn a_lockout_survives_a_restart() {
 
     let app = TestApp::spawn_on(data).await;
     let right = log_in_from(&app, &client, "203.0.113.67", ADMIN, ADMIN_PASSWORD).await;
-    assert_eq!(location(&right), "/login?error=throttled");
+    assert_eq!(location(&right), "/login?error=throttled&minutes=5");
     let elsewhere = log_in_from(&app, &client, "192.0.2.11", ADMIN, ADMIN_PASSWORD).await;
     assert_eq!(location(&elsewhere), "/");
     app.stop().await;
@@ -820,5 +824,136 @@ async fn a_user_made_another_way_closes_setup() {
     assert_eq!(location(&late), "/setup?error=unavailable");
     let refused = app.log_in(&app.client(), "mallory", "mallory-pass-1").await;
     assert_eq!(location(&refused), "/login?error=failed");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_user_changes_their_own_password_and_their_other_sessions_end() {
+    let app = TestApp::spawn().await;
+    let admin = app.client();
+    app.log_in(&admin, ADMIN, ADMIN_PASSWORD).await;
+    let added = app
+        .call(
+            &admin,
+            "add_user",
+            &[
+                ("username", "ed"),
+                ("password", "ed-password-1"),
+                ("role", "editor"),
+            ],
+        )
+        .await;
+    assert!(added.status().is_success());
+    let here = app.client();
+    app.log_in(&here, "ed", "ed-password-1").await;
+    let elsewhere = app.client();
+    app.log_in(&elsewhere, "ed", "ed-password-1").await;
+
+    let short = app
+        .call(
+            &here,
+            "change_own_password",
+            &[("current", "ed-password-1"), ("password", "short")],
+        )
+        .await;
+    assert_eq!(
+        short.text().await.unwrap(),
+        r#"{"Rejected":"PasswordTooShort"}"#
+    );
+    let wrong = app
+        .call(
+            &here,
+            "change_own_password",
+            &[("current", "not-mine"), ("password", "ed-password-2")],
+        )
+        .await;
+    assert_eq!(wrong.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        wrong.text().await.unwrap(),
+        r#"{"Rejected":"CurrentPasswordWrong"}"#
+    );
+    let changed = app
+        .call(
+            &here,
+            "change_own_password",
+            &[("current", "ed-password-1"), ("password", "ed-password-2")],
+        )
+        .await;
+    assert_eq!(changed.status(), StatusCode::OK);
+
+    let page = |client: &reqwest::Client| client.get(app.url("/compose")).send();
+    assert_eq!(
+        page(&here).await.unwrap().status(),
+        StatusCode::OK,
+        "this session goes on"
+    );
+    assert_eq!(
+        page(&elsewhere).await.unwrap().status(),
+        StatusCode::SEE_OTHER,
+        "the other session ended"
+    );
+    let old = app.log_in(&app.client(), "ed", "ed-password-1").await;
+    assert_eq!(location(&old), "/login?error=failed");
+    let new = app.log_in(&app.client(), "ed", "ed-password-2").await;
+    assert_eq!(location(&new), "/");
+
+    let page = app
+        .call(&admin, "list_audit", &[("filter[action]", "own_password")])
+        .await
+        .json::<qunfa::audit::AuditPage>()
+        .await
+        .unwrap();
+    assert_eq!(page.entries.len(), 1);
+    assert_eq!(page.entries[0].username, "ed");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_current_password_cannot_be_guessed_through_an_open_session() {
+    let app = TestApp::spawn().await;
+    let admin = app.client();
+    app.log_in(&admin, ADMIN, ADMIN_PASSWORD).await;
+    for _ in 0..ALLOWED_FAILURES {
+        let wrong = app
+            .call(
+                &admin,
+                "change_own_password",
+                &[("current", "guess"), ("password", "new-password-1")],
+            )
+            .await;
+        assert_eq!(
+            wrong.text().await.unwrap(),
+            r#"{"Rejected":"CurrentPasswordWrong"}"#
+        );
+    }
+    let right = app
+        .call(
+            &admin,
+            "change_own_password",
+            &[("current", ADMIN_PASSWORD), ("password", "new-password-1")],
+        )
+        .await;
+    assert_eq!(
+        right.text().await.unwrap(),
+        r#"{"Rejected":"TooManyAttempts"}"#
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_failed_login_is_audited_with_the_address_it_came_from() {
+    let app = TestApp::spawn().await;
+    log_in_from(&app, &app.client(), "203.0.113.90", "nobody", "guess").await;
+    let admin = app.client();
+    app.log_in(&admin, ADMIN, ADMIN_PASSWORD).await;
+    let page = app
+        .call(&admin, "list_audit", &[("filter[action]", "login_failed")])
+        .await
+        .json::<qunfa::audit::AuditPage>()
+        .await
+        .unwrap();
+    assert_eq!(page.entries.len(), 1);
+    assert_eq!(page.entries[0].username, "nobody");
+    assert_eq!(page.entries[0].address.as_deref(), Some("203.0.113.90"));
     app.stop().await;
 }

@@ -762,3 +762,69 @@ async fn a_failed_send_shows_what_to_do_about_its_err_n() {
         "the remedy is missing from the Chinese page"
     );
 }
+
+#[tokio::test]
+async fn a_deleted_article_is_kept_and_no_longer_deletable_once_all_are_gone() {
+    let app = TestApp::spawn().await;
+    let client = signed_in(&app).await;
+    let sent = send(
+        &app,
+        &client,
+        &form(
+            "qf-h-del-kept",
+            "mpnews",
+            &[("mpnews_media_id", "sim_draft_weekly_digest_0002")],
+        ),
+    )
+    .await;
+    let d = until(&app, &client, sent.id, SendState::Finished).await;
+    assert_eq!(d.articles.len(), 3);
+    assert!(d.deleted_articles.is_empty());
+    let id = sent.id.to_string();
+    let first = app
+        .call(&client, "delete_send", &[("id", &id), ("article", "1")])
+        .await;
+    assert!(first.status().is_success());
+    let d = detail(&app, &client, sent.id).await;
+    assert_eq!(d.deleted_articles, vec![1]);
+    assert!(d.can_delete, "two articles are left");
+    let all = app
+        .call(&client, "delete_send", &[("id", &id), ("article", "0")])
+        .await;
+    assert!(all.status().is_success());
+    let d = detail(&app, &client, sent.id).await;
+    assert_eq!(d.deleted_articles, vec![0, 1]);
+    assert!(!d.can_delete, "nothing is left to delete");
+    let audit = app
+        .call(&client, "list_audit", &[("filter[action]", "delete")])
+        .await
+        .json::<qunfa::audit::AuditPage>()
+        .await
+        .unwrap();
+    assert!(matches!(
+        &audit.entries[1].facts,
+        Some(qunfa::audit::Facts::Delete { article: Some(1), title: Some(title), refused: None, .. })
+            if title == "本周精选｜读者来信"
+    ));
+}
+
+#[tokio::test]
+async fn a_send_that_does_not_exist_is_a_404_page_in_words() {
+    let app = TestApp::spawn().await;
+    let client = signed_in(&app).await;
+    for (path, lang, words) in [
+        ("/sends/99999", "en", "There is no such send."),
+        ("/sends/abc", "zh-CN", "找不到这条群发记录。"),
+    ] {
+        let page = client
+            .get(app.url(path))
+            .header("Accept-Language", lang)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), reqwest::StatusCode::NOT_FOUND, "{path}");
+        let text = page.text().await.unwrap();
+        assert!(text.contains(words), "{path}");
+        assert!(text.contains(r#"href="/sends""#), "{path}: the way back");
+    }
+}

@@ -567,12 +567,13 @@ async fn the_audit_log_records_sends_logins_and_user_changes_for_admins_only() {
         )
         .await;
     assert!(added.status().is_success());
-    let entries: Vec<qunfa::audit::AuditEntry> = app
+    let entries = app
         .call(&client, "list_audit", &[])
         .await
-        .json()
+        .json::<qunfa::audit::AuditPage>()
         .await
-        .unwrap();
+        .unwrap()
+        .entries;
     let actions: Vec<_> = entries.iter().map(|e| e.action.clone()).collect();
     assert_eq!(
         actions,
@@ -588,12 +589,13 @@ async fn the_audit_log_records_sends_logins_and_user_changes_for_admins_only() {
     assert_eq!(response.status(), 403);
     let page = editor.get(app.url("/audit")).send().await.unwrap();
     assert_eq!(page.status(), 403);
-    let entries: Vec<qunfa::audit::AuditEntry> = app
+    let entries = app
         .call(&client, "list_audit", &[])
         .await
-        .json()
+        .json::<qunfa::audit::AuditPage>()
         .await
-        .unwrap();
+        .unwrap()
+        .entries;
     assert_eq!(entries[0].action, Ok(Action::Login));
     assert_eq!(entries[1].action, Ok(Action::LoginFailed));
     assert_eq!(entries[1].username, "editor1");
@@ -610,12 +612,13 @@ async fn audit_lines_stored_by_name_show_in_words_and_unknown_names_as_stored() 
             .await
             .unwrap();
     }
-    let entries: Vec<qunfa::audit::AuditEntry> = app
+    let entries = app
         .call(&client, "list_audit", &[])
         .await
-        .json()
+        .json::<qunfa::audit::AuditPage>()
         .await
-        .unwrap();
+        .unwrap()
+        .entries;
     let actions: Vec<_> = entries.iter().take(3).map(|e| e.action.clone()).collect();
     assert_eq!(
         actions,

@@ -38,6 +38,8 @@ pub enum Action {
     UserEnable,
     UserRole,
     UserPassword,
+    /// A user changed their own password.
+    OwnPassword,
 }
 
 impl Action {
@@ -63,6 +65,145 @@ impl Action {
             Action::UserEnable => lang.pick("启用用户", "User enabled"),
             Action::UserRole => lang.pick("修改角色", "Role changed"),
             Action::UserPassword => lang.pick("重置密码", "Password reset"),
+            Action::OwnPassword => lang.pick("修改自己的密码", "Own password changed"),
+        }
+    }
+}
+
+/// Words in both languages, kept where they cannot be made again later
+/// (WeChat's refusal, worded when it happened).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BothWords {
+    pub zh: String,
+    pub en: String,
+}
+
+impl BothWords {
+    pub fn of(words: impl Fn(Lang) -> String) -> Self {
+        BothWords {
+            zh: words(Lang::Zh),
+            en: words(Lang::En),
+        }
+    }
+
+    pub fn pick(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Zh => &self.zh,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+/// What a line is about, stored as JSON (`audit_log.facts`) so that the
+/// page says it in the reader's language. Values stay values: ids, names
+/// and titles as they were.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Facts {
+    Nothing,
+    /// A login or a failed one, and the address it came from.
+    Login {
+        address: Option<String>,
+    },
+    Send {
+        send_id: i64,
+        msg_type: String,
+        /// The tag's name; `None` for all followers.
+        tag: Option<String>,
+        clientmsgid: String,
+    },
+    Preview {
+        msg_type: String,
+        /// The recipient: an openid, or a WeChat ID when `by_wechat_id`.
+        to: String,
+        by_wechat_id: bool,
+        failed: Option<BothWords>,
+    },
+    Delete {
+        send_id: i64,
+        msg_id: u64,
+        /// 1-based; `None` for every article.
+        article: Option<u32>,
+        title: Option<String>,
+        refused: Option<BothWords>,
+    },
+    /// A change to one user (disabled, enabled, password reset).
+    User {
+        user_id: i64,
+        username: String,
+    },
+    UserAdd {
+        username: String,
+        role: String,
+    },
+    UserRole {
+        user_id: i64,
+        username: String,
+        role: String,
+    },
+}
+
+impl Facts {
+    /// The line in English, as `audit_log.detail` keeps it for whoever
+    /// reads the database.
+    pub fn english(&self) -> String {
+        match self {
+            Facts::Nothing | Facts::Login { .. } => String::new(),
+            Facts::Send {
+                send_id,
+                msg_type,
+                tag,
+                clientmsgid,
+            } => {
+                let to = tag
+                    .as_deref()
+                    .map_or_else(|| "all followers".to_owned(), |t| format!("tag {t}"));
+                format!("send #{send_id}: {msg_type} to {to}; clientmsgid {clientmsgid}")
+            }
+            Facts::Preview {
+                msg_type,
+                to,
+                by_wechat_id,
+                failed,
+            } => {
+                let kind = if *by_wechat_id { "WeChat ID" } else { "openid" };
+                let result = failed
+                    .as_ref()
+                    .map_or_else(|| "sent".to_owned(), |w| format!("failed: {}", w.en));
+                format!("{msg_type} to {kind} {to}: {result}")
+            }
+            Facts::Delete {
+                send_id,
+                msg_id,
+                article,
+                title,
+                refused,
+            } => {
+                let what = match (article, title) {
+                    (Some(n), Some(title)) => format!("article {n} ({title})"),
+                    (Some(n), None) => format!("article {n}"),
+                    (None, _) => "all articles".to_owned(),
+                };
+                let outcome = refused
+                    .as_ref()
+                    .map_or_else(|| "deleted".to_owned(), |w| format!("refused: {}", w.en));
+                format!("send #{send_id} (msg_id {msg_id}): {what} {outcome}")
+            }
+            Facts::User { user_id, username } => format!("user #{user_id} {username}"),
+            Facts::UserAdd { username, role } => format!("{username} ({role})"),
+            Facts::UserRole {
+                user_id,
+                username,
+                role,
+            } => format!("user #{user_id} {username} → {role}"),
+        }
+    }
+
+    /// Where the line's request came from, for `audit_log.address`.
+    pub fn address(&self) -> Option<&str> {
+        match self {
+            Facts::Login { address } => address.as_deref(),
+            _ => None,
         }
     }
 }
@@ -76,11 +217,39 @@ pub struct AuditEntry {
     /// What was done; a stored name this version does not know stays as
     /// it was stored.
     pub action: Result<Action, String>,
+    /// The English words stored with the line: all that lines written
+    /// before `facts` have.
     pub detail: String,
+    pub facts: Option<Facts>,
+    pub address: Option<String>,
+}
+
+/// The audit log's filters, as in the address (`/audit?action=login&…`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AuditFilter {
+    /// A username (as recorded, without case).
+    pub who: String,
+    /// An action's stored name.
+    pub action: String,
+    /// `YYYY-MM-DD`, UTC: lines of that day and after.
+    pub since: String,
+    /// Keyset paging: lines with a smaller id than this.
+    pub before: String,
+}
+
+/// A page of the audit log and what its filter form offers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    /// The `before` of the next (older) page, if there is one.
+    pub older: Option<i64>,
+    /// Every user's name, for the "who" filter.
+    pub users: Vec<String>,
 }
 
 /// Lines per page of `/audit`.
-pub const AUDIT_PAGE: i64 = 100;
+pub const AUDIT_PAGE: i64 = 50;
 
 #[cfg(test)]
 mod tests {
@@ -98,5 +267,27 @@ mod tests {
         assert_eq!(Action::UserAdd.name(), "user_add");
         assert_eq!(Action::LoginFailed.name(), "login_failed");
         assert_eq!(Action::from_name("nonsense"), None);
+    }
+
+    #[test]
+    fn facts_read_back_and_keep_their_english_words() {
+        let facts = Facts::Delete {
+            send_id: 7,
+            msg_id: 1000,
+            article: Some(2),
+            title: Some("编辑手记".into()),
+            refused: None,
+        };
+        let stored = serde_json::to_string(&facts).unwrap();
+        assert_eq!(serde_json::from_str::<Facts>(&stored).unwrap(), facts);
+        assert_eq!(
+            facts.english(),
+            "send #7 (msg_id 1000): article 2 (编辑手记) deleted"
+        );
+        let login = Facts::Login {
+            address: Some("203.0.113.9".into()),
+        };
+        assert_eq!(login.address(), Some("203.0.113.9"));
+        assert_eq!(Facts::Nothing.address(), None);
     }
 }

@@ -45,8 +45,11 @@ pub async fn add_user(username: String, password: String, role: String) -> Resul
     let mut db = call.app.db.acquire().await?;
     super::store::create(&mut db, username.as_str(), &hash, role).await?;
     tracing::info!(by = %call.user.username, user = %username.as_str(), role = role.as_str(), "user added");
-    let detail = format!("{} ({})", username.as_str(), role.as_str());
-    ssr::audit(&call, Action::UserAdd, &detail).await;
+    let facts = crate::audit::Facts::UserAdd {
+        username: username.into_inner(),
+        role: role.as_str().to_owned(),
+    };
+    ssr::audit(&call, Action::UserAdd, &facts).await;
     Ok(())
 }
 
@@ -65,7 +68,11 @@ pub async fn set_user_disabled(id: i64, disabled: bool) -> Result<(), AppError> 
     } else {
         Action::UserEnable
     };
-    ssr::audit(&call, action, &format!("user #{id}")).await;
+    let facts = crate::audit::Facts::User {
+        user_id: id,
+        username: ssr::username_of(&call, id).await,
+    };
+    ssr::audit(&call, action, &facts).await;
     Ok(())
 }
 
@@ -77,8 +84,12 @@ pub async fn set_user_role(id: i64, role: String) -> Result<(), AppError> {
     let mut db = call.app.db.acquire().await?;
     super::store::set_role(&mut db, id, role).await?;
     tracing::info!(by = %call.user.username, user_id = id, role = role.as_str(), "user role changed");
-    let detail = format!("user #{id} → {}", role.as_str());
-    ssr::audit(&call, Action::UserRole, &detail).await;
+    let facts = crate::audit::Facts::UserRole {
+        user_id: id,
+        username: ssr::username_of(&call, id).await,
+        role: role.as_str().to_owned(),
+    };
+    ssr::audit(&call, Action::UserRole, &facts).await;
     Ok(())
 }
 
@@ -90,7 +101,40 @@ pub async fn reset_user_password(id: i64, password: String) -> Result<(), AppErr
     let mut db = call.app.db.acquire().await?;
     super::store::set_password(&mut db, id, &hash).await?;
     tracing::info!(by = %call.user.username, user_id = id, "password reset");
-    ssr::audit(&call, Action::UserPassword, &format!("user #{id}")).await;
+    let facts = crate::audit::Facts::User {
+        user_id: id,
+        username: ssr::username_of(&call, id).await,
+    };
+    ssr::audit(&call, Action::UserPassword, &facts).await;
+    Ok(())
+}
+
+/// Any signed-in user's own password: the current one is checked (counted
+/// by the login throttle, so it cannot be guessed at speed through a
+/// session left open), the new one follows the rules. Every other session
+/// of the user ends, as after a reset; this one goes on.
+#[server(endpoint = "change_own_password")]
+pub async fn change_own_password(current: String, password: String) -> Result<(), AppError> {
+    use crate::{
+        audit::{Action, Facts},
+        error::Problem,
+    };
+    let call = crate::edge::signed_in()?;
+    let password = secrecy::SecretString::from(password);
+    super::password::check_rules(&password)?;
+    let mut db = call.app.db.acquire().await?;
+    let user = super::store::find_by_id(&mut db, call.user.id)
+        .await?
+        .ok_or(Problem::UserNotFound)?;
+    drop(db);
+    ssr::check_current_password(&call, &user, current).await?;
+    let hash = call.app.passwords.hash(password).await?;
+    let mut db = call.app.db.acquire().await?;
+    let version = super::store::set_password(&mut db, user.id, &hash).await?;
+    ssr::keep_this_session(version).await;
+    tracing::info!(user = %call.user.username, "own password changed");
+    ssr::audit(&call, Action::OwnPassword, &Facts::Nothing).await;
+    crate::edge::redirect_plain_form("/account?changed=1");
     Ok(())
 }
 
@@ -99,7 +143,90 @@ pub async fn reset_user_password(id: i64, password: String) -> Result<(), AppErr
 mod ssr {
     use secrecy::SecretString;
 
-    use crate::{audit::Action, auth::password, edge::Call, error::AppError};
+    use crate::{
+        audit::{Action, Facts},
+        auth::{
+            login::{SESSION_AUTH_VERSION, client_address},
+            password,
+            store::UserRecord,
+            throttle::{ThrottleKey, now_millis},
+        },
+        edge::Call,
+        error::{AppError, Problem},
+    };
+
+    /// Checks the signed-in user's current password, counted by the login
+    /// throttle under their name at the request's address.
+    pub async fn check_current_password(
+        call: &Call,
+        user: &UserRecord,
+        current: String,
+    ) -> Result<(), AppError> {
+        use axum::{extract::ConnectInfo, http::request::Parts};
+        let parts = leptos::prelude::use_context::<Parts>();
+        let peer = parts.as_ref().and_then(|p| {
+            p.extensions
+                .get::<ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0)
+        });
+        let address = parts
+            .as_ref()
+            .and_then(|p| client_address(peer, &p.headers))
+            .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+        let keys = vec![ThrottleKey::user_at(&user.username, address)];
+        let attempt = call
+            .app
+            .throttle
+            .begin(keys, now_millis())
+            .map_err(|_| Problem::TooManyAttempts)?;
+        let checked = call
+            .app
+            .passwords
+            .verify(
+                SecretString::from(current),
+                Some(user.password_hash.clone()),
+            )
+            .await;
+        match checked {
+            Ok(true) => {
+                attempt.succeeded(now_millis()).await;
+                Ok(())
+            }
+            Ok(false) => {
+                attempt.failed(now_millis()).await;
+                Err(Problem::CurrentPasswordWrong.into())
+            }
+            Err(_busy) => {
+                attempt.not_checked(now_millis());
+                Err(Problem::TooManyAttempts.into())
+            }
+        }
+    }
+
+    /// This session carries the user's new version, so the change that
+    /// ends their other sessions leaves this one.
+    pub async fn keep_this_session(version: i64) {
+        let session = leptos::prelude::use_context::<axum::http::request::Parts>()
+            .and_then(|p| p.extensions.get::<tower_sessions::Session>().cloned());
+        if let Some(session) = session
+            && let Err(error) = session.insert(SESSION_AUTH_VERSION, version).await
+        {
+            tracing::warn!(%error, "the session could not take the new password's version");
+        }
+    }
+
+    /// The name of the user a change was made to, for its audit line
+    /// (empty if it cannot be read: the line still has the id).
+    pub async fn username_of(call: &Call, id: i64) -> String {
+        let user = match call.app.db.acquire().await {
+            Ok(mut db) => crate::auth::store::find_by_id(&mut db, id)
+                .await
+                .ok()
+                .flatten(),
+            Err(_) => None,
+        };
+        user.map(|u| u.username).unwrap_or_default()
+    }
 
     /// Checks the rules for a new password and hashes it.
     pub async fn hash_new_password(
@@ -111,14 +238,14 @@ mod ssr {
         Ok(call.app.passwords.hash(password).await?)
     }
 
-    /// The audit line of a change the admin made.
-    pub async fn audit(call: &Call, action: Action, detail: &str) {
+    /// The audit line of a change the user made.
+    pub async fn audit(call: &Call, action: Action, facts: &Facts) {
         crate::audit::store::record_or_log(
             &call.app.db,
             Some(call.user.id),
             &call.user.username,
             action,
-            detail,
+            facts,
         )
         .await;
     }

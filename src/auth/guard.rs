@@ -257,6 +257,8 @@ mod tests {
             "/compose",
             "/sends",
             "/sends/1",
+            "/account",
+            "/api/change_own_password",
             "/api/list_users",
             "/simulate",
             "/loginx",

@@ -16,10 +16,10 @@ use tower_sessions::Session;
 
 use super::{
     store::{self, UserRecord},
-    throttle::{ThrottleKey, now_millis},
+    throttle::{LOCKOUT, ThrottleKey, now_millis},
 };
 use crate::{
-    audit::Action,
+    audit::{Action, Facts},
     i18n::{LANG_COOKIE, Lang},
     shell::{state::AppState, telemetry::untrusted},
 };
@@ -89,6 +89,20 @@ pub fn client_address(peer: Option<SocketAddr>, headers: &HeaderMap) -> Option<s
     Some(peer)
 }
 
+/// Back to the login page, saying for how many minutes logging in is locked
+/// (rounded up: "1 minute" while seconds are left).
+fn locked_out(left: std::time::Duration, next: &str) -> Redirect {
+    let minutes = left.as_secs().div_ceil(60).max(1);
+    let next = safe_next(next);
+    let mut target = url::form_urlencoded::Serializer::new(String::new());
+    target.append_pair("error", "throttled");
+    target.append_pair("minutes", &minutes.to_string());
+    if next != "/" {
+        target.append_pair("next", next);
+    }
+    Redirect::to(&format!("/login?{}", target.finish()))
+}
+
 pub async fn login(
     State(state): State<AppState>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
@@ -106,9 +120,13 @@ pub async fn login(
     ];
     // Counted before the password is checked, so concurrent guesses cannot
     // overtake the count.
-    let Ok(attempt) = state.throttle.begin(keys, now_millis()) else {
-        tracing::warn!(username = %untrusted(&form.username), %address, "login refused: too many failures");
-        return login_page_with("throttled", &form.next).into_response();
+    let attempt = match state.throttle.begin(keys.clone(), now_millis()) {
+        Ok(attempt) => attempt,
+        Err(_) => {
+            tracing::warn!(username = %untrusted(&form.username), %address, "login refused: too many failures");
+            let left = state.throttle.lockout_left(&keys, now_millis());
+            return locked_out(left, &form.next).into_response();
+        }
     };
 
     let user = match state.db.acquire().await {
@@ -143,7 +161,9 @@ pub async fn login(
                 Some(user.id),
                 &user.username,
                 Action::Login,
-                "",
+                &Facts::Login {
+                    address: Some(address.to_string()),
+                },
             )
             .await;
             Redirect::to(safe_next(&form.next)).into_response()
@@ -152,10 +172,22 @@ pub async fn login(
             let locked = attempt.failed(now_millis()).await;
             tracing::info!(username = %untrusted(&form.username), %address, "login failed");
             let typed: String = form.username.trim().chars().take(64).collect();
-            crate::audit::store::record_or_log(&state.db, None, &typed, Action::LoginFailed, "")
-                .await;
-            let error = if locked { "throttled" } else { "failed" };
-            login_page_with(error, &form.next).into_response()
+            let facts = Facts::Login {
+                address: Some(address.to_string()),
+            };
+            crate::audit::store::record_or_log(
+                &state.db,
+                None,
+                &typed,
+                Action::LoginFailed,
+                &facts,
+            )
+            .await;
+            if locked {
+                locked_out(LOCKOUT, &form.next).into_response()
+            } else {
+                login_page_with("failed", &form.next).into_response()
+            }
         }
     }
 }

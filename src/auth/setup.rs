@@ -196,7 +196,14 @@ pub async fn create_first_admin(
         }
     };
     tracing::info!(user = %username.as_str(), "created the first admin with the setup link");
-    crate::audit::store::record_or_log(&db, Some(user), username.as_str(), Action::Setup, "").await;
+    crate::audit::store::record_or_log(
+        &db,
+        Some(user),
+        username.as_str(),
+        Action::Setup,
+        &crate::audit::Facts::Nothing,
+    )
+    .await;
     let record = match db.acquire().await {
         Ok(mut db) => store::find_by_id(&mut db, user).await.ok().flatten(),
         Err(_) => None,

@@ -213,27 +213,26 @@ pub async fn set_role(db: &mut SqliteConnection, id: i64, role: Role) -> Result<
     Ok(())
 }
 
-/// Sets a new password and ends the user's other sessions.
+/// Sets a new password and ends the user's sessions; gives the new
+/// `auth_version` (a session that takes it goes on).
 pub async fn set_password(
     db: &mut SqliteConnection,
     id: i64,
     hash: &PasswordHashString,
-) -> Result<(), StoreError> {
+) -> Result<i64, StoreError> {
     let hash = hash.as_str();
-    let done = sqlx::query!(
+    let version = sqlx::query_scalar!(
         r#"UPDATE users
            SET password_hash = ?, auth_version = auth_version + 1,
                updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
-           WHERE id = ?"#,
+           WHERE id = ?
+           RETURNING auth_version AS "auth_version!: i64""#,
         hash,
         id
     )
-    .execute(db)
+    .fetch_optional(db)
     .await?;
-    if done.rows_affected() == 0 {
-        return Err(Problem::UserNotFound.into());
-    }
-    Ok(())
+    version.ok_or_else(|| Problem::UserNotFound.into())
 }
 
 #[cfg(test)]

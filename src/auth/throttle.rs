@@ -21,7 +21,7 @@ use sqlx::SqlitePool;
 /// Five failures within a minute lock the key for five minutes.
 pub const MAX_FAILURES: usize = 5;
 const WINDOW: Duration = Duration::from_secs(60);
-const LOCKOUT: Duration = Duration::from_secs(5 * 60);
+pub const LOCKOUT: Duration = Duration::from_secs(5 * 60);
 /// Past this many keys, forget the ones with nothing recent; bounds memory
 /// under a flood of made-up usernames.
 const PRUNE_ABOVE: usize = 10_000;
@@ -176,6 +176,13 @@ impl LoginThrottle {
             .map(|until| Duration::from_millis((until - now) as u64))
             .max();
         wait.map_or(Ok(()), Err)
+    }
+
+    /// How long the keys stay locked: the longest lockout left, or, when
+    /// none is locked yet (attempts in flight fill the limit), the lockout
+    /// they are about to earn.
+    pub fn lockout_left(&self, keys: &[ThrottleKey], now: Millis) -> Duration {
+        self.check(keys, now).err().unwrap_or(LOCKOUT)
     }
 
     /// Counts an attempt on every key before its password is checked. It is
@@ -506,6 +513,37 @@ mod tests {
         throttle.begin(both.clone(), now).unwrap().failed(now).await;
         assert!(throttle.check(std::slice::from_ref(&user), now).is_ok());
         assert!(throttle.check(&[ThrottleKey::Address(there)], now).is_err());
+    }
+
+    #[tokio::test]
+    async fn the_lockout_left_is_what_a_refused_login_is_told() {
+        let throttle = throttle();
+        let key = vec![ThrottleKey::Address(address("192.0.2.9"))];
+        let now = 1_000_000;
+        for _ in 0..MAX_FAILURES {
+            throttle.begin(key.clone(), now).unwrap().failed(now).await;
+        }
+        assert_eq!(throttle.lockout_left(&key, now), LOCKOUT);
+        assert_eq!(
+            throttle.lockout_left(&key, now + 60 * SECOND),
+            LOCKOUT - Duration::from_secs(60)
+        );
+    }
+
+    #[test]
+    fn the_words_for_a_locked_password_change_name_the_lockout() {
+        let minutes = LOCKOUT.as_secs() / 60;
+        let words = crate::error::Problem::TooManyAttempts;
+        assert!(
+            words
+                .words(crate::i18n::Lang::En)
+                .contains(&format!("{minutes} minutes"))
+        );
+        assert!(
+            words
+                .words(crate::i18n::Lang::Zh)
+                .contains(&format!("{minutes} 分钟"))
+        );
     }
 
     #[test]

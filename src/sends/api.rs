@@ -728,27 +728,36 @@ pub mod ssr {
             )]));
         };
         let msg_type = message.msg_type();
-        let recipient_words = match &to {
-            PreviewRecipient::OpenId(id) => format!("openid {id}"),
-            PreviewRecipient::WxName(name) => format!("WeChat ID {name}"),
+        let (recipient, by_wechat_id) = match &to {
+            PreviewRecipient::OpenId(id) => (id.to_string(), false),
+            PreviewRecipient::WxName(name) => (name.to_string(), true),
         };
         let answer = app.wechat.preview(&PreviewRequest { to, message }).await;
-        let (outcome, result) = match answer {
-            Ok(_) => (PreviewOutcome::Sent, "sent".to_owned()),
+        let (outcome, failed) = match answer {
+            Ok(_) => (PreviewOutcome::Sent, None),
             Err(error) => {
-                let words = match &error {
-                    CallError::Api(e) => e.words(Some(msg_type), *lang),
-                    other => other.words(*lang),
+                let words = |lang| match &error {
+                    CallError::Api(e) => e.words(Some(msg_type), lang),
+                    other => other.words(lang),
                 };
-                (PreviewOutcome::Failed(words), format!("failed: {error}"))
+                (
+                    PreviewOutcome::Failed(words(*lang)),
+                    Some(audit::BothWords::of(words)),
+                )
             }
+        };
+        let facts = audit::Facts::Preview {
+            msg_type: msg_type.as_str().to_owned(),
+            to: recipient,
+            by_wechat_id,
+            failed,
         };
         audit::store::record(
             &mut db,
             Some(user.id),
             &user.username,
             Action::Preview,
-            &format!("{} to {recipient_words}: {result}", msg_type.as_str()),
+            &facts,
         )
         .await?;
         Ok(outcome)

@@ -129,8 +129,11 @@ pub struct SendDetail {
     /// The decrypted callback as WeChat sent it.
     pub callback_xml: Option<String>,
     pub callback_at: Option<String>,
-    /// WeChat deletes sent articles and videos only.
+    /// WeChat deletes sent articles and videos only; not when every
+    /// article is deleted already.
     pub can_delete: bool,
+    /// The articles `mass/delete` removed: 1-based, 0 for every article.
+    pub deleted_articles: Vec<u32>,
 }
 
 #[server(endpoint = "load_send_detail")]
@@ -337,9 +340,14 @@ pub mod ssr {
                 }
             }
         }
+        let deleted_articles = store::deleted_articles(&app.db, id).await?;
+        let article_count = send.articles.len().max(checks.len()).max(1) as u32;
+        let all_deleted = deleted_articles.contains(&0)
+            || (1..=article_count).all(|n| deleted_articles.contains(&n));
         let can_delete = matches!(send.entry.msg_type.as_str(), "mpnews" | "mpvideo")
             && send.entry.state == SendState::Finished
-            && send.msg_id.is_some();
+            && send.msg_id.is_some()
+            && !all_deleted;
         Ok(SendDetail {
             row: history_row(send.entry),
             clientmsgid: send.clientmsgid,
@@ -359,6 +367,7 @@ pub mod ssr {
             callback_at: callback.as_ref().map(|c| c.received_at.clone()),
             callback_xml: callback.map(|c| c.xml),
             can_delete,
+            deleted_articles,
         })
     }
 
@@ -397,25 +406,27 @@ pub mod ssr {
             msg_id: MsgId::new(msg_id),
             article_idx: article,
         };
-        let what = match article {
-            Some(n) => format!("article {n}"),
-            None => "all articles".to_owned(),
-        };
         let answer = app.wechat.mass_delete(&request).await;
-        let outcome = match &answer {
-            Ok(_) => "deleted".to_owned(),
-            Err(error) => format!("refused: {error}"),
+        let facts = audit::Facts::Delete {
+            send_id: id,
+            msg_id,
+            article,
+            title: article.and_then(|n| record.articles.get((n as usize).checked_sub(1)?).cloned()),
+            refused: answer
+                .as_ref()
+                .err()
+                .map(|error| audit::BothWords::of(|lang| error.words(lang))),
         };
-        let detail = format!("send #{id} (msg_id {msg_id}): {what} {outcome}");
         audit::store::record_or_log(
             &app.db,
             Some(user.id),
             &user.username,
             Action::Delete,
-            &detail,
+            &facts,
         )
         .await;
         if answer.is_ok() {
+            store::add_deleted_article(&app.db, id, article.unwrap_or(0)).await?;
             let note = crate::sends::timeline::Note::Deleted(article);
             store::note(&app.db, id, "mass/delete", &note.code()).await?;
         }

@@ -241,14 +241,13 @@ pub async fn create_send(
     )
     .execute(&mut *tx)
     .await?;
-    let detail = format!(
-        "send #{id}: {msg_type} to {}; clientmsgid {clientmsgid}",
-        plan.tag_name
-            .as_deref()
-            .map(|t| format!("tag {t}"))
-            .unwrap_or_else(|| "all followers".into())
-    );
-    audit::store::record(&mut tx, Some(user_id), username, Action::Send, &detail).await?;
+    let facts = audit::Facts::Send {
+        send_id: id,
+        msg_type: msg_type.to_owned(),
+        tag: plan.tag_name.clone(),
+        clientmsgid: clientmsgid.to_owned(),
+    };
+    audit::store::record(&mut tx, Some(user_id), username, Action::Send, &facts).await?;
     tx.commit().await?;
     Ok(Created::New(id))
 }
@@ -836,6 +835,42 @@ pub async fn send_view(db: &SqlitePool, id: i64) -> Result<Option<SendView>, Sto
             .and_then(|c| serde_json::from_str(c).ok()),
         callback_id: row.callback_id,
     }))
+}
+
+/// The articles of a send `mass/delete` removed: 1-based numbers, 0 for
+/// every article at once.
+pub async fn deleted_articles(db: &SqlitePool, id: i64) -> Result<Vec<u32>, StoreError> {
+    let stored = sqlx::query_scalar!("SELECT deleted_articles FROM sends WHERE id = ?", id)
+        .fetch_optional(db)
+        .await?;
+    Ok(stored
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default())
+}
+
+/// Adds an article (0: every article) to those `mass/delete` removed.
+pub async fn add_deleted_article(db: &SqlitePool, id: i64, article: u32) -> Result<(), StoreError> {
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
+    let stored = sqlx::query_scalar!("SELECT deleted_articles FROM sends WHERE id = ?", id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let mut deleted: Vec<u32> = stored
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default();
+    if !deleted.contains(&article) {
+        deleted.push(article);
+        deleted.sort_unstable();
+    }
+    let deleted = serde_json::to_string(&deleted)?;
+    sqlx::query!(
+        "UPDATE sends SET deleted_articles = ? WHERE id = ?",
+        deleted,
+        id
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// One entry of a send's timeline.

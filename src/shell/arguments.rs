@@ -58,6 +58,7 @@ pub static CHECKS: &[(&str, Check)] = checks![
     crate::auth::api::SetUserDisabled,
     crate::auth::api::SetUserRole,
     crate::auth::api::ResetUserPassword,
+    crate::auth::api::ChangeOwnPassword,
     crate::sends::api::LoadCompose,
     crate::sends::api::ListTags,
     crate::sends::api::PrepareSend,

@@ -12,7 +12,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::content::ContentView;
 use super::time::StoredTime;
 use super::{DataLink, Page, is_web_url, lang, type_label};
-use crate::error::AppError;
+use crate::error::{AppError, Problem};
 use crate::i18n::Lang;
 use crate::sends::history::{
     ArticleCheckView, DeleteSend, FilterChoices, HistoryFilter, HistoryPage as ListPage,
@@ -37,8 +37,9 @@ fn ticker() -> RwSignal<u64> {
     tick
 }
 
-/// What WeChat answered to "Refresh status" or "Delete".
-fn action_words(lang: Lang, outcome: &SendAction) -> String {
+/// What WeChat answered to "Refresh status" or "Delete"; an article is
+/// named by its title where the send has it.
+fn action_words(lang: Lang, outcome: &SendAction, articles: &[String]) -> String {
     match outcome {
         SendAction::Refreshed(status) => {
             format!(
@@ -47,10 +48,15 @@ fn action_words(lang: Lang, outcome: &SendAction) -> String {
                 status.label(lang)
             )
         }
-        SendAction::Deleted(Some(n)) => match lang {
-            Lang::Zh => format!("已删除第 {n} 篇文章。"),
-            Lang::En => format!("Article {n} was deleted."),
-        },
+        SendAction::Deleted(Some(n)) => {
+            let title = articles.get((*n as usize).saturating_sub(1));
+            match (lang, title) {
+                (Lang::Zh, Some(title)) => format!("已删除第 {n} 篇文章“{title}”。"),
+                (Lang::En, Some(title)) => format!("Article {n}, “{title}”, was deleted."),
+                (Lang::Zh, None) => format!("已删除第 {n} 篇文章。"),
+                (Lang::En, None) => format!("Article {n} was deleted."),
+            }
+        }
         SendAction::Deleted(None) => lang
             .pick(
                 "已删除这次群发的全部文章。",
@@ -358,7 +364,7 @@ pub fn SendDetailPage() -> impl IntoView {
         |(id, _, _, _)| async move {
             match id {
                 Some(id) => load_send_detail(id).await,
-                None => Err(crate::error::Problem::SendNotFound.into()),
+                None => Err(Problem::SendNotFound.into()),
             }
         },
     );
@@ -395,10 +401,31 @@ fn DetailBody(
                         }
                         view! { <Detail lang d refresh delete /> }.into_any()
                     }
+                    Err(AppError::Rejected(Problem::SendNotFound)) => view! { <NoSuchSend lang /> }.into_any(),
                     Err(error) => view! { <p class="error" role="alert">{error.words(lang)}</p> }.into_any(),
                 }
             })}
         </Transition>
+    }
+}
+
+/// A send id that names no send (or is no number): a 404, in words, with
+/// the way back.
+#[component]
+fn NoSuchSend(lang: Lang) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <section class="notice">
+            <p role="alert">{Problem::SendNotFound.words(lang)}</p>
+            <p>
+                {lang.pick("这个编号没有对应的群发，可能是链接有误。", "No send has this number; the link may be wrong.")}
+                " "
+                <a href="/sends">{lang.pick("返回历史", "Back to the history")}</a>
+            </p>
+        </section>
     }
 }
 
@@ -425,12 +452,13 @@ fn Detail(
             "WeChat's MASSSENDJOBFINISH callback",
         ),
     });
+    let titles = d.articles.clone();
     let answer = move || {
         let refreshed = refresh.value().get();
         let deleted = delete.value().get();
         deleted.or(refreshed).map(|answer| match answer {
             Ok(SendAction::Failed(words)) => Err(words),
-            Ok(outcome) => Ok(action_words(lang, &outcome)),
+            Ok(outcome) => Ok(action_words(lang, &outcome, &titles)),
             Err(error) => Err(error.words(lang).to_owned()),
         })
     };
@@ -440,6 +468,27 @@ fn Detail(
         _ => None,
     };
     let article_count = d.articles.len().max(d.checks.len());
+    let deleted = d.deleted_articles.clone();
+    let is_deleted = move |n: usize| deleted.contains(&0) || deleted.contains(&(n as u32));
+    // What the delete form offers: the articles not deleted yet, by title.
+    let deletable: Vec<(usize, String)> = (1..=article_count.max(1))
+        .filter(|n| !is_deleted(*n))
+        .map(|n| {
+            let name = match d.articles.get(n - 1) {
+                Some(title) => format!("{n}. {title}"),
+                None => match lang {
+                    Lang::Zh => format!("第 {n} 篇"),
+                    Lang::En => format!("Article {n}"),
+                },
+            };
+            (n, name)
+        })
+        .collect();
+    let deleted_mark = move |n: usize| {
+        is_deleted(n).then(
+            || view! { " " <span class="deleted">{lang.pick("（已删除）", "(Deleted)")}</span> },
+        )
+    };
     view! {
         <h2>{d.row.summary.clone()}</h2>
         <dl class="facts">
@@ -486,11 +535,11 @@ fn Detail(
                         {d.check_state.map(|s| view! { <p>{lang.pick("整体校验结果：", "Overall: ")} {s.label(lang)}</p> })}
                         {if d.checks.is_empty() {
                             view! {
-                                <ol>{d.articles.iter().map(|t| view! { <li>{t.clone()}</li> }).collect_view()}</ol>
+                                <ol>{d.articles.iter().enumerate().map(|(i, t)| view! { <li>{t.clone()}{deleted_mark(i + 1)}</li> }).collect_view()}</ol>
                             }
                                 .into_any()
                         } else {
-                            view! { <CopyrightTable lang checks=d.checks.clone() /> }.into_any()
+                            view! { <CopyrightTable lang checks=d.checks.clone() deleted=d.deleted_articles.clone() /> }.into_any()
                         }}
                         {(!d.urls.is_empty())
                             .then(|| {
@@ -519,20 +568,20 @@ fn Detail(
                 </ActionForm>
             })}
             {d.can_delete.then(|| view! {
-                <ActionForm action=delete attr:class="stack">
+                <ActionForm action=delete attr:class="stack danger-zone">
                     <input type="hidden" name="id" value=id2.clone() />
                     <p class="note">{lang.pick("删除只会让文章在图文页失效、别人无法再打开；已经收到消息的粉丝消息列表里仍然能看到这条消息的标题和封面。删除不能撤销。",
                         "Deleting makes the article page unavailable, so nobody can open it any more. It does not recall the message: followers who received it still see its title and cover in their chats. It cannot be undone.")}</p>
                     <label for="delete-article">{lang.pick("删除哪一篇", "Which article")}</label>
                     <select id="delete-article" name="article">
                         <option value="0">{lang.pick("全部文章", "Every article")}</option>
-                        {(1..=article_count.max(1)).map(|n| view! { <option value=n.to_string()>{format!("{} {n}", lang.pick("第", "Article"))}</option> }).collect_view()}
+                        {deletable.into_iter().map(|(n, name)| view! { <option value=n.to_string()>{name}</option> }).collect_view()}
                     </select>
                     <span>
                         <input type="checkbox" id="delete-confirm" required />
                         <label for="delete-confirm">{lang.pick("我明白删除的后果", "I understand what deleting does")}</label>
                     </span>
-                    <button type="submit">{lang.pick("删除", "Delete")}</button>
+                    <button type="submit" class="danger">{lang.pick("删除", "Delete")}</button>
                 </ActionForm>
             })}
         </section>
@@ -604,7 +653,12 @@ fn DeliveryBar(
 }
 
 #[component]
-fn CopyrightTable(lang: Lang, checks: Vec<ArticleCheckView>) -> impl IntoView {
+fn CopyrightTable(
+    lang: Lang,
+    checks: Vec<ArticleCheckView>,
+    /// Articles `mass/delete` removed (0: every one).
+    deleted: Vec<u32>,
+) -> impl IntoView {
     // WeChat leaves a field out when it has nothing to say.
     let said = move |words: Option<&'static str>| words.unwrap_or(lang.pick("未说明", "not given"));
     view! {
@@ -631,6 +685,8 @@ fn CopyrightTable(lang: Lang, checks: Vec<ArticleCheckView>) -> impl IntoView {
                             (Some(t), None) => t.clone(),
                             (None, None) => "?".to_owned(),
                         };
+                        let gone = deleted.contains(&0)
+                            || c.index.is_some_and(|i| deleted.contains(&i));
                         view! {
                             <tr>
                                 <th scope="row">
@@ -638,6 +694,7 @@ fn CopyrightTable(lang: Lang, checks: Vec<ArticleCheckView>) -> impl IntoView {
                                         Some(url) => view! { <DataLink url label=name /> }.into_any(),
                                         None => view! { <span>{name}</span> }.into_any(),
                                     }}
+                                    {gone.then(|| view! { " " <span class="deleted">{lang.pick("（已删除）", "(Deleted)")}</span> })}
                                 </th>
                                 <td data-label=lang.pick("声明", "Declared")>{said(c.user_declare_state.map(|s| s.label(lang)))}</td>
                                 <td data-label=lang.pick("审核", "Audit")>{said(c.audit_state.map(|s| s.label(lang)))}</td>

@@ -18,20 +18,22 @@ pub fn LoginPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let info = session.await.unwrap_or_default();
                 let lang = info.lang;
-                let (error, next) = query
-                    .with(|q| (q.get("error").unwrap_or_default(), q.get("next").unwrap_or_default()));
+                let (error, next, minutes) = query.with(|q| {
+                    (
+                        q.get("error").unwrap_or_default(),
+                        q.get("next").unwrap_or_default(),
+                        q.get("minutes").and_then(|m| m.parse::<u32>().ok()),
+                    )
+                });
                 let message = match error.as_str() {
-                    "failed" => Some(lang.pick("用户名或密码不正确。", "The username or the password is wrong.")),
-                    "throttled" => Some(lang.pick(
-                        "登录失败次数过多，已暂时锁定。请稍后再试。",
-                        "Too many failed attempts: logging in is locked for a while. Try again in a few minutes.",
-                    )),
+                    "failed" => Some(lang.pick("用户名或密码不正确。", "The username or the password is wrong.").to_owned()),
+                    "throttled" => Some(locked_out(lang, minutes)),
                     "busy" => Some(lang.pick(
                         "同时登录的人太多，暂时无法核对密码。请稍后再试。",
                         "Too many logins are being checked right now. Try again shortly.",
-                    )),
-                    "expired" => Some(AppError::NotSignedIn.words(lang)),
-                    "unexpected" => Some(AppError::Unexpected.words(lang)),
+                    ).to_owned()),
+                    "expired" => Some(AppError::NotSignedIn.words(lang).to_owned()),
+                    "unexpected" => Some(AppError::Unexpected.words(lang).to_owned()),
                     _ => None,
                 };
                 view! {
@@ -71,6 +73,25 @@ pub fn LoginPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// The lockout after too many failed logins, and how long it lasts.
+fn locked_out(lang: Lang, minutes: Option<u32>) -> String {
+    match (lang, minutes) {
+        (Lang::Zh, Some(m)) => format!("登录失败次数过多，已暂时锁定。请 {m} 分钟后再试。"),
+        (Lang::En, Some(1)) => {
+            "Too many failed attempts: logging in is locked. Try again in 1 minute.".to_owned()
+        }
+        (Lang::En, Some(m)) => {
+            format!("Too many failed attempts: logging in is locked. Try again in {m} minutes.")
+        }
+        (_, None) => lang
+            .pick(
+                "登录失败次数过多，已暂时锁定。请几分钟后再试。",
+                "Too many failed attempts: logging in is locked for a while. Try again in a few minutes.",
+            )
+            .to_owned(),
     }
 }
 

@@ -14,6 +14,7 @@ use crate::{
     i18n::Lang,
 };
 
+mod account;
 mod audit;
 mod compose;
 mod content;
@@ -87,6 +88,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/audit") view=audit::AuditPage ssr=SsrMode::Async />
                     <Route path=path!("/users") view=users::UsersPage ssr=SsrMode::Async />
                     <Route path=path!("/settings") view=settings::SettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async />
                 </Routes>
             </div>
         </Router>
@@ -199,6 +201,7 @@ fn Header(info: SessionInfo) -> impl IntoView {
                                 <span class="who-label">{lang.pick("当前用户", "Signed in as")} " "</span>
                                 <strong>{username}</strong>
                             </span>
+                            <A href="/account">{lang.pick("我的密码", "My password")}</A>
                             <form method="post" action="/logout">
                                 <button type="submit">{lang.pick("退出登录", "Log out")}</button>
                             </form>

@@ -1,6 +1,9 @@
 //! `/users` (admins): list, add, disable or enable, change role, reset a
 //! password. Every form is an `ActionForm`, so it also works without
 //! JavaScript: the server then redirects back, with `?problem=` on failure.
+//! An admin is not offered what the server refuses them for themself:
+//! disabling their own account, or making themself an editor while they
+//! are the only active admin.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -9,7 +12,8 @@ use super::time::StoredTime;
 use super::{Audience, Page, lang};
 use crate::{
     auth::{
-        Role, UserSummary,
+        PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, Role, UserSummary,
+        api::SessionInfo,
         api::{AddUser, ResetUserPassword, SetUserDisabled, SetUserRole, list_users},
     },
     error::AppError,
@@ -50,6 +54,9 @@ fn UsersBody(
     users: Resource<Result<Vec<UserSummary>, AppError>>,
 ) -> impl IntoView {
     let lang = lang();
+    let me = use_context::<SessionInfo>()
+        .and_then(|info| info.user)
+        .map(|user| user.id);
 
     // The outcome of the last form sent, said once at the top of the page.
     let outcome = RwSignal::new(None::<Result<(), AppError>>);
@@ -99,6 +106,10 @@ fn UsersBody(
             {move || Suspend::new(async move {
                 match users.await {
                     Ok(list) => {
+                        let active_admins = list
+                            .iter()
+                            .filter(|u| u.role == Role::Admin && !u.disabled)
+                            .count();
                         view! {
                             <table class="users stacked">
                                 <thead>
@@ -116,6 +127,13 @@ fn UsersBody(
                                         .map(|user| {
                                             let name = user.username.clone();
                                             let id = user.id.to_string();
+                                            let myself = Some(user.id) == me;
+                                            // What the server would refuse is not offered.
+                                            let may_toggle = !myself;
+                                            let may_change_role = !(myself
+                                                && user.role == Role::Admin
+                                                && active_admins <= 1);
+                                            let rule_id = format!("password-rule-{}", user.id);
                                             let (role_label, other_role, other_label) = match user.role {
                                                 Role::Admin => (
                                                     role_name(lang, Role::Admin),
@@ -147,20 +165,43 @@ fn UsersBody(
                                                     <td data-label=lang.pick("状态", "Status")>{status_label}</td>
                                                     <td data-label=lang.pick("创建时间", "Created")><StoredTime at=user.created_at.clone() /></td>
                                                     <td class="row-actions">
-                                                        <ActionForm action=disable>
-                                                            <input type="hidden" name="id" value=id1 />
-                                                            <input type="hidden" name="disabled" value=toggle_to />
-                                                            <button type="submit" aria-label=toggle_aria>
-                                                                {toggle_label}
-                                                            </button>
-                                                        </ActionForm>
-                                                        <ActionForm action=role>
-                                                            <input type="hidden" name="id" value=id2 />
-                                                            <input type="hidden" name="role" value=other_role />
-                                                            <button type="submit" aria-label=role_aria>
-                                                                {other_label}
-                                                            </button>
-                                                        </ActionForm>
+                                                        {myself
+                                                            .then(|| {
+                                                                view! {
+                                                                    <p class="note">
+                                                                        {lang.pick(
+                                                                            "这是你自己的账号：不能停用自己；只剩你一位管理员时也不能改为编辑。",
+                                                                            "This is your own account: you cannot disable yourself, nor make yourself an editor while you are the only admin.",
+                                                                        )}
+                                                                        " "
+                                                                        <a href="/account">{lang.pick("修改我的密码", "Change my password")}</a>
+                                                                    </p>
+                                                                }
+                                                            })}
+                                                        {may_toggle
+                                                            .then(|| {
+                                                                view! {
+                                                                    <ActionForm action=disable>
+                                                                        <input type="hidden" name="id" value=id1 />
+                                                                        <input type="hidden" name="disabled" value=toggle_to />
+                                                                        <button type="submit" aria-label=toggle_aria>
+                                                                            {toggle_label}
+                                                                        </button>
+                                                                    </ActionForm>
+                                                                }
+                                                            })}
+                                                        {may_change_role
+                                                            .then(|| {
+                                                                view! {
+                                                                    <ActionForm action=role>
+                                                                        <input type="hidden" name="id" value=id2 />
+                                                                        <input type="hidden" name="role" value=other_role />
+                                                                        <button type="submit" aria-label=role_aria>
+                                                                            {other_label}
+                                                                        </button>
+                                                                    </ActionForm>
+                                                                }
+                                                            })}
                                                         <ActionForm action=reset>
                                                             <input type="hidden" name="id" value=id3 />
                                                             <label for=password_id.clone()>{password_label}</label>
@@ -169,9 +210,12 @@ fn UsersBody(
                                                                 name="password"
                                                                 type="password"
                                                                 autocomplete="new-password"
-                                                                minlength="8"
+                                                                minlength=PASSWORD_MIN_CHARS.to_string()
+                                                                maxlength=PASSWORD_MAX_CHARS.to_string()
+                                                                aria-describedby=rule_id.clone()
                                                                 required
                                                             />
+                                                            <span class="hint" id=rule_id>{password_rule(lang)}</span>
                                                             <button type="submit" aria-label=reset_aria>
                                                                 {reset_label}
                                                             </button>
@@ -201,9 +245,12 @@ fn UsersBody(
                     name="password"
                     type="password"
                     autocomplete="new-password"
-                    minlength="8"
+                    minlength=PASSWORD_MIN_CHARS.to_string()
+                    maxlength=PASSWORD_MAX_CHARS.to_string()
+                    aria-describedby="new-user-password-rule"
                     required
                 />
+                <p class="hint" id="new-user-password-rule">{password_rule(lang)}</p>
                 <label for="new-user-role">{lang.pick("角色", "Role")}</label>
                 <select id="new-user-role" name="role">
                     <option value="editor" selected>{role_name(lang, Role::Editor)}</option>
@@ -212,6 +259,17 @@ fn UsersBody(
                 <button type="submit" class="primary">{lang.pick("添加", "Add")}</button>
             </ActionForm>
         </section>
+    }
+}
+
+/// The rule a new password follows (`auth::password::check_rules`), said
+/// beside every field for one.
+pub fn password_rule(lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("至少 {PASSWORD_MIN_CHARS} 个字符，最多 {PASSWORD_MAX_CHARS} 个。"),
+        Lang::En => {
+            format!("At least {PASSWORD_MIN_CHARS} characters, at most {PASSWORD_MAX_CHARS}.")
+        }
     }
 }
 

@@ -50,7 +50,7 @@ function isRed(color: string): boolean {
 test.describe("deleting a send's articles", () => {
   test("delete is dangerous, names the articles by title and drops a deleted one, in both languages", async ({ page, browser }) => {
     await logIn(page, admin.username, admin.password);
-    const id = await sendDraft(page.request, "sim_draft_weekly_digest_0002");
+    const id = await sendDraft(page.request, "sim_draft_two_articles_0022");
     await page.goto(`/sends/${id}`);
     await hydrated(page);
     await expect(page.getByText("Finished", { exact: true }).first()).toBeVisible({ timeout: 8_000 });
@@ -58,34 +58,31 @@ test.describe("deleting a send's articles", () => {
     const which = page.getByLabel("Which article");
     await expect(which.getByRole("option")).toHaveText([
       "Every article",
-      "1. 本周精选｜读者来信",
-      "2. 编辑手记：我们为什么做这期专题",
-      "3. 下周预告",
+      "1. 秋季书单：十本好书",
+      "2. 书店地图：城里的独立书店",
     ]);
     const button = page.getByRole("button", { name: "Delete", exact: true });
     await expect(button).toHaveClass(/danger/);
     expect(isRed(await button.evaluate((b) => getComputedStyle(b).backgroundColor))).toBe(true);
 
-    await which.selectOption({ label: "1. 本周精选｜读者来信" });
+    await which.selectOption({ label: "1. 秋季书单：十本好书" });
     await page.getByLabel("I understand what deleting does").check();
     await button.click();
-    await expect(page.getByRole("status").filter({ hasText: "本周精选｜读者来信" })).toContainText("was deleted");
+    await expect(page.getByRole("status").filter({ hasText: "秋季书单：十本好书" })).toContainText("was deleted");
     await expect(which.getByRole("option")).toHaveText([
       "Every article",
-      "2. 编辑手记：我们为什么做这期专题",
-      "3. 下周预告",
+      "2. 书店地图：城里的独立书店",
     ]);
     const articles = page.getByRole("region", { name: /^Articles/ });
-    await expect(articles.getByRole("row").filter({ hasText: "本周精选｜读者来信" })).toContainText("Deleted");
+    await expect(articles.getByRole("row").filter({ hasText: "秋季书单：十本好书" })).toContainText("Deleted");
 
     const zh = await signedIn(browser, "zh-CN", admin.username, admin.password);
     await zh.page.goto(`/sends/${id}`);
     await expect(zh.page.getByLabel("删除哪一篇").getByRole("option")).toHaveText([
       "全部文章",
-      "2. 编辑手记：我们为什么做这期专题",
-      "3. 下周预告",
+      "2. 书店地图：城里的独立书店",
     ]);
-    await expect(zh.page.getByRole("row").filter({ hasText: "本周精选｜读者来信" })).toContainText("已删除");
+    await expect(zh.page.getByRole("row").filter({ hasText: "秋季书单：十本好书" })).toContainText("已删除");
     await expect(zh.page.getByRole("button", { name: "删除", exact: true })).toHaveClass(/danger/);
 
     // Every article: the delete form goes away.
@@ -94,7 +91,7 @@ test.describe("deleting a send's articles", () => {
     await button.click();
     await expect(page.getByRole("status").filter({ hasText: "Every article" })).toBeVisible();
     await expect(page.getByLabel("Which article")).toHaveCount(0);
-    await expect(articles.getByRole("row").filter({ hasText: "下周预告" })).toContainText("Deleted");
+    await expect(articles.getByRole("row").filter({ hasText: "书店地图：城里的独立书店" })).toContainText("Deleted");
     await zh.context.close();
   });
 });

@@ -304,6 +304,17 @@ pub(crate) const DRAFTS: &[NewsFixture] = &[
         articles: &[article("草稿：尚未命名的专题", "小周", "这篇草稿还在写。")],
         scenario: None,
     },
+    // Two articles that no other browser test sends: a send uses a draft
+    // up, and deleting one article of a send needs a send of several.
+    NewsFixture {
+        media_id: "sim_draft_two_articles_0022",
+        hours_ago: 290,
+        articles: &[
+            article("秋季书单：十本好书", "编辑部", "这个秋天，编辑部读了这些书。"),
+            article("书店地图：城里的独立书店", "小周", "从人民路到中山路，一条线走完。"),
+        ],
+        scenario: None,
+    },
 ];
 
 /// Permanent news materials (`material/batchget_material type=news`); they

@@ -32,6 +32,32 @@ test.describe("history and send detail", () => {
     expect(await page.evaluate(() => (window as unknown as { stillHere?: boolean }).stillHere)).toBe(true);
   });
 
+  test("an open send's page keeps what the editor unfolded while it asks for news", async ({ page }) => {
+    await page.goto("/compose");
+    await hydrated(page);
+    await page.getByRole("radio", { name: "Text" }).check();
+    // No callback: the send stays submitted, so its page keeps asking.
+    await page.getByLabel("Message text").fill(`[sim:nocallback] e2e unfolded ${Date.now()}`);
+    await page.getByRole("radio", { name: "One tag" }).check();
+    await page.getByLabel("Tag", { exact: true }).selectOption({ label: "内测用户 (12 followers)" });
+    await page.getByRole("button", { name: "Send", exact: true }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Confirm" }).click();
+    await page.getByRole("link", { name: "See this send's details" }).click();
+    await expect(page).toHaveURL(/\/sends\/\d+$/);
+    await hydrated(page);
+
+    const request = page.locator("details").filter({ hasText: "The request sent to WeChat" });
+    await request.locator("summary").click();
+    await expect(request).toHaveAttribute("open", "");
+    // Two more answers to the page's polling: an answer that changes
+    // nothing draws nothing again.
+    for (let i = 0; i < 2; i++) {
+      await page.waitForResponse((r) => r.url().endsWith("/api/load_send_detail"));
+    }
+    await expect(request).toHaveAttribute("open", "");
+    await expect(request.getByText('"msgtype"')).toBeVisible();
+  });
+
   test("the detail of an article judged a reprint says each article's check in words", async ({ page }) => {
     await page.goto("/compose");
     await hydrated(page);

@@ -310,8 +310,16 @@ pub(crate) const DRAFTS: &[NewsFixture] = &[
         media_id: "sim_draft_two_articles_0022",
         hours_ago: 290,
         articles: &[
-            article("秋季书单：十本好书", "编辑部", "这个秋天，编辑部读了这些书。"),
-            article("书店地图：城里的独立书店", "小周", "从人民路到中山路，一条线走完。"),
+            article(
+                "秋季书单：十本好书",
+                "编辑部",
+                "这个秋天，编辑部读了这些书。",
+            ),
+            article(
+                "书店地图：城里的独立书店",
+                "小周",
+                "从人民路到中山路，一条线走完。",
+            ),
         ],
         scenario: None,
     },

@@ -7,11 +7,9 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use super::{Page, lang, users::password_rule};
-use crate::{
-    auth::{PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, api::ChangeOwnPassword},
-    error::AppError,
-};
+use super::password::NewPassword;
+use super::{Page, lang};
+use crate::{auth::api::ChangeOwnPassword, error::AppError};
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
@@ -64,17 +62,7 @@ fn AccountBody(change: ServerAction<ChangeOwnPassword>) -> impl IntoView {
             <label for="current-password">{lang.pick("当前密码", "Current password")}</label>
             <input id="current-password" name="current" type="password" autocomplete="current-password" required />
             <label for="own-new-password">{lang.pick("新密码", "New password")}</label>
-            <input
-                id="own-new-password"
-                name="password"
-                type="password"
-                autocomplete="new-password"
-                minlength=PASSWORD_MIN_CHARS.to_string()
-                maxlength=PASSWORD_MAX_CHARS.to_string()
-                aria-describedby="own-new-password-rule"
-                required
-            />
-            <p class="hint" id="own-new-password-rule">{password_rule(lang)}</p>
+            <NewPassword lang id="own-new-password".to_owned() />
             <p class="note">
                 {lang.pick(
                     "修改后，你在其他浏览器或设备上的登录会失效。",

@@ -20,6 +20,7 @@ mod compose;
 mod content;
 mod history;
 mod login;
+mod password;
 mod settings;
 mod setup;
 pub mod time;

@@ -8,11 +8,12 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+use super::password::NewPassword;
 use super::time::StoredTime;
 use super::{Audience, Page, lang};
 use crate::{
     auth::{
-        PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, Role, UserSummary,
+        Role, UserSummary,
         api::SessionInfo,
         api::{AddUser, ResetUserPassword, SetUserDisabled, SetUserRole, list_users},
     },
@@ -133,7 +134,6 @@ fn UsersBody(
                                             let may_change_role = !(myself
                                                 && user.role == Role::Admin
                                                 && active_admins <= 1);
-                                            let rule_id = format!("password-rule-{}", user.id);
                                             let (role_label, other_role, other_label) = match user.role {
                                                 Role::Admin => (
                                                     role_name(lang, Role::Admin),
@@ -205,17 +205,7 @@ fn UsersBody(
                                                         <ActionForm action=reset>
                                                             <input type="hidden" name="id" value=id3 />
                                                             <label for=password_id.clone()>{password_label}</label>
-                                                            <input
-                                                                id=password_id
-                                                                name="password"
-                                                                type="password"
-                                                                autocomplete="new-password"
-                                                                minlength=PASSWORD_MIN_CHARS.to_string()
-                                                                maxlength=PASSWORD_MAX_CHARS.to_string()
-                                                                aria-describedby=rule_id.clone()
-                                                                required
-                                                            />
-                                                            <span class="hint" id=rule_id>{password_rule(lang)}</span>
+                                                            <NewPassword lang id=password_id />
                                                             <button type="submit" aria-label=reset_aria>
                                                                 {reset_label}
                                                             </button>
@@ -240,17 +230,7 @@ fn UsersBody(
                 <label for="new-username">{lang.pick("用户名", "Username")}</label>
                 <input id="new-username" name="username" type="text" autocomplete="off" required />
                 <label for="new-user-password">{lang.pick("密码", "Password")}</label>
-                <input
-                    id="new-user-password"
-                    name="password"
-                    type="password"
-                    autocomplete="new-password"
-                    minlength=PASSWORD_MIN_CHARS.to_string()
-                    maxlength=PASSWORD_MAX_CHARS.to_string()
-                    aria-describedby="new-user-password-rule"
-                    required
-                />
-                <p class="hint" id="new-user-password-rule">{password_rule(lang)}</p>
+                <NewPassword lang id="new-user-password".to_owned() />
                 <label for="new-user-role">{lang.pick("角色", "Role")}</label>
                 <select id="new-user-role" name="role">
                     <option value="editor" selected>{role_name(lang, Role::Editor)}</option>
@@ -259,17 +239,6 @@ fn UsersBody(
                 <button type="submit" class="primary">{lang.pick("添加", "Add")}</button>
             </ActionForm>
         </section>
-    }
-}
-
-/// The rule a new password follows (`auth::password::check_rules`), said
-/// beside every field for one.
-pub fn password_rule(lang: Lang) -> String {
-    match lang {
-        Lang::Zh => format!("至少 {PASSWORD_MIN_CHARS} 个字符，最多 {PASSWORD_MAX_CHARS} 个。"),
-        Lang::En => {
-            format!("At least {PASSWORD_MIN_CHARS} characters, at most {PASSWORD_MAX_CHARS}.")
-        }
     }
 }
 

@@ -7,13 +7,12 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::picker::{has_next, page_range};
+use super::picker::{MediaFacts, has_next, page_range, shown_name};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::sends::api::{Listing, PickMedia, list_drafts, list_materials};
 use crate::sends::{MediaPage, PICKER_PAGE};
 use crate::ui::history::percent;
-use crate::ui::time::UnixTime;
 use crate::ui::{Page, lang};
 
 /// The page's heading for a source.
@@ -115,14 +114,10 @@ fn PickList(lang: Lang, source: String, attempt: String, page: MediaPage) -> imp
                 .items
                 .into_iter()
                 .map(|item| {
-                    let title = if item.title.is_empty() { item.media_id.clone() } else { item.title.clone() };
-                    let aria = format!("{use_label} {title}");
-                    let updated = item.updated;
+                    let aria = format!("{use_label} {}", shown_name(&item));
                     view! {
                         <li>
-                            <span class="media-title">{title}</span>
-                            <code>{item.media_id.clone()}</code>
-                            {updated.map(|secs| view! { <span class="muted"><UnixTime secs /></span> })}
+                            <MediaFacts item=item.clone() />
                             <form method="post" action=PickMedia::url()>
                                 <input type="hidden" name="attempt" value=attempt.clone() />
                                 <input type="hidden" name="source" value=source.clone() />

@@ -125,6 +125,27 @@ pub fn Picker(
     }
 }
 
+/// What a list shows of a draft or material: its name (else its id), its
+/// id, and when it last changed.
+#[component]
+pub fn MediaFacts(item: MediaChoice) -> impl IntoView {
+    let name = shown_name(&item);
+    view! {
+        <span class="media-title">{name}</span>
+        <code>{item.media_id}</code>
+        {item.updated.map(|secs| view! { <span class="muted"><UnixTime secs /></span> })}
+    }
+}
+
+/// A draft's or material's name, or its id when it has none.
+pub fn shown_name(item: &MediaChoice) -> String {
+    if item.title.is_empty() {
+        item.media_id.clone()
+    } else {
+        item.title.clone()
+    }
+}
+
 /// "11–20 / 34": where this page is in the list.
 pub fn page_range(list: &MediaPage) -> String {
     let shown = list.items.len() as u32;
@@ -156,15 +177,11 @@ fn PickerList(
                 .items
                 .into_iter()
                 .map(|item| {
-                    let title = if item.title.is_empty() { item.media_id.clone() } else { item.title.clone() };
-                    let aria = format!("{use_label} {title}");
-                    let updated = item.updated;
-                    let media_id = item.media_id.clone();
+                    let aria = format!("{use_label} {}", shown_name(&item));
+                    let facts = item.clone();
                     view! {
                         <li>
-                            <span class="media-title">{title}</span>
-                            <code>{media_id}</code>
-                            {updated.map(|secs| view! { <span class="muted"><UnixTime secs /></span> })}
+                            <MediaFacts item=facts />
                             <button type="button" aria-label=aria on:click=move |_| on_pick.run(item.clone())>
                                 {use_label}
                             </button>

@@ -252,6 +252,14 @@ test.describe("a phone's width", () => {
         expect(header!.height, `header height on ${path}`).toBeLessThan(phone.height / 4);
         // Every link of the navigation can be seen and reached.
         for (const link of await nav.getByRole("link").all()) await expect(link).toBeInViewport();
+        // No word of the header's controls is broken over lines ("简体中文"
+        // one character a line, "Log out" on two).
+        const broken = await page.locator("header").evaluate((h) =>
+          [...h.querySelectorAll("a, button")]
+            .filter((e) => e.getClientRects().length > 1 || e.getBoundingClientRect().height > 2.4 * parseFloat(getComputedStyle(e).fontSize))
+            .map((e) => (e as HTMLElement).innerText.replace(/\s+/g, " ")),
+        );
+        expect(broken, `header controls broken over lines on ${path}`).toEqual([]);
       }
       await context.close();
     });

@@ -183,21 +183,12 @@ pub async fn pick_media(
 /// A video material becomes an `mpvideo` media id (`media/uploadvideo`).
 #[server(endpoint = "convert_video")]
 pub async fn convert_video(media_id: String, title: String) -> Result<Listing<String>, AppError> {
-    use crate::wechat::{api::UploadVideoRequest, types::MediaId};
+    use crate::wechat::types::MediaId;
     let call = crate::edge::signed_in()?;
     let media_id =
         MediaId::parse(media_id.trim()).map_err(|_| crate::error::Problem::InvalidChoice)?;
-    let request = UploadVideoRequest {
-        media_id,
-        title: title.trim().chars().take(64).collect(),
-        description: String::new(),
-    };
-    Ok(call
-        .app
-        .wechat
-        .upload_video(&request)
+    Ok(ssr::upload_video(&call.app, media_id, &title)
         .await
-        .map(|answer| answer.media_id.into_string())
         .map_err(|e| e.words(call.lang)))
 }
 
@@ -824,6 +815,22 @@ pub mod ssr {
         })
     }
 
+    /// A video material turned into an `mpvideo` media id
+    /// (`media/uploadvideo`), with its title (WeChat takes 64 characters).
+    pub async fn upload_video(
+        app: &AppState,
+        media_id: crate::wechat::types::MediaId,
+        title: &str,
+    ) -> Result<String, CallError> {
+        let request = crate::wechat::api::UploadVideoRequest {
+            media_id,
+            title: title.trim().chars().take(64).collect(),
+            description: String::new(),
+        };
+        let answer = app.wechat.upload_video(&request).await?;
+        Ok(answer.media_id.into_string())
+    }
+
     /// The pickers' sources, as the list page's address names them.
     pub fn picker_source(pick: &str) -> Option<&'static str> {
         ["drafts", "image", "voice", "video"]
@@ -860,7 +867,7 @@ pub mod ssr {
         media_id: &str,
         title: &str,
     ) -> Result<String, AppError> {
-        use crate::wechat::{api::UploadVideoRequest, types::MediaId};
+        use crate::wechat::types::MediaId;
         let Call { app, user, .. } = call;
         let source = picker_source(source).ok_or(Problem::InvalidChoice)?;
         let media = MediaId::parse(media_id.trim()).map_err(|_| Problem::InvalidChoice)?;
@@ -890,18 +897,10 @@ pub mod ssr {
                 form.voice_media_id = media.into_string();
             }
             _ => {
-                let request = UploadVideoRequest {
-                    media_id: media,
-                    title: title.chars().take(64).collect(),
-                    description: String::new(),
-                };
-                let answer = app
-                    .wechat
-                    .upload_video(&request)
+                form.mpvideo_media_id = upload_video(app, media, title)
                     .await
                     .map_err(wechat_problem)?;
                 form.msgtype = "mpvideo".into();
-                form.mpvideo_media_id = answer.media_id.into_string();
                 form.mpvideo_title = title.to_owned();
             }
         }

@@ -340,7 +340,7 @@ pub mod ssr {
                 }
             }
         }
-        let deleted_articles = store::deleted_articles(&app.db, id).await?;
+        let deleted_articles = send.deleted_articles.clone();
         let article_count = send.articles.len().max(checks.len()).max(1) as u32;
         let all_deleted = deleted_articles.contains(&0)
             || (1..=article_count).all(|n| deleted_articles.contains(&n));

@@ -783,6 +783,9 @@ pub struct SendView {
     pub articles: Vec<String>,
     /// What went out, by name; `None` for a send made before it was kept.
     pub content: Option<Content>,
+    /// The articles `mass/delete` removed: 1-based numbers, 0 for every
+    /// article at once.
+    pub deleted_articles: Vec<u32>,
     pub callback_id: Option<i64>,
 }
 
@@ -792,7 +795,7 @@ pub async fn send_view(db: &SqlitePool, id: i64) -> Result<Option<SendView>, Sto
                       s.state, s.sent_count, s.error_count, s.total_count, s.result_status,
                       s.clientmsgid, s.request, s.msg_id, s.msg_data_id, s.audience_size,
                       s.filter_count, s.errcode, s.errmsg, s.status_source, s.articles,
-                      s.callback_id, s.content
+                      s.callback_id, s.content, s.deleted_articles
                FROM sends s JOIN users u ON u.id = s.user_id WHERE s.id = ?"#,
         id
     )
@@ -833,19 +836,9 @@ pub async fn send_view(db: &SqlitePool, id: i64) -> Result<Option<SendView>, Sto
             .content
             .as_deref()
             .and_then(|c| serde_json::from_str(c).ok()),
+        deleted_articles: serde_json::from_str(&row.deleted_articles).unwrap_or_default(),
         callback_id: row.callback_id,
     }))
-}
-
-/// The articles of a send `mass/delete` removed: 1-based numbers, 0 for
-/// every article at once.
-pub async fn deleted_articles(db: &SqlitePool, id: i64) -> Result<Vec<u32>, StoreError> {
-    let stored = sqlx::query_scalar!("SELECT deleted_articles FROM sends WHERE id = ?", id)
-        .fetch_optional(db)
-        .await?;
-    Ok(stored
-        .and_then(|s| serde_json::from_str(&s).ok())
-        .unwrap_or_default())
 }
 
 /// Adds an article (0: every article) to those `mass/delete` removed.

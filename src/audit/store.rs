@@ -56,7 +56,7 @@ pub async fn record_or_log(
 pub struct AuditQuery {
     pub who: Option<String>,
     pub action: Option<String>,
-    /// `YYYY-MM-DD`: lines from that day (UTC) on.
+    /// `YYYY-MM-DD`: lines from that day (China time) on.
     pub since: Option<String>,
     pub before: Option<i64>,
     pub limit: i64,

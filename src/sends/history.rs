@@ -136,6 +136,12 @@ pub struct SendDetail {
     pub deleted_articles: Vec<u32>,
 }
 
+/// Whether article `n` (1-based) is among those `mass/delete` removed
+/// (0 stands for every article).
+pub fn article_deleted(deleted: &[u32], n: u32) -> bool {
+    deleted.contains(&0) || deleted.contains(&n)
+}
+
 #[server(endpoint = "load_send_detail")]
 pub async fn load_send_detail(id: i64) -> Result<SendDetail, AppError> {
     let call = crate::edge::signed_in()?;
@@ -342,8 +348,7 @@ pub mod ssr {
         }
         let deleted_articles = send.deleted_articles.clone();
         let article_count = send.articles.len().max(checks.len()).max(1) as u32;
-        let all_deleted = deleted_articles.contains(&0)
-            || (1..=article_count).all(|n| deleted_articles.contains(&n));
+        let all_deleted = (1..=article_count).all(|n| super::article_deleted(&deleted_articles, n));
         let can_delete = matches!(send.entry.msg_type.as_str(), "mpnews" | "mpvideo")
             && send.entry.state == SendState::Finished
             && send.msg_id.is_some()

@@ -16,7 +16,8 @@ use crate::error::{AppError, Problem};
 use crate::i18n::Lang;
 use crate::sends::history::{
     ArticleCheckView, DeleteSend, FilterChoices, HistoryFilter, HistoryPage as ListPage,
-    HistoryRow, RefreshSend, SendAction, SendDetail, history_choices, list_sends, load_send_detail,
+    HistoryRow, RefreshSend, SendAction, SendDetail, article_deleted, history_choices, list_sends,
+    load_send_detail,
 };
 use crate::sends::timeline::{note_words, step_words};
 use crate::sends::{SendState, group_digits};
@@ -469,7 +470,7 @@ fn Detail(
     };
     let article_count = d.articles.len().max(d.checks.len());
     let deleted = d.deleted_articles.clone();
-    let is_deleted = move |n: usize| deleted.contains(&0) || deleted.contains(&(n as u32));
+    let is_deleted = move |n: usize| article_deleted(&deleted, n as u32);
     // What the delete form offers: the articles not deleted yet, by title.
     let deletable: Vec<(usize, String)> = (1..=article_count.max(1))
         .filter(|n| !is_deleted(*n))
@@ -685,8 +686,9 @@ fn CopyrightTable(
                             (Some(t), None) => t.clone(),
                             (None, None) => "?".to_owned(),
                         };
-                        let gone = deleted.contains(&0)
-                            || c.index.is_some_and(|i| deleted.contains(&i));
+                        let gone = c
+                            .index
+                            .map_or(deleted.contains(&0), |i| article_deleted(&deleted, i));
                         view! {
                             <tr>
                                 <th scope="row">

@@ -30,6 +30,7 @@ fn verify_decrypt_parse(c: &mut Criterion) {
             writer: qunfa::callbacks::store::CallbackWriter::start(pool),
             health: Default::default(),
             replays: std::sync::Arc::new(qunfa::callbacks::replay::ReplayGuard::new(300)),
+            forward: None,
         }
     });
     let crypto = CallbackCrypto::new(TOKEN, KEY, APPID).unwrap();

@@ -58,6 +58,8 @@ type Histograms = Family<KindLabel, Histogram, fn() -> Histogram>;
 struct Metrics {
     callbacks_accepted: Counter,
     callbacks_refused: Family<ReasonLabel, Counter>,
+    callback_forwards: Family<OutcomeLabel, Counter>,
+    callback_forward_answers: Histogram,
     password_checks: Family<OutcomeLabel, Counter>,
     request_duration: Histograms,
     worker_rounds: Counter,
@@ -66,6 +68,9 @@ struct Metrics {
 static METRICS: LazyLock<Metrics> = LazyLock::new(|| Metrics {
     callbacks_accepted: Counter::default(),
     callbacks_refused: Family::default(),
+    callback_forwards: Family::default(),
+    // 0.25 ms to about 4 s.
+    callback_forward_answers: Histogram::new(exponential_buckets(0.00025, 2.0, 15)),
     password_checks: Family::default(),
     // 0.5 ms to about 8 s.
     request_duration: Family::new_with_constructor(|| {
@@ -88,6 +93,19 @@ pub fn callback_refused(reason: &'static str) {
         .callbacks_refused
         .get_or_create(&ReasonLabel { reason })
         .inc();
+}
+
+/// A callback passed on to the account's backend: `outcome` is `ok`,
+/// `timed_out` or `failed`; `answered` is how long the backend took when it
+/// answered at all.
+pub fn callback_forwarded(outcome: &'static str, answered: Option<std::time::Duration>) {
+    METRICS
+        .callback_forwards
+        .get_or_create(&OutcomeLabel { outcome })
+        .inc();
+    if let Some(took) = answered {
+        METRICS.callback_forward_answers.observe(took.as_secs_f64());
+    }
 }
 
 /// The WeChat calls and token fetches of one client, as the protocol layer
@@ -220,6 +238,16 @@ fn encode_all(
         "qunfa_callbacks_refused",
         "Callbacks refused, by reason",
         METRICS.callbacks_refused.clone(),
+    );
+    registry.register(
+        "qunfa_callback_forwards",
+        "Verified callbacks passed on to QUNFA_CALLBACK_FORWARD_URL, by outcome (ok: its answer went to WeChat; timed_out, failed: WeChat got success from qunfa)",
+        METRICS.callback_forwards.clone(),
+    );
+    registry.register(
+        "qunfa_callback_forward_answer_seconds",
+        "How long the forward backend took to answer (any status)",
+        METRICS.callback_forward_answers.clone(),
     );
     let calls = Family::<CallLabels, Counter>::default();
     for ((endpoint, errcode), count) in wechat.calls_by_errcode() {

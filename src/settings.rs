@@ -24,6 +24,8 @@ pub struct SettingsView {
     pub simulator: bool,
     pub appid: String,
     pub health: HealthView,
+    /// `None` when callbacks are not passed on to a backend.
+    pub forwarding: Option<ForwardingView>,
     pub access_token: AccessTokenView,
 }
 
@@ -74,6 +76,43 @@ pub struct RefusedView {
     pub at: i64,
     /// Why, in the language of the request.
     pub reason: String,
+}
+
+/// Callbacks passed on to the account's backend in the last hour (kept in
+/// memory since this server started).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForwardingView {
+    /// The forward URL without its query, fragment and user information,
+    /// which may hold a key.
+    pub url: String,
+    pub timeout_ms: u64,
+    /// The backend's answer went to WeChat.
+    pub ok: u64,
+    /// No answer within the timeout: WeChat got `success` from qunfa.
+    pub timed_out: u64,
+    /// Any other failure: WeChat got `success` from qunfa.
+    pub failed: u64,
+    /// How long the backend took to answer, of the forwards it answered.
+    pub median_micros: Option<u64>,
+    pub p99_micros: Option<u64>,
+    pub last_failure: Option<ForwardFailureView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForwardFailureView {
+    /// Unix seconds.
+    pub at: i64,
+    /// What happened, in the language of the request.
+    pub words: String,
+}
+
+/// `0.8 ms`, `12 ms`, `1.2 s`: an answer time as the settings page shows it.
+pub fn answer_time(micros: u64) -> String {
+    match micros {
+        0..10_000 => format!("{:.1} ms", micros as f64 / 1000.0),
+        10_000..1_000_000 => format!("{} ms", micros / 1000),
+        _ => format!("{:.1} s", micros as f64 / 1_000_000.0),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -156,6 +195,24 @@ mod ssr {
                     reason: refusal_words(&reason, lang),
                 }),
             },
+            forwarding: app.callbacks.forward.as_deref().map(|forwarder| {
+                let hour = forwarder.last_hour();
+                let micros =
+                    |d: std::time::Duration| u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
+                ForwardingView {
+                    url: without_secrets(forwarder.url()),
+                    timeout_ms: u64::try_from(forwarder.timeout().as_millis()).unwrap_or(u64::MAX),
+                    ok: hour.ok,
+                    timed_out: hour.timed_out,
+                    failed: hour.failed,
+                    median_micros: hour.median.map(micros),
+                    p99_micros: hour.p99.map(micros),
+                    last_failure: hour.last_failure.map(|(at, failure)| ForwardFailureView {
+                        at: unix(at),
+                        words: failure.words(lang),
+                    }),
+                }
+            }),
             access_token: AccessTokenView {
                 source: match tokens.source() {
                     TokenSource::Stable { .. } => TokenSourceView::Stable,
@@ -254,6 +311,14 @@ mod ssr {
                 "时间戳与当前时间相差超过 5 分钟"
             );
             assert_eq!(refusal_words("something new", Lang::Zh), "something new");
+        }
+
+        #[test]
+        fn answer_times_are_shown_in_the_unit_that_reads_best() {
+            assert_eq!(answer_time(840), "0.8 ms");
+            assert_eq!(answer_time(2_450), "2.5 ms");
+            assert_eq!(answer_time(12_900), "12 ms");
+            assert_eq!(answer_time(1_234_000), "1.2 s");
         }
 
         #[test]

@@ -4,8 +4,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::{
     body::Bytes,
-    extract::{Query, State},
-    http::StatusCode,
+    extract::{Query, RawQuery, State},
+    http::{HeaderMap, StatusCode, header::CONTENT_TYPE},
     response::{IntoResponse, Response},
 };
 use secrecy::ExposeSecret;
@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use super::{
     CallbackState,
+    forward::{FORWARDED_HEADER, Forwarder},
     replay::Seen,
     store::{CallbackRecord, Mode},
 };
@@ -181,27 +182,86 @@ pub async fn verify_url(
 }
 
 /// `POST`: an event or message. Verified, decrypted and parsed before it is
-/// stored; answered `success` once stored.
+/// stored; answered `success` once stored, or with the backend's answer when
+/// callbacks are forwarded.
 pub async fn receive(
     State(state): State<CallbackState>,
     Query(query): Query<CallbackQuery>,
+    RawQuery(raw_query): RawQuery,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match accept(&state, &query, &body) {
-        Ok(record) => match state.writer.store(record).await {
-            Ok(()) => {
-                state.health.accepted();
-                crate::metrics::callback_accepted();
-                "success".into_response()
+    let record = match accept(&state, &query, &body) {
+        Ok(record) => record,
+        Err(refusal) => return refuse(&state, refusal),
+    };
+    let forwarder = match state.forward.as_deref() {
+        Some(forwarder) if headers.contains_key(FORWARDED_HEADER) => {
+            forwarder.note_loop();
+            None
+        }
+        forwarder => forwarder,
+    };
+    let Some(forwarder) = forwarder else {
+        return match store(&state, record).await {
+            Ok(()) => "success".into_response(),
+            Err(not_stored) => not_stored,
+        };
+    };
+    // Stored while the backend is asked: the event never waits on it.
+    let (stored, answer) = tokio::join!(
+        store(&state, record),
+        pass_on(forwarder, raw_query.as_deref(), &headers, body)
+    );
+    match stored {
+        Ok(()) => answer,
+        Err(not_stored) => not_stored,
+    }
+}
+
+async fn store(
+    state: &CallbackState,
+    record: super::store::CallbackRecord,
+) -> Result<(), Response> {
+    match state.writer.store(record).await {
+        Ok(()) => {
+            state.health.accepted();
+            crate::metrics::callback_accepted();
+            Ok(())
+        }
+        Err(error) => {
+            // Not stored: WeChat will retry, so say so with a 5xx.
+            tracing::error!(error = %error, "a verified callback could not be stored");
+            crate::metrics::callback_refused("not_stored");
+            Err((StatusCode::SERVICE_UNAVAILABLE, "not stored; retry").into_response())
+        }
+    }
+}
+
+/// The backend's answer as it is, or `success` when there is none to give.
+async fn pass_on(
+    forwarder: &Forwarder,
+    raw_query: Option<&str>,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Response {
+    match forwarder
+        .forward(raw_query, headers.get(CONTENT_TYPE), body)
+        .await
+    {
+        Ok(answer) => {
+            let mut response = (answer.status, answer.body).into_response();
+            match answer.content_type {
+                Some(content_type) => {
+                    response.headers_mut().insert(CONTENT_TYPE, content_type);
+                }
+                None => {
+                    response.headers_mut().remove(CONTENT_TYPE);
+                }
             }
-            Err(error) => {
-                // Not stored: WeChat will retry, so say so with a 5xx.
-                tracing::error!(error = %error, "a verified callback could not be stored");
-                crate::metrics::callback_refused("not_stored");
-                (StatusCode::SERVICE_UNAVAILABLE, "not stored; retry").into_response()
-            }
-        },
-        Err(refusal) => refuse(&state, refusal),
+            response
+        }
+        Err(_) => "success".into_response(),
     }
 }
 

@@ -6,9 +6,12 @@
 //! nothing behind but a line in the log and the "last refused" health note.
 //! Stored events are written by one task in batches, so many callbacks
 //! arriving together cost one transaction, and each is answered `success`
-//! only after its row is committed.
+//! only after its row is committed. With a forward URL, every verified
+//! callback is also passed on to the account's own backend (`forward`)
+//! while it is stored, and the backend's answer goes back to WeChat.
 
 pub mod endpoint;
+pub mod forward;
 pub mod replay;
 pub mod store;
 
@@ -81,4 +84,6 @@ pub struct CallbackState {
     pub health: Arc<CallbackHealth>,
     /// The `(timestamp, nonce)` pairs accepted within the window.
     pub replays: Arc<replay::ReplayGuard>,
+    /// The account's existing backend, when callbacks are passed on to it.
+    pub forward: Option<Arc<forward::Forwarder>>,
 }

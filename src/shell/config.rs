@@ -114,6 +114,12 @@ pub struct SettingsArgs {
     /// Keep callbacks other than MASSSENDJOBFINISH (followers' messages) this long, e.g. 7d [default: 7d]
     #[arg(long, env = "QUNFA_CALLBACK_RETENTION", global = true)]
     pub callback_retention: Option<String>,
+    /// Pass every verified callback on, unchanged, to this URL (the account's existing backend) and answer WeChat with its reply; unset: no forwarding
+    #[arg(long, env = "QUNFA_CALLBACK_FORWARD_URL", global = true)]
+    pub callback_forward_url: Option<String>,
+    /// The longest a callback waits for the backend's reply before WeChat is answered `success`, e.g. 4s or 1500ms [default: 4s]
+    #[arg(long, env = "QUNFA_CALLBACK_FORWARD_TIMEOUT", global = true)]
+    pub callback_forward_timeout: Option<String>,
     /// Bearer token that opens /metrics (Prometheus); unset: /metrics is closed
     #[arg(
         long,
@@ -148,10 +154,20 @@ pub struct Settings {
     /// their OpenIDs) are deleted this long after they came; a send's
     /// MASSSENDJOBFINISH is kept with the send.
     pub callback_retention: Duration,
+    /// Where verified callbacks are passed on, if anywhere.
+    pub callback_forward: Option<CallbackForward>,
     /// Presented as a bearer token, opens `/metrics`.
     pub metrics_token: Option<SecretString>,
     /// The longest a stop waits for requests and the send worker.
     pub shutdown_grace: Duration,
+}
+
+/// The account's existing backend, which gets every verified callback.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallbackForward {
+    pub url: Url,
+    /// WeChat waits 5 seconds; past this the backend's reply is not waited for.
+    pub timeout: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -333,6 +349,9 @@ fn parse_duration(
 /// A bound as the example file words it: `1 minute`, `90 days`. (humantime
 /// counts in months of 30.44 days, which no setting's bound is.)
 fn in_words(duration: Duration) -> String {
+    if duration.subsec_nanos() != 0 {
+        return format!("{} milliseconds", duration.as_millis());
+    }
     let secs = duration.as_secs();
     let (count, unit) = [(86_400, "day"), (3_600, "hour"), (60, "minute")]
         .into_iter()
@@ -370,6 +389,8 @@ impl SettingsArgs {
             wechat_overseas,
             status_check_after,
             callback_retention,
+            callback_forward_url,
+            callback_forward_timeout,
             metrics_token,
             shutdown_grace,
         } = self;
@@ -504,6 +525,24 @@ impl SettingsArgs {
             Duration::from_secs(7 * 86400),
             (Duration::from_secs(60), Duration::from_secs(3650 * 86400)),
         )?;
+        let callback_forward = match (callback_forward_url, callback_forward_timeout) {
+            (None, None) => None,
+            (None, Some(_)) => {
+                return Err(invalid(
+                    "QUNFA_CALLBACK_FORWARD_TIMEOUT",
+                    "has no effect without QUNFA_CALLBACK_FORWARD_URL",
+                ));
+            }
+            (Some(url), timeout) => Some(CallbackForward {
+                url: parse_http_url("QUNFA_CALLBACK_FORWARD_URL", &url)?,
+                timeout: parse_duration(
+                    "QUNFA_CALLBACK_FORWARD_TIMEOUT",
+                    timeout,
+                    Duration::from_secs(4),
+                    (Duration::from_millis(100), Duration::from_secs(5)),
+                )?,
+            }),
+        };
         let shutdown_grace = parse_duration(
             "QUNFA_SHUTDOWN_GRACE",
             shutdown_grace,
@@ -535,6 +574,7 @@ impl SettingsArgs {
             session_idle,
             status_check_after,
             callback_retention,
+            callback_forward,
             metrics_token,
             shutdown_grace,
         })
@@ -763,6 +803,53 @@ mod tests {
                 "the file takes `{quoted}`, which is no setting"
             );
         }
+    }
+
+    #[test]
+    fn forwarding_needs_an_http_url_and_a_timeout_within_wechats_five_seconds() {
+        assert_eq!(args().load().unwrap().callback_forward, None);
+
+        let mut given = args();
+        given.callback_forward_url = Some("http://127.0.0.1:8080/wechat?from=qunfa".into());
+        let forward = given.load().unwrap().callback_forward.unwrap();
+        assert_eq!(
+            forward.url.as_str(),
+            "http://127.0.0.1:8080/wechat?from=qunfa"
+        );
+        assert_eq!(forward.timeout, Duration::from_secs(4));
+
+        given.callback_forward_timeout = Some("1500ms".into());
+        let forward = given.load().unwrap().callback_forward.unwrap();
+        assert_eq!(forward.timeout, Duration::from_millis(1500));
+
+        for (timeout, words) in [
+            ("6s", "between 100 milliseconds and 5 seconds"),
+            ("50ms", "between 100 milliseconds and 5 seconds"),
+            ("soon", "not a duration"),
+        ] {
+            given.callback_forward_timeout = Some(timeout.into());
+            let error = given.load().unwrap_err().to_string();
+            assert!(
+                error.starts_with("QUNFA_CALLBACK_FORWARD_TIMEOUT:"),
+                "{error}"
+            );
+            assert!(error.contains(words), "{timeout}: {error}");
+        }
+
+        let mut given = args();
+        given.callback_forward_url = Some("ftp://bot.internal/wechat".into());
+        let error = given.load().unwrap_err().to_string();
+        assert!(error.starts_with("QUNFA_CALLBACK_FORWARD_URL:"), "{error}");
+        assert!(error.contains("http:// or https://"), "{error}");
+
+        let mut given = args();
+        given.callback_forward_timeout = Some("2s".into());
+        let error = given.load().unwrap_err().to_string();
+        assert!(
+            error.starts_with("QUNFA_CALLBACK_FORWARD_TIMEOUT:"),
+            "{error}"
+        );
+        assert!(error.contains("QUNFA_CALLBACK_FORWARD_URL"), "{error}");
     }
 
     #[test]

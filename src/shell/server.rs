@@ -42,7 +42,10 @@ use crate::{
         Role, guard, login, password, setup, store,
         throttle::{self, LoginThrottle},
     },
-    callbacks::{self, CallbackKeys, CallbackState, replay::ReplayGuard, store::CallbackWriter},
+    callbacks::{
+        self, CallbackKeys, CallbackState, forward::Forwarder, replay::ReplayGuard,
+        store::CallbackWriter,
+    },
 };
 
 pub const SESSION_COOKIE: &str = "qunfa_session";
@@ -149,6 +152,12 @@ pub async fn prepare(mut settings: Settings, leptos: LeptosOptions) -> anyhow::R
         writer: CallbackWriter::start(pool.clone()),
         health: Arc::default(),
         replays: Arc::new(ReplayGuard::new(crate::callbacks::endpoint::MAX_SKEW_SECS)),
+        forward: settings
+            .callback_forward
+            .as_ref()
+            .map(|forward| Forwarder::new(forward.url.clone(), forward.timeout).map(Arc::new))
+            .transpose()
+            .context("cannot make the client for QUNFA_CALLBACK_FORWARD_URL")?,
     };
 
     let wechat = super::wechat::connect(&settings, &pool)?;

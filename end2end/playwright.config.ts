@@ -4,6 +4,8 @@ import { defineConfig, devices } from "@playwright/test";
 // E2E_EXTERNAL_SERVER), or by Playwright itself with `cargo leptos serve`.
 const baseURL = process.env.BASE_URL ?? "http://127.0.0.1:3100";
 const external = !!process.env.E2E_EXTERNAL_SERVER;
+// `scripts/test.sh` sets it for the console too; fake-backend.mjs listens there.
+const forwardUrl = process.env.QUNFA_CALLBACK_FORWARD_URL ?? "http://127.0.0.1:3190/wechat";
 
 export default defineConfig({
   testDir: "./tests",
@@ -36,14 +38,23 @@ export default defineConfig({
       },
     },
   ],
-  webServer: {
-    // cargo-leptos runs the tests as soon as it starts the server, so in
-    // that mode Playwright only waits for /healthz.
-    command: external ? 'node -e "setInterval(() => {}, 1 << 30)"' : "cargo leptos serve",
-    cwd: "..",
-    url: `${baseURL}/healthz`,
-    reuseExistingServer: true,
-    timeout: 900_000,
-    gracefulShutdown: { signal: "SIGINT", timeout: 10_000 },
-  },
+  webServer: [
+    {
+      // cargo-leptos runs the tests as soon as it starts the server, so in
+      // that mode Playwright only waits for /healthz.
+      command: external ? 'node -e "setInterval(() => {}, 1 << 30)"' : "cargo leptos serve",
+      cwd: "..",
+      url: `${baseURL}/healthz`,
+      reuseExistingServer: true,
+      timeout: 900_000,
+      gracefulShutdown: { signal: "SIGINT", timeout: 10_000 },
+    },
+    {
+      // The account's own backend that the console forwards callbacks to.
+      command: "node fake-backend.mjs",
+      url: new URL("/healthz", forwardUrl).toString(),
+      reuseExistingServer: false,
+      timeout: 10_000,
+    },
+  ],
 });

@@ -26,6 +26,9 @@ export QUNFA_ADMIN_USER=admin
 export QUNFA_ADMIN_PASSWORD="e2e-admin-password"
 export LEPTOS_SITE_ADDR=127.0.0.1:3100
 export BASE_URL="http://127.0.0.1:3100"
+# The console forwards every callback to a stand-in for an account's own
+# backend (end2end/fake-backend.mjs, which Playwright starts).
+export QUNFA_CALLBACK_FORWARD_URL="http://127.0.0.1:3190/wechat"
 cargo leptos end-to-end
 
 echo "== Release archive (packed from this build, run from an empty folder) =="

@@ -174,6 +174,8 @@ async fn read_request(socket: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<Re
     })
 }
 
+const METRICS_TOKEN: &str = "forward-metrics-token-1";
+
 async fn forwarding_app(url: &str, timeout: &str, aes_key: Option<&str>) -> TestApp {
     let data = Arc::new(tempfile::tempdir().unwrap());
     let (url, timeout) = (url.to_owned(), timeout.to_owned());
@@ -182,8 +184,27 @@ async fn forwarding_app(url: &str, timeout: &str, aes_key: Option<&str>) -> Test
         args.callback_forward_url = Some(url);
         args.callback_forward_timeout = Some(timeout);
         args.wechat_aes_key = aes_key;
+        args.metrics_token = Some(METRICS_TOKEN.into());
     })
     .await
+}
+
+/// `qunfa_callback_forwards_total` for `outcome`, counted by the process
+/// (every test of this file adds to it).
+async fn forwards_counted(app: &TestApp, outcome: &str) -> u64 {
+    let text = reqwest::Client::new()
+        .get(app.url("/metrics"))
+        .bearer_auth(METRICS_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let prefix = format!("qunfa_callback_forwards_total{{outcome=\"{outcome}\"}} ");
+    text.lines()
+        .find_map(|line| line.strip_prefix(&prefix))
+        .map_or(0, |count| count.parse().unwrap())
 }
 
 fn now() -> u64 {
@@ -247,6 +268,7 @@ async fn the_backend_gets_wechats_exact_request_and_wechat_gets_the_backends_exa
         "application/xml; charset=utf-8"
     );
     assert_eq!(answer.bytes().await.unwrap(), reply.as_bytes());
+    assert!(forwards_counted(&app, "ok").await >= 1);
 
     let received = backend.received();
     assert_eq!(received.len(), 1);
@@ -447,6 +469,7 @@ async fn a_hanging_backend_gets_wechat_success_within_the_timeout() {
     let backend = Backend::start(Behaviour::Hang).await;
     let app = forwarding_app(&backend.url, "700ms", None).await;
     let query = signed_query(&app.callback_token(), "n-hang");
+    let timed_out_before = forwards_counted(&app, "timed_out").await;
     let started = Instant::now();
     let answer = reqwest::Client::new()
         .post(app.url(&format!("/wechat/callback?{query}")))
@@ -460,6 +483,7 @@ async fn a_hanging_backend_gets_wechat_success_within_the_timeout() {
     // WeChat gives up at 5 seconds; the point is to be well inside them.
     assert!(took < Duration::from_secs(3), "{took:?}");
     assert_eq!(callbacks_stored(&app).await, 1);
+    assert!(forwards_counted(&app, "timed_out").await > timed_out_before);
     app.stop().await;
 }
 

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use super::time::UnixTime;
 use super::{Audience, Page, lang};
 use crate::error::AppError;
-use crate::settings::{SettingsView, TokenSourceView, load_settings};
+use crate::settings::{ForwardingView, SettingsView, TokenSourceView, answer_time, load_settings};
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
@@ -134,6 +134,7 @@ fn SettingsLists(settings: SettingsView) -> impl IntoView {
                 <dd>{refused_reason}</dd>
             </dl>
         </section>
+        {settings.forwarding.clone().map(|forwarding| view! { <ForwardingHealth forwarding /> })}
         <section class="settings-group" aria-labelledby="settings-token">
             <h2 id="settings-token">"access_token"</h2>
             <dl class="settings">
@@ -150,6 +151,61 @@ fn SettingsLists(settings: SettingsView) -> impl IntoView {
                     })}
                 <dt>{lang.pick("到期时间", "Expires")}</dt>
                 <dd>{expires}</dd>
+            </dl>
+        </section>
+    }
+}
+
+/// Where callbacks are passed on, and how the backend answered in the last
+/// hour.
+#[component]
+fn ForwardingHealth(forwarding: ForwardingView) -> impl IntoView {
+    let lang = lang();
+    let none_yet = lang.pick("暂无", "None yet");
+    let time = |micros: Option<u64>| micros.map_or_else(|| none_yet.to_owned(), answer_time);
+    let (last_failed, failure_words) = match forwarding.last_failure {
+        Some(failure) => (
+            view! { <UnixTime secs=failure.at seconds=true /> }.into_any(),
+            failure.words,
+        ),
+        None => (none_yet.into_any(), none_yet.to_owned()),
+    };
+    let timeout = match forwarding.timeout_ms {
+        ms if ms % 1000 == 0 => format!("{} s", ms / 1000),
+        ms => format!("{ms} ms"),
+    };
+    view! {
+        <section class="settings-group" aria-labelledby="settings-forwarding">
+            <h2 id="settings-forwarding">{lang.pick("转发到已有后端", "Forwarding to your backend")}</h2>
+            <p>
+                {match lang {
+                    crate::i18n::Lang::Zh => format!(
+                        "每个通过校验的回调都原样转发到下面的地址，后端的应答原样交给微信。后端超过 {timeout} 没有应答、无法连接或应答出错时，qunfa 代为回复 success。",
+                    ),
+                    crate::i18n::Lang::En => format!(
+                        "Every verified callback is passed on unchanged to the address below, and the backend's answer goes to WeChat as it is. When the backend takes longer than {timeout}, cannot be reached or answers an error, qunfa answers WeChat success itself.",
+                    ),
+                }}
+            </p>
+            <dl class="settings">
+                <dt>{lang.pick("转发地址", "Forward URL")}</dt>
+                <dd>
+                    <code>{forwarding.url}</code>
+                </dd>
+                <dt>{lang.pick("最近一小时：后端已应答", "Last hour: answered by the backend")}</dt>
+                <dd>{forwarding.ok.to_string()}</dd>
+                <dt>{lang.pick("最近一小时：超时", "Last hour: timed out")}</dt>
+                <dd>{forwarding.timed_out.to_string()}</dd>
+                <dt>{lang.pick("最近一小时：失败", "Last hour: failed")}</dt>
+                <dd>{forwarding.failed.to_string()}</dd>
+                <dt>{lang.pick("后端应答时间（中位数）", "Backend answer time (median)")}</dt>
+                <dd>{time(forwarding.median_micros)}</dd>
+                <dt>{lang.pick("后端应答时间（p99）", "Backend answer time (p99)")}</dt>
+                <dd>{time(forwarding.p99_micros)}</dd>
+                <dt>{lang.pick("最近一次失败", "Last failure")}</dt>
+                <dd>{last_failed}</dd>
+                <dt>{lang.pick("失败原因", "What went wrong")}</dt>
+                <dd>{failure_words}</dd>
             </dl>
         </section>
     }

@@ -18,7 +18,7 @@ fail() { echo "archive test: $*" >&2; [ -f "$work/log" ] && tail -20 "$work/log"
 tar -C "$work" -xzf "$archive"
 folder=$(find "$work" -mindepth 1 -maxdepth 1 -type d -name 'qunfa-*')
 [ -n "$folder" ] || fail "no qunfa-VERSION folder in the archive"
-for file in qunfa site/pkg/qunfa.js site/pkg/qunfa.wasm site/pkg/qunfa.css qunfa.toml.example qunfa.service nginx.conf.example README.md; do
+for file in qunfa site/pkg/qunfa.js site/pkg/qunfa.wasm site/pkg/qunfa.css qunfa.toml.example qunfa.service nginx.conf.example nginx-mirror.conf.example README.md; do
   [ -e "$folder/$file" ] || fail "the archive lacks $file"
 done
 # Only the C library and its neighbours, which every Linux has.

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Packs a built qunfa into the archive a server needs:
 #   OUT/qunfa-VERSION-x86_64-linux.tar.gz, holding qunfa-VERSION/ with the
-#   binary, site/, qunfa.toml.example, qunfa.service, nginx.conf.example and
-#   README.md.
+#   binary, site/, qunfa.toml.example, qunfa.service, nginx.conf.example,
+#   nginx-mirror.conf.example and README.md.
 # Usage: scripts/package.sh BINARY SITE_DIR OUT_DIR   (prints the archive's path)
 # `make release` calls it on the release build; `make test` on the debug one.
 set -euo pipefail
@@ -28,7 +28,8 @@ if command -v strip >/dev/null; then strip "$folder/qunfa"; fi
 cp -r "$site" "$folder/site"
 # TypeScript declarations serve no browser.
 find "$folder/site" -name '*.d.ts' -delete
-cp packaging/qunfa.toml.example packaging/qunfa.service packaging/nginx.conf.example README.md "$folder/"
+cp packaging/qunfa.toml.example packaging/qunfa.service packaging/nginx.conf.example \
+   packaging/nginx-mirror.conf.example README.md "$folder/"
 
 mkdir -p "$out"
 tar -C "$staging" --owner=0 --group=0 --numeric-owner -czf "$archive" "$name"

@@ -8,6 +8,10 @@
 //! cargo bench --features ssr --bench callback_load -- \
 //!     --url http://127.0.0.1:3300 --events 100000 --concurrency 64 --aes-key KEY --token TOKEN
 //! ```
+//!
+//! `--serve-backend ADDRESS` instead plays the account's own backend that
+//! the console forwards callbacks to: it answers `success` at once and, at
+//! `GET /stats`, says how long it took itself (then starts counting anew).
 
 use std::{
     sync::{
@@ -33,6 +37,8 @@ struct Args {
     /// Write the sealed requests to this file (one `PATH?QUERY\tBODY` a
     /// line, for `benches/callback_load.lua` under wrk) instead of sending.
     dump: Option<String>,
+    /// Serve as the forward backend at this address instead of sending.
+    serve_backend: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -54,6 +60,7 @@ fn parse_args() -> Args {
         target: Target::Callback,
         first_msg_id: 5_000_000_000,
         dump: None,
+        serve_backend: None,
     };
     let mut given = std::env::args().skip(1);
     while let Some(flag) = given.next() {
@@ -68,13 +75,14 @@ fn parse_args() -> Args {
             "--first-msg-id" => args.first_msg_id = value().parse().expect("--first-msg-id N"),
             "--healthz" => args.target = Target::Health,
             "--dump" => args.dump = Some(value()),
+            "--serve-backend" => args.serve_backend = Some(value()),
             // `cargo bench` passes --bench to every bench binary.
             "--bench" => {}
             other => panic!("unknown argument {other}"),
         }
     }
     assert!(
-        !args.token.is_empty(),
+        args.serve_backend.is_some() || !args.token.is_empty(),
         "give the console's callback Token: --token or QUNFA_WECHAT_TOKEN"
     );
     args
@@ -123,7 +131,44 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    runtime.block_on(run(args));
+    match &args.serve_backend {
+        Some(address) => runtime.block_on(serve_backend(address.clone())),
+        None => runtime.block_on(run(args)),
+    }
+}
+
+/// The backend's own time for each callback since the last `GET /stats`.
+type OwnTimes = Arc<std::sync::Mutex<Vec<Duration>>>;
+
+/// A backend that answers every callback `success` at once.
+async fn serve_backend(address: String) {
+    use axum::{Router, extract::State, routing::get};
+    async fn answer(State(times): State<OwnTimes>, request: axum::extract::Request) -> &'static str {
+        let began = Instant::now();
+        let body = axum::body::to_bytes(request.into_body(), 1 << 20).await;
+        let answer = if body.is_ok() { "success" } else { "" };
+        times.lock().unwrap().push(began.elapsed());
+        answer
+    }
+    /// `COUNT P50_MICROS P99_MICROS` of the backend's own time.
+    async fn stats(State(times): State<OwnTimes>) -> String {
+        let mut times = std::mem::take(&mut *times.lock().unwrap());
+        if times.is_empty() {
+            return "0 0 0".into();
+        }
+        times.sort();
+        let at = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)];
+        format!("{} {} {}", times.len(), at(0.5).as_micros(), at(0.99).as_micros())
+    }
+    let times = OwnTimes::default();
+    let app = Router::new()
+        .route("/stats", get(stats))
+        .fallback(answer)
+        .with_state(times);
+    let listener = tokio::net::TcpListener::bind(&address)
+        .await
+        .expect("--serve-backend ADDRESS is free");
+    axum::serve(listener, app).await.unwrap();
 }
 
 /// Seals every event up front, so the tool that sends them does no crypto.

@@ -4,6 +4,11 @@
 # that every event was stored exactly once. Loopback only; it stops itself.
 #   EVENTS=100000 CONCURRENCY=64 ROUNDS=5 benches/callback_load.sh
 # Honours CARGO_TARGET_DIR; SERVER_ONLY=1 builds the server without the wasm.
+# FORWARD=1 instead measures forwarding (QUNFA_CALLBACK_FORWARD_URL) to a
+# local backend that answers at once: ROUNDS alternating rounds, each on a
+# fresh server, without and with forwarding; callbacks per second at
+# CONCURRENCY, and the latency of one callback at a time (LATENCY_EVENTS),
+# of which the backend's own time is taken off; then the medians.
 # BASELINE=path/to/another/qunfa instead compares that build with this one:
 # ROUNDS alternating rounds of EVENTS callbacks, each on a fresh server and
 # database, then the medians (the loader's sealing shares the cores).
@@ -33,6 +38,62 @@ work=$(mktemp -d)
 server=
 trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
 
+if [ -n "${FORWARD:-}" ]; then
+  BACKEND="127.0.0.1:$((PORT + 1))"
+  "$loader" --serve-backend "$BACKEND" &
+  backend=$!
+  trap 'kill $server $backend 2>/dev/null || true; rm -rf "$work"' EXIT
+  for _ in $(seq 100); do curl -sf "http://$BACKEND/stats" >/dev/null && break; sleep 0.1; done
+  forward_round() { # mode (plain|forward) round
+    rm -f "$work"/q.db*
+    local forward_url=
+    [ "$1" = forward ] && forward_url="http://$BACKEND/wechat"
+    QUNFA_CONFIG="$work/none.toml" QUNFA_DATABASE_URL="sqlite://$work/q.db" \
+      LEPTOS_SITE_ADDR="127.0.0.1:$PORT" QUNFA_WECHAT_AES_KEY="$KEY" RUST_LOG=warn \
+      QUNFA_CALLBACK_FORWARD_URL="$forward_url" \
+      "$target/release/qunfa" > "$work/server.log" 2>&1 &
+    server=$!
+    for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
+    "$loader" --url "http://127.0.0.1:$PORT" --events 2000 --concurrency "$CONCURRENCY" --aes-key "$KEY" --first-msg-id 9000000000 >/dev/null
+    load=$("$loader" --url "http://127.0.0.1:$PORT" --events "$EVENTS" --concurrency "$CONCURRENCY" --aes-key "$KEY")
+    curl -sf "http://$BACKEND/stats" >/dev/null
+    one=$("$loader" --url "http://127.0.0.1:$PORT" --events "${LATENCY_EVENTS:-5000}" --concurrency 1 --aes-key "$KEY" --first-msg-id 8000000000)
+    own=$(curl -sf "http://$BACKEND/stats")
+    kill "$server"; wait "$server" 2>/dev/null || true; server=
+    if grep -q " [1-9][0-9]* failed" <<<"$load$one"; then echo "$load"; echo "$one"; exit 1; fi
+    rate=$(sed -n 's/.* = \([0-9]*\)\/s.*/\1/p' <<<"$load")
+    p99=$(sed -n 's/.*p99 \([0-9.]*\) ms.*/\1/p' <<<"$one")
+    p50=$(sed -n 's/.*p50 \([0-9.]*\) ms.*/\1/p' <<<"$one")
+    echo "round $2 $1: $rate/s at concurrency $CONCURRENCY; one at a time p50 $p50 ms, p99 $p99 ms; backend's own (count p50 p99 µs): $own"
+    echo "$1 $rate $p50 $p99 $own" >> "$work/forward"
+  }
+  for round in $(seq "${ROUNDS:-5}"); do
+    if (( round % 2 )); then
+      forward_round plain "$round"; forward_round forward "$round"
+    else
+      forward_round forward "$round"; forward_round plain "$round"
+    fi
+  done
+  python3 - "$work/forward" <<'PY'
+import statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    mode, rate, p50, p99, count, own_p50, own_p99 = line.split()
+    rows.setdefault(mode, []).append((float(rate), float(p50), float(p99), int(own_p99) / 1000))
+med = lambda mode, i: statistics.median(r[i] for r in rows[mode])
+plain, fwd = med("plain", 0), med("forward", 0)
+print(f"medians over {len(rows['plain'])} rounds:")
+print(f"  callbacks/s: without forwarding {plain:,.0f}, with forwarding {fwd:,.0f} ({(fwd - plain) / plain:+.1%})")
+print(f"  one at a time, p50: without {med('plain', 1):.2f} ms, with {med('forward', 1):.2f} ms")
+print(f"  one at a time, p99: without {med('plain', 2):.2f} ms, with {med('forward', 2):.2f} ms; "
+      f"the backend's own p99 {med('forward', 3):.3f} ms")
+print(f"  p99 added by qunfa in front of the backend (with forwarding, minus the backend's own): "
+      f"{med('forward', 2) - med('forward', 3):.2f} ms")
+print(f"  of which forwarding (that, minus without forwarding): "
+      f"{med('forward', 2) - med('forward', 3) - med('plain', 2):.2f} ms")
+PY
+  exit 0
+fi
 if [ -n "${BASELINE:-}" ]; then
   one_round() { # binary name round
     rm -f "$work"/q.db*

@@ -64,6 +64,7 @@ struct Backend {
     received: Arc<Mutex<Vec<Received>>>,
     open: Arc<AtomicUsize>,
     most_open: Arc<AtomicUsize>,
+    accepted: Arc<AtomicUsize>,
 }
 
 impl Backend {
@@ -78,10 +79,12 @@ impl Backend {
             received: Arc::default(),
             open: Arc::default(),
             most_open: Arc::default(),
+            accepted: Arc::default(),
         };
         let serving = backend.clone();
         tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
+                serving.accepted.fetch_add(1, Ordering::SeqCst);
                 let now_open = serving.open.fetch_add(1, Ordering::SeqCst) + 1;
                 serving.most_open.fetch_max(now_open, Ordering::SeqCst);
                 let connection = serving.clone();
@@ -293,6 +296,32 @@ async fn the_backend_gets_wechats_exact_request_and_wechat_gets_the_backends_exa
         .unwrap();
     assert_eq!(answer.status(), StatusCode::OK);
     assert_eq!(answer.bytes().await.unwrap().len(), 0);
+    assert_eq!(
+        backend.accepted.load(Ordering::SeqCst),
+        1,
+        "the second forward went over the first one's kept-alive connection"
+    );
+
+    // An answer larger than any passive reply is not handed to WeChat.
+    backend.set(Behaviour::Answer {
+        status: 200,
+        content_type: "text/xml",
+        body: vec![b'x'; qunfa::callbacks::forward::MAX_ANSWER_BYTES + 1],
+    });
+    let query = signed_query(&app.callback_token(), "n-large");
+    let answer = reqwest::Client::new()
+        .post(app.url(&format!("/wechat/callback?{query}")))
+        .body(follower_message(7005, "large"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.text().await.unwrap(), "success");
+    let forwarding = settings_view(&app).await.forwarding.unwrap();
+    assert_eq!((forwarding.ok, forwarding.failed), (2, 1));
+    assert!(
+        forwarding.last_failure.unwrap().words.contains("256 KiB"),
+        "the failure in words"
+    );
 
     // A callback qunfa refuses never reaches the backend.
     let forged =
@@ -304,7 +333,7 @@ async fn the_backend_gets_wechats_exact_request_and_wechat_gets_the_backends_exa
         .await
         .unwrap();
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
-    assert_eq!(backend.received().len(), 2);
+    assert_eq!(backend.received().len(), 3);
 
     // A forward that comes back to a forwarding qunfa is not passed on again.
     let query = signed_query(&app.callback_token(), "n-loop");
@@ -316,8 +345,8 @@ async fn the_backend_gets_wechats_exact_request_and_wechat_gets_the_backends_exa
         .await
         .unwrap();
     assert_eq!(looped.text().await.unwrap(), "success");
-    assert_eq!(backend.received().len(), 2);
-    assert_eq!(callbacks_stored(&app).await, 3);
+    assert_eq!(backend.received().len(), 3);
+    assert_eq!(callbacks_stored(&app).await, 4);
     app.stop().await;
 }
 

@@ -26,7 +26,6 @@ use axum::{
     body::Bytes,
     http::{HeaderValue, StatusCode, header::CONTENT_TYPE},
 };
-
 use hdrhistogram::Histogram;
 use tokio::sync::Semaphore;
 use url::Url;

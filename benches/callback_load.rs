@@ -143,7 +143,10 @@ type OwnTimes = Arc<std::sync::Mutex<Vec<Duration>>>;
 /// A backend that answers every callback `success` at once.
 async fn serve_backend(address: String) {
     use axum::{Router, extract::State, routing::get};
-    async fn answer(State(times): State<OwnTimes>, request: axum::extract::Request) -> &'static str {
+    async fn answer(
+        State(times): State<OwnTimes>,
+        request: axum::extract::Request,
+    ) -> &'static str {
         let began = Instant::now();
         let body = axum::body::to_bytes(request.into_body(), 1 << 20).await;
         let answer = if body.is_ok() { "success" } else { "" };
@@ -158,7 +161,12 @@ async fn serve_backend(address: String) {
         }
         times.sort();
         let at = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)];
-        format!("{} {} {}", times.len(), at(0.5).as_micros(), at(0.99).as_micros())
+        format!(
+            "{} {} {}",
+            times.len(),
+            at(0.5).as_micros(),
+            at(0.99).as_micros()
+        )
     }
     let times = OwnTimes::default();
     let app = Router::new()

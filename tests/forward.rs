@@ -232,6 +232,20 @@ fn signed_query(token: &str, nonce: &str) -> String {
     format!("signature={signature}&timestamp={timestamp}&nonce={nonce}&openid=oFollower%2B1")
 }
 
+/// Posts a callback as WeChat does: `headers` are any besides the body.
+async fn post_callback(
+    app: &TestApp,
+    query: &str,
+    headers: &[(&str, &str)],
+    body: String,
+) -> reqwest::Response {
+    let mut request = reqwest::Client::new().post(app.url(&format!("/wechat/callback?{query}")));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.body(body).send().await.unwrap()
+}
+
 async fn callbacks_stored(app: &TestApp) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM callbacks")
         .fetch_one(&app.state.db)
@@ -258,13 +272,7 @@ async fn the_backend_gets_wechats_exact_request_and_wechat_gets_the_backends_exa
     let app = forwarding_app(&backend.url, "2s", None).await;
     let query = signed_query(&app.callback_token(), "n-exact");
     let body = follower_message(7001, "你好 <world> & 群发");
-    let answer = reqwest::Client::new()
-        .post(app.url(&format!("/wechat/callback?{query}")))
-        .header("content-type", "text/xml")
-        .body(body.clone())
-        .send()
-        .await
-        .unwrap();
+    let answer = post_callback(&app, &query, &[("content-type", "text/xml")], body.clone()).await;
     assert_eq!(answer.status(), StatusCode::OK);
     assert_eq!(
         answer.headers()["content-type"],
@@ -288,12 +296,7 @@ async fn the_backend_gets_wechats_exact_request_and_wechat_gets_the_backends_exa
         body: Vec::new(),
     });
     let query = signed_query(&app.callback_token(), "n-empty");
-    let answer = reqwest::Client::new()
-        .post(app.url(&format!("/wechat/callback?{query}")))
-        .body(follower_message(7002, "empty"))
-        .send()
-        .await
-        .unwrap();
+    let answer = post_callback(&app, &query, &[], follower_message(7002, "empty")).await;
     assert_eq!(answer.status(), StatusCode::OK);
     assert_eq!(answer.bytes().await.unwrap().len(), 0);
     assert_eq!(
@@ -309,12 +312,7 @@ async fn the_backend_gets_wechats_exact_request_and_wechat_gets_the_backends_exa
         body: vec![b'x'; qunfa::callbacks::forward::MAX_ANSWER_BYTES + 1],
     });
     let query = signed_query(&app.callback_token(), "n-large");
-    let answer = reqwest::Client::new()
-        .post(app.url(&format!("/wechat/callback?{query}")))
-        .body(follower_message(7005, "large"))
-        .send()
-        .await
-        .unwrap();
+    let answer = post_callback(&app, &query, &[], follower_message(7005, "large")).await;
     assert_eq!(answer.text().await.unwrap(), "success");
     let forwarding = settings_view(&app).await.forwarding.unwrap();
     assert_eq!((forwarding.ok, forwarding.failed), (2, 1));
@@ -326,24 +324,19 @@ async fn the_backend_gets_wechats_exact_request_and_wechat_gets_the_backends_exa
     // A callback qunfa refuses never reaches the backend.
     let forged =
         signed_query(&app.callback_token(), "n-forged").replace("signature=", "signature=0");
-    let refused = reqwest::Client::new()
-        .post(app.url(&format!("/wechat/callback?{forged}")))
-        .body(follower_message(7003, "forged"))
-        .send()
-        .await
-        .unwrap();
+    let refused = post_callback(&app, &forged, &[], follower_message(7003, "forged")).await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     assert_eq!(backend.received().len(), 3);
 
     // A forward that comes back to a forwarding qunfa is not passed on again.
     let query = signed_query(&app.callback_token(), "n-loop");
-    let looped = reqwest::Client::new()
-        .post(app.url(&format!("/wechat/callback?{query}")))
-        .header("x-qunfa-forwarded", "1")
-        .body(follower_message(7004, "loop"))
-        .send()
-        .await
-        .unwrap();
+    let looped = post_callback(
+        &app,
+        &query,
+        &[("x-qunfa-forwarded", "1")],
+        follower_message(7004, "loop"),
+    )
+    .await;
     assert_eq!(looped.text().await.unwrap(), "success");
     assert_eq!(backend.received().len(), 3);
     assert_eq!(callbacks_stored(&app).await, 4);
@@ -386,13 +379,7 @@ async fn in_safe_mode_the_backends_encrypted_reply_reaches_wechat_unchanged() {
         crypto.signature(&timestamp, "n-safe"),
         sealed.msg_signature
     );
-    let answer = reqwest::Client::new()
-        .post(app.url(&format!("/wechat/callback?{query}")))
-        .header("content-type", "text/xml")
-        .body(body.clone())
-        .send()
-        .await
-        .unwrap();
+    let answer = post_callback(&app, &query, &[("content-type", "text/xml")], body.clone()).await;
     assert_eq!(answer.status(), StatusCode::OK);
     assert_eq!(answer.text().await.unwrap(), reply);
     let received = backend.received();
@@ -500,12 +487,7 @@ async fn a_hanging_backend_gets_wechat_success_within_the_timeout() {
     let query = signed_query(&app.callback_token(), "n-hang");
     let timed_out_before = forwards_counted(&app, "timed_out").await;
     let started = Instant::now();
-    let answer = reqwest::Client::new()
-        .post(app.url(&format!("/wechat/callback?{query}")))
-        .body(follower_message(7201, "hang"))
-        .send()
-        .await
-        .unwrap();
+    let answer = post_callback(&app, &query, &[], follower_message(7201, "hang")).await;
     let took = started.elapsed();
     assert_eq!(answer.text().await.unwrap(), "success");
     assert!(took >= Duration::from_millis(700), "{took:?}");

@@ -135,6 +135,9 @@ pub async fn connect(database: &DatabasePath, create: bool) -> Result<SqlitePool
     .page_size(8192)
     .busy_timeout(Duration::from_secs(5));
 
+    if database.file.is_some() {
+        into_wal(&options).await.map_err(|e| classify(&url, e))?;
+    }
     // An in-memory database exists once per connection, so it gets exactly one.
     let max_connections = if database.file.is_some() { 8 } else { 1 };
     let pool = SqlitePoolOptions::new()
@@ -152,6 +155,33 @@ pub async fn connect(database: &DatabasePath, create: bool) -> Result<SqlitePool
         .await
         .map_err(|e| classify(&url, e))?;
     Ok(pool)
+}
+
+/// Opens one connection alone, which turns a new file to WAL. That takes an
+/// exclusive lock SQLite's busy timeout does not wait for, so a connection
+/// opening the file meanwhile (the pool's next, another process) is refused
+/// at once with SQLITE_BUSY: tried again here for as long as the busy
+/// timeout. Once the file is in WAL, opening it takes no such lock.
+async fn into_wal(options: &SqliteConnectOptions) -> Result<(), sqlx::Error> {
+    use sqlx::Connection;
+    const SQLITE_BUSY: u32 = 5;
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        match sqlx::SqliteConnection::connect_with(options).await {
+            Ok(connection) => return connection.close().await,
+            Err(error)
+                if std::time::Instant::now() < deadline
+                    && error
+                        .as_database_error()
+                        .and_then(|e| e.code())
+                        .and_then(|c| c.parse::<u32>().ok())
+                        .is_some_and(|code| code & 0xff == SQLITE_BUSY) =>
+            {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            Err(error) => return Err(error),
+        }
+    }
 }
 
 /// Which of this binary's migrations a database has.
@@ -391,6 +421,27 @@ mod tests {
             unindexed.is_empty(),
             "foreign keys without an index: {unindexed:?}"
         );
+    }
+
+    /// Turning a new file to WAL takes a lock SQLite's busy timeout does not
+    /// wait for: several connections opening a new file at once (a pool's
+    /// first ones, another process) must not fail with "database is locked".
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn connections_opening_a_new_file_at_once_all_open() {
+        for round in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let database = path(dir.path().join("qunfa.db"));
+            let opening: Vec<_> = (0..6)
+                .map(|_| {
+                    let database = database.clone();
+                    tokio::spawn(async move { connect(&database, true).await.map(|_| ()) })
+                })
+                .collect();
+            for task in opening {
+                let opened = task.await.unwrap();
+                assert!(opened.is_ok(), "round {round}: {opened:?}");
+            }
+        }
     }
 
     #[tokio::test]

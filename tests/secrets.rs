@@ -396,6 +396,28 @@ async fn an_upgrade_seals_the_secrets_an_earlier_release_kept_in_plain_text() {
     assert!(key_file(&data).exists(), "the upgrade made the key file");
 }
 
+#[tokio::test]
+async fn a_backup_made_by_the_earlier_release_is_restored_and_sealed_at_the_next_start() {
+    let earlier = tempfile::tempdir().unwrap();
+    earlier_release_database(&earlier).await;
+    let backup = database_file(&earlier).display().to_string();
+
+    let data = Arc::new(tempfile::tempdir().unwrap());
+    let restored = qunfa(data.path(), &["restore", "--from", &backup], &[]);
+    assert!(restored.status.success(), "{}", text(&restored.stderr));
+    let said = text(&restored.stdout);
+    assert!(said.contains("it holds no sealed secret"), "{said}");
+
+    let app = TestApp::spawn_on(data).await;
+    assert_eq!(app.callback_token(), PLAIN_CALLBACK_TOKEN);
+    let data = app.stop().await;
+    assert_nowhere(
+        &database_files(&data),
+        PLAIN_CALLBACK_TOKEN.as_bytes(),
+        "the callback Token",
+    );
+}
+
 /// `qunfa ARGS` on the database `qunfa.db` in `folder`, as an operator
 /// types it, with `more` variables.
 fn qunfa(folder: &Path, args: &[&str], more: &[(&str, &str)]) -> Output {

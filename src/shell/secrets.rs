@@ -10,6 +10,10 @@
 //! 0600 and never overwritten. The database keeps a value sealed with it
 //! (`secret_key_check`): the key at hand must open it, at every start
 //! ([`unlock`]) and before a restore ([`check_copy`]), or nothing goes on.
+//!
+//! A new secret column: a [`SealedColumn`] for it in [`SEALED_COLUMNS`]
+//! (so a start seals what is still in plain text there), and its values
+//! written as `key.seal(value, &COLUMN.context(row))`, read with `open`.
 
 use std::{
     fmt,

@@ -65,6 +65,7 @@ fn help_lists_every_setting() {
         "QUNFA_ADMIN_PASSWORD",
         "QUNFA_PUBLIC_URL",
         "QUNFA_SESSION_IDLE",
+        "QUNFA_SECRET_KEY",
     ] {
         assert!(help.contains(variable), "--help lacks {variable}:\n{help}");
     }

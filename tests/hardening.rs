@@ -370,7 +370,9 @@ async fn a_backup_is_readable_by_its_owner_only() {
     let app = TestApp::spawn().await;
     let to = app.data.path().join("copy.db");
     let database = app.state.settings.database.clone();
-    qunfa::shell::backup::backup(&database, &to).await.unwrap();
+    qunfa::shell::backup::backup(&database, &to, None)
+        .await
+        .unwrap();
     let mode = std::fs::metadata(&to).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "{mode:o}");
     app.stop().await;

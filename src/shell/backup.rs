@@ -1,7 +1,9 @@
 //! `qunfa backup` and `qunfa restore`: a consistent copy of the running
 //! console's database, and putting one back while the console is stopped.
 //! Both check a copy with `PRAGMA integrity_check` and by its schema before
-//! they call it good.
+//! they call it good, and ask whether the key at hand opens the secrets it
+//! holds sealed: the copy does not hold the key. A restore refuses a copy
+//! that key does not open; a backup says where the key is.
 
 use std::{
     path::{Path, PathBuf},
@@ -16,6 +18,7 @@ use sqlx::{
 use super::{
     config::DatabasePath,
     db::{self, DatabaseLock, MIGRATOR},
+    secrets::{self, CopyKey, KeyError, SealingKey},
 };
 
 /// Why a backup or a restore did not happen, in words an operator can act on.
@@ -41,6 +44,8 @@ pub enum BackupError {
     Newer { file: String, version: i64 },
     #[error(transparent)]
     Database(#[from] db::DatabaseError),
+    #[error(transparent)]
+    Key(#[from] KeyError),
     #[error("{action}: {reason}")]
     Io { action: String, reason: String },
 }
@@ -73,18 +78,26 @@ pub struct BackupReport {
     pub file: PathBuf,
     pub contents: CopyContents,
     pub took: Duration,
+    /// Whether the key at hand opens the copy's secrets: a restore needs it.
+    pub key: Result<CopyKey, KeyError>,
 }
 
 pub struct RestoreReport {
     pub contents: CopyContents,
     /// Where the database that was replaced now is, if there was one.
     pub replaced: Option<PathBuf>,
+    /// The key that opens the restored secrets.
+    pub key: CopyKey,
 }
 
 /// Copies the database to `to` while the console may be running and
 /// writing: written to `TO.partial`, checked, then renamed, so `to` only
-/// ever appears complete and checked.
-pub async fn backup(database: &DatabasePath, to: &Path) -> Result<BackupReport, BackupError> {
+/// ever appears complete and checked. `secret_key` is `QUNFA_SECRET_KEY`.
+pub async fn backup(
+    database: &DatabasePath,
+    to: &Path,
+    secret_key: Option<&SealingKey>,
+) -> Result<BackupReport, BackupError> {
     let source = database
         .file
         .as_ref()
@@ -117,16 +130,40 @@ pub async fn backup(database: &DatabasePath, to: &Path) -> Result<BackupReport, 
     std::fs::File::open(to)
         .and_then(|f| f.sync_all())
         .map_err(io(format!("cannot flush {} to disk", to.display())))?;
+    let key = key_for_copy(database, to, secret_key).await?;
     Ok(BackupReport {
         file: to.to_owned(),
         contents,
         took,
+        key,
     })
 }
 
+/// What the key at hand (`secret_key`, else the key file beside
+/// `database`) says to the secrets sealed in the copy `file`.
+async fn key_for_copy(
+    database: &DatabasePath,
+    file: &Path,
+    secret_key: Option<&SealingKey>,
+) -> Result<Result<CopyKey, KeyError>, BackupError> {
+    let key_file = database.file.as_deref().map(secrets::key_file_beside);
+    let mut conn = read_only(file).await?;
+    let what = format!("the backup {}", file.display());
+    let checked = secrets::check_copy(&mut conn, &what, secret_key, key_file.as_deref()).await;
+    let _ = conn.close().await;
+    Ok(checked)
+}
+
 /// Puts the copy `from` in place of the database, which no console may be
-/// using. The database it replaces is kept beside it.
-pub async fn restore(database: &DatabasePath, from: &Path) -> Result<RestoreReport, BackupError> {
+/// using, if the key at hand (`secret_key`: `QUNFA_SECRET_KEY`; else the
+/// key file beside the database) opens its secrets: so an operator learns
+/// of a wrong key now, not when the console does not start. The database
+/// it replaces is kept beside it.
+pub async fn restore(
+    database: &DatabasePath,
+    from: &Path,
+    secret_key: Option<&SealingKey>,
+) -> Result<RestoreReport, BackupError> {
     let target = database
         .file
         .as_ref()
@@ -135,6 +172,7 @@ pub async fn restore(database: &DatabasePath, from: &Path) -> Result<RestoreRepo
         return Err(BackupError::Missing(from.display().to_string()));
     }
     let contents = check_copy(from).await?;
+    let key = key_for_copy(database, from, secret_key).await??;
     if let Some(folder) = target.parent().filter(|f| !f.as_os_str().is_empty()) {
         std::fs::create_dir_all(folder)
             .map_err(io(format!("cannot create the folder {}", folder.display())))?;
@@ -183,7 +221,11 @@ pub async fn restore(database: &DatabasePath, from: &Path) -> Result<RestoreRepo
     };
     std::fs::rename(&incoming, target)
         .map_err(io(format!("cannot move {} into place", incoming.display())))?;
-    Ok(RestoreReport { contents, replaced })
+    Ok(RestoreReport {
+        contents,
+        replaced,
+        key,
+    })
 }
 
 /// Whether `file` is an intact qunfa database this binary can open: it

@@ -11,7 +11,9 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::{
     config::{DatabasePath, SettingsArgs},
-    db, server,
+    db,
+    secrets::{self, CopyKey, SealingKey},
+    server,
 };
 use crate::auth::{Role, Username, password, store};
 
@@ -123,10 +125,21 @@ pub async fn run(cli: Cli) -> i32 {
                     return 2;
                 }
             };
+            // A backup's or restore's secrets open with the console's key.
+            let secret_key = match &command {
+                Command::User { .. } => None,
+                _ => match cli.settings.load_secret_key() {
+                    Ok(key) => key,
+                    Err(error) => {
+                        eprintln!("qunfa: cannot start: {error}");
+                        return 2;
+                    }
+                },
+            };
             match command {
                 Command::User { action } => user(&database, action).await,
-                Command::Backup { to } => backup(&database, to).await,
-                Command::Restore { from } => restore(&database, from).await,
+                Command::Backup { to } => backup(&database, to, secret_key.as_ref()).await,
+                Command::Restore { from } => restore(&database, from, secret_key.as_ref()).await,
                 _ => unreachable!("matched above"),
             }
         }
@@ -135,7 +148,14 @@ pub async fn run(cli: Cli) -> i32 {
         Ok(()) => 0,
         Err(error) => {
             eprintln!("qunfa: {error:#}");
-            1
+            // Like a setting that cannot be used, a key that does not open
+            // the database's secrets is the operator's to fix: exit 2, which
+            // the systemd unit does not restart.
+            if error.downcast_ref::<secrets::KeyError>().is_some() {
+                2
+            } else {
+                1
+            }
         }
     }
 }
@@ -152,8 +172,12 @@ async fn serve(settings: super::config::Settings) -> anyhow::Result<()> {
     server::start(settings, listener, server::shutdown_signal()).await
 }
 
-async fn backup(database: &DatabasePath, to: PathBuf) -> anyhow::Result<()> {
-    let report = super::backup::backup(database, &to).await?;
+async fn backup(
+    database: &DatabasePath,
+    to: PathBuf,
+    secret_key: Option<&SealingKey>,
+) -> anyhow::Result<()> {
+    let report = super::backup::backup(database, &to, secret_key).await?;
     println!(
         "backed up {} to {} in {:.1} s: {} bytes, {} sends, {} callbacks; integrity_check ok",
         database.url,
@@ -163,13 +187,43 @@ async fn backup(database: &DatabasePath, to: PathBuf) -> anyhow::Result<()> {
         report.contents.sends,
         report.contents.callbacks,
     );
+    const NEEDS_KEY: &str =
+        "A restore needs the secret key as well, which the backup does not hold";
+    match report.key {
+        Ok(CopyKey::Opens(source)) => println!(
+            "{NEEDS_KEY}: {source} (it opens this backup's secrets). Keep a copy of it apart from the backups."
+        ),
+        Ok(CopyKey::NothingSealed) => {
+            let key = match secret_key {
+                Some(_) => secrets::KEY_VARIABLE.to_owned(),
+                None => match &database.file {
+                    Some(file) => {
+                        format!("the key file {}", secrets::key_file_beside(file).display())
+                    }
+                    None => secrets::KEY_VARIABLE.to_owned(),
+                },
+            };
+            println!(
+                "{NEEDS_KEY} once the console has sealed secrets (this one holds none yet): {key}."
+            );
+        }
+        Err(problem) => eprintln!("{NEEDS_KEY}, and the key here is not the one: {problem}"),
+    }
     Ok(())
 }
 
-async fn restore(database: &DatabasePath, from: PathBuf) -> anyhow::Result<()> {
-    let report = super::backup::restore(database, &from).await?;
+async fn restore(
+    database: &DatabasePath,
+    from: PathBuf,
+    secret_key: Option<&SealingKey>,
+) -> anyhow::Result<()> {
+    let report = super::backup::restore(database, &from, secret_key).await?;
+    let key = match report.key {
+        CopyKey::Opens(source) => format!("{source} opens its secrets"),
+        CopyKey::NothingSealed => "it holds no sealed secret".to_owned(),
+    };
     println!(
-        "restored {} into {}: {} sends, {} callbacks",
+        "restored {} into {}: {} sends, {} callbacks; {key}",
         from.display(),
         database.url,
         report.contents.sends,

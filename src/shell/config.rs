@@ -18,6 +18,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use super::secrets::{KEY_VARIABLE, SealingKey};
+
 /// Where the simulator lives when no account is configured: under the
 /// console's own address, so one process is the whole product.
 pub const SIMULATOR_PREFIX: &str = "/sim";
@@ -120,6 +122,9 @@ pub struct SettingsArgs {
     /// The longest a callback waits for the backend's reply before WeChat is answered `success`, e.g. 4s or 1500ms [default: 4s]
     #[arg(long, env = "QUNFA_CALLBACK_FORWARD_TIMEOUT", global = true)]
     pub callback_forward_timeout: Option<String>,
+    /// Key that seals the secrets kept in the database: 32 random bytes in base64 (`openssl rand -base64 32`) [default: the key file beside the database, e.g. data/qunfa.key, made at the first start]
+    #[arg(long, env = "QUNFA_SECRET_KEY", hide_env_values = true, global = true)]
+    pub secret_key: Option<String>,
     /// Bearer token that opens /metrics (Prometheus); unset: /metrics is closed
     #[arg(
         long,
@@ -156,6 +161,9 @@ pub struct Settings {
     pub callback_retention: Duration,
     /// Where verified callbacks are passed on, if anywhere.
     pub callback_forward: Option<CallbackForward>,
+    /// Seals the secrets kept in the database; `None`: the key file beside
+    /// the database (`shell::secrets`).
+    pub secret_key: Option<SealingKey>,
     /// Presented as a bearer token, opens `/metrics`.
     pub metrics_token: Option<SecretString>,
     /// The longest a stop waits for requests and the send worker.
@@ -252,6 +260,12 @@ impl SettingsArgs {
     pub fn load_database(&self) -> Result<DatabasePath, ConfigError> {
         let given = self.over_file()?.database_url;
         parse_database_url(given.as_deref().unwrap_or(DEFAULT_DATABASE_URL))
+    }
+
+    /// Only `QUNFA_SECRET_KEY`: what `qunfa backup` and `restore` need
+    /// besides the database (`None`: the key file beside it).
+    pub fn load_secret_key(&self) -> Result<Option<SealingKey>, ConfigError> {
+        parse_secret_key(self.over_file()?.secret_key)
     }
 
     fn over_file(&self) -> Result<SettingsArgs, ConfigError> {
@@ -391,6 +405,7 @@ impl SettingsArgs {
             callback_retention,
             callback_forward_url,
             callback_forward_timeout,
+            secret_key,
             metrics_token,
             shutdown_grace,
         } = self;
@@ -549,6 +564,7 @@ impl SettingsArgs {
             Duration::from_secs(30),
             (Duration::from_secs(1), Duration::from_secs(600)),
         )?;
+        let secret_key = parse_secret_key(secret_key)?;
         let metrics_token = match metrics_token {
             None => None,
             Some(token) if token.trim().chars().count() < 16 => {
@@ -575,10 +591,20 @@ impl SettingsArgs {
             status_check_after,
             callback_retention,
             callback_forward,
+            secret_key,
             metrics_token,
             shutdown_grace,
         })
     }
+}
+
+/// The text is never repeated in the message: it may be the key, mistyped.
+fn parse_secret_key(text: Option<String>) -> Result<Option<SealingKey>, ConfigError> {
+    text.map(|text| {
+        SealingKey::parse(&secrecy::zeroize::Zeroizing::new(text))
+            .map_err(|problem| invalid(KEY_VARIABLE, problem.to_string()))
+    })
+    .transpose()
 }
 
 const DEFAULT_DATABASE_URL: &str = "sqlite://data/qunfa.db";
@@ -932,6 +958,15 @@ mod tests {
         assert!(!given.load().unwrap().wechat.overseas);
 
         let mut given = args();
+        given.secret_key = Some("hunter2".into());
+        let error = given.load().unwrap_err().to_string();
+        assert!(error.starts_with("QUNFA_SECRET_KEY:"), "{error}");
+        assert!(error.contains("openssl rand -base64 32"), "{error}");
+        assert!(!error.contains("hunter2"), "{error}");
+        given.secret_key = Some("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".into());
+        assert!(given.load().unwrap().secret_key.is_some());
+
+        let mut given = args();
         given.public_url = Some("ftp://example.com".into());
         assert!(
             given
@@ -1077,12 +1112,14 @@ mod tests {
         given.wechat_aes_key = Some("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG".into());
         given.admin_user = Some("root".into());
         given.admin_password = Some("adminpassword".into());
+        given.secret_key = Some("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".into());
         let debug = format!("{:?}", given.load().unwrap());
         for secret in [
             "topsecretvalue",
             "tokenvalue42",
             "abcdefghijklmnop",
             "adminpassword",
+            "AAECAwQFBgcICQoLDA0ODxAR",
         ] {
             assert!(!debug.contains(secret), "{secret} leaked in {debug}");
         }

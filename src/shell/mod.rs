@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod headers;
+pub mod secrets;
 pub mod server;
 pub mod state;
 pub mod telemetry;

@@ -34,6 +34,7 @@ use super::{
     assets::AssetVersion,
     config::{SIMULATOR_PREFIX, Settings},
     db,
+    secrets::{self, SealingKey},
     state::AppState,
     telemetry,
 };
@@ -107,6 +108,13 @@ pub struct Prepared {
 pub async fn prepare(mut settings: Settings, leptos: LeptosOptions) -> anyhow::Result<Prepared> {
     let lock = db::DatabaseLock::serving(&settings.database)?;
     let pool = db::open(&settings.database).await?;
+    let secrets = match unlock_secrets(&pool, &settings).await {
+        Ok(secrets) => secrets,
+        Err(error) => {
+            pool.close().await;
+            return Err(error.into());
+        }
+    };
     create_first_admin(&pool, &settings).await?;
     let (first_run, setup_link) = open_setup_if_no_user(&pool, &settings).await?;
     // Settings are read before the database opens; the built-in
@@ -114,7 +122,7 @@ pub async fn prepare(mut settings: Settings, leptos: LeptosOptions) -> anyhow::R
     // both take it from here.
     let callback_token = match settings.wechat.token.clone() {
         Some(token) => token,
-        None => super::wechat::simulator_callback_token(&pool).await?,
+        None => super::wechat::simulator_callback_token(&pool, &secrets).await?,
     };
     settings.wechat.token = Some(callback_token.clone());
 
@@ -160,7 +168,7 @@ pub async fn prepare(mut settings: Settings, leptos: LeptosOptions) -> anyhow::R
             .context("cannot make the client for QUNFA_CALLBACK_FORWARD_URL")?,
     };
 
-    let wechat = super::wechat::connect(&settings, &pool)?;
+    let wechat = super::wechat::connect(&settings, &pool, &secrets)?;
     let throttle = LoginThrottle::load(pool.clone(), throttle::now_millis())
         .await
         .context("cannot read the login throttle")?;
@@ -185,6 +193,7 @@ pub async fn prepare(mut settings: Settings, leptos: LeptosOptions) -> anyhow::R
         wechat_counts: wechat.counts,
         simulator: wechat.simulator,
         sends: crate::sends::life::SendsState::with_clock(clock),
+        secrets,
     };
     let stopping = CancellationToken::new();
     let worker = crate::sends::life::spawn_worker(
@@ -203,6 +212,40 @@ pub async fn prepare(mut settings: Settings, leptos: LeptosOptions) -> anyhow::R
         lock,
         setup_link,
     })
+}
+
+/// The key of the secrets the database keeps, proven on them before
+/// anything else is read or written (`secrets::unlock`).
+async fn unlock_secrets(
+    pool: &sqlx::SqlitePool,
+    settings: &Settings,
+) -> Result<SealingKey, secrets::KeyError> {
+    let key_file = settings
+        .database
+        .file
+        .as_deref()
+        .map(secrets::key_file_beside);
+    let unlocked = secrets::unlock(
+        pool,
+        &format!("the database {}", settings.database.url),
+        settings.secret_key.as_ref(),
+        key_file.as_deref(),
+    )
+    .await?;
+    if unlocked.made_key_file {
+        tracing::warn!(
+            key = %unlocked.source,
+            "made the key that seals the secrets kept in the database; keep a copy of it apart from the backups: a restore needs it"
+        );
+    }
+    if unlocked.sealed_now > 0 {
+        tracing::info!(
+            secrets = unlocked.sealed_now,
+            key = %unlocked.source,
+            "sealed the secrets an earlier qunfa kept in plain text"
+        );
+    }
+    Ok(unlocked.key)
 }
 
 /// The app's routes, worked out once per process. Leptos does it by running

@@ -34,6 +34,9 @@ pub struct AppState {
     pub sends: crate::sends::life::SendsState,
     /// The built-in simulator, when no account is configured.
     pub simulator: Option<crate::simulator::Simulator>,
+    /// Seals and opens the secrets kept in the database; proven right at
+    /// start (`shell::secrets`).
+    pub secrets: super::secrets::SealingKey,
 }
 
 impl FromRef<AppState> for CallbackState {

@@ -8,7 +8,10 @@ use secrecy::{ExposeSecret, SecretString};
 use sqlx::SqlitePool;
 use url::Url;
 
-use super::config::{AccessTokenSetting, Settings};
+use super::{
+    config::{AccessTokenSetting, Settings},
+    secrets::{ACCESS_TOKENS, SIMULATOR_TOKEN, SealingKey},
+};
 use crate::{
     metrics::WechatCounts,
     simulator::{BUILTIN_SECRET, Simulator, SimulatorConfig},
@@ -18,12 +21,14 @@ use crate::{
     },
 };
 
-/// The access token in the `access_tokens` table. A cache that cannot be
-/// read or written only costs an extra token call, so failures are logged
-/// and otherwise ignored.
+/// The access token in the `access_tokens` table, sealed for its row. A
+/// cache that cannot be read or written, or a value that does not open,
+/// only costs an extra token call, so failures are logged and otherwise
+/// ignored.
 pub struct SqliteTokenCache {
     pool: SqlitePool,
-    key: String,
+    cache_key: String,
+    secrets: SealingKey,
 }
 
 impl TokenCache for SqliteTokenCache {
@@ -31,14 +36,27 @@ impl TokenCache for SqliteTokenCache {
         Box::pin(async move {
             let row = sqlx::query!(
                 "SELECT value, expires_at FROM access_tokens WHERE cache_key = ?",
-                self.key
+                self.cache_key
             )
             .fetch_optional(&self.pool)
             .await;
-            match row {
-                Ok(row) => row.map(|r| CachedToken::new(r.value, r.expires_at)),
+            let row = match row {
+                Ok(row) => row?,
                 Err(error) => {
                     tracing::warn!(error = %error, "the cached access token could not be read");
+                    return None;
+                }
+            };
+            match self
+                .secrets
+                .open(&row.value, &ACCESS_TOKENS.context(&self.cache_key))
+            {
+                Ok(value) => Some(CachedToken {
+                    value,
+                    expires_at: row.expires_at,
+                }),
+                Err(error) => {
+                    tracing::warn!(error = %error, "the cached access token does not open; a new one is fetched");
                     None
                 }
             }
@@ -47,11 +65,13 @@ impl TokenCache for SqliteTokenCache {
 
     fn store<'a>(&'a self, token: &'a CachedToken) -> CacheFuture<'a, ()> {
         Box::pin(async move {
-            let value = token.expose();
+            let value = self
+                .secrets
+                .seal(token.expose(), &ACCESS_TOKENS.context(&self.cache_key));
             let stored = sqlx::query!(
                 "INSERT INTO access_tokens (cache_key, value, expires_at) VALUES (?, ?, ?)
                  ON CONFLICT (cache_key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at",
-                self.key,
+                self.cache_key,
                 value,
                 token.expires_at
             )
@@ -65,12 +85,18 @@ impl TokenCache for SqliteTokenCache {
 }
 
 /// The built-in simulator's callback Token: made at random at the first
-/// start, then read back, so it survives restarts and no two consoles
-/// share one. Two consoles starting at once on one database both keep the
-/// first one written.
-pub async fn simulator_callback_token(pool: &SqlitePool) -> anyhow::Result<SecretString> {
-    let fresh = crate::simulator::random_callback_token();
-    let fresh = fresh.expose_secret();
+/// start, kept sealed, then read back, so it survives restarts and no two
+/// consoles share one. Two consoles starting at once on one database both
+/// keep the first one written.
+pub async fn simulator_callback_token(
+    pool: &SqlitePool,
+    secrets: &SealingKey,
+) -> anyhow::Result<SecretString> {
+    let context = SIMULATOR_TOKEN.context(1);
+    let fresh = secrets.seal(
+        crate::simulator::random_callback_token().expose_secret(),
+        &context,
+    );
     sqlx::query!(
         "INSERT INTO simulator_token (id, token) VALUES (1, ?) ON CONFLICT (id) DO NOTHING",
         fresh
@@ -78,11 +104,13 @@ pub async fn simulator_callback_token(pool: &SqlitePool) -> anyhow::Result<Secre
     .execute(pool)
     .await
     .context("cannot keep the simulator's callback Token in the database")?;
-    let token = sqlx::query_scalar!("SELECT token FROM simulator_token WHERE id = 1")
+    let sealed = sqlx::query_scalar!("SELECT token FROM simulator_token WHERE id = 1")
         .fetch_one(pool)
         .await
         .context("cannot read the simulator's callback Token from the database")?;
-    Ok(SecretString::from(token))
+    secrets
+        .open(&sealed, &context)
+        .context("the simulator's callback Token in the database")
 }
 
 /// What the console talks to.
@@ -112,7 +140,11 @@ fn local_base(addr: SocketAddr) -> String {
     format!("http://{ip}:{}", addr.port())
 }
 
-pub fn connect(settings: &Settings, pool: &SqlitePool) -> anyhow::Result<Wechat> {
+pub fn connect(
+    settings: &Settings,
+    pool: &SqlitePool,
+    secrets: &SealingKey,
+) -> anyhow::Result<Wechat> {
     let (source, default_base, simulator) = match &settings.wechat.account {
         Some(account) => {
             let appid = account.appid.clone();
@@ -166,7 +198,8 @@ pub fn connect(settings: &Settings, pool: &SqlitePool) -> anyhow::Result<Wechat>
     })?;
     let cache = Arc::new(SqliteTokenCache {
         pool: pool.clone(),
-        key: source.cache_key(),
+        cache_key: source.cache_key(),
+        secrets: secrets.clone(),
     });
     let counts = Arc::new(WechatCounts::default());
     let tokens = TokenManager::new(source, config.api_base.clone(), http.clone(), cache)

@@ -50,6 +50,16 @@ impl TestApp {
         data: Arc<tempfile::TempDir>,
         configure: impl FnOnce(&mut SettingsArgs),
     ) -> TestApp {
+        TestApp::try_spawn_with(data, configure)
+            .await
+            .expect("the server prepares")
+    }
+
+    /// [`TestApp::spawn_with`], or why `server::prepare` refused to start.
+    pub async fn try_spawn_with(
+        data: Arc<tempfile::TempDir>,
+        configure: impl FnOnce(&mut SettingsArgs),
+    ) -> anyhow::Result<TestApp> {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let address = listener.local_addr().unwrap();
         let mut args = SettingsArgs {
@@ -64,9 +74,7 @@ impl TestApp {
         let settings = args.load().expect("valid test settings");
         qunfa::shell::telemetry::init();
         let leptos = server::leptos_options(&settings);
-        let prepared = server::prepare(settings, leptos)
-            .await
-            .expect("the server prepares");
+        let prepared = server::prepare(settings, leptos).await?;
         let state = prepared.state.clone();
         let setup_link = prepared.setup_link.clone();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -82,7 +90,7 @@ impl TestApp {
             task: Some(task),
         };
         app.wait_until_ready().await;
-        app
+        Ok(app)
     }
 
     async fn wait_until_ready(&self) {

@@ -55,7 +55,7 @@ pub enum Command {
         from: PathBuf,
     },
     /// Run the WeChat simulator alone, serving WeChat's paths (/cgi-bin/...) at the root of --listen
-    Simulator(SimulatorArgs),
+    Simulator(Box<SimulatorArgs>),
 }
 
 #[derive(clap::Args, Debug)]
@@ -115,7 +115,7 @@ pub enum UserCommand {
 /// Runs the command line and returns the process exit code.
 pub async fn run(cli: Cli) -> i32 {
     let result = match cli.command {
-        Some(Command::Simulator(args)) => simulator(args).await,
+        Some(Command::Simulator(args)) => simulator(*args).await,
         None | Some(Command::Serve) => match cli.settings.load() {
             Ok(settings) => serve(settings).await,
             Err(error) => {

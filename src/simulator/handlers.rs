@@ -887,16 +887,29 @@ pub(crate) async fn loopback_only(request: Request, next: Next) -> Response {
     next.run(Request::from_parts(parts, body)).await
 }
 
-/// The account a control request addresses: `?appid=`, or the first.
-fn addressed(sim: &Simulator, raw: Option<String>) -> Result<SimulatedAccount, Response> {
+/// The account a control request addresses: `?appid=`, or the first; a
+/// 404 that says so for an AppID no account has.
+fn addressed(sim: &Simulator, raw: Option<String>) -> Result<SimulatedAccount, NoSuchAccount> {
     match Query::parse(raw).get("appid").filter(|a| !a.is_empty()) {
         None => Ok(sim.first_account()),
-        Some(appid) => sim.account(appid).ok_or_else(|| {
-            control_error(
-                StatusCode::NOT_FOUND,
-                format!("no simulated account has the AppID {appid:?} (GET /control/accounts lists them)"),
-            )
-        }),
+        Some(appid) => sim
+            .account(appid)
+            .ok_or_else(|| NoSuchAccount(appid.to_owned())),
+    }
+}
+
+/// `?appid=` names no account.
+pub(crate) struct NoSuchAccount(String);
+
+impl IntoResponse for NoSuchAccount {
+    fn into_response(self) -> Response {
+        control_error(
+            StatusCode::NOT_FOUND,
+            format!(
+                "no simulated account has the AppID {:?} (GET /control/accounts lists them)",
+                self.0
+            ),
+        )
     }
 }
 
@@ -907,7 +920,7 @@ pub(crate) async fn control_scenario(
 ) -> Response {
     let account = match addressed(&sim, raw) {
         Ok(account) => account,
-        Err(response) => return response,
+        Err(missing) => return missing.into_response(),
     };
     let Ok(request) = serde_json::from_slice::<ScenarioRequest>(&body) else {
         return control_error(
@@ -956,7 +969,7 @@ pub(crate) async fn control_state(
 ) -> Response {
     let account = match addressed(&sim, raw) {
         Ok(account) => account,
-        Err(response) => return response,
+        Err(missing) => return missing.into_response(),
     };
     let queued: HashMap<&str, Vec<String>> = Endpoint::VARIANTS
         .iter()
@@ -990,7 +1003,7 @@ pub(crate) async fn control_reset(
 ) -> Response {
     let account = match addressed(&sim, raw) {
         Ok(account) => account,
-        Err(response) => return response,
+        Err(missing) => return missing.into_response(),
     };
     account.reset();
     Json(json!({"reset": true, "appid": account.appid()})).into_response()

@@ -29,8 +29,8 @@
 //! for all. A call whose token no account knows counts on the first.
 //!
 //! [`Simulator`]'s own methods (`counters`, `sends`, `deliveries`,
-//! `queue_scenario`, `reset`, …) address the first account, as they did
-//! when there was one; [`Simulator::account`] (by AppID),
+//! `queue_scenario`, `reset`, …) address the first account, so code that
+//! knows one account names none; [`Simulator::account`] (by AppID),
 //! [`Simulator::accounts`] and [`Simulator::first_account`] give a
 //! [`SimulatedAccount`] with the same methods for any account.
 //!

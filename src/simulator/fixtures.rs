@@ -45,7 +45,9 @@ impl FixtureSet {
 pub(crate) struct Fixtures {
     pub followers: u64,
     /// The prefix of every follower's OpenID (four characters, then 24
-    /// digits: 28 like real ones). OpenIDs are per account in WeChat too.
+    /// digits: 28 like real ones) of the first account with this set;
+    /// OpenIDs are per account in WeChat, so later accounts with the same
+    /// set get prefixes of their own.
     pub openid_prefix: &'static str,
     /// The `__biz` of the account's article URLs.
     pub biz: &'static str,

@@ -60,7 +60,9 @@
 //! does any [`AccountConfig::new`] (`with_fixtures` chooses).
 //! - **Tags**: 2 星标组 (8), 120 金卡会员 (842), 121 银卡会员 (2 315), 122
 //!   上海门店顾客 (1 120), 123 待回访客户 (57). All followers: 4 316
-//!   (OpenIDs are `oSVC` + 24 digits, so the first account's are not its).
+//!   (OpenIDs are `oSVC` + 24 digits, so the first account's are not its;
+//!   a third account and later ones have `oS` and two letters of their
+//!   own, `oSAA`, `oSAB`, …, since OpenIDs are per account on WeChat).
 //! - **Drafts**, newest first: `svc_draft_member_day_0001` (two articles,
 //!   "会员日：金卡会员双倍积分", "积分兑换指南"),
 //!   `svc_draft_service_hours_0002` ("客服时间调整通知"),
@@ -237,15 +239,22 @@ pub(crate) struct Account {
     config: AccountConfig,
     /// Set when an AES key is configured: pushes are sealed.
     crypto: Option<CallbackCrypto>,
+    /// How its followers' OpenIDs start; no other account's do the same.
+    openid_prefix: String,
     state: Mutex<State>,
 }
 
 impl Account {
+    /// The account `config` joining `existing` ones.
     fn new(
         config: AccountConfig,
+        existing: &[Arc<Account>],
         now: Duration,
         ids: Arc<IdSequence>,
     ) -> Result<Account, SimulatorError> {
+        if existing.iter().any(|a| a.config.appid == config.appid) {
+            return Err(SimulatorError::AppIdTaken(config.appid));
+        }
         let crypto = match &config.aes_key {
             Some(key) => Some(
                 CallbackCrypto::new(
@@ -257,12 +266,31 @@ impl Account {
             ),
             None => None,
         };
-        let state = State::new(now, config.fixtures, config.followers, ids);
+        let openid_prefix = openid_prefix(existing, config.fixtures);
+        let state = State::new(
+            now,
+            config.fixtures,
+            config.followers,
+            openid_prefix.clone(),
+            ids,
+        );
         Ok(Account {
             config,
             crypto,
+            openid_prefix,
             state: Mutex::new(state),
         })
+    }
+
+    /// The account's state as its fixtures have it, as of `now`.
+    fn fresh_state(&self, now: Duration, ids: Arc<IdSequence>) -> State {
+        State::new(
+            now,
+            self.config.fixtures,
+            self.config.followers,
+            self.openid_prefix.clone(),
+            ids,
+        )
     }
 
     pub(crate) fn config(&self) -> &AccountConfig {
@@ -274,6 +302,26 @@ impl Account {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         f(&mut state)
     }
+}
+
+/// The OpenID prefix of an account joining `existing` ones: its fixture
+/// set's own (`oSIM`, `oSVC`) for the first account with that set, else
+/// `oS` and two letters no account has, so no two accounts share a
+/// follower (as on WeChat, where OpenIDs are per account).
+fn openid_prefix(existing: &[Arc<Account>], fixtures: FixtureSet) -> String {
+    let taken = |prefix: &str| existing.iter().any(|a| a.openid_prefix == prefix);
+    let own = fixtures.data().openid_prefix;
+    if !taken(own) {
+        return own.to_owned();
+    }
+    let letters = b'A'..=b'Z';
+    letters
+        .clone()
+        .flat_map(|first| letters.clone().map(move |second| [first, second]))
+        .map(|[first, second]| format!("oS{}{}", char::from(first), char::from(second)))
+        .find(|prefix| !taken(prefix))
+        // Past 676 accounts with one set, followers' OpenIDs repeat.
+        .unwrap_or_else(|| own.to_owned())
 }
 
 impl std::fmt::Debug for Simulator {
@@ -304,10 +352,8 @@ impl Simulator {
         let now = config.clock.now();
         let mut accounts: Vec<Arc<Account>> = Vec::new();
         for account in std::iter::once(config.first_account()).chain(config.more_accounts.clone()) {
-            if accounts.iter().any(|a| a.config.appid == account.appid) {
-                return Err(SimulatorError::AppIdTaken(account.appid));
-            }
-            accounts.push(Arc::new(Account::new(account, now, ids.clone())?));
+            let account = Account::new(account, &accounts, now, ids.clone())?;
+            accounts.push(Arc::new(account));
         }
         let (shutdown, _) = watch::channel(false);
         Ok(Simulator {
@@ -372,11 +418,9 @@ impl Simulator {
             .accounts
             .write()
             .unwrap_or_else(PoisonError::into_inner);
-        if accounts.iter().any(|a| a.config.appid == config.appid) {
-            return Err(SimulatorError::AppIdTaken(config.appid));
-        }
         let account = Arc::new(Account::new(
             config,
+            &accounts,
             self.clock().now(),
             self.inner.ids.clone(),
         )?);
@@ -636,14 +680,9 @@ impl SimulatedAccount {
     /// queues and counters start again. Jobs still pending find nothing to
     /// push.
     pub fn reset(&self) {
-        let now = self.sim.clock().now();
-        let config = &self.account.config;
-        let fresh = State::new(
-            now,
-            config.fixtures,
-            config.followers,
-            self.sim.inner.ids.clone(),
-        );
+        let fresh = self
+            .account
+            .fresh_state(self.sim.clock().now(), self.sim.inner.ids.clone());
         self.account.with_state(|s| *s = fresh);
         self.sim.notify_changed();
     }

@@ -302,6 +302,8 @@ impl IdSequence {
 /// One account's memory.
 pub(crate) struct State {
     fixtures: &'static Fixtures,
+    /// The first four characters of each follower's OpenID.
+    openid_prefix: String,
     tokens: HashMap<String, IssuedToken>,
     classic_token: Option<String>,
     stable_token: Option<String>,
@@ -324,11 +326,14 @@ pub(crate) struct State {
 }
 
 impl State {
-    /// An account with `fixtures` as of `now`, drawing its ids from `ids`.
+    /// An account with `fixtures` as of `now`, its followers' OpenIDs
+    /// starting with `openid_prefix` (four characters), drawing its ids
+    /// from `ids`.
     pub fn new(
         now: Duration,
         fixture_set: FixtureSet,
         followers: u64,
+        openid_prefix: String,
         ids: Arc<IdSequence>,
     ) -> State {
         let fixtures = fixture_set.data();
@@ -382,6 +387,7 @@ impl State {
         drafts.sort_by_key(|d| std::cmp::Reverse(d.update_time));
         State {
             fixtures,
+            openid_prefix,
             tokens: HashMap::new(),
             classic_token: None,
             stable_token: None,
@@ -766,11 +772,11 @@ impl State {
     /// The n-th follower's OpenID: the account's prefix (`oSIM` for the
     /// first) and 24 digits, 28 characters like real ones.
     pub fn follower_openid(&self, index: u64) -> String {
-        format!("{}{index:024}", self.fixtures.openid_prefix)
+        format!("{}{index:024}", self.openid_prefix)
     }
 
     pub fn follower_index(&self, openid: &str) -> Option<u64> {
-        let digits = openid.strip_prefix(self.fixtures.openid_prefix)?;
+        let digits = openid.strip_prefix(self.openid_prefix.as_str())?;
         if digits.len() != 24 || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
@@ -909,6 +915,7 @@ mod tests {
             Duration::from_secs(1_700_000_000),
             set,
             set.followers(),
+            set.data().openid_prefix.to_owned(),
             Arc::new(IdSequence::new()),
         )
     }

@@ -533,3 +533,43 @@ async fn control_endpoints_address_an_account_by_appid() {
     assert_eq!(app.b().counters(), Counters::default());
     assert_eq!(app.sim.sends().len(), 1, "A is not reset");
 }
+
+#[tokio::test]
+async fn a_third_account_with_the_same_fixtures_has_followers_of_its_own() {
+    let app = spawn(two_accounts()).await;
+    let c_appid = "wx3333333333333333";
+    app.sim
+        .add_account(AccountConfig::new(
+            c_appid,
+            SecretString::from("third-secret"),
+            SecretString::from("thirdtoken"),
+        ))
+        .unwrap();
+    let b = app.token_string(B_APPID, B_SECRET).await;
+    let c = app.token_string(c_appid, "third-secret").await;
+    let first_follower = |token: &str| {
+        let token = token.to_owned();
+        let app = &app;
+        async move {
+            let users = app
+                .get(Endpoint::UserGet.path(), &[("access_token", &token)])
+                .await;
+            users["data"]["openid"][0].as_str().unwrap().to_owned()
+        }
+    };
+    let (of_b, of_c) = (first_follower(&b).await, first_follower(&c).await);
+    assert!(of_b.starts_with("oSVC"), "{of_b}");
+    assert_ne!(of_b[..4], of_c[..4], "{of_b} {of_c}");
+    assert_eq!(of_c.len(), 28);
+    assert!(crate::wechat::types::OpenId::parse(of_c.as_str()).is_ok());
+    let preview =
+        |openid: &str| json!({"touser": openid, "msgtype": "text", "text": {"content": "预览"}});
+    let url = Endpoint::Preview.path();
+    assert_eq!(errcode(&app.post(url, &c, &preview(&of_b)).await), 40003);
+    assert_eq!(errcode(&app.post(url, &b, &preview(&of_c)).await), 40003);
+    assert_eq!(errcode(&app.post(url, &c, &preview(&of_c)).await), 0);
+    // A reset keeps them.
+    app.sim.account(c_appid).unwrap().reset();
+    let c = app.token_string(c_appid, "third-secret").await;
+    assert_eq!(first_follower(&c).await, of_c);
+}

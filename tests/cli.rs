@@ -203,3 +203,94 @@ fn commands_on_the_database_need_no_account_settings() {
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(text(&output.stdout).contains("no users yet"));
 }
+
+#[test]
+fn the_simulator_serves_every_account_given_with_account() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut simulator = Command::new(env!("CARGO_BIN_EXE_qunfa"))
+        .args([
+            "simulator",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--account",
+            "wx0000000000000a01:secret-of-a",
+            "--account",
+            "wx0000000000000b02:secret-of-b:service",
+        ])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let token = |appid: &str, secret: &str| {
+        format!("{base}/cgi-bin/token?grant_type=client_credential&appid={appid}&secret={secret}")
+    };
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (a, b, crossed, builtin, accounts) = runtime.block_on(async {
+        let get = |url: String| async move {
+            for _ in 0..100 {
+                if let Ok(response) = reqwest::get(&url).await {
+                    return response.json::<serde_json::Value>().await.unwrap();
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            panic!("the simulator did not answer");
+        };
+        (
+            get(token("wx0000000000000a01", "secret-of-a")).await,
+            get(token("wx0000000000000b02", "secret-of-b")).await,
+            get(token("wx0000000000000a01", "secret-of-b")).await,
+            get(token(
+                qunfa::simulator::BUILTIN_APPID,
+                qunfa::simulator::BUILTIN_SECRET,
+            ))
+            .await,
+            get(format!("{base}/control/accounts")).await,
+        )
+    });
+    let _ = simulator.kill();
+    let output = simulator.wait_with_output().unwrap();
+    assert!(a["access_token"].is_string(), "{a}");
+    assert!(b["access_token"].is_string(), "{b}");
+    assert_eq!(crossed["errcode"], 40125, "{crossed}");
+    // The accounts given are the ones served: not the built-in one too.
+    assert_eq!(builtin["errcode"], 40013, "{builtin}");
+    let listed: Vec<(&str, &str)> = accounts["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["appid"].as_str().unwrap(), a["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("wx0000000000000a01", "subscription"),
+            ("wx0000000000000b02", "service")
+        ]
+    );
+    // Each account signs with a Token of its own, said once.
+    let said = text(&output.stderr);
+    let tokens: Vec<&str> = said
+        .split("callback Token ")
+        .skip(1)
+        .filter_map(|rest| rest.split_whitespace().next())
+        .collect();
+    assert_eq!(tokens.len(), 2, "{said}");
+    assert_ne!(tokens[0], tokens[1]);
+    assert!(said.contains("wx0000000000000a01"), "{said}");
+    assert!(said.contains("wx0000000000000b02"), "{said}");
+}
+
+#[test]
+fn a_malformed_simulator_account_is_refused_in_words() {
+    let data = tempfile::tempdir().unwrap();
+    for bad in ["wxonlyappid", "wx1:secret:premium", ":secret"] {
+        let output = qunfa(&data, &["simulator", "--account", bad], "");
+        assert_eq!(output.status.code(), Some(2), "{bad}");
+        let said = text(&output.stderr);
+        assert!(said.contains("APPID:SECRET"), "{bad}: {said}");
+    }
+}

@@ -57,7 +57,7 @@ pub enum Command {
         from: PathBuf,
     },
     /// Run the WeChat simulator alone, serving WeChat's paths (/cgi-bin/...) at the root of --listen
-    Simulator(SimulatorArgs),
+    Simulator(Box<SimulatorArgs>),
 }
 
 #[derive(clap::Args, Debug)]
@@ -71,6 +71,18 @@ pub struct SimulatorArgs {
     /// The pretend account's AppSecret
     #[arg(long, default_value = crate::simulator::BUILTIN_SECRET)]
     secret: String,
+    /// Serve this account, APPID:SECRET, or APPID:SECRET:KIND with KIND
+    /// service (服务号) or subscription (订阅号, the default); repeat it for
+    /// several. Given, these are the accounts served, instead of
+    /// --appid/--secret; the first has the demo tags and drafts, the others
+    /// a smaller set of their own. --callback-url, --token, --aes-key and
+    /// --overseas apply to every account
+    #[arg(
+        long = "account",
+        value_name = "APPID:SECRET[:KIND]",
+        conflicts_with_all = ["appid", "secret"]
+    )]
+    accounts: Vec<crate::simulator::AccountSpec>,
     /// Where to push MASSSENDJOBFINISH, e.g. http://127.0.0.1:3000/wechat/callback
     #[arg(long)]
     callback_url: Option<url::Url>,
@@ -105,7 +117,7 @@ pub enum UserCommand {
 /// Runs the command line and returns the process exit code.
 pub async fn run(cli: Cli) -> i32 {
     let result = match cli.command {
-        Some(Command::Simulator(args)) => simulator(args).await,
+        Some(Command::Simulator(args)) => simulator(*args).await,
         None | Some(Command::Serve) => match cli.settings.load() {
             Ok(settings) => serve(settings).await,
             Err(error) => {
@@ -236,28 +248,59 @@ async fn restore(
 }
 
 async fn simulator(args: SimulatorArgs) -> anyhow::Result<()> {
-    use crate::simulator::{SimulatorConfig, run_standalone};
+    use crate::simulator::{AccountConfig, AccountSpec, SimulatorConfig, run_standalone};
+    let named = !args.accounts.is_empty();
+    let mut accounts = args.accounts.into_iter();
+    let first = accounts.next().unwrap_or(AccountSpec {
+        appid: args.appid,
+        secret: SecretString::from(args.secret),
+        kind: Default::default(),
+    });
     // No Token in the source: one nobody chose is one nobody can forge.
-    let token = match args.token {
-        Some(token) => SecretString::from(token),
+    // Each account gets its own, as each real account has its own.
+    let token_for = |appid: &str| match &args.token {
+        Some(token) => SecretString::from(token.clone()),
         None => {
             let token = crate::simulator::random_callback_token();
-            eprintln!(
-                "the WeChat simulator signs its pushes with the callback Token {} \
-                 (made for this run; --token sets one): give the console the same \
-                 (QUNFA_WECHAT_TOKEN)",
-                token.expose_secret()
-            );
+            if named {
+                eprintln!(
+                    "the WeChat simulator signs the pushes of {appid} with the callback \
+                     Token {} (made for this run; --token sets one for all)",
+                    token.expose_secret()
+                );
+            } else {
+                eprintln!(
+                    "the WeChat simulator signs its pushes with the callback Token {} \
+                     (made for this run; --token sets one): give the console the same \
+                     (QUNFA_WECHAT_TOKEN)",
+                    token.expose_secret()
+                );
+            }
             token
         }
     };
-    let mut config = SimulatorConfig::new(args.appid, SecretString::from(args.secret), token)
+    let token = token_for(&first.appid);
+    let mut config = SimulatorConfig::new(first.appid, first.secret, token)
+        .with_kind(first.kind)
         .with_overseas(args.overseas);
-    if let Some(url) = args.callback_url {
-        config = config.with_callback_url(url);
+    if let Some(url) = &args.callback_url {
+        config = config.with_callback_url(url.clone());
     }
-    if let Some(key) = args.aes_key {
-        config = config.with_aes_key(SecretString::from(key));
+    if let Some(key) = &args.aes_key {
+        config = config.with_aes_key(SecretString::from(key.clone()));
+    }
+    for spec in accounts {
+        let token = token_for(&spec.appid);
+        let mut account = AccountConfig::new(spec.appid, spec.secret, token)
+            .with_kind(spec.kind)
+            .with_overseas(args.overseas);
+        if let Some(url) = &args.callback_url {
+            account = account.with_callback_url(url.clone());
+        }
+        if let Some(key) = &args.aes_key {
+            account = account.with_aes_key(SecretString::from(key.clone()));
+        }
+        config = config.with_account(account);
     }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await

@@ -1,4 +1,7 @@
-//! The demo account: its tags, drafts and materials.
+//! What each account starts with: its tags, followers, drafts and
+//! materials. The first account has the demo set ([`FixtureSet::Demo`]);
+//! every other account has the second account's smaller set
+//! ([`FixtureSet::Second`]), so the two look like different accounts.
 //!
 //! The seed's six examples use the ids `123dsdajkasd231jhksad` (a draft, a
 //! voice and a card), `aaa`/`bbb`/`ccc` (images) and `IhdaAQ…2XJc` (an
@@ -6,10 +9,77 @@
 //! accepted as they stand. The drafts whose titles name a scenario trigger
 //! it when sent, so an editor can reach every outcome from the pickers.
 
-/// Followers of the account: the audience of a send to all.
+/// Followers of the first account: the audience of a send to all.
 pub const FOLLOWERS: u64 = 12_580;
 
-/// The prefix of every simulated follower's OpenID (`oSIM` + 24 digits).
+/// Followers of an account with the second account's fixtures.
+pub const SECOND_FOLLOWERS: u64 = 4_316;
+
+/// Which set of fixtures an account starts with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FixtureSet {
+    /// The demo account's: six tags, 12 580 followers, 22 drafts (one per
+    /// scenario among them), 14 images, 13 voices, 12 videos, the seed's
+    /// ids. The first account's.
+    Demo,
+    /// A 服务号's smaller set: five tags, 4 316 followers, three drafts,
+    /// a few materials, all with ids of their own. Every account but the
+    /// first starts with it.
+    Second,
+}
+
+impl FixtureSet {
+    pub fn followers(self) -> u64 {
+        self.data().followers
+    }
+
+    pub(crate) fn data(self) -> &'static Fixtures {
+        match self {
+            FixtureSet::Demo => &DEMO,
+            FixtureSet::Second => &SECOND,
+        }
+    }
+}
+
+/// One set of fixtures.
+pub(crate) struct Fixtures {
+    pub followers: u64,
+    /// The prefix of every follower's OpenID (four characters, then 24
+    /// digits: 28 like real ones) of the first account with this set;
+    /// OpenIDs are per account in WeChat, so later accounts with the same
+    /// set get prefixes of their own.
+    pub openid_prefix: &'static str,
+    /// The `__biz` of the account's article URLs.
+    pub biz: &'static str,
+    pub tags: &'static [TagFixture],
+    pub drafts: &'static [NewsFixture],
+    pub news: &'static [NewsFixture],
+    pub images: &'static [MediaFixture],
+    pub voices: &'static [MediaFixture],
+    pub videos: &'static [MediaFixture],
+    pub mpvideos: &'static [(&'static str, &'static str, &'static str)],
+    pub cards: &'static [&'static str],
+    /// The image every article uses as its cover.
+    pub cover: &'static str,
+}
+
+const DEMO: Fixtures = Fixtures {
+    followers: FOLLOWERS,
+    openid_prefix: OPENID_PREFIX,
+    biz: "MzSimulator==",
+    tags: TAGS,
+    drafts: DRAFTS,
+    news: NEWS,
+    images: IMAGES,
+    voices: VOICES,
+    videos: VIDEOS,
+    mpvideos: MPVIDEOS,
+    cards: CARDS,
+    cover: COVER_MEDIA_ID,
+};
+
+/// The prefix of every simulated follower's OpenID of the first account
+/// (`oSIM` + 24 digits).
 pub const OPENID_PREFIX: &str = "oSIM";
 
 pub(crate) struct TagFixture {
@@ -431,3 +501,112 @@ pub(crate) const CARDS: &[&str] = &["123dsdajkasd231jhksad", "pSimCard_member_10
 
 /// The image every article uses as its cover.
 pub(crate) const COVER_MEDIA_ID: &str = "sim_image_cover_spring";
+
+// ---------------------------------------------------------------------------
+// The second account's set: a 服务号 for the same brand's members, with
+// tags, ids and counts of its own.
+
+const SECOND: Fixtures = Fixtures {
+    followers: SECOND_FOLLOWERS,
+    openid_prefix: "oSVC",
+    biz: "MzSimService==",
+    tags: SECOND_TAGS,
+    drafts: SECOND_DRAFTS,
+    news: SECOND_NEWS,
+    images: SECOND_IMAGES,
+    voices: SECOND_VOICES,
+    videos: SECOND_VIDEOS,
+    mpvideos: &[],
+    cards: &["pSvcCard_gold_member_birthday"],
+    cover: "svc_image_member_card",
+};
+
+const SECOND_TAGS: &[TagFixture] = &[
+    // 星标组 is WeChat's own tag: every account has it.
+    TagFixture {
+        id: 2,
+        name: "星标组",
+        count: 8,
+    },
+    TagFixture {
+        id: 120,
+        name: "金卡会员",
+        count: 842,
+    },
+    TagFixture {
+        id: 121,
+        name: "银卡会员",
+        count: 2_315,
+    },
+    TagFixture {
+        id: 122,
+        name: "上海门店顾客",
+        count: 1_120,
+    },
+    TagFixture {
+        id: 123,
+        name: "待回访客户",
+        count: 57,
+    },
+];
+
+const SECOND_DRAFTS: &[NewsFixture] = &[
+    NewsFixture {
+        media_id: "svc_draft_member_day_0001",
+        hours_ago: 2,
+        articles: &[
+            article(
+                "会员日：金卡会员双倍积分",
+                "会员中心",
+                "本月 18 日会员日，金卡会员消费积分翻倍。",
+            ),
+            article(
+                "积分兑换指南",
+                "会员中心",
+                "积分可以兑换优惠券、停车券和咖啡。",
+            ),
+        ],
+        scenario: None,
+    },
+    NewsFixture {
+        media_id: "svc_draft_service_hours_0002",
+        hours_ago: 30,
+        articles: &[article(
+            "客服时间调整通知",
+            "客服中心",
+            "即日起，在线客服服务时间延长至晚上十点。",
+        )],
+        scenario: None,
+    },
+    NewsFixture {
+        media_id: "svc_draft_new_store_0003",
+        hours_ago: 80,
+        articles: &[article(
+            "上海新店开业：到店有礼",
+            "门店运营",
+            "淮海中路新店本周六开业，前一百位到店顾客有礼。",
+        )],
+        scenario: None,
+    },
+];
+
+const SECOND_NEWS: &[NewsFixture] = &[NewsFixture {
+    media_id: "svc_news_service_guide",
+    hours_ago: 24 * 20,
+    articles: &[article(
+        "服务指南：预约、退换与发票",
+        "客服中心",
+        "常见服务，一页看完。",
+    )],
+    scenario: None,
+}];
+
+const SECOND_IMAGES: &[MediaFixture] = &[
+    media("svc_image_member_card", "会员卡.png", 4),
+    media("svc_image_new_store", "淮海中路新店.jpg", 40),
+    media("svc_image_service_qr", "客服二维码.png", 300),
+];
+
+const SECOND_VOICES: &[MediaFixture] = &[media("svc_voice_hotline", "客服热线提示音.mp3", 100)];
+
+const SECOND_VIDEOS: &[MediaFixture] = &[media("svc_video_member_guide", "会员卡使用指南.mp4", 60)];

@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Json;
@@ -23,15 +24,13 @@ use serde_json::{Map, Value, json};
 use strum::VariantArray as _;
 use subtle::ConstantTimeEq;
 
-use super::Simulator;
-use super::config::SimulatorConfig;
-use super::fixtures;
+use super::config::AccountConfig;
 use super::rules;
 use super::scenario::{Answer, Scenario};
 use super::state::{
-    MpVideo, NewSend, PreviewRecord, State as SimState, control_name, endpoint_named,
-    follower_index, follower_openid, wechat_error,
+    MpVideo, NewSend, PreviewRecord, State as SimState, control_name, endpoint_named, wechat_error,
 };
+use super::{Account, SimulatedAccount, Simulator};
 use crate::wechat::Endpoint;
 use crate::wechat::api::{
     Ack, DraftBatchGetResponse, DraftItem, Envelope, MassGetResponse, MaterialBatchGetResponse,
@@ -160,10 +159,11 @@ impl Decided {
 }
 
 impl Simulator {
-    /// Answers a decided call, waiting first or losing it as chosen.
-    async fn respond(&self, decided: Decided) -> Response {
+    /// Answers a decided call of `account`, waiting first or losing it as
+    /// chosen.
+    async fn respond(&self, account: Arc<Account>, decided: Decided) -> Response {
         if let Some(msg_id) = decided.job {
-            self.spawn_job(msg_id);
+            self.spawn_job(account, msg_id);
         }
         match decided.answer {
             Some(Answer::Slow(delay)) => {
@@ -175,19 +175,20 @@ impl Simulator {
         }
     }
 
-    /// The common shape of every call but sendall and preview: count it,
-    /// check the token (unless it is a token call), apply a queued answer,
-    /// else do `work`.
+    /// The common shape of every call but sendall and preview: count it
+    /// on `account`, check the token (unless it is a token call), apply a
+    /// queued answer, else do `work` on the account.
     fn call<T: Serialize>(
         &self,
+        account: &Account,
         endpoint: Endpoint,
         query: &Query,
         needs_token: bool,
-        work: impl FnOnce(&mut SimState, &SimulatorConfig, Duration) -> Result<T, ApiError>,
+        work: impl FnOnce(&mut SimState, &AccountConfig, Duration) -> Result<T, ApiError>,
     ) -> Decided {
         let now = self.clock().now();
-        let config = self.config();
-        self.with_state(|state| {
+        let config = account.config();
+        account.with_state(|state| {
             state.count(endpoint);
             if needs_token
                 && let Err(error) = state.check_access_token(query.get("access_token"), now)
@@ -206,17 +207,23 @@ impl Simulator {
         })
     }
 
-    pub(crate) fn require_post(&self, endpoint: Endpoint) -> Response {
-        self.with_state(|state| state.count(endpoint));
+    /// The account a call acts on: the one its `access_token` names.
+    fn account_of(&self, query: &Query) -> Arc<Account> {
+        self.account_of_token(query.get("access_token"))
+    }
+
+    pub(crate) fn require_post(&self, endpoint: Endpoint, raw: Option<String>) -> Response {
+        self.account_of(&Query::parse(raw))
+            .with_state(|state| state.count(endpoint));
         Reply::error(wechat_error(43002)).into_response()
     }
 
     /// sendall: token, clientmsgid, body, scenario, record — in one lock,
     /// so two racing sends with one clientmsgid cannot both pass.
-    fn decide_sendall(&self, query: &Query, body: &[u8]) -> Decided {
+    fn decide_sendall(&self, account: &Account, query: &Query, body: &[u8]) -> Decided {
         let now = self.clock().now();
-        let overseas = self.config().overseas;
-        self.with_state(|state| {
+        let overseas = account.config().overseas;
+        account.with_state(|state| {
             state.count(Endpoint::SendAll);
             match Self::sendall_locked(state, query, body, now, overseas) {
                 Ok(decided) => decided,
@@ -310,9 +317,9 @@ impl Simulator {
         })
     }
 
-    fn decide_preview(&self, query: &Query, body: &[u8]) -> Decided {
+    fn decide_preview(&self, account: &Account, query: &Query, body: &[u8]) -> Decided {
         let now = self.clock().now();
-        self.with_state(|state| {
+        account.with_state(|state| {
             state.count(Endpoint::Preview);
             let valid = state
                 .check_access_token(query.get("access_token"), now)
@@ -353,8 +360,9 @@ impl Simulator {
 // Access tokens
 
 /// AppID then secret, as WeChat checks them; the secret in constant time.
+/// `config` is the account with that AppID, or the first when none has it.
 fn check_credentials(
-    config: &SimulatorConfig,
+    config: &AccountConfig,
     grant_type: Option<&str>,
     appid: Option<&str>,
     secret: Option<&str>,
@@ -378,18 +386,34 @@ fn check_credentials(
     Ok(())
 }
 
+/// The account a token call names by its AppID; the first when none has
+/// it (which then answers 40013 and counts the call).
+fn account_named(sim: &Simulator, appid: Option<&str>) -> Arc<Account> {
+    appid
+        .and_then(|appid| sim.account_with_appid(appid))
+        .unwrap_or_else(|| sim.first())
+}
+
 pub(crate) async fn token(State(sim): State<Simulator>, RawQuery(raw): RawQuery) -> Response {
     let query = Query::parse(raw);
-    let decided = sim.call(Endpoint::Token, &query, false, |state, config, now| {
-        check_credentials(
-            config,
-            query.get("grant_type"),
-            query.get("appid"),
-            query.get("secret"),
-        )?;
-        Ok(state.issue_classic_token(now, config.token_lifetime))
-    });
-    sim.respond(decided).await
+    let account = account_named(&sim, query.get("appid"));
+    let lifetime = sim.config().token_lifetime;
+    let decided = sim.call(
+        &account,
+        Endpoint::Token,
+        &query,
+        false,
+        |state, config, now| {
+            check_credentials(
+                config,
+                query.get("grant_type"),
+                query.get("appid"),
+                query.get("secret"),
+            )?;
+            Ok(state.issue_classic_token(now, lifetime))
+        },
+    );
+    sim.respond(account, decided).await
 }
 
 pub(crate) async fn stable_token(
@@ -398,7 +422,13 @@ pub(crate) async fn stable_token(
     body: Bytes,
 ) -> Response {
     let query = Query::parse(raw);
+    let appid = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| v.get("appid").and_then(Value::as_str).map(str::to_owned));
+    let account = account_named(&sim, appid.as_deref());
+    let lifetime = sim.config().token_lifetime;
     let decided = sim.call(
+        &account,
         Endpoint::StableToken,
         &query,
         false,
@@ -410,10 +440,10 @@ pub(crate) async fn stable_token(
                 None | Some(Value::Null) => false,
                 Some(v) => rules::loose_bool(v).ok_or_else(|| wechat_error(47001))?,
             };
-            Ok(state.issue_stable_token(now, config.token_lifetime, force_refresh))
+            Ok(state.issue_stable_token(now, lifetime, force_refresh))
         },
     );
-    sim.respond(decided).await
+    sim.respond(account, decided).await
 }
 
 // ---------------------------------------------------------------------------
@@ -421,12 +451,13 @@ pub(crate) async fn stable_token(
 
 pub(crate) async fn tags_get(State(sim): State<Simulator>, RawQuery(raw): RawQuery) -> Response {
     let query = Query::parse(raw);
-    let decided = sim.call(Endpoint::TagsGet, &query, true, |state, _, _| {
+    let account = sim.account_of(&query);
+    let decided = sim.call(&account, Endpoint::TagsGet, &query, true, |state, _, _| {
         Ok(TagsResponse {
             tags: state.tags.clone(),
         })
     });
-    sim.respond(decided).await
+    sim.respond(account, decided).await
 }
 
 /// `user/get`'s answer; the protocol module has no type for it yet.
@@ -449,16 +480,18 @@ const USER_PAGE: u64 = 10_000;
 
 pub(crate) async fn user_get(State(sim): State<Simulator>, RawQuery(raw): RawQuery) -> Response {
     let query = Query::parse(raw);
-    let decided = sim.call(Endpoint::UserGet, &query, true, |state, _, _| {
+    let account = sim.account_of(&query);
+    let decided = sim.call(&account, Endpoint::UserGet, &query, true, |state, _, _| {
         let start = match query.get("next_openid").filter(|s| !s.is_empty()) {
             None => 0,
-            Some(openid) => follower_index(openid)
+            Some(openid) => state
+                .follower_index(openid)
                 .filter(|i| *i < state.followers)
                 .ok_or_else(|| wechat_error(40003))?
                 .saturating_add(1),
         };
         let end = state.followers.min(start.saturating_add(USER_PAGE));
-        let openids: Vec<String> = (start..end).map(follower_openid).collect();
+        let openids: Vec<String> = (start..end).map(|i| state.follower_openid(i)).collect();
         Ok(UserGetResponse {
             total: state.followers,
             count: end.saturating_sub(start),
@@ -466,7 +499,7 @@ pub(crate) async fn user_get(State(sim): State<Simulator>, RawQuery(raw): RawQue
             data: (!openids.is_empty()).then_some(OpenIdList { openid: openids }),
         })
     });
-    sim.respond(decided).await
+    sim.respond(account, decided).await
 }
 
 // ---------------------------------------------------------------------------
@@ -477,8 +510,10 @@ pub(crate) async fn sendall(
     RawQuery(raw): RawQuery,
     body: Bytes,
 ) -> Response {
-    let decided = sim.decide_sendall(&Query::parse(raw), &body);
-    sim.respond(decided).await
+    let query = Query::parse(raw);
+    let account = sim.account_of(&query);
+    let decided = sim.decide_sendall(&account, &query, &body);
+    sim.respond(account, decided).await
 }
 
 pub(crate) async fn preview(
@@ -486,8 +521,10 @@ pub(crate) async fn preview(
     RawQuery(raw): RawQuery,
     body: Bytes,
 ) -> Response {
-    let decided = sim.decide_preview(&Query::parse(raw), &body);
-    sim.respond(decided).await
+    let query = Query::parse(raw);
+    let account = sim.account_of(&query);
+    let decided = sim.decide_preview(&account, &query, &body);
+    sim.respond(account, decided).await
 }
 
 /// A msg_id as number or string of digits; anything else is 40059.
@@ -503,7 +540,8 @@ pub(crate) async fn mass_get(
     body: Bytes,
 ) -> Response {
     let query = Query::parse(raw);
-    let decided = sim.call(Endpoint::MassGet, &query, true, |state, _, _| {
+    let account = sim.account_of(&query);
+    let decided = sim.call(&account, Endpoint::MassGet, &query, true, |state, _, _| {
         let msg_id = msg_id_of(&json_object(&body)?)?;
         let job = state
             .jobs
@@ -514,7 +552,7 @@ pub(crate) async fn mass_get(
             msg_status: job.mass_status(),
         })
     });
-    sim.respond(decided).await
+    sim.respond(account, decided).await
 }
 
 pub(crate) async fn mass_delete(
@@ -523,10 +561,15 @@ pub(crate) async fn mass_delete(
     body: Bytes,
 ) -> Response {
     let query = Query::parse(raw);
-    let decided = sim.call(Endpoint::MassDelete, &query, true, |state, _, _| {
-        delete(state, &json_object(&body)?)
-    });
-    sim.respond(decided).await
+    let account = sim.account_of(&query);
+    let decided = sim.call(
+        &account,
+        Endpoint::MassDelete,
+        &query,
+        true,
+        |state, _, _| delete(state, &json_object(&body)?),
+    );
+    sim.respond(account, decided).await
 }
 
 /// mass/delete: only a successful `mpnews` or `mpvideo` send; by msg_id
@@ -613,45 +656,52 @@ pub(crate) async fn draft_batchget(
     body: Bytes,
 ) -> Response {
     let query = Query::parse(raw);
-    let decided = sim.call(Endpoint::DraftBatchGet, &query, true, |state, _, _| {
-        let body = json_object(&body)?;
-        let (offset, count) = page(&body)?;
-        let no_content = match body.get("no_content") {
-            None | Some(Value::Null) => false,
-            Some(v) => rules::loose_bool(v).ok_or_else(|| wechat_error(47001))?,
-        };
-        let item: Vec<DraftItem> = state
-            .drafts
-            .iter()
-            .skip(offset)
-            .take(count)
-            .map(|draft| DraftItem {
-                media_id: draft.media_id.clone(),
-                content: NewsContent {
-                    news_item: draft
-                        .articles
-                        .iter()
-                        .cloned()
-                        .map(|mut a| {
-                            if no_content {
-                                a.content = None;
-                            }
-                            a
-                        })
-                        .collect(),
-                    create_time: Some(draft.update_time),
+    let account = sim.account_of(&query);
+    let decided = sim.call(
+        &account,
+        Endpoint::DraftBatchGet,
+        &query,
+        true,
+        |state, _, _| {
+            let body = json_object(&body)?;
+            let (offset, count) = page(&body)?;
+            let no_content = match body.get("no_content") {
+                None | Some(Value::Null) => false,
+                Some(v) => rules::loose_bool(v).ok_or_else(|| wechat_error(47001))?,
+            };
+            let item: Vec<DraftItem> = state
+                .drafts
+                .iter()
+                .skip(offset)
+                .take(count)
+                .map(|draft| DraftItem {
+                    media_id: draft.media_id.clone(),
+                    content: NewsContent {
+                        news_item: draft
+                            .articles
+                            .iter()
+                            .cloned()
+                            .map(|mut a| {
+                                if no_content {
+                                    a.content = None;
+                                }
+                                a
+                            })
+                            .collect(),
+                        create_time: Some(draft.update_time),
+                        update_time: Some(draft.update_time),
+                    },
                     update_time: Some(draft.update_time),
-                },
-                update_time: Some(draft.update_time),
+                })
+                .collect();
+            Ok(DraftBatchGetResponse {
+                total_count: to_u64(state.drafts.len()),
+                item_count: to_u64(item.len()),
+                item,
             })
-            .collect();
-        Ok(DraftBatchGetResponse {
-            total_count: to_u64(state.drafts.len()),
-            item_count: to_u64(item.len()),
-            item,
-        })
-    });
-    sim.respond(decided).await
+        },
+    );
+    sim.respond(account, decided).await
 }
 
 pub(crate) async fn batchget_material(
@@ -660,63 +710,70 @@ pub(crate) async fn batchget_material(
     body: Bytes,
 ) -> Response {
     let query = Query::parse(raw);
-    let decided = sim.call(Endpoint::MaterialBatchGet, &query, true, |state, _, _| {
-        let body = json_object(&body)?;
-        let kind = body
-            .get("type")
-            .and_then(|v| MaterialType::deserialize(v).ok())
-            .ok_or_else(|| wechat_error(40004))?;
-        let (offset, count) = page(&body)?;
-        let (total, item): (usize, Vec<MaterialItem>) = match kind {
-            MaterialType::News => (
-                state.news.len(),
-                state
-                    .news
-                    .iter()
-                    .skip(offset)
-                    .take(count)
-                    .map(|n| MaterialItem {
-                        media_id: n.media_id.clone(),
-                        name: None,
-                        update_time: Some(n.update_time),
-                        url: None,
-                        content: Some(NewsContent {
-                            news_item: n.articles.clone(),
-                            create_time: Some(n.update_time),
-                            update_time: Some(n.update_time),
-                        }),
-                    })
-                    .collect(),
-            ),
-            MaterialType::Image | MaterialType::Voice | MaterialType::Video => {
-                let list = match kind {
-                    MaterialType::Image => &state.images,
-                    MaterialType::Voice => &state.voices,
-                    _ => &state.videos,
-                };
-                (
-                    list.len(),
-                    list.iter()
+    let account = sim.account_of(&query);
+    let decided = sim.call(
+        &account,
+        Endpoint::MaterialBatchGet,
+        &query,
+        true,
+        |state, _, _| {
+            let body = json_object(&body)?;
+            let kind = body
+                .get("type")
+                .and_then(|v| MaterialType::deserialize(v).ok())
+                .ok_or_else(|| wechat_error(40004))?;
+            let (offset, count) = page(&body)?;
+            let (total, item): (usize, Vec<MaterialItem>) = match kind {
+                MaterialType::News => (
+                    state.news.len(),
+                    state
+                        .news
+                        .iter()
                         .skip(offset)
                         .take(count)
-                        .map(|m| MaterialItem {
-                            media_id: m.media_id.clone(),
-                            name: Some(m.name.clone()),
-                            update_time: Some(m.update_time),
-                            url: m.url.clone(),
-                            content: None,
+                        .map(|n| MaterialItem {
+                            media_id: n.media_id.clone(),
+                            name: None,
+                            update_time: Some(n.update_time),
+                            url: None,
+                            content: Some(NewsContent {
+                                news_item: n.articles.clone(),
+                                create_time: Some(n.update_time),
+                                update_time: Some(n.update_time),
+                            }),
                         })
                         .collect(),
-                )
-            }
-        };
-        Ok(MaterialBatchGetResponse {
-            total_count: to_u64(total),
-            item_count: to_u64(item.len()),
-            item,
-        })
-    });
-    sim.respond(decided).await
+                ),
+                MaterialType::Image | MaterialType::Voice | MaterialType::Video => {
+                    let list = match kind {
+                        MaterialType::Image => &state.images,
+                        MaterialType::Voice => &state.voices,
+                        _ => &state.videos,
+                    };
+                    (
+                        list.len(),
+                        list.iter()
+                            .skip(offset)
+                            .take(count)
+                            .map(|m| MaterialItem {
+                                media_id: m.media_id.clone(),
+                                name: Some(m.name.clone()),
+                                update_time: Some(m.update_time),
+                                url: m.url.clone(),
+                                content: None,
+                            })
+                            .collect(),
+                    )
+                }
+            };
+            Ok(MaterialBatchGetResponse {
+                total_count: to_u64(total),
+                item_count: to_u64(item.len()),
+                item,
+            })
+        },
+    );
+    sim.respond(account, decided).await
 }
 
 pub(crate) async fn material_count(
@@ -724,15 +781,22 @@ pub(crate) async fn material_count(
     RawQuery(raw): RawQuery,
 ) -> Response {
     let query = Query::parse(raw);
-    let decided = sim.call(Endpoint::MaterialCount, &query, true, |state, _, _| {
-        Ok(MaterialCount {
-            voice_count: to_u64(state.voices.len()),
-            video_count: to_u64(state.videos.len()),
-            image_count: to_u64(state.images.len()),
-            news_count: to_u64(state.news.len()),
-        })
-    });
-    sim.respond(decided).await
+    let account = sim.account_of(&query);
+    let decided = sim.call(
+        &account,
+        Endpoint::MaterialCount,
+        &query,
+        true,
+        |state, _, _| {
+            Ok(MaterialCount {
+                voice_count: to_u64(state.voices.len()),
+                video_count: to_u64(state.videos.len()),
+                image_count: to_u64(state.images.len()),
+                news_count: to_u64(state.news.len()),
+            })
+        },
+    );
+    sim.respond(account, decided).await
 }
 
 /// Converted videos kept at most; the oldest uploads go first.
@@ -744,35 +808,46 @@ pub(crate) async fn upload_video(
     body: Bytes,
 ) -> Response {
     let query = Query::parse(raw);
-    let decided = sim.call(Endpoint::UploadVideo, &query, true, |state, _, now| {
-        let body = json_object(&body)?;
-        let source = body.get("media_id").and_then(Value::as_str);
-        if !source.is_some_and(|id| state.videos.iter().any(|v| v.media_id.as_str() == id)) {
-            return Err(wechat_error(40007));
-        }
-        let text = |key: &str| body.get(key).and_then(Value::as_str).unwrap_or("");
-        let media_id = MediaId::parse(format!(
-            "SIMv{:032x}{:028x}",
-            rand::random::<u128>(),
-            rand::random::<u128>() >> 16
-        ))
-        .map_err(|_| wechat_error(-1))?;
-        if state.mpvideos.len() >= MAX_MPVIDEOS {
-            // Keep the fixtures; drop the oldest upload.
-            let first_upload = fixtures::MPVIDEOS.len().min(state.mpvideos.len() - 1);
-            state.mpvideos.remove(first_upload);
-        }
-        state.mpvideos.push(MpVideo {
-            media_id: media_id.clone(),
-            scenario: Scenario::from_markers(&format!("{} {}", text("title"), text("description"))),
-        });
-        Ok(UploadVideoResponse {
-            media_type: Some("video".to_owned()),
-            media_id,
-            created_at: i64::try_from(now.as_secs()).ok(),
-        })
-    });
-    sim.respond(decided).await
+    let account = sim.account_of(&query);
+    let decided = sim.call(
+        &account,
+        Endpoint::UploadVideo,
+        &query,
+        true,
+        |state, _, now| {
+            let body = json_object(&body)?;
+            let source = body.get("media_id").and_then(Value::as_str);
+            if !source.is_some_and(|id| state.videos.iter().any(|v| v.media_id.as_str() == id)) {
+                return Err(wechat_error(40007));
+            }
+            let text = |key: &str| body.get(key).and_then(Value::as_str).unwrap_or("");
+            let media_id = MediaId::parse(format!(
+                "SIMv{:032x}{:028x}",
+                rand::random::<u128>(),
+                rand::random::<u128>() >> 16
+            ))
+            .map_err(|_| wechat_error(-1))?;
+            if state.mpvideos.len() >= MAX_MPVIDEOS {
+                // Keep the fixtures; drop the oldest upload.
+                let first_upload = state.fixed_mpvideos().min(state.mpvideos.len() - 1);
+                state.mpvideos.remove(first_upload);
+            }
+            state.mpvideos.push(MpVideo {
+                media_id: media_id.clone(),
+                scenario: Scenario::from_markers(&format!(
+                    "{} {}",
+                    text("title"),
+                    text("description")
+                )),
+            });
+            Ok(UploadVideoResponse {
+                media_type: Some("video".to_owned()),
+                media_id,
+                created_at: i64::try_from(now.as_secs()).ok(),
+            })
+        },
+    );
+    sim.respond(account, decided).await
 }
 
 // ---------------------------------------------------------------------------
@@ -812,7 +887,41 @@ pub(crate) async fn loopback_only(request: Request, next: Next) -> Response {
     next.run(Request::from_parts(parts, body)).await
 }
 
-pub(crate) async fn control_scenario(State(sim): State<Simulator>, body: Bytes) -> Response {
+/// The account a control request addresses: `?appid=`, or the first; a
+/// 404 that says so for an AppID no account has.
+fn addressed(sim: &Simulator, raw: Option<String>) -> Result<SimulatedAccount, NoSuchAccount> {
+    match Query::parse(raw).get("appid").filter(|a| !a.is_empty()) {
+        None => Ok(sim.first_account()),
+        Some(appid) => sim
+            .account(appid)
+            .ok_or_else(|| NoSuchAccount(appid.to_owned())),
+    }
+}
+
+/// `?appid=` names no account.
+pub(crate) struct NoSuchAccount(String);
+
+impl IntoResponse for NoSuchAccount {
+    fn into_response(self) -> Response {
+        control_error(
+            StatusCode::NOT_FOUND,
+            format!(
+                "no simulated account has the AppID {:?} (GET /control/accounts lists them)",
+                self.0
+            ),
+        )
+    }
+}
+
+pub(crate) async fn control_scenario(
+    State(sim): State<Simulator>,
+    RawQuery(raw): RawQuery,
+    body: Bytes,
+) -> Response {
+    let account = match addressed(&sim, raw) {
+        Ok(account) => account,
+        Err(missing) => return missing.into_response(),
+    };
     let Ok(request) = serde_json::from_slice::<ScenarioRequest>(&body) else {
         return control_error(
             StatusCode::BAD_REQUEST,
@@ -842,24 +951,33 @@ pub(crate) async fn control_scenario(State(sim): State<Simulator>, body: Bytes) 
         return control_error(StatusCode::BAD_REQUEST, "times must be 1 to 100");
     }
     let times = usize::try_from(times).unwrap_or(usize::MAX);
-    if let Err(full) = sim.queue_scenarios(endpoint, scenario.clone(), times) {
+    if let Err(full) = account.queue_scenarios(endpoint, scenario.clone(), times) {
         return control_error(StatusCode::TOO_MANY_REQUESTS, full.to_string());
     }
     Json(json!({
+        "appid": account.appid(),
         "endpoint": control_name(endpoint),
         "scenario": scenario.to_string(),
-        "queued": sim.queued(endpoint).len(),
+        "queued": account.queued(endpoint).len(),
     }))
     .into_response()
 }
 
-pub(crate) async fn control_state(State(sim): State<Simulator>) -> Response {
+pub(crate) async fn control_state(
+    State(sim): State<Simulator>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let account = match addressed(&sim, raw) {
+        Ok(account) => account,
+        Err(missing) => return missing.into_response(),
+    };
     let queued: HashMap<&str, Vec<String>> = Endpoint::VARIANTS
         .iter()
         .map(|e| {
             (
                 control_name(*e),
-                sim.queued(*e)
+                account
+                    .queued(*e)
                     .iter()
                     .map(ToString::to_string)
                     .collect::<Vec<_>>(),
@@ -868,19 +986,50 @@ pub(crate) async fn control_state(State(sim): State<Simulator>) -> Response {
         .filter(|(_, q)| !q.is_empty())
         .collect();
     Json(json!({
+        "appid": account.appid(),
         "now": sim.clock().unix_secs(),
-        "counters": sim.counters(),
+        "counters": account.counters(),
         "queued": queued,
-        "sends": sim.sends(),
-        "previews": sim.previews(),
-        "deliveries": sim.deliveries(),
+        "sends": account.sends(),
+        "previews": account.previews(),
+        "deliveries": account.deliveries(),
     }))
     .into_response()
 }
 
-pub(crate) async fn control_reset(State(sim): State<Simulator>) -> Response {
-    sim.reset();
-    Json(json!({"reset": true})).into_response()
+pub(crate) async fn control_reset(
+    State(sim): State<Simulator>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let account = match addressed(&sim, raw) {
+        Ok(account) => account,
+        Err(missing) => return missing.into_response(),
+    };
+    account.reset();
+    Json(json!({"reset": true, "appid": account.appid()})).into_response()
+}
+
+/// Every account, first to last: who it is and what it has, never its
+/// secret, Token or key.
+pub(crate) async fn control_accounts(State(sim): State<Simulator>) -> Response {
+    let accounts: Vec<Value> = sim
+        .accounts()
+        .iter()
+        .map(|account| {
+            let config = account.config();
+            json!({
+                "appid": config.appid,
+                "kind": config.kind,
+                "overseas": config.overseas,
+                "account_id": config.account_id,
+                "followers": config.followers,
+                "callback_url": config.callback_url.as_ref().map(url::Url::as_str),
+                "encrypted": config.aes_key.is_some(),
+                "sends": account.sends().len(),
+            })
+        })
+        .collect();
+    Json(json!({"accounts": accounts})).into_response()
 }
 
 #[derive(Deserialize)]

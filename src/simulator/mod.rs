@@ -6,12 +6,38 @@
 //! under `/sim`); [`run_standalone`] serves it alone. The simulator reads and
 //! writes every body through the protocol types of [`crate::wechat`], and
 //! after an accepted send it pushes `MASSSENDJOBFINISH` to the callback URL
-//! after `callback_delay` — signed, and encrypted when an EncodingAESKey is
-//! set — retrying as WeChat does.
+//! of the account that sent after `callback_delay` — signed with that
+//! account's Token, and encrypted with its EncodingAESKey when it has one —
+//! retrying as WeChat does.
 //!
-//! # The account
+//! # Several accounts
+//! One simulator serves any number of Official Accounts: the first
+//! ([`SimulatorConfig`]'s own fields), those of
+//! [`SimulatorConfig::with_account`], and those added while it runs
+//! ([`Simulator::add_account`]). Each [`AccountConfig`] has its own AppID
+//! and secret, kind ([`AccountKind`]: 订阅号 or 服务号, kept as data; no
+//! rule depends on it), overseas flag, callback URL, Token and optional
+//! EncodingAESKey, original id (`gh_…`, made from the AppID), and its own
+//! state: tokens, tags, followers, drafts, materials, sends, previews,
+//! pushes, queued scenarios and counters. A token call finds the account
+//! by its AppID (40013 when none has it, 40125 for another account's
+//! secret); every other call acts on the account whose token it carries,
+//! so one account's token cannot read or change another's data. msg_ids
+//! come from one sequence, so two accounts never share one (as on
+//! WeChat); a `clientmsgid` is one account's: the same on two accounts
+//! is two sends. The clock and the push timings are the simulator's, one
+//! for all. A call whose token no account knows counts on the first.
+//!
+//! [`Simulator`]'s own methods (`counters`, `sends`, `deliveries`,
+//! `queue_scenario`, `reset`, …) address the first account, so code that
+//! knows one account names none; [`Simulator::account`] (by AppID),
+//! [`Simulator::accounts`] and [`Simulator::first_account`] give a
+//! [`SimulatedAccount`] with the same methods for any account.
+//!
+//! # The first account
 //! - **AppID / secret**: as configured ([`SimulatorConfig::builtin`]:
-//!   `wxqunfasimulator01` / `qunfa-simulator-secret-not-a-real-one`).
+//!   `wxqunfasimulator01` / `qunfa-simulator-secret-not-a-real-one`), a
+//!   订阅号, original id `gh_51a7e1a7e001`.
 //! - **Tags** (`tags/get`): 2 星标组 (36), 100 VIP会员 (1 286), 101 北京读者
 //!   (3 402), 102 内测用户 (12), 103 English readers (215), 104 沉睡用户 (0).
 //!   All followers: 12 580 (`user/get`; OpenIDs are `oSIM` + 24 digits).
@@ -25,6 +51,28 @@
 //!   `media/uploadvideo`; two news materials; the seed's mpvideo
 //!   `IhdaAQ…2XJc` is already converted. Cards: `123dsdajkasd231jhksad`,
 //!   `pSimCard_member_10off`.
+//!
+//! # Every other account
+//! The same smaller set ([`FixtureSet::Second`]), a 服务号 for the brand's
+//! members, with ids of its own; the second built-in account
+//! ([`AccountConfig::second_builtin`]: `wxqunfasimulator02` /
+//! `qunfa-simulator-service-secret-not-a-real-one`, a 服务号) has it, and so
+//! does any [`AccountConfig::new`] (`with_fixtures` chooses).
+//! - **Tags**: 2 星标组 (8), 120 金卡会员 (842), 121 银卡会员 (2 315), 122
+//!   上海门店顾客 (1 120), 123 待回访客户 (57). All followers: 4 316
+//!   (OpenIDs are `oSVC` + 24 digits, so the first account's are not its;
+//!   a third account and later ones have `oS` and two letters of their
+//!   own, `oSAA`, `oSAB`, …, since OpenIDs are per account on WeChat).
+//! - **Drafts**, newest first: `svc_draft_member_day_0001` (two articles,
+//!   "会员日：金卡会员双倍积分", "积分兑换指南"),
+//!   `svc_draft_service_hours_0002` ("客服时间调整通知"),
+//!   `svc_draft_new_store_0003` ("上海新店开业：到店有礼"); no scenario
+//!   drafts (markers and queued scenarios work as on the first).
+//! - **Materials**: images `svc_image_member_card` (every article's cover),
+//!   `svc_image_new_store`, `svc_image_service_qr`; voice
+//!   `svc_voice_hotline`; video `svc_video_member_guide` (to convert); news
+//!   `svc_news_service_guide`; no converted video. Card:
+//!   `pSvcCard_gold_member_birthday`.
 //!
 //! # The rules it enforces
 //! - Token calls (`/cgi-bin/token` GET, `/cgi-bin/stable_token` POST):
@@ -104,14 +152,19 @@
 //! # Control endpoints (not WeChat's)
 //! They answer requests from loopback only (403 otherwise: a console
 //! behind a proxy on the same host still reaches them), and at most
-//! [`MAX_QUEUED_SCENARIOS`] scenarios wait in all (429 past it).
-//! `POST /control/scenario` (above); `GET /control/state` (counters,
-//! queued scenarios, sends, previews, pushes and their answers);
-//! `POST /control/clock {"advance_secs": 61}` moves the simulator's clock
-//! (the minute of 45066, the day of 45065, token expiry); `POST
-//! /control/reset` restores the demo account. In Rust, [`Simulator`] has
-//! the same (`queue_scenario`, `counters`, `sends`, `deliveries`,
-//! `clock().advance`, `reset`, `wait_until`).
+//! [`MAX_QUEUED_SCENARIOS`] scenarios wait in one account's queue (429
+//! past it). `?appid=APPID` chooses the account (default: the first; 404
+//! for an AppID no account has). `POST /control/scenario` (above); `GET
+//! /control/state` (the account's counters, queued scenarios, sends,
+//! previews, pushes and their answers); `POST /control/reset` restores
+//! the account's fixtures; `POST /control/clock {"advance_secs": 61}`
+//! moves the simulator's one clock (the minute of 45066, the day of 45065,
+//! token expiry) for every account; `GET /control/accounts` lists the
+//! accounts (AppID, kind, overseas, original id, followers, callback URL,
+//! whether encrypted, sends; never a secret, Token or key). In Rust,
+//! [`Simulator`] and [`SimulatedAccount`] have the same
+//! (`queue_scenario`, `counters`, `sends`, `deliveries`,
+//! `clock().advance`, `reset`, `wait_until`, `accounts`).
 
 mod config;
 mod fixtures;
@@ -124,7 +177,7 @@ mod state;
 mod tests;
 
 use std::future::Future;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use axum::Router;
@@ -134,10 +187,11 @@ use strum::VariantArray as _;
 use tokio::sync::{Notify, watch};
 
 pub use config::{
-    BUILTIN_ACCOUNT_ID, BUILTIN_APPID, BUILTIN_SECRET, CALLBACK_TOKEN_LEN, Clock, SimulatorConfig,
+    AccountConfig, AccountKind, AccountSpec, BUILTIN_ACCOUNT_ID, BUILTIN_APPID, BUILTIN_SECRET,
+    CALLBACK_TOKEN_LEN, Clock, SECOND_BUILTIN_APPID, SECOND_BUILTIN_SECRET, SimulatorConfig,
     random_callback_token,
 };
-pub use fixtures::FOLLOWERS;
+pub use fixtures::{FOLLOWERS, FixtureSet, SECOND_FOLLOWERS};
 pub use scenario::{Admin, AdminDecision, Answer, Outcome, Scenario, ScenarioError};
 pub use state::{
     Counters, Delivery, MAX_QUEUED_SCENARIOS, MPHELPER_OPENID, PreviewRecord, QueueFull, SendRecord,
@@ -146,20 +200,22 @@ pub use state::{
 use crate::wechat::Endpoint;
 use crate::wechat::crypto::CallbackCrypto;
 use crate::wechat::types::MsgId;
-use state::State;
+use state::{IdSequence, State};
 
-/// Why the simulator cannot start.
+/// Why the simulator cannot start, or cannot add an account.
 #[derive(Debug, thiserror::Error)]
 pub enum SimulatorError {
     #[error("the EncodingAESKey must be the 43 characters from the WeChat console")]
     BadAesKey,
+    #[error("the simulator already serves an account with the AppID {0}")]
+    AppIdTaken(String),
     #[error("cannot build the HTTP client for callbacks: {0}")]
     HttpClient(#[source] reqwest::Error),
     #[error("the simulator's server failed: {0}")]
     Serve(#[source] std::io::Error),
 }
 
-/// The simulator: cheap to clone, all clones share one account.
+/// The simulator: cheap to clone, all clones share its accounts.
 #[derive(Clone)]
 pub struct Simulator {
     inner: Arc<Inner>,
@@ -167,25 +223,38 @@ pub struct Simulator {
 
 struct Inner {
     config: SimulatorConfig,
-    /// Set when an AES key is configured: pushes are sealed.
-    crypto: Option<CallbackCrypto>,
     http: reqwest::Client,
-    state: Mutex<State>,
+    /// Every account, the first one first; accounts are added, never
+    /// removed, so a position never changes.
+    accounts: RwLock<Vec<Arc<Account>>>,
+    /// Where every account's msg_ids come from.
+    ids: Arc<IdSequence>,
     /// Woken whenever a send, a job's end or a push is recorded.
     changed: Notify,
     shutdown: watch::Sender<bool>,
 }
 
-impl std::fmt::Debug for Simulator {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Simulator")
-            .field("appid", &self.inner.config.appid)
-            .finish_non_exhaustive()
-    }
+/// One account: its settings and its memory, under its own lock.
+pub(crate) struct Account {
+    config: AccountConfig,
+    /// Set when an AES key is configured: pushes are sealed.
+    crypto: Option<CallbackCrypto>,
+    /// How its followers' OpenIDs start; no other account's do the same.
+    openid_prefix: String,
+    state: Mutex<State>,
 }
 
-impl Simulator {
-    pub fn new(config: SimulatorConfig) -> Result<Simulator, SimulatorError> {
+impl Account {
+    /// The account `config` joining `existing` ones.
+    fn new(
+        config: AccountConfig,
+        existing: &[Arc<Account>],
+        now: Duration,
+        ids: Arc<IdSequence>,
+    ) -> Result<Account, SimulatorError> {
+        if existing.iter().any(|a| a.config.appid == config.appid) {
+            return Err(SimulatorError::AppIdTaken(config.appid));
+        }
         let crypto = match &config.aes_key {
             Some(key) => Some(
                 CallbackCrypto::new(
@@ -197,6 +266,81 @@ impl Simulator {
             ),
             None => None,
         };
+        let openid_prefix = openid_prefix(existing, config.fixtures);
+        let state = State::new(
+            now,
+            config.fixtures,
+            config.followers,
+            openid_prefix.clone(),
+            ids,
+        );
+        Ok(Account {
+            config,
+            crypto,
+            openid_prefix,
+            state: Mutex::new(state),
+        })
+    }
+
+    /// The account's state as its fixtures have it, as of `now`.
+    fn fresh_state(&self, now: Duration, ids: Arc<IdSequence>) -> State {
+        State::new(
+            now,
+            self.config.fixtures,
+            self.config.followers,
+            self.openid_prefix.clone(),
+            ids,
+        )
+    }
+
+    pub(crate) fn config(&self) -> &AccountConfig {
+        &self.config
+    }
+
+    pub(crate) fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        // A panic elsewhere must not take the simulator down with it.
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        f(&mut state)
+    }
+}
+
+/// The OpenID prefix of an account joining `existing` ones: its fixture
+/// set's own (`oSIM`, `oSVC`) for the first account with that set, else
+/// `oS` and two letters no account has, so no two accounts share a
+/// follower (as on WeChat, where OpenIDs are per account).
+fn openid_prefix(existing: &[Arc<Account>], fixtures: FixtureSet) -> String {
+    let taken = |prefix: &str| existing.iter().any(|a| a.openid_prefix == prefix);
+    let own = fixtures.data().openid_prefix;
+    if !taken(own) {
+        return own.to_owned();
+    }
+    let letters = b'A'..=b'Z';
+    letters
+        .clone()
+        .flat_map(|first| letters.clone().map(move |second| [first, second]))
+        .map(|[first, second]| format!("oS{}{}", char::from(first), char::from(second)))
+        .find(|prefix| !taken(prefix))
+        // Past 676 accounts with one set, followers' OpenIDs repeat.
+        .unwrap_or_else(|| own.to_owned())
+}
+
+impl std::fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let appids: Vec<String> = self
+            .accounts()
+            .iter()
+            .map(|a| a.appid().to_owned())
+            .collect();
+        f.debug_struct("Simulator")
+            .field("appids", &appids)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Simulator {
+    /// A simulator serving the first account of `config` and each of its
+    /// `more_accounts`; two accounts with one AppID are refused.
+    pub fn new(config: SimulatorConfig) -> Result<Simulator, SimulatorError> {
         // The callback URL is the console itself: no proxy, no redirects.
         let http = reqwest::Client::builder()
             .no_proxy()
@@ -204,86 +348,142 @@ impl Simulator {
             .timeout(config.callback_timeout)
             .build()
             .map_err(SimulatorError::HttpClient)?;
-        let state = State::new(config.clock.now(), config.followers);
+        let ids = Arc::new(IdSequence::new());
+        let now = config.clock.now();
+        let mut accounts: Vec<Arc<Account>> = Vec::new();
+        for account in std::iter::once(config.first_account()).chain(config.more_accounts.clone()) {
+            let account = Account::new(account, &accounts, now, ids.clone())?;
+            accounts.push(Arc::new(account));
+        }
         let (shutdown, _) = watch::channel(false);
         Ok(Simulator {
             inner: Arc::new(Inner {
                 config,
-                crypto,
                 http,
-                state: Mutex::new(state),
+                accounts: RwLock::new(accounts),
+                ids,
                 changed: Notify::new(),
                 shutdown,
             }),
         })
     }
 
+    /// The configuration it started with (accounts added since are in
+    /// [`Simulator::accounts`]).
     pub fn config(&self) -> &SimulatorConfig {
         &self.inner.config
     }
 
-    /// The clock behind every time rule; advance it instead of waiting.
+    /// The clock behind every time rule, one for all accounts; advance it
+    /// instead of waiting.
     pub fn clock(&self) -> &Clock {
         &self.inner.config.clock
     }
 
-    /// Queues `scenario` for the next call to `endpoint` (first in, first
-    /// out; a queued scenario is used up by one call).
-    pub fn queue_scenario(&self, endpoint: Endpoint, scenario: Scenario) -> Result<(), QueueFull> {
-        self.queue_scenarios(endpoint, scenario, 1)
+    /// Every account, the first one first, then in the order added.
+    pub fn accounts(&self) -> Vec<SimulatedAccount> {
+        self.all_accounts()
+            .into_iter()
+            .map(|account| SimulatedAccount {
+                sim: self.clone(),
+                account,
+            })
+            .collect()
     }
 
-    /// Queues `scenario` for the next `times` calls to `endpoint`: all of
-    /// them, or none when they would take the queue past
-    /// [`MAX_QUEUED_SCENARIOS`].
+    /// The account with this AppID.
+    pub fn account(&self, appid: &str) -> Option<SimulatedAccount> {
+        self.account_with_appid(appid)
+            .map(|account| SimulatedAccount {
+                sim: self.clone(),
+                account,
+            })
+    }
+
+    /// The first account: the one every method of `Simulator` itself
+    /// addresses (`counters`, `sends`, `deliveries`, …).
+    pub fn first_account(&self) -> SimulatedAccount {
+        SimulatedAccount {
+            sim: self.clone(),
+            account: self.first(),
+        }
+    }
+
+    /// Serves `config` from now on, with its own fixtures and state.
+    /// Refused when an account already has its AppID, or its
+    /// EncodingAESKey is malformed.
+    pub fn add_account(&self, config: AccountConfig) -> Result<SimulatedAccount, SimulatorError> {
+        let mut accounts = self
+            .inner
+            .accounts
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        let account = Arc::new(Account::new(
+            config,
+            &accounts,
+            self.clock().now(),
+            self.inner.ids.clone(),
+        )?);
+        accounts.push(account.clone());
+        tracing::info!(appid = %account.config.appid, "the WeChat simulator serves one more account");
+        Ok(SimulatedAccount {
+            sim: self.clone(),
+            account,
+        })
+    }
+
+    /// Queues `scenario` for the first account's next call to `endpoint`
+    /// (first in, first out; a queued scenario is used up by one call).
+    pub fn queue_scenario(&self, endpoint: Endpoint, scenario: Scenario) -> Result<(), QueueFull> {
+        self.first_account().queue_scenario(endpoint, scenario)
+    }
+
+    /// [`SimulatedAccount::queue_scenarios`] of the first account.
     pub fn queue_scenarios(
         &self,
         endpoint: Endpoint,
         scenario: Scenario,
         times: usize,
     ) -> Result<(), QueueFull> {
-        self.with_state(|s| s.queue_scenarios(endpoint, scenario, times))
+        self.first_account()
+            .queue_scenarios(endpoint, scenario, times)
     }
 
-    /// The scenarios still queued for `endpoint`.
+    /// The scenarios still queued for the first account's `endpoint`.
     pub fn queued(&self, endpoint: Endpoint) -> Vec<Scenario> {
-        self.with_state(|s| {
-            s.queues
-                .get(&endpoint)
-                .map(|q| q.iter().cloned().collect())
-                .unwrap_or_default()
-        })
+        self.first_account().queued(endpoint)
     }
 
+    /// The first account's counters.
     pub fn counters(&self) -> Counters {
-        self.with_state(|s| s.counters.clone())
+        self.first_account().counters()
     }
 
-    /// Every try of every push, oldest first (the last thousand).
+    /// Every try of every push of the first account, oldest first (the
+    /// last thousand).
     pub fn deliveries(&self) -> Vec<Delivery> {
-        self.with_state(|s| s.deliveries.iter().cloned().collect())
+        self.first_account().deliveries()
     }
 
-    /// Every recorded send, by msg_id.
+    /// Every send the first account recorded, by msg_id.
     pub fn sends(&self) -> Vec<SendRecord> {
-        self.with_state(|s| s.send_records())
+        self.first_account().sends()
     }
 
+    /// A send of the first account.
     pub fn send(&self, msg_id: MsgId) -> Option<SendRecord> {
-        self.with_state(|s| s.send_record(msg_id))
+        self.first_account().send(msg_id)
     }
 
     pub fn previews(&self) -> Vec<PreviewRecord> {
-        self.with_state(|s| s.previews.iter().cloned().collect())
+        self.first_account().previews()
     }
 
-    /// Restores the demo account: tokens, sends, drafts, queues and
-    /// counters start again. Jobs still pending find nothing to push.
+    /// Restores the first account to its fixtures: tokens, sends, drafts,
+    /// queues and counters start again. Jobs still pending find nothing to
+    /// push. Other accounts are left as they are.
     pub fn reset(&self) {
-        let now = self.clock().now();
-        let followers = self.config().followers;
-        self.with_state(|s| *s = State::new(now, followers));
-        self.inner.changed.notify_waiters();
+        self.first_account().reset();
     }
 
     /// Stops pending pushes and releases slow answers; used when the
@@ -292,8 +492,8 @@ impl Simulator {
         self.inner.shutdown.send_replace(true);
     }
 
-    /// Waits until `done` holds (checked whenever something is recorded),
-    /// or `timeout` passes; returns whether it held.
+    /// Waits until `done` holds (checked whenever something is recorded,
+    /// on any account), or `timeout` passes; returns whether it held.
     pub async fn wait_until(
         &self,
         timeout: Duration,
@@ -318,18 +518,54 @@ impl Simulator {
         }
     }
 
-    pub(crate) fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
-        // A panic elsewhere must not take the simulator down with it.
-        let mut state = self
-            .inner
-            .state
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        f(&mut state)
+    fn all_accounts(&self) -> Vec<Arc<Account>> {
+        self.inner
+            .accounts
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
-    pub(crate) fn record_delivery(&self, delivery: Delivery) {
-        self.with_state(|s| s.record_delivery(delivery));
+    pub(crate) fn first(&self) -> Arc<Account> {
+        let accounts = self
+            .inner
+            .accounts
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        // `new` starts with the first account and none is ever removed.
+        accounts[0].clone()
+    }
+
+    pub(crate) fn account_with_appid(&self, appid: &str) -> Option<Arc<Account>> {
+        self.inner
+            .accounts
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .find(|a| a.config.appid == appid)
+            .cloned()
+    }
+
+    /// The account that handed out `token`: a call acts on it and on
+    /// nothing else. A token no account knows (or none) falls to the
+    /// first account, which answers it 41001 or 40001 and counts the call.
+    pub(crate) fn account_of_token(&self, token: Option<&str>) -> Arc<Account> {
+        token
+            .filter(|t| !t.is_empty())
+            .and_then(|token| {
+                self.all_accounts()
+                    .into_iter()
+                    .find(|a| a.with_state(|s| s.knows_token(token)))
+            })
+            .unwrap_or_else(|| self.first())
+    }
+
+    pub(crate) fn record_delivery(&self, account: &Account, delivery: Delivery) {
+        account.with_state(|s| s.record_delivery(delivery));
+        self.inner.changed.notify_waiters();
+    }
+
+    pub(crate) fn notify_changed(&self) {
         self.inner.changed.notify_waiters();
     }
 
@@ -342,22 +578,113 @@ impl Simulator {
         }
     }
 
-    /// Ends a job after `callback_delay` and pushes its result.
-    pub(crate) fn spawn_job(&self, msg_id: MsgId) {
+    /// Ends a job of `account` after `callback_delay` and pushes its
+    /// result to that account's callback URL.
+    pub(crate) fn spawn_job(&self, account: Arc<Account>, msg_id: MsgId) {
         let sim = self.clone();
         self.inner.changed.notify_waiters();
         tokio::spawn(async move {
             if !sim.sleep_unless_shutdown(sim.config().callback_delay).await {
                 return;
             }
-            let account = sim.config().account_id.clone();
+            let original_id = account.config.account_id.clone();
             let create_time = config::wall_clock_secs();
-            let finished = sim.with_state(|s| s.finish_job(msg_id, &account, create_time));
+            let finished = account.with_state(|s| s.finish_job(msg_id, &original_id, create_time));
             sim.inner.changed.notify_waiters();
             if let Some((finish, true)) = finished {
-                sim.push(finish).await;
+                sim.push(&account, finish).await;
             }
         });
+    }
+}
+
+/// One account of a [`Simulator`]: what a test reads back or sets up for
+/// it. Cheap to clone.
+#[derive(Clone)]
+pub struct SimulatedAccount {
+    sim: Simulator,
+    account: Arc<Account>,
+}
+
+impl std::fmt::Debug for SimulatedAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimulatedAccount")
+            .field("appid", &self.appid())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SimulatedAccount {
+    pub fn appid(&self) -> &str {
+        &self.account.config.appid
+    }
+
+    pub fn config(&self) -> &AccountConfig {
+        &self.account.config
+    }
+
+    /// Queues `scenario` for this account's next call to `endpoint` (first
+    /// in, first out; a queued scenario is used up by one call).
+    pub fn queue_scenario(&self, endpoint: Endpoint, scenario: Scenario) -> Result<(), QueueFull> {
+        self.queue_scenarios(endpoint, scenario, 1)
+    }
+
+    /// Queues `scenario` for this account's next `times` calls to
+    /// `endpoint`: all of them, or none when they would take its queue past
+    /// [`MAX_QUEUED_SCENARIOS`].
+    pub fn queue_scenarios(
+        &self,
+        endpoint: Endpoint,
+        scenario: Scenario,
+        times: usize,
+    ) -> Result<(), QueueFull> {
+        self.account
+            .with_state(|s| s.queue_scenarios(endpoint, scenario, times))
+    }
+
+    /// The scenarios still queued for `endpoint`.
+    pub fn queued(&self, endpoint: Endpoint) -> Vec<Scenario> {
+        self.account.with_state(|s| {
+            s.queues
+                .get(&endpoint)
+                .map(|q| q.iter().cloned().collect())
+                .unwrap_or_default()
+        })
+    }
+
+    pub fn counters(&self) -> Counters {
+        self.account.with_state(|s| s.counters.clone())
+    }
+
+    /// Every try of every push, oldest first (the last thousand).
+    pub fn deliveries(&self) -> Vec<Delivery> {
+        self.account
+            .with_state(|s| s.deliveries.iter().cloned().collect())
+    }
+
+    /// Every recorded send, by msg_id.
+    pub fn sends(&self) -> Vec<SendRecord> {
+        self.account.with_state(|s| s.send_records())
+    }
+
+    pub fn send(&self, msg_id: MsgId) -> Option<SendRecord> {
+        self.account.with_state(|s| s.send_record(msg_id))
+    }
+
+    pub fn previews(&self) -> Vec<PreviewRecord> {
+        self.account
+            .with_state(|s| s.previews.iter().cloned().collect())
+    }
+
+    /// Restores this account to its fixtures: tokens, sends, drafts,
+    /// queues and counters start again. Jobs still pending find nothing to
+    /// push.
+    pub fn reset(&self) {
+        let fresh = self
+            .account
+            .fresh_state(self.sim.clock().now(), self.sim.inner.ids.clone());
+        self.account.with_state(|s| *s = fresh);
+        self.sim.notify_changed();
     }
 }
 
@@ -373,6 +700,7 @@ pub fn router(sim: Simulator) -> Router {
         .route("/control/state", get(handlers::control_state))
         .route("/control/reset", post(handlers::control_reset))
         .route("/control/clock", post(handlers::control_clock))
+        .route("/control/accounts", get(handlers::control_accounts))
         .route_layer(axum::middleware::from_fn(handlers::loopback_only));
     Endpoint::VARIANTS
         .iter()
@@ -386,9 +714,11 @@ pub fn router(sim: Simulator) -> Router {
 /// An endpoint's handler for the methods WeChat answers at its path; a GET
 /// where WeChat wants a POST is its 43002.
 fn api_route(endpoint: Endpoint) -> MethodRouter<Simulator> {
-    let post_only = move |axum::extract::State(sim): axum::extract::State<Simulator>| async move {
-        sim.require_post(endpoint)
-    };
+    let post_only =
+        move |axum::extract::State(sim): axum::extract::State<Simulator>,
+              axum::extract::RawQuery(raw): axum::extract::RawQuery| async move {
+            sim.require_post(endpoint, raw)
+        };
     match endpoint {
         Endpoint::Token => get(handlers::token).post(handlers::token),
         Endpoint::StableToken => post(handlers::stable_token).get(post_only),
@@ -415,13 +745,17 @@ pub async fn run_standalone(
 ) -> Result<(), SimulatorError> {
     let sim = Simulator::new(config)?;
     if let Ok(address) = listener.local_addr() {
-        tracing::info!(
-            %address,
-            appid = %sim.config().appid,
-            callback = sim.config().callback_url.as_ref().map(|u| u.as_str()).unwrap_or("none"),
-            encrypted = sim.config().aes_key.is_some(),
-            "the WeChat simulator is listening"
-        );
+        for account in sim.accounts() {
+            let config = account.config();
+            tracing::info!(
+                %address,
+                appid = %config.appid,
+                kind = ?config.kind,
+                callback = config.callback_url.as_ref().map(|u| u.as_str()).unwrap_or("none"),
+                encrypted = config.aes_key.is_some(),
+                "the WeChat simulator is listening"
+            );
+        }
     }
     let stopper = sim.clone();
     let app = router(sim.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();

@@ -12,9 +12,9 @@ use std::time::Duration;
 use reqwest::header::CONTENT_TYPE;
 use secrecy::ExposeSecret;
 
-use super::Simulator;
 use super::config::wall_clock_secs;
 use super::state::{Delivery, MPHELPER_OPENID};
+use super::{Account, Simulator};
 use crate::wechat::callback::{EncryptedEnvelope, MassSendJobFinish};
 use crate::wechat::crypto;
 
@@ -30,11 +30,12 @@ struct Push {
 }
 
 impl Simulator {
-    /// Delivers one job's end to the callback URL, retrying as WeChat does.
-    /// Returns early, quietly, when the simulator shuts down.
-    pub(crate) async fn push(&self, finish: MassSendJobFinish) {
+    /// Delivers one job's end to its account's callback URL, retrying as
+    /// WeChat does. Returns early, quietly, when the simulator shuts down.
+    pub(crate) async fn push(&self, account: &Account, finish: MassSendJobFinish) {
         let msg_id = finish.result.msg_id;
-        let Some(push) = self.prepare_push(&finish) else {
+        let appid = account.config().appid.as_str();
+        let Some(push) = prepare_push(account, &finish) else {
             return;
         };
         let attempts = self.config().callback_attempts.max(1);
@@ -66,24 +67,28 @@ impl Simulator {
             if !acknowledged {
                 tracing::warn!(
                     %msg_id,
+                    appid,
                     attempt,
                     status = ?status,
                     error = error.as_deref().unwrap_or(""),
                     "the callback did not acknowledge MASSSENDJOBFINISH"
                 );
             }
-            self.record_delivery(Delivery {
-                msg_id,
-                attempt,
-                url: push.url.to_string(),
-                encrypted: push.encrypted,
-                event_xml: push.event_xml.clone(),
-                body: push.body.clone(),
-                status,
-                answer,
-                error,
-                acknowledged,
-            });
+            self.record_delivery(
+                account,
+                Delivery {
+                    msg_id,
+                    attempt,
+                    url: push.url.to_string(),
+                    encrypted: push.encrypted,
+                    event_xml: push.event_xml.clone(),
+                    body: push.body.clone(),
+                    status,
+                    answer,
+                    error,
+                    acknowledged,
+                },
+            );
             if acknowledged {
                 return;
             }
@@ -95,52 +100,7 @@ impl Simulator {
                 return;
             }
         }
-        self.with_state(|s| s.counters.callbacks_given_up += 1);
-    }
-
-    fn prepare_push(&self, finish: &MassSendJobFinish) -> Option<Push> {
-        let config = self.config();
-        let mut url = config.callback_url.clone()?;
-        let event_xml = finish.to_xml();
-        let timestamp = wall_clock_secs().to_string();
-        let nonce = rand::random_range(100_000_000u32..4_000_000_000).to_string();
-        let signature =
-            crypto::signature(config.callback_token.expose_secret(), &timestamp, &nonce);
-        url.query_pairs_mut()
-            .append_pair("signature", &signature)
-            .append_pair("timestamp", &timestamp)
-            .append_pair("nonce", &nonce)
-            .append_pair("openid", MPHELPER_OPENID);
-        let Some(sealer) = &self.inner.crypto else {
-            return Some(Push {
-                url,
-                body: event_xml.clone(),
-                event_xml,
-                encrypted: false,
-            });
-        };
-        match sealer.seal(&event_xml, &timestamp, &nonce) {
-            Ok(sealed) => {
-                url.query_pairs_mut()
-                    .append_pair("encrypt_type", "aes")
-                    .append_pair("msg_signature", &sealed.msg_signature);
-                let body = EncryptedEnvelope {
-                    to_user_name: Some(config.account_id.clone()),
-                    encrypt: sealed.encrypt,
-                }
-                .to_xml();
-                Some(Push {
-                    url,
-                    body,
-                    event_xml,
-                    encrypted: true,
-                })
-            }
-            Err(error) => {
-                tracing::error!(%error, "cannot encrypt the MASSSENDJOBFINISH push");
-                None
-            }
-        }
+        account.with_state(|s| s.counters.callbacks_given_up += 1);
     }
 
     /// Sleeps, or returns `false` at once when the simulator shuts down.
@@ -148,6 +108,52 @@ impl Simulator {
         tokio::select! {
             () = tokio::time::sleep(duration) => true,
             () = self.shutdown_signal() => false,
+        }
+    }
+}
+
+/// The push of `account`: to its URL, signed with its Token, sealed with
+/// its key when it has one.
+fn prepare_push(account: &Account, finish: &MassSendJobFinish) -> Option<Push> {
+    let config = account.config();
+    let mut url = config.callback_url.clone()?;
+    let event_xml = finish.to_xml();
+    let timestamp = wall_clock_secs().to_string();
+    let nonce = rand::random_range(100_000_000u32..4_000_000_000).to_string();
+    let signature = crypto::signature(config.callback_token.expose_secret(), &timestamp, &nonce);
+    url.query_pairs_mut()
+        .append_pair("signature", &signature)
+        .append_pair("timestamp", &timestamp)
+        .append_pair("nonce", &nonce)
+        .append_pair("openid", MPHELPER_OPENID);
+    let Some(sealer) = &account.crypto else {
+        return Some(Push {
+            url,
+            body: event_xml.clone(),
+            event_xml,
+            encrypted: false,
+        });
+    };
+    match sealer.seal(&event_xml, &timestamp, &nonce) {
+        Ok(sealed) => {
+            url.query_pairs_mut()
+                .append_pair("encrypt_type", "aes")
+                .append_pair("msg_signature", &sealed.msg_signature);
+            let body = EncryptedEnvelope {
+                to_user_name: Some(config.account_id.clone()),
+                encrypt: sealed.encrypt,
+            }
+            .to_xml();
+            Some(Push {
+                url,
+                body,
+                event_xml,
+                encrypted: true,
+            })
+        }
+        Err(error) => {
+            tracing::error!(%error, appid = %config.appid, "cannot encrypt the MASSSENDJOBFINISH push");
+            None
         }
     }
 }

@@ -4,12 +4,14 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::fmt::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use serde::Serialize;
 use strum::VariantArray as _;
 
-use super::fixtures::{self, NewsFixture};
+use super::fixtures::{FixtureSet, Fixtures, MediaFixture, NewsFixture};
 use super::scenario::{AdminDecision, Outcome, Scenario};
 use crate::wechat::Endpoint;
 use crate::wechat::api::{
@@ -38,9 +40,9 @@ const MAX_JOBS: usize = 10_000;
 const MAX_DELIVERIES: usize = 1_000;
 const MAX_PREVIEWS: usize = 200;
 
-/// Scenarios waiting at most, over every endpoint: the control endpoint
-/// takes them from anyone on this machine, and each one is kept until a
-/// call uses it up.
+/// Scenarios waiting at most for one account, over every endpoint: the
+/// control endpoint takes them from anyone on this machine, and each one
+/// is kept until a call uses it up.
 pub const MAX_QUEUED_SCENARIOS: usize = 1_000;
 
 /// Why scenarios were not queued: the queue would pass its bound.
@@ -267,7 +269,41 @@ pub(crate) struct NewSend {
     pub awaiting_admin: bool,
 }
 
+/// The msg_id and msg_data_id counters every account draws from: WeChat's
+/// ids are unique across accounts, so a console that keeps several
+/// accounts' sends never sees two with one msg_id.
+#[derive(Debug)]
+pub(crate) struct IdSequence {
+    msg_id: AtomicU64,
+    msg_data_id: AtomicU64,
+}
+
+impl IdSequence {
+    pub fn new() -> IdSequence {
+        IdSequence {
+            // Real ids exceed 2^31, and these exceed 2^32 too, so a console
+            // that stores them in 32 bits fails at once.
+            msg_id: AtomicU64::new((1 << 32) + rand::random_range(0..(1 << 30))),
+            msg_data_id: AtomicU64::new(2_247_483_648 + rand::random_range(0..1_000_000)),
+        }
+    }
+
+    /// The next msg_id, a few above the last (they are not consecutive).
+    fn next_msg_id(&self) -> MsgId {
+        let step = rand::random_range(1..64);
+        MsgId::new(self.msg_id.fetch_add(step, Ordering::Relaxed) + step)
+    }
+
+    fn next_msg_data_id(&self) -> MsgDataId {
+        MsgDataId::new(self.msg_data_id.fetch_add(1, Ordering::Relaxed) + 1)
+    }
+}
+
+/// One account's memory.
 pub(crate) struct State {
+    fixtures: &'static Fixtures,
+    /// The first four characters of each follower's OpenID.
+    openid_prefix: String,
     tokens: HashMap<String, IssuedToken>,
     classic_token: Option<String>,
     stable_token: Option<String>,
@@ -286,13 +322,21 @@ pub(crate) struct State {
     pub counters: Counters,
     pub deliveries: VecDeque<Delivery>,
     pub previews: VecDeque<PreviewRecord>,
-    next_msg_id: u64,
-    next_msg_data_id: u64,
+    ids: Arc<IdSequence>,
 }
 
 impl State {
-    /// The demo account as of `now`.
-    pub fn new(now: Duration, followers: u64) -> State {
+    /// An account with `fixtures` as of `now`, its followers' OpenIDs
+    /// starting with `openid_prefix` (four characters), drawing its ids
+    /// from `ids`.
+    pub fn new(
+        now: Duration,
+        fixture_set: FixtureSet,
+        followers: u64,
+        openid_prefix: String,
+        ids: Arc<IdSequence>,
+    ) -> State {
+        let fixtures = fixture_set.data();
         let now_secs = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
         let ago = |hours: u64| now_secs.saturating_sub(i64::try_from(hours * 3600).unwrap_or(0));
         // The fixtures are valid ids (a test checks); an invalid one would be
@@ -310,10 +354,11 @@ impl State {
                         digest: Some(a.digest.to_owned()),
                         content: Some(format!("<p>{}</p>", a.digest)),
                         content_source_url: Some(String::new()),
-                        thumb_media_id: Some(fixtures::COVER_MEDIA_ID.to_owned()),
-                        thumb_url: Some(image_url(fixtures::COVER_MEDIA_ID)),
+                        thumb_media_id: Some(fixtures.cover.to_owned()),
+                        thumb_url: Some(image_url(fixtures.cover)),
                         url: Some(format!(
-                            "http://mp.weixin.qq.com/s?__biz=MzSimulator==&tempkey={kind}-{}-{}#rd",
+                            "http://mp.weixin.qq.com/s?__biz={}&tempkey={kind}-{}-{}#rd",
+                            fixtures.biz,
                             f.media_id,
                             i + 1
                         )),
@@ -326,7 +371,7 @@ impl State {
                 scenario: f.scenario.and_then(|s| Scenario::parse(s).ok()),
             })
         };
-        let material = |m: &fixtures::MediaFixture, url: bool| -> Option<Material> {
+        let material = |m: &MediaFixture, url: bool| -> Option<Material> {
             Some(Material {
                 media_id: MediaId::parse(m.media_id).ok()?,
                 name: m.name.to_owned(),
@@ -334,18 +379,22 @@ impl State {
                 url: url.then(|| image_url(m.media_id)),
             })
         };
-        let mut drafts: Vec<News> = fixtures::DRAFTS
+        let mut drafts: Vec<News> = fixtures
+            .drafts
             .iter()
             .filter_map(|f| news(f, "draft"))
             .collect();
         drafts.sort_by_key(|d| std::cmp::Reverse(d.update_time));
         State {
+            fixtures,
+            openid_prefix,
             tokens: HashMap::new(),
             classic_token: None,
             stable_token: None,
             jobs: BTreeMap::new(),
             by_clientmsgid: HashMap::new(),
-            tags: fixtures::TAGS
+            tags: fixtures
+                .tags
                 .iter()
                 .map(|t| Tag {
                     id: TagId::new(t.id),
@@ -355,23 +404,28 @@ impl State {
                 .collect(),
             followers,
             drafts,
-            news: fixtures::NEWS
+            news: fixtures
+                .news
                 .iter()
                 .filter_map(|f| news(f, "news"))
                 .collect(),
-            images: fixtures::IMAGES
+            images: fixtures
+                .images
                 .iter()
                 .filter_map(|m| material(m, true))
                 .collect(),
-            voices: fixtures::VOICES
+            voices: fixtures
+                .voices
                 .iter()
                 .filter_map(|m| material(m, false))
                 .collect(),
-            videos: fixtures::VIDEOS
+            videos: fixtures
+                .videos
                 .iter()
                 .filter_map(|m| material(m, false))
                 .collect(),
-            mpvideos: fixtures::MPVIDEOS
+            mpvideos: fixtures
+                .mpvideos
                 .iter()
                 .filter_map(|(id, title, description)| {
                     Some(MpVideo {
@@ -380,16 +434,19 @@ impl State {
                     })
                 })
                 .collect(),
-            cards: fixtures::CARDS.iter().map(|c| (*c).to_owned()).collect(),
+            cards: fixtures.cards.iter().map(|c| (*c).to_owned()).collect(),
             queues: HashMap::new(),
             counters: Counters::default(),
             deliveries: VecDeque::new(),
             previews: VecDeque::new(),
-            // Real ids exceed 2^31, and these exceed 2^32 too, so a console
-            // that stores them in 32 bits fails at once.
-            next_msg_id: (1 << 32) + rand::random_range(0..(1 << 30)),
-            next_msg_data_id: 2_247_483_648 + rand::random_range(0..1_000_000),
+            ids,
         }
+    }
+
+    /// How many converted videos the account started with: uploads past
+    /// the bound push out the oldest upload, never these.
+    pub fn fixed_mpvideos(&self) -> usize {
+        self.fixtures.mpvideos.len()
     }
 
     pub fn count(&mut self, endpoint: Endpoint) {
@@ -505,6 +562,11 @@ impl State {
         self.tokens.retain(|_, t| t.expires_at > horizon);
     }
 
+    /// Whether this account handed out `token` (and still remembers it).
+    pub fn knows_token(&self, token: &str) -> bool {
+        self.tokens.contains_key(token)
+    }
+
     /// Checks the `access_token` of a call: 41001 missing, 40001 unknown or
     /// replaced, 42001 expired.
     pub fn check_access_token(&self, token: Option<&str>, now: Duration) -> Result<(), ApiError> {
@@ -543,22 +605,16 @@ impl State {
         Some(error)
     }
 
-    pub fn next_msg_id(&mut self) -> MsgId {
-        self.next_msg_id += rand::random_range(1..64);
-        MsgId::new(self.next_msg_id)
-    }
-
     pub fn record_send(&mut self, send: NewSend) -> &Job {
-        let msg_id = self.next_msg_id();
-        let msg_data_id = (send.request.message.msg_type() == MsgType::MpNews).then(|| {
-            self.next_msg_data_id += 1;
-            MsgDataId::new(self.next_msg_data_id)
-        });
+        let msg_id = self.ids.next_msg_id();
+        let msg_data_id = (send.request.message.msg_type() == MsgType::MpNews)
+            .then(|| self.ids.next_msg_data_id());
+        let biz = self.fixtures.biz;
         let article_urls = match msg_data_id {
             Some(data_id) => (1..=send.articles)
                 .map(|idx| {
                     format!(
-                        "http://mp.weixin.qq.com/s?__biz=MzSimulator==&mid={data_id}&idx={idx}&sn={:032x}#rd",
+                        "http://mp.weixin.qq.com/s?__biz={biz}&mid={data_id}&idx={idx}&sn={:032x}#rd",
                         rand::random::<u128>()
                     )
                 })
@@ -709,22 +765,23 @@ impl State {
 
     /// Whether `openid` is one of the account's simulated followers.
     pub fn is_follower(&self, openid: &str) -> bool {
-        follower_index(openid).is_some_and(|i| i < self.followers)
+        self.follower_index(openid)
+            .is_some_and(|i| i < self.followers)
     }
-}
 
-/// The n-th follower's OpenID: `oSIM` and 24 digits, 28 characters like
-/// real ones.
-pub(crate) fn follower_openid(index: u64) -> String {
-    format!("{}{index:024}", fixtures::OPENID_PREFIX)
-}
-
-pub(crate) fn follower_index(openid: &str) -> Option<u64> {
-    let digits = openid.strip_prefix(fixtures::OPENID_PREFIX)?;
-    if digits.len() != 24 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
+    /// The n-th follower's OpenID: the account's prefix (`oSIM` for the
+    /// first) and 24 digits, 28 characters like real ones.
+    pub fn follower_openid(&self, index: u64) -> String {
+        format!("{}{index:024}", self.openid_prefix)
     }
-    digits.parse().ok()
+
+    pub fn follower_index(&self, openid: &str) -> Option<u64> {
+        let digits = openid.strip_prefix(self.openid_prefix.as_str())?;
+        if digits.len() != 24 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        digits.parse().ok()
+    }
 }
 
 /// Plausible counts: about 2 % filtered (refusals, the four-a-month rule)
@@ -850,42 +907,125 @@ fn errmsg(code: i64) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::simulator::fixtures;
     use crate::wechat::types::OpenId;
+
+    fn state_of(set: FixtureSet) -> State {
+        State::new(
+            Duration::from_secs(1_700_000_000),
+            set,
+            set.followers(),
+            set.data().openid_prefix.to_owned(),
+            Arc::new(IdSequence::new()),
+        )
+    }
 
     #[test]
     fn every_fixture_loads_and_every_scenario_draft_parses() {
-        let state = State::new(Duration::from_secs(1_700_000_000), fixtures::FOLLOWERS);
-        assert_eq!(state.drafts.len(), fixtures::DRAFTS.len());
-        assert_eq!(state.news.len(), fixtures::NEWS.len());
-        assert_eq!(state.images.len(), fixtures::IMAGES.len());
-        assert_eq!(state.voices.len(), fixtures::VOICES.len());
-        assert_eq!(state.videos.len(), fixtures::VIDEOS.len());
-        assert_eq!(state.mpvideos.len(), fixtures::MPVIDEOS.len());
-        for fixture in fixtures::DRAFTS {
-            let draft = state
-                .drafts
-                .iter()
-                .find(|d| d.media_id.as_str() == fixture.media_id)
-                .unwrap();
-            assert_eq!(
-                draft.scenario.is_some(),
-                fixture.scenario.is_some(),
-                "{}",
-                fixture.media_id
+        for set in [FixtureSet::Demo, FixtureSet::Second] {
+            let state = state_of(set);
+            let fixtures = set.data();
+            assert_eq!(state.drafts.len(), fixtures.drafts.len());
+            assert_eq!(state.news.len(), fixtures.news.len());
+            assert_eq!(state.images.len(), fixtures.images.len());
+            assert_eq!(state.voices.len(), fixtures.voices.len());
+            assert_eq!(state.videos.len(), fixtures.videos.len());
+            assert_eq!(state.mpvideos.len(), fixtures.mpvideos.len());
+            assert_eq!(state.tags.len(), fixtures.tags.len());
+            for fixture in fixtures.drafts {
+                let draft = state
+                    .drafts
+                    .iter()
+                    .find(|d| d.media_id.as_str() == fixture.media_id)
+                    .unwrap();
+                assert_eq!(
+                    draft.scenario.is_some(),
+                    fixture.scenario.is_some(),
+                    "{}",
+                    fixture.media_id
+                );
+            }
+            assert!(
+                state.tags.iter().all(|t| t.count <= state.followers),
+                "{set:?}"
+            );
+            assert!(
+                state
+                    .images
+                    .iter()
+                    .any(|i| i.media_id.as_str() == fixtures.cover),
+                "{set:?}: the cover is one of its images"
             );
         }
-        assert!(state.next_msg_id > 1 << 32);
+        assert!(IdSequence::new().next_msg_id().get() > 1 << 32);
+    }
+
+    #[test]
+    fn the_second_set_shares_no_id_tag_name_or_size_with_the_first() {
+        let (first, second) = (state_of(FixtureSet::Demo), state_of(FixtureSet::Second));
+        assert_eq!(first.followers, fixtures::FOLLOWERS);
+        assert_eq!(second.followers, fixtures::SECOND_FOLLOWERS);
+        let media = |s: &State| -> Vec<String> {
+            let news = s
+                .drafts
+                .iter()
+                .chain(&s.news)
+                .map(|n| n.media_id.as_str().to_owned());
+            let materials = s
+                .images
+                .iter()
+                .chain(&s.voices)
+                .chain(&s.videos)
+                .map(|m| m.media_id.as_str().to_owned());
+            news.chain(materials)
+                .chain(s.cards.iter().cloned())
+                .collect()
+        };
+        let first_media = media(&first);
+        for id in media(&second) {
+            assert!(!first_media.contains(&id), "{id} is in both sets");
+        }
+        // WeChat's own 星标组 (2) is in every account; the rest differ.
+        for tag in second.tags.iter().filter(|t| t.id.get() != 2) {
+            assert!(
+                first
+                    .tags
+                    .iter()
+                    .all(|t| t.id != tag.id && t.name != tag.name),
+                "{tag:?}"
+            );
+        }
+        assert!(second.drafts.len() < first.drafts.len());
+        assert_eq!(
+            second.drafts[0].articles[0].title,
+            "会员日：金卡会员双倍积分"
+        );
     }
 
     #[test]
     fn follower_openids_look_real_and_read_back() {
-        let openid = follower_openid(42);
-        assert_eq!(openid.len(), 28);
-        assert!(OpenId::parse(openid.as_str()).is_ok());
-        assert_eq!(follower_index(&openid), Some(42));
-        assert_eq!(follower_index("oSIM12"), None);
-        assert_eq!(follower_index(MPHELPER_OPENID), None);
+        let (first, second) = (state_of(FixtureSet::Demo), state_of(FixtureSet::Second));
+        for state in [&first, &second] {
+            let openid = state.follower_openid(42);
+            assert_eq!(openid.len(), 28);
+            assert!(OpenId::parse(openid.as_str()).is_ok());
+            assert_eq!(state.follower_index(&openid), Some(42));
+            assert_eq!(state.follower_index(MPHELPER_OPENID), None);
+        }
+        assert!(first.follower_openid(42).starts_with("oSIM"));
+        assert!(second.follower_openid(42).starts_with("oSVC"));
+        // One account's follower is not the other's.
+        assert!(!second.is_follower(&first.follower_openid(42)));
+        assert!(!first.is_follower(&second.follower_openid(42)));
+        assert_eq!(first.follower_index("oSIM12"), None);
         assert!(OpenId::parse(MPHELPER_OPENID).is_ok());
+    }
+
+    #[test]
+    fn accounts_drawing_from_one_sequence_never_share_a_msg_id() {
+        let ids = Arc::new(IdSequence::new());
+        let drawn: BTreeSet<u64> = (0..1_000).map(|_| ids.next_msg_id().get()).collect();
+        assert_eq!(drawn.len(), 1_000);
     }
 
     #[test]

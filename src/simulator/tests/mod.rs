@@ -18,6 +18,7 @@ use crate::wechat::callback::{Callback, EncryptedEnvelope, MassSendJobFinish, pa
 use crate::wechat::crypto::{self, CallbackCrypto};
 use crate::wechat::status::{CheckState, FailureReason, Status};
 
+mod accounts;
 mod overseas;
 mod pickers;
 mod push;

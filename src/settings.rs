@@ -1,5 +1,6 @@
 //! The `/settings` page's data: what an admin copies into the WeChat
-//! console, and whether callbacks and the access token work. Secrets stay on
+//! console, and whether callbacks, their forwarding and the access token
+//! work. Secrets stay on
 //! the server: the EncodingAESKey, the AppSecret, the access token and an
 //! external token URL's query are never in the answer. The callback Token is,
 //! because the admin must type it into the WeChat console; only admins get

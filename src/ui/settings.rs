@@ -1,5 +1,6 @@
 //! `/settings` (admins): what to enter in the WeChat console (服务器配置),
-//! whether callbacks arrive, and where the access token comes from. Read
+//! whether callbacks arrive, how the account's own backend answers the
+//! callbacks passed on to it, and where the access token comes from. Read
 //! only: the settings come from the environment or `qunfa.toml`.
 
 use leptos::prelude::*;

@@ -208,6 +208,21 @@ impl Simulator {
     }
 
     /// The account a call acts on: the one its `access_token` names.
+    /// A call that needs only its account's state: the account its token
+    /// names, `work` under that account's lock, then the answer.
+    async fn answer<T: Serialize>(
+        &self,
+        raw: Option<String>,
+        endpoint: Endpoint,
+        needs_token: bool,
+        work: impl FnOnce(&mut SimState, &AccountConfig, Duration) -> Result<T, ApiError>,
+    ) -> Response {
+        let query = Query::parse(raw);
+        let account = self.account_of(&query);
+        let decided = self.call(&account, endpoint, &query, needs_token, work);
+        self.respond(account, decided).await
+    }
+
     fn account_of(&self, query: &Query) -> Arc<Account> {
         self.account_of_token(query.get("access_token"))
     }
@@ -450,14 +465,12 @@ pub(crate) async fn stable_token(
 // Audience
 
 pub(crate) async fn tags_get(State(sim): State<Simulator>, RawQuery(raw): RawQuery) -> Response {
-    let query = Query::parse(raw);
-    let account = sim.account_of(&query);
-    let decided = sim.call(&account, Endpoint::TagsGet, &query, true, |state, _, _| {
+    sim.answer(raw, Endpoint::TagsGet, true, |state, _, _| {
         Ok(TagsResponse {
             tags: state.tags.clone(),
         })
-    });
-    sim.respond(account, decided).await
+    })
+    .await
 }
 
 /// `user/get`'s answer; the protocol module has no type for it yet.
@@ -539,9 +552,7 @@ pub(crate) async fn mass_get(
     RawQuery(raw): RawQuery,
     body: Bytes,
 ) -> Response {
-    let query = Query::parse(raw);
-    let account = sim.account_of(&query);
-    let decided = sim.call(&account, Endpoint::MassGet, &query, true, |state, _, _| {
+    sim.answer(raw, Endpoint::MassGet, true, |state, _, _| {
         let msg_id = msg_id_of(&json_object(&body)?)?;
         let job = state
             .jobs
@@ -551,8 +562,8 @@ pub(crate) async fn mass_get(
             msg_id,
             msg_status: job.mass_status(),
         })
-    });
-    sim.respond(account, decided).await
+    })
+    .await
 }
 
 pub(crate) async fn mass_delete(
@@ -560,16 +571,10 @@ pub(crate) async fn mass_delete(
     RawQuery(raw): RawQuery,
     body: Bytes,
 ) -> Response {
-    let query = Query::parse(raw);
-    let account = sim.account_of(&query);
-    let decided = sim.call(
-        &account,
-        Endpoint::MassDelete,
-        &query,
-        true,
-        |state, _, _| delete(state, &json_object(&body)?),
-    );
-    sim.respond(account, decided).await
+    sim.answer(raw, Endpoint::MassDelete, true, |state, _, _| {
+        delete(state, &json_object(&body)?)
+    })
+    .await
 }
 
 /// mass/delete: only a successful `mpnews` or `mpvideo` send; by msg_id
@@ -655,53 +660,45 @@ pub(crate) async fn draft_batchget(
     RawQuery(raw): RawQuery,
     body: Bytes,
 ) -> Response {
-    let query = Query::parse(raw);
-    let account = sim.account_of(&query);
-    let decided = sim.call(
-        &account,
-        Endpoint::DraftBatchGet,
-        &query,
-        true,
-        |state, _, _| {
-            let body = json_object(&body)?;
-            let (offset, count) = page(&body)?;
-            let no_content = match body.get("no_content") {
-                None | Some(Value::Null) => false,
-                Some(v) => rules::loose_bool(v).ok_or_else(|| wechat_error(47001))?,
-            };
-            let item: Vec<DraftItem> = state
-                .drafts
-                .iter()
-                .skip(offset)
-                .take(count)
-                .map(|draft| DraftItem {
-                    media_id: draft.media_id.clone(),
-                    content: NewsContent {
-                        news_item: draft
-                            .articles
-                            .iter()
-                            .cloned()
-                            .map(|mut a| {
-                                if no_content {
-                                    a.content = None;
-                                }
-                                a
-                            })
-                            .collect(),
-                        create_time: Some(draft.update_time),
-                        update_time: Some(draft.update_time),
-                    },
+    sim.answer(raw, Endpoint::DraftBatchGet, true, |state, _, _| {
+        let body = json_object(&body)?;
+        let (offset, count) = page(&body)?;
+        let no_content = match body.get("no_content") {
+            None | Some(Value::Null) => false,
+            Some(v) => rules::loose_bool(v).ok_or_else(|| wechat_error(47001))?,
+        };
+        let item: Vec<DraftItem> = state
+            .drafts
+            .iter()
+            .skip(offset)
+            .take(count)
+            .map(|draft| DraftItem {
+                media_id: draft.media_id.clone(),
+                content: NewsContent {
+                    news_item: draft
+                        .articles
+                        .iter()
+                        .cloned()
+                        .map(|mut a| {
+                            if no_content {
+                                a.content = None;
+                            }
+                            a
+                        })
+                        .collect(),
+                    create_time: Some(draft.update_time),
                     update_time: Some(draft.update_time),
-                })
-                .collect();
-            Ok(DraftBatchGetResponse {
-                total_count: to_u64(state.drafts.len()),
-                item_count: to_u64(item.len()),
-                item,
+                },
+                update_time: Some(draft.update_time),
             })
-        },
-    );
-    sim.respond(account, decided).await
+            .collect();
+        Ok(DraftBatchGetResponse {
+            total_count: to_u64(state.drafts.len()),
+            item_count: to_u64(item.len()),
+            item,
+        })
+    })
+    .await
 }
 
 pub(crate) async fn batchget_material(
@@ -709,94 +706,78 @@ pub(crate) async fn batchget_material(
     RawQuery(raw): RawQuery,
     body: Bytes,
 ) -> Response {
-    let query = Query::parse(raw);
-    let account = sim.account_of(&query);
-    let decided = sim.call(
-        &account,
-        Endpoint::MaterialBatchGet,
-        &query,
-        true,
-        |state, _, _| {
-            let body = json_object(&body)?;
-            let kind = body
-                .get("type")
-                .and_then(|v| MaterialType::deserialize(v).ok())
-                .ok_or_else(|| wechat_error(40004))?;
-            let (offset, count) = page(&body)?;
-            let (total, item): (usize, Vec<MaterialItem>) = match kind {
-                MaterialType::News => (
-                    state.news.len(),
-                    state
-                        .news
-                        .iter()
+    sim.answer(raw, Endpoint::MaterialBatchGet, true, |state, _, _| {
+        let body = json_object(&body)?;
+        let kind = body
+            .get("type")
+            .and_then(|v| MaterialType::deserialize(v).ok())
+            .ok_or_else(|| wechat_error(40004))?;
+        let (offset, count) = page(&body)?;
+        let (total, item): (usize, Vec<MaterialItem>) = match kind {
+            MaterialType::News => (
+                state.news.len(),
+                state
+                    .news
+                    .iter()
+                    .skip(offset)
+                    .take(count)
+                    .map(|n| MaterialItem {
+                        media_id: n.media_id.clone(),
+                        name: None,
+                        update_time: Some(n.update_time),
+                        url: None,
+                        content: Some(NewsContent {
+                            news_item: n.articles.clone(),
+                            create_time: Some(n.update_time),
+                            update_time: Some(n.update_time),
+                        }),
+                    })
+                    .collect(),
+            ),
+            MaterialType::Image | MaterialType::Voice | MaterialType::Video => {
+                let list = match kind {
+                    MaterialType::Image => &state.images,
+                    MaterialType::Voice => &state.voices,
+                    _ => &state.videos,
+                };
+                (
+                    list.len(),
+                    list.iter()
                         .skip(offset)
                         .take(count)
-                        .map(|n| MaterialItem {
-                            media_id: n.media_id.clone(),
-                            name: None,
-                            update_time: Some(n.update_time),
-                            url: None,
-                            content: Some(NewsContent {
-                                news_item: n.articles.clone(),
-                                create_time: Some(n.update_time),
-                                update_time: Some(n.update_time),
-                            }),
+                        .map(|m| MaterialItem {
+                            media_id: m.media_id.clone(),
+                            name: Some(m.name.clone()),
+                            update_time: Some(m.update_time),
+                            url: m.url.clone(),
+                            content: None,
                         })
                         .collect(),
-                ),
-                MaterialType::Image | MaterialType::Voice | MaterialType::Video => {
-                    let list = match kind {
-                        MaterialType::Image => &state.images,
-                        MaterialType::Voice => &state.voices,
-                        _ => &state.videos,
-                    };
-                    (
-                        list.len(),
-                        list.iter()
-                            .skip(offset)
-                            .take(count)
-                            .map(|m| MaterialItem {
-                                media_id: m.media_id.clone(),
-                                name: Some(m.name.clone()),
-                                update_time: Some(m.update_time),
-                                url: m.url.clone(),
-                                content: None,
-                            })
-                            .collect(),
-                    )
-                }
-            };
-            Ok(MaterialBatchGetResponse {
-                total_count: to_u64(total),
-                item_count: to_u64(item.len()),
-                item,
-            })
-        },
-    );
-    sim.respond(account, decided).await
+                )
+            }
+        };
+        Ok(MaterialBatchGetResponse {
+            total_count: to_u64(total),
+            item_count: to_u64(item.len()),
+            item,
+        })
+    })
+    .await
 }
 
 pub(crate) async fn material_count(
     State(sim): State<Simulator>,
     RawQuery(raw): RawQuery,
 ) -> Response {
-    let query = Query::parse(raw);
-    let account = sim.account_of(&query);
-    let decided = sim.call(
-        &account,
-        Endpoint::MaterialCount,
-        &query,
-        true,
-        |state, _, _| {
-            Ok(MaterialCount {
-                voice_count: to_u64(state.voices.len()),
-                video_count: to_u64(state.videos.len()),
-                image_count: to_u64(state.images.len()),
-                news_count: to_u64(state.news.len()),
-            })
-        },
-    );
-    sim.respond(account, decided).await
+    sim.answer(raw, Endpoint::MaterialCount, true, |state, _, _| {
+        Ok(MaterialCount {
+            voice_count: to_u64(state.voices.len()),
+            video_count: to_u64(state.videos.len()),
+            image_count: to_u64(state.images.len()),
+            news_count: to_u64(state.news.len()),
+        })
+    })
+    .await
 }
 
 /// Converted videos kept at most; the oldest uploads go first.
@@ -807,47 +788,35 @@ pub(crate) async fn upload_video(
     RawQuery(raw): RawQuery,
     body: Bytes,
 ) -> Response {
-    let query = Query::parse(raw);
-    let account = sim.account_of(&query);
-    let decided = sim.call(
-        &account,
-        Endpoint::UploadVideo,
-        &query,
-        true,
-        |state, _, now| {
-            let body = json_object(&body)?;
-            let source = body.get("media_id").and_then(Value::as_str);
-            if !source.is_some_and(|id| state.videos.iter().any(|v| v.media_id.as_str() == id)) {
-                return Err(wechat_error(40007));
-            }
-            let text = |key: &str| body.get(key).and_then(Value::as_str).unwrap_or("");
-            let media_id = MediaId::parse(format!(
-                "SIMv{:032x}{:028x}",
-                rand::random::<u128>(),
-                rand::random::<u128>() >> 16
-            ))
-            .map_err(|_| wechat_error(-1))?;
-            if state.mpvideos.len() >= MAX_MPVIDEOS {
-                // Keep the fixtures; drop the oldest upload.
-                let first_upload = state.fixed_mpvideos().min(state.mpvideos.len() - 1);
-                state.mpvideos.remove(first_upload);
-            }
-            state.mpvideos.push(MpVideo {
-                media_id: media_id.clone(),
-                scenario: Scenario::from_markers(&format!(
-                    "{} {}",
-                    text("title"),
-                    text("description")
-                )),
-            });
-            Ok(UploadVideoResponse {
-                media_type: Some("video".to_owned()),
-                media_id,
-                created_at: i64::try_from(now.as_secs()).ok(),
-            })
-        },
-    );
-    sim.respond(account, decided).await
+    sim.answer(raw, Endpoint::UploadVideo, true, |state, _, now| {
+        let body = json_object(&body)?;
+        let source = body.get("media_id").and_then(Value::as_str);
+        if !source.is_some_and(|id| state.videos.iter().any(|v| v.media_id.as_str() == id)) {
+            return Err(wechat_error(40007));
+        }
+        let text = |key: &str| body.get(key).and_then(Value::as_str).unwrap_or("");
+        let media_id = MediaId::parse(format!(
+            "SIMv{:032x}{:028x}",
+            rand::random::<u128>(),
+            rand::random::<u128>() >> 16
+        ))
+        .map_err(|_| wechat_error(-1))?;
+        if state.mpvideos.len() >= MAX_MPVIDEOS {
+            // Keep the fixtures; drop the oldest upload.
+            let first_upload = state.fixed_mpvideos().min(state.mpvideos.len() - 1);
+            state.mpvideos.remove(first_upload);
+        }
+        state.mpvideos.push(MpVideo {
+            media_id: media_id.clone(),
+            scenario: Scenario::from_markers(&format!("{} {}", text("title"), text("description"))),
+        });
+        Ok(UploadVideoResponse {
+            media_type: Some("video".to_owned()),
+            media_id,
+            created_at: i64::try_from(now.as_secs()).ok(),
+        })
+    })
+    .await
 }
 
 // ---------------------------------------------------------------------------

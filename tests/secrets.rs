@@ -277,6 +277,10 @@ async fn qunfa_serve_with_a_wrong_key_exits_with_2_so_systemd_does_not_restart_i
         "{said}"
     );
     assert!(!said.contains(&other), "{said}");
+    assert!(
+        !said.contains("qunfa is listening"),
+        "a console that does not start does not say it listens: {said}"
+    );
 }
 
 #[tokio::test]

@@ -180,7 +180,6 @@ async fn serve(settings: super::config::Settings) -> anyhow::Result<()> {
     if settings.uses_simulator() {
         tracing::info!("no WeChat account configured: using the built-in simulator");
     }
-    tracing::info!(%address, "qunfa is listening");
     server::start(settings, listener, server::shutdown_signal()).await
 }
 

@@ -457,6 +457,10 @@ pub async fn start(
     telemetry::init();
     let leptos = leptos_options(&settings);
     let prepared = prepare(settings, leptos).await?;
+    // Said once the console can serve: a start refused above never says it.
+    if let Ok(address) = listener.local_addr() {
+        tracing::info!(%address, "qunfa is listening");
+    }
     run(prepared, listener, shutdown).await
 }
 

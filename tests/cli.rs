@@ -293,4 +293,25 @@ fn a_malformed_simulator_account_is_refused_in_words() {
         let said = text(&output.stderr);
         assert!(said.contains("APPID:SECRET"), "{bad}: {said}");
     }
+    // One AppID twice is refused before the simulator says it listens.
+    let output = qunfa(
+        &data,
+        &[
+            "simulator",
+            "--listen",
+            "127.0.0.1:0",
+            "--account",
+            "wxtwice0000000001:one",
+            "--account",
+            "wxtwice0000000001:two",
+        ],
+        "",
+    );
+    assert!(!output.status.success());
+    let said = text(&output.stderr);
+    assert!(
+        said.contains("--account gives the AppID wxtwice0000000001 twice"),
+        "{said}"
+    );
+    assert!(!said.contains("is listening"), "{said}");
 }

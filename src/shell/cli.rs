@@ -249,6 +249,17 @@ async fn restore(
 async fn simulator(args: SimulatorArgs) -> anyhow::Result<()> {
     use crate::simulator::{AccountConfig, AccountSpec, SimulatorConfig, run_standalone};
     let named = !args.accounts.is_empty();
+    let mut given = std::collections::HashSet::new();
+    if let Some(twice) = args
+        .accounts
+        .iter()
+        .find(|spec| !given.insert(spec.appid.as_str()))
+    {
+        anyhow::bail!(
+            "--account gives the AppID {} twice: each account needs its own",
+            twice.appid
+        );
+    }
     let mut accounts = args.accounts.into_iter();
     let first = accounts.next().unwrap_or(AccountSpec {
         appid: args.appid,

@@ -23,6 +23,7 @@ fn verify_decrypt_parse(c: &mut Criterion) {
     let state = runtime.block_on(async {
         let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.unwrap();
         CallbackState {
+            account_id: 1,
             keys: std::sync::Arc::new(
                 CallbackKeys::new(TOKEN.to_owned().into(), Some(&KEY.to_owned().into()), APPID)
                     .unwrap(),

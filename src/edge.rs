@@ -56,7 +56,8 @@ impl FromServerFnError for AppError {
 
 #[cfg(feature = "ssr")]
 pub use ssr::{
-    Call, admin, anyone, is_plain_form, lang_of, redirect_plain_form, signed_in, status_of,
+    AccountCall, Call, admin, admin_on_account, anyone, is_plain_form, lang_of, on_account,
+    redirect_plain_form, signed_in, status_of,
 };
 
 #[cfg(feature = "ssr")]
@@ -69,16 +70,19 @@ mod ssr {
         auth::CurrentUser,
         error::{AppError, Problem},
         i18n::{LANG_COOKIE, Lang},
-        shell::state::AppState,
+        shell::state::{AccountState, AppState},
     };
 
-    /// What a server function works with: the app, who calls, and the
-    /// language to answer in.
-    pub struct Call<User = CurrentUser> {
-        pub app: AppState,
+    /// What a server function works with: the app (or the app and one
+    /// account), who calls, and the language to answer in.
+    pub struct Call<User = CurrentUser, App = AppState> {
+        pub app: App,
         pub user: User,
         pub lang: Lang,
     }
+
+    /// A call about one account's sends, tags, drafts, settings.
+    pub type AccountCall = Call<CurrentUser, AccountState>;
 
     /// A call open to everyone (the session itself), signed in or not.
     pub fn anyone() -> Result<Call<Option<CurrentUser>>, AppError> {
@@ -113,6 +117,40 @@ mod ssr {
         }
     }
 
+    /// A call about account `slug`, by a signed-in user who may use it: an
+    /// admin, or an editor it is granted to. An account that is not there,
+    /// is disabled, or is not the caller's is the same 404, so an editor
+    /// learns nothing of accounts not theirs.
+    pub async fn on_account(slug: &str) -> Result<AccountCall, AppError> {
+        let Call { app, user, lang } = signed_in()?;
+        let account = app
+            .accounts
+            .by_slug(slug)
+            .ok_or(AppError::Rejected(Problem::AccountNotFound))?;
+        if !user.is_admin()
+            && !crate::accounts::store::is_granted(&app.db, user.id, account.id)
+                .await
+                .map_err(AppError::unexpected)?
+        {
+            return Err(Problem::AccountNotFound.into());
+        }
+        Ok(Call {
+            app: AccountState::new(app, account),
+            user,
+            lang,
+        })
+    }
+
+    /// A call about account `slug` for admins only.
+    pub async fn admin_on_account(slug: &str) -> Result<AccountCall, AppError> {
+        let call = on_account(slug).await?;
+        if call.user.is_admin() {
+            Ok(call)
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
     /// The language cookie, else `Accept-Language`, else Chinese.
     pub fn lang_of(headers: &HeaderMap) -> Lang {
         let from_cookie = CookieJar::from_headers(headers)
@@ -132,6 +170,7 @@ mod ssr {
         match error {
             AppError::NotSignedIn => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::Rejected(Problem::NotYourSend) => StatusCode::FORBIDDEN,
+            AppError::Rejected(Problem::AccountNotFound) => StatusCode::NOT_FOUND,
             AppError::Rejected(_) | AppError::BadArgument(_) => StatusCode::BAD_REQUEST,
             AppError::Unexpected => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -67,6 +67,9 @@ pub enum Problem {
     CurrentPasswordWrong,
     /// Too many wrong passwords from here for now (the login throttle).
     TooManyAttempts,
+    /// No account by that name that the caller may use: one that is not
+    /// there and one that is another's are the same answer (404).
+    AccountNotFound,
 }
 
 impl Problem {
@@ -149,6 +152,10 @@ impl Problem {
                 "密码错误次数过多，已暂时锁定。请 5 分钟后再试。",
                 "Too many wrong passwords: this is locked for now. Try again in 5 minutes.",
             ),
+            AccountNotFound => lang.pick(
+                "找不到这个公众号，或您没有使用它的权限。",
+                "There is no such account here, or it is not yours to use.",
+            ),
         }
     }
 
@@ -176,6 +183,7 @@ impl Problem {
             FormTooLarge => "form_too_large",
             CurrentPasswordWrong => "current_password_wrong",
             TooManyAttempts => "too_many_attempts",
+            AccountNotFound => "account_not_found",
         }
     }
 

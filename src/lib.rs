@@ -1,6 +1,7 @@
 //! qunfa (群发): a self-hosted console for WeChat Official Account mass sends.
 //! ARCHITECTURE.md has the map of the code.
 
+pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod edge;

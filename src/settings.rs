@@ -1,6 +1,6 @@
-//! The `/settings` page's data: what an admin copies into the WeChat
-//! console, and whether callbacks, their forwarding and the access token
-//! work. Secrets stay on
+//! The `/a/<account>/settings` page's data: what an admin copies into the
+//! WeChat console for that account, and whether its callbacks, their
+//! forwarding and its access token work. Secrets stay on
 //! the server: the EncodingAESKey, the AppSecret, the access token and an
 //! external token URL's query are never in the answer. The callback Token is,
 //! because the admin must type it into the WeChat console; only admins get
@@ -14,14 +14,18 @@ use crate::{error::AppError, i18n::Lang};
 /// What `/settings` shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SettingsView {
-    /// `QUNFA_PUBLIC_URL` + `/wechat/callback`: the 服务器地址 (URL).
+    pub name: String,
+    pub kind: crate::accounts::Kind,
+    pub message_mode: crate::accounts::MessageMode,
+    /// `QUNFA_PUBLIC_URL` + `/wechat/callback/<account>` (`/wechat/callback`
+    /// for the configured account): the 服务器地址 (URL).
     pub callback_url: String,
     /// The 令牌 (Token) of the callback.
     pub callback_token: String,
     /// Whether an EncodingAESKey is configured; the key itself never leaves
     /// the server.
     pub aes_key_set: bool,
-    /// True when no account is configured and the built-in simulator answers.
+    /// True when the account is one of the built-in simulator's.
     pub simulator: bool,
     pub appid: String,
     pub health: HealthView,
@@ -162,8 +166,8 @@ impl TokenSourceView {
 }
 
 #[server(endpoint = "load_settings")]
-pub async fn load_settings() -> Result<SettingsView, AppError> {
-    let call = crate::edge::admin()?;
+pub async fn load_settings(account: String) -> Result<SettingsView, AppError> {
+    let call = crate::edge::admin_on_account(&account).await?;
     Ok(ssr::view(&call.app, call.lang))
 }
 
@@ -174,19 +178,26 @@ mod ssr {
     use url::Url;
 
     use super::*;
-    use crate::{callbacks::endpoint::Refusal, shell::state::AppState, wechat::token::TokenSource};
+    use secrecy::ExposeSecret;
 
-    pub fn view(app: &AppState, lang: Lang) -> SettingsView {
-        let settings = &app.settings;
-        let health = app.callbacks.health.snapshot();
-        let tokens = app.wechat.tokens();
+    use crate::{
+        callbacks::endpoint::Refusal, shell::state::AccountState, wechat::token::TokenSource,
+    };
+
+    pub fn view(app: &AccountState, lang: Lang) -> SettingsView {
+        let account = &app.account;
+        let health = account.callbacks.health.snapshot();
+        let tokens = account.wechat.tokens();
+        let keys = &account.callbacks.keys;
         SettingsView {
-            callback_url: settings.callback_url(),
-            // Always set in a running server: `prepare` fills it in.
-            callback_token: settings.callback_token().unwrap_or_default().to_owned(),
-            aes_key_set: settings.wechat.aes_key.is_some(),
-            simulator: settings.uses_simulator(),
-            appid: settings.appid().to_owned(),
+            name: account.name.clone(),
+            kind: account.kind,
+            message_mode: account.message_mode,
+            callback_url: app.app.settings.callback_url(account.id, &account.slug),
+            callback_token: keys.token.expose_secret().to_owned(),
+            aes_key_set: keys.crypto.is_some(),
+            simulator: account.is_simulated(),
+            appid: account.appid.clone(),
             health: HealthView {
                 accepted: health.accepted,
                 refused: health.refused,
@@ -196,7 +207,7 @@ mod ssr {
                     reason: refusal_words(&reason, lang),
                 }),
             },
-            forwarding: app.callbacks.forward.as_deref().map(|forwarder| {
+            forwarding: account.callbacks.forward.as_deref().map(|forwarder| {
                 let hour = forwarder.last_hour();
                 let micros =
                     |d: std::time::Duration| u64::try_from(d.as_micros()).unwrap_or(u64::MAX);

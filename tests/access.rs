@@ -17,16 +17,26 @@ enum Who {
     Admin,
 }
 
+/// Whether a function is about one account (it takes the account's slug
+/// as `account` and answers only a caller who may use it) or about the
+/// console as a whole.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Scope {
+    App,
+    Account,
+}
+
 /// A form's fields, as names and values.
 type Arguments = &'static [(&'static str, &'static str)];
 
 /// Every server function, who may call it, and arguments that parse.
-const FUNCTIONS: &[(&str, Who, Arguments)] = &[
-    ("load_session", Who::Anyone, &[]),
-    ("list_users", Who::Admin, &[]),
+const FUNCTIONS: &[(&str, Who, Scope, Arguments)] = &[
+    ("load_session", Who::Anyone, Scope::App, &[]),
+    ("list_users", Who::Admin, Scope::App, &[]),
     (
         "add_user",
         Who::Admin,
+        Scope::App,
         &[
             ("username", "intruder"),
             ("password", "intruder-pass-1"),
@@ -36,30 +46,41 @@ const FUNCTIONS: &[(&str, Who, Arguments)] = &[
     (
         "set_user_disabled",
         Who::Admin,
+        Scope::App,
         &[("id", "1"), ("disabled", "true")],
     ),
     (
         "set_user_role",
         Who::Admin,
+        Scope::App,
         &[("id", "1"), ("role", "editor")],
     ),
     (
         "reset_user_password",
         Who::Admin,
+        Scope::App,
         &[("id", "1"), ("password", "taken-over-1")],
     ),
     (
         "change_own_password",
         Who::SignedIn,
+        Scope::App,
         &[("current", "not-known"), ("password", "taken-over-1")],
     ),
-    ("list_audit", Who::Admin, &[]),
-    ("load_settings", Who::Admin, &[]),
-    ("load_compose", Who::SignedIn, &[]),
-    ("list_tags", Who::SignedIn, &[]),
+    (
+        "set_user_account",
+        Who::Admin,
+        Scope::App,
+        &[("id", "1"), ("account", "main"), ("granted", "false")],
+    ),
+    ("list_audit", Who::Admin, Scope::App, &[]),
+    ("load_settings", Who::Admin, Scope::Account, &[]),
+    ("load_compose", Who::SignedIn, Scope::Account, &[]),
+    ("list_tags", Who::SignedIn, Scope::Account, &[]),
     (
         "prepare_send",
         Who::SignedIn,
+        Scope::Account,
         &[
             ("form[clientmsgid]", "qf-access"),
             ("form[msgtype]", "text"),
@@ -71,11 +92,13 @@ const FUNCTIONS: &[(&str, Who, Arguments)] = &[
     (
         "confirm_send",
         Who::SignedIn,
+        Scope::Account,
         &[("clientmsgid", "qf-access")],
     ),
     (
         "preview_send",
         Who::SignedIn,
+        Scope::Account,
         &[
             ("form[clientmsgid]", "qf-access"),
             ("form[msgtype]", "text"),
@@ -84,25 +107,34 @@ const FUNCTIONS: &[(&str, Who, Arguments)] = &[
             ("preview_to", "someone"),
         ],
     ),
-    ("list_drafts", Who::SignedIn, &[("offset", "0")]),
+    (
+        "list_drafts",
+        Who::SignedIn,
+        Scope::Account,
+        &[("offset", "0")],
+    ),
     (
         "list_materials",
         Who::SignedIn,
+        Scope::Account,
         &[("kind", "image"), ("offset", "0")],
     ),
     (
         "convert_video",
         Who::SignedIn,
+        Scope::Account,
         &[("media_id", "m"), ("title", "t")],
     ),
     (
         "open_picker",
         Who::SignedIn,
+        Scope::Account,
         &[("form[clientmsgid]", "qf-access"), ("pick", "drafts")],
     ),
     (
         "pick_media",
         Who::SignedIn,
+        Scope::Account,
         &[
             ("attempt", "qf-access"),
             ("source", "voice"),
@@ -110,11 +142,21 @@ const FUNCTIONS: &[(&str, Who, Arguments)] = &[
             ("title", "t"),
         ],
     ),
-    ("history_choices", Who::SignedIn, &[]),
-    ("list_sends", Who::SignedIn, &[]),
-    ("load_send_detail", Who::SignedIn, &[("id", "1")]),
-    ("refresh_send", Who::SignedIn, &[("id", "1")]),
-    ("delete_send", Who::SignedIn, &[("id", "1")]),
+    ("history_choices", Who::SignedIn, Scope::Account, &[]),
+    ("list_sends", Who::SignedIn, Scope::Account, &[]),
+    (
+        "load_send_detail",
+        Who::SignedIn,
+        Scope::Account,
+        &[("id", "1")],
+    ),
+    (
+        "refresh_send",
+        Who::SignedIn,
+        Scope::Account,
+        &[("id", "1")],
+    ),
+    ("delete_send", Who::SignedIn, Scope::Account, &[("id", "1")]),
 ];
 
 fn path(name: &str) -> String {
@@ -127,14 +169,15 @@ fn every_server_function_is_in_the_table() {
         assert!(
             FUNCTIONS
                 .iter()
-                .any(|(name, _, _)| path(name) == *registered),
+                .any(|(name, _, _, _)| path(name) == *registered),
             "{registered}: say in tests/access.rs who may call it"
         );
     }
     assert_eq!(FUNCTIONS.len(), qunfa::shell::arguments::CHECKS.len());
 }
 
-/// An editor "ed", added by the admin, signed in on a client of its own.
+/// An editor "ed", added by the admin and granted the configured account
+/// (`main`), signed in on a client of its own.
 async fn an_editor(app: &TestApp, admin: &reqwest::Client) -> reqwest::Client {
     let added = app
         .call(
@@ -148,9 +191,124 @@ async fn an_editor(app: &TestApp, admin: &reqwest::Client) -> reqwest::Client {
         )
         .await;
     assert!(added.status().is_success());
+    common::grant(app, admin, "ed", "main", true).await;
     let editor = app.client();
     app.log_in(&editor, "ed", "editor-password-1").await;
     editor
+}
+
+#[tokio::test]
+async fn every_function_that_reads_an_account_is_marked_so_in_the_table() {
+    let app = TestApp::spawn().await;
+    let admin = signed_in(&app).await;
+    for (name, who, scope, arguments) in FUNCTIONS {
+        if *who == Who::Anyone {
+            continue;
+        }
+        // Posted as is: `TestApp::call` would add the account.
+        let answer = admin
+            .post(app.url(&path(name)))
+            .header("Accept", "application/json")
+            .form(arguments)
+            .send()
+            .await
+            .unwrap();
+        let status = answer.status();
+        let asks_for_account = status == StatusCode::BAD_REQUEST
+            && matches!(
+                answer.json::<AppError>().await,
+                Ok(AppError::BadArgument(detail)) if detail.contains("account")
+            );
+        assert_eq!(
+            asks_for_account,
+            *scope == Scope::Account,
+            "{name} ({status}): say in tests/access.rs whether it is about one account"
+        );
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_editor_gets_nothing_of_an_account_not_granted_to_them() {
+    use qunfa::error::Problem;
+    let app = TestApp::spawn().await;
+    let admin = signed_in(&app).await;
+    let on_main = common::send(
+        &app,
+        &admin,
+        &common::form("qf-main-1", "text", &[("text_content", "main only")]),
+    )
+    .await;
+    let editor = an_editor(&app, &admin).await;
+    common::grant(&app, &admin, "ed", "main", false).await;
+    common::grant(&app, &admin, "ed", "sim-2", true).await;
+
+    let not_found = AppError::Rejected(Problem::AccountNotFound);
+    for (name, _, _, arguments) in FUNCTIONS
+        .iter()
+        .filter(|(_, _, scope, _)| *scope == Scope::Account)
+    {
+        for account in ["main", "no-such-account"] {
+            let mut form = arguments.to_vec();
+            form.push(("account", account));
+            let answer = app.call(&editor, name, &form).await;
+            assert_eq!(
+                answer.status(),
+                StatusCode::NOT_FOUND,
+                "{name} on {account}"
+            );
+            let error: AppError = answer.json().await.unwrap();
+            assert_eq!(
+                error, not_found,
+                "{name} on {account}: the same answer either way"
+            );
+        }
+    }
+    // Its own account does not reach the other's sends and attempts by id.
+    let main_send = on_main.id.to_string();
+    for name in ["load_send_detail", "refresh_send", "delete_send"] {
+        let answer = app
+            .call(
+                &editor,
+                name,
+                &[("account", "sim-2"), ("id", main_send.as_str())],
+            )
+            .await;
+        let error: AppError = answer.json().await.unwrap();
+        assert_eq!(error, AppError::Rejected(Problem::SendNotFound), "{name}");
+    }
+    let history = app
+        .call(&editor, "list_sends", &[("account", "sim-2")])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!history.contains("main only"), "{history}");
+    // The admin's attempt on main cannot be confirmed through sim-2, not
+    // even by the admin.
+    let prepared = common::post(
+        &app,
+        &admin,
+        "prepare_send",
+        &common::form("qf-main-2", "text", &[("text_content", "main again")]),
+    )
+    .await;
+    assert!(prepared.status().is_success());
+    let confirmed = app
+        .call(
+            &admin,
+            "confirm_send",
+            &[("account", "sim-2"), ("clientmsgid", "qf-main-2")],
+        )
+        .await;
+    let error: AppError = confirmed.json().await.unwrap();
+    assert_eq!(error, AppError::Rejected(Problem::AttemptNotFound));
+    assert_eq!(
+        app.state.simulator.as_ref().unwrap().sends().len(),
+        1,
+        "only the first send reached WeChat"
+    );
+    app.stop().await;
 }
 
 #[tokio::test]
@@ -166,7 +324,7 @@ async fn nobody_calls_a_server_function_without_the_right() {
         .await
         .unwrap();
 
-    for (name, who, arguments) in FUNCTIONS {
+    for (name, who, _, arguments) in FUNCTIONS {
         let as_stranger = app.call(&stranger, name, arguments).await;
         if *who == Who::Anyone {
             assert!(
@@ -214,12 +372,17 @@ async fn a_refused_form_without_javascript_goes_back_to_its_page_with_the_proble
     let app = TestApp::spawn().await;
     let admin = signed_in(&app).await;
     let editor = an_editor(&app, &admin).await;
-    for (name, _, arguments) in FUNCTIONS.iter().filter(|(_, who, _)| *who == Who::Admin) {
+    for (name, _, scope, arguments) in FUNCTIONS.iter().filter(|(_, who, _, _)| *who == Who::Admin)
+    {
+        let mut arguments = arguments.to_vec();
+        if *scope == Scope::Account {
+            arguments.push(("account", "main"));
+        }
         let response = editor
             .post(app.url(&path(name)))
             .header("Accept", "text/html")
             .header("Referer", app.url("/users?page=2"))
-            .form(arguments)
+            .form(&arguments)
             .send()
             .await
             .unwrap();

@@ -40,7 +40,7 @@ async fn the_right_password_logs_in_and_goes_where_the_user_was_going() {
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
     assert!(!cookie.contains("Secure"), "plain HTTP here: {cookie}");
 
-    let page = client.get(app.url("/compose")).send().await.unwrap();
+    let page = client.get(app.url("/a/main/compose")).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
     assert!(html.contains(ADMIN), "the page names the signed-in user");
@@ -55,7 +55,7 @@ async fn a_wrong_user_or_password_gets_the_same_message() {
     let wrong_user = app.log_in(&client, "nobody", ADMIN_PASSWORD).await;
     assert_eq!(location(&wrong_password), "/login?error=failed");
     assert_eq!(location(&wrong_user), "/login?error=failed");
-    let page = client.get(app.url("/compose")).send().await.unwrap();
+    let page = client.get(app.url("/a/main/compose")).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::SEE_OTHER, "still not signed in");
 
     let login_page = client
@@ -199,12 +199,13 @@ async fn an_editor_is_refused_the_admin_pages_and_functions() {
             ],
         )
         .await;
+    common::grant(&app, &admin, "ed", "main", true).await;
     assert_eq!(added.status(), StatusCode::OK);
 
     let editor = app.client();
     let login = app.log_in(&editor, "ed", "ed-password").await;
     assert_eq!(location(&login), "/");
-    for path in ["/users", "/settings"] {
+    for path in ["/users", "/a/main/settings"] {
         let response = editor
             .get(app.url(path))
             .header("Accept-Language", "en")
@@ -220,7 +221,7 @@ async fn an_editor_is_refused_the_admin_pages_and_functions() {
                 .contains("Only an admin can open this page.")
         );
     }
-    let compose = editor.get(app.url("/compose")).send().await.unwrap();
+    let compose = editor.get(app.url("/a/main/compose")).send().await.unwrap();
     assert_eq!(compose.status(), StatusCode::OK);
     let call = app.call(&editor, "list_users", &[]).await;
     assert_eq!(call.text().await.unwrap(), "\"Forbidden\"");
@@ -238,7 +239,7 @@ async fn a_session_survives_a_restart() {
     app.log_in(&client, ADMIN, ADMIN_PASSWORD).await;
     assert_eq!(
         client
-            .get(app.url("/compose"))
+            .get(app.url("/a/main/compose"))
             .send()
             .await
             .unwrap()
@@ -250,7 +251,7 @@ async fn a_session_survives_a_restart() {
     let app = TestApp::spawn_on(data).await;
     // The same browser: cookies belong to the host, not the port, so the
     // jar sends the old session cookie to the restarted server.
-    let page = client.get(app.url("/compose")).send().await.unwrap();
+    let page = client.get(app.url("/a/main/compose")).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     app.stop().await;
 }
@@ -270,11 +271,12 @@ async fn a_disabled_user_is_logged_out_and_cannot_log_in() {
         ],
     )
     .await;
+    common::grant(&app, &admin, "ed", "main", true).await;
     let editor = app.client();
     app.log_in(&editor, "ed", "ed-password").await;
     assert_eq!(
         editor
-            .get(app.url("/compose"))
+            .get(app.url("/a/main/compose"))
             .send()
             .await
             .unwrap()
@@ -305,7 +307,7 @@ async fn a_disabled_user_is_logged_out_and_cannot_log_in() {
         .await;
     assert_eq!(disabled.status(), StatusCode::OK);
 
-    let page = editor.get(app.url("/compose")).send().await.unwrap();
+    let page = editor.get(app.url("/a/main/compose")).send().await.unwrap();
     assert_eq!(
         page.status(),
         StatusCode::SEE_OTHER,
@@ -585,7 +587,7 @@ async fn a_session_lasts_while_it_is_used_and_ends_when_it_is_not() {
         .map(|rest| rest.split(';').next().unwrap().to_owned())
         .next()
         .expect("a session cookie");
-    let open = |client: &reqwest::Client| client.get(app.url("/compose")).send();
+    let open = |client: &reqwest::Client| client.get(app.url("/a/main/compose")).send();
 
     let renews_cookie = |response: &reqwest::Response| {
         response
@@ -843,6 +845,7 @@ async fn a_user_changes_their_own_password_and_their_other_sessions_end() {
             ],
         )
         .await;
+    common::grant(&app, &admin, "ed", "main", true).await;
     assert!(added.status().is_success());
     let here = app.client();
     app.log_in(&here, "ed", "ed-password-1").await;
@@ -881,7 +884,7 @@ async fn a_user_changes_their_own_password_and_their_other_sessions_end() {
         .await;
     assert_eq!(changed.status(), StatusCode::OK);
 
-    let page = |client: &reqwest::Client| client.get(app.url("/compose")).send();
+    let page = |client: &reqwest::Client| client.get(app.url("/a/main/compose")).send();
     assert_eq!(
         page(&here).await.unwrap().status(),
         StatusCode::OK,

@@ -33,8 +33,8 @@ async fn every_page_allows_only_its_own_nonced_scripts_and_no_framing() {
     let mut nonces = Vec::new();
     for (who, path, status) in [
         (&stranger, "/login", StatusCode::OK),
-        (&client, "/compose", StatusCode::OK),
-        (&client, "/sends", StatusCode::OK),
+        (&client, "/a/main/compose", StatusCode::OK),
+        (&client, "/a/main/sends", StatusCode::OK),
         (&client, "/no-such-page", StatusCode::NOT_FOUND),
     ] {
         let response = who.get(app.url(path)).send().await.unwrap();
@@ -185,7 +185,7 @@ async fn arguments_that_do_not_parse_are_a_400_that_names_the_field() {
         .post(app.url("/api/load_send_detail"))
         .header("Accept", "text/html")
         .header("Accept-Language", "en")
-        .form(&[("id", "abc")])
+        .form(&[("account", "main"), ("id", "abc")])
         .send()
         .await
         .unwrap();
@@ -206,7 +206,7 @@ async fn a_clientmsgid_with_a_line_break_is_carried_in_the_address_encoded() {
     let response = client
         .post(app.url("/api/prepare_send"))
         .header("Accept", "text/html")
-        .header("Referer", app.url("/compose"))
+        .header("Referer", app.url("/a/main/compose"))
         .form(&form(id, "text", &[("text_content", "hello")]))
         .send()
         .await
@@ -214,7 +214,7 @@ async fn a_clientmsgid_with_a_line_break_is_carried_in_the_address_encoded() {
     assert!(response.status().is_redirection(), "{}", response.status());
     let target = location(&response);
     assert!(
-        target.starts_with("/compose?attempt=qf-line%0Abreak"),
+        target.starts_with("/a/main/compose?attempt=qf-line%0Abreak"),
         "{target}"
     );
     assert!(
@@ -245,6 +245,7 @@ async fn only_the_author_or_an_admin_may_delete_a_send() {
                 ],
             )
             .await;
+        common::grant(&app, &admin, name, "main", true).await;
         assert!(added.status().is_success(), "{}", added.status());
     }
     let author = app.client();

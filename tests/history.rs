@@ -157,7 +157,7 @@ async fn a_callback_that_comes_before_its_send_is_known_is_applied_later() {
         .execute(&app.state.db)
         .await
         .unwrap();
-    app.state.sends.wake();
+    app.sends().wake();
     let d = until(&app, &client, sent.id, SendState::Finished).await;
     assert!(d.msg_id.is_some());
     assert_eq!(d.status_source.as_deref(), Some("callback"));
@@ -325,6 +325,7 @@ async fn the_history_filters_and_pages_newest_first() {
             ],
         )
         .await;
+    common::grant(&app, &client, "ed", "main", true).await;
     assert!(added.status().is_success());
     for (n, msg_type, tag, user, created) in [
         (0, "image", 100, 1, None),
@@ -478,7 +479,7 @@ async fn the_history_filters_and_pages_newest_first() {
 
     // The page itself, without JavaScript, with a filter.
     let html = client
-        .get(app.url("/sends?state=failed"))
+        .get(app.url("/a/main/sends?state=failed"))
         .header("Accept-Language", "en")
         .send()
         .await
@@ -512,9 +513,9 @@ async fn each_page_loads_its_data_once() {
         );
         response.text().await.unwrap()
     };
-    let list = page("/sends".to_owned()).await;
-    let detail = page(format!("/sends/{}", sent.id)).await;
-    let compose = page("/compose".to_owned()).await;
+    let list = page("/a/main/sends".to_owned()).await;
+    let detail = page(format!("/a/main/sends/{}", sent.id)).await;
+    let compose = page("/a/main/compose".to_owned()).await;
     // Each appears where the page shows it, and once more in the data the
     // browser hydrates from; a page that loads again writes that data again.
     assert_eq!(list.matches(marker).count(), 2, "in the list");
@@ -532,7 +533,7 @@ async fn each_page_loads_its_data_once() {
     );
     assert_eq!(loaded(&detail), 2, "the detail");
     assert_eq!(loaded(&compose), 2, "compose");
-    for path in ["/settings", "/users", "/audit"] {
+    for path in ["/a/main/settings", "/users", "/audit"] {
         assert_eq!(loaded(&page(path.to_owned()).await), 2, "{path}");
     }
 }
@@ -552,7 +553,7 @@ fn finish_event(msg_id: u64, status: &str, create_time: u64) -> String {
 /// plaintext mode, signed with the console's Token.
 async fn push(app: &TestApp, xml: String, nonce: &str) {
     use secrecy::ExposeSecret;
-    let token = app.state.callbacks.keys.token.expose_secret().to_owned();
+    let token = app.callbacks().keys.token.expose_secret().to_owned();
     let timestamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -694,7 +695,7 @@ async fn a_later_callback_settles_a_send_whose_status_was_undocumented() {
 /// The send's page as a browser gets it, in `lang`.
 async fn send_page(app: &TestApp, client: &Client, id: i64, lang: &str) -> String {
     let response = client
-        .get(app.url(&format!("/sends/{id}")))
+        .get(app.url(&format!("/a/main/sends/{id}")))
         .header("Accept-Language", lang)
         .send()
         .await
@@ -813,8 +814,8 @@ async fn a_send_that_does_not_exist_is_a_404_page_in_words() {
     let app = TestApp::spawn().await;
     let client = signed_in(&app).await;
     for (path, lang, words) in [
-        ("/sends/99999", "en", "There is no such send."),
-        ("/sends/abc", "zh-CN", "找不到这条群发记录。"),
+        ("/a/main/sends/99999", "en", "There is no such send."),
+        ("/a/main/sends/abc", "zh-CN", "找不到这条群发记录。"),
     ] {
         let page = client
             .get(app.url(path))
@@ -825,6 +826,9 @@ async fn a_send_that_does_not_exist_is_a_404_page_in_words() {
         assert_eq!(page.status(), reqwest::StatusCode::NOT_FOUND, "{path}");
         let text = page.text().await.unwrap();
         assert!(text.contains(words), "{path}");
-        assert!(text.contains(r#"href="/sends""#), "{path}: the way back");
+        assert!(
+            text.contains(r#"href="/a/main/sends""#),
+            "{path}: the way back"
+        );
     }
 }

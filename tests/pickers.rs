@@ -177,7 +177,7 @@ async fn a_picker_without_javascript_keeps_the_form_and_fills_the_field() {
         client
             .post(app.url(path))
             .header("Accept", "text/html")
-            .header("Referer", app.url("/compose"))
+            .header("Referer", app.url("/a/main/compose"))
     };
     let id = "qf-no-script-picker";
     let mut fields = form(id, "voice", &[("text_content", "也留着")]);
@@ -189,7 +189,7 @@ async fn a_picker_without_javascript_keeps_the_form_and_fills_the_field() {
         .unwrap();
     assert!(response.status().is_redirection(), "{}", response.status());
     let list = location(&response);
-    assert_eq!(list, format!("/compose/pick/voice?attempt={id}"));
+    assert_eq!(list, format!("/a/main/compose/pick/voice?attempt={id}"));
 
     let page = client
         .get(app.url(&list))
@@ -218,6 +218,7 @@ async fn a_picker_without_javascript_keeps_the_form_and_fills_the_field() {
 
     let response = plain("/api/pick_media")
         .form(&[
+            ("account", "main"),
             ("attempt", id),
             ("source", "voice"),
             ("media_id", "sim_voice_welcome"),
@@ -229,7 +230,7 @@ async fn a_picker_without_javascript_keeps_the_form_and_fills_the_field() {
     assert!(response.status().is_redirection(), "{}", response.status());
     let back = location(&response);
     assert!(
-        back.starts_with(&format!("/compose?attempt={id}&edit=1")),
+        back.starts_with(&format!("/a/main/compose?attempt={id}&edit=1")),
         "{back}"
     );
     let page = client
@@ -250,6 +251,7 @@ async fn a_picker_without_javascript_keeps_the_form_and_fills_the_field() {
     // A video material is turned into an mpvideo media id, with its title.
     let response = plain("/api/pick_media")
         .form(&[
+            ("account", "main"),
             ("attempt", id),
             ("source", "video"),
             ("media_id", "sim_video_store_tour"),

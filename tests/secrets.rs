@@ -118,12 +118,11 @@ fn another_key() -> String {
 #[tokio::test]
 async fn the_database_holds_neither_the_access_token_nor_the_callback_token_in_any_encoding() {
     let app = TestApp::spawn().await;
-    app.state
-        .wechat
+    app.wechat()
         .tags()
         .await
         .expect("a call with the access token");
-    let access_token = app.state.wechat.tokens().get().await.unwrap();
+    let access_token = app.wechat().tokens().get().await.unwrap();
     let access_token = access_token.expose().to_owned();
     let callback_token = app.callback_token();
 
@@ -179,8 +178,8 @@ async fn the_sealed_access_token_is_used_again_after_a_restart() {
 
     let data = Arc::new(tempfile::tempdir().unwrap());
     let app = TestApp::spawn_with(data, account).await;
-    app.state.wechat.tags().await.unwrap();
-    let access_token = app.state.wechat.tokens().get().await.unwrap();
+    app.wechat().tags().await.unwrap();
+    let access_token = app.wechat().tokens().get().await.unwrap();
     assert_eq!(token_calls(&wechat).await, 1);
     let data = app.stop().await;
     assert_nowhere(
@@ -190,7 +189,7 @@ async fn the_sealed_access_token_is_used_again_after_a_restart() {
     );
 
     let app = TestApp::spawn_with(data, account).await;
-    app.state.wechat.tags().await.unwrap();
+    app.wechat().tags().await.unwrap();
     assert_eq!(
         token_calls(&wechat).await,
         1,
@@ -216,7 +215,7 @@ async fn the_first_start_makes_a_key_file_only_its_owner_may_read() {
 #[tokio::test]
 async fn a_wrong_key_stops_the_start_in_words_and_changes_nothing() {
     let app = TestApp::spawn().await;
-    app.state.wechat.tags().await.unwrap();
+    app.wechat().tags().await.unwrap();
     let data = app.stop().await;
     let path = key_file(&data);
     let right = std::fs::read(&path).unwrap();
@@ -286,7 +285,7 @@ async fn qunfa_serve_with_a_wrong_key_exits_with_2_so_systemd_does_not_restart_i
 #[tokio::test]
 async fn a_missing_key_file_stops_the_start_and_no_new_key_is_made() {
     let app = TestApp::spawn().await;
-    app.state.wechat.tags().await.unwrap();
+    app.wechat().tags().await.unwrap();
     let data = app.stop().await;
     let path = key_file(&data);
     std::fs::remove_file(&path).unwrap();
@@ -377,7 +376,7 @@ async fn an_upgrade_seals_the_secrets_an_earlier_release_kept_in_plain_text() {
     let app = TestApp::spawn_on(data).await;
     // Both are still what they were.
     assert_eq!(app.callback_token(), PLAIN_CALLBACK_TOKEN);
-    let cached = app.state.wechat.tokens().get().await.unwrap();
+    let cached = app.wechat().tokens().get().await.unwrap();
     assert_eq!(cached.expose(), PLAIN_ACCESS_TOKEN);
     // And sealed.
     for (table, column) in [("access_tokens", "value"), ("simulator_token", "token")] {
@@ -446,7 +445,7 @@ fn text(bytes: &[u8]) -> String {
 #[tokio::test]
 async fn a_backup_says_a_restore_needs_the_key_and_a_restore_refuses_a_key_that_does_not_open_it() {
     let app = TestApp::spawn().await;
-    app.state.wechat.tags().await.unwrap();
+    app.wechat().tags().await.unwrap();
     let dir = app.data.path().to_owned();
     let path = key_file(&app.data);
     let key = std::fs::read_to_string(&path).unwrap();

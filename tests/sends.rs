@@ -167,7 +167,7 @@ async fn a_lost_answer_ends_as_one_send_with_the_right_msg_id() {
         .execute(&app.state.db)
         .await
         .unwrap();
-    app.state.sends.wake();
+    app.sends().wake();
     let (state, msg_id) = wait_for_state(&app, id, "submitted").await;
     assert_eq!(state, "submitted");
     let made = sim
@@ -210,6 +210,7 @@ async fn a_send_stored_before_a_crash_is_sent_once_after_the_restart() {
     let db = qunfa::shell::db::connect(&database, false).await.unwrap();
     let created = qunfa::sends::store::create_send(
         &db,
+        1,
         1,
         ADMIN,
         id,
@@ -481,7 +482,7 @@ async fn without_javascript_every_step_is_a_redirect_to_a_page() {
         client
             .post(app.url(path))
             .header("Accept", "text/html")
-            .header("Referer", app.url("/compose"))
+            .header("Referer", app.url("/a/main/compose"))
     };
     let response = plain("/api/prepare_send")
         .form(&fields)
@@ -489,9 +490,9 @@ async fn without_javascript_every_step_is_a_redirect_to_a_page() {
         .await
         .unwrap();
     assert!(response.status().is_redirection(), "{}", response.status());
-    assert_eq!(location(&response), format!("/compose?attempt={id}"));
+    assert_eq!(location(&response), format!("/a/main/compose?attempt={id}"));
     let page = client
-        .get(app.url(&format!("/compose?attempt={id}")))
+        .get(app.url(&format!("/a/main/compose?attempt={id}")))
         .send()
         .await
         .unwrap()
@@ -509,13 +510,13 @@ async fn without_javascript_every_step_is_a_redirect_to_a_page() {
     );
 
     let response = plain("/api/confirm_send")
-        .form(&[("clientmsgid", id)])
+        .form(&[("account", "main"), ("clientmsgid", id)])
         .send()
         .await
         .unwrap();
     assert!(response.status().is_redirection());
     let target = location(&response);
-    assert!(target.starts_with("/compose?sent="), "{target}");
+    assert!(target.starts_with("/a/main/compose?sent="), "{target}");
     let page = client
         .get(app.url(&target))
         .send()
@@ -681,7 +682,7 @@ async fn an_overseas_account_sends_articles_only() {
     assert_eq!(result.state, SendState::Submitted);
     // The compose page offers the article form alone, and says why.
     let page = client
-        .get(app.url("/compose"))
+        .get(app.url("/a/main/compose"))
         .header("Accept-Language", "en")
         .send()
         .await

@@ -29,7 +29,7 @@ async fn load(app: &TestApp, client: &Client) -> SettingsView {
 
 async fn page(app: &TestApp, client: &Client, accept_language: &str) -> String {
     let response = client
-        .get(app.url("/settings"))
+        .get(app.url("/a/main/settings"))
         .header("Accept-Language", accept_language)
         .send()
         .await
@@ -82,11 +82,7 @@ async fn an_admin_sees_what_to_enter_in_the_wechat_console() {
     assert!(chinese.contains("明文模式"));
 
     // Once a WeChat call has needed a token, its expiry is shown.
-    app.state
-        .wechat
-        .tags()
-        .await
-        .expect("tags from the simulator");
+    app.wechat().tags().await.expect("tags from the simulator");
     let expires_at = load(&app, &client)
         .await
         .access_token
@@ -145,6 +141,7 @@ async fn an_editor_is_refused_the_settings() {
             ],
         )
         .await;
+    common::grant(&app, &admin_client, "ed1", "main", true).await;
     assert_eq!(added.status(), StatusCode::OK);
 
     let editor = app.client();
@@ -155,7 +152,11 @@ async fn an_editor_is_refused_the_settings() {
     assert_eq!(body, "\"Forbidden\"");
     assert!(!body.contains(&token));
 
-    let html = editor.get(app.url("/settings")).send().await.unwrap();
+    let html = editor
+        .get(app.url("/a/main/settings"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(html.status(), StatusCode::FORBIDDEN);
     assert!(!html.text().await.unwrap().contains(&token));
 

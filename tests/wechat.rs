@@ -74,7 +74,7 @@ async fn callback_count(app: &TestApp) -> i64 {
 #[tokio::test]
 async fn every_msgtype_of_the_seed_is_sent_and_its_end_arrives_as_a_callback() {
     let app = TestApp::spawn().await;
-    let client = &app.state.wechat;
+    let client = &app.wechat();
     let tags = client.tags().await.expect("tags from the simulator");
     assert!(
         tags.tags.iter().any(|t| t.id.get() == 2),
@@ -109,7 +109,7 @@ async fn every_msgtype_of_the_seed_is_sent_and_its_end_arrives_as_a_callback() {
 #[tokio::test]
 async fn the_same_clientmsgid_is_refused_within_a_minute_then_resolves_to_the_first_msg_id() {
     let app = TestApp::spawn().await;
-    let client = &app.state.wechat;
+    let client = &app.wechat();
     let request = with_id(seed_request("text"), "once-only");
     let first = client.send_all(&request).await.unwrap();
     let again = client.send_all(&request).await.unwrap_err();
@@ -162,7 +162,7 @@ async fn the_access_token_is_fetched_once_and_survives_a_restart() {
     let data = Arc::new(tempfile::tempdir().unwrap());
     let app = TestApp::spawn_with(data, account).await;
     let calls = (0..20).map(|_| {
-        let client = app.state.wechat.clone();
+        let client = app.wechat().clone();
         async move { client.tags().await }
     });
     for answer in futures_join_all(calls).await {
@@ -172,7 +172,7 @@ async fn the_access_token_is_fetched_once_and_survives_a_restart() {
     let data = app.stop().await;
 
     let app = TestApp::spawn_with(data, account).await;
-    app.state.wechat.tags().await.unwrap();
+    app.wechat().tags().await.unwrap();
     assert_eq!(
         token_calls(&wechat).await,
         1,
@@ -205,7 +205,7 @@ async fn safe_mode_callbacks_are_decrypted_checked_and_stored_once() {
     })
     .await;
     let request = with_id(seed_request("mpnews"), "safe-mode-1");
-    let answer = app.state.wechat.send_all(&request).await.unwrap();
+    let answer = app.wechat().send_all(&request).await.unwrap();
     let rows = wait_for_callbacks(&app, answer.msg_id.get()).await;
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].0, "safe");
@@ -321,7 +321,7 @@ async fn bad_callbacks_are_refused_and_nothing_is_stored() {
         1,
         "a retried event is stored once"
     );
-    let health = app.state.callbacks.health.snapshot();
+    let health = app.callbacks().health.snapshot();
     assert_eq!(health.accepted, 2);
     assert!(health.refused >= 7);
     app.stop().await;
@@ -412,7 +412,7 @@ async fn safe_and_compatible_mode_check_the_appid_and_msg_signature() {
 /// The Token the running console checks callbacks with.
 fn callback_token(app: &TestApp) -> String {
     use secrecy::ExposeSecret;
-    app.state.callbacks.keys.token.expose_secret().to_owned()
+    app.callbacks().keys.token.expose_secret().to_owned()
 }
 
 /// A compatible-mode body: the plain fields of `plain` beside the
@@ -576,7 +576,7 @@ async fn the_console_serves_when_wechat_cannot_be_reached() {
     .await;
     let health = reqwest::get(app.url("/healthz")).await.unwrap();
     assert_eq!(health.status(), StatusCode::OK);
-    let error = app.state.wechat.tags().await.unwrap_err();
+    let error = app.wechat().tags().await.unwrap_err();
     let words = error.words(qunfa::i18n::Lang::En);
     assert!(words.contains("Could not reach"), "{words}");
     assert!(
@@ -593,7 +593,7 @@ async fn the_built_in_simulator_is_an_overseas_account_when_the_console_is() {
         args.wechat_overseas = Some("true".into());
     })
     .await;
-    let client = &app.state.wechat;
+    let client = &app.wechat();
     let text = client
         .send_all(&with_id(seed_request("text"), "overseas-text"))
         .await

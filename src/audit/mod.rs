@@ -40,6 +40,8 @@ pub enum Action {
     UserPassword,
     /// A user changed their own password.
     OwnPassword,
+    /// An account granted to an editor, or taken back.
+    UserAccount,
 }
 
 impl Action {
@@ -66,6 +68,7 @@ impl Action {
             Action::UserRole => lang.pick("修改角色", "Role changed"),
             Action::UserPassword => lang.pick("重置密码", "Password reset"),
             Action::OwnPassword => lang.pick("修改自己的密码", "Own password changed"),
+            Action::UserAccount => lang.pick("公众号授权", "Account granted or taken back"),
         }
     }
 }
@@ -141,6 +144,13 @@ pub enum Facts {
         username: String,
         role: String,
     },
+    /// An account granted to a user (`granted`), or taken back.
+    UserAccount {
+        user_id: i64,
+        username: String,
+        account: String,
+        granted: bool,
+    },
 }
 
 impl Facts {
@@ -196,6 +206,15 @@ impl Facts {
                 username,
                 role,
             } => format!("user #{user_id} {username} → {role}"),
+            Facts::UserAccount {
+                user_id,
+                username,
+                account,
+                granted,
+            } => {
+                let what = if *granted { "granted" } else { "taken back" };
+                format!("user #{user_id} {username}: account {account} {what}")
+            }
         }
     }
 
@@ -222,6 +241,9 @@ pub struct AuditEntry {
     pub detail: String,
     pub facts: Option<Facts>,
     pub address: Option<String>,
+    /// The slug and name of the account the line is about; `None` for a
+    /// line about no account (a login, a user).
+    pub account: Option<(String, String)>,
 }
 
 /// The audit log's filters, as in the address (`/audit?action=login&…`).

@@ -9,6 +9,7 @@ use super::{Action, AuditEntry, Facts};
 /// JSON (worded when shown) and in English (`detail`).
 pub async fn record(
     db: &mut SqliteConnection,
+    account: Option<i64>,
     user_id: Option<i64>,
     username: &str,
     action: Action,
@@ -19,8 +20,9 @@ pub async fn record(
     let address = facts.address();
     let facts = serde_json::to_string(facts).ok();
     sqlx::query!(
-        "INSERT INTO audit_log (user_id, username, action, detail, facts, address)
-         VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO audit_log (account_id, user_id, username, action, detail, facts, address)
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+        account,
         user_id,
         username,
         action,
@@ -37,13 +39,14 @@ pub async fn record(
 /// has already happened and must not be reported as failed.
 pub async fn record_or_log(
     db: &SqlitePool,
+    account: Option<i64>,
     user_id: Option<i64>,
     username: &str,
     action: Action,
     facts: &Facts,
 ) {
     let result = match db.acquire().await {
-        Ok(mut conn) => record(&mut conn, user_id, username, action, facts).await,
+        Ok(mut conn) => record(&mut conn, account, user_id, username, action, facts).await,
         Err(error) => Err(error),
     };
     if let Err(error) = result {
@@ -71,31 +74,36 @@ struct Row {
     detail: String,
     facts: Option<String>,
     address: Option<String>,
+    account_slug: Option<String>,
+    account_name: Option<String>,
 }
 
 /// Lines newest first, by the query's filters.
 pub async fn page(db: &SqlitePool, query: &AuditQuery) -> Result<Vec<AuditEntry>, sqlx::Error> {
     let mut sql: QueryBuilder<Sqlite> = QueryBuilder::new(
-        "SELECT id, at, username, action, detail, facts, address FROM audit_log WHERE id < ",
+        "SELECT l.id, l.at, l.username, l.action, l.detail, l.facts, l.address, \
+         a.slug AS account_slug, a.name AS account_name \
+         FROM audit_log l LEFT JOIN accounts a ON a.id = l.account_id WHERE l.id < ",
     );
     sql.push_bind(query.before.unwrap_or(i64::MAX));
     if let Some(who) = &query.who {
-        sql.push(" AND username = ")
+        sql.push(" AND l.username = ")
             .push_bind(who)
             .push(" COLLATE NOCASE");
     }
     if let Some(action) = &query.action {
-        sql.push(" AND action = ").push_bind(action);
+        sql.push(" AND l.action = ").push_bind(action);
     }
     if let Some(since) = &query.since {
         // The day is China's (UTC+8, no daylight saving), as the pages show
         // times without JavaScript; `at` is ISO 8601 in UTC, so the text
         // compares as the time does.
-        sql.push(" AND at >= strftime('%Y-%m-%dT%H:%M:%fZ', ")
+        sql.push(" AND l.at >= strftime('%Y-%m-%dT%H:%M:%fZ', ")
             .push_bind(since)
             .push(", '-8 hours')");
     }
-    sql.push(" ORDER BY id DESC LIMIT ").push_bind(query.limit);
+    sql.push(" ORDER BY l.id DESC LIMIT ")
+        .push_bind(query.limit);
     let rows: Vec<Row> = sql.build_query_as().fetch_all(db).await?;
     Ok(rows
         .into_iter()
@@ -108,6 +116,7 @@ pub async fn page(db: &SqlitePool, query: &AuditQuery) -> Result<Vec<AuditEntry>
             // Lines written before `facts` existed have only their words.
             facts: row.facts.and_then(|f| serde_json::from_str(&f).ok()),
             address: row.address,
+            account: row.account_slug.zip(row.account_name),
         })
         .collect())
 }
@@ -128,7 +137,7 @@ mod tests {
 
     async fn line(db: &SqlitePool, username: &str, action: Action, facts: Facts) {
         let mut conn = db.acquire().await.unwrap();
-        record(&mut conn, None, username, action, &facts)
+        record(&mut conn, None, None, username, action, &facts)
             .await
             .unwrap();
     }

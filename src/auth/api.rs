@@ -11,8 +11,9 @@ use crate::{error::AppError, i18n::Lang};
 pub struct SessionInfo {
     pub user: Option<CurrentUser>,
     pub lang: Lang,
-    /// True when no account is configured and the built-in simulator answers.
-    pub simulator: bool,
+    /// The accounts the user may use (none without a user), in the order
+    /// they were added.
+    pub accounts: Vec<crate::accounts::AccountChoice>,
     /// True while no user exists and the first-run setup link works.
     pub setup_open: bool,
 }
@@ -20,8 +21,12 @@ pub struct SessionInfo {
 #[server(endpoint = "load_session")]
 pub async fn load_session() -> Result<SessionInfo, AppError> {
     let call = crate::edge::anyone()?;
+    let accounts = match &call.user {
+        Some(user) => ssr::accounts_of(&call.app, user).await?,
+        None => Vec::new(),
+    };
     Ok(SessionInfo {
-        simulator: call.app.settings.uses_simulator(),
+        accounts,
         setup_open: call.app.first_run.is_open_with(&call.app.db).await,
         user: call.user,
         lang: call.lang,
@@ -43,7 +48,15 @@ pub async fn add_user(username: String, password: String, role: String) -> Resul
     let role = super::Role::parse(&role).ok_or(Problem::InvalidRole)?;
     let hash = ssr::hash_new_password(&call, password).await?;
     let mut db = call.app.db.acquire().await?;
-    super::store::create(&mut db, username.as_str(), &hash, role).await?;
+    let id = super::store::create(&mut db, username.as_str(), &hash, role).await?;
+    drop(db);
+    // With one account there is nothing to choose: a new editor may use it
+    // at once. With several, the admin grants them one by one.
+    if let [only] = call.app.accounts.all().as_slice() {
+        crate::accounts::store::set_granted(&call.app.db, id, only.id, true)
+            .await
+            .map_err(AppError::unexpected)?;
+    }
     tracing::info!(by = %call.user.username, user = %username.as_str(), role = role.as_str(), "user added");
     let facts = crate::audit::Facts::UserAdd {
         username: username.into_inner(),
@@ -106,6 +119,34 @@ pub async fn reset_user_password(id: i64, password: String) -> Result<(), AppErr
         username: ssr::username_of(&call, id).await,
     };
     ssr::audit(&call, Action::UserPassword, &facts).await;
+    Ok(())
+}
+
+/// Grants account `account` (its slug) to user `id`, or takes it back. An
+/// editor uses only the accounts granted; an admin uses all.
+#[server(endpoint = "set_user_account")]
+pub async fn set_user_account(id: i64, account: String, granted: bool) -> Result<(), AppError> {
+    use crate::{audit::Action, error::Problem};
+    let call = crate::edge::admin()?;
+    let Some(found) = call.app.accounts.by_slug(&account) else {
+        return Err(Problem::AccountNotFound.into());
+    };
+    let username = ssr::username_of(&call, id).await;
+    if username.is_empty() {
+        return Err(Problem::UserNotFound.into());
+    }
+    crate::accounts::store::set_granted(&call.app.db, id, found.id, granted)
+        .await
+        .map_err(AppError::unexpected)?;
+    tracing::info!(by = %call.user.username, user_id = id, account = %account, granted, "account grant changed");
+    let facts = crate::audit::Facts::UserAccount {
+        user_id: id,
+        username,
+        account,
+        granted,
+    };
+    ssr::audit(&call, Action::UserAccount, &facts).await;
+    crate::edge::redirect_plain_form("/users");
     Ok(())
 }
 
@@ -238,10 +279,31 @@ mod ssr {
         Ok(call.app.passwords.hash(password).await?)
     }
 
+    /// The accounts `user` may use, as the navigation shows them.
+    pub async fn accounts_of(
+        app: &crate::shell::state::AppState,
+        user: &crate::auth::CurrentUser,
+    ) -> Result<Vec<crate::accounts::AccountChoice>, AppError> {
+        Ok(app
+            .accounts
+            .usable_by(&app.db, user)
+            .await
+            .map_err(AppError::unexpected)?
+            .into_iter()
+            .map(|account| crate::accounts::AccountChoice {
+                slug: account.slug.clone(),
+                name: account.name.clone(),
+                kind: account.kind,
+                simulated: account.is_simulated(),
+            })
+            .collect())
+    }
+
     /// The audit line of a change the user made.
     pub async fn audit(call: &Call, action: Action, facts: &Facts) {
         crate::audit::store::record_or_log(
             &call.app.db,
+            None,
             Some(call.user.id),
             &call.user.username,
             action,

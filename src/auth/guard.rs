@@ -45,11 +45,17 @@ pub fn access_for(path: &str) -> Access {
         || PUBLIC_SERVER_FNS.contains(&path)
     {
         Access::Public
-    } else if under("/users") || under("/settings") || under("/audit") {
+    } else if under("/users") || under("/settings") || under("/audit") || account_settings(path) {
         Access::Admin
     } else {
         Access::SignedIn
     }
+}
+
+/// `/a/<account>/settings`, an account's settings page.
+fn account_settings(path: &str) -> bool {
+    let mut parts = path.split('/').skip(1);
+    parts.next() == Some("a") && parts.next().is_some() && parts.next() == Some("settings")
 }
 
 /// The user behind the session, if the session is still good for them. A
@@ -183,7 +189,10 @@ pub async fn same_origin(
         Method::GET | Method::HEAD | Method::OPTIONS
     );
     let path = request.uri().path();
-    let exempt = path == "/wechat/callback" || path == "/sim" || path.starts_with("/sim/");
+    let exempt = path == "/wechat/callback"
+        || path.starts_with("/wechat/callback/")
+        || path == "/sim"
+        || path.starts_with("/sim/");
     if safe || exempt {
         return next.run(request).await;
     }
@@ -257,6 +266,9 @@ mod tests {
             "/compose",
             "/sends",
             "/sends/1",
+            "/a/main/compose",
+            "/a/main/sends/1",
+            "/a/settings",
             "/account",
             "/api/change_own_password",
             "/api/list_users",
@@ -265,7 +277,14 @@ mod tests {
         ] {
             assert_eq!(access_for(closed), Access::SignedIn, "{closed}");
         }
-        for admin in ["/users", "/settings", "/audit", "/users/3"] {
+        for admin in [
+            "/users",
+            "/settings",
+            "/audit",
+            "/users/3",
+            "/a/main/settings",
+            "/a/sim-2/settings/",
+        ] {
             assert_eq!(access_for(admin), Access::Admin, "{admin}");
         }
     }

@@ -158,6 +158,7 @@ pub async fn login(
             tracing::info!(user = %user.username, "logged in");
             crate::audit::store::record_or_log(
                 &state.db,
+                None,
                 Some(user.id),
                 &user.username,
                 Action::Login,
@@ -177,6 +178,7 @@ pub async fn login(
             };
             crate::audit::store::record_or_log(
                 &state.db,
+                None,
                 None,
                 &typed,
                 Action::LoginFailed,

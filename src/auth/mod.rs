@@ -99,6 +99,9 @@ pub struct UserSummary {
     pub role: Role,
     pub disabled: bool,
     pub created_at: String,
+    /// The slugs of the accounts the user is granted (an admin may use
+    /// every account whatever this says).
+    pub accounts: Vec<String>,
 }
 
 #[cfg(test)]

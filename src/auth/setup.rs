@@ -198,6 +198,7 @@ pub async fn create_first_admin(
     tracing::info!(user = %username.as_str(), "created the first admin with the setup link");
     crate::audit::store::record_or_log(
         &db,
+        None,
         Some(user),
         username.as_str(),
         Action::Setup,

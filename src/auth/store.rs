@@ -139,8 +139,11 @@ pub async fn names(db: &mut SqliteConnection) -> sqlx::Result<Vec<(i64, String)>
 
 pub async fn list(db: &mut SqliteConnection) -> sqlx::Result<Vec<UserSummary>> {
     let rows = sqlx::query!(
-        r#"SELECT id AS "id!", username, role, disabled, created_at
-           FROM users ORDER BY username COLLATE NOCASE"#
+        r#"SELECT u.id AS "id!", u.username, u.role, u.disabled, u.created_at,
+                  (SELECT group_concat(a.slug, ',') FROM user_accounts g
+                   JOIN accounts a ON a.id = g.account_id
+                   WHERE g.user_id = u.id ORDER BY a.id) AS "accounts: String"
+           FROM users u ORDER BY u.username COLLATE NOCASE"#
     )
     .fetch_all(db)
     .await?;
@@ -152,6 +155,10 @@ pub async fn list(db: &mut SqliteConnection) -> sqlx::Result<Vec<UserSummary>> {
             role: role_of(&r.role),
             disabled: r.disabled != 0,
             created_at: r.created_at,
+            accounts: r
+                .accounts
+                .map(|slugs| slugs.split(',').map(str::to_owned).collect())
+                .unwrap_or_default(),
         })
         .collect())
 }

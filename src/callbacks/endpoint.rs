@@ -315,7 +315,7 @@ pub fn accept(
         Seen::OtherBody => return Err(Refusal::Replayed),
         Seen::Full => return Err(Refusal::TooManyToCheck),
     }
-    Ok(CallbackRecord::new(callback, xml, mode))
+    Ok(CallbackRecord::new(state.account_id, callback, xml, mode))
 }
 
 fn xml_refusal(error: crate::wechat::callback::XmlError) -> Refusal {

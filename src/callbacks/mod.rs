@@ -79,6 +79,8 @@ impl CallbackHealth {
 /// Everything the endpoint needs, shared by all requests.
 #[derive(Clone)]
 pub struct CallbackState {
+    /// The account these callbacks belong to.
+    pub account_id: i64,
     pub keys: Arc<CallbackKeys>,
     pub writer: store::CallbackWriter,
     pub health: Arc<CallbackHealth>,

@@ -10,6 +10,8 @@ use crate::wechat::callback::Callback;
 /// A verified callback, ready to store.
 #[derive(Debug, Clone)]
 pub struct CallbackRecord {
+    /// The account whose URL it came to.
+    pub account_id: i64,
     pub dedup_key: String,
     pub mode: Mode,
     pub msg_type: String,
@@ -36,7 +38,7 @@ impl Mode {
 }
 
 impl CallbackRecord {
-    pub fn new(callback: Callback, xml: String, mode: Mode) -> Self {
+    pub fn new(account_id: i64, callback: Callback, xml: String, mode: Mode) -> Self {
         // Only the two columns are copied, not the whole header.
         let event = callback.event();
         let msg_type = event.msg_type.clone().unwrap_or_default();
@@ -45,8 +47,16 @@ impl CallbackRecord {
             Callback::MassSendJobFinish(finish) => i64::try_from(finish.result.msg_id.get()).ok(),
             Callback::Other(_) => None,
         };
+        // Account 1 keeps the keys an earlier release stored, so a retry of
+        // a callback stored before the upgrade is still known; another
+        // account's keys carry its id, since the column is unique.
+        let dedup_key = match account_id {
+            1 => callback.dedup_key(),
+            other => format!("{other}/{}", callback.dedup_key()),
+        };
         CallbackRecord {
-            dedup_key: callback.dedup_key(),
+            account_id,
+            dedup_key,
             mode,
             msg_type,
             event: event_name,
@@ -137,12 +147,13 @@ async fn insert_batch(
     let mut attempt = 0;
     loop {
         let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT INTO callbacks (dedup_key, mode, msg_type, event, msg_id, xml, parsed) ",
+            "INSERT INTO callbacks (account_id, dedup_key, mode, msg_type, event, msg_id, xml, parsed) ",
         );
         insert.push_values(batch, |mut row, (record, _)| {
             // Serialising our own plain data types cannot fail.
             let parsed = serde_json::to_string(&record.parsed).unwrap_or_default();
-            row.push_bind(&record.dedup_key)
+            row.push_bind(record.account_id)
+                .push_bind(&record.dedup_key)
                 .push_bind(record.mode.as_str())
                 .push_bind(&record.msg_type)
                 .push_bind(&record.event)

@@ -1,9 +1,11 @@
 //! Server functions of the compose page.
 //!
-//! A form sent without JavaScript is answered with a redirect to
-//! `/compose?attempt=<clientmsgid>` (the form again, with its problems or
-//! its confirmation) or `/compose?sent=<send id>` (the result), so every
-//! step works before hydration too.
+//! Each takes the account it is about (its slug) and starts with
+//! `edge::on_account`. A form sent without JavaScript is answered with a
+//! redirect to `/a/<account>/compose?attempt=<clientmsgid>` (the form
+//! again, with its problems or its confirmation) or
+//! `/a/<account>/compose?sent=<send id>` (the result), so every step works
+//! before hydration too.
 
 use leptos::prelude::*;
 
@@ -16,11 +18,12 @@ pub type Listing<T> = Result<T, String>;
 
 #[server(endpoint = "load_compose")]
 pub async fn load_compose(
+    account: String,
     attempt: Option<String>,
     sent: Option<i64>,
 ) -> Result<ComposeSetup, AppError> {
     use ssr::*;
-    let call = crate::edge::signed_in()?;
+    let call = crate::edge::on_account(&account).await?;
     let tags = tags(&call.app, false).await.map_err(|e| e.words(call.lang));
     let attempt = match attempt {
         Some(id) => attempt_view(&call.app, call.user.id, &id).await?,
@@ -32,7 +35,7 @@ pub async fn load_compose(
     };
     Ok(ComposeSetup {
         clientmsgid: new_clientmsgid(),
-        overseas: call.app.settings.wechat.overseas,
+        overseas: call.app.account.overseas,
         tags,
         attempt,
         sent,
@@ -40,8 +43,8 @@ pub async fn load_compose(
 }
 
 #[server(endpoint = "list_tags")]
-pub async fn list_tags() -> Result<Listing<Vec<TagChoice>>, AppError> {
-    let call = crate::edge::signed_in()?;
+pub async fn list_tags(account: String) -> Result<Listing<Vec<TagChoice>>, AppError> {
+    let call = crate::edge::on_account(&account).await?;
     Ok(ssr::tags(&call.app, true)
         .await
         .map_err(|e| e.words(call.lang)))
@@ -50,14 +53,14 @@ pub async fn list_tags() -> Result<Listing<Vec<TagChoice>>, AppError> {
 /// "Send": checks the form and keeps it as this compose attempt; when it
 /// passes, the answer is what the confirmation asks.
 #[server(endpoint = "prepare_send")]
-pub async fn prepare_send(form: ComposeForm) -> Result<PrepareOutcome, AppError> {
+pub async fn prepare_send(account: String, form: ComposeForm) -> Result<PrepareOutcome, AppError> {
     use crate::edge::redirect_plain_form;
     use ssr::*;
-    let call = crate::edge::signed_in()?;
+    let call = crate::edge::on_account(&account).await?;
     let outcome = prepare(&call.app, &call.user, &form).await;
     match &outcome {
-        Ok(_) => redirect_plain_form(&compose_url(&[("attempt", &form.clientmsgid)])),
-        Err(error) => redirect_plain_form(&compose_url(&[("problem", error.code())])),
+        Ok(_) => redirect_plain_form(&compose_url(&account, &[("attempt", &form.clientmsgid)])),
+        Err(error) => redirect_plain_form(&compose_url(&account, &[("problem", error.code())])),
     }
     outcome
 }
@@ -65,6 +68,7 @@ pub async fn prepare_send(form: ComposeForm) -> Result<PrepareOutcome, AppError>
 /// "Confirm": the send is stored `pending`, then WeChat is called.
 #[server(endpoint = "confirm_send")]
 pub async fn confirm_send(
+    account: String,
     clientmsgid: String,
     confirm_all: Option<String>,
     /// `yes`: the editor saw that the same message went to the same
@@ -73,21 +77,21 @@ pub async fn confirm_send(
 ) -> Result<SendResult, AppError> {
     use crate::edge::redirect_plain_form;
     use ssr::*;
-    let call = crate::edge::signed_in()?;
+    let call = crate::edge::on_account(&account).await?;
     let said = Said {
         all_followers: confirm_all.as_deref() == Some("yes"),
         send_again: confirm_repeat.as_deref() == Some("yes"),
     };
     match confirm(&call.app, &call.user, &clientmsgid, said).await {
         Ok(id) => {
-            redirect_plain_form(&compose_url(&[("sent", &id.to_string())]));
+            redirect_plain_form(&compose_url(&account, &[("sent", &id.to_string())]));
             send_result(&call.app, id, call.lang).await
         }
         Err(error) => {
-            redirect_plain_form(&compose_url(&[
-                ("attempt", &clientmsgid),
-                ("problem", error.code()),
-            ]));
+            redirect_plain_form(&compose_url(
+                &account,
+                &[("attempt", &clientmsgid), ("problem", error.code())],
+            ));
             Err(error)
         }
     }
@@ -105,29 +109,30 @@ pub enum PreviewOutcome {
 /// "Preview": the composed message to one follower's phone.
 #[server(endpoint = "preview_send")]
 pub async fn preview_send(
+    account: String,
     form: ComposeForm,
     preview_kind: String,
     preview_to: String,
 ) -> Result<PreviewOutcome, AppError> {
     use ssr::*;
-    let call = crate::edge::signed_in()?;
+    let call = crate::edge::on_account(&account).await?;
     let outcome = preview(&call, &form, &preview_kind, &preview_to).await?;
     let flag = match &outcome {
         PreviewOutcome::Sent => "sent",
         PreviewOutcome::Invalid(_) => "invalid",
         PreviewOutcome::Failed(_) => "failed",
     };
-    crate::edge::redirect_plain_form(&compose_url(&[
-        ("attempt", &form.clientmsgid),
-        ("preview", flag),
-    ]));
+    crate::edge::redirect_plain_form(&compose_url(
+        &account,
+        &[("attempt", &form.clientmsgid), ("preview", flag)],
+    ));
     Ok(outcome)
 }
 
 /// A page of drafts, for the article picker.
 #[server(endpoint = "list_drafts")]
-pub async fn list_drafts(offset: u32) -> Result<Listing<MediaPage>, AppError> {
-    let call = crate::edge::signed_in()?;
+pub async fn list_drafts(account: String, offset: u32) -> Result<Listing<MediaPage>, AppError> {
+    let call = crate::edge::on_account(&account).await?;
     Ok(ssr::drafts(&call.app, offset)
         .await
         .map_err(|e| e.words(call.lang)))
@@ -135,9 +140,13 @@ pub async fn list_drafts(offset: u32) -> Result<Listing<MediaPage>, AppError> {
 
 /// A page of materials (`image`, `voice` or `video`), for the pickers.
 #[server(endpoint = "list_materials")]
-pub async fn list_materials(kind: String, offset: u32) -> Result<Listing<MediaPage>, AppError> {
+pub async fn list_materials(
+    account: String,
+    kind: String,
+    offset: u32,
+) -> Result<Listing<MediaPage>, AppError> {
     use crate::wechat::api::MaterialType;
-    let call = crate::edge::signed_in()?;
+    let call = crate::edge::on_account(&account).await?;
     let kind = match kind.as_str() {
         "image" => MaterialType::Image,
         "voice" => MaterialType::Voice,
@@ -153,14 +162,17 @@ pub async fn list_materials(kind: String, offset: u32) -> Result<Listing<MediaPa
 /// attempt and goes to the list page of `pick` (`drafts`, `image`,
 /// `voice`, `video`), which comes back with the field filled.
 #[server(endpoint = "open_picker")]
-pub async fn open_picker(form: ComposeForm, pick: String) -> Result<(), AppError> {
+pub async fn open_picker(account: String, form: ComposeForm, pick: String) -> Result<(), AppError> {
     use crate::error::Problem;
-    let call = crate::edge::signed_in()?;
+    let call = crate::edge::on_account(&account).await?;
     let source = ssr::picker_source(&pick).ok_or(Problem::InvalidChoice)?;
     ssr::keep_form(&call.app, call.user.id, &form).await?;
     let mut query = url::form_urlencoded::Serializer::new(String::new());
     query.append_pair("attempt", &form.clientmsgid);
-    crate::edge::redirect_plain_form(&format!("/compose/pick/{source}?{}", query.finish()));
+    crate::edge::redirect_plain_form(&format!(
+        "/a/{account}/compose/pick/{source}?{}",
+        query.finish()
+    ));
     Ok(())
 }
 
@@ -169,12 +181,13 @@ pub async fn open_picker(form: ComposeForm, pick: String) -> Result<(), AppError
 /// editor is back on the form.
 #[server(endpoint = "pick_media")]
 pub async fn pick_media(
+    account: String,
     attempt: String,
     source: String,
     media_id: String,
     #[server(default)] title: String,
 ) -> Result<(), AppError> {
-    let call = crate::edge::signed_in()?;
+    let call = crate::edge::on_account(&account).await?;
     let back = ssr::pick(&call, &attempt, &source, &media_id, &title).await?;
     crate::edge::redirect_plain_form(&back);
     Ok(())
@@ -182,9 +195,13 @@ pub async fn pick_media(
 
 /// A video material becomes an `mpvideo` media id (`media/uploadvideo`).
 #[server(endpoint = "convert_video")]
-pub async fn convert_video(media_id: String, title: String) -> Result<Listing<String>, AppError> {
+pub async fn convert_video(
+    account: String,
+    media_id: String,
+    title: String,
+) -> Result<Listing<String>, AppError> {
     use crate::wechat::types::MediaId;
-    let call = crate::edge::signed_in()?;
+    let call = crate::edge::on_account(&account).await?;
     let media_id =
         MediaId::parse(media_id.trim()).map_err(|_| crate::error::Problem::InvalidChoice)?;
     Ok(ssr::upload_video(&call.app, media_id, &title)
@@ -199,7 +216,7 @@ pub mod ssr {
     use super::PreviewOutcome;
     use crate::audit::{self, Action};
     use crate::auth::CurrentUser;
-    use crate::edge::Call;
+    use crate::edge::{AccountCall, Call};
     use crate::error::{AppError, Problem};
     use crate::i18n::Lang;
     use crate::sends::rules;
@@ -209,7 +226,7 @@ pub mod ssr {
         FieldProblem, MediaChoice, MediaName, MediaPage, PICKER_PAGE, PrepareOutcome, SendResult,
         SendState, TagChoice, life,
     };
-    use crate::shell::state::AppState;
+    use crate::shell::state::AccountState;
     use crate::wechat::api::{
         DraftBatchGetRequest, MassMessage, MaterialBatchGetRequest, MaterialType, PageSize,
         PreviewMessage, PreviewRecipient, PreviewRequest,
@@ -233,19 +250,21 @@ pub mod ssr {
         id
     }
 
-    /// `/compose` with `pairs` as its query, each value percent-encoded
-    /// (a clientmsgid is what the browser sent, whatever it holds).
-    pub fn compose_url(pairs: &[(&str, &str)]) -> String {
+    /// `/a/<account>/compose` with `pairs` as its query, each value
+    /// percent-encoded (a clientmsgid is what the browser sent, whatever it
+    /// holds).
+    pub fn compose_url(account: &str, pairs: &[(&str, &str)]) -> String {
         let mut query = url::form_urlencoded::Serializer::new(String::new());
         query.extend_pairs(pairs);
-        format!("/compose?{}", query.finish())
+        format!("/a/{account}/compose?{}", query.finish())
     }
 
-    pub async fn tags(app: &AppState, refresh: bool) -> Result<Vec<TagChoice>, CallError> {
-        if !refresh && let Some(tags) = app.sends.cached_tags() {
+    pub async fn tags(app: &AccountState, refresh: bool) -> Result<Vec<TagChoice>, CallError> {
+        if !refresh && let Some(tags) = app.account.sends.cached_tags() {
             return Ok(tags);
         }
         let tags: Vec<TagChoice> = app
+            .account
             .wechat
             .tags()
             .await?
@@ -257,24 +276,26 @@ pub mod ssr {
                 count: t.count,
             })
             .collect();
-        app.sends.cache_tags(tags.clone());
+        app.account.sends.cache_tags(tags.clone());
         Ok(tags)
     }
 
     pub async fn attempt_view(
-        app: &AppState,
+        app: &AccountState,
         user_id: i64,
         clientmsgid: &str,
     ) -> Result<Option<AttemptView>, AppError> {
         let mut db = app.db.acquire().await?;
-        let Some(attempt) = store::load_attempt(&mut db, user_id, clientmsgid).await? else {
+        let Some(attempt) =
+            store::load_attempt(&mut db, app.account.id, user_id, clientmsgid).await?
+        else {
             return Ok(None);
         };
         let outcome = match &attempt.plan {
             Some(plan) => PrepareOutcome::Ready(confirmation(clientmsgid, plan)),
             // Checked again for its problems; nothing is called.
             None => PrepareOutcome::Invalid(
-                rules::check(&attempt.form, app.settings.wechat.overseas)
+                rules::check(&attempt.form, app.account.overseas)
                     .err()
                     .unwrap_or_default(),
             ),
@@ -298,7 +319,7 @@ pub mod ssr {
     }
 
     pub async fn prepare(
-        app: &AppState,
+        app: &AccountState,
         user: &CurrentUser,
         form: &ComposeForm,
     ) -> Result<PrepareOutcome, AppError> {
@@ -306,7 +327,7 @@ pub mod ssr {
             return Err(Problem::FormTooLarge.into());
         }
         let mut db = app.db.acquire().await?;
-        if store::send_of_attempt(&mut db, &form.clientmsgid)
+        if store::send_of_attempt(&mut db, app.account.id, &form.clientmsgid)
             .await?
             .is_some()
         {
@@ -314,12 +335,13 @@ pub mod ssr {
             return Err(Problem::AlreadySent.into());
         }
         drop(db);
-        let plan = match rules::check(form, app.settings.wechat.overseas) {
+        let plan = match rules::check(form, app.account.overseas) {
             Err(problems) => Err(problems),
             Ok(checked) => plan(app, checked, form).await?,
         };
         let mut db = app.db.acquire().await?;
-        let saved = store::save_attempt(&mut db, user.id, form, plan.as_ref().ok()).await?;
+        let saved =
+            store::save_attempt(&mut db, app.account.id, user.id, form, plan.as_ref().ok()).await?;
         if !saved {
             return Err(Problem::AttemptNotFound.into());
         }
@@ -332,7 +354,7 @@ pub mod ssr {
     /// The audience checked against the account, the content by name and
     /// the summary.
     async fn plan(
-        app: &AppState,
+        app: &AccountState,
         checked: rules::Checked,
         form: &ComposeForm,
     ) -> Result<Result<Plan, Vec<FieldError>>, AppError> {
@@ -377,8 +399,14 @@ pub mod ssr {
         let summary = summary(&checked.request.message, &content);
         let tag_id = checked.tag.map(|t| t.get());
         let mut db = app.db.acquire().await?;
-        let repeat =
-            store::recent_repeat(&mut db, &checked.request, tag_id, &app.sends.now()).await?;
+        let repeat = store::recent_repeat(
+            &mut db,
+            app.account.id,
+            &checked.request,
+            tag_id,
+            &app.account.sends.now(),
+        )
+        .await?;
         Ok(Ok(Plan {
             request: checked.request,
             tag_id,
@@ -394,7 +422,7 @@ pub mod ssr {
     /// What `message` carries, by name: the draft's titles and covers, the
     /// materials' names, the text's first lines, the picked video's title.
     /// A name WeChat cannot give is left out; the id stands in for it.
-    async fn content(app: &AppState, message: &MassMessage, form: &ComposeForm) -> Content {
+    async fn content(app: &AccountState, message: &MassMessage, form: &ComposeForm) -> Content {
         match message {
             MassMessage::MpNews { media_id } => Content::Articles {
                 media_id: media_id.as_str().to_owned(),
@@ -429,7 +457,11 @@ pub mod ssr {
 
     /// `ids` with their names and addresses, looked up in the first pages
     /// of the materials of `kind`; in the order given.
-    async fn material_names(app: &AppState, kind: MaterialType, ids: &[String]) -> Vec<MediaName> {
+    async fn material_names(
+        app: &AccountState,
+        kind: MaterialType,
+        ids: &[String],
+    ) -> Vec<MediaName> {
         let mut named: Vec<MediaName> = ids
             .iter()
             .map(|id| MediaName {
@@ -445,7 +477,7 @@ pub mod ssr {
                 offset,
                 count: PageSize::new(20).unwrap_or(PageSize::MAX),
             };
-            let Ok(page) = app.wechat.material_batchget(&request).await else {
+            let Ok(page) = app.account.wechat.material_batchget(&request).await else {
                 break;
             };
             for item in &page.item {
@@ -468,13 +500,13 @@ pub mod ssr {
 
     /// The follower count for "all followers"; the confirmation does
     /// without it when WeChat cannot say.
-    async fn followers(app: &AppState) -> Option<u64> {
-        if let Some(total) = app.sends.cached_followers() {
+    async fn followers(app: &AccountState) -> Option<u64> {
+        if let Some(total) = app.account.sends.cached_followers() {
             return Some(total);
         }
-        match app.wechat.followers().await {
+        match app.account.wechat.followers().await {
             Ok(answer) => {
-                app.sends.cache_followers(answer.total);
+                app.account.sends.cache_followers(answer.total);
                 Some(answer.total)
             }
             Err(error) => {
@@ -486,7 +518,7 @@ pub mod ssr {
 
     /// The articles of the draft `media_id`, looked up in the first pages
     /// of the draft box (kept with the send: WeChat deletes a sent draft).
-    async fn draft_articles(app: &AppState, media_id: &str) -> Vec<ArticleName> {
+    async fn draft_articles(app: &AccountState, media_id: &str) -> Vec<ArticleName> {
         let mut offset = 0;
         for _ in 0..PAGES_SEARCHED {
             let request = DraftBatchGetRequest {
@@ -494,7 +526,7 @@ pub mod ssr {
                 count: PageSize::new(20).unwrap_or(PageSize::MAX),
                 no_content: Some(true),
             };
-            let Ok(page) = app.wechat.draft_batchget(&request).await else {
+            let Ok(page) = app.account.wechat.draft_batchget(&request).await else {
                 return Vec::new();
             };
             if let Some(item) = page.item.iter().find(|d| d.media_id.as_str() == media_id) {
@@ -572,13 +604,13 @@ pub mod ssr {
     }
 
     pub async fn confirm(
-        app: &AppState,
+        app: &AccountState,
         user: &CurrentUser,
         clientmsgid: &str,
         said: Said,
     ) -> Result<i64, AppError> {
         let mut db = app.db.acquire().await?;
-        let attempt = store::load_attempt(&mut db, user.id, clientmsgid).await?;
+        let attempt = store::load_attempt(&mut db, app.account.id, user.id, clientmsgid).await?;
         drop(db);
         let plan = attempt
             .and_then(|a| a.plan)
@@ -586,9 +618,10 @@ pub mod ssr {
         if plan.tag_id.is_none() && !said.all_followers {
             return Err(Problem::ConfirmAllFollowers.into());
         }
-        let now = app.sends.now();
+        let now = app.account.sends.now();
         match store::create_send(
             &app.db,
+            app.account.id,
             user.id,
             &user.username,
             clientmsgid,
@@ -598,7 +631,7 @@ pub mod ssr {
         .await?
         {
             Created::New(id) => {
-                life::settle(&app.db, &app.wechat, &app.sends, id, "send").await?;
+                life::settle(&app.db, &app.account.wechat, &app.account.sends, id, "send").await?;
                 Ok(id)
             }
             Created::Existing(id) => {
@@ -618,9 +651,14 @@ pub mod ssr {
         }
     }
 
-    pub async fn send_result(app: &AppState, id: i64, lang: Lang) -> Result<SendResult, AppError> {
+    pub async fn send_result(
+        app: &AccountState,
+        id: i64,
+        lang: Lang,
+    ) -> Result<SendResult, AppError> {
         let send = store::load_send(&app.db, id)
             .await?
+            .filter(|send| send.account_id == app.account.id)
             .ok_or(Problem::SendNotFound)?;
         let problem = problem_words(
             send.state,
@@ -690,14 +728,14 @@ pub mod ssr {
     }
 
     pub async fn preview(
-        call: &Call,
+        call: &AccountCall,
         form: &ComposeForm,
         kind: &str,
         to: &str,
     ) -> Result<PreviewOutcome, AppError> {
         let Call { app, user, lang } = call;
         let mut problems = Vec::new();
-        let message = rules::message(form, app.settings.wechat.overseas)
+        let message = rules::message(form, app.account.overseas)
             .map_err(|mut e| problems.append(&mut e))
             .ok();
         let recipient = rules::recipient(kind, to)
@@ -707,7 +745,7 @@ pub mod ssr {
         let mut db = app.db.acquire().await?;
         // An attempt is only kept under a well-formed clientmsgid.
         if ClientMsgId::parse(form.clientmsgid.as_str()).is_ok() {
-            store::save_attempt(&mut db, user.id, form, None).await?;
+            store::save_attempt(&mut db, app.account.id, user.id, form, None).await?;
         }
         let (Some(message), Some(to)) = (message, recipient) else {
             return Ok(PreviewOutcome::Invalid(problems));
@@ -723,7 +761,11 @@ pub mod ssr {
             PreviewRecipient::OpenId(id) => (id.to_string(), false),
             PreviewRecipient::WxName(name) => (name.to_string(), true),
         };
-        let answer = app.wechat.preview(&PreviewRequest { to, message }).await;
+        let answer = app
+            .account
+            .wechat
+            .preview(&PreviewRequest { to, message })
+            .await;
         let (outcome, failed) = match answer {
             Ok(_) => (PreviewOutcome::Sent, None),
             Err(error) => {
@@ -745,6 +787,7 @@ pub mod ssr {
         };
         audit::store::record(
             &mut db,
+            Some(app.account.id),
             Some(user.id),
             &user.username,
             Action::Preview,
@@ -754,13 +797,13 @@ pub mod ssr {
         Ok(outcome)
     }
 
-    pub async fn drafts(app: &AppState, offset: u32) -> Result<MediaPage, CallError> {
+    pub async fn drafts(app: &AccountState, offset: u32) -> Result<MediaPage, CallError> {
         let request = DraftBatchGetRequest {
             offset,
             count: PageSize::new(PICKER_PAGE as u8).unwrap_or(PageSize::MAX),
             no_content: Some(true),
         };
-        let page = app.wechat.draft_batchget(&request).await?;
+        let page = app.account.wechat.draft_batchget(&request).await?;
         Ok(MediaPage {
             items: page
                 .item
@@ -789,7 +832,7 @@ pub mod ssr {
     }
 
     pub async fn materials(
-        app: &AppState,
+        app: &AccountState,
         kind: MaterialType,
         offset: u32,
     ) -> Result<MediaPage, CallError> {
@@ -798,7 +841,7 @@ pub mod ssr {
             offset,
             count: PageSize::new(PICKER_PAGE as u8).unwrap_or(PageSize::MAX),
         };
-        let page = app.wechat.material_batchget(&request).await?;
+        let page = app.account.wechat.material_batchget(&request).await?;
         Ok(MediaPage {
             items: page
                 .item
@@ -818,7 +861,7 @@ pub mod ssr {
     /// A video material turned into an `mpvideo` media id
     /// (`media/uploadvideo`), with its title (WeChat takes 64 characters).
     pub async fn upload_video(
-        app: &AppState,
+        app: &AccountState,
         media_id: crate::wechat::types::MediaId,
         title: &str,
     ) -> Result<String, CallError> {
@@ -827,7 +870,7 @@ pub mod ssr {
             title: title.trim().chars().take(64).collect(),
             description: String::new(),
         };
-        let answer = app.wechat.upload_video(&request).await?;
+        let answer = app.account.wechat.upload_video(&request).await?;
         Ok(answer.media_id.into_string())
     }
 
@@ -841,7 +884,7 @@ pub mod ssr {
     /// Keeps the form as typed under its clientmsgid, unchecked (a page
     /// without JavaScript shows it again from `/compose?attempt=…`).
     pub async fn keep_form(
-        app: &AppState,
+        app: &AccountState,
         user_id: i64,
         form: &ComposeForm,
     ) -> Result<(), AppError> {
@@ -852,7 +895,7 @@ pub mod ssr {
             return Err(Problem::AttemptNotFound.into());
         }
         let mut db = app.db.acquire().await?;
-        if !store::save_attempt(&mut db, user_id, form, None).await? {
+        if !store::save_attempt(&mut db, app.account.id, user_id, form, None).await? {
             return Err(Problem::AttemptNotFound.into());
         }
         Ok(())
@@ -861,7 +904,7 @@ pub mod ssr {
     /// Puts the picked `media_id` into the kept attempt's form and answers
     /// where the editor goes next: the form, saying what was picked.
     pub async fn pick(
-        call: &Call,
+        call: &AccountCall,
         clientmsgid: &str,
         source: &str,
         media_id: &str,
@@ -872,7 +915,7 @@ pub mod ssr {
         let source = picker_source(source).ok_or(Problem::InvalidChoice)?;
         let media = MediaId::parse(media_id.trim()).map_err(|_| Problem::InvalidChoice)?;
         let mut db = app.db.acquire().await?;
-        let mut form = store::load_attempt(&mut db, user.id, clientmsgid)
+        let mut form = store::load_attempt(&mut db, app.account.id, user.id, clientmsgid)
             .await?
             .ok_or(Problem::AttemptNotFound)?
             .form;
@@ -905,11 +948,14 @@ pub mod ssr {
             }
         }
         keep_form(app, user.id, &form).await?;
-        Ok(compose_url(&[
-            ("attempt", clientmsgid),
-            ("edit", "1"),
-            ("picked_from", source),
-            ("picked", title),
-        ]))
+        Ok(compose_url(
+            &app.account.slug,
+            &[
+                ("attempt", clientmsgid),
+                ("edit", "1"),
+                ("picked_from", source),
+                ("picked", title),
+            ],
+        ))
     }
 }

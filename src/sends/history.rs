@@ -1,5 +1,5 @@
-//! The history and the detail of sends: what `/sends` and `/sends/:id`
-//! show, and the detail page's actions (refresh with `mass/get`, delete
+//! The history and the detail of an account's sends: what
+//! `/a/:account/sends` and `/a/:account/sends/:id` show, and the detail page's actions (refresh with `mass/get`, delete
 //! with `mass/delete`). The answers are data (states, WeChat's statuses
 //! and codes); `ui::history` says them in words.
 
@@ -17,7 +17,7 @@ use crate::wechat::status::{
 /// Rows per page of the history.
 pub const HISTORY_PAGE: i64 = 50;
 
-/// The history's filters, as in the address (`/sends?state=failed&…`).
+/// The history's filters, as in the address (`/a/main/sends?state=failed&…`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct HistoryFilter {
@@ -66,14 +66,17 @@ pub struct FilterChoices {
 }
 
 #[server(endpoint = "history_choices")]
-pub async fn history_choices() -> Result<FilterChoices, AppError> {
-    let call = crate::edge::signed_in()?;
+pub async fn history_choices(account: String) -> Result<FilterChoices, AppError> {
+    let call = crate::edge::on_account(&account).await?;
     ssr::choices(&call.app).await
 }
 
 #[server(endpoint = "list_sends")]
-pub async fn list_sends(#[server(default)] filter: HistoryFilter) -> Result<HistoryPage, AppError> {
-    let call = crate::edge::signed_in()?;
+pub async fn list_sends(
+    account: String,
+    #[server(default)] filter: HistoryFilter,
+) -> Result<HistoryPage, AppError> {
+    let call = crate::edge::on_account(&account).await?;
     ssr::history(&call.app, &filter).await
 }
 
@@ -143,8 +146,8 @@ pub fn article_deleted(deleted: &[u32], n: u32) -> bool {
 }
 
 #[server(endpoint = "load_send_detail")]
-pub async fn load_send_detail(id: i64) -> Result<SendDetail, AppError> {
-    let call = crate::edge::signed_in()?;
+pub async fn load_send_detail(account: String, id: i64) -> Result<SendDetail, AppError> {
+    let call = crate::edge::on_account(&account).await?;
     ssr::detail(&call.app, id, call.lang).await
 }
 
@@ -161,20 +164,24 @@ pub enum SendAction {
 
 /// "Refresh status": asks `mass/get` now.
 #[server(endpoint = "refresh_send")]
-pub async fn refresh_send(id: i64) -> Result<SendAction, AppError> {
-    let call = crate::edge::signed_in()?;
+pub async fn refresh_send(account: String, id: i64) -> Result<SendAction, AppError> {
+    let call = crate::edge::on_account(&account).await?;
     let outcome = ssr::refresh(&call, id).await?;
-    crate::edge::redirect_plain_form(&format!("/sends/{id}"));
+    crate::edge::redirect_plain_form(&format!("/a/{account}/sends/{id}"));
     Ok(outcome)
 }
 
 /// "Delete": `mass/delete` of the whole send (`article` empty or 0) or of
 /// one article (1-based).
 #[server(endpoint = "delete_send")]
-pub async fn delete_send(id: i64, article: Option<u32>) -> Result<SendAction, AppError> {
-    let call = crate::edge::signed_in()?;
+pub async fn delete_send(
+    account: String,
+    id: i64,
+    article: Option<u32>,
+) -> Result<SendAction, AppError> {
+    let call = crate::edge::on_account(&account).await?;
     let outcome = ssr::delete(&call, id, article.filter(|a| *a > 0)).await?;
-    crate::edge::redirect_plain_form(&format!("/sends/{id}"));
+    crate::edge::redirect_plain_form(&format!("/a/{account}/sends/{id}"));
     Ok(outcome)
 }
 
@@ -182,12 +189,12 @@ pub async fn delete_send(id: i64, article: Option<u32>) -> Result<SendAction, Ap
 pub mod ssr {
     use super::*;
     use crate::audit::{self, Action};
-    use crate::edge::Call;
+    use crate::edge::{AccountCall, Call};
     use crate::error::Problem;
     use crate::i18n::Lang;
     use crate::sends::life;
     use crate::sends::store;
-    use crate::shell::state::AppState;
+    use crate::shell::state::AccountState;
     use crate::wechat::api::MassDeleteRequest;
     use crate::wechat::callback::Callback;
     use crate::wechat::types::MsgId;
@@ -212,9 +219,10 @@ pub mod ssr {
 
     /// The filters of the address as values; one that does not parse is
     /// left out.
-    fn query_of(filter: &HistoryFilter) -> store::HistoryQuery {
+    fn query_of(account: i64, filter: &HistoryFilter) -> store::HistoryQuery {
         let text = |value: &str| Some(value.trim().to_owned()).filter(|v| !v.is_empty());
         store::HistoryQuery {
+            account,
             before: filter.before.trim().parse().ok(),
             state: SendState::parse(filter.state.trim()),
             msg_type: text(&filter.msg_type),
@@ -247,8 +255,12 @@ pub mod ssr {
         }
     }
 
-    pub async fn history(app: &AppState, filter: &HistoryFilter) -> Result<HistoryPage, AppError> {
-        let mut rows: Vec<HistoryRow> = store::history(&app.db, &query_of(filter))
+    pub async fn history(
+        app: &AccountState,
+        filter: &HistoryFilter,
+    ) -> Result<HistoryPage, AppError> {
+        let query = query_of(app.account.id, filter);
+        let mut rows: Vec<HistoryRow> = store::history(&app.db, &query)
             .await?
             .into_iter()
             .map(history_row)
@@ -263,7 +275,7 @@ pub mod ssr {
         })
     }
 
-    pub async fn choices(app: &AppState) -> Result<FilterChoices, AppError> {
+    pub async fn choices(app: &AccountState) -> Result<FilterChoices, AppError> {
         let mut db = app.db.acquire().await?;
         let editors = crate::auth::store::names(&mut db).await?;
         let tags = crate::sends::api::ssr::tags(app, false)
@@ -273,9 +285,10 @@ pub mod ssr {
         Ok(FilterChoices { editors, tags })
     }
 
-    pub async fn detail(app: &AppState, id: i64, lang: Lang) -> Result<SendDetail, AppError> {
+    pub async fn detail(app: &AccountState, id: i64, lang: Lang) -> Result<SendDetail, AppError> {
         let send = store::send_view(&app.db, id)
             .await?
+            .filter(|send| send.account_id == app.account.id)
             .ok_or(Problem::SendNotFound)?;
         let request = serde_json::from_str::<serde_json::Value>(&send.request)
             .and_then(|v| serde_json::to_string_pretty(&v))
@@ -380,14 +393,22 @@ pub mod ssr {
         record.msg_id.ok_or_else(|| Problem::SendNotFound.into())
     }
 
-    pub async fn refresh(call: &Call, id: i64) -> Result<SendAction, AppError> {
-        let app = &call.app;
-        let record = store::load_send(&app.db, id)
+    /// Send `id` of the call's account.
+    async fn send_of(app: &AccountState, id: i64) -> Result<store::SendRecord, AppError> {
+        Ok(store::load_send(&app.db, id)
             .await?
-            .ok_or(Problem::SendNotFound)?;
+            .filter(|send| send.account_id == app.account.id)
+            .ok_or(Problem::SendNotFound)?)
+    }
+
+    pub async fn refresh(call: &AccountCall, id: i64) -> Result<SendAction, AppError> {
+        let app = &call.app;
+        let record = send_of(app, id).await?;
         let msg_id = msg_id_of(&record)?;
+        let account = &app.account;
         let answer =
-            life::refresh_status(&app.db, &app.wechat, &app.sends.now(), id, msg_id).await?;
+            life::refresh_status(&app.db, &account.wechat, &account.sends.now(), id, msg_id)
+                .await?;
         Ok(match answer {
             Ok(status) => SendAction::Refreshed(status),
             Err(error) => SendAction::Failed(error.words(call.lang)),
@@ -395,14 +416,12 @@ pub mod ssr {
     }
 
     pub async fn delete(
-        call: &Call,
+        call: &AccountCall,
         id: i64,
         article: Option<u32>,
     ) -> Result<SendAction, AppError> {
         let Call { app, user, lang } = call;
-        let record = store::load_send(&app.db, id)
-            .await?
-            .ok_or(Problem::SendNotFound)?;
+        let record = send_of(app, id).await?;
         if record.user_id != user.id && !user.is_admin() {
             return Err(Problem::NotYourSend.into());
         }
@@ -411,7 +430,7 @@ pub mod ssr {
             msg_id: MsgId::new(msg_id),
             article_idx: article,
         };
-        let answer = app.wechat.mass_delete(&request).await;
+        let answer = app.account.wechat.mass_delete(&request).await;
         let facts = audit::Facts::Delete {
             send_id: id,
             msg_id,
@@ -424,6 +443,7 @@ pub mod ssr {
         };
         audit::store::record_or_log(
             &app.db,
+            Some(app.account.id),
             Some(user.id),
             &user.username,
             Action::Delete,

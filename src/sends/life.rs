@@ -30,8 +30,8 @@ const WORKER_TICK: Duration = Duration::from_secs(1);
 /// `mass/get` checks run every this many rounds.
 const STATUS_CHECK_ROUNDS: u64 = 10;
 /// Housekeeping (old compose attempts, callbacks past their retention)
-/// runs at start and then every this many rounds: about hourly.
-const HOUSEKEEPING_ROUNDS: u64 = 3600;
+/// runs at start and then this often.
+const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(3600);
 /// The first wait after an unanswered call; it doubles up to the cap.
 const FIRST_RETRY_SECS: i64 = 10;
 const MAX_RETRY_SECS: i64 = 600;
@@ -260,109 +260,124 @@ pub fn interpret(
     }
 }
 
-/// Settles what needs settling until `stop` is cancelled (the server is
-/// stopping; the step under way, perhaps a WeChat call, ends first): at
-/// once on start (sends a crash left `pending`), then every second or when
-/// woken. Each round also applies stored MASSSENDJOBFINISH callbacks to
-/// their sends and, for sends without one `check_after` after submission,
-/// asks `mass/get`.
-/// At start and then hourly it deletes callbacks other than
-/// MASSSENDJOBFINISH older than `callback_retention`.
-pub fn spawn_worker(
+/// Settles account `account`'s sends until `stop` is cancelled (the server
+/// is stopping, or the account was disabled or changed; the step under
+/// way, perhaps a WeChat call, ends first): at once on start (sends a crash
+/// left `pending`), then every second or when woken. Each round also
+/// applies the account's stored MASSSENDJOBFINISH callbacks to their sends
+/// and, for sends without one `check_after` after submission, asks
+/// `mass/get`. Each account has its own worker and client, so one
+/// account's slow or failing WeChat never holds up another's sends.
+pub async fn worker(
     db: sqlx::SqlitePool,
+    account: i64,
     wechat: WechatClient,
     sends: SendsState,
     check_after: Duration,
-    callback_retention: Duration,
     stop: CancellationToken,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut round: u64 = 0;
-        // Callbacks up to this id have been matched with their sends. At
-        // start every open send is matched once; then only new callbacks,
-        // and a send that gets its msg_id late is matched in `settle`.
-        let mut mark: Option<i64> = None;
-        loop {
-            if stop.is_cancelled() || db.is_closed() {
-                return;
-            }
-            let applied = match mark {
-                None => match store::ends_to_apply(&db).await {
-                    Ok(ends) => {
-                        let newest = ends.iter().map(|e| e.callback_id).max();
-                        apply(&db, ends).await.inspect(|_| {
-                            mark = Some(newest.unwrap_or(0));
-                        })
-                    }
-                    Err(error) => Err(error),
-                },
-                Some(after) => match store::new_ends(&db, after).await {
-                    Ok((ends, newest)) => apply(&db, ends).await.inspect(|_| mark = Some(newest)),
-                    Err(error) => Err(error),
-                },
-            };
-            match applied {
-                Ok(applied) => {
-                    if let Err(error) =
-                        check_undecided(&db, &wechat, &sends.now(), &applied.undecided).await
-                    {
-                        tracing::error!(error = %error, "the worker could not check sends with mass/get");
-                    }
+) {
+    let mut round: u64 = 0;
+    // Callbacks up to this id have been matched with their sends. At
+    // start every open send is matched once; then only new callbacks,
+    // and a send that gets its msg_id late is matched in `settle`.
+    let mut mark: Option<i64> = None;
+    loop {
+        if stop.is_cancelled() || db.is_closed() {
+            return;
+        }
+        let applied = match mark {
+            None => match store::ends_to_apply(&db, account).await {
+                Ok(ends) => {
+                    let newest = ends.iter().map(|e| e.callback_id).max();
+                    apply(&db, ends).await.inspect(|_| {
+                        mark = Some(newest.unwrap_or(0));
+                    })
                 }
-                Err(error) => {
-                    tracing::error!(error = %error, "the worker could not apply callbacks to sends");
+                Err(error) => Err(error),
+            },
+            Some(after) => match store::new_ends(&db, account, after).await {
+                Ok((ends, newest)) => apply(&db, ends).await.inspect(|_| mark = Some(newest)),
+                Err(error) => Err(error),
+            },
+        };
+        match applied {
+            Ok(applied) => {
+                if let Err(error) =
+                    check_undecided(&db, &wechat, &sends.now(), &applied.undecided).await
+                {
+                    tracing::error!(account, error = %error, "the worker could not check sends with mass/get");
                 }
             }
-            match store::to_settle(&db, &sends.now()).await {
-                Ok(ids) => {
-                    for id in ids {
-                        if stop.is_cancelled() {
-                            return;
-                        }
-                        if let Err(error) = settle(&db, &wechat, &sends, id, "worker").await {
-                            tracing::error!(send = id, error = %error, "the worker could not settle a send");
-                        }
-                    }
-                }
-                Err(error) => {
-                    tracing::error!(error = %error, "the worker could not read the sends to settle");
-                }
-            }
-            if round.is_multiple_of(STATUS_CHECK_ROUNDS)
-                && let Err(error) = check_status(&db, &wechat, &sends.now(), check_after).await
-            {
-                tracing::error!(error = %error, "the worker could not check sends with mass/get");
-            }
-            if round.is_multiple_of(HOUSEKEEPING_ROUNDS) {
-                match store::remove_unconfirmed_attempts(&db).await {
-                    Ok(0) => {}
-                    Ok(removed) => {
-                        tracing::info!(removed, "removed compose attempts unconfirmed for a day")
-                    }
-                    Err(error) => {
-                        tracing::error!(error = %error, "the worker could not remove old compose attempts")
-                    }
-                }
-                match crate::callbacks::store::delete_expired(&db, callback_retention).await {
-                    Ok(0) => {}
-                    Ok(deleted) => {
-                        tracing::info!(deleted, "deleted callbacks past QUNFA_CALLBACK_RETENTION")
-                    }
-                    Err(error) => {
-                        tracing::error!(error = %error, "the worker could not delete expired callbacks")
-                    }
-                }
-            }
-            round += 1;
-            sends.inner.rounds.fetch_add(1, Ordering::SeqCst);
-            crate::metrics::worker_round();
-            tokio::select! {
-                _ = stop.cancelled() => return,
-                _ = sends.inner.wake.notified() => {}
-                _ = tokio::time::sleep(WORKER_TICK) => {}
+            Err(error) => {
+                tracing::error!(account, error = %error, "the worker could not apply callbacks to sends");
             }
         }
-    })
+        match store::to_settle(&db, account, &sends.now()).await {
+            Ok(ids) => {
+                for id in ids {
+                    if stop.is_cancelled() {
+                        return;
+                    }
+                    if let Err(error) = settle(&db, &wechat, &sends, id, "worker").await {
+                        tracing::error!(account, send = id, error = %error, "the worker could not settle a send");
+                    }
+                }
+            }
+            Err(error) => {
+                tracing::error!(account, error = %error, "the worker could not read the sends to settle");
+            }
+        }
+        if round.is_multiple_of(STATUS_CHECK_ROUNDS)
+            && let Err(error) = check_status(&db, account, &wechat, &sends.now(), check_after).await
+        {
+            tracing::error!(account, error = %error, "the worker could not check sends with mass/get");
+        }
+        round += 1;
+        sends.inner.rounds.fetch_add(1, Ordering::SeqCst);
+        crate::metrics::worker_round();
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = sends.inner.wake.notified() => {}
+            _ = tokio::time::sleep(WORKER_TICK) => {}
+        }
+    }
+}
+
+/// Housekeeping for all accounts, at start and then about hourly, until
+/// `stop`: compose attempts unconfirmed for a day, and callbacks other than
+/// MASSSENDJOBFINISH older than `callback_retention`.
+pub async fn housekeeping(
+    db: sqlx::SqlitePool,
+    callback_retention: Duration,
+    stop: CancellationToken,
+) {
+    loop {
+        if stop.is_cancelled() || db.is_closed() {
+            return;
+        }
+        match store::remove_unconfirmed_attempts(&db).await {
+            Ok(0) => {}
+            Ok(removed) => {
+                tracing::info!(removed, "removed compose attempts unconfirmed for a day")
+            }
+            Err(error) => {
+                tracing::error!(error = %error, "housekeeping could not remove old compose attempts")
+            }
+        }
+        match crate::callbacks::store::delete_expired(&db, callback_retention).await {
+            Ok(0) => {}
+            Ok(deleted) => {
+                tracing::info!(deleted, "deleted callbacks past QUNFA_CALLBACK_RETENTION")
+            }
+            Err(error) => {
+                tracing::error!(error = %error, "housekeeping could not delete expired callbacks")
+            }
+        }
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(HOUSEKEEPING_EVERY) => {}
+        }
+    }
 }
 
 /// What [`apply`] did with the stored ends it was given.
@@ -436,12 +451,13 @@ pub async fn check_undecided(
 /// Asks `mass/get` about sends whose callback has not come.
 pub async fn check_status(
     db: &sqlx::SqlitePool,
+    account: i64,
     wechat: &WechatClient,
     now: &str,
     after: Duration,
 ) -> Result<(), StoreError> {
     let after = i64::try_from(after.as_secs()).unwrap_or(i64::MAX);
-    for (id, msg_id) in store::due_for_check(db, after, now).await? {
+    for (id, msg_id) in store::due_for_check(db, account, after, now).await? {
         // A failed call was logged; the next round asks again.
         let _answer = refresh_status(db, wechat, now, id, msg_id).await?;
     }

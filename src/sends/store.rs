@@ -43,10 +43,12 @@ impl From<StoreError> for AppError {
     }
 }
 
-/// Writes (or rewrites) the attempt `clientmsgid` of `user_id`. An attempt
-/// of another user with the same id is left alone and `false` returned.
+/// Writes (or rewrites) the attempt `clientmsgid` of `user_id` on
+/// `account`. An attempt of another user or account with the same id is
+/// left alone and `false` returned.
 pub async fn save_attempt(
     db: &mut SqliteConnection,
+    account: i64,
     user_id: i64,
     form: &ComposeForm,
     plan: Option<&Plan>,
@@ -54,13 +56,15 @@ pub async fn save_attempt(
     let form_json = serde_json::to_string(form)?;
     let plan_json = plan.map(serde_json::to_string).transpose()?;
     let result = sqlx::query!(
-        r#"INSERT INTO compose_attempts (clientmsgid, user_id, form, plan)
-           VALUES (?, ?, ?, ?)
+        r#"INSERT INTO compose_attempts (clientmsgid, account_id, user_id, form, plan)
+           VALUES (?, ?, ?, ?, ?)
            ON CONFLICT (clientmsgid) DO UPDATE SET
                form = excluded.form, plan = excluded.plan,
                updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-           WHERE compose_attempts.user_id = excluded.user_id"#,
+           WHERE compose_attempts.user_id = excluded.user_id
+             AND compose_attempts.account_id = excluded.account_id"#,
         form.clientmsgid,
+        account,
         user_id,
         form_json,
         plan_json,
@@ -90,13 +94,16 @@ pub struct Attempt {
 
 pub async fn load_attempt(
     db: &mut SqliteConnection,
+    account: i64,
     user_id: i64,
     clientmsgid: &str,
 ) -> Result<Option<Attempt>, StoreError> {
     let row = sqlx::query!(
-        "SELECT form, plan FROM compose_attempts WHERE clientmsgid = ? AND user_id = ?",
+        "SELECT form, plan FROM compose_attempts
+         WHERE clientmsgid = ? AND user_id = ? AND account_id = ?",
         clientmsgid,
         user_id,
+        account,
     )
     .fetch_optional(db)
     .await?;
@@ -110,11 +117,13 @@ pub async fn load_attempt(
 /// The send made from an attempt, if one was.
 pub async fn send_of_attempt(
     db: &mut SqliteConnection,
+    account: i64,
     clientmsgid: &str,
 ) -> Result<Option<i64>, StoreError> {
     Ok(sqlx::query_scalar!(
-        r#"SELECT id AS "id!" FROM sends WHERE clientmsgid = ?"#,
-        clientmsgid
+        r#"SELECT id AS "id!" FROM sends WHERE clientmsgid = ? AND account_id = ?"#,
+        clientmsgid,
+        account
     )
     .fetch_optional(db)
     .await?)
@@ -142,6 +151,7 @@ pub enum Created {
 /// may have reached someone.
 pub async fn recent_repeat(
     db: &mut SqliteConnection,
+    account: i64,
     request: &SendAllRequest,
     tag_id: Option<u64>,
     now: &str,
@@ -152,7 +162,7 @@ pub async fn recent_repeat(
         r#"SELECT id AS "id!: i64", audience,
                   CAST((julianday(?1) - julianday(created_at)) * 1440 AS INTEGER) AS "minutes!: i64"
            FROM sends
-           WHERE state <> 'rejected'
+           WHERE account_id = ?4 AND state <> 'rejected'
              AND tag_id IS ?2
              AND created_at > strftime('%Y-%m-%dT%H:%M:%fZ', ?1, '-24 hours')
              AND json_remove(request, '$.clientmsgid') = json_remove(?3, '$.clientmsgid')
@@ -160,6 +170,7 @@ pub async fn recent_repeat(
         now,
         tag_id,
         body,
+        account,
     )
     .fetch_optional(db)
     .await?;
@@ -178,6 +189,7 @@ pub async fn recent_repeat(
 /// cannot both pass it.
 pub async fn create_send(
     db: &SqlitePool,
+    account: i64,
     user_id: i64,
     username: &str,
     clientmsgid: &str,
@@ -187,17 +199,18 @@ pub async fn create_send(
     // IMMEDIATE: take the write lock before reading, so two confirmations
     // of one attempt queue up instead of both reading "no send yet".
     let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
-    if let Some(id) = send_of_attempt(&mut tx, clientmsgid).await? {
+    if let Some(id) = send_of_attempt(&mut tx, account, clientmsgid).await? {
         return Ok(Created::Existing(id));
     }
     let Some(Attempt {
         plan: Some(plan), ..
-    }) = load_attempt(&mut tx, user_id, clientmsgid).await?
+    }) = load_attempt(&mut tx, account, user_id, clientmsgid).await?
     else {
         return Ok(Created::NoAttempt);
     };
     if !send_again
-        && let Some(repeat) = recent_repeat(&mut tx, &plan.request, plan.tag_id, now).await?
+        && let Some(repeat) =
+            recent_repeat(&mut tx, account, &plan.request, plan.tag_id, now).await?
     {
         return Ok(Created::Repeat(repeat));
     }
@@ -216,11 +229,12 @@ pub async fn create_send(
         .transpose()?;
     let pending = SendState::Pending.as_str();
     let id = sqlx::query_scalar!(
-        r#"INSERT INTO sends (clientmsgid, user_id, msg_type, tag_id, audience,
+        r#"INSERT INTO sends (clientmsgid, account_id, user_id, msg_type, tag_id, audience,
                audience_size, summary, request, articles, content, state)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            RETURNING id AS "id!: i64""#,
         clientmsgid,
+        account,
         user_id,
         msg_type,
         tag_id,
@@ -247,7 +261,15 @@ pub async fn create_send(
         tag: plan.tag_name.clone(),
         clientmsgid: clientmsgid.to_owned(),
     };
-    audit::store::record(&mut tx, Some(user_id), username, Action::Send, &facts).await?;
+    audit::store::record(
+        &mut tx,
+        Some(account),
+        Some(user_id),
+        username,
+        Action::Send,
+        &facts,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Created::New(id))
 }
@@ -258,6 +280,7 @@ pub struct SendRecord {
     pub id: i64,
     pub clientmsgid: String,
     pub user_id: i64,
+    pub account_id: i64,
     pub msg_type: String,
     pub request: String,
     pub state: SendState,
@@ -271,7 +294,7 @@ pub struct SendRecord {
 
 pub async fn load_send(db: &SqlitePool, id: i64) -> Result<Option<SendRecord>, StoreError> {
     let row = sqlx::query!(
-        r#"SELECT id, clientmsgid, user_id, msg_type, request, state, msg_id,
+        r#"SELECT id, clientmsgid, user_id, account_id, msg_type, request, state, msg_id,
                   msg_data_id, errcode, errmsg, attempts, articles
            FROM sends WHERE id = ?"#,
         id
@@ -283,6 +306,7 @@ pub async fn load_send(db: &SqlitePool, id: i64) -> Result<Option<SendRecord>, S
         id: row.id,
         clientmsgid: row.clientmsgid,
         user_id: row.user_id,
+        account_id: row.account_id,
         msg_type: row.msg_type,
         request: row.request,
         // The CHECK constraint allows nothing else.
@@ -319,14 +343,15 @@ pub async fn too_old_to_retry(db: &SqlitePool, id: i64, now: &str) -> Result<boo
 /// The sends the worker should settle at `now` (`Clock::timestamp`):
 /// `pending` ones no request is working on (left by a crash) and `unknown`
 /// ones whose wait is over.
-pub async fn to_settle(db: &SqlitePool, now: &str) -> Result<Vec<i64>, StoreError> {
+pub async fn to_settle(db: &SqlitePool, account: i64, now: &str) -> Result<Vec<i64>, StoreError> {
     Ok(sqlx::query_scalar!(
         r#"SELECT id AS "id!" FROM sends
-           WHERE state = 'pending'
+           WHERE account_id = ?2 AND (state = 'pending'
               OR (state IN ('unknown', 'awaiting_confirmation') AND next_attempt_at IS NOT NULL
-                  AND next_attempt_at <= ?1)
+                  AND next_attempt_at <= ?1))
            ORDER BY id LIMIT 100"#,
-        now
+        now,
+        account
     )
     .fetch_all(db)
     .await?)
@@ -488,24 +513,32 @@ pub struct PendingEnd {
     pub parsed: String,
 }
 
-/// Every stored end of an open send, whenever it came: run once at start.
-pub async fn ends_to_apply(db: &SqlitePool) -> Result<Vec<PendingEnd>, StoreError> {
+/// Every stored end of an open send of `account`, whenever it came: run
+/// once at start.
+pub async fn ends_to_apply(db: &SqlitePool, account: i64) -> Result<Vec<PendingEnd>, StoreError> {
     Ok(sqlx::query_as!(
         PendingEnd,
         r#"SELECT s.id AS "send_id!", c.id AS "callback_id!", c.parsed
            FROM sends s
-           JOIN callbacks c ON c.msg_id = s.msg_id AND c.event = 'MASSSENDJOBFINISH'
-           WHERE s.state IN ('pending', 'submitted', 'awaiting_confirmation', 'unknown')
-             AND s.msg_id IS NOT NULL
-           ORDER BY c.id"#
+           JOIN callbacks c ON c.account_id = s.account_id AND c.msg_id = s.msg_id
+                AND c.event = 'MASSSENDJOBFINISH'
+           WHERE s.account_id = ? AND s.msg_id IS NOT NULL
+             AND s.state IN ('pending', 'submitted', 'awaiting_confirmation', 'unknown')
+           ORDER BY c.id"#,
+        account
     )
     .fetch_all(db)
     .await?)
 }
 
-/// The ends among callbacks stored after callback `after` (the worker's
-/// mark), whose send is known and open; and the newest callback id seen.
-pub async fn new_ends(db: &SqlitePool, after: i64) -> Result<(Vec<PendingEnd>, i64), StoreError> {
+/// The ends among `account`'s callbacks stored after callback `after` (the
+/// worker's mark), whose send is known and open; and the newest callback id
+/// seen.
+pub async fn new_ends(
+    db: &SqlitePool,
+    account: i64,
+    after: i64,
+) -> Result<(Vec<PendingEnd>, i64), StoreError> {
     let newest = sqlx::query_scalar!(r#"SELECT max(id) AS "id: i64" FROM callbacks"#)
         .fetch_one(db)
         .await?
@@ -517,12 +550,14 @@ pub async fn new_ends(db: &SqlitePool, after: i64) -> Result<(Vec<PendingEnd>, i
         PendingEnd,
         r#"SELECT s.id AS "send_id!", c.id AS "callback_id!", c.parsed
            FROM callbacks c
-           JOIN sends s ON s.msg_id = c.msg_id
+           JOIN sends s ON s.account_id = c.account_id AND s.msg_id = c.msg_id
            WHERE c.id > ?1 AND c.id <= ?2 AND c.event = 'MASSSENDJOBFINISH'
+             AND c.account_id = ?3
              AND s.state IN ('pending', 'submitted', 'awaiting_confirmation', 'unknown')
            ORDER BY c.id"#,
         after,
         newest,
+        account,
     )
     .fetch_all(db)
     .await?;
@@ -536,7 +571,8 @@ pub async fn ends_of_send(db: &SqlitePool, id: i64) -> Result<Vec<PendingEnd>, S
         PendingEnd,
         r#"SELECT s.id AS "send_id!", c.id AS "callback_id!", c.parsed
            FROM sends s
-           JOIN callbacks c ON c.msg_id = s.msg_id AND c.event = 'MASSSENDJOBFINISH'
+           JOIN callbacks c ON c.account_id = s.account_id AND c.msg_id = s.msg_id
+                AND c.event = 'MASSSENDJOBFINISH'
            WHERE s.id = ?
            ORDER BY c.id"#,
         id
@@ -549,18 +585,20 @@ pub async fn ends_of_send(db: &SqlitePool, id: i64) -> Result<Vec<PendingEnd>, S
 /// not asked within that time): `mass/get` is asked for them.
 pub async fn due_for_check(
     db: &SqlitePool,
+    account: i64,
     after_secs: i64,
     now: &str,
 ) -> Result<Vec<(i64, u64)>, StoreError> {
     let ago = format!("-{after_secs} seconds");
     let rows = sqlx::query!(
         r#"SELECT id AS "id!", msg_id AS "msg_id!" FROM sends
-           WHERE state = 'submitted' AND msg_id IS NOT NULL
+           WHERE account_id = ?3 AND state = 'submitted' AND msg_id IS NOT NULL
              AND updated_at <= strftime('%Y-%m-%dT%H:%M:%fZ', ?2, ?1)
              AND (checked_at IS NULL OR checked_at <= strftime('%Y-%m-%dT%H:%M:%fZ', ?2, ?1))
            ORDER BY id LIMIT 50"#,
         ago,
-        now
+        now,
+        account
     )
     .fetch_all(db)
     .await?;
@@ -648,6 +686,8 @@ pub async fn note(db: &SqlitePool, id: i64, source: &str, detail: &str) -> Resul
 /// Which sends the history lists, newest first; `None` leaves a filter out.
 #[derive(Clone, Debug, Default)]
 pub struct HistoryQuery {
+    /// The account whose sends these are.
+    pub account: i64,
     /// Keyset paging: sends with a smaller id.
     pub before: Option<i64>,
     pub state: Option<SendState>,
@@ -690,8 +730,9 @@ pub async fn history(
     let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(
         "SELECT s.id, s.created_at, u.username, s.msg_type, s.audience, s.summary, s.state, \
          s.sent_count, s.error_count, s.total_count, s.result_status \
-         FROM sends s JOIN users u ON u.id = s.user_id WHERE 1 = 1",
+         FROM sends s JOIN users u ON u.id = s.user_id WHERE s.account_id = ",
     );
+    query.push_bind(filter.account);
     if let Some(before) = filter.before {
         query.push(" AND s.id < ").push_bind(before);
     }
@@ -787,6 +828,7 @@ pub struct SendView {
     /// article at once.
     pub deleted_articles: Vec<u32>,
     pub callback_id: Option<i64>,
+    pub account_id: i64,
 }
 
 pub async fn send_view(db: &SqlitePool, id: i64) -> Result<Option<SendView>, StoreError> {
@@ -795,7 +837,7 @@ pub async fn send_view(db: &SqlitePool, id: i64) -> Result<Option<SendView>, Sto
                       s.state, s.sent_count, s.error_count, s.total_count, s.result_status,
                       s.clientmsgid, s.request, s.msg_id, s.msg_data_id, s.audience_size,
                       s.filter_count, s.errcode, s.errmsg, s.status_source, s.articles,
-                      s.callback_id, s.content, s.deleted_articles
+                      s.callback_id, s.content, s.deleted_articles, s.account_id
                FROM sends s JOIN users u ON u.id = s.user_id WHERE s.id = ?"#,
         id
     )
@@ -838,6 +880,7 @@ pub async fn send_view(db: &SqlitePool, id: i64) -> Result<Option<SendView>, Sto
             .and_then(|c| serde_json::from_str(c).ok()),
         deleted_articles: serde_json::from_str(&row.deleted_articles).unwrap_or_default(),
         callback_id: row.callback_id,
+        account_id: row.account_id,
     }))
 }
 

@@ -57,6 +57,7 @@ pub static CHECKS: &[(&str, Check)] = checks![
     crate::auth::api::AddUser,
     crate::auth::api::SetUserDisabled,
     crate::auth::api::SetUserRole,
+    crate::auth::api::SetUserAccount,
     crate::auth::api::ResetUserPassword,
     crate::auth::api::ChangeOwnPassword,
     crate::sends::api::LoadCompose,
@@ -135,10 +136,10 @@ mod tests {
     #[test]
     fn a_field_that_does_not_parse_is_named() {
         let check = check_for("/api/load_send_detail").unwrap();
-        assert_eq!(check(b"id=12"), Ok(()));
-        let bad = check(b"id=abc").unwrap_err();
+        assert_eq!(check(b"account=main&id=12"), Ok(()));
+        let bad = check(b"account=main&id=abc").unwrap_err();
         assert!(bad.starts_with("id: "), "{bad}");
-        let missing = check(b"other=1").unwrap_err();
+        let missing = check(b"account=main&other=1").unwrap_err();
         assert!(missing.contains("`id`"), "{missing}");
         let flag = check_for("/api/set_user_disabled").unwrap();
         let bad = flag(b"id=2&disabled=maybe").unwrap_err();

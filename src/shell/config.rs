@@ -553,8 +553,8 @@ impl SettingsArgs {
                 timeout: parse_duration(
                     "QUNFA_CALLBACK_FORWARD_TIMEOUT",
                     timeout,
-                    Duration::from_secs(4),
-                    (Duration::from_millis(100), Duration::from_secs(5)),
+                    DEFAULT_FORWARD_TIMEOUT,
+                    FORWARD_TIMEOUT_RANGE,
                 )?,
             }),
         };
@@ -608,6 +608,12 @@ fn parse_secret_key(text: Option<String>) -> Result<Option<SealingKey>, ConfigEr
 }
 
 const DEFAULT_DATABASE_URL: &str = "sqlite://data/qunfa.db";
+
+/// How long a forwarded callback may take, unless set otherwise, and the
+/// bounds of the setting: WeChat gives up after five seconds.
+pub const DEFAULT_FORWARD_TIMEOUT: Duration = Duration::from_secs(4);
+pub const FORWARD_TIMEOUT_RANGE: (Duration, Duration) =
+    (Duration::from_millis(100), Duration::from_secs(5));
 
 fn parse_database_url(text: &str) -> Result<DatabasePath, ConfigError> {
     const VARIABLE: &str = "QUNFA_DATABASE_URL";
@@ -693,10 +699,15 @@ impl Settings {
         self.wechat.account.is_none()
     }
 
-    /// The URL to give WeChat as the server address (服务器地址).
-    pub fn callback_url(&self) -> String {
+    /// The URL to give WeChat as the server address (服务器地址) of account
+    /// `id`: `/wechat/callback/<slug>`, or for the configured account (row
+    /// 1) the `/wechat/callback` it always had.
+    pub fn callback_url(&self, id: i64, slug: &str) -> String {
         let base = self.public_url.as_str().trim_end_matches('/');
-        format!("{base}/wechat/callback")
+        match id {
+            1 => format!("{base}/wechat/callback"),
+            _ => format!("{base}/wechat/callback/{slug}"),
+        }
     }
 
     /// Cookies get `Secure` exactly when the console is reached over HTTPS.
@@ -747,8 +758,12 @@ mod tests {
         assert!(settings.uses_simulator());
         assert_eq!(settings.public_url.as_str(), "http://127.0.0.1:3000/");
         assert_eq!(
-            settings.callback_url(),
+            settings.callback_url(1, "main"),
             "http://127.0.0.1:3000/wechat/callback"
+        );
+        assert_eq!(
+            settings.callback_url(2, "sim-2"),
+            "http://127.0.0.1:3000/wechat/callback/sim-2"
         );
         assert_eq!(settings.session_idle, Duration::from_secs(12 * 3600));
         assert_eq!(settings.callback_retention, Duration::from_secs(7 * 86400));
@@ -1098,7 +1113,7 @@ mod tests {
         assert!(settings.cookies_secure());
         assert_eq!(settings.public_origin(), "https://qunfa.example.com");
         assert_eq!(
-            settings.callback_url(),
+            settings.callback_url(1, "main"),
             "https://qunfa.example.com/wechat/callback"
         );
     }

@@ -1,6 +1,7 @@
 //! The app shell on the server: settings, database, router, start-up and the
 //! command line. Nothing here is compiled for the browser.
 
+pub mod accounts;
 pub mod arguments;
 pub mod assets;
 pub mod backup;

@@ -145,18 +145,21 @@ fn version_of(value: &str) -> Option<String> {
 }
 
 /// A column that holds sealed secrets, and the column that names its row.
-/// A value is sealed for `TABLE:ROW`.
+/// A value is sealed for `BOUND_TO:ROW`: the table, or for a table with
+/// several secret columns the table and the column, so a value copied into
+/// another row or column does not open.
 #[derive(Debug, Clone, Copy)]
 pub struct SealedColumn {
     pub table: &'static str,
     pub row: &'static str,
     pub value: &'static str,
+    pub bound_to: &'static str,
 }
 
 impl SealedColumn {
     /// The associated data of the value in `row`.
     pub fn context(&self, row: impl fmt::Display) -> String {
-        format!("{}:{row}", self.table)
+        format!("{}:{row}", self.bound_to)
     }
 }
 
@@ -165,6 +168,7 @@ pub const ACCESS_TOKENS: SealedColumn = SealedColumn {
     table: "access_tokens",
     row: "cache_key",
     value: "value",
+    bound_to: "access_tokens",
 };
 
 /// The built-in simulator's callback Token (row 1).
@@ -172,17 +176,67 @@ pub const SIMULATOR_TOKEN: SealedColumn = SealedColumn {
     table: "simulator_token",
     row: "id",
     value: "token",
+    bound_to: "simulator_token",
+};
+
+/// An account's AppSecret, by account id.
+pub const ACCOUNT_SECRET: SealedColumn = SealedColumn {
+    table: "accounts",
+    row: "id",
+    value: "secret",
+    bound_to: "accounts.secret",
+};
+
+/// An account's token URL (its query may hold a key).
+pub const ACCOUNT_TOKEN_URL: SealedColumn = SealedColumn {
+    table: "accounts",
+    row: "id",
+    value: "token_url",
+    bound_to: "accounts.token_url",
+};
+
+/// An account's fixed access token.
+pub const ACCOUNT_FIXED_TOKEN: SealedColumn = SealedColumn {
+    table: "accounts",
+    row: "id",
+    value: "fixed_token",
+    bound_to: "accounts.fixed_token",
+};
+
+/// An account's callback Token.
+pub const ACCOUNT_CALLBACK_TOKEN: SealedColumn = SealedColumn {
+    table: "accounts",
+    row: "id",
+    value: "callback_token",
+    bound_to: "accounts.callback_token",
+};
+
+/// An account's EncodingAESKey.
+pub const ACCOUNT_AES_KEY: SealedColumn = SealedColumn {
+    table: "accounts",
+    row: "id",
+    value: "aes_key",
+    bound_to: "accounts.aes_key",
 };
 
 /// Every column that holds secrets. A start seals what an earlier qunfa
 /// kept in them in plain text.
-pub const SEALED_COLUMNS: [SealedColumn; 2] = [ACCESS_TOKENS, SIMULATOR_TOKEN];
+pub const SEALED_COLUMNS: [SealedColumn; 7] = [
+    ACCESS_TOKENS,
+    SIMULATOR_TOKEN,
+    ACCOUNT_SECRET,
+    ACCOUNT_TOKEN_URL,
+    ACCOUNT_FIXED_TOKEN,
+    ACCOUNT_CALLBACK_TOKEN,
+    ACCOUNT_AES_KEY,
+];
 
 /// The check value: it proves a key right and holds nothing secret.
 const CHECK: SealedColumn = SealedColumn {
     table: "secret_key_check",
     row: "id",
     value: "sealed",
+    bound_to: "secret_key_check",
 };
 const CHECK_ROW: i64 = 1;
 const CHECK_PLAINTEXT: &str = "the key of this qunfa database";
@@ -409,7 +463,9 @@ async fn evidence(conn: &mut SqliteConnection) -> Result<Option<Evidence>, sqlx:
         if !exists {
             continue;
         }
-        let SealedColumn { table, row, value } = column;
+        let SealedColumn {
+            table, row, value, ..
+        } = column;
         let found: Option<(String, String)> = sqlx::query_as(&format!(
             "SELECT CAST({row} AS TEXT), {value} FROM {table} WHERE {value} GLOB 'v1:*' LIMIT 1"
         ))
@@ -534,7 +590,9 @@ async fn seal_plain_secrets(
         }
         let mut sealed = 0;
         for column in SEALED_COLUMNS {
-            let SealedColumn { table, row, value } = column;
+            let SealedColumn {
+                table, row, value, ..
+            } = column;
             let plain: Vec<(i64, String, String)> = sqlx::query_as(&format!(
                 "SELECT rowid, CAST({row} AS TEXT), {value} FROM {table} \
                  WHERE {value} IS NOT NULL AND {value} NOT GLOB 'v1:*'"
@@ -746,7 +804,9 @@ mod tests {
     async fn every_sealed_column_is_in_the_schema() {
         let pool = memory_database().await;
         for column in std::iter::once(CHECK).chain(SEALED_COLUMNS) {
-            let SealedColumn { table, row, value } = column;
+            let SealedColumn {
+                table, row, value, ..
+            } = column;
             sqlx::query(&format!("SELECT rowid, {row}, {value} FROM {table}"))
                 .fetch_all(&pool)
                 .await

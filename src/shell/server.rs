@@ -31,6 +31,7 @@ use tower_sessions::{
 use tower_sessions_sqlx_store::SqliteStore;
 
 use super::{
+    accounts::{self, Accounts},
     assets::AssetVersion,
     config::{SIMULATOR_PREFIX, Settings},
     db,
@@ -43,10 +44,7 @@ use crate::{
         Role, guard, login, password, setup, store,
         throttle::{self, LoginThrottle},
     },
-    callbacks::{
-        self, CallbackKeys, CallbackState, forward::Forwarder, replay::ReplayGuard,
-        store::CallbackWriter,
-    },
+    callbacks::{self, store::CallbackWriter},
 };
 
 pub const SESSION_COOKIE: &str = "qunfa_session";
@@ -92,8 +90,9 @@ pub fn leptos_options(settings: &Settings) -> LeptosOptions {
 pub struct Prepared {
     pub router: Router,
     pub state: AppState,
-    /// The send worker; it ends soon after `stopping` is cancelled.
-    pub worker: tokio::task::JoinHandle<()>,
+    /// Housekeeping; it ends soon after `stopping` is cancelled, as do the
+    /// accounts' send workers (`state.accounts`).
+    pub housekeeping: tokio::task::JoinHandle<()>,
     /// Cancelled when the server starts to stop: the send worker watches it.
     pub stopping: CancellationToken,
     /// Keep it while serving: `qunfa restore` waits for it.
@@ -148,70 +147,110 @@ pub async fn prepare(mut settings: Settings, leptos: LeptosOptions) -> anyhow::R
         .with_secure(settings.cookies_secure())
         .with_expiry(Expiry::OnInactivity(idle));
 
-    let callbacks = CallbackState {
-        keys: Arc::new(
-            CallbackKeys::new(
-                callback_token,
-                settings.wechat.aes_key.as_ref(),
-                settings.appid(),
-            )
-            .context("QUNFA_WECHAT_AES_KEY cannot be used as an EncodingAESKey")?,
-        ),
-        writer: CallbackWriter::start(pool.clone()),
-        health: Arc::default(),
-        replays: Arc::new(ReplayGuard::new(crate::callbacks::endpoint::MAX_SKEW_SECS)),
-        forward: settings
-            .callback_forward
-            .as_ref()
-            .map(|forward| Forwarder::new(forward.url.clone(), forward.timeout).map(Arc::new))
-            .transpose()
-            .context("cannot make the client for QUNFA_CALLBACK_FORWARD_URL")?,
-    };
-
-    let wechat = super::wechat::connect(&settings, &pool, &secrets)?;
+    let settings = Arc::new(settings);
+    let simulator = super::wechat::simulator(&settings)?;
+    write_accounts(&pool, &secrets, &settings).await?;
     let throttle = LoginThrottle::load(pool.clone(), throttle::now_millis())
         .await
         .context("cannot read the login throttle")?;
 
-    // The built-in WeChat's clock is the worker's too (`crate::clock`).
-    let clock = wechat
-        .simulator
+    // The built-in WeChat's clock is the workers' too (`crate::clock`).
+    let clock = simulator
         .as_ref()
         .map(|simulator| simulator.clock().clone())
         .unwrap_or_default();
+    let stopping = CancellationToken::new();
+    let wechat_counts = Arc::new(crate::metrics::WechatCounts::default());
+    let accounts = Arc::new(Accounts::new(accounts::Context {
+        db: pool.clone(),
+        secrets: secrets.clone(),
+        settings: settings.clone(),
+        counts: wechat_counts.clone(),
+        simulator: simulator.clone(),
+        writer: CallbackWriter::start(pool.clone()),
+        clock,
+        stopping: stopping.clone(),
+    }));
+    start_accounts(&pool, &accounts).await?;
+    let housekeeping = tokio::spawn(crate::sends::life::housekeeping(
+        pool.clone(),
+        settings.callback_retention,
+        stopping.clone(),
+    ));
     let pkg_dir = PathBuf::from(leptos.site_root.as_ref()).join(leptos.site_pkg_dir.as_ref());
     let state = AppState {
+        accounts,
         assets: AssetVersion::of(pkg_dir),
         leptos,
         db: pool,
-        settings: Arc::new(settings),
+        settings,
         throttle: Arc::new(throttle),
         passwords: Arc::new(password::PasswordChecks::sized_to_this_machine()),
         first_run: Arc::new(first_run),
-        callbacks,
-        wechat: wechat.client,
-        wechat_counts: wechat.counts,
-        simulator: wechat.simulator,
-        sends: crate::sends::life::SendsState::with_clock(clock),
+        wechat_counts,
+        simulator,
         secrets,
     };
-    let stopping = CancellationToken::new();
-    let worker = crate::sends::life::spawn_worker(
-        state.db.clone(),
-        state.wechat.clone(),
-        state.sends.clone(),
-        state.settings.status_check_after,
-        state.settings.callback_retention,
-        stopping.clone(),
-    );
     Ok(Prepared {
         router: router(state.clone(), session_layer),
         state,
-        worker,
+        housekeeping,
         stopping,
         lock,
         setup_link,
     })
+}
+
+/// Row 1 from the settings, and with nothing configured the simulated
+/// 服务号 beside it, unless it was added before (and perhaps disabled).
+async fn write_accounts(
+    pool: &sqlx::SqlitePool,
+    secrets: &SealingKey,
+    settings: &Settings,
+) -> anyhow::Result<()> {
+    use crate::accounts::store::{self as accounts_store, StoreError};
+    let configured = accounts::configured_account(settings);
+    match accounts_store::write_configured(pool, secrets, &configured).await {
+        Ok(()) => {}
+        Err(StoreError::AppIdTaken(appid)) => anyhow::bail!(
+            "the AppID {appid} of QUNFA_WECHAT_APPID is already an account added in the console; \
+             disable that account with `qunfa account disable` and change its AppID, or configure another AppID"
+        ),
+        Err(error) => return Err(error).context("cannot write the configured account"),
+    }
+    if settings.uses_simulator() {
+        let token = crate::simulator::random_callback_token();
+        let second = accounts::second_simulated_account(token);
+        if !accounts_store::has_appid(pool, &second.appid).await? {
+            accounts_store::insert(pool, secrets, &second)
+                .await
+                .context("cannot add the second simulated account")?;
+        }
+    }
+    Ok(())
+}
+
+/// Puts every enabled account to work. The configured account must start;
+/// another that cannot (a simulated account while a real one is
+/// configured, a token URL that no longer parses) is left out with a
+/// warning that says why, and the rest start.
+async fn start_accounts(pool: &sqlx::SqlitePool, accounts: &Accounts) -> anyhow::Result<()> {
+    for row in crate::accounts::store::list(pool)
+        .await
+        .context("cannot read the accounts")?
+    {
+        if row.is_disabled() {
+            continue;
+        }
+        match accounts.start(&row) {
+            Ok(_) => {}
+            Err(error) if row.id == 1 => return Err(error),
+            Err(error) => {
+                tracing::warn!(account = %row.slug, error = format!("{error:#}"), "an account was not started")
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The key of the secrets the database keeps, proven on them before
@@ -269,7 +308,12 @@ fn router(state: AppState, session_layer: SessionManagerLayer<SqliteStore>) -> R
     let not_found_shell = move |options| crate::ui::shell(options, &asset_id);
 
     let pages = Router::new()
-        .route("/", get(|| async { Redirect::to("/compose") }))
+        .route("/", get(to_account_page))
+        .route("/compose", get(to_account_page))
+        .route("/compose/pick/{source}", get(to_account_page))
+        .route("/sends", get(to_account_page))
+        .route("/sends/{id}", get(to_account_page))
+        .route("/settings", get(to_account_page))
         .route("/login", post(login::login))
         .route("/logout", post(login::logout))
         .route("/lang", post(login::set_language))
@@ -295,14 +339,18 @@ fn router(state: AppState, session_layer: SessionManagerLayer<SqliteStore>) -> R
     let wechat_callback = Router::new()
         .route(
             "/wechat/callback",
-            get(callbacks::endpoint::verify_url).post(callbacks::endpoint::receive),
+            get(configured_account_callback).post(configured_account_callback),
+        )
+        .route(
+            "/wechat/callback/{account}",
+            get(account_callback).post(account_callback),
         )
         // Bodies between 64 KiB and this are refused by the handler, which
         // records why; larger ones are cut off here.
         .layer(DefaultBodyLimit::max(
             4 * callbacks::endpoint::MAX_BODY_BYTES,
         ))
-        .with_state(state.callbacks.clone());
+        .with_state(state.accounts.clone());
 
     let mut app = Router::new()
         .route("/healthz", get(health))
@@ -323,6 +371,72 @@ fn router(state: AppState, session_layer: SessionManagerLayer<SqliteStore>) -> R
         );
     }
     app.with_state(state)
+}
+
+/// `/` and the addresses of the pages before they were an account's
+/// (`/compose`, `/sends/12`, …, bookmarked or linked from elsewhere): the
+/// same page of the user's first account (the configured one, for an
+/// admin), query kept; `/` is its compose page. With no account to use,
+/// the page that says so.
+async fn to_account_page(
+    State(state): State<AppState>,
+    user: Option<axum::Extension<crate::auth::CurrentUser>>,
+    uri: axum::http::Uri,
+) -> Response {
+    let Some(axum::Extension(user)) = user else {
+        return Redirect::to("/login").into_response();
+    };
+    let first = match state.accounts.usable_by(&state.db, &user).await {
+        Ok(accounts) => accounts.into_iter().next(),
+        Err(error) => {
+            tracing::error!(%error, "cannot read the accounts of a user");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let Some(account) = first else {
+        return Redirect::to("/no-account").into_response();
+    };
+    let page = match uri.path() {
+        "/" => "/compose",
+        other => other,
+    };
+    let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
+    Redirect::to(&format!("/a/{}{page}{query}", account.slug)).into_response()
+}
+
+/// `/wechat/callback`: the configured account's, as it always was.
+async fn configured_account_callback(
+    State(accounts): State<Arc<Accounts>>,
+    request: axum::extract::Request,
+) -> Response {
+    callback_of(accounts.first(), request).await
+}
+
+/// `/wechat/callback/<account>`: each account's own, checked with its own
+/// Token and key, so a callback signed for one account is refused at
+/// another's URL.
+async fn account_callback(
+    State(accounts): State<Arc<Accounts>>,
+    axum::extract::Path(slug): axum::extract::Path<String>,
+    request: axum::extract::Request,
+) -> Response {
+    callback_of(accounts.by_slug(&slug), request).await
+}
+
+async fn callback_of(
+    account: Option<Arc<accounts::Account>>,
+    request: axum::extract::Request,
+) -> Response {
+    use axum::handler::Handler;
+    let Some(account) = account else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let state = account.callbacks.clone();
+    if request.method() == axum::http::Method::GET {
+        Handler::<_, _>::call(callbacks::endpoint::verify_url, request, state).await
+    } else {
+        Handler::<_, _>::call(callbacks::endpoint::receive, request, state).await
+    }
 }
 
 /// 503 when the database does not answer, so a monitor needs no parser.
@@ -475,7 +589,7 @@ pub async fn run(
     let Prepared {
         router,
         state,
-        mut worker,
+        housekeeping,
         stopping,
         lock,
         ..
@@ -511,19 +625,17 @@ pub async fn run(
             "requests were still running at the end of QUNFA_SHUTDOWN_GRACE; stopping anyway"
         ),
     }
-    if tokio::time::timeout_at(deadline, &mut worker)
-        .await
-        .is_err()
-    {
+    // A worker cut off is ended there, before the simulator below lets its
+    // answer go: an answer recorded after the grace would contradict the
+    // warning.
+    if !state.accounts.wait_for_workers(deadline).await {
         tracing::warn!(
-            "the send worker was still in a WeChat call at the end of QUNFA_SHUTDOWN_GRACE; \
+            "a send worker was still in a WeChat call at the end of QUNFA_SHUTDOWN_GRACE; \
              its send is settled at the next start"
         );
-        // Ended here, before the simulator below lets its answer go: an
-        // answer recorded after the grace would contradict the warning.
-        worker.abort();
-        let _ = worker.await;
     }
+    housekeeping.abort();
+    let _ = housekeeping.await;
     if let Some(simulator) = &state.simulator {
         simulator.shutdown();
     }

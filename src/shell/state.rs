@@ -10,13 +10,12 @@ use leptos::config::LeptosOptions;
 use sqlx::SqlitePool;
 
 use super::{assets::AssetVersion, config::Settings};
-use crate::{
-    auth::{password::PasswordChecks, setup::FirstRun, throttle::LoginThrottle},
-    callbacks::CallbackState,
-};
+use crate::auth::{password::PasswordChecks, setup::FirstRun, throttle::LoginThrottle};
 
 #[derive(Clone)]
 pub struct AppState {
+    /// The accounts at work (`shell::accounts`).
+    pub accounts: Arc<super::accounts::Accounts>,
     pub leptos: LeptosOptions,
     pub db: SqlitePool,
     pub settings: Arc<Settings>,
@@ -26,12 +25,8 @@ pub struct AppState {
     /// The first-run setup link, while no user exists.
     pub first_run: Arc<FirstRun>,
     pub assets: AssetVersion,
-    pub callbacks: CallbackState,
-    pub wechat: crate::wechat::client::WechatClient,
-    /// The WeChat calls and token fetches of `wechat`, counted.
+    /// The WeChat calls and token fetches of every account, counted.
     pub wechat_counts: Arc<crate::metrics::WechatCounts>,
-    /// Sends in flight, the worker's wake-up, the audience cache.
-    pub sends: crate::sends::life::SendsState,
     /// The built-in simulator, when no account is configured.
     pub simulator: Option<crate::simulator::Simulator>,
     /// Seals and opens the secrets kept in the database; proven right at
@@ -39,9 +34,22 @@ pub struct AppState {
     pub secrets: super::secrets::SealingKey,
 }
 
-impl FromRef<AppState> for CallbackState {
-    fn from_ref(state: &AppState) -> Self {
-        state.callbacks.clone()
+/// The app and one account a request is about, once the caller's right
+/// to it is checked (`edge::on_account`).
+#[derive(Clone)]
+pub struct AccountState {
+    pub db: SqlitePool,
+    pub account: Arc<super::accounts::Account>,
+    pub app: AppState,
+}
+
+impl AccountState {
+    pub fn new(app: AppState, account: Arc<super::accounts::Account>) -> AccountState {
+        AccountState {
+            db: app.db.clone(),
+            account,
+            app,
+        }
     }
 }
 

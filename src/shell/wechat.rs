@@ -113,16 +113,6 @@ pub async fn simulator_callback_token(
         .context("the simulator's callback Token in the database")
 }
 
-/// What the console talks to.
-pub struct Wechat {
-    pub client: WechatClient,
-    /// What the client and its token manager did, as `/metrics` shows it.
-    pub counts: Arc<WechatCounts>,
-    /// Present when no account is configured: the simulator this server
-    /// hosts under `/sim`.
-    pub simulator: Option<Simulator>,
-}
-
 /// Where the console can reach itself: the listen address, with an
 /// unspecified IP (0.0.0.0) replaced by loopback.
 fn local_base(addr: SocketAddr) -> String {
@@ -140,55 +130,157 @@ fn local_base(addr: SocketAddr) -> String {
     format!("http://{ip}:{}", addr.port())
 }
 
-pub fn connect(
+/// The built-in simulator this server hosts under `/sim`, when no account
+/// is configured. Its first account is the configured account (row 1);
+/// the others are added as their rows are put to work.
+pub fn simulator(settings: &Settings) -> anyhow::Result<Option<Simulator>> {
+    if !settings.uses_simulator() {
+        return Ok(None);
+    }
+    let token = settings
+        .wechat
+        .token
+        .clone()
+        .context("the simulator's callback Token is read at start")?;
+    let mut config = SimulatorConfig::builtin(token)
+        .with_callback_url(local_callback_url(settings, None)?)
+        .with_overseas(settings.wechat.overseas);
+    if let Some(key) = &settings.wechat.aes_key {
+        config = config.with_aes_key(key.clone());
+    }
+    Ok(Some(
+        Simulator::new(config).context("the built-in simulator")?,
+    ))
+}
+
+/// Where the built-in simulator pushes an account's callbacks: this
+/// server's `/wechat/callback`, or `/wechat/callback/<slug>`.
+pub fn local_callback_url(settings: &Settings, slug: Option<&str>) -> anyhow::Result<Url> {
+    let local = local_base(settings.site_addr);
+    let path = match slug {
+        Some(slug) => format!("/wechat/callback/{slug}"),
+        None => "/wechat/callback".to_owned(),
+    };
+    Url::parse(&format!("{local}{path}")).context("the simulator's callback URL")
+}
+
+/// The client of the account the settings define (row 1).
+pub fn configured_client(
     settings: &Settings,
     pool: &SqlitePool,
     secrets: &SealingKey,
-) -> anyhow::Result<Wechat> {
-    let (source, default_base, simulator) = match &settings.wechat.account {
-        Some(account) => {
-            let appid = account.appid.clone();
-            let source = match &account.access {
-                AccessTokenSetting::Stable(secret) => TokenSource::Stable {
-                    appid,
-                    secret: secret.clone(),
-                },
-                AccessTokenSetting::Classic(secret) => TokenSource::Classic {
-                    appid,
-                    secret: secret.clone(),
-                },
-                AccessTokenSetting::External(url) => TokenSource::External { url: url.clone() },
-                AccessTokenSetting::Fixed(token) => TokenSource::Fixed(token.clone()),
-            };
-            (source, WECHAT_API_BASE.to_owned(), None)
-        }
-        None => {
-            let local = local_base(settings.site_addr);
-            let callback = Url::parse(&format!("{local}/wechat/callback"))
-                .context("the simulator's callback URL")?;
-            let token = settings
-                .wechat
-                .token
-                .clone()
-                .context("the simulator's callback Token is read at start")?;
-            let mut config = SimulatorConfig::builtin(token)
-                .with_callback_url(callback)
-                .with_overseas(settings.wechat.overseas);
-            if let Some(key) = &settings.wechat.aes_key {
-                config = config.with_aes_key(key.clone());
-            }
-            let simulator = Simulator::new(config).context("the built-in simulator")?;
-            let source = TokenSource::Stable {
-                appid: settings.appid().to_owned(),
-                secret: SecretString::from(BUILTIN_SECRET),
-            };
-            (source, format!("{local}/sim"), Some(simulator))
-        }
+    counts: &Arc<WechatCounts>,
+) -> anyhow::Result<WechatClient> {
+    let Some(account) = &settings.wechat.account else {
+        return simulated_client(
+            settings,
+            settings.appid(),
+            SecretString::from(BUILTIN_SECRET),
+            pool,
+            secrets,
+            counts,
+        );
     };
+    let appid = account.appid.clone();
+    let source = match &account.access {
+        AccessTokenSetting::Stable(secret) => TokenSource::Stable {
+            appid,
+            secret: secret.clone(),
+        },
+        AccessTokenSetting::Classic(secret) => TokenSource::Classic {
+            appid,
+            secret: secret.clone(),
+        },
+        AccessTokenSetting::External(url) => TokenSource::External { url: url.clone() },
+        AccessTokenSetting::Fixed(token) => TokenSource::Fixed(token.clone()),
+    };
+    client(real_api_base(settings)?, source, pool, secrets, counts)
+}
+
+/// The client of an account of the built-in simulator.
+pub fn simulated_client(
+    settings: &Settings,
+    appid: &str,
+    secret: SecretString,
+    pool: &SqlitePool,
+    secrets: &SealingKey,
+    counts: &Arc<WechatCounts>,
+) -> anyhow::Result<WechatClient> {
     let api_base = match &settings.wechat.api_base {
         Some(base) => base.clone(),
-        None => Url::parse(&default_base).context("the WeChat API base URL")?,
+        None => Url::parse(&format!("{}/sim", local_base(settings.site_addr)))
+            .context("the simulator's base URL")?,
     };
+    let source = TokenSource::Stable {
+        appid: appid.to_owned(),
+        secret,
+    };
+    client(api_base, source, pool, secrets, counts)
+}
+
+/// The client of an account an admin added, from its stored settings.
+pub fn account_client(
+    settings: &Settings,
+    appid: &str,
+    token_source: crate::accounts::TokenSource,
+    opened: &crate::accounts::store::Secrets,
+    pool: &SqlitePool,
+    secrets: &SealingKey,
+    counts: &Arc<WechatCounts>,
+) -> anyhow::Result<WechatClient> {
+    use crate::accounts::TokenSource as Stored;
+    let appid = appid.to_owned();
+    let secret = || {
+        opened
+            .secret
+            .clone()
+            .context("the token source needs the AppSecret, which is not kept")
+    };
+    let source = match token_source {
+        Stored::Stable => TokenSource::Stable {
+            appid,
+            secret: secret()?,
+        },
+        Stored::Classic => TokenSource::Classic {
+            appid,
+            secret: secret()?,
+        },
+        Stored::Url => {
+            let url = opened
+                .token_url
+                .as_ref()
+                .context("the token source is a URL, which is not kept")?;
+            TokenSource::External {
+                url: Url::parse(url.expose_secret()).context("the token URL")?,
+            }
+        }
+        Stored::Fixed => TokenSource::Fixed(
+            opened
+                .fixed_token
+                .clone()
+                .context("the token source is a fixed token, which is not kept")?,
+        ),
+    };
+    client(real_api_base(settings)?, source, pool, secrets, counts)
+}
+
+/// WeChat's API, or the base the settings give instead.
+fn real_api_base(settings: &Settings) -> anyhow::Result<Url> {
+    match &settings.wechat.api_base {
+        Some(base) => Ok(base.clone()),
+        None => Url::parse(WECHAT_API_BASE).context("the WeChat API base URL"),
+    }
+}
+
+/// A client for `source` at `api_base`, its token cached in the database
+/// and its calls counted in `counts`.
+fn client(
+    api_base: Url,
+    source: TokenSource,
+    pool: &SqlitePool,
+    secrets: &SealingKey,
+    counts: &Arc<WechatCounts>,
+) -> anyhow::Result<WechatClient> {
     let config = ClientConfig::new(api_base);
     let http = config.http_client().map_err(|e| {
         anyhow::anyhow!(
@@ -201,13 +293,8 @@ pub fn connect(
         cache_key: source.cache_key(),
         secrets: secrets.clone(),
     });
-    let counts = Arc::new(WechatCounts::default());
     let tokens = TokenManager::new(source, config.api_base.clone(), http.clone(), cache)
         .with_timeout(config.timeout)
         .with_observer(counts.clone());
-    Ok(Wechat {
-        client: WechatClient::new(config, tokens, http).with_observer(counts.clone()),
-        counts,
-        simulator,
-    })
+    Ok(WechatClient::new(config, tokens, http).with_observer(counts.clone()))
 }

@@ -115,6 +115,7 @@ fn AuditTable(lang: Lang, entries: Vec<AuditEntry>) -> impl IntoView {
                 <tr>
                     <th scope="col">{lang.pick("时间", "Time")}</th>
                     <th scope="col">{lang.pick("用户", "User")}</th>
+                    <th scope="col">{lang.pick("公众号", "Account")}</th>
                     <th scope="col">{lang.pick("操作", "Action")}</th>
                     <th scope="col">{lang.pick("详情", "Detail")}</th>
                     <th scope="col">{lang.pick("来源地址", "From address")}</th>
@@ -124,8 +125,9 @@ fn AuditTable(lang: Lang, entries: Vec<AuditEntry>) -> impl IntoView {
                 {entries
                     .into_iter()
                     .map(|entry| {
+                        let slug = entry.account.as_ref().map(|(slug, _)| slug.clone());
                         let detail = match &entry.facts {
-                            Some(facts) => facts_view(lang, facts),
+                            Some(facts) => facts_view(lang, facts, slug.as_deref()),
                             // A line written before its facts were kept: its stored words.
                             None => entry.detail.clone().into_any(),
                         };
@@ -133,6 +135,7 @@ fn AuditTable(lang: Lang, entries: Vec<AuditEntry>) -> impl IntoView {
                             <tr>
                                 <td data-label=lang.pick("时间", "Time")><StoredTime at=entry.at /></td>
                                 <td data-label=lang.pick("用户", "User")>{entry.username}</td>
+                                <td data-label=lang.pick("公众号", "Account")>{entry.account.map(|(_, name)| name)}</td>
                                 <td data-label=lang.pick("操作", "Action")>{action_words(lang, &entry.action)}</td>
                                 <td data-label=lang.pick("详情", "Detail")>{detail}</td>
                                 <td data-label=lang.pick("来源地址", "From address")>{entry.address.map(|a| view! { <code>{a}</code> })}</td>
@@ -147,7 +150,11 @@ fn AuditTable(lang: Lang, entries: Vec<AuditEntry>) -> impl IntoView {
 
 /// A line's facts in words. Values are marked as values: names and titles
 /// quoted (`q`), identifiers as code.
-fn facts_view(lang: Lang, facts: &Facts) -> AnyView {
+fn facts_view(lang: Lang, facts: &Facts, account: Option<&str>) -> AnyView {
+    let send_href = |send_id: i64| {
+        let account = account.unwrap_or(crate::accounts::FIRST_SLUG);
+        super::account_href(account, &format!("sends/{send_id}"))
+    };
     let user = |user_id: i64, username: &str| {
         view! { {lang.pick("用户", "User")} " " <q>{username.to_owned()}</q> " (#" {user_id} ")" }
     };
@@ -166,7 +173,7 @@ fn facts_view(lang: Lang, facts: &Facts) -> AnyView {
                 None => lang.pick("发给全部粉丝", "to all followers").into_any(),
             };
             view! {
-                <a href=format!("/sends/{send_id}")>{format!("#{send_id}")}</a> " "
+                <a href=send_href(send_id)>{format!("#{send_id}")}</a> " "
                 {type_label(lang, &msg_type)} " " {to} " "
                 <code>{format!("clientmsgid {clientmsgid}")}</code>
             }
@@ -230,7 +237,7 @@ fn facts_view(lang: Lang, facts: &Facts) -> AnyView {
                 ),
             };
             view! {
-                <a href=format!("/sends/{send_id}")>{format!("#{send_id}")}</a> " "
+                <a href=send_href(send_id)>{format!("#{send_id}")}</a> " "
                 <code>{format!("msg_id {msg_id}")}</code> {lang.pick("：", ": ")} {what} " " {outcome}
             }
             .into_any()
@@ -249,6 +256,19 @@ fn facts_view(lang: Lang, facts: &Facts) -> AnyView {
             {user(user_id, &username)} " → " {role_words(lang, &role)}
         }
         .into_any(),
+        Facts::UserAccount {
+            user_id,
+            username,
+            account,
+            granted,
+        } => {
+            let what = if granted {
+                lang.pick("：授权使用公众号", ": may use the account")
+            } else {
+                lang.pick("：收回公众号", ": may no longer use the account")
+            };
+            view! { {user(user_id, &username)} {what} " " <code>{account}</code> }.into_any()
+        }
     }
 }
 

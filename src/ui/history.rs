@@ -1,5 +1,6 @@
-//! `/sends` (every send, newest first, filtered, paged, refreshed every two
-//! seconds while open) and `/sends/:id` (everything about one send).
+//! `/a/:account/sends` (the account's sends, newest first, filtered, paged,
+//! refreshed every two seconds while open) and `/a/:account/sends/:id`
+//! (everything about one send).
 //!
 //! The filters are a plain GET form and the actions plain POST forms, so
 //! both pages work before hydration; hydrated, they refresh themselves.
@@ -97,8 +98,12 @@ pub fn HistoryPage() -> impl IntoView {
     let tick = ticker();
     // The rows refresh themselves; the filter form is built once per
     // address, so what someone is typing into it is left alone.
-    let page = Resource::new(move || (filter.get(), tick.get()), |(f, _)| list_sends(f));
-    let choices = Resource::new(|| (), |_| history_choices());
+    let account = super::account_slug();
+    let page = Resource::new(
+        move || (account.get(), filter.get(), tick.get()),
+        |(account, f, _)| list_sends(account, f),
+    );
+    let choices = Resource::new(move || account.get(), history_choices);
     // Made outside `Page`, whose children may run more than once (see `Page`).
     view! {
         <Page title=|lang| lang.pick("历史", "History")>
@@ -114,6 +119,8 @@ fn HistoryBody(
     choices: Resource<Result<FilterChoices, AppError>>,
 ) -> impl IntoView {
     let lang = lang();
+    let account = StoredValue::new(super::account_slug().get_untracked());
+    let history_href = move |f: &HistoryFilter| account.with_value(|a| history_href(a, f));
     view! {
         <Suspense>
             {move || Suspend::new(async move {
@@ -152,14 +159,14 @@ fn HistoryBody(
                         }
                             .into_any()
                     }
-                    Err(error) => view! { <p class="error" role="alert">{error.words(lang)}</p> }.into_any(),
+                    Err(error) => super::error_view(lang, error),
                 }
             })}
         </Transition>
     }
 }
 
-fn history_href(f: &HistoryFilter) -> String {
+fn history_href(account: &str, f: &HistoryFilter) -> String {
     let mut query: Vec<(&str, String)> = Vec::new();
     for (name, value) in [
         ("state", &f.state),
@@ -179,10 +186,11 @@ fn history_href(f: &HistoryFilter) -> String {
         .into_iter()
         .map(|(k, v)| format!("{k}={}", percent(&v)))
         .collect();
+    let sends = super::account_href(account, "sends");
     if encoded.is_empty() {
-        "/sends".to_owned()
+        sends
     } else {
-        format!("/sends?{}", encoded.join("&"))
+        format!("{sends}?{}", encoded.join("&"))
     }
 }
 
@@ -207,8 +215,9 @@ fn Filters(
     tags: Vec<(u64, String)>,
 ) -> impl IntoView {
     let chosen = |value: &str, current: &str| value == current;
+    let action = super::account_href(&super::account_slug().get_untracked(), "sends");
     view! {
-        <form method="get" action="/sends" class="filters" aria-label=lang.pick("筛选", "Filters")>
+        <form method="get" action=action class="filters" aria-label=lang.pick("筛选", "Filters")>
             <label>
                 {lang.pick("状态", "Status")}
                 <select name="state">
@@ -294,6 +303,7 @@ fn HistoryTable(lang: Lang, rows: Vec<HistoryRow>) -> impl IntoView {
     if rows.is_empty() {
         return view! { <p>{lang.pick("没有符合条件的群发。", "No sends match.")}</p> }.into_any();
     }
+    let account = super::account_slug().get_untracked();
     view! {
         <table class="history stacked">
             <thead>
@@ -311,7 +321,7 @@ fn HistoryTable(lang: Lang, rows: Vec<HistoryRow>) -> impl IntoView {
                 {rows
                     .into_iter()
                     .map(|row| {
-                        let href = format!("/sends/{}", row.id);
+                        let href = super::account_href(&account, &format!("sends/{}", row.id));
                         let audience = if row.audience.is_empty() {
                             lang.pick("全部粉丝", "All followers").to_owned()
                         } else {
@@ -349,6 +359,7 @@ pub fn SendDetailPage() -> impl IntoView {
     let refresh = ServerAction::<RefreshSend>::new();
     let delete = ServerAction::<DeleteSend>::new();
     let tick = ticker();
+    let account = super::account_slug();
     // Polled only while the send may still change, so forms on an ended
     // send's page are not redrawn under the editor's hands.
     let open = RwSignal::new(true);
@@ -356,15 +367,16 @@ pub fn SendDetailPage() -> impl IntoView {
         move || {
             let tick = if open.get() { tick.get() } else { 0 };
             (
+                account.get(),
                 id.get(),
                 tick,
                 refresh.version().get(),
                 delete.version().get(),
             )
         },
-        |(id, _, _, _)| async move {
+        |(account, id, _, _, _)| async move {
             match id {
-                Some(id) => load_send_detail(id).await,
+                Some(id) => load_send_detail(account, id).await,
                 None => Err(Problem::SendNotFound.into()),
             }
         },
@@ -403,7 +415,7 @@ fn DetailBody(
                         view! { <Detail lang d refresh delete /> }.into_any()
                     }
                     Err(AppError::Rejected(Problem::SendNotFound)) => view! { <NoSuchSend lang /> }.into_any(),
-                    Err(error) => view! { <p class="error" role="alert">{error.words(lang)}</p> }.into_any(),
+                    Err(error) => super::error_view(lang, error),
                 }
             })}
         </Transition>
@@ -424,7 +436,9 @@ fn NoSuchSend(lang: Lang) -> impl IntoView {
             <p>
                 {lang.pick("这个编号没有对应的群发，可能是链接有误。", "No send has this number; the link may be wrong.")}
                 " "
-                <a href="/sends">{lang.pick("返回历史", "Back to the history")}</a>
+                <a href=super::account_href(&super::account_slug().get_untracked(), "sends")>
+                    {lang.pick("返回历史", "Back to the history")}
+                </a>
             </p>
         </section>
     }
@@ -438,6 +452,8 @@ fn Detail(
     delete: ServerAction<DeleteSend>,
 ) -> impl IntoView {
     let (id, id2) = (d.row.id.to_string(), d.row.id.to_string());
+    let account = super::account_slug().get_untracked();
+    let account2 = account.clone();
     let audience = if d.row.audience.is_empty() {
         lang.pick("全部粉丝", "All followers").to_owned()
     } else {
@@ -564,12 +580,14 @@ fn Detail(
             })}
             {d.msg_id.is_some().then(|| view! {
                 <ActionForm action=refresh>
+                    <input type="hidden" name="account" value=account.clone() />
                     <input type="hidden" name="id" value=id.clone() />
                     <button type="submit">{lang.pick("刷新状态", "Refresh status")}</button>
                 </ActionForm>
             })}
             {d.can_delete.then(|| view! {
                 <ActionForm action=delete attr:class="stack danger-zone">
+                    <input type="hidden" name="account" value=account2.clone() />
                     <input type="hidden" name="id" value=id2.clone() />
                     <p class="note">{lang.pick("删除只会让文章在图文页失效、别人无法再打开；已经收到消息的粉丝消息列表里仍然能看到这条消息的标题和封面。删除不能撤销。",
                         "Deleting makes the article page unavailable, so nobody can open it any more. It does not recall the message: followers who received it still see its title and cover in their chats. It cannot be undone.")}</p>

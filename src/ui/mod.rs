@@ -10,6 +10,7 @@ use leptos_router::{
 };
 
 use crate::{
+    accounts::AccountChoice,
     auth::api::{SessionInfo, load_session},
     i18n::Lang,
 };
@@ -82,14 +83,15 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=path!("/login") view=login::LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/setup") view=setup::SetupPage ssr=SsrMode::Async />
-                    <Route path=path!("/compose") view=compose::ComposePage ssr=SsrMode::Async />
-                    <Route path=path!("/compose/pick/:source") view=compose::PickPage ssr=SsrMode::Async />
-                    <Route path=path!("/sends") view=history::HistoryPage ssr=SsrMode::Async />
-                    <Route path=path!("/sends/:id") view=history::SendDetailPage ssr=SsrMode::Async />
+                    <Route path=path!("/a/:account/compose") view=compose::ComposePage ssr=SsrMode::Async />
+                    <Route path=path!("/a/:account/compose/pick/:source") view=compose::PickPage ssr=SsrMode::Async />
+                    <Route path=path!("/a/:account/sends") view=history::HistoryPage ssr=SsrMode::Async />
+                    <Route path=path!("/a/:account/sends/:id") view=history::SendDetailPage ssr=SsrMode::Async />
+                    <Route path=path!("/a/:account/settings") view=settings::SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/audit") view=audit::AuditPage ssr=SsrMode::Async />
                     <Route path=path!("/users") view=users::UsersPage ssr=SsrMode::Async />
-                    <Route path=path!("/settings") view=settings::SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/no-account") view=NoAccountPage ssr=SsrMode::Async />
                 </Routes>
             </div>
         </Router>
@@ -107,6 +109,26 @@ pub fn type_label(lang: Lang, msg_type: &str) -> &'static str {
         "wxcard" => lang.pick("卡券", "Card"),
         _ => "?",
     }
+}
+
+/// The slug of the account the page is about (`/a/:account/…`); empty on
+/// a page about no account. Read from the address, so the header of a page
+/// outside the routes (not found) may ask too.
+pub fn account_slug() -> Memo<String> {
+    let location = use_location();
+    Memo::new(move |_| {
+        location.pathname.with(|path| {
+            path.strip_prefix("/a/")
+                .and_then(|rest| rest.split('/').next())
+                .unwrap_or_default()
+                .to_owned()
+        })
+    })
+}
+
+/// `/a/<account>/<rest>`: a page of an account.
+pub fn account_href(account: &str, rest: &str) -> String {
+    format!("/a/{account}/{rest}")
 }
 
 /// The language this page is shown in.
@@ -177,17 +199,41 @@ fn Header(info: SessionInfo) -> impl IntoView {
         .as_ref()
         .map(|u| u.username.clone())
         .unwrap_or_default();
+    // The page's account, else the first the user may use: the account
+    // links of a page about no account (users, audit) go there.
+    let in_address = account_slug().get_untracked();
+    let current = info
+        .accounts
+        .iter()
+        .find(|a| a.slug == in_address)
+        .or_else(|| info.accounts.first())
+        .cloned();
+    let simulated = current.as_ref().is_some_and(|a| a.simulated);
+    let links = current.as_ref().map(|account| {
+        let slug = account.slug.clone();
+        view! {
+            <A href=account_href(&slug, "compose")>{lang.pick("撰写", "Compose")}</A>
+            <A href=account_href(&slug, "sends")>{lang.pick("历史", "History")}</A>
+            {is_admin
+                .then(|| {
+                    view! { <A href=account_href(&slug, "settings")>{lang.pick("设置", "Settings")}</A> }
+                })}
+        }
+    });
     view! {
         <header class="topbar">
             <span class="brand">{app_name(lang)}</span>
+            {current
+                .clone()
+                .map(|current| {
+                    view! { <AccountSwitch lang current accounts=info.accounts.clone() /> }
+                })}
             <nav aria-label=lang.pick("主导航", "Main")>
-                <A href="/compose">{lang.pick("撰写", "Compose")}</A>
-                <A href="/sends">{lang.pick("历史", "History")}</A>
+                {links}
                 {is_admin
                     .then(|| {
                         view! {
                             <A href="/users">{lang.pick("用户", "Users")}</A>
-                            <A href="/settings">{lang.pick("设置", "Settings")}</A>
                             <A href="/audit">{lang.pick("审计日志", "Audit log")}</A>
                         }
                     })}
@@ -211,18 +257,127 @@ fn Header(info: SessionInfo) -> impl IntoView {
                 <LanguageSwitch lang=info.lang />
             </div>
         </header>
-        {info
-            .simulator
+        {simulated
             .then(|| {
                 view! {
                     <p class="banner" role="status">
                         {lang.pick(
-                            "未配置公众号：当前连接的是内置的微信模拟器，消息不会真正发出。",
-                            "No Official Account is configured: this console talks to the built-in WeChat simulator, and nothing is really sent.",
+                            "这是内置微信模拟器中的公众号，消息不会真正发出。",
+                            "This account lives in the built-in WeChat simulator: nothing is really sent.",
                         )}
                     </p>
                 }
             })}
+    }
+}
+
+/// The account the page is about and, for a user with more than one, the
+/// others to switch to: links (a `details` list, so it works before
+/// hydration) to the same kind of page of the other account.
+#[component]
+fn AccountSwitch(
+    lang: Lang,
+    current: AccountChoice,
+    accounts: Vec<AccountChoice>,
+) -> impl IntoView {
+    let location = use_location();
+    let label = lang.pick("公众号", "Account");
+    let kind = current.kind.words(lang);
+    if accounts.len() < 2 {
+        return view! {
+            <p class="current-account" aria-label=label>
+                <strong>{current.name.clone()}</strong>
+                " "
+                <span class="account-kind">{kind}</span>
+            </p>
+        }
+        .into_any();
+    }
+    // The same page of another account: its history for a send's detail
+    // (the send is this account's), its form for a picker's list.
+    let page = move || {
+        let path = location.pathname.get();
+        let rest = path.splitn(4, '/').nth(3).unwrap_or_default().to_owned();
+        match rest.split('/').next().unwrap_or_default() {
+            "sends" => "sends",
+            "settings" => "settings",
+            _ => "compose",
+        }
+    };
+    let others: Vec<AccountChoice> = accounts
+        .into_iter()
+        .filter(|a| a.slug != current.slug)
+        .collect();
+    view! {
+        <details class="account-switch">
+            <summary aria-label=format!("{label}: {}", current.name)>
+                <strong>{current.name.clone()}</strong>
+                " "
+                <span class="account-kind">{kind}</span>
+            </summary>
+            <nav aria-label=lang.pick("切换公众号", "Switch account")>
+                <ul>
+                    {others
+                        .into_iter()
+                        .map(|other| {
+                            let slug = other.slug.clone();
+                            let kind = other.kind.words(lang);
+                            view! {
+                                <li>
+                                    <a href=move || account_href(&slug, page())>
+                                        {other.name.clone()}
+                                        " "
+                                        <span class="account-kind">{kind}</span>
+                                    </a>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            </nav>
+        </details>
+    }
+    .into_any()
+}
+
+/// A server function's error on a page: an account that is not there or
+/// not the user's is a 404 in words, with the way home; any other error in
+/// its words.
+pub fn error_view(lang: Lang, error: crate::error::AppError) -> AnyView {
+    use crate::error::{AppError, Problem};
+    if error != AppError::Rejected(Problem::AccountNotFound) {
+        return view! { <p class="error" role="alert">{error.words(lang)}</p> }.into_any();
+    }
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <section class="notice">
+            <p role="alert">{error.words(lang)}</p>
+            <p>
+                <a href="/">{lang.pick("返回首页", "Back to the start")}</a>
+            </p>
+        </section>
+    }
+    .into_any()
+}
+
+/// For a user who may use no account yet.
+#[component]
+fn NoAccountPage() -> impl IntoView {
+    view! {
+        <Page title=|lang| lang.pick("还没有可用的公众号", "No account yet")>
+            <p>
+                {move || {
+                    lang()
+                        .pick(
+                            "还没有为您开通任何公众号。请联系管理员在“用户”页为您授权。",
+                            "No account has been granted to you yet. Ask an admin to grant you one on the Users page.",
+                        )
+                }}
+            </p>
+        </Page>
     }
 }
 
@@ -269,7 +424,7 @@ fn Forbidden() -> impl IntoView {
                 )}
             </p>
             <p>
-                <a href="/compose">{lang.pick("返回撰写", "Back to Compose")}</a>
+                <a href="/">{lang.pick("返回撰写", "Back to Compose")}</a>
             </p>
         </section>
     }

@@ -1,7 +1,7 @@
-//! `/settings` (admins): what to enter in the WeChat console (服务器配置),
-//! whether callbacks arrive, how the account's own backend answers the
-//! callbacks passed on to it, and where the access token comes from. Read
-//! only: the settings come from the environment or `qunfa.toml`.
+//! `/a/:account/settings` (admins): what to enter in the WeChat console for
+//! the account (服务器配置), whether its callbacks arrive, how its own
+//! backend answers the callbacks passed on to it, and where its access
+//! token comes from.
 
 use leptos::prelude::*;
 
@@ -12,7 +12,8 @@ use crate::settings::{ForwardingView, SettingsView, TokenSourceView, answer_time
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    let settings = Resource::new(|| (), |_| load_settings());
+    let account = super::account_slug();
+    let settings = Resource::new(move || account.get(), load_settings);
     // Made outside `Page`, whose children may run more than once (see `Page`).
     view! {
         <Page title=|lang| lang.pick("设置", "Settings") audience=Audience::Admins>
@@ -28,9 +29,7 @@ fn SettingsBody(settings: Resource<Result<SettingsView, AppError>>) -> impl Into
             {move || Suspend::new(async move {
                 match settings.await {
                     Ok(settings) => view! { <SettingsLists settings /> }.into_any(),
-                    Err(error) => {
-                        view! { <p class="error" role="alert">{error.words(lang())}</p> }.into_any()
-                    }
+                    Err(error) => super::error_view(lang(), error),
                 }
             })}
         </Suspense>

@@ -109,11 +109,29 @@ impl TestApp {
     /// The callback Token this server checks: the configured one, or the
     /// built-in simulator's, made at the first start on this database.
     pub fn callback_token(&self) -> String {
+        use secrecy::ExposeSecret;
+        self.callbacks().keys.token.expose_secret().to_owned()
+    }
+
+    /// The configured account (row 1) at work: its client, sends state
+    /// and callback check.
+    pub fn first(&self) -> Arc<qunfa::shell::accounts::Account> {
         self.state
-            .settings
-            .callback_token()
-            .expect("the Token is set once the server has started")
-            .to_owned()
+            .accounts
+            .first()
+            .expect("the configured account is at work")
+    }
+
+    pub fn wechat(&self) -> qunfa::wechat::client::WechatClient {
+        self.first().wechat.clone()
+    }
+
+    pub fn sends(&self) -> qunfa::sends::life::SendsState {
+        self.first().sends.clone()
+    }
+
+    pub fn callbacks(&self) -> qunfa::callbacks::CallbackState {
+        self.first().callbacks.clone()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -143,12 +161,18 @@ impl TestApp {
             .unwrap()
     }
 
-    /// Calls a server function the way the hydrated page does.
+    /// Calls a server function the way the hydrated page does. A function
+    /// about one account is called about the configured one (`main`)
+    /// unless `form` names another.
     pub async fn call(&self, client: &Client, name: &str, form: &[(&str, &str)]) -> Response {
+        let mut form = form.to_vec();
+        if ACCOUNT_FUNCTIONS.contains(&name) && !form.iter().any(|(k, _)| *k == "account") {
+            form.insert(0, ("account", "main"));
+        }
         client
             .post(self.url(&format!("/api/{name}")))
             .header("Accept", "application/json")
-            .form(form)
+            .form(&form)
             .send()
             .await
             .unwrap()
@@ -169,10 +193,31 @@ impl TestApp {
     }
 }
 
+/// The server functions about one account: each takes its slug as
+/// `account`.
+pub const ACCOUNT_FUNCTIONS: &[&str] = &[
+    "load_compose",
+    "list_tags",
+    "prepare_send",
+    "confirm_send",
+    "preview_send",
+    "list_drafts",
+    "list_materials",
+    "convert_video",
+    "open_picker",
+    "pick_media",
+    "history_choices",
+    "list_sends",
+    "load_send_detail",
+    "refresh_send",
+    "delete_send",
+    "load_settings",
+];
+
 /// Waits until the send worker has gone through a whole round that began
 /// after this call: whatever it was going to do by then, it has done.
 pub async fn worker_round(app: &TestApp) {
-    let sends = &app.state.sends;
+    let sends = &app.sends();
     let target = sends.rounds() + 2;
     sends.wake();
     for _ in 0..400 {
@@ -196,9 +241,9 @@ pub fn location(response: &Response) -> String {
         .unwrap_or_default()
 }
 
-/// A compose form for `msgtype` to the tag VIP会员 (100) with its own
-/// clientmsgid; `fields` (by their names inside `form[…]`) add to it or
-/// replace what is there.
+/// A compose form of the configured account (`main`) for `msgtype` to the
+/// tag VIP会员 (100) with its own clientmsgid; `fields` (by their names
+/// inside `form[…]`) add to it or replace what is there.
 pub fn form(id: &str, msgtype: &str, fields: &[(&str, &str)]) -> Vec<(String, String)> {
     let mut out = vec![
         ("form[clientmsgid]".to_owned(), id.to_owned()),
@@ -210,7 +255,36 @@ pub fn form(id: &str, msgtype: &str, fields: &[(&str, &str)]) -> Vec<(String, St
         out.retain(|(n, _)| n != &format!("form[{name}]"));
         out.push((format!("form[{name}]"), (*value).to_owned()));
     }
+    out.push(("account".to_owned(), "main".to_owned()));
     out
+}
+
+/// Grants account `account` to user `username`, or takes it back.
+pub async fn grant(app: &TestApp, admin: &Client, username: &str, account: &str, granted: bool) {
+    let users: Vec<qunfa::auth::UserSummary> = app
+        .call(admin, "list_users", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = users
+        .iter()
+        .find(|user| user.username == username)
+        .expect("the user exists")
+        .id
+        .to_string();
+    let answer = app
+        .call(
+            admin,
+            "set_user_account",
+            &[
+                ("id", id.as_str()),
+                ("account", account),
+                ("granted", if granted { "true" } else { "false" }),
+            ],
+        )
+        .await;
+    assert!(answer.status().is_success(), "{}", answer.status());
 }
 
 /// A client logged in as the admin.
@@ -231,7 +305,8 @@ pub async fn post(
     app.call(client, name, &pairs).await
 }
 
-/// Prepare and confirm, as the compose page does: the result of one send.
+/// Prepare and confirm, as the compose page does: the result of one send
+/// (on the account `form` names as `account`, else the configured one).
 pub async fn send(app: &TestApp, client: &Client, form: &[(String, String)]) -> SendResult {
     let id = form[0].1.clone();
     let prepared = post(app, client, "prepare_send", form).await;
@@ -240,13 +315,9 @@ pub async fn send(app: &TestApp, client: &Client, form: &[(String, String)]) -> 
         PrepareOutcome::Ready(c) => assert_eq!(c.clientmsgid, id),
         other => panic!("not ready: {other:?}"),
     }
-    let confirmed = post(
-        app,
-        client,
-        "confirm_send",
-        &[("clientmsgid".to_owned(), id)],
-    )
-    .await;
+    let mut confirm = vec![("clientmsgid".to_owned(), id)];
+    confirm.extend(form.iter().filter(|(name, _)| name == "account").cloned());
+    let confirmed = post(app, client, "confirm_send", &confirm).await;
     assert!(confirmed.status().is_success(), "{}", confirmed.status());
     confirmed.json().await.unwrap()
 }

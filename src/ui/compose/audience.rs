@@ -29,7 +29,8 @@ pub fn AudienceChooser(
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     let selected = RwSignal::new(tag_id);
-    let refresh = Action::new(|_: &()| list_tags());
+    let account = crate::ui::account_slug();
+    let refresh = Action::new(move |_: &()| list_tags(account.get_untracked()));
     Effect::new(move |_| {
         if let Some(Ok(fresh)) = refresh.value().get() {
             tags.set(fresh);
@@ -73,7 +74,7 @@ pub fn AudienceChooser(
                     <button
                         type=move || if hydrated.get() { "button" } else { "submit" }
                         formmethod="get"
-                        formaction="/compose"
+                        formaction=crate::ui::account_href(&account.get_untracked(), "compose")
                         formnovalidate=true
                         hidden=move || hydrated.get()
                     >

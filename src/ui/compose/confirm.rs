@@ -22,7 +22,12 @@ pub fn ConfirmDialog(
     dismissed: RwSignal<bool>,
 ) -> impl IntoView {
     let question = confirmation.question(lang);
-    let cancel_href = format!("/compose?attempt={}&edit=1", confirmation.clientmsgid);
+    let account = crate::ui::account_slug().get_untracked();
+    let cancel_href = format!(
+        "{}?attempt={}&edit=1",
+        crate::ui::account_href(&account, "compose"),
+        confirmation.clientmsgid
+    );
     let all_label = all_followers_label(lang, confirmation.audience_size);
     let repeat_question = confirmation.repeat.as_ref().map(|r| r.question(lang));
     let sending = confirm.pending();
@@ -47,6 +52,7 @@ pub fn ConfirmDialog(
                 {confirmation.content.clone().map(|content| view! { <ContentView lang content /> })}
                 {move || problem().map(|words| view! { <p class="error" role="alert">{words}</p> })}
                 <ActionForm action=confirm>
+                    <input type="hidden" name="account" value=account.clone() />
                     <input type="hidden" name="clientmsgid" value=confirmation.clientmsgid.clone() />
                     {confirmation
                         .to_all

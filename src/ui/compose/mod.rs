@@ -1,4 +1,4 @@
-//! `/compose`: one form per message type of the seed (radios that CSS turns
+//! `/a/:account/compose`: one form per message type of the seed (radios that CSS turns
 //! into tabs, so they work before hydration), the audience with its tag
 //! picker, media pickers, preview, and the send with its confirmation.
 //!
@@ -9,10 +9,11 @@
 //! `preview`, `confirm`, `result`).
 //!
 //! Without JavaScript every button posts the form: "Send" and "Preview"
-//! come back as `/compose?attempt=…` (the form again, with its problems or
-//! the confirmation), "Confirm" as `/compose?sent=…` (the result). The tag
-//! search sends the whole form as a GET (`/compose?tag_search=…&form[…]=…`),
-//! and the page fills the form from it again.
+//! come back as `/a/<account>/compose?attempt=…` (the form again, with its
+//! problems or the confirmation), "Confirm" as `…/compose?sent=…` (the
+//! result). The tag search sends the whole form as a GET
+//! (`…/compose?tag_search=…&form[…]=…`), and the page fills the form from
+//! it again.
 //!
 //! After a send the result takes the form's place (the form is hidden, so
 //! nothing typed can go out twice by accident); "Compose another" opens a
@@ -60,16 +61,18 @@ const MESSAGE_TYPES: [&str; 6] = ["mpnews", "text", "voice", "image", "mpvideo",
 #[component]
 pub fn ComposePage() -> impl IntoView {
     let query = use_query_map();
+    let account = super::account_slug();
     let setup = Resource::new(
         move || {
             query.with(|q| {
                 (
+                    account.get(),
                     q.get("attempt"),
                     q.get("sent").and_then(|s| s.parse::<i64>().ok()),
                 )
             })
         },
-        |(attempt, sent)| load_compose(attempt, sent),
+        |(account, attempt, sent)| load_compose(account, attempt, sent),
     );
     // Made outside `Page`, whose children may run more than once (see `Page`).
     view! {
@@ -86,9 +89,7 @@ fn ComposeBody(setup: Resource<Result<ComposeSetup, AppError>>) -> impl IntoView
             {move || Suspend::new(async move {
                 match setup.await {
                     Ok(setup) => view! { <Composer lang=lang() setup /> }.into_any(),
-                    Err(error) => {
-                        view! { <p class="error" role="alert">{error.words(lang())}</p> }.into_any()
-                    }
+                    Err(error) => super::error_view(lang(), error),
                 }
             })}
         </Suspense>
@@ -195,6 +196,7 @@ fn Composer(lang: Lang, setup: ComposeSetup) -> impl IntoView {
                 // asks to confirm the send (as "Send" does), never a preview
                 // or a picker.
                 <button type="submit" class="default-submit" hidden aria-hidden="true" tabindex="-1"></button>
+                <input type="hidden" name="account" value=super::account_slug().get_untracked() />
                 // `value` for the page as served, `prop:value` once hydrated.
                 <input
                     type="hidden"

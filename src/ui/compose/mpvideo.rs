@@ -54,9 +54,16 @@ pub fn MpVideoFields(
 /// (`media/uploadvideo`); picking one does that.
 #[component]
 fn VideoPicker(lang: Lang, target: RwSignal<String>, title: RwSignal<String>) -> impl IntoView {
-    let convert = Action::new(|m: &MediaChoice| {
+    let account = crate::ui::account_slug();
+    let convert = Action::new(move |m: &MediaChoice| {
         let m = m.clone();
-        async move { (convert_video(m.media_id, m.title.clone()).await, m.title) }
+        let account = account.get_untracked();
+        async move {
+            (
+                convert_video(account, m.media_id, m.title.clone()).await,
+                m.title,
+            )
+        }
     });
     Effect::new(move |_| {
         if let Some((Ok(Ok(media_id)), name)) = convert.value().get() {

@@ -1,4 +1,4 @@
-//! `/compose/pick/:source?attempt=…&offset=…`: a picker as a page of its
+//! `/a/:account/compose/pick/:source?attempt=…&offset=…`: a picker as a page of its
 //! own, for a browser without JavaScript (or a click before hydration).
 //! The compose form was kept as the attempt by `open_picker`; "Use" posts
 //! to `pick_media`, which fills the field and goes back to the form.
@@ -39,12 +39,13 @@ pub fn PickPage() -> impl IntoView {
                 .unwrap_or(0)
         })
     });
+    let account = crate::ui::account_slug();
     let list = Resource::new(
-        move || (source.get(), offset.get()),
-        |(source, offset)| async move {
+        move || (account.get(), source.get(), offset.get()),
+        |(account, source, offset)| async move {
             match source.as_str() {
-                "drafts" => list_drafts(offset).await,
-                "image" | "voice" | "video" => list_materials(source, offset).await,
+                "drafts" => list_drafts(account, offset).await,
+                "image" | "voice" | "video" => list_materials(account, source, offset).await,
                 _ => Err(crate::error::Problem::InvalidChoice.into()),
             }
         },
@@ -64,7 +65,14 @@ fn PickBody(
     list: Resource<Result<Listing<MediaPage>, AppError>>,
 ) -> impl IntoView {
     let lang = lang();
-    let back = move || format!("/compose?attempt={}&edit=1", percent(&attempt.get()));
+    let account = crate::ui::account_slug();
+    let back = move || {
+        format!(
+            "{}?attempt={}&edit=1",
+            crate::ui::account_href(&account.get(), "compose"),
+            percent(&attempt.get())
+        )
+    };
     view! {
         <h2>{move || heading(lang, &source.get())}</h2>
         <p>
@@ -86,7 +94,7 @@ fn PickBody(
                         }
                             .into_any()
                     }
-                    Err(error) => view! { <p class="error" role="alert">{error.words(lang)}</p> }.into_any(),
+                    Err(error) => crate::ui::error_view(lang, error),
                 }
             })}
         </Suspense>
@@ -97,9 +105,10 @@ fn PickBody(
 fn PickList(lang: Lang, source: String, attempt: String, page: MediaPage) -> impl IntoView {
     let use_label = lang.pick("选用", "Use");
     let range = page_range(&page);
+    let account = crate::ui::account_slug().get_untracked();
     let at = |offset: u32| {
         format!(
-            "/compose/pick/{}?attempt={}&offset={offset}",
+            "/a/{account}/compose/pick/{}?attempt={}&offset={offset}",
             percent(&source),
             percent(&attempt)
         )
@@ -119,6 +128,7 @@ fn PickList(lang: Lang, source: String, attempt: String, page: MediaPage) -> imp
                         <li>
                             <MediaFacts item=item.clone() />
                             <form method="post" action=PickMedia::url()>
+                                <input type="hidden" name="account" value=account.clone() />
                                 <input type="hidden" name="attempt" value=attempt.clone() />
                                 <input type="hidden" name="source" value=source.clone() />
                                 <input type="hidden" name="media_id" value=item.media_id.clone() />

@@ -38,15 +38,16 @@ pub fn Picker(
             .filter(|p| !p.is_empty())
     });
     let picked = RwSignal::new(from_address.into_iter().collect::<Vec<String>>());
+    let account = crate::ui::account_slug();
     let page = LocalResource::new(move || {
-        let (open, offset) = (open.get(), offset.get());
+        let (open, offset, account) = (open.get(), offset.get(), account.get());
         async move {
             if !open {
                 return None;
             }
             Some(match source {
-                "drafts" => list_drafts(offset).await,
-                kind => list_materials(kind.to_owned(), offset).await,
+                "drafts" => list_drafts(account, offset).await,
+                kind => list_materials(account, kind.to_owned(), offset).await,
             })
         }
     });

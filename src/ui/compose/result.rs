@@ -48,7 +48,9 @@ pub fn SendResultPanel(lang: Lang, result: SendResult) -> impl IntoView {
         )
     });
     let articles = result.articles.clone();
-    let detail_href = format!("/sends/{}", result.id);
+    let account = crate::ui::account_slug().get_untracked();
+    let detail_href = crate::ui::account_href(&account, &format!("sends/{}", result.id));
+    let another_href = crate::ui::account_href(&account, "compose");
     let panel = NodeRef::<leptos::html::Section>::new();
     Effect::new(move |_| {
         if let Some(panel) = panel.get() {
@@ -75,7 +77,7 @@ pub fn SendResultPanel(lang: Lang, result: SendResult) -> impl IntoView {
         <p class="result-next">
             <a href=detail_href>{lang.pick("查看这次群发的详情", "See this send's details")}</a>
             // A whole new page: an empty form with a new clientmsgid.
-            <a href="/compose" rel="external">{lang.pick("再写一条", "Compose another")}</a>
+            <a href=another_href rel="external">{lang.pick("再写一条", "Compose another")}</a>
         </p>
     };
     let (class, role) = match (failed, waiting) {

@@ -31,6 +31,7 @@ use super::rules;
 use super::scenario::{Answer, Scenario};
 use super::state::{
     MpVideo, NewSend, PreviewRecord, State as SimState, control_name, endpoint_named, wechat_error,
+    wechat_error_saying,
 };
 use super::whitelist::IpWhitelist;
 use super::{Account, SimulatedAccount, Simulator};
@@ -423,8 +424,8 @@ fn check_credentials(
 /// The account's IP whitelist, after the AppID and secret: a token call
 /// from an address not on it is 40164.
 fn admit(state: &SimState, peer: Option<IpAddr>) -> Result<(), ApiError> {
-    match &state.ip_whitelist {
-        Some(whitelist) => whitelist.admit(peer),
+    match state.ip_whitelist.as_ref().and_then(|w| w.refusal(peer)) {
+        Some(errmsg) => Err(wechat_error_saying(40164, &errmsg)),
         None => Ok(()),
     }
 }
@@ -1014,6 +1015,17 @@ pub(crate) async fn control_reset(
     Json(json!({"reset": true, "appid": account.appid()})).into_response()
 }
 
+/// The body of `POST /control/ip_whitelist`; a misspelt field is refused
+/// rather than read as "no whitelist".
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct WhitelistRequest {
+    /// The addresses allowed; `null` (or none) lifts the whitelist.
+    whitelist: Option<BTreeSet<IpAddr>>,
+    #[serde(default)]
+    egress_ip: Option<IpAddr>,
+}
+
 /// `POST /control/ip_whitelist?appid=`: `{"whitelist": ["198.51.100.1"],
 /// "egress_ip": "203.0.113.7"}` sets the account's IP whitelist (and, if
 /// given, the address WeChat sees its token calls come from);
@@ -1027,14 +1039,7 @@ pub(crate) async fn control_ip_whitelist(
         Ok(account) => account,
         Err(missing) => return missing.into_response(),
     };
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct Request {
-        whitelist: Option<BTreeSet<IpAddr>>,
-        #[serde(default)]
-        egress_ip: Option<IpAddr>,
-    }
-    let request = match serde_json::from_slice::<Request>(&body) {
+    let request = match serde_json::from_slice::<WhitelistRequest>(&body) {
         Ok(request) => request,
         Err(error) => {
             return control_error(

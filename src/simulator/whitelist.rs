@@ -8,22 +8,17 @@
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
-use serde::{Deserialize, Serialize};
-
-use super::state::wechat_error_saying;
-use crate::wechat::errcode::ApiError;
+use serde::Serialize;
 
 /// The addresses an account lets fetch tokens, and the address WeChat
 /// sees the caller at.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct IpWhitelist {
     /// The addresses allowed; an empty list allows none.
     pub whitelist: BTreeSet<IpAddr>,
     /// The address token calls come from as WeChat sees it (a server
     /// behind NAT calls from its public address); `None`: the connection's
     /// own peer address.
-    #[serde(default)]
     pub egress_ip: Option<IpAddr>,
 }
 
@@ -42,21 +37,18 @@ impl IpWhitelist {
         self
     }
 
-    /// Lets a token call from `peer` (the connection's address, when
-    /// known) through, or refuses it with 40164 naming the address.
-    pub(crate) fn admit(&self, peer: Option<IpAddr>) -> Result<(), ApiError> {
+    /// Why a token call from `peer` (the connection's address, when known)
+    /// is refused: the errmsg of its 40164, naming the address; `None`
+    /// when the call may go through.
+    pub(crate) fn refusal(&self, peer: Option<IpAddr>) -> Option<String> {
         let caller = self.egress_ip.or(peer).map(|ip| ip.to_canonical());
         match caller {
-            Some(ip) if self.whitelist.iter().any(|w| w.to_canonical() == ip) => Ok(()),
-            Some(IpAddr::V4(ip)) => Err(wechat_error_saying(
-                40164,
-                &format!("invalid ip {ip} ipv6 ::ffff:{ip}, not in whitelist"),
+            Some(ip) if self.whitelist.iter().any(|w| w.to_canonical() == ip) => None,
+            Some(IpAddr::V4(ip)) => Some(format!(
+                "invalid ip {ip} ipv6 ::ffff:{ip}, not in whitelist"
             )),
-            Some(IpAddr::V6(ip)) => Err(wechat_error_saying(
-                40164,
-                &format!("invalid ip {ip} ipv6 {ip}, not in whitelist"),
-            )),
-            None => Err(wechat_error_saying(40164, "invalid ip, not in whitelist")),
+            Some(IpAddr::V6(ip)) => Some(format!("invalid ip {ip} ipv6 {ip}, not in whitelist")),
+            None => Some("invalid ip, not in whitelist".to_owned()),
         }
     }
 }
@@ -73,44 +65,44 @@ mod tests {
     #[test]
     fn an_address_on_the_whitelist_passes_in_either_notation() {
         let list = IpWhitelist::allowing([ip("127.0.0.1"), ip("2001:db8::1")]);
-        assert_eq!(list.admit(Some(ip("127.0.0.1"))), Ok(()));
-        assert_eq!(list.admit(Some(ip("::ffff:127.0.0.1"))), Ok(()));
-        assert_eq!(list.admit(Some(ip("2001:db8::1"))), Ok(()));
+        assert_eq!(list.refusal(Some(ip("127.0.0.1"))), None);
+        assert_eq!(list.refusal(Some(ip("::ffff:127.0.0.1"))), None);
+        assert_eq!(list.refusal(Some(ip("2001:db8::1"))), None);
     }
 
     #[test]
     fn another_address_is_40164_naming_it_as_wechat_does() {
         let list = IpWhitelist::allowing([ip("198.51.100.1")]);
-        let refused = list.admit(Some(ip("127.0.0.1"))).unwrap_err();
-        assert_eq!(refused.code.code(), 40164);
-        assert!(
-            refused
-                .errmsg
-                .starts_with("invalid ip 127.0.0.1 ipv6 ::ffff:127.0.0.1, not in whitelist rid: "),
-            "{}",
-            refused.errmsg
+        let refused = list.refusal(Some(ip("127.0.0.1"))).unwrap();
+        assert_eq!(
+            refused,
+            "invalid ip 127.0.0.1 ipv6 ::ffff:127.0.0.1, not in whitelist"
         );
         // What the console reads back out of it.
-        assert_eq!(ip_in_errmsg(&refused.errmsg), Some(ip("127.0.0.1")));
-        let v6 = list.admit(Some(ip("2001:db8::9"))).unwrap_err();
-        assert_eq!(ip_in_errmsg(&v6.errmsg), Some(ip("2001:db8::9")));
-        let unknown = list.admit(None).unwrap_err();
-        assert_eq!(ip_in_errmsg(&unknown.errmsg), None);
+        assert_eq!(ip_in_errmsg(&refused), Some(ip("127.0.0.1")));
+        let v6 = list.refusal(Some(ip("2001:db8::9"))).unwrap();
+        assert_eq!(ip_in_errmsg(&v6), Some(ip("2001:db8::9")));
+        let unknown = list.refusal(None).unwrap();
+        assert_eq!(ip_in_errmsg(&unknown), None);
     }
 
     #[test]
     fn the_egress_address_stands_for_the_peer() {
         let list = IpWhitelist::allowing([ip("127.0.0.1")]).seeing_calls_from(ip("203.0.113.7"));
-        let refused = list.admit(Some(ip("127.0.0.1"))).unwrap_err();
-        assert_eq!(ip_in_errmsg(&refused.errmsg), Some(ip("203.0.113.7")));
+        let refused = list.refusal(Some(ip("127.0.0.1"))).unwrap();
+        assert_eq!(ip_in_errmsg(&refused), Some(ip("203.0.113.7")));
         let allowed =
             IpWhitelist::allowing([ip("203.0.113.7")]).seeing_calls_from(ip("203.0.113.7"));
-        assert_eq!(allowed.admit(Some(ip("127.0.0.1"))), Ok(()));
-        assert_eq!(allowed.admit(None), Ok(()));
+        assert_eq!(allowed.refusal(Some(ip("127.0.0.1"))), None);
+        assert_eq!(allowed.refusal(None), None);
     }
 
     #[test]
     fn an_empty_whitelist_allows_no_one() {
-        assert!(IpWhitelist::default().admit(Some(ip("127.0.0.1"))).is_err());
+        assert!(
+            IpWhitelist::default()
+                .refusal(Some(ip("127.0.0.1")))
+                .is_some()
+        );
     }
 }

@@ -181,7 +181,7 @@ fn UsersBody(
                                                     <td data-label=lang.pick("角色", "Role")>{role_label}</td>
                                                     <td data-label=lang.pick("状态", "Status")>{status_label}</td>
                                                     <td data-label=lang.pick("创建时间", "Created")><StoredTime at=user.created_at.clone() /></td>
-                                                    <td data-label=lang.pick("公众号", "Accounts")>{grants}</td>
+                                                    <td class="grants-cell" data-label=lang.pick("公众号", "Accounts")>{grants}</td>
                                                     <td class="row-actions">
                                                         {myself
                                                             .then(|| {

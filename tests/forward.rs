@@ -504,7 +504,9 @@ async fn a_thousand_callbacks_to_a_hanging_backend_leave_no_connection_open() {
     let app = forwarding_app(&backend.url, "300ms", None).await;
     let token = app.callback_token();
     let http = reqwest::Client::new();
-    let senders = Arc::new(tokio::sync::Semaphore::new(200));
+    // Far more callbacks at once than forwards may run: without the
+    // bound, as many connections would be open at the backend.
+    let senders = Arc::new(tokio::sync::Semaphore::new(400));
     let mut tasks = Vec::new();
     for n in 0..1000u64 {
         let (http, token, senders) = (http.clone(), token.clone(), senders.clone());
@@ -529,10 +531,10 @@ async fn a_thousand_callbacks_to_a_hanging_backend_leave_no_connection_open() {
     let most = backend.most_open.load(Ordering::SeqCst);
     assert!(most > 0, "the backend was asked");
     // A connection counts here until the backend's task sees it closed,
-    // which can be just after the forward that took its turn connected:
-    // so at most two turns' worth, far from one per callback.
+    // which on a busy machine can be after the next turns have connected:
+    // so a few turns' worth, far from one per callback at once.
     assert!(
-        most <= 2 * qunfa::callbacks::forward::MAX_IN_FLIGHT,
+        most <= 3 * qunfa::callbacks::forward::MAX_IN_FLIGHT,
         "{most} connections at once"
     );
     // The backend sees each connection closed once its forward gave up

@@ -12,6 +12,14 @@
 # BASELINE=path/to/another/qunfa instead compares that build with this one:
 # ROUNDS alternating rounds of EVENTS callbacks, each on a fresh server and
 # database, then the medians (the loader's sealing shares the cores).
+# ACCOUNTS=20 instead compares, on one server whose database holds 20
+# accounts, callbacks spread over the 20 accounts' URLs (account 1 at
+# /wechat/callback, the others at /wechat/callback/<slug>, each signed with
+# its own Token) with all of them to account 1: ROUNDS alternating rounds of
+# EVENTS each, every event checked stored once, then the medians. The
+# accounts are written while the console is stopped by the loader
+# (`--add-accounts`, through `accounts::store`, sealed with a
+# QUNFA_SECRET_KEY made for the run), which reads their Tokens back with it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EVENTS=${EVENTS:-100000}
@@ -94,6 +102,70 @@ print(f"  of which forwarding (that, minus without forwarding): "
 PY
   exit 0
 fi
+# Every event stored exactly once: rows with MsgID in [FIRST, FIRST+SENT)
+# must be distinct, at least ANSWERED (each answered `success` was
+# committed first) and at most SENT.
+check_rows() {
+  python3 - "$work/q.db" "$@" <<'PY'
+import sqlite3, sys
+db, first, answered, sent = sys.argv[1], *map(int, sys.argv[2:])
+stored, distinct = sqlite3.connect(db).execute(
+    "SELECT count(*), count(DISTINCT msg_id) FROM callbacks WHERE msg_id >= ? AND msg_id < ?",
+    (first, first + sent),
+).fetchone()
+ok = stored == distinct and answered <= stored <= sent
+print(f"  stored {stored} rows, {distinct} distinct, for {answered} events answered: "
+      + ("none lost, none duplicated" if ok else "MISMATCH"))
+sys.exit(0 if ok else 1)
+PY
+}
+if [ -n "${ACCOUNTS:-}" ]; then
+  QUNFA_SECRET_KEY=$(python3 -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())')
+  export QUNFA_SECRET_KEY
+  database="sqlite://$work/q.db"
+  serve() {
+    QUNFA_CONFIG="$work/none.toml" QUNFA_DATABASE_URL="$database" \
+      LEPTOS_SITE_ADDR="127.0.0.1:$PORT" QUNFA_WECHAT_AES_KEY="$KEY" RUST_LOG=warn \
+      "$target/release/qunfa" >> "$work/server.log" 2>&1 &
+    server=$!
+    for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
+  }
+  serve
+  kill "$server"; wait "$server" 2>/dev/null || true; server=
+  "$loader" --add-accounts "$ACCOUNTS" --database "$database" --aes-key "$KEY"
+  serve
+  # Every account started: each answers at its own URL.
+  "$loader" --url "http://127.0.0.1:$PORT" --events 2000 --concurrency "$CONCURRENCY" --aes-key "$KEY" --first-msg-id 9000000000 --database "$database" | tee "$work/warm"
+  grep -q " 0 failed" "$work/warm"
+  load_round() { # one|spread round
+    local first=$((6000000000 + $2 * 10000000)) over=()
+    if [ "$1" = spread ]; then first=$((first + 5000000)) over=(--database "$database"); fi
+    line=$("$loader" --url "http://127.0.0.1:$PORT" --events "$EVENTS" --concurrency "$CONCURRENCY" --aes-key "$KEY" --first-msg-id "$first" "${over[@]}")
+    echo "round $2 $1: $line"
+    grep -q " 0 failed" <<<"$line"
+    check_rows "$first" "$EVENTS" "$EVENTS"
+    echo "$1 $(sed -n 's/.* = \([0-9]*\)\/s.*/\1/p' <<<"$line")" >> "$work/spread"
+  }
+  for round in $(seq "${ROUNDS:-5}"); do
+    if (( round % 2 )); then
+      load_round one "$round"; load_round spread "$round"
+    else
+      load_round spread "$round"; load_round one "$round"
+    fi
+  done
+  "$loader" --url "http://127.0.0.1:$PORT" --events "$EVENTS" --concurrency "$CONCURRENCY" --healthz
+  python3 - "$work/spread" "$ACCOUNTS" <<'PY'
+import statistics, sys
+rates = {}
+for line in open(sys.argv[1]):
+    name, rate = line.split()
+    rates.setdefault(name, []).append(float(rate))
+one, spread = statistics.median(rates["one"]), statistics.median(rates["spread"])
+print(f"medians over {len(rates['one'])} rounds: one account's URL {one:,.0f}/s, "
+      f"over {sys.argv[2]} accounts' URLs {spread:,.0f}/s ({(spread - one) / one:+.1%})")
+PY
+  exit 0
+fi
 if [ -n "${BASELINE:-}" ]; then
   one_round() { # binary name round
     rm -f "$work"/q.db*
@@ -140,23 +212,6 @@ for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && 
 "$loader" --url "http://127.0.0.1:$PORT" --events 2000 --concurrency "$CONCURRENCY" --aes-key "$KEY" --first-msg-id 9000000000 >/dev/null # warm-up
 "$loader" --url "http://127.0.0.1:$PORT" --events "$EVENTS" --concurrency "$CONCURRENCY" --aes-key "$KEY"
 "$loader" --url "http://127.0.0.1:$PORT" --events "$EVENTS" --concurrency "$CONCURRENCY" --healthz
-# Every event stored exactly once: rows with MsgID in [FIRST, FIRST+SENT)
-# must be distinct, at least ANSWERED (each answered `success` was
-# committed first) and at most SENT.
-check_rows() {
-  python3 - "$work/q.db" "$@" <<'PY'
-import sqlite3, sys
-db, first, answered, sent = sys.argv[1], *map(int, sys.argv[2:])
-stored, distinct = sqlite3.connect(db).execute(
-    "SELECT count(*), count(DISTINCT msg_id) FROM callbacks WHERE msg_id >= ? AND msg_id < ?",
-    (first, first + sent),
-).fetchone()
-ok = stored == distinct and answered <= stored <= sent
-print(f"  stored {stored} rows, {distinct} distinct, for {answered} events answered: "
-      + ("none lost, none duplicated" if ok else "MISMATCH"))
-sys.exit(0 if ok else 1)
-PY
-}
 check_rows 5000000000 "$EVENTS" "$EVENTS"
 
 # The same with wrk (C, no crypto of its own) sending pre-sealed events, if

@@ -66,4 +66,6 @@ CREATE INDEX sends_by_type ON sends (account_id, msg_type, id);
 CREATE INDEX sends_by_tag ON sends (account_id, tag_id, id);
 DROP INDEX callbacks_by_msg_id;
 CREATE INDEX callbacks_by_msg_id ON callbacks (account_id, msg_id) WHERE msg_id IS NOT NULL;
+-- Each account's worker reads its own callbacks newer than its mark.
+CREATE INDEX callbacks_by_account ON callbacks (account_id, id);
 CREATE INDEX audit_log_by_account ON audit_log (account_id, id);

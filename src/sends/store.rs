@@ -340,15 +340,23 @@ pub async fn too_old_to_retry(db: &SqlitePool, id: i64, now: &str) -> Result<boo
     .unwrap_or(false))
 }
 
-/// The sends the worker should settle at `now` (`Clock::timestamp`):
+/// The sends the worker should settle at `now` (`Clock::timestamp`), read
+/// state by state through `sends_by_state` (one query with `OR` and
+/// `ORDER BY id` is planned over the index of ids, which walks every send
+/// of the account, once a second for each account):
 /// `pending` ones no request is working on (left by a crash) and `unknown`
 /// ones whose wait is over.
 pub async fn to_settle(db: &SqlitePool, account: i64, now: &str) -> Result<Vec<i64>, StoreError> {
     Ok(sqlx::query_scalar!(
-        r#"SELECT id AS "id!" FROM sends
-           WHERE account_id = ?2 AND (state = 'pending'
-              OR (state IN ('unknown', 'awaiting_confirmation') AND next_attempt_at IS NOT NULL
-                  AND next_attempt_at <= ?1))
+        r#"SELECT id AS "id!" FROM (
+               SELECT id FROM sends WHERE account_id = ?2 AND state = 'pending'
+               UNION ALL
+               SELECT id FROM sends WHERE account_id = ?2 AND state = 'unknown'
+                   AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?1
+               UNION ALL
+               SELECT id FROM sends WHERE account_id = ?2 AND state = 'awaiting_confirmation'
+                   AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?1
+           )
            ORDER BY id LIMIT 100"#,
         now,
         account

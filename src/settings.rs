@@ -175,7 +175,6 @@ pub async fn load_settings(account: String) -> Result<SettingsView, AppError> {
 mod ssr {
     use std::time::{SystemTime, UNIX_EPOCH};
 
-    use url::Url;
 
     use super::*;
     use secrecy::ExposeSecret;
@@ -244,15 +243,7 @@ mod ssr {
             .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
     }
 
-    /// A token URL's query or user information may carry a key.
-    fn without_secrets(url: &Url) -> String {
-        let mut shown = url.clone();
-        shown.set_query(None);
-        shown.set_fragment(None);
-        let _ = shown.set_username("");
-        let _ = shown.set_password(None);
-        shown.to_string()
-    }
+    use crate::shell::config::url_without_secrets as without_secrets;
 
     const REFUSALS: [Refusal; 13] = [
         Refusal::MissingSignature,

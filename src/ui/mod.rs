@@ -26,6 +26,7 @@ mod settings;
 mod setup;
 pub mod time;
 mod users;
+mod accounts;
 
 /// The HTML document around the app. Server only: the browser hydrates the
 /// body it produced. The assets are linked under the build's id so browsers
@@ -90,6 +91,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/a/:account/settings") view=settings::SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/audit") view=audit::AuditPage ssr=SsrMode::Async />
                     <Route path=path!("/users") view=users::UsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/accounts") view=accounts::AccountsPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/no-account") view=NoAccountPage ssr=SsrMode::Async />
                 </Routes>
@@ -234,6 +236,7 @@ fn Header(info: SessionInfo) -> impl IntoView {
                     .then(|| {
                         view! {
                             <A href="/users">{lang.pick("用户", "Users")}</A>
+                            <A href="/accounts">{lang.pick("公众号", "Accounts")}</A>
                             <A href="/audit">{lang.pick("审计日志", "Audit log")}</A>
                         }
                     })}

@@ -108,9 +108,9 @@ pub fn callback_forwarded(outcome: &'static str, answered: Option<std::time::Dur
     }
 }
 
-/// The WeChat calls and token fetches of one client, as the protocol layer
+/// The WeChat calls and token fetches of every account's client, as the protocol layer
 /// tells them: the one count of them, which `/metrics` shows and tests read.
-/// `shell::wechat::connect` gives it to the client and its token manager.
+/// `shell::server::prepare` gives it to every account's client and token manager.
 #[derive(Debug, Default)]
 pub struct WechatCounts {
     /// HTTP attempts by endpoint and errcode label (retries included).

@@ -125,6 +125,26 @@ async fn the_database_holds_neither_the_access_token_nor_the_callback_token_in_a
     let access_token = app.wechat().tokens().get().await.unwrap();
     let access_token = access_token.expose().to_owned();
     let callback_token = app.callback_token();
+    // The second simulated account's Token and AppSecret, sealed in its row.
+    let second = app
+        .state
+        .accounts
+        .by_slug("sim-2")
+        .expect("the second account");
+    let second_token = second.callbacks.keys.token.expose_secret().to_owned();
+    second
+        .wechat
+        .tags()
+        .await
+        .expect("a call with its own access token");
+    let second_access = second
+        .wechat
+        .tokens()
+        .get()
+        .await
+        .unwrap()
+        .expose()
+        .to_owned();
 
     // While it runs (the write-ahead log holds the newest pages) and once
     // it has stopped.
@@ -133,6 +153,17 @@ async fn the_database_holds_neither_the_access_token_nor_the_callback_token_in_a
     for files in [&running, &database_files(&data)] {
         assert_nowhere(files, access_token.as_bytes(), "the access token");
         assert_nowhere(files, callback_token.as_bytes(), "the callback Token");
+        assert_nowhere(files, second_token.as_bytes(), "the second account's Token");
+        assert_nowhere(
+            files,
+            qunfa::simulator::SECOND_BUILTIN_SECRET.as_bytes(),
+            "the second account's AppSecret",
+        );
+        assert_nowhere(
+            files,
+            second_access.as_bytes(),
+            "the second account's access token",
+        );
     }
     let key = std::fs::read_to_string(key_file(&data)).expect("the key file");
     for files in [&running, &database_files(&data)] {

@@ -7,14 +7,16 @@
 //! state's lock, then (outside it) waits, loses the answer, or starts the
 //! job that will push the result.
 
-use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::collections::{BTreeSet, HashMap};
+use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, FromRequestParts, RawQuery, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -29,7 +31,9 @@ use super::rules;
 use super::scenario::{Answer, Scenario};
 use super::state::{
     MpVideo, NewSend, PreviewRecord, State as SimState, control_name, endpoint_named, wechat_error,
+    wechat_error_saying,
 };
+use super::whitelist::IpWhitelist;
 use super::{Account, SimulatedAccount, Simulator};
 use crate::wechat::Endpoint;
 use crate::wechat::api::{
@@ -54,6 +58,22 @@ impl Query {
 
     fn get(&self, key: &str) -> Option<&str> {
         self.0.get(key).map(String::as_str)
+    }
+}
+
+/// The address a call came from, when the server was started with
+/// `ConnectInfo` (the console and `qunfa simulator` are); never refuses.
+pub(crate) struct Peer(Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Peer {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(peer)| peer.ip());
+        Ok(Peer(peer))
     }
 }
 
@@ -401,6 +421,15 @@ fn check_credentials(
     Ok(())
 }
 
+/// The account's IP whitelist, after the AppID and secret: a token call
+/// from an address not on it is 40164.
+fn admit(state: &SimState, peer: Option<IpAddr>) -> Result<(), ApiError> {
+    match state.ip_whitelist.as_ref().and_then(|w| w.refusal(peer)) {
+        Some(errmsg) => Err(wechat_error_saying(40164, &errmsg)),
+        None => Ok(()),
+    }
+}
+
 /// The account a token call names by its AppID; the first when none has
 /// it (which then answers 40013 and counts the call).
 fn account_named(sim: &Simulator, appid: Option<&str>) -> Arc<Account> {
@@ -409,7 +438,11 @@ fn account_named(sim: &Simulator, appid: Option<&str>) -> Arc<Account> {
         .unwrap_or_else(|| sim.first())
 }
 
-pub(crate) async fn token(State(sim): State<Simulator>, RawQuery(raw): RawQuery) -> Response {
+pub(crate) async fn token(
+    State(sim): State<Simulator>,
+    Peer(peer): Peer,
+    RawQuery(raw): RawQuery,
+) -> Response {
     let query = Query::parse(raw);
     let account = account_named(&sim, query.get("appid"));
     let lifetime = sim.config().token_lifetime;
@@ -425,6 +458,7 @@ pub(crate) async fn token(State(sim): State<Simulator>, RawQuery(raw): RawQuery)
                 query.get("appid"),
                 query.get("secret"),
             )?;
+            admit(state, peer)?;
             Ok(state.issue_classic_token(now, lifetime))
         },
     );
@@ -433,6 +467,7 @@ pub(crate) async fn token(State(sim): State<Simulator>, RawQuery(raw): RawQuery)
 
 pub(crate) async fn stable_token(
     State(sim): State<Simulator>,
+    Peer(peer): Peer,
     RawQuery(raw): RawQuery,
     body: Bytes,
 ) -> Response {
@@ -451,6 +486,7 @@ pub(crate) async fn stable_token(
             let body = json_object(&body)?;
             let text = |key: &str| body.get(key).and_then(Value::as_str);
             check_credentials(config, text("grant_type"), text("appid"), text("secret"))?;
+            admit(state, peer)?;
             let force_refresh = match body.get("force_refresh") {
                 None | Some(Value::Null) => false,
                 Some(v) => rules::loose_bool(v).ok_or_else(|| wechat_error(47001))?,
@@ -958,6 +994,7 @@ pub(crate) async fn control_state(
         "appid": account.appid(),
         "now": sim.clock().unix_secs(),
         "counters": account.counters(),
+        "ip_whitelist": account.ip_whitelist(),
         "queued": queued,
         "sends": account.sends(),
         "previews": account.previews(),
@@ -976,6 +1013,58 @@ pub(crate) async fn control_reset(
     };
     account.reset();
     Json(json!({"reset": true, "appid": account.appid()})).into_response()
+}
+
+/// The body of `POST /control/ip_whitelist`; a misspelt field is refused
+/// rather than read as "no whitelist".
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct WhitelistRequest {
+    /// The addresses allowed; `null` (or none) lifts the whitelist.
+    whitelist: Option<BTreeSet<IpAddr>>,
+    #[serde(default)]
+    egress_ip: Option<IpAddr>,
+}
+
+/// `POST /control/ip_whitelist?appid=`: `{"whitelist": ["198.51.100.1"],
+/// "egress_ip": "203.0.113.7"}` sets the account's IP whitelist (and, if
+/// given, the address WeChat sees its token calls come from);
+/// `{"whitelist": null}` lifts it.
+pub(crate) async fn control_ip_whitelist(
+    State(sim): State<Simulator>,
+    RawQuery(raw): RawQuery,
+    body: Bytes,
+) -> Response {
+    let account = match addressed(&sim, raw) {
+        Ok(account) => account,
+        Err(missing) => return missing.into_response(),
+    };
+    let request = match serde_json::from_slice::<WhitelistRequest>(&body) {
+        Ok(request) => request,
+        Err(error) => {
+            return control_error(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    r#"expected {{"whitelist": ["198.51.100.1"], "egress_ip": "203.0.113.7"}} (egress_ip optional), or {{"whitelist": null}} to lift it: {error}"#
+                ),
+            );
+        }
+    };
+    let whitelist = match (request.whitelist, request.egress_ip) {
+        (None, None) => None,
+        (None, Some(_)) => {
+            return control_error(
+                StatusCode::BAD_REQUEST,
+                "egress_ip needs a whitelist: without one every address may fetch tokens",
+            );
+        }
+        (Some(allowed), egress_ip) => Some(IpWhitelist {
+            whitelist: allowed,
+            egress_ip,
+        }),
+    };
+    account.set_ip_whitelist(whitelist.clone());
+    Json(json!({"appid": account.appid(), "ip_whitelist": whitelist})).into_response()
 }
 
 /// Every account, first to last: who it is and what it has, never its

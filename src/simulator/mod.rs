@@ -77,7 +77,10 @@
 //! # The rules it enforces
 //! - Token calls (`/cgi-bin/token` GET, `/cgi-bin/stable_token` POST):
 //!   40002 bad `grant_type`, 41002/41004 missing AppID/secret, 40013 wrong
-//!   AppID, 40125 wrong secret. Tokens last 7200 s. A new classic token
+//!   AppID, 40125 wrong secret, then 40164 when the account has an IP
+//!   whitelist ([`IpWhitelist`]) without the caller's address, its errmsg
+//!   naming the address as WeChat's does (`invalid ip 203.0.113.7 ipv6
+//!   ::ffff:203.0.113.7, not in whitelist rid: …`). Tokens last 7200 s. A new classic token
 //!   leaves the old one 5 minutes; a stable token is handed out again until
 //!   5 minutes before it expires; `force_refresh` revokes it at once.
 //! - Every other call: 41001 no `access_token`, 40001 unknown or replaced,
@@ -161,10 +164,16 @@
 //! moves the simulator's one clock (the minute of 45066, the day of 45065,
 //! token expiry) for every account; `GET /control/accounts` lists the
 //! accounts (AppID, kind, overseas, original id, followers, callback URL,
-//! whether encrypted, sends; never a secret, Token or key). In Rust,
+//! whether encrypted, sends; never a secret, Token or key); `POST
+//! /control/ip_whitelist {"whitelist": ["198.51.100.1"], "egress_ip":
+//! "203.0.113.7"}` gives the account an IP whitelist (`egress_ip`,
+//! optional, is the address WeChat sees its token calls come from, as
+//! behind NAT; else the connection's), `{"whitelist": null}` lifts it, and
+//! so does a reset. In Rust,
 //! [`Simulator`] and [`SimulatedAccount`] have the same
 //! (`queue_scenario`, `counters`, `sends`, `deliveries`,
-//! `clock().advance`, `reset`, `wait_until`, `accounts`).
+//! `set_ip_whitelist`, `clock().advance`, `reset`, `wait_until`,
+//! `accounts`).
 
 mod config;
 mod fixtures;
@@ -175,6 +184,7 @@ mod scenario;
 mod state;
 #[cfg(test)]
 mod tests;
+mod whitelist;
 
 use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
@@ -196,6 +206,7 @@ pub use scenario::{Admin, AdminDecision, Answer, Outcome, Scenario, ScenarioErro
 pub use state::{
     Counters, Delivery, MAX_QUEUED_SCENARIOS, MPHELPER_OPENID, PreviewRecord, QueueFull, SendRecord,
 };
+pub use whitelist::IpWhitelist;
 
 use crate::wechat::Endpoint;
 use crate::wechat::crypto::CallbackCrypto;
@@ -459,6 +470,16 @@ impl Simulator {
         self.first_account().counters()
     }
 
+    /// [`SimulatedAccount::set_ip_whitelist`] of the first account.
+    pub fn set_ip_whitelist(&self, whitelist: Option<IpWhitelist>) {
+        self.first_account().set_ip_whitelist(whitelist);
+    }
+
+    /// The first account's IP whitelist.
+    pub fn ip_whitelist(&self) -> Option<IpWhitelist> {
+        self.first_account().ip_whitelist()
+    }
+
     /// Every try of every push of the first account, oldest first (the
     /// last thousand).
     pub fn deliveries(&self) -> Vec<Delivery> {
@@ -656,6 +677,17 @@ impl SimulatedAccount {
         self.account.with_state(|s| s.counters.clone())
     }
 
+    /// Sets this account's IP whitelist: with one, its token calls from
+    /// any other address answer 40164 naming the address; `None` lifts it.
+    /// A reset lifts it too.
+    pub fn set_ip_whitelist(&self, whitelist: Option<IpWhitelist>) {
+        self.account.with_state(|s| s.ip_whitelist = whitelist);
+    }
+
+    pub fn ip_whitelist(&self) -> Option<IpWhitelist> {
+        self.account.with_state(|s| s.ip_whitelist.clone())
+    }
+
     /// Every try of every push, oldest first (the last thousand).
     pub fn deliveries(&self) -> Vec<Delivery> {
         self.account
@@ -701,6 +733,10 @@ pub fn router(sim: Simulator) -> Router {
         .route("/control/reset", post(handlers::control_reset))
         .route("/control/clock", post(handlers::control_clock))
         .route("/control/accounts", get(handlers::control_accounts))
+        .route(
+            "/control/ip_whitelist",
+            post(handlers::control_ip_whitelist),
+        )
         .route_layer(axum::middleware::from_fn(handlers::loopback_only));
     Endpoint::VARIANTS
         .iter()

@@ -13,6 +13,7 @@ use strum::VariantArray as _;
 
 use super::fixtures::{FixtureSet, Fixtures, MediaFixture, NewsFixture};
 use super::scenario::{AdminDecision, Outcome, Scenario};
+use super::whitelist::IpWhitelist;
 use crate::wechat::Endpoint;
 use crate::wechat::api::{
     AccessTokenResponse, MassStatus, NewsArticle, PreviewRequest, SendAllRequest, Tag,
@@ -320,6 +321,8 @@ pub(crate) struct State {
     pub cards: Vec<String>,
     pub queues: HashMap<Endpoint, VecDeque<Scenario>>,
     pub counters: Counters,
+    /// With one set, token calls from other addresses answer 40164.
+    pub ip_whitelist: Option<IpWhitelist>,
     pub deliveries: VecDeque<Delivery>,
     pub previews: VecDeque<PreviewRecord>,
     ids: Arc<IdSequence>,
@@ -437,6 +440,7 @@ impl State {
             cards: fixtures.cards.iter().map(|c| (*c).to_owned()).collect(),
             queues: HashMap::new(),
             counters: Counters::default(),
+            ip_whitelist: None,
             deliveries: VecDeque::new(),
             previews: VecDeque::new(),
             ids,
@@ -852,11 +856,16 @@ pub(crate) fn image_url(media_id: &str) -> String {
 /// An error as WeChat writes it: its errmsg and a changing ` rid:` suffix,
 /// which consoles must not parse.
 pub(crate) fn wechat_error(code: i64) -> ApiError {
+    wechat_error_saying(code, errmsg(code))
+}
+
+/// An error whose errmsg says `text` (then the ` rid:` suffix), for an
+/// errmsg that changes with the call, as 40164's names the caller's IP.
+pub(crate) fn wechat_error_saying(code: i64, text: &str) -> ApiError {
     ApiError::new(
         code,
         format!(
-            "{} rid: {:08x}-{:08x}-{:08x}",
-            errmsg(code),
+            "{text} rid: {:08x}-{:08x}-{:08x}",
             rand::random::<u32>(),
             rand::random::<u32>(),
             rand::random::<u32>()
@@ -879,6 +888,7 @@ fn errmsg(code: i64) -> &'static str {
         40059 => "invalid msg id",
         40060 => "invalid article idx",
         40125 => "invalid appsecret",
+        40164 => "invalid ip, not in whitelist",
         40152 => "invalid group id",
         41001 => "access_token missing",
         41002 => "appid missing",

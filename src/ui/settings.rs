@@ -62,8 +62,8 @@ fn SettingsLists(settings: SettingsView) -> impl IntoView {
     };
     let wechat = if settings.simulator {
         lang.pick(
-            "内置的微信模拟器（未配置公众号）",
-            "The built-in WeChat simulator (no account configured)",
+            "内置的微信模拟器（消息不会真正发出）",
+            "The built-in WeChat simulator (nothing is really sent)",
         )
     } else {
         lang.pick("微信公众平台接口", "The WeChat API")

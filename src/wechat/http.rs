@@ -90,7 +90,7 @@ pub(super) fn describe(error: &reqwest::Error, secrets: &[&str]) -> String {
 }
 
 /// Replaces every occurrence of a secret with `[hidden]`.
-fn scrub(mut text: String, secrets: &[&str]) -> String {
+pub(super) fn scrub(mut text: String, secrets: &[&str]) -> String {
     for secret in secrets.iter().filter(|s| !s.is_empty()) {
         if text.contains(secret) {
             text = text.replace(secret, "[hidden]");

@@ -61,6 +61,15 @@ impl Reply {
         }
     }
 
+    /// A body that is not JSON, with status `status`.
+    pub fn text(status: u16, body: &str) -> Self {
+        Reply {
+            status,
+            body: body.to_owned(),
+            delay: Duration::ZERO,
+        }
+    }
+
     pub fn errcode(code: i64) -> Self {
         Reply::json(json!({"errcode": code, "errmsg": format!("error {code} rid: 1-2-3")}))
     }

@@ -16,6 +16,8 @@
 //!   [`errcode::ApiError`] a call returns.
 //! - [`api`]: typed JSON request and response bodies.
 //! - [`status`]: the outcome of a send as the callback reports it, in words.
+//! - [`check`]: what checking an account's token source found, in words
+//!   (the check itself is [`token::check_source`], server only).
 //! - [`crypto`] (server only): callback signatures and AES message crypto.
 //! - [`callback`] (server only): safe parsing of the callback XML.
 //! - [`Endpoint`] (server only): every API endpoint with its path and
@@ -26,11 +28,12 @@
 //! - [`client`] (server only): the HTTP client for every call, with
 //!   timeouts and bounded retries.
 //!
-//! `types`, `errcode`, `api` and `status` also compile for the browser, so
+//! `types`, `errcode`, `api`, `status` and `check` also compile for the browser, so
 //! they use only `serde`, `serde_json`, `strum`, `thiserror` and std; the
 //! server modules are gated whole behind the `ssr` feature.
 
 pub mod api;
+pub mod check;
 pub mod errcode;
 pub mod status;
 pub mod types;

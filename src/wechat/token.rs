@@ -34,9 +34,10 @@ use serde::Serialize;
 use url::Url;
 
 use super::Endpoint;
-use super::api::{AccessTokenResponse, StableTokenRequest, TokenQuery};
-use super::errcode::ApiError;
-use super::http::{Failure, api_url, exchange};
+use super::api::{AccessTokenResponse, Ack, StableTokenRequest, TokenQuery};
+use super::check::{CheckOutcome, Checked, CredentialCheck};
+use super::errcode::{ApiError, ErrCode};
+use super::http::{Failure, api_url, exchange, scrub};
 use crate::i18n::Lang;
 
 /// The longest a token is refreshed ahead of its expiry. Five minutes is
@@ -607,35 +608,177 @@ impl TokenManager {
 
     /// One token request, shaped as the source's endpoint wants it.
     async fn fetch(&self) -> Result<AccessTokenResponse, TokenError> {
-        let answer = match &self.source {
-            TokenSource::Stable { appid, secret } => {
-                let body = StableTokenRequest::new(appid.clone(), secret.expose_secret());
-                let body = serde_json::to_vec(&body)
-                    .map_err(|e| TokenError::Malformed(format!("request body: {e}")))?;
-                let request = self
-                    .http
-                    .post(api_url(&self.api_base, Endpoint::StableToken.path()))
-                    .timeout(self.timeout)
-                    .header(CONTENT_TYPE, "application/json")
-                    .body(body);
-                exchange(request, &[secret.expose_secret()]).await
+        request_token(&self.source, &self.api_base, &self.http, self.timeout).await
+    }
+}
+
+/// One token request from `source`, shaped as its endpoint wants it; a
+/// fixed token cannot be requested ([`TokenError::FixedRejected`]).
+async fn request_token(
+    source: &TokenSource,
+    api_base: &Url,
+    http: &reqwest::Client,
+    timeout: Duration,
+) -> Result<AccessTokenResponse, TokenError> {
+    let answer = match source {
+        TokenSource::Stable { appid, secret } => {
+            let body = StableTokenRequest::new(appid.clone(), secret.expose_secret());
+            let body = serde_json::to_vec(&body)
+                .map_err(|e| TokenError::Malformed(format!("request body: {e}")))?;
+            let request = http
+                .post(api_url(api_base, Endpoint::StableToken.path()))
+                .timeout(timeout)
+                .header(CONTENT_TYPE, "application/json")
+                .body(body);
+            exchange(request, &[secret.expose_secret()]).await
+        }
+        TokenSource::Classic { appid, secret } => {
+            let mut url = api_url(api_base, Endpoint::Token.path());
+            append_query(
+                &mut url,
+                &TokenQuery::new(appid.clone(), secret.expose_secret()),
+            );
+            let request = http.get(url).timeout(timeout);
+            exchange(request, &[secret.expose_secret()]).await
+        }
+        TokenSource::External { url } => {
+            let request = http.get(url.clone()).timeout(timeout);
+            exchange(request, &[url.query().unwrap_or_default()]).await
+        }
+        TokenSource::Fixed(_) => return Err(TokenError::FixedRejected),
+    };
+    answer.map_err(TokenError::from)
+}
+
+// ---------------------------------------------------------------------------
+// Checking a source once
+
+/// Asks once whether `source` works, past every cache and without touching
+/// any [`TokenManager`]: what an admin's "Check" shows.
+///
+/// - An AppID and AppSecret (stable or classic): one `stable_token` request
+///   in normal mode, which proves them without revoking any token (a
+///   `/cgi-bin/token` fetch would revoke the one the console is using).
+/// - A token URL: one request to it, then one `tags/get` with the token it
+///   handed out, since only WeChat can say whether that token is good.
+/// - A fixed token: one `tags/get` with it.
+///
+/// Each request may take `timeout`. Every failure is an outcome in words,
+/// never a panic; no secret (AppSecret, token, the token URL's query) is in
+/// its text or in the one log line it writes.
+pub async fn check_source(
+    source: &TokenSource,
+    api_base: &Url,
+    http: &reqwest::Client,
+    timeout: Duration,
+) -> CredentialCheck {
+    let found = match source {
+        TokenSource::Stable { appid, secret } | TokenSource::Classic { appid, secret } => {
+            let stable = TokenSource::Stable {
+                appid: appid.clone(),
+                secret: secret.clone(),
+            };
+            let secrets = [secret.expose_secret()];
+            let outcome = match request_token(&stable, api_base, http, timeout).await {
+                Ok(answer) if answer.access_token.is_empty() => CheckOutcome::Unreadable {
+                    detail: "empty access_token".to_owned(),
+                },
+                Ok(answer) => CheckOutcome::Works {
+                    expires_in: Some(answer.expires_in),
+                },
+                Err(error) => failed(Checked::Credentials, error, &secrets),
+            };
+            CredentialCheck {
+                checked: Checked::Credentials,
+                outcome,
             }
-            TokenSource::Classic { appid, secret } => {
-                let mut url = api_url(&self.api_base, Endpoint::Token.path());
-                append_query(
-                    &mut url,
-                    &TokenQuery::new(appid.clone(), secret.expose_secret()),
-                );
-                let request = self.http.get(url).timeout(self.timeout);
-                exchange(request, &[secret.expose_secret()]).await
+        }
+        TokenSource::External { url } => {
+            let key = url.query().unwrap_or_default();
+            match request_token(source, api_base, http, timeout).await {
+                Ok(answer) if !answer.access_token.is_empty() => {
+                    let secrets = [key, answer.access_token.as_str()];
+                    let outcome = try_token(&answer.access_token, api_base, http, timeout)
+                        .await
+                        .map_or_else(
+                            |error| failed(Checked::TokenFromUrl, error, &secrets),
+                            |()| CheckOutcome::Works {
+                                expires_in: Some(answer.expires_in),
+                            },
+                        );
+                    CredentialCheck {
+                        checked: Checked::TokenFromUrl,
+                        outcome,
+                    }
+                }
+                Ok(_) => CredentialCheck {
+                    checked: Checked::TokenUrl,
+                    outcome: CheckOutcome::Unreadable {
+                        detail: "empty access_token".to_owned(),
+                    },
+                },
+                Err(error) => CredentialCheck {
+                    checked: Checked::TokenUrl,
+                    outcome: failed(Checked::TokenUrl, error, &[key]),
+                },
             }
-            TokenSource::External { url } => {
-                let request = self.http.get(url.clone()).timeout(self.timeout);
-                exchange(request, &[url.query().unwrap_or_default()]).await
+        }
+        TokenSource::Fixed(token) => {
+            let token = token.expose_secret();
+            let outcome = try_token(token, api_base, http, timeout).await.map_or_else(
+                |error| failed(Checked::FixedToken, error, &[token]),
+                |()| CheckOutcome::Works { expires_in: None },
+            );
+            CredentialCheck {
+                checked: Checked::FixedToken,
+                outcome,
             }
-            TokenSource::Fixed(_) => return Err(TokenError::FixedRejected),
-        };
-        answer.map_err(TokenError::from)
+        }
+    };
+    tracing::info!(
+        source = source.kind(),
+        outcome = found.outcome.kind(),
+        errcode = found.code().map(|c| c.code()),
+        "checked an access-token source"
+    );
+    found
+}
+
+/// One `tags/get` with `token`: the cheapest call that only a token WeChat
+/// accepts can make.
+async fn try_token(
+    token: &str,
+    api_base: &Url,
+    http: &reqwest::Client,
+    timeout: Duration,
+) -> Result<(), TokenError> {
+    let mut url = api_url(api_base, Endpoint::TagsGet.path());
+    url.query_pairs_mut().append_pair("access_token", token);
+    let request = http
+        .request(Endpoint::TagsGet.method(), url)
+        .timeout(timeout);
+    exchange::<Ack>(request, &[token])
+        .await
+        .map(|_| ())
+        .map_err(TokenError::from)
+}
+
+/// The outcome of a failed request of a check; `secrets` are cut out of
+/// WeChat's errmsg (the transport and body details are cut already).
+fn failed(checked: Checked, error: TokenError, secrets: &[&str]) -> CheckOutcome {
+    match error {
+        TokenError::Api(mut error) => {
+            error.errmsg = scrub(error.errmsg, secrets);
+            CheckOutcome::refused(checked, error)
+        }
+        TokenError::Timeout => CheckOutcome::Timeout,
+        TokenError::Transport(detail) => CheckOutcome::Unreachable { detail },
+        TokenError::Http(status) => CheckOutcome::Http { status },
+        TokenError::Malformed(detail) => CheckOutcome::Unreadable { detail },
+        // Only a fixed source gives it, and a check never requests one.
+        TokenError::FixedRejected => CheckOutcome::TokenRefused {
+            code: ErrCode::InvalidCredential,
+        },
     }
 }
 
@@ -674,6 +817,9 @@ fn unix_now() -> i64 {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
+
+#[cfg(test)]
+mod check_tests;
 
 #[cfg(test)]
 mod tests {

@@ -48,27 +48,6 @@ impl App {
     fn b(&self) -> SimulatedAccount {
         self.sim.account(B_APPID).expect("the second account")
     }
-
-    async fn control_get(&self, path: &str) -> (u16, Value) {
-        let response = self
-            .http
-            .get(format!("{}/control/{path}", self.base))
-            .send()
-            .await
-            .unwrap();
-        (response.status().as_u16(), response.json().await.unwrap())
-    }
-
-    async fn control_post(&self, path: &str, body: &Value) -> (u16, Value) {
-        let response = self
-            .http
-            .post(format!("{}/control/{path}", self.base))
-            .json(body)
-            .send()
-            .await
-            .unwrap();
-        (response.status().as_u16(), response.json().await.unwrap())
-    }
 }
 
 fn tag_ids(answer: &Value) -> Vec<u64> {

@@ -19,6 +19,7 @@ use crate::wechat::crypto::{self, CallbackCrypto};
 use crate::wechat::status::{CheckState, FailureReason, Status};
 
 mod accounts;
+mod check;
 mod overseas;
 mod pickers;
 mod push;
@@ -26,6 +27,7 @@ mod scenarios;
 mod sendall;
 mod serving;
 mod tokens;
+mod whitelist;
 
 const APPID: &str = "wx0123456789abcdef";
 const SECRET: &str = "app-secret-for-tests";
@@ -133,6 +135,27 @@ impl App {
             )
             .await;
         answer["access_token"].as_str().unwrap().to_owned()
+    }
+
+    async fn control_get(&self, path: &str) -> (u16, Value) {
+        let response = self
+            .http
+            .get(format!("{}/control/{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.json().await.unwrap())
+    }
+
+    async fn control_post(&self, path: &str, body: &Value) -> (u16, Value) {
+        let response = self
+            .http
+            .post(format!("{}/control/{path}", self.base))
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.json().await.unwrap())
     }
 
     async fn wait_for_pushes(&self, n: usize) -> Vec<Delivery> {

@@ -327,7 +327,7 @@ mod ssr {
         #[test]
         fn a_token_url_is_shown_without_its_key() {
             let url =
-                Url::parse("https://user:pw@tokens.example.com/authorizer?key=s3cret#x").unwrap();
+                url::Url::parse("https://user:pw@tokens.example.com/authorizer?key=s3cret#x").unwrap();
             assert_eq!(
                 without_secrets(&url),
                 "https://tokens.example.com/authorizer"

@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 
-use super::{AccountForm, AccountsView, SaveOutcome};
+use super::{AccountForm, AccountsView, CheckView, SaveOutcome};
 use crate::error::AppError;
 
 #[server(endpoint = "list_accounts")]
@@ -116,6 +116,30 @@ pub async fn add_simulated_account(name: String, kind: String) -> Result<SaveOut
         .map_err(AppError::unexpected)?;
     let account = ssr::simulated_account(&rows, name.trim(), kind);
     ssr::insert(&call, account).await
+}
+
+/// Asks WeChat once whether account `account`'s AppID and secret (or its
+/// token URL, or its fixed token) work (`wechat::token::check_source`),
+/// past every cache and without revoking the token at work.
+#[server(endpoint = "check_account")]
+pub async fn check_account(account: String) -> Result<CheckView, AppError> {
+    let call = crate::edge::admin_on_account(&account).await?;
+    let wechat = &call.app.account.wechat;
+    let config = wechat.config();
+    let http = config.http_client().map_err(AppError::unexpected)?;
+    let found = crate::wechat::token::check_source(
+        wechat.tokens().source(),
+        &config.api_base,
+        &http,
+        config.timeout,
+    )
+    .await;
+    crate::edge::redirect_plain_form(&format!("/accounts?check={account}"));
+    Ok(CheckView {
+        slug: account,
+        works: found.works(),
+        words: found.words(call.lang),
+    })
 }
 
 #[cfg(feature = "ssr")]

@@ -450,6 +450,15 @@ impl AccountSummary {
     }
 }
 
+/// What "Check" found: whether WeChat accepted the account's AppID and
+/// secret (or its token), in words.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckView {
+    pub slug: String,
+    pub works: bool,
+    pub words: String,
+}
+
 /// What `/accounts` shows.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountsView {

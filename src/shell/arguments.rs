@@ -82,6 +82,7 @@ pub static CHECKS: &[(&str, Check)] = checks![
     crate::accounts::api::EditAccount,
     crate::accounts::api::SetAccountDisabled,
     crate::accounts::api::AddSimulatedAccount,
+    crate::accounts::api::CheckAccount,
 ];
 
 fn check_for(path: &str) -> Option<Check> {

@@ -13,8 +13,11 @@ use super::{Audience, Page, account_href, lang};
 use crate::{
     accounts::{
         AccountField, AccountForm, AccountSummary, AccountsView, FieldProblem, Kind, MessageMode,
-        SaveOutcome, SecretsSet, TokenSource,
-        api::{AddAccount, AddSimulatedAccount, EditAccount, SetAccountDisabled, list_accounts},
+        CheckView, SaveOutcome, SecretsSet, TokenSource,
+        api::{
+            AddAccount, AddSimulatedAccount, CheckAccount, EditAccount, SetAccountDisabled,
+            check_account, list_accounts,
+        },
     },
     error::AppError,
     i18n::Lang,
@@ -26,6 +29,18 @@ pub fn AccountsPage() -> impl IntoView {
     let edit = ServerAction::<EditAccount>::new();
     let disable = ServerAction::<SetAccountDisabled>::new();
     let simulate = ServerAction::<AddSimulatedAccount>::new();
+    let check = ServerAction::<CheckAccount>::new();
+    // Without JavaScript "Check" comes back as `?check=<slug>`, checked here.
+    let query = use_query_map();
+    let checked = Resource::new(
+        move || query.with(|q| q.get("check")),
+        |slug| async move {
+            match slug {
+                Some(slug) => Some(check_account(slug).await),
+                None => None,
+            }
+        },
+    );
     let accounts = Resource::new(
         move || {
             (
@@ -40,7 +55,7 @@ pub fn AccountsPage() -> impl IntoView {
     // Made outside `Page`, whose children may run more than once (see `Page`).
     view! {
         <Page title=|lang| lang.pick("公众号", "Accounts") audience=Audience::Admins>
-            <AccountsBody add edit disable simulate accounts />
+            <AccountsBody add edit disable simulate check checked accounts />
         </Page>
     }
 }
@@ -76,9 +91,15 @@ fn AccountsBody(
     edit: ServerAction<EditAccount>,
     disable: ServerAction<SetAccountDisabled>,
     simulate: ServerAction<AddSimulatedAccount>,
+    check: ServerAction<CheckAccount>,
+    checked: Resource<Option<Result<CheckView, AppError>>>,
     accounts: Resource<Result<AccountsView, AppError>>,
 ) -> impl IntoView {
     let lang = lang();
+    let check_result = move || {
+        let result = check.value().get()?;
+        Some(check_words(lang, result))
+    };
     let query = use_query_map();
     let outcome = RwSignal::new(None::<Outcome>);
     Effect::new(move |_| {
@@ -171,6 +192,13 @@ fn AccountsBody(
 
     view! {
         {message}
+        {check_result}
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                // Only without JavaScript: with it, the action's answer is shown.
+                checked.await.filter(|_| check.value().get_untracked().is_none()).map(|result| check_words(lang, result))
+            })}
+        </Suspense>
         <Transition fallback=move || view! { <p>{lang.pick("加载中…", "Loading…")}</p> }>
             {move || Suspend::new(async move {
                 match accounts.await {
@@ -180,7 +208,7 @@ fn AccountsBody(
                             .and_then(|slug| view.accounts.iter().find(|a| a.slug == slug).cloned());
                         let simulator = view.simulator;
                         view! {
-                            <AccountsTable lang accounts=view.accounts disable />
+                            <AccountsTable lang accounts=view.accounts disable check />
                             {match editing {
                                 Some(account) => view! { <EditForm lang account edit problems /> }.into_any(),
                                 None => view! { <AddForm lang add problems /> }.into_any(),
@@ -201,6 +229,7 @@ fn AccountsTable(
     lang: Lang,
     accounts: Vec<AccountSummary>,
     disable: ServerAction<SetAccountDisabled>,
+    check: ServerAction<CheckAccount>,
 ) -> impl IntoView {
     let label = move |zh: &'static str, en: &'static str| lang.pick(zh, en);
     view! {
@@ -222,7 +251,7 @@ fn AccountsTable(
             <tbody>
                 {accounts
                     .into_iter()
-                    .map(|account| view! { <AccountRow lang account disable /> })
+                    .map(|account| view! { <AccountRow lang account disable check /> })
                     .collect_view()}
             </tbody>
         </table>
@@ -234,6 +263,7 @@ fn AccountRow(
     lang: Lang,
     account: AccountSummary,
     disable: ServerAction<SetAccountDisabled>,
+    check: ServerAction<CheckAccount>,
 ) -> impl IntoView {
     let kind = if account.overseas {
         match lang {
@@ -303,7 +333,14 @@ fn AccountRow(
                 <a href=format!("/accounts?edit={slug}") aria-label=edit_aria>{edit_label}</a>
                 {at_work
                     .then(|| {
+                        let check_words = lang.pick("检查 AppID 和密钥", "Check AppID and secret");
+                        let check_aria = format!("{check_words} {name}");
+                        let hidden_slug = slug.clone();
                         view! {
+                            <ActionForm action=check>
+                                <input type="hidden" name="account" value=hidden_slug />
+                                <button type="submit" aria-label=check_aria>{check_words}</button>
+                            </ActionForm>
                             <a href=account_href(&slug, "settings")>{lang.pick("设置", "Settings")}</a>
                             <a href=account_href(&slug, "compose")>{lang.pick("撰写", "Compose")}</a>
                         }
@@ -312,6 +349,21 @@ fn AccountRow(
                 {configured_note}
             </td>
         </tr>
+    }
+}
+
+/// What a check found, at the top of the page.
+fn check_words(lang: Lang, result: Result<CheckView, AppError>) -> AnyView {
+    match result {
+        Ok(found) => {
+            let words = match lang {
+                Lang::Zh => format!("公众号 {}：{}", found.slug, found.words),
+                Lang::En => format!("Account {}: {}", found.slug, found.words),
+            };
+            let class = if found.works { "ok" } else { "error" };
+            view! { <p class=class role="status">{words}</p> }.into_any()
+        }
+        Err(error) => view! { <p class="error" role="alert">{error.words(lang)}</p> }.into_any(),
     }
 }
 

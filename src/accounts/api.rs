@@ -258,21 +258,25 @@ mod ssr {
 
     pub async fn insert(call: &Call, account: Account) -> Result<SaveOutcome, AppError> {
         let db = &call.app.db;
+        let form = || AccountForm {
+            name: account.name.clone(),
+            slug: account.slug.clone(),
+            appid: account.appid.clone(),
+            kind: account.kind.as_str().to_owned(),
+            token_source: account.token_source.as_str().to_owned(),
+            message_mode: account.message_mode.as_str().to_owned(),
+            overseas: account.overseas.then(String::new),
+            ..AccountForm::default()
+        };
+        let taken = super::super::form::taken(db, &account)
+            .await
+            .map_err(AppError::unexpected)?;
+        if !taken.is_empty() {
+            return Ok(refused(taken, None, &form()));
+        }
         let id = match store::insert(db, &call.app.secrets, &account).await {
             Ok(id) => id,
-            Err(error) => {
-                let form = AccountForm {
-                    name: account.name.clone(),
-                    slug: account.slug.clone(),
-                    appid: account.appid.clone(),
-                    kind: account.kind.as_str().to_owned(),
-                    token_source: account.token_source.as_str().to_owned(),
-                    message_mode: account.message_mode.as_str().to_owned(),
-                    overseas: account.overseas.then(String::new),
-                    ..AccountForm::default()
-                };
-                return store_refusal(error, None, &form);
-            }
+            Err(error) => return store_refusal(error, None, &form()),
         };
         let row = store::get(db, id)
             .await

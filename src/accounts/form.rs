@@ -139,6 +139,23 @@ pub fn check(
     })
 }
 
+/// The new account's slug and AppID, if another account (perhaps a
+/// disabled one) has them: both are said at once.
+pub async fn taken(
+    db: &sqlx::SqlitePool,
+    account: &Account,
+) -> Result<Vec<FieldProblem>, super::store::StoreError> {
+    let rows = super::store::list(db).await?;
+    let mut problems = Vec::new();
+    if rows.iter().any(|row| row.slug == account.slug) {
+        problems.push(FieldProblem::SlugTaken);
+    }
+    if rows.iter().any(|row| row.appid == account.appid) {
+        problems.push(FieldProblem::AppidTaken);
+    }
+    Ok(problems)
+}
+
 fn forward_problem(error: &ConfigError, form: &AccountForm) -> FieldProblem {
     match error {
         ConfigError::Invalid { variable, .. } if *variable == config::FORWARD_TIMEOUT_VARIABLE => {

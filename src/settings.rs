@@ -175,7 +175,6 @@ pub async fn load_settings(account: String) -> Result<SettingsView, AppError> {
 mod ssr {
     use std::time::{SystemTime, UNIX_EPOCH};
 
-
     use super::*;
     use secrecy::ExposeSecret;
 
@@ -326,8 +325,8 @@ mod ssr {
 
         #[test]
         fn a_token_url_is_shown_without_its_key() {
-            let url =
-                url::Url::parse("https://user:pw@tokens.example.com/authorizer?key=s3cret#x").unwrap();
+            let url = url::Url::parse("https://user:pw@tokens.example.com/authorizer?key=s3cret#x")
+                .unwrap();
             assert_eq!(
                 without_secrets(&url),
                 "https://tokens.example.com/authorizer"

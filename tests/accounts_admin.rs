@@ -51,7 +51,12 @@ fn with(form: &[(String, String)], field: &str, value: &str) -> Vec<(String, Str
     form
 }
 
-async fn save(app: &TestApp, admin: &Client, name: &str, form: &[(String, String)]) -> (String, SaveOutcome) {
+async fn save(
+    app: &TestApp,
+    admin: &Client,
+    name: &str,
+    form: &[(String, String)],
+) -> (String, SaveOutcome) {
     let answer = common::post(app, admin, name, form).await;
     assert!(answer.status().is_success(), "{name}: {}", answer.status());
     let text = answer.text().await.unwrap();
@@ -92,7 +97,12 @@ async fn verify(app: &TestApp, path: &str, token: &str) -> reqwest::Response {
 }
 
 async fn audit(app: &TestApp, admin: &Client) -> Vec<AuditEntry> {
-    let page: qunfa::audit::AuditPage = app.call(admin, "list_audit", &[]).await.json().await.unwrap();
+    let page: qunfa::audit::AuditPage = app
+        .call(admin, "list_audit", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     page.entries
 }
 
@@ -103,16 +113,30 @@ async fn an_added_account_works_at_once_and_its_secrets_never_come_back_nor_rest
     let before = verify(&app, "/wechat/callback/brand-a", TOKEN).await;
     assert_eq!(before.status(), StatusCode::NOT_FOUND);
 
-    let (text, saved) = save(&app, &admin, "add_account", &brand("brand-a", "wx1234567890abcdef")).await;
+    let (text, saved) = save(
+        &app,
+        &admin,
+        "add_account",
+        &brand("brand-a", "wx1234567890abcdef"),
+    )
+    .await;
     assert_no_secret(&text, "the answer");
     assert_eq!(saved.problems, vec![]);
     assert_eq!(saved.saved.as_deref(), Some("brand-a"));
     assert_eq!(saved.not_started, None);
 
     let at_once = verify(&app, "/wechat/callback/brand-a", TOKEN).await;
-    assert_eq!(at_once.status(), StatusCode::OK, "its callback URL works at once");
+    assert_eq!(
+        at_once.status(),
+        StatusCode::OK,
+        "its callback URL works at once"
+    );
     assert_eq!(at_once.text().await.unwrap(), "hello-wechat");
-    let page = admin.get(app.url("/a/brand-a/settings")).send().await.unwrap();
+    let page = admin
+        .get(app.url("/a/brand-a/settings"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), StatusCode::OK);
 
     let (text, view) = list(&app, &admin).await;
@@ -140,7 +164,11 @@ async fn an_added_account_works_at_once_and_its_secrets_never_come_back_nor_rest
     let data = app.data.clone();
     app.stop().await;
     let files = database_files(&data);
-    for (secret, what) in [(SECRET, "the AppSecret"), (TOKEN, "the callback Token"), (AES_KEY, "the EncodingAESKey")] {
+    for (secret, what) in [
+        (SECRET, "the AppSecret"),
+        (TOKEN, "the callback Token"),
+        (AES_KEY, "the EncodingAESKey"),
+    ] {
         assert_nowhere(&files, secret.as_bytes(), what);
     }
 }
@@ -160,13 +188,26 @@ async fn every_bad_field_is_refused_in_words_beside_it_and_nothing_is_saved() {
         (with(&good, "form[secret]", ""), SecretMissing),
         (with(&good, "form[aes_key]", ""), AesKeyMissing),
         (with(&good, "form[aes_key]", "too-short"), AesKeyInvalid),
-        (with(&good, "form[callback_token]", "a b"), CallbackTokenInvalid),
-        (with(&good, "form[forward_url]", "not a url"), ForwardUrlInvalid),
         (
-            with(&with(&good, "form[forward_url]", "http://127.0.0.1:9/x"), "form[forward_timeout]", "10s"),
+            with(&good, "form[callback_token]", "a b"),
+            CallbackTokenInvalid,
+        ),
+        (
+            with(&good, "form[forward_url]", "not a url"),
+            ForwardUrlInvalid,
+        ),
+        (
+            with(
+                &with(&good, "form[forward_url]", "http://127.0.0.1:9/x"),
+                "form[forward_timeout]",
+                "10s",
+            ),
             ForwardTimeoutInvalid,
         ),
-        (with(&good, "form[token_source]", "fixed"), FixedTokenMissing),
+        (
+            with(&good, "form[token_source]", "fixed"),
+            FixedTokenMissing,
+        ),
         (with(&good, "form[token_source]", "url"), TokenUrlMissing),
         (with(&good, "form[name]", ""), NameMissing),
     ];
@@ -191,21 +232,34 @@ async fn every_bad_field_is_refused_in_words_beside_it_and_nothing_is_saved() {
         .unwrap();
     assert_eq!(plain.status(), StatusCode::FOUND);
     let location = common::location(&plain);
-    assert!(location.starts_with("/accounts?problems=appid_invalid"), "{location}");
+    assert!(
+        location.starts_with("/accounts?problems=appid_invalid"),
+        "{location}"
+    );
     assert!(location.contains("slug=brand-a"), "{location}");
     assert_no_secret(&location, "the address");
     let page = admin.get(app.url(&location)).send().await.unwrap();
     let html = page.text().await.unwrap();
-    assert!(html.contains(AppidInvalid.words(qunfa::i18n::Lang::Zh)), "the words beside the field");
+    assert!(
+        html.contains(AppidInvalid.words(qunfa::i18n::Lang::Zh)),
+        "the words beside the field"
+    );
     app.stop().await;
 }
 
 #[tokio::test]
-async fn an_edit_keeps_blank_secrets_and_the_slug_and_the_configured_account_keeps_all_but_its_name() {
+async fn an_edit_keeps_blank_secrets_and_the_slug_and_the_configured_account_keeps_all_but_its_name()
+ {
     use secrecy::ExposeSecret;
     let app = TestApp::spawn().await;
     let admin = signed_in(&app).await;
-    save(&app, &admin, "add_account", &brand("brand-a", "wx1234567890abcdef")).await;
+    save(
+        &app,
+        &admin,
+        "add_account",
+        &brand("brand-a", "wx1234567890abcdef"),
+    )
+    .await;
 
     let edit: Vec<(String, String)> = vec![
         ("account".into(), "brand-a".into()),
@@ -215,19 +269,29 @@ async fn an_edit_keeps_blank_secrets_and_the_slug_and_the_configured_account_kee
         ("form[kind]".into(), "subscription".into()),
         ("form[token_source]".into(), "classic".into()),
         ("form[message_mode]".into(), "compatible".into()),
-        ("form[forward_url]".into(), "https://bot.example/wechat?key=forwardkey".into()),
+        (
+            "form[forward_url]".into(),
+            "https://bot.example/wechat?key=forwardkey".into(),
+        ),
     ];
     let (text, saved) = save(&app, &admin, "edit_account", &edit).await;
     assert_no_secret(&text, "the answer");
     assert_eq!(saved.saved.as_deref(), Some("brand-a"), "{saved:?}");
-    let at_work = app.state.accounts.by_slug("brand-a").expect("at work, same slug");
+    let at_work = app
+        .state
+        .accounts
+        .by_slug("brand-a")
+        .expect("at work, same slug");
     assert!(app.state.accounts.by_slug("other-slug").is_none());
     assert_eq!(at_work.name, "品牌 A（新）");
     assert_eq!(at_work.callbacks.keys.token.expose_secret(), TOKEN, "kept");
     assert!(at_work.callbacks.keys.crypto.is_some(), "the key kept");
     assert!(at_work.callbacks.forward.is_some(), "forwarding at once");
     let (text, view) = list(&app, &admin).await;
-    assert!(!text.contains("forwardkey"), "the forward URL's query is not shown");
+    assert!(
+        !text.contains("forwardkey"),
+        "the forward URL's query is not shown"
+    );
     let edited = view.accounts.iter().find(|a| a.slug == "brand-a").unwrap();
     assert!(edited.secrets.secret, "the AppSecret kept");
 
@@ -246,9 +310,17 @@ async fn an_edit_keeps_blank_secrets_and_the_slug_and_the_configured_account_kee
     assert_eq!(saved.saved.as_deref(), Some("main"));
     let first = app.first();
     assert_eq!(first.name, "主号");
-    assert_eq!(first.appid, qunfa::simulator::BUILTIN_APPID, "the AppID is the configuration's");
+    assert_eq!(
+        first.appid,
+        qunfa::simulator::BUILTIN_APPID,
+        "the AppID is the configuration's"
+    );
     let refused = app
-        .call(&admin, "set_account_disabled", &[("account", "main"), ("disabled", "true")])
+        .call(
+            &admin,
+            "set_account_disabled",
+            &[("account", "main"), ("disabled", "true")],
+        )
         .await;
     assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
     let error: AppError = refused.json().await.unwrap();
@@ -257,7 +329,10 @@ async fn an_edit_keeps_blank_secrets_and_the_slug_and_the_configured_account_kee
 
     let lines = audit(&app, &admin).await;
     assert_eq!(
-        lines.iter().filter(|l| l.action == Ok(qunfa::audit::Action::AccountEdit)).count(),
+        lines
+            .iter()
+            .filter(|l| l.action == Ok(qunfa::audit::Action::AccountEdit))
+            .count(),
         2
     );
     app.stop().await;
@@ -273,7 +348,11 @@ async fn a_disabled_account_is_not_found_anywhere_until_it_is_enabled_again() {
         second.callbacks.keys.token.expose_secret().to_owned()
     };
     let disabled = app
-        .call(&admin, "set_account_disabled", &[("account", "sim-2"), ("disabled", "true")])
+        .call(
+            &admin,
+            "set_account_disabled",
+            &[("account", "sim-2"), ("disabled", "true")],
+        )
         .await;
     assert!(disabled.status().is_success(), "{}", disabled.status());
 
@@ -281,7 +360,9 @@ async fn a_disabled_account_is_not_found_anywhere_until_it_is_enabled_again() {
         let answer = admin.get(app.url(page)).send().await.unwrap();
         assert_eq!(answer.status(), StatusCode::NOT_FOUND, "{page}");
     }
-    let answer = app.call(&admin, "list_sends", &[("account", "sim-2")]).await;
+    let answer = app
+        .call(&admin, "list_sends", &[("account", "sim-2")])
+        .await;
     assert_eq!(answer.status(), StatusCode::NOT_FOUND);
     let callback = verify(&app, "/wechat/callback/sim-2", &second_token).await;
     assert_eq!(callback.status(), StatusCode::NOT_FOUND);
@@ -290,7 +371,11 @@ async fn a_disabled_account_is_not_found_anywhere_until_it_is_enabled_again() {
     assert!(listed.disabled, "still listed, as disabled");
 
     let enabled = app
-        .call(&admin, "set_account_disabled", &[("account", "sim-2"), ("disabled", "false")])
+        .call(
+            &admin,
+            "set_account_disabled",
+            &[("account", "sim-2"), ("disabled", "false")],
+        )
         .await;
     assert!(enabled.status().is_success());
     let callback = verify(&app, "/wechat/callback/sim-2", &second_token).await;
@@ -298,7 +383,11 @@ async fn a_disabled_account_is_not_found_anywhere_until_it_is_enabled_again() {
     let answer = admin.get(app.url("/a/sim-2/sends")).send().await.unwrap();
     assert_eq!(answer.status(), StatusCode::OK);
 
-    let actions: Vec<_> = audit(&app, &admin).await.into_iter().map(|l| l.action).collect();
+    let actions: Vec<_> = audit(&app, &admin)
+        .await
+        .into_iter()
+        .map(|l| l.action)
+        .collect();
     assert!(actions.contains(&Ok(qunfa::audit::Action::AccountDisable)));
     assert!(actions.contains(&Ok(qunfa::audit::Action::AccountEnable)));
     app.stop().await;
@@ -312,7 +401,10 @@ async fn a_simulated_account_is_added_and_sent_from_at_once() {
         &app,
         &admin,
         "add_simulated_account",
-        &[("name".into(), "模拟三号".into()), ("kind".into(), "service".into())],
+        &[
+            ("name".into(), "模拟三号".into()),
+            ("kind".into(), "service".into()),
+        ],
     )
     .await;
     assert_eq!(saved.saved.as_deref(), Some("sim-3"), "{text}");
@@ -321,19 +413,33 @@ async fn a_simulated_account_is_added_and_sent_from_at_once() {
     assert_eq!(added.appid, "wxqunfasim00000001");
     assert_eq!(added.origin, qunfa::accounts::Origin::Simulator);
 
-    let mut form = common::form("qf-sim-3", "text", &[("text_content", "from sim-3"), ("tag_id", "120")]);
+    let mut form = common::form(
+        "qf-sim-3",
+        "text",
+        &[("text_content", "from sim-3"), ("tag_id", "120")],
+    );
     form.retain(|(name, _)| name != "account");
     form.push(("account".into(), "sim-3".into()));
     common::send(&app, &admin, &form).await;
     let simulator = app.state.simulator.as_ref().unwrap();
-    assert_eq!(simulator.account("wxqunfasim00000001").unwrap().sends().len(), 1);
+    assert_eq!(
+        simulator
+            .account("wxqunfasim00000001")
+            .unwrap()
+            .sends()
+            .len(),
+        1
+    );
     assert_eq!(simulator.sends().len(), 0, "not the first account's");
 
     let (_, again) = save(
         &app,
         &admin,
         "add_simulated_account",
-        &[("name".into(), "".into()), ("kind".into(), "subscription".into())],
+        &[
+            ("name".into(), "".into()),
+            ("kind".into(), "subscription".into()),
+        ],
     )
     .await;
     assert_eq!(again.saved.as_deref(), Some("sim-4"));

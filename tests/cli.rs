@@ -351,28 +351,42 @@ fn accounts_are_added_from_flags_and_the_environment_listed_without_secrets_and_
     );
     assert!(added.status.success(), "{}", text(&added.stderr));
     let said = text(&added.stdout);
-    assert!(said.contains("brand-b") && said.contains("next start"), "{said}");
+    assert!(
+        said.contains("brand-b") && said.contains("next start"),
+        "{said}"
+    );
     assert!(!said.contains(SECRET) && !said.contains(TOKEN));
 
     let again = qunfa_with(&data, &add, "", &[("QUNFA_ACCOUNT_SECRET", SECRET)]);
     assert!(!again.status.success());
-    assert!(text(&again.stderr).contains("--slug"), "{}", text(&again.stderr));
+    assert!(
+        text(&again.stderr).contains("--slug"),
+        "{}",
+        text(&again.stderr)
+    );
 
     let bad = qunfa_with(
         &data,
-        &["account", "add", "--slug", "x", "--name", "x", "--appid", "wx1"],
+        &[
+            "account", "add", "--slug", "x", "--name", "x", "--appid", "wx1",
+        ],
         "",
         &[("QUNFA_ACCOUNT_SECRET", SECRET)],
     );
     assert!(!bad.status.success());
-    assert!(text(&bad.stderr).contains("--appid: An AppID"), "{}", text(&bad.stderr));
+    assert!(
+        text(&bad.stderr).contains("--appid: An AppID"),
+        "{}",
+        text(&bad.stderr)
+    );
 
     let list = qunfa(&data, &["account", "list"], "");
     assert!(list.status.success(), "{}", text(&list.stderr));
     let list = text(&list.stdout);
     assert!(
-        list.lines()
-            .any(|l| l.starts_with("brand-b") && l.contains("wxabcdef0123456789") && l.contains("enabled")),
+        list.lines().any(|l| l.starts_with("brand-b")
+            && l.contains("wxabcdef0123456789")
+            && l.contains("enabled")),
         "{list}"
     );
     assert!(!list.contains(SECRET) && !list.contains(TOKEN));

@@ -12,10 +12,7 @@ use std::{
     sync::Arc,
 };
 
-use base64::{
-    Engine as _,
-    engine::general_purpose::STANDARD,
-};
+use base64::{Engine as _, engine::general_purpose::STANDARD};
 use common::{
     TestApp, database_file,
     secrets::{assert_nowhere, database_files},

@@ -15,7 +15,10 @@ pub async fn list_accounts() -> Result<AccountsView, AppError> {
         .await
         .map_err(AppError::unexpected)?;
     Ok(AccountsView {
-        accounts: rows.iter().map(|row| ssr::summary(&call.app, row)).collect(),
+        accounts: rows
+            .iter()
+            .map(|row| ssr::summary(&call.app, row))
+            .collect(),
         simulator: call.app.settings.uses_simulator(),
     })
 }

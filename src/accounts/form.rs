@@ -208,15 +208,60 @@ mod tests {
     fn each_bad_field_is_named() {
         use FieldProblem::*;
         let cases: Vec<(AccountForm, FieldProblem)> = vec![
-            (AccountForm { name: " ".into(), ..good() }, NameMissing),
-            (AccountForm { name: "名".repeat(65), ..good() }, NameTooLong),
-            (AccountForm { slug: "Brand A".into(), ..good() }, SlugInvalid),
-            (AccountForm { appid: "wx123".into(), ..good() }, AppidInvalid),
-            (AccountForm { kind: "big".into(), ..good() }, KindInvalid),
-            (AccountForm { token_source: "x".into(), ..good() }, TokenSourceInvalid),
-            (AccountForm { secret: "".into(), ..good() }, SecretMissing),
             (
-                AccountForm { token_source: "url".into(), ..good() },
+                AccountForm {
+                    name: " ".into(),
+                    ..good()
+                },
+                NameMissing,
+            ),
+            (
+                AccountForm {
+                    name: "名".repeat(65),
+                    ..good()
+                },
+                NameTooLong,
+            ),
+            (
+                AccountForm {
+                    slug: "Brand A".into(),
+                    ..good()
+                },
+                SlugInvalid,
+            ),
+            (
+                AccountForm {
+                    appid: "wx123".into(),
+                    ..good()
+                },
+                AppidInvalid,
+            ),
+            (
+                AccountForm {
+                    kind: "big".into(),
+                    ..good()
+                },
+                KindInvalid,
+            ),
+            (
+                AccountForm {
+                    token_source: "x".into(),
+                    ..good()
+                },
+                TokenSourceInvalid,
+            ),
+            (
+                AccountForm {
+                    secret: "".into(),
+                    ..good()
+                },
+                SecretMissing,
+            ),
+            (
+                AccountForm {
+                    token_source: "url".into(),
+                    ..good()
+                },
                 TokenUrlMissing,
             ),
             (
@@ -228,14 +273,26 @@ mod tests {
                 TokenUrlInvalid,
             ),
             (
-                AccountForm { token_source: "fixed".into(), ..good() },
+                AccountForm {
+                    token_source: "fixed".into(),
+                    ..good()
+                },
                 FixedTokenMissing,
             ),
             (
-                AccountForm { callback_token: "a b".into(), ..good() },
+                AccountForm {
+                    callback_token: "a b".into(),
+                    ..good()
+                },
                 CallbackTokenInvalid,
             ),
-            (AccountForm { message_mode: "safe".into(), ..good() }, AesKeyMissing),
+            (
+                AccountForm {
+                    message_mode: "safe".into(),
+                    ..good()
+                },
+                AesKeyMissing,
+            ),
             (
                 AccountForm {
                     message_mode: "compatible".into(),
@@ -244,9 +301,18 @@ mod tests {
                 },
                 AesKeyInvalid,
             ),
-            (AccountForm { message_mode: "loud".into(), ..good() }, MessageModeInvalid),
             (
-                AccountForm { forward_url: "not a url".into(), ..good() },
+                AccountForm {
+                    message_mode: "loud".into(),
+                    ..good()
+                },
+                MessageModeInvalid,
+            ),
+            (
+                AccountForm {
+                    forward_url: "not a url".into(),
+                    ..good()
+                },
                 ForwardUrlInvalid,
             ),
             (
@@ -258,7 +324,10 @@ mod tests {
                 ForwardTimeoutInvalid,
             ),
             (
-                AccountForm { forward_timeout: "2s".into(), ..good() },
+                AccountForm {
+                    forward_timeout: "2s".into(),
+                    ..good()
+                },
                 ForwardTimeoutWithoutUrl,
             ),
         ];

@@ -240,7 +240,15 @@ pub struct AccountForm {
 
 /// A field of the account form.
 #[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr, strum::EnumString,
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
 )]
 #[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
@@ -482,8 +490,13 @@ pub struct SaveOutcome {
 impl Origin {
     pub fn words(self, lang: Lang) -> &'static str {
         match self {
-            Origin::Environment => lang.pick("配置（QUNFA_WECHAT_*）", "Configuration (QUNFA_WECHAT_*)"),
-            Origin::Console => lang.pick("在控制台或命令行添加", "Added in the console or the command line"),
+            Origin::Environment => {
+                lang.pick("配置（QUNFA_WECHAT_*）", "Configuration (QUNFA_WECHAT_*)")
+            }
+            Origin::Console => lang.pick(
+                "在控制台或命令行添加",
+                "Added in the console or the command line",
+            ),
             Origin::Simulator => lang.pick("内置模拟器", "Built-in simulator"),
         }
     }

@@ -544,7 +544,11 @@ async fn account(
                     row.token_source.as_str(),
                     row.message_mode.as_str(),
                     row.origin.as_str(),
-                    if row.is_disabled() { "disabled" } else { "enabled" },
+                    if row.is_disabled() {
+                        "disabled"
+                    } else {
+                        "enabled"
+                    },
                     row.name
                 );
             }
@@ -554,7 +558,9 @@ async fn account(
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("there is no account {slug}"))?;
             if row.id == 1 {
-                anyhow::bail!(crate::error::Problem::ConfiguredAccount.words(crate::i18n::Lang::En));
+                anyhow::bail!(
+                    crate::error::Problem::ConfiguredAccount.words(crate::i18n::Lang::En)
+                );
             }
             accounts::set_disabled(&pool, row.id, true).await?;
             audit(&row, Action::AccountDisable).await;

@@ -12,8 +12,8 @@ use leptos_router::hooks::use_query_map;
 use super::{Audience, Page, account_href, lang};
 use crate::{
     accounts::{
-        AccountField, AccountForm, AccountSummary, AccountsView, FieldProblem, Kind, MessageMode,
-        CheckView, SaveOutcome, SecretsSet, TokenSource,
+        AccountField, AccountForm, AccountSummary, AccountsView, CheckView, FieldProblem, Kind,
+        MessageMode, SaveOutcome, SecretsSet, TokenSource,
         api::{
             AddAccount, AddSimulatedAccount, CheckAccount, EditAccount, SetAccountDisabled,
             check_account, list_accounts,
@@ -139,7 +139,10 @@ fn AccountsBody(
                 }
                 if let Some(codes) = q.get("problems") {
                     return Some(Outcome::Problems(
-                        codes.split(',').filter_map(FieldProblem::from_code).collect(),
+                        codes
+                            .split(',')
+                            .filter_map(FieldProblem::from_code)
+                            .collect(),
                     ));
                 }
                 q.get("problem")
@@ -163,6 +166,19 @@ fn AccountsBody(
                 }
             };
             Some(match not_started {
+                None if !slug.is_empty() => {
+                    let check_words = lang.pick("检查 AppID 和密钥", "Check AppID and secret");
+                    view! {
+                        <div class="ok" role="status">
+                            <p>{saved}</p>
+                            <ActionForm action=check>
+                                <input type="hidden" name="account" value=slug />
+                                <button type="submit">{check_words}</button>
+                            </ActionForm>
+                        </div>
+                    }
+                    .into_any()
+                }
                 None => view! { <p class="ok" role="status">{saved}</p> }.into_any(),
                 Some(why) => {
                     let words = match lang {
@@ -237,13 +253,10 @@ fn AccountsTable(
             <thead>
                 <tr>
                     <th scope="col">{label("名称", "Name")}</th>
-                    <th scope="col">{label("短名", "Short name")}</th>
                     <th scope="col">"AppID"</th>
                     <th scope="col">{label("类型", "Kind")}</th>
-                    <th scope="col">{label("access_token 来源", "Token source")}</th>
-                    <th scope="col">{label("消息加解密方式", "Message mode")}</th>
+                    <th scope="col">{label("接口与消息", "Token and messages")}</th>
                     <th scope="col">{label("服务器地址（URL）", "Callback URL")}</th>
-                    <th scope="col">{label("来源", "Origin")}</th>
                     <th scope="col">{label("状态", "Status")}</th>
                     <th scope="col">{label("操作", "Actions")}</th>
                 </tr>
@@ -313,21 +326,37 @@ fn AccountRow(
         }
     });
     let configured_note = account.is_configured().then(|| {
-        view! { <p class="note">{FieldProblem::ConfiguredAccount.words(lang)}</p> }
+        view! {
+            <p class="note">
+                {lang.pick(
+                    "由配置定义：这里只能改名称，不能停用。",
+                    "Defined by the configuration: only its name changes here, and it cannot be disabled.",
+                )}
+            </p>
+        }
     });
     view! {
         <tr>
-            <th scope="row">{name.clone()}</th>
-            <td data-label=lang.pick("短名", "Short name")><code>{slug.clone()}</code></td>
+            <th scope="row">
+                {name.clone()}
+                <br />
+                <code class="slug" aria-label=lang.pick("短名", "Short name")>{slug.clone()}</code>
+            </th>
             <td data-label="AppID"><code>{account.appid.clone()}</code></td>
-            <td data-label=lang.pick("类型", "Kind")>{kind}</td>
-            <td data-label=lang.pick("access_token 来源", "Token source")>{account.token_source.words(lang)}</td>
-            <td data-label=lang.pick("消息加解密方式", "Message mode")>
+            <td data-label=lang.pick("类型", "Kind")>
+                {kind}
+                <br />
+                <span class="note">{account.origin.words(lang)}</span>
+            </td>
+            <td data-label=lang.pick("接口与消息", "Token and messages")>
+                {account.token_source.words(lang)}
+                <br />
                 {account.message_mode.words(lang)}
                 {forward.map(|f| view! { <br /> <span class="note">{f}</span> })}
             </td>
-            <td data-label=lang.pick("服务器地址（URL）", "Callback URL")><code>{account.callback_url.clone()}</code></td>
-            <td data-label=lang.pick("来源", "Origin")>{account.origin.words(lang)}</td>
+            <td data-label=lang.pick("服务器地址（URL）", "Callback URL") class="url">
+                <code>{account.callback_url.clone()}</code>
+            </td>
             <td data-label=lang.pick("状态", "Status")>{status}</td>
             <td class="row-actions">
                 <a href=format!("/accounts?edit={slug}") aria-label=edit_aria>{edit_label}</a>
@@ -586,7 +615,8 @@ fn EditForm(
         }
         .into_any()
     } else {
-        view! { <AccountFields lang initial set=Some(account.secrets.clone()) problems /> }.into_any()
+        view! { <AccountFields lang initial set=Some(account.secrets.clone()) problems /> }
+            .into_any()
     };
     view! {
         <section class="edit-account" aria-labelledby="edit-account">

@@ -16,6 +16,7 @@ use crate::{
 };
 
 mod account;
+mod accounts;
 mod audit;
 mod compose;
 mod content;
@@ -26,7 +27,6 @@ mod settings;
 mod setup;
 pub mod time;
 mod users;
-mod accounts;
 
 /// The HTML document around the app. Server only: the browser hydrates the
 /// body it produced. The assets are linked under the build's id so browsers

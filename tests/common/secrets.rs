@@ -55,4 +55,3 @@ pub fn assert_nowhere(files: &[(String, Vec<u8>)], secret: &[u8], what: &str) {
         }
     }
 }
-

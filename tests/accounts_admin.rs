@@ -478,3 +478,49 @@ async fn check_says_in_words_whether_the_appid_and_secret_work() {
     assert!(found.words.contains("40164"), "{}", found.words);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_account_that_could_not_start_says_why() {
+    use qunfa::{
+        accounts::{
+            Kind, MessageMode, Origin, TokenSource,
+            store::{self, Account, Secrets},
+        },
+        shell::secrets::SealingKey,
+    };
+    let app = TestApp::spawn().await;
+    // Sealed under another key: its secrets do not open with the console's.
+    let (other_key, _) = SealingKey::generate();
+    let account = Account {
+        slug: "brand-c".into(),
+        name: "品牌 C".into(),
+        appid: "wx00000000000000cc".into(),
+        kind: Kind::Service,
+        overseas: false,
+        origin: Origin::Console,
+        token_source: TokenSource::Stable,
+        message_mode: MessageMode::Plaintext,
+        forward_url: None,
+        forward_timeout_ms: None,
+        secrets: Secrets {
+            secret: Some(SECRET.to_owned().into()),
+            callback_token: Some(TOKEN.to_owned().into()),
+            ..Secrets::default()
+        },
+    };
+    store::insert(&app.state.db, &other_key, &account)
+        .await
+        .unwrap();
+    let data = app.stop().await;
+    let app = TestApp::spawn_on(data).await;
+    let admin = signed_in(&app).await;
+    let (text, view) = list(&app, &admin).await;
+    assert_no_secret(&text, "the list");
+    let listed = view.accounts.iter().find(|a| a.slug == "brand-c").unwrap();
+    let why = listed.not_started.as_deref().expect("not at work, and why");
+    assert!(why.contains("does not open"), "{why}");
+    let page = admin.get(app.url("/accounts")).send().await.unwrap();
+    let html = page.text().await.unwrap();
+    assert!(html.contains("未能启用："), "the page says it");
+    app.stop().await;
+}

@@ -295,6 +295,27 @@ async fn an_edit_keeps_blank_secrets_and_the_slug_and_the_configured_account_kee
     let edited = view.accounts.iter().find(|a| a.slug == "brand-a").unwrap();
     assert!(edited.secrets.secret, "the AppSecret kept");
 
+    // A blank forward URL keeps the stored one, key and all; "stop
+    // forwarding" drops it.
+    let mut again = edit.clone();
+    again.retain(|(name, _)| name != "form[forward_url]");
+    let (_, saved) = save(&app, &admin, "edit_account", &again).await;
+    assert_eq!(saved.saved.as_deref(), Some("brand-a"), "{saved:?}");
+    let at_work = app.state.accounts.by_slug("brand-a").unwrap();
+    let forward = at_work
+        .callbacks
+        .forward
+        .as_ref()
+        .expect("still forwarding");
+    assert_eq!(
+        forward.url().as_str(),
+        "https://bot.example/wechat?key=forwardkey"
+    );
+    again.push(("form[no_forward]".into(), "1".into()));
+    save(&app, &admin, "edit_account", &again).await;
+    let at_work = app.state.accounts.by_slug("brand-a").unwrap();
+    assert!(at_work.callbacks.forward.is_none(), "forwarding stopped");
+
     // Row 1: its name only.
     let (_, saved) = save(
         &app,
@@ -333,7 +354,8 @@ async fn an_edit_keeps_blank_secrets_and_the_slug_and_the_configured_account_kee
             .iter()
             .filter(|l| l.action == Ok(qunfa::audit::Action::AccountEdit))
             .count(),
-        2
+        4,
+        "three edits of brand-a, one of main"
     );
     app.stop().await;
 }
@@ -369,6 +391,32 @@ async fn a_disabled_account_is_not_found_anywhere_until_it_is_enabled_again() {
     let (_, view) = list(&app, &admin).await;
     let listed = view.accounts.iter().find(|a| a.slug == "sim-2").unwrap();
     assert!(listed.disabled, "still listed, as disabled");
+
+    // A disabled account that is changed stays out of work.
+    let (_, saved) = save(
+        &app,
+        &admin,
+        "edit_account",
+        &[
+            ("account".into(), "sim-2".into()),
+            ("form[name]".into(), "模拟服务号（改）".into()),
+            (
+                "form[appid]".into(),
+                qunfa::simulator::SECOND_BUILTIN_APPID.into(),
+            ),
+            ("form[kind]".into(), "service".into()),
+            ("form[token_source]".into(), "stable".into()),
+            ("form[message_mode]".into(), "plaintext".into()),
+        ],
+    )
+    .await;
+    assert_eq!(saved.saved.as_deref(), Some("sim-2"), "{saved:?}");
+    assert!(
+        app.state.accounts.by_slug("sim-2").is_none(),
+        "still disabled"
+    );
+    let callback = verify(&app, "/wechat/callback/sim-2", &second_token).await;
+    assert_eq!(callback.status(), StatusCode::NOT_FOUND);
 
     let enabled = app
         .call(

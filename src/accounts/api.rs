@@ -293,9 +293,11 @@ mod ssr {
     /// Starts (or restarts) the account of `row` at once; the answer says
     /// why it could not be.
     pub fn put_to_work(call: &Call, row: &Row) -> SaveOutcome {
-        let not_started = match call.app.accounts.start(row) {
-            Ok(_) => None,
-            Err(error) => {
+        // A disabled account that was changed stays out of work.
+        let started = (!row.is_disabled()).then(|| call.app.accounts.start(row));
+        let not_started = match started {
+            None | Some(Ok(_)) => None,
+            Some(Err(error)) => {
                 tracing::warn!(account = %row.slug, error = format!("{error:#}"), "an account was not started");
                 Some(format!("{error:#}"))
             }

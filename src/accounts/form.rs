@@ -114,11 +114,21 @@ pub fn check(
             problems.push(FieldProblem::AesKeyMissing);
         }
     }
-    let forward = config::parse_forward(given(&form.forward_url), given(&form.forward_timeout))
-        .unwrap_or_else(|error| {
-            problems.push(forward_problem(&error, form));
-            None
-        });
+    // On an edit a blank forward URL keeps the stored one, and its timeout
+    // unless another is given; "no forwarding" drops both.
+    let (forward_url, forward_timeout) = match existing {
+        _ if form.no_forward.is_some() => (None, None),
+        Some((row, _)) if given(&form.forward_url).is_none() && row.forward_url.is_some() => (
+            row.forward_url.clone(),
+            given(&form.forward_timeout)
+                .or_else(|| row.forward_timeout_ms.map(|ms| format!("{ms}ms"))),
+        ),
+        _ => (given(&form.forward_url), given(&form.forward_timeout)),
+    };
+    let forward = config::parse_forward(forward_url, forward_timeout).unwrap_or_else(|error| {
+        problems.push(forward_problem(&error, form));
+        None
+    });
     if !problems.is_empty() {
         return Err(problems);
     }

@@ -236,6 +236,10 @@ pub struct AccountForm {
     pub forward_url: String,
     /// Such as `4s` or `1500ms`; blank: the default.
     pub forward_timeout: String,
+    /// A checkbox on the edit form: stop forwarding. Without it a blank
+    /// forward URL keeps the stored one (whose query may hold a key, so
+    /// the form never shows it whole).
+    pub no_forward: Option<String>,
 }
 
 /// A field of the account form.

@@ -501,6 +501,7 @@ async fn account(
                 message_mode,
                 forward_url: forward_url.unwrap_or_default(),
                 forward_timeout: forward_timeout.unwrap_or_default(),
+                no_forward: None,
             };
             let account = crate::accounts::form::check(&form, None)
                 .map_err(|problems| anyhow::anyhow!(account_problems(&problems)))?;

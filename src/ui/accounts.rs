@@ -446,6 +446,8 @@ fn AccountFields(
     initial: AccountForm,
     /// Editing: which secrets are stored (a blank field keeps them).
     set: Option<SecretsSet>,
+    /// Editing: the stored forward URL as shown (without its query).
+    forwarding: Option<String>,
     problems: Signal<Vec<FieldProblem>>,
 ) -> impl IntoView {
     let editing = set.is_some();
@@ -550,8 +552,23 @@ fn AccountFields(
         </p>
         {field_problem(lang, AccountField::AesKey, problems)}
         <label for="account-forward-url">{lang.pick("回调转发网址（可选）", "Forward callbacks to (optional)")}</label>
-        <input id="account-forward-url" name="form[forward_url]" type="url" value=initial.forward_url.clone()
+        <input id="account-forward-url" name="form[forward_url]" type="url"
             aria-describedby=described(AccountField::ForwardUrl) />
+        {forwarding
+            .map(|shown| {
+                let words = match lang {
+                    Lang::Zh => format!("已设置：{shown}（不显示查询参数）；留空则保留。"),
+                    Lang::En => format!("Set: {shown} (its query not shown); leave blank to keep it."),
+                };
+                view! {
+                    <p class="note">{words}</p>
+                    <label class="check">
+                        <input type="checkbox" name="form[no_forward]" value="1" />
+                        " "
+                        {lang.pick("不再转发回调", "Stop forwarding callbacks")}
+                    </label>
+                }
+            })}
         {field_problem(lang, AccountField::ForwardUrl, problems)}
         <label for="account-forward-timeout">{lang.pick("转发超时（默认 4s，100ms–5s）", "Forward timeout (default 4s, 100ms–5s)")}</label>
         <input id="account-forward-timeout" name="form[forward_timeout]" type="text" value=initial.forward_timeout.clone()
@@ -571,7 +588,7 @@ fn AddForm(
         <section class="add-account" aria-labelledby="add-account">
             <h2 id="add-account">{lang.pick("添加公众号", "Add an account")}</h2>
             <ActionForm action=add attr:class="stack">
-                <AccountFields lang initial set=None problems />
+                <AccountFields lang initial set=None forwarding=None problems />
                 <button type="submit" class="primary">{lang.pick("添加", "Add")}</button>
             </ActionForm>
         </section>
@@ -597,7 +614,6 @@ fn EditForm(
         overseas: account.overseas.then(String::new),
         token_source: account.token_source.as_str().to_owned(),
         message_mode: account.message_mode.as_str().to_owned(),
-        forward_url: account.forward_url.clone().unwrap_or_default(),
         forward_timeout: account
             .forward_timeout_ms
             .map(|ms| format!("{ms}ms"))
@@ -615,7 +631,8 @@ fn EditForm(
         }
         .into_any()
     } else {
-        view! { <AccountFields lang initial set=Some(account.secrets.clone()) problems /> }
+        let forwarding = account.forward_url.clone();
+        view! { <AccountFields lang initial set=Some(account.secrets.clone()) forwarding problems /> }
             .into_any()
     };
     view! {

@@ -127,7 +127,7 @@ test.describe("compose and send", () => {
     const clientmsgid = await dialog.locator("input[name=clientmsgid]").inputValue();
     const origin = new URL(page.url()).origin;
     const refused = await page.request.post("/api/confirm_send", {
-      form: { clientmsgid },
+      form: { account: "main", clientmsgid },
       headers: { Accept: "application/json", Origin: origin },
     });
     expect(refused.status()).toBe(400);
@@ -191,7 +191,7 @@ test.describe("compose and send", () => {
     const clientmsgid = await dialog.locator("input[name=clientmsgid]").inputValue();
     const confirm = () =>
       page.request.post("/api/confirm_send", {
-        form: { clientmsgid },
+        form: { account: "main", clientmsgid },
         headers: { Accept: "application/json", Origin: new URL(page.url()).origin },
       });
     const [first, second] = await Promise.all([confirm(), confirm()]);

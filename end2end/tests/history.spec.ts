@@ -95,11 +95,11 @@ test.describe("history and send detail", () => {
       // The last one is refused by WeChat (a draft saved automatically).
       const text = i < 51 ? `e2e paging ${run} #${i}.` : `[sim:errcode(48021)] e2e refused ${run}`;
       const form = {
-        "form[clientmsgid]": id, "form[msgtype]": "text", "form[audience]": "tag",
+        account: "main", "form[clientmsgid]": id, "form[msgtype]": "text", "form[audience]": "tag",
         "form[tag_id]": "102", "form[text_content]": text,
       };
       expect((await page.request.post("/api/prepare_send", { form, headers })).ok()).toBe(true);
-      expect((await page.request.post("/api/confirm_send", { form: { clientmsgid: id }, headers })).ok()).toBe(true);
+      expect((await page.request.post("/api/confirm_send", { form: { account: "main", clientmsgid: id }, headers })).ok()).toBe(true);
     }
 
     await page.goto("/sends");

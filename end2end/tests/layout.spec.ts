@@ -23,10 +23,10 @@ async function post(page: Page, path: string, form: Record<string, string>) {
 /** One send through prepare_send and confirm_send; its id. */
 async function send(page: Page, fields: Record<string, string>): Promise<number> {
   const id = `qf-e2e-layout-${Date.now() % 1e9}-${Math.floor(Math.random() * 1e6)}`;
-  const form: Record<string, string> = { "form[clientmsgid]": id, "form[audience]": "tag", "form[tag_id]": "102" };
+  const form: Record<string, string> = { account: "main", "form[clientmsgid]": id, "form[audience]": "tag", "form[tag_id]": "102" };
   for (const [name, value] of Object.entries(fields)) form[`form[${name}]`] = value;
   await post(page, "/api/prepare_send", form);
-  const result = await post(page, "/api/confirm_send", { clientmsgid: id });
+  const result = await post(page, "/api/confirm_send", { account: "main", clientmsgid: id });
   return result.id;
 }
 

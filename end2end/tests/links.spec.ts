@@ -16,11 +16,11 @@ test.describe("links from WeChat", () => {
     // A send whose push the simulator leaves out: this test pushes its own.
     const id = `qf-e2e-links-${Date.now() % 1e8}`;
     const form = {
-      "form[clientmsgid]": id, "form[msgtype]": "text", "form[audience]": "tag",
+      account: "main", "form[clientmsgid]": id, "form[msgtype]": "text", "form[audience]": "tag",
       "form[tag_id]": "102", "form[text_content]": `[sim:nocallback] e2e links ${id}`,
     };
     expect((await page.request.post("/api/prepare_send", { form, headers })).ok()).toBe(true);
-    const confirmed = await page.request.post("/api/confirm_send", { form: { clientmsgid: id }, headers });
+    const confirmed = await page.request.post("/api/confirm_send", { form: { account: "main", clientmsgid: id }, headers });
     expect(confirmed.ok()).toBe(true);
     // Read as text: a msg_id may be past what a JavaScript number holds.
     const answer = await confirmed.text();
@@ -31,7 +31,7 @@ test.describe("links from WeChat", () => {
 
     // The callback, signed with the console's Token as WeChat signs it
     // (plaintext mode).
-    const settings = await page.request.post("/api/load_settings", { form: {}, headers });
+    const settings = await page.request.post("/api/load_settings", { form: { account: "main" }, headers });
     expect(settings.ok()).toBe(true);
     const token: string = (await settings.json()).callback_token;
     const timestamp = String(Math.floor(Date.now() / 1000));

@@ -14,12 +14,12 @@ const json = () => ({ Accept: "application/json", Origin: origin() });
 async function sendDraft(request: APIRequestContext, mediaId: string): Promise<string> {
   const id = `qf-e2e-pages-${Date.now() % 1e8}`;
   const form = {
-    "form[clientmsgid]": id, "form[msgtype]": "mpnews", "form[audience]": "tag",
+    account: "main", "form[clientmsgid]": id, "form[msgtype]": "mpnews", "form[audience]": "tag",
     "form[tag_id]": "101", "form[mpnews_media_id]": mediaId,
     "form[send_ignore_reprint]": "1",
   };
   expect((await request.post("/api/prepare_send", { form, headers: json() })).ok()).toBe(true);
-  const confirmed = await request.post("/api/confirm_send", { form: { clientmsgid: id }, headers: json() });
+  const confirmed = await request.post("/api/confirm_send", { form: { account: "main", clientmsgid: id }, headers: json() });
   expect(confirmed.ok()).toBe(true);
   const sendId = (await confirmed.text()).match(/"id":(\d+)/)?.[1];
   expect(sendId).toBeTruthy();
@@ -35,10 +35,14 @@ async function signedIn(browser: Browser, locale: string, username: string, pass
   return { context, page };
 }
 
-/** Adds an editor through the users page's server function. */
+/** Adds an editor through the users page's server functions, granted the first account. */
 async function addEditor(request: APIRequestContext, username: string, password: string) {
   const added = await request.post("/api/add_user", { form: { username, password, role: "editor" }, headers: json() });
   expect(added.ok()).toBe(true);
+  const users = await (await request.post("/api/list_users", { form: {}, headers: json() })).json();
+  const id = String(users.find((u: { username: string }) => u.username === username).id);
+  const granted = await request.post("/api/set_user_account", { form: { id, account: "main", granted: "true" }, headers: json() });
+  expect(granted.ok()).toBe(true);
 }
 
 /** Red enough to read as danger: the red channel well above the others. */
@@ -334,7 +338,7 @@ test.describe("a send that does not exist", () => {
             expect(response?.status(), path).toBe(404);
             await expect(page.getByRole("main")).toContainText(words);
             const link = page.getByRole("link", { name: back });
-            await expect(link).toHaveAttribute("href", "/sends");
+            await expect(link).toHaveAttribute("href", "/a/main/sends");
             if (javaScriptEnabled) {
               await hydrated(page);
               await expect(page.getByRole("main")).toContainText(words);

@@ -97,7 +97,7 @@ for (const [lang, w] of Object.entries(words)) {
         await expect(result).toBeFocused();
         // The filled form is gone: nothing to send twice by accident.
         await expect(page.getByLabel(w.message)).toBeHidden();
-        await expect(result.getByRole("link", { name: w.detail })).toHaveAttribute("href", /^\/sends\/\d+$/);
+        await expect(result.getByRole("link", { name: w.detail })).toHaveAttribute("href", /^\/a\/main\/sends\/\d+$/);
         await page.screenshot({ path: `/tmp/send-result-${lang}-${size.width}.png` });
 
         await result.getByRole("link", { name: w.another }).click();
@@ -141,7 +141,7 @@ for (const [lang, w] of Object.entries(words)) {
       // ... and the server refuses a confirmation without it.
       const clientmsgid = await dialog.locator("input[name=clientmsgid]").inputValue();
       const refused = await page.request.post("/api/confirm_send", {
-        form: { clientmsgid },
+        form: { account: "main", clientmsgid },
         headers: { Accept: "application/json", Origin: new URL(page.url()).origin },
       });
       expect(refused.status()).toBe(400);
@@ -262,7 +262,7 @@ test.describe("sending without JavaScript", () => {
     const result = page.getByRole("status").filter({ has: page.getByRole("heading", { name: w.took }) });
     await expect(result).toBeInViewport();
     await expect(page.getByLabel(w.message)).toBeHidden();
-    await expect(result.getByRole("link", { name: w.detail })).toHaveAttribute("href", /^\/sends\/\d+$/);
+    await expect(result.getByRole("link", { name: w.detail })).toHaveAttribute("href", /^\/a\/main\/sends\/\d+$/);
     await result.getByRole("link", { name: w.another }).click();
     await expect(page).toHaveURL(/\/compose$/);
     await page.getByRole("radio", { name: w.text, exact: true }).check();

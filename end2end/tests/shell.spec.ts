@@ -61,6 +61,9 @@ test.describe("the app shell", () => {
     await page.getByRole("button", { name: "Add", exact: true }).click();
     await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
     await expect(page.getByRole("rowheader", { name: editor })).toBeVisible();
+    // With two accounts a new editor may use none until granted one.
+    await page.getByRole("button", { name: `Grant 模拟订阅号 to ${editor}` }).click();
+    await expect(page.getByRole("button", { name: `Revoke 模拟订阅号 from ${editor}` })).toBeVisible();
 
     const other = await browser.newContext({ locale: "en-US" });
     const editorPage = await other.newPage();

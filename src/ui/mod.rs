@@ -275,8 +275,12 @@ fn Header(info: SessionInfo) -> impl IntoView {
 }
 
 /// The account the page is about and, for a user with more than one, the
-/// others to switch to: links (a `details` list, so it works before
-/// hydration) to the same kind of page of the other account.
+/// others to switch to: a `details` list of links (so it opens and works
+/// before hydration, and from the keyboard) to the same kind of page of the
+/// other account. Its summary is named by its text: "Account: <name>
+/// <kind>". A switch loads the other account's page afresh (`rel=external`):
+/// every part of a page is about one account. Once hydrated, Escape and a
+/// click elsewhere close the list.
 #[component]
 fn AccountSwitch(
     lang: Lang,
@@ -284,17 +288,16 @@ fn AccountSwitch(
     accounts: Vec<AccountChoice>,
 ) -> impl IntoView {
     let location = use_location();
-    let label = lang.pick("公众号", "Account");
+    let label = lang.pick("公众号：", "Account: ");
     let kind = current.kind.words(lang);
+    let name = view! {
+        <span class="visually-hidden">{label}</span>
+        <strong class="account-name">{current.name.clone()}</strong>
+        " "
+        <span class="account-kind">{kind}</span>
+    };
     if accounts.len() < 2 {
-        return view! {
-            <p class="current-account" aria-label=label>
-                <strong>{current.name.clone()}</strong>
-                " "
-                <span class="account-kind">{kind}</span>
-            </p>
-        }
-        .into_any();
+        return view! { <p class="current-account">{name}</p> }.into_any();
     }
     // The same page of another account: its history for a send's detail
     // (the send is this account's), its form for a picker's list.
@@ -311,13 +314,24 @@ fn AccountSwitch(
         .into_iter()
         .filter(|a| a.slug != current.slug)
         .collect();
+    let details = NodeRef::<leptos::html::Details>::new();
+    let summary = NodeRef::<leptos::html::Summary>::new();
+    close_when_left(details);
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape"
+            && let Some(open) = details.get_untracked()
+            && open.has_attribute("open")
+        {
+            ev.prevent_default();
+            let _ = open.remove_attribute("open");
+            if let Some(summary) = summary.get_untracked() {
+                let _ = summary.focus();
+            }
+        }
+    };
     view! {
-        <details class="account-switch">
-            <summary aria-label=format!("{label}: {}", current.name)>
-                <strong>{current.name.clone()}</strong>
-                " "
-                <span class="account-kind">{kind}</span>
-            </summary>
+        <details class="account-switch" node_ref=details on:keydown=on_keydown>
+            <summary node_ref=summary>{name}</summary>
             <nav aria-label=lang.pick("切换公众号", "Switch account")>
                 <ul>
                     {others
@@ -327,8 +341,8 @@ fn AccountSwitch(
                             let kind = other.kind.words(lang);
                             view! {
                                 <li>
-                                    <a href=move || account_href(&slug, page())>
-                                        {other.name.clone()}
+                                    <a href=move || account_href(&slug, page()) rel="external">
+                                        <span class="account-name">{other.name.clone()}</span>
                                         " "
                                         <span class="account-kind">{kind}</span>
                                     </a>
@@ -341,6 +355,30 @@ fn AccountSwitch(
         </details>
     }
     .into_any()
+}
+
+/// Closes the open account list when a click lands outside it, as a menu
+/// does (before hydration it stays open until its summary is clicked).
+fn close_when_left(details: NodeRef<leptos::html::Details>) {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        let handle = window_event_listener(leptos::ev::click, move |ev| {
+            let Some(open) = details.get_untracked() else {
+                return;
+            };
+            let inside = ev
+                .target()
+                .and_then(|t| t.dyn_into::<leptos::web_sys::Node>().ok())
+                .is_some_and(|t| open.contains(Some(&t)));
+            if !inside {
+                let _ = open.remove_attribute("open");
+            }
+        });
+        on_cleanup(move || handle.remove());
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = details;
 }
 
 /// A server function's error on a page: an account that is not there or

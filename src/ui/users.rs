@@ -1,6 +1,7 @@
 //! `/users` (admins): list, add, disable or enable, change role, reset a
-//! password. Every form is an `ActionForm`, so it also works without
-//! JavaScript: the server then redirects back, with `?problem=` on failure.
+//! password, grant an editor the accounts they may use, one by one. Every
+//! form is an `ActionForm`, so it also works without JavaScript: the server
+//! then redirects back, with `?problem=` on failure.
 //! An admin is not offered what the server refuses them for themself:
 //! disabling their own account, or making themself an editor while they
 //! are the only active admin.
@@ -12,10 +13,13 @@ use super::password::NewPassword;
 use super::time::StoredTime;
 use super::{Audience, Page, lang};
 use crate::{
+    accounts::AccountChoice,
     auth::{
         Role, UserSummary,
         api::SessionInfo,
-        api::{AddUser, ResetUserPassword, SetUserDisabled, SetUserRole, list_users},
+        api::{
+            AddUser, ResetUserPassword, SetUserAccount, SetUserDisabled, SetUserRole, list_users,
+        },
     },
     error::AppError,
     i18n::Lang,
@@ -27,6 +31,7 @@ pub fn UsersPage() -> impl IntoView {
     let disable = ServerAction::<SetUserDisabled>::new();
     let role = ServerAction::<SetUserRole>::new();
     let reset = ServerAction::<ResetUserPassword>::new();
+    let grant = ServerAction::<SetUserAccount>::new();
     let users = Resource::new(
         move || {
             (
@@ -34,6 +39,7 @@ pub fn UsersPage() -> impl IntoView {
                 disable.version().get(),
                 role.version().get(),
                 reset.version().get(),
+                grant.version().get(),
             )
         },
         |_| list_users(),
@@ -41,7 +47,7 @@ pub fn UsersPage() -> impl IntoView {
     // Made outside `Page`, whose children may run more than once (see `Page`).
     view! {
         <Page title=|lang| lang.pick("用户管理", "Users") audience=Audience::Admins>
-            <UsersBody add disable role reset users />
+            <UsersBody add disable role reset grant users />
         </Page>
     }
 }
@@ -52,12 +58,14 @@ fn UsersBody(
     disable: ServerAction<SetUserDisabled>,
     role: ServerAction<SetUserRole>,
     reset: ServerAction<ResetUserPassword>,
+    grant: ServerAction<SetUserAccount>,
     users: Resource<Result<Vec<UserSummary>, AppError>>,
 ) -> impl IntoView {
     let lang = lang();
-    let me = use_context::<SessionInfo>()
-        .and_then(|info| info.user)
-        .map(|user| user.id);
+    let session = use_context::<SessionInfo>().unwrap_or_default();
+    let me = session.user.map(|user| user.id);
+    // An admin's session lists every account at work: the ones to grant.
+    let accounts = StoredValue::new(session.accounts);
 
     // The outcome of the last form sent, said once at the top of the page.
     let outcome = RwSignal::new(None::<Result<(), AppError>>);
@@ -78,6 +86,11 @@ fn UsersBody(
     });
     Effect::new(move |_| {
         if let Some(result) = reset.value().get() {
+            outcome.set(Some(result));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(result) = grant.value().get() {
             outcome.set(Some(result));
         }
     });
@@ -119,6 +132,7 @@ fn UsersBody(
                                         <th scope="col">{lang.pick("角色", "Role")}</th>
                                         <th scope="col">{lang.pick("状态", "Status")}</th>
                                         <th scope="col">{lang.pick("创建时间", "Created")}</th>
+                                        <th scope="col">{lang.pick("公众号", "Accounts")}</th>
                                         <th scope="col">{lang.pick("操作", "Actions")}</th>
                                     </tr>
                                 </thead>
@@ -157,6 +171,9 @@ fn UsersBody(
                                             let role_aria = format!("{other_label} {name}");
                                             let reset_aria = format!("{reset_label} {name}");
                                             let password_label = format!("{} ({name})", lang.pick("新密码", "New password"));
+                                            let grants = view! {
+                                                <Grants lang grant user=user.clone() accounts=accounts.get_value() />
+                                            };
                                             let (id1, id2, id3) = (id.clone(), id.clone(), id);
                                             view! {
                                                 <tr>
@@ -164,6 +181,7 @@ fn UsersBody(
                                                     <td data-label=lang.pick("角色", "Role")>{role_label}</td>
                                                     <td data-label=lang.pick("状态", "Status")>{status_label}</td>
                                                     <td data-label=lang.pick("创建时间", "Created")><StoredTime at=user.created_at.clone() /></td>
+                                                    <td class="grants-cell" data-label=lang.pick("公众号", "Accounts")>{grants}</td>
                                                     <td class="row-actions">
                                                         {myself
                                                             .then(|| {
@@ -240,6 +258,81 @@ fn UsersBody(
             </ActionForm>
         </section>
     }
+}
+
+/// The accounts an editor may use, each granted or taken back by its own
+/// form; an admin uses every account, so theirs says so.
+#[component]
+fn Grants(
+    lang: Lang,
+    grant: ServerAction<SetUserAccount>,
+    user: UserSummary,
+    accounts: Vec<AccountChoice>,
+) -> impl IntoView {
+    if user.role == Role::Admin {
+        return view! {
+            <p class="grants-note">{lang.pick("管理员可以使用所有公众号。", "Admins use every account.")}</p>
+        }
+        .into_any();
+    }
+    let none_yet = !accounts.iter().any(|a| user.accounts.contains(&a.slug));
+    let name = user.username.clone();
+    let id = user.id.to_string();
+    view! {
+        {none_yet
+            .then(|| {
+                view! {
+                    <p class="grants-note">
+                        {lang.pick("还不能使用任何公众号。", "Can use no account yet.")}
+                    </p>
+                }
+            })}
+        <ul class="grants">
+            {accounts
+                .into_iter()
+                .map(|account| {
+                    let granted = user.accounts.contains(&account.slug);
+                    let (id, slug) = (id.clone(), account.slug.clone());
+                    let (state, button, aria, to) = if granted {
+                        (
+                            lang.pick("可以使用", "Can use"),
+                            lang.pick("取消授权", "Revoke"),
+                            match lang {
+                                Lang::Zh => format!("取消授权：{name} 使用{}", account.name),
+                                Lang::En => format!("Revoke {} from {name}", account.name),
+                            },
+                            "false",
+                        )
+                    } else {
+                        (
+                            lang.pick("不能使用", "Cannot use"),
+                            lang.pick("授权", "Grant"),
+                            match lang {
+                                Lang::Zh => format!("授权 {name} 使用{}", account.name),
+                                Lang::En => format!("Grant {} to {name}", account.name),
+                            },
+                            "true",
+                        )
+                    };
+                    view! {
+                        <li class=if granted { "granted" } else { "not-granted" }>
+                            <span class="grant-account">{account.name.clone()}</span>
+                            <span class="grant-state">{state}</span>
+                            <ActionForm action=grant>
+                                <input type="hidden" name="id" value=id />
+                                <input type="hidden" name="account" value=slug />
+                                <input type="hidden" name="granted" value=to />
+                                <button type="submit" aria-label=aria>
+                                    {button}
+                                </button>
+                            </ActionForm>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+    }
+    .into_any()
 }
 
 fn role_name(lang: Lang, role: Role) -> &'static str {

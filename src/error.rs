@@ -70,6 +70,10 @@ pub enum Problem {
     /// No account by that name that the caller may use: one that is not
     /// there and one that is another's are the same answer (404).
     AccountNotFound,
+    /// Row 1 is the configuration's: it is not disabled here.
+    ConfiguredAccount,
+    /// Simulated accounts exist only while the built-in simulator runs.
+    NotSimulator,
 }
 
 impl Problem {
@@ -156,6 +160,14 @@ impl Problem {
                 "找不到这个公众号，或您没有使用它的权限。",
                 "There is no such account here, or it is not yours to use.",
             ),
+            ConfiguredAccount => lang.pick(
+                "这是配置（QUNFA_WECHAT_*）定义的公众号，不能在这里停用；从配置中移除它即可。除名称外的设置也请在配置中修改。",
+                "This is the account the configuration (QUNFA_WECHAT_*) defines: it cannot be disabled here, only removed from the configuration; change anything but its name there.",
+            ),
+            NotSimulator => lang.pick(
+                "只有在使用内置模拟器（未配置 QUNFA_WECHAT_APPID）时才能添加模拟公众号。",
+                "A simulated account can be added only while the console runs the built-in simulator (no QUNFA_WECHAT_APPID).",
+            ),
         }
     }
 
@@ -184,6 +196,8 @@ impl Problem {
             CurrentPasswordWrong => "current_password_wrong",
             TooManyAttempts => "too_many_attempts",
             AccountNotFound => "account_not_found",
+            ConfiguredAccount => "configured_account",
+            NotSimulator => "not_simulator",
         }
     }
 

@@ -175,8 +175,6 @@ pub async fn load_settings(account: String) -> Result<SettingsView, AppError> {
 mod ssr {
     use std::time::{SystemTime, UNIX_EPOCH};
 
-    use url::Url;
-
     use super::*;
     use secrecy::ExposeSecret;
 
@@ -244,15 +242,7 @@ mod ssr {
             .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
     }
 
-    /// A token URL's query or user information may carry a key.
-    fn without_secrets(url: &Url) -> String {
-        let mut shown = url.clone();
-        shown.set_query(None);
-        shown.set_fragment(None);
-        let _ = shown.set_username("");
-        let _ = shown.set_password(None);
-        shown.to_string()
-    }
+    use crate::shell::config::url_without_secrets as without_secrets;
 
     const REFUSALS: [Refusal; 13] = [
         Refusal::MissingSignature,
@@ -335,8 +325,8 @@ mod ssr {
 
         #[test]
         fn a_token_url_is_shown_without_its_key() {
-            let url =
-                Url::parse("https://user:pw@tokens.example.com/authorizer?key=s3cret#x").unwrap();
+            let url = url::Url::parse("https://user:pw@tokens.example.com/authorizer?key=s3cret#x")
+                .unwrap();
             assert_eq!(
                 without_secrets(&url),
                 "https://tokens.example.com/authorizer"

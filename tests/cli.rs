@@ -315,3 +315,97 @@ fn a_malformed_simulator_account_is_refused_in_words() {
     );
     assert!(!said.contains("is listening"), "{said}");
 }
+
+#[test]
+fn accounts_are_added_from_flags_and_the_environment_listed_without_secrets_and_disabled() {
+    let data = tempfile::tempdir().unwrap();
+    const SECRET: &str = "CliAppSecret0123456789abcdefABCD";
+    const TOKEN: &str = "CliCallbackToken2024";
+    let add = [
+        "account",
+        "add",
+        "--slug",
+        "brand-b",
+        "--name",
+        "品牌 B",
+        "--appid",
+        "wxabcdef0123456789",
+        "--kind",
+        "service",
+        "--message-mode",
+        "plaintext",
+    ];
+    let missing = qunfa(&data, &add, "");
+    assert!(!missing.status.success(), "no AppSecret");
+    let refusal = text(&missing.stderr);
+    assert!(refusal.contains("QUNFA_ACCOUNT_SECRET"), "{refusal}");
+
+    let added = qunfa_with(
+        &data,
+        &add,
+        "",
+        &[
+            ("QUNFA_ACCOUNT_SECRET", SECRET),
+            ("QUNFA_ACCOUNT_CALLBACK_TOKEN", TOKEN),
+        ],
+    );
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    let said = text(&added.stdout);
+    assert!(
+        said.contains("brand-b") && said.contains("next start"),
+        "{said}"
+    );
+    assert!(!said.contains(SECRET) && !said.contains(TOKEN));
+
+    let again = qunfa_with(&data, &add, "", &[("QUNFA_ACCOUNT_SECRET", SECRET)]);
+    assert!(!again.status.success());
+    assert!(
+        text(&again.stderr).contains("--slug"),
+        "{}",
+        text(&again.stderr)
+    );
+
+    let bad = qunfa_with(
+        &data,
+        &[
+            "account", "add", "--slug", "x", "--name", "x", "--appid", "wx1",
+        ],
+        "",
+        &[("QUNFA_ACCOUNT_SECRET", SECRET)],
+    );
+    assert!(!bad.status.success());
+    assert!(
+        text(&bad.stderr).contains("--appid: An AppID"),
+        "{}",
+        text(&bad.stderr)
+    );
+
+    let list = qunfa(&data, &["account", "list"], "");
+    assert!(list.status.success(), "{}", text(&list.stderr));
+    let list = text(&list.stdout);
+    assert!(
+        list.lines().any(|l| l.starts_with("brand-b")
+            && l.contains("wxabcdef0123456789")
+            && l.contains("enabled")),
+        "{list}"
+    );
+    assert!(!list.contains(SECRET) && !list.contains(TOKEN));
+    let db = std::fs::read(data.path().join("q.db")).unwrap();
+    assert!(
+        memchr::memmem::find(&db, SECRET.as_bytes()).is_none(),
+        "the AppSecret is sealed"
+    );
+
+    let main = qunfa(&data, &["account", "disable", "main"], "");
+    assert!(!main.status.success());
+    assert!(text(&main.stderr).contains("configuration"));
+    let disabled = qunfa(&data, &["account", "disable", "brand-b"], "");
+    assert!(disabled.status.success(), "{}", text(&disabled.stderr));
+    assert!(text(&disabled.stdout).contains("next start"));
+    let list = text(&qunfa(&data, &["account", "list"], "").stdout);
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("brand-b") && l.contains("disabled")),
+        "{list}"
+    );
+}

@@ -12,11 +12,11 @@ use std::{
     sync::Arc,
 };
 
-use base64::{
-    Engine as _,
-    engine::general_purpose::{STANDARD, URL_SAFE},
+use base64::{Engine as _, engine::general_purpose::STANDARD};
+use common::{
+    TestApp, database_file,
+    secrets::{assert_nowhere, database_files},
 };
-use common::{TestApp, database_file};
 use qunfa::shell::{
     config::{DatabasePath, SettingsArgs},
     secrets::SealingKey,
@@ -25,17 +25,6 @@ use secrecy::ExposeSecret;
 
 fn key_file(data: &tempfile::TempDir) -> PathBuf {
     data.path().join("qunfa.key")
-}
-
-/// The database on disk: the file and its write-ahead log, as they are.
-fn database_files(data: &tempfile::TempDir) -> Vec<(String, Vec<u8>)> {
-    let file = database_file(data);
-    ["", "-wal"]
-        .into_iter()
-        .map(|suffix| PathBuf::from(format!("{}{suffix}", file.display())))
-        .filter(|path| path.exists())
-        .map(|path| (path.display().to_string(), std::fs::read(&path).unwrap()))
-        .collect()
 }
 
 /// The database's files and the key file, each by its size and SHA-256,
@@ -60,41 +49,6 @@ fn files_of(data: &tempfile::TempDir) -> BTreeMap<String, String> {
             (name, format!("{} bytes, SHA-256 {hash}", bytes.len()))
         })
         .collect()
-}
-
-/// The forms a secret could be written in, lower-cased where case does not
-/// matter: as text, in hex, and in base64 at each of its three alignments
-/// (without the characters that also depend on neighbouring bytes).
-fn encodings(secret: &[u8]) -> Vec<(&'static str, Vec<u8>, bool)> {
-    let hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
-    let mut forms = vec![
-        ("as text", secret.to_ascii_lowercase(), false),
-        ("in hex", hex.into_bytes(), false),
-    ];
-    for (name, engine) in [("in base64", STANDARD), ("in URL-safe base64", URL_SAFE)] {
-        for shift in 0..3 {
-            let mut shifted = vec![0u8; shift];
-            shifted.extend_from_slice(secret);
-            let text = engine.encode(&shifted);
-            forms.push((name, text.as_bytes()[4..text.len() - 4].to_vec(), true));
-        }
-    }
-    forms
-}
-
-/// Fails if `secret` is in any of `files` in any of its [`encodings`].
-fn assert_nowhere(files: &[(String, Vec<u8>)], secret: &[u8], what: &str) {
-    assert!(secret.len() >= 16, "{what} is too short to search for");
-    for (file, bytes) in files {
-        let lowered = bytes.to_ascii_lowercase();
-        for (form, needle, exact) in encodings(secret) {
-            let haystack = if exact { bytes } else { &lowered };
-            assert!(
-                memchr::memmem::find(haystack, &needle).is_none(),
-                "{what} is in {file} {form}"
-            );
-        }
-    }
 }
 
 /// Why `server::prepare` refused to start on `data` with `configure`.

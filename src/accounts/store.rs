@@ -55,6 +55,18 @@ impl Row {
         self.disabled_at.is_some()
     }
 
+    /// Which secrets are stored, without opening them.
+    pub fn secrets_set(&self) -> super::SecretsSet {
+        let sealed = &self.sealed;
+        super::SecretsSet {
+            secret: sealed.secret.is_some(),
+            token_url: sealed.token_url.is_some(),
+            fixed_token: sealed.fixed_token.is_some(),
+            callback_token: sealed.callback_token.is_some(),
+            aes_key: sealed.aes_key.is_some(),
+        }
+    }
+
     /// Opens the secrets with the key they were sealed with.
     pub fn open_secrets(&self, key: &SealingKey) -> Result<Secrets, OpenError> {
         let open = |sealed: &Option<String>, context: String| {
@@ -298,6 +310,19 @@ pub async fn update(
     write(&mut tx, key, id, account).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Gives account `id` a new name: all the console may change of row 1.
+pub async fn rename(db: &SqlitePool, id: i64, name: &str) -> Result<(), StoreError> {
+    sqlx::query!("UPDATE accounts SET name = ? WHERE id = ?", name, id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// One account by its slug, disabled or not.
+pub async fn by_slug(db: &SqlitePool, slug: &str) -> Result<Option<Row>, StoreError> {
+    Ok(list(db).await?.into_iter().find(|row| row.slug == slug))
 }
 
 /// Row 1 as the configuration defines it, written at every start. Its

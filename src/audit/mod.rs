@@ -42,6 +42,13 @@ pub enum Action {
     OwnPassword,
     /// An account granted to an editor, or taken back.
     UserAccount,
+    /// An Official Account added (in the console, the command line, or a
+    /// simulated one).
+    AccountAdd,
+    /// An account's settings changed (never its secrets' values).
+    AccountEdit,
+    AccountDisable,
+    AccountEnable,
 }
 
 impl Action {
@@ -69,6 +76,10 @@ impl Action {
             Action::UserPassword => lang.pick("重置密码", "Password reset"),
             Action::OwnPassword => lang.pick("修改自己的密码", "Own password changed"),
             Action::UserAccount => lang.pick("公众号授权", "Account granted or taken back"),
+            Action::AccountAdd => lang.pick("添加公众号", "Account added"),
+            Action::AccountEdit => lang.pick("修改公众号", "Account changed"),
+            Action::AccountDisable => lang.pick("停用公众号", "Account disabled"),
+            Action::AccountEnable => lang.pick("启用公众号", "Account enabled"),
         }
     }
 }
@@ -151,6 +162,14 @@ pub enum Facts {
         account: String,
         granted: bool,
     },
+    /// An Official Account added, changed, disabled or enabled: what it
+    /// is, never a secret.
+    Account {
+        /// Its slug.
+        account: String,
+        name: String,
+        appid: String,
+    },
 }
 
 impl Facts {
@@ -215,6 +234,11 @@ impl Facts {
                 let what = if *granted { "granted" } else { "taken back" };
                 format!("user #{user_id} {username}: account {account} {what}")
             }
+            Facts::Account {
+                account,
+                name,
+                appid,
+            } => format!("account {account} ({name}, {appid})"),
         }
     }
 

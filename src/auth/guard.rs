@@ -45,7 +45,12 @@ pub fn access_for(path: &str) -> Access {
         || PUBLIC_SERVER_FNS.contains(&path)
     {
         Access::Public
-    } else if under("/users") || under("/settings") || under("/audit") || account_settings(path) {
+    } else if under("/users")
+        || under("/accounts")
+        || under("/settings")
+        || under("/audit")
+        || account_settings(path)
+    {
         Access::Admin
     } else {
         Access::SignedIn
@@ -279,6 +284,7 @@ mod tests {
         }
         for admin in [
             "/users",
+            "/accounts",
             "/settings",
             "/audit",
             "/users/3",

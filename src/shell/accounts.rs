@@ -82,6 +82,8 @@ pub struct Context {
 pub struct Accounts {
     context: Context,
     live: RwLock<Vec<Arc<Account>>>,
+    /// Enabled accounts that could not be put to work, and why.
+    not_started: RwLock<std::collections::HashMap<i64, String>>,
     workers: Mutex<JoinSet<()>>,
 }
 
@@ -90,6 +92,7 @@ impl Accounts {
         Accounts {
             context,
             live: RwLock::default(),
+            not_started: RwLock::default(),
             workers: Mutex::new(JoinSet::new()),
         }
     }
@@ -142,6 +145,11 @@ impl Accounts {
             .collect())
     }
 
+    /// Why enabled account `id` is not at work, if its start failed.
+    pub fn not_started(&self, id: i64) -> Option<String> {
+        self.not_started.read().ok()?.get(&id).cloned()
+    }
+
     /// The account the configuration defines (row 1).
     pub fn first(&self) -> Option<Arc<Account>> {
         self.by_id(1)
@@ -151,7 +159,14 @@ impl Accounts {
     /// worker stopped, its sends state and callback health kept).
     pub fn start(&self, row: &Row) -> anyhow::Result<Arc<Account>> {
         let previous = self.by_id(row.id);
-        let account = Arc::new(self.build(row, previous.as_deref())?);
+        let built = self.build(row, previous.as_deref());
+        if let Ok(mut not_started) = self.not_started.write() {
+            match &built {
+                Ok(_) => not_started.remove(&row.id),
+                Err(error) => not_started.insert(row.id, format!("{error:#}")),
+            };
+        }
+        let account = Arc::new(built?);
         let worker = crate::sends::life::worker(
             self.context.db.clone(),
             account.id,
@@ -180,6 +195,9 @@ impl Accounts {
 
     /// Takes account `id` out of work: its pages, callbacks and worker.
     pub fn stop(&self, id: i64) {
+        if let Ok(mut not_started) = self.not_started.write() {
+            not_started.remove(&id);
+        }
         let removed = self.live.write().ok().and_then(|mut live| {
             let at = live.iter().position(|account| account.id == id)?;
             Some(live.remove(at))

@@ -77,6 +77,12 @@ pub static CHECKS: &[(&str, Check)] = checks![
     crate::sends::history::DeleteSend,
     crate::audit::api::ListAudit,
     crate::settings::LoadSettings,
+    crate::accounts::api::ListAccounts,
+    crate::accounts::api::AddAccount,
+    crate::accounts::api::EditAccount,
+    crate::accounts::api::SetAccountDisabled,
+    crate::accounts::api::AddSimulatedAccount,
+    crate::accounts::api::CheckAccount,
 ];
 
 fn check_for(path: &str) -> Option<Check> {

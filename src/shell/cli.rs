@@ -1,5 +1,6 @@
 //! The command line: `qunfa` (serve), `qunfa user add|passwd|list`,
-//! `qunfa backup|restore`, `qunfa simulator`.
+//! `qunfa account add|list|disable`, `qunfa backup|restore`,
+//! `qunfa simulator`.
 
 use std::{
     io::{BufRead, IsTerminal},
@@ -43,6 +44,12 @@ pub enum Command {
     User {
         #[command(subcommand)]
         action: UserCommand,
+    },
+    /// Manage the Official Accounts the console serves (a running console
+    /// picks a change up at its next start)
+    Account {
+        #[command(subcommand)]
+        action: AccountCommand,
     },
     /// Copy the database consistently, even while the console runs and sends
     Backup {
@@ -114,6 +121,65 @@ pub enum UserCommand {
     List,
 }
 
+/// The environment variables `qunfa account add` reads the secrets from:
+/// a flag's value would stay in the shell's history and in `ps`.
+pub const ACCOUNT_SECRET_VARIABLES: [(&str, crate::accounts::AccountField); 5] = {
+    use crate::accounts::AccountField;
+    [
+        ("QUNFA_ACCOUNT_SECRET", AccountField::Secret),
+        ("QUNFA_ACCOUNT_TOKEN_URL", AccountField::TokenUrl),
+        ("QUNFA_ACCOUNT_FIXED_TOKEN", AccountField::FixedToken),
+        ("QUNFA_ACCOUNT_CALLBACK_TOKEN", AccountField::CallbackToken),
+        ("QUNFA_ACCOUNT_AES_KEY", AccountField::AesKey),
+    ]
+};
+
+#[derive(Subcommand, Debug)]
+pub enum AccountCommand {
+    /// Add an account. Its secrets are read from the environment, never
+    /// from a flag: QUNFA_ACCOUNT_SECRET (the AppSecret, for the stable and
+    /// classic token sources), QUNFA_ACCOUNT_TOKEN_URL (url),
+    /// QUNFA_ACCOUNT_FIXED_TOKEN (fixed), QUNFA_ACCOUNT_CALLBACK_TOKEN (the
+    /// callback Token; unset: made at random, shown on the account's
+    /// Settings page) and QUNFA_ACCOUNT_AES_KEY (the EncodingAESKey, for
+    /// compatible and safe mode)
+    Add {
+        /// The account's short name in its URLs (/a/SLUG/..., /wechat/callback/SLUG):
+        /// 1–32 of a-z, 0-9 and -; it never changes
+        #[arg(long)]
+        slug: String,
+        /// Its name as the console shows it
+        #[arg(long)]
+        name: String,
+        /// Its AppID (18 letters and digits starting with wx)
+        #[arg(long)]
+        appid: String,
+        /// subscription (订阅号) or service (服务号)
+        #[arg(long, default_value = "subscription")]
+        kind: String,
+        /// An overseas account (海外主体), which may mass-send articles only
+        #[arg(long)]
+        overseas: bool,
+        /// Where its access token comes from: stable, classic, url or fixed
+        #[arg(long, default_value = "stable")]
+        token_source: String,
+        /// How WeChat sends its callbacks: plaintext, compatible or safe
+        #[arg(long, default_value = "safe")]
+        message_mode: String,
+        /// Pass each verified callback on to this URL (the account's own backend)
+        #[arg(long)]
+        forward_url: Option<String>,
+        /// How long a forwarded callback may take, 100ms to 5s [default: 4s]
+        #[arg(long)]
+        forward_timeout: Option<String>,
+    },
+    /// List every account, without its secrets
+    List,
+    /// Disable an account: its pages, callback URL and sends stop; its
+    /// history stays
+    Disable { slug: String },
+}
+
 /// Runs the command line and returns the process exit code.
 pub async fn run(cli: Cli) -> i32 {
     let result = match cli.command {
@@ -128,7 +194,10 @@ pub async fn run(cli: Cli) -> i32 {
         // These need the database alone, so the account's settings
         // (perhaps unreadable to whoever runs them) are not checked.
         Some(
-            command @ (Command::User { .. } | Command::Backup { .. } | Command::Restore { .. }),
+            command @ (Command::User { .. }
+            | Command::Account { .. }
+            | Command::Backup { .. }
+            | Command::Restore { .. }),
         ) => {
             let database = match cli.settings.load_database() {
                 Ok(database) => database,
@@ -150,6 +219,9 @@ pub async fn run(cli: Cli) -> i32 {
             };
             match command {
                 Command::User { action } => user(&database, action).await,
+                Command::Account { action } => {
+                    account(&database, action, secret_key.as_ref()).await
+                }
                 Command::Backup { to } => backup(&database, to, secret_key.as_ref()).await,
                 Command::Restore { from } => restore(&database, from, secret_key.as_ref()).await,
                 _ => unreachable!("matched above"),
@@ -366,6 +438,173 @@ async fn user(database: &DatabasePath, action: UserCommand) -> anyhow::Result<()
         }
     }
     Ok(())
+}
+
+/// What a running console does with a change made here.
+const NEXT_START: &str = "a running console picks the change up at its next start";
+
+async fn account(
+    database: &DatabasePath,
+    action: AccountCommand,
+    secret_key: Option<&SealingKey>,
+) -> anyhow::Result<()> {
+    use crate::{
+        accounts::{AccountForm, store as accounts},
+        audit::{Action, Facts},
+    };
+    let pool = db::open(database).await?;
+    let audit = |row: &accounts::Row, action: Action| {
+        let facts = Facts::Account {
+            account: row.slug.clone(),
+            name: row.name.clone(),
+            appid: row.appid.clone(),
+        };
+        let pool = pool.clone();
+        let id = row.id;
+        async move {
+            crate::audit::store::record_or_log(
+                &pool,
+                Some(id),
+                None,
+                "qunfa account",
+                action,
+                &facts,
+            )
+            .await;
+        }
+    };
+    match action {
+        AccountCommand::Add {
+            slug,
+            name,
+            appid,
+            kind,
+            overseas,
+            token_source,
+            message_mode,
+            forward_url,
+            forward_timeout,
+        } => {
+            let secret = |variable: &str| std::env::var(variable).unwrap_or_default();
+            let form = AccountForm {
+                name,
+                slug,
+                appid,
+                kind,
+                overseas: overseas.then(String::new),
+                token_source,
+                secret: secret("QUNFA_ACCOUNT_SECRET"),
+                token_url: secret("QUNFA_ACCOUNT_TOKEN_URL"),
+                fixed_token: secret("QUNFA_ACCOUNT_FIXED_TOKEN"),
+                callback_token: secret("QUNFA_ACCOUNT_CALLBACK_TOKEN"),
+                aes_key: secret("QUNFA_ACCOUNT_AES_KEY"),
+                message_mode,
+                forward_url: forward_url.unwrap_or_default(),
+                forward_timeout: forward_timeout.unwrap_or_default(),
+                no_forward: None,
+            };
+            let account = crate::accounts::form::check(&form, None)
+                .map_err(|problems| anyhow::anyhow!(account_problems(&problems)))?;
+            let taken = crate::accounts::form::taken(&pool, &account).await?;
+            if !taken.is_empty() {
+                anyhow::bail!(account_problems(&taken));
+            }
+            let key = unlocked_key(&pool, database, secret_key).await?;
+            let id = match accounts::insert(&pool, &key, &account).await {
+                Ok(id) => id,
+                Err(accounts::StoreError::SlugTaken(_)) => anyhow::bail!(account_problems(&[
+                    crate::accounts::FieldProblem::SlugTaken
+                ])),
+                Err(accounts::StoreError::AppIdTaken(_)) => anyhow::bail!(account_problems(&[
+                    crate::accounts::FieldProblem::AppidTaken
+                ])),
+                Err(error) => return Err(error.into()),
+            };
+            let row = accounts::get(&pool, id)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("the account just added is not there"))?;
+            audit(&row, Action::AccountAdd).await;
+            println!(
+                "added account {} ({}, {}); {NEXT_START}. Its callback URL is QUNFA_PUBLIC_URL + /wechat/callback/{}; its Token is on its Settings page.",
+                row.slug, row.name, row.appid, row.slug
+            );
+        }
+        AccountCommand::List => {
+            let rows = accounts::list(&pool).await?;
+            println!(
+                "{:<20} {:<18} {:<12} {:<8} {:<10} {:<11} {:<11} {:<8} NAME",
+                "SLUG", "APPID", "KIND", "OVERSEAS", "TOKEN", "MODE", "ORIGIN", "STATE"
+            );
+            for row in rows {
+                println!(
+                    "{:<20} {:<18} {:<12} {:<8} {:<10} {:<11} {:<11} {:<8} {}",
+                    row.slug,
+                    row.appid,
+                    row.kind.as_str(),
+                    if row.overseas { "yes" } else { "no" },
+                    row.token_source.as_str(),
+                    row.message_mode.as_str(),
+                    row.origin.as_str(),
+                    if row.is_disabled() {
+                        "disabled"
+                    } else {
+                        "enabled"
+                    },
+                    row.name
+                );
+            }
+        }
+        AccountCommand::Disable { slug } => {
+            let row = accounts::by_slug(&pool, slug.trim())
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("there is no account {slug}"))?;
+            if row.id == 1 {
+                anyhow::bail!(
+                    crate::error::Problem::ConfiguredAccount.words(crate::i18n::Lang::En)
+                );
+            }
+            accounts::set_disabled(&pool, row.id, true).await?;
+            audit(&row, Action::AccountDisable).await;
+            println!("disabled account {}; {NEXT_START}", row.slug);
+        }
+    }
+    pool.close().await;
+    Ok(())
+}
+
+/// Each problem with the flag or variable it is about.
+fn account_problems(problems: &[crate::accounts::FieldProblem]) -> String {
+    use crate::accounts::AccountField;
+    problems
+        .iter()
+        .map(|problem| {
+            let field = problem.field();
+            let source = ACCOUNT_SECRET_VARIABLES
+                .iter()
+                .find(|(_, secret)| *secret == field)
+                .map_or_else(
+                    || match field {
+                        AccountField::Appid => "--appid".to_owned(),
+                        other => format!("--{}", other.name().replace('_', "-")),
+                    },
+                    |(variable, _)| (*variable).to_owned(),
+                );
+            format!("{source}: {}", problem.words(crate::i18n::Lang::En))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The key that seals the database's secrets, proven on them as a start
+/// does (`secrets::unlock`).
+async fn unlocked_key(
+    pool: &sqlx::SqlitePool,
+    database: &DatabasePath,
+    given: Option<&SealingKey>,
+) -> anyhow::Result<SealingKey> {
+    let key_file = database.file.as_deref().map(secrets::key_file_beside);
+    let unlocked = secrets::unlock(pool, &database.url, given, key_file.as_deref()).await?;
+    Ok(unlocked.key)
 }
 
 /// From a terminal: asked twice, not echoed. Otherwise: the first line of

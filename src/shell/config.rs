@@ -540,24 +540,7 @@ impl SettingsArgs {
             Duration::from_secs(7 * 86400),
             (Duration::from_secs(60), Duration::from_secs(3650 * 86400)),
         )?;
-        let callback_forward = match (callback_forward_url, callback_forward_timeout) {
-            (None, None) => None,
-            (None, Some(_)) => {
-                return Err(invalid(
-                    "QUNFA_CALLBACK_FORWARD_TIMEOUT",
-                    "has no effect without QUNFA_CALLBACK_FORWARD_URL",
-                ));
-            }
-            (Some(url), timeout) => Some(CallbackForward {
-                url: parse_http_url("QUNFA_CALLBACK_FORWARD_URL", &url)?,
-                timeout: parse_duration(
-                    "QUNFA_CALLBACK_FORWARD_TIMEOUT",
-                    timeout,
-                    DEFAULT_FORWARD_TIMEOUT,
-                    FORWARD_TIMEOUT_RANGE,
-                )?,
-            }),
-        };
+        let callback_forward = parse_forward(callback_forward_url, callback_forward_timeout)?;
         let shutdown_grace = parse_duration(
             "QUNFA_SHUTDOWN_GRACE",
             shutdown_grace,
@@ -607,6 +590,47 @@ fn parse_secret_key(text: Option<String>) -> Result<Option<SealingKey>, ConfigEr
     .transpose()
 }
 
+/// Forwarding: a URL and its timeout, as `QUNFA_CALLBACK_FORWARD_URL` and
+/// `_TIMEOUT` give them for the configured account and the accounts page
+/// for any other. An error names `QUNFA_CALLBACK_FORWARD_TIMEOUT` when the
+/// timeout is what is wrong.
+pub fn parse_forward(
+    url: Option<String>,
+    timeout: Option<String>,
+) -> Result<Option<CallbackForward>, ConfigError> {
+    Ok(match (url, timeout) {
+        (None, None) => None,
+        (None, Some(_)) => {
+            return Err(invalid(
+                FORWARD_TIMEOUT_VARIABLE,
+                "has no effect without QUNFA_CALLBACK_FORWARD_URL",
+            ));
+        }
+        (Some(url), timeout) => Some(CallbackForward {
+            url: parse_http_url("QUNFA_CALLBACK_FORWARD_URL", &url)?,
+            timeout: parse_duration(
+                FORWARD_TIMEOUT_VARIABLE,
+                timeout,
+                DEFAULT_FORWARD_TIMEOUT,
+                FORWARD_TIMEOUT_RANGE,
+            )?,
+        }),
+    })
+}
+
+/// A URL as a page shows it: its query, fragment and user information may
+/// carry a key.
+pub fn url_without_secrets(url: &Url) -> String {
+    let mut shown = url.clone();
+    shown.set_query(None);
+    shown.set_fragment(None);
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.to_string()
+}
+
+pub const FORWARD_TIMEOUT_VARIABLE: &str = "QUNFA_CALLBACK_FORWARD_TIMEOUT";
+
 const DEFAULT_DATABASE_URL: &str = "sqlite://data/qunfa.db";
 
 /// How long a forwarded callback may take, unless set otherwise, and the
@@ -642,7 +666,7 @@ fn parse_database_url(text: &str) -> Result<DatabasePath, ConfigError> {
     })
 }
 
-fn parse_appid(text: &str) -> Result<String, ConfigError> {
+pub fn parse_appid(text: &str) -> Result<String, ConfigError> {
     let appid = text.trim();
     let well_formed = appid.len() == 18
         && appid.starts_with("wx")
@@ -656,7 +680,7 @@ fn parse_appid(text: &str) -> Result<String, ConfigError> {
     Ok(appid.to_owned())
 }
 
-fn parse_http_url(variable: &'static str, text: &str) -> Result<Url, ConfigError> {
+pub fn parse_http_url(variable: &'static str, text: &str) -> Result<Url, ConfigError> {
     let url = Url::parse(text.trim())
         .map_err(|e| invalid(variable, format!("`{text}` is not a URL ({e})")))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
@@ -669,7 +693,7 @@ fn parse_http_url(variable: &'static str, text: &str) -> Result<Url, ConfigError
 }
 
 /// WeChat accepts a Token of 3 to 32 letters and digits.
-fn parse_callback_token(text: &str) -> Result<SecretString, ConfigError> {
+pub fn parse_callback_token(text: &str) -> Result<SecretString, ConfigError> {
     let token = text.trim();
     if !(3..=32).contains(&token.len()) || !token.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(invalid(
@@ -682,7 +706,7 @@ fn parse_callback_token(text: &str) -> Result<SecretString, ConfigError> {
 
 /// The EncodingAESKey is 43 characters of base64 that decode (with a `=`
 /// added) to the 32-byte AES key.
-fn parse_aes_key(text: &str) -> Result<SecretString, ConfigError> {
+pub fn parse_aes_key(text: &str) -> Result<SecretString, ConfigError> {
     let key = text.trim();
     let base64_alphabet = |b: u8| b.is_ascii_alphanumeric() || b == b'+' || b == b'/';
     if key.len() != 43 || !key.bytes().all(base64_alphabet) {

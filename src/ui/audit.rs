@@ -269,6 +269,21 @@ fn facts_view(lang: Lang, facts: &Facts, account: Option<&str>) -> AnyView {
             };
             view! { {user(user_id, &username)} {what} " " <code>{account}</code> }.into_any()
         }
+        Facts::Account {
+            account,
+            name,
+            appid,
+        } => view! {
+            {lang.pick("公众号", "Account")}
+            " "
+            <code>{account}</code>
+            " "
+            {name}
+            " ("
+            <code>{appid}</code>
+            ")"
+        }
+        .into_any(),
     }
 }
 

@@ -16,6 +16,7 @@ use crate::{
 };
 
 mod account;
+mod accounts;
 mod audit;
 mod compose;
 mod content;
@@ -90,6 +91,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/a/:account/settings") view=settings::SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/audit") view=audit::AuditPage ssr=SsrMode::Async />
                     <Route path=path!("/users") view=users::UsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/accounts") view=accounts::AccountsPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/no-account") view=NoAccountPage ssr=SsrMode::Async />
                 </Routes>
@@ -234,6 +236,7 @@ fn Header(info: SessionInfo) -> impl IntoView {
                     .then(|| {
                         view! {
                             <A href="/users">{lang.pick("用户", "Users")}</A>
+                            <A href="/accounts">{lang.pick("公众号", "Accounts")}</A>
                             <A href="/audit">{lang.pick("审计日志", "Audit log")}</A>
                         }
                     })}

@@ -70,6 +70,11 @@ fn SettingsLists(settings: SettingsView) -> impl IntoView {
     };
 
     view! {
+        <p>
+            <a href="/accounts">
+                {lang.pick("管理所有公众号（添加、修改、停用）", "Manage all accounts (add, edit, disable)")}
+            </a>
+        </p>
         <section class="settings-group" aria-labelledby="settings-server">
             <h2 id="settings-server">{lang.pick("服务器配置", "Server configuration")}</h2>
             <p>

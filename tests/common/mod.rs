@@ -2,6 +2,8 @@
 //! user's browser would meet it, and gives tests an HTTP client for it.
 #![allow(dead_code)]
 
+pub mod secrets;
+
 use std::{path::PathBuf, sync::Arc};
 
 use qunfa::sends::{PrepareOutcome, SendResult};
@@ -212,6 +214,9 @@ pub const ACCOUNT_FUNCTIONS: &[&str] = &[
     "refresh_send",
     "delete_send",
     "load_settings",
+    "edit_account",
+    "set_account_disabled",
+    "check_account",
 ];
 
 /// Waits until the send worker has gone through a whole round that began

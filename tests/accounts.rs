@@ -5,12 +5,11 @@
 
 mod common;
 
-use std::{path::Path, sync::Arc};
+use std::sync::Arc;
 
-use common::{TestApp, database_file, signed_in};
+use common::{TestApp, signed_in};
 use qunfa::{
     sends::{SendState, history::HistoryPage},
-    shell::config::DatabasePath,
     simulator::{SECOND_BUILTIN_APPID, Scenario},
     wechat::{Endpoint, crypto},
 };
@@ -26,28 +25,7 @@ const FINISH: &str = include_str!("../src/wechat/fixtures/masssendjobfinish.xml"
 /// send and one still waiting for its MASSSENDJOBFINISH (which is stored
 /// already), a compose attempt and audit lines.
 async fn previous_release_database(data: &tempfile::TempDir) {
-    let earlier = data.path().join("earlier-migrations");
-    std::fs::create_dir(&earlier).unwrap();
-    let migrations = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
-    for step in std::fs::read_dir(migrations).unwrap() {
-        let step = step.unwrap().path();
-        let name = step.file_name().unwrap().to_str().unwrap().to_owned();
-        if name.as_str() < ACCOUNTS_MIGRATION {
-            std::fs::copy(&step, earlier.join(name)).unwrap();
-        }
-    }
-    let file = database_file(data);
-    let database = DatabasePath {
-        url: format!("sqlite://{}", file.display()),
-        file: Some(file),
-    };
-    let pool = qunfa::shell::db::connect(&database, true).await.unwrap();
-    sqlx::migrate::Migrator::new(earlier.as_path())
-        .await
-        .unwrap()
-        .run(&pool)
-        .await
-        .unwrap();
+    let pool = common::database_before(data, ACCOUNTS_MIGRATION).await;
     let hash = qunfa::auth::password::hash(&common::ADMIN_PASSWORD.to_owned().into()).unwrap();
     for statement in [
         format!(

@@ -17,10 +17,7 @@ use common::{
     TestApp, database_file,
     secrets::{assert_nowhere, database_files},
 };
-use qunfa::shell::{
-    config::{DatabasePath, SettingsArgs},
-    secrets::SealingKey,
-};
+use qunfa::shell::{config::SettingsArgs, secrets::SealingKey};
 use secrecy::ExposeSecret;
 
 fn key_file(data: &tempfile::TempDir) -> PathBuf {
@@ -315,28 +312,7 @@ const PLAIN_CALLBACK_TOKEN: &str = "PlainCallbackToken0123456789abcd";
 /// A database as the release before sealing left it: its migrations (those
 /// before `secret_key_check`), an access token and the simulator's Token.
 async fn earlier_release_database(data: &tempfile::TempDir) {
-    let earlier = data.path().join("earlier-migrations");
-    std::fs::create_dir(&earlier).unwrap();
-    let migrations = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
-    for step in std::fs::read_dir(migrations).unwrap() {
-        let step = step.unwrap().path();
-        let name = step.file_name().unwrap().to_str().unwrap().to_owned();
-        if name.as_str() < "20261130170001" {
-            std::fs::copy(&step, earlier.join(name)).unwrap();
-        }
-    }
-    let file = database_file(data);
-    let database = DatabasePath {
-        url: format!("sqlite://{}", file.display()),
-        file: Some(file),
-    };
-    let pool = qunfa::shell::db::connect(&database, true).await.unwrap();
-    sqlx::migrate::Migrator::new(earlier.as_path())
-        .await
-        .unwrap()
-        .run(&pool)
-        .await
-        .unwrap();
+    let pool = common::database_before(data, "20261130170001").await;
     let expires_at = time::OffsetDateTime::now_utc().unix_timestamp() + 7000;
     sqlx::query("INSERT INTO access_tokens (cache_key, value, expires_at) VALUES (?, ?, ?)")
         .bind(format!("stable_token:{}", qunfa::simulator::BUILTIN_APPID))

@@ -238,6 +238,35 @@ pub fn database_file(data: &tempfile::TempDir) -> PathBuf {
     data.path().join("qunfa.db")
 }
 
+/// The database file in `data` as an earlier release left it: every
+/// migration before `version` applied (nothing after), open for the test
+/// to put rows in.
+pub async fn database_before(data: &tempfile::TempDir, version: &str) -> sqlx::SqlitePool {
+    let earlier = data.path().join("earlier-migrations");
+    std::fs::create_dir(&earlier).unwrap();
+    let migrations = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    for step in std::fs::read_dir(migrations).unwrap() {
+        let step = step.unwrap().path();
+        let name = step.file_name().unwrap().to_str().unwrap().to_owned();
+        if name.as_str() < version {
+            std::fs::copy(&step, earlier.join(name)).unwrap();
+        }
+    }
+    let file = database_file(data);
+    let database = qunfa::shell::config::DatabasePath {
+        url: format!("sqlite://{}", file.display()),
+        file: Some(file),
+    };
+    let pool = qunfa::shell::db::connect(&database, true).await.unwrap();
+    sqlx::migrate::Migrator::new(earlier.as_path())
+        .await
+        .unwrap()
+        .run(&pool)
+        .await
+        .unwrap();
+    pool
+}
+
 pub fn location(response: &Response) -> String {
     response
         .headers()

@@ -57,8 +57,10 @@ case "$login" in
   "303 $base/"*) ;;
   *) fail "logging in answered $login, not a redirect into the console" ;;
 esac
-page=$(curl -fs -b "$jar" "$base/compose") || fail "/compose after logging in"
-grep -q 'qunfa.js' <<<"$page" || fail "/compose does not load the browser code"
+page=$(curl -fs -b "$jar" "$base/a/main/compose") || fail "/a/main/compose after logging in"
+grep -q 'qunfa.js' <<<"$page" || fail "/a/main/compose does not load the browser code"
+old=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' -b "$jar" "$base/compose")
+[ "$old" = "303 $base/a/main/compose" ] || fail "/compose answered $old, not a redirect to the first account's page"
 script=$(grep -o '/pkg/[^"]*qunfa\.js[^"]*' <<<"$page" | head -1)
 curl -fs -o /dev/null "$base$script" || fail "$script is not served from site/"
 wasm=${script/qunfa.js/qunfa.wasm}

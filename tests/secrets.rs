@@ -128,18 +128,6 @@ async fn the_database_holds_neither_the_access_token_nor_the_callback_token_in_a
     app.stop().await;
 }
 
-/// Token calls a simulator on its own has answered.
-async fn token_calls(simulator: &str) -> u64 {
-    let state: serde_json::Value = reqwest::get(format!("{simulator}/control/state"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let calls = &state["counters"]["calls"];
-    calls["token"].as_u64().unwrap_or(0) + calls["stable_token"].as_u64().unwrap_or(0)
-}
-
 #[tokio::test]
 async fn the_sealed_access_token_is_used_again_after_a_restart() {
     // A WeChat that outlives the console: the simulator on its own.
@@ -162,7 +150,7 @@ async fn the_sealed_access_token_is_used_again_after_a_restart() {
     let app = TestApp::spawn_with(data, account).await;
     app.wechat().tags().await.unwrap();
     let access_token = app.wechat().tokens().get().await.unwrap();
-    assert_eq!(token_calls(&wechat).await, 1);
+    assert_eq!(common::token_calls(&wechat).await, 1);
     let data = app.stop().await;
     assert_nowhere(
         &database_files(&data),
@@ -173,7 +161,7 @@ async fn the_sealed_access_token_is_used_again_after_a_restart() {
     let app = TestApp::spawn_with(data, account).await;
     app.wechat().tags().await.unwrap();
     assert_eq!(
-        token_calls(&wechat).await,
+        common::token_calls(&wechat).await,
         1,
         "the restarted console opened its cached token"
     );

@@ -130,18 +130,6 @@ async fn the_same_clientmsgid_is_refused_within_a_minute_then_resolves_to_the_fi
     app.stop().await;
 }
 
-/// Token calls the simulator has answered, read over its control API.
-async fn token_calls(simulator: &str) -> u64 {
-    let state: serde_json::Value = reqwest::get(format!("{simulator}/control/state"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let calls = &state["counters"]["calls"];
-    calls["token"].as_u64().unwrap_or(0) + calls["stable_token"].as_u64().unwrap_or(0)
-}
-
 #[tokio::test]
 async fn the_access_token_is_fetched_once_and_survives_a_restart() {
     // A WeChat that outlives the console: the simulator on its own.
@@ -168,13 +156,17 @@ async fn the_access_token_is_fetched_once_and_survives_a_restart() {
     for answer in futures_join_all(calls).await {
         answer.unwrap();
     }
-    assert_eq!(token_calls(&wechat).await, 1, "twenty calls, one token");
+    assert_eq!(
+        common::token_calls(&wechat).await,
+        1,
+        "twenty calls, one token"
+    );
     let data = app.stop().await;
 
     let app = TestApp::spawn_with(data, account).await;
     app.wechat().tags().await.unwrap();
     assert_eq!(
-        token_calls(&wechat).await,
+        common::token_calls(&wechat).await,
         1,
         "the restarted console used its cached token"
     );

@@ -238,6 +238,19 @@ pub fn database_file(data: &tempfile::TempDir) -> PathBuf {
     data.path().join("qunfa.db")
 }
 
+/// Token calls (classic and stable) a simulator running on its own, at
+/// `simulator`, has answered, read over its control API.
+pub async fn token_calls(simulator: &str) -> u64 {
+    let state: serde_json::Value = reqwest::get(format!("{simulator}/control/state"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let calls = &state["counters"]["calls"];
+    calls["token"].as_u64().unwrap_or(0) + calls["stable_token"].as_u64().unwrap_or(0)
+}
+
 /// The database file in `data` as an earlier release left it: every
 /// migration before `version` applied (nothing after), open for the test
 /// to put rows in.

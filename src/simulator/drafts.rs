@@ -440,6 +440,28 @@ mod tests {
     }
 
     #[test]
+    fn every_code_the_draft_box_answers_has_words() {
+        use crate::wechat::errcode::ErrCode;
+        for code in [
+            TOO_MANY_ARTICLES,
+            EMPTY_ARTICLE,
+            DATA_FORMAT,
+            AUTHOR_TOO_LONG,
+            45002,
+            45003,
+            45004,
+            45005,
+            40007,
+            45009,
+        ] {
+            assert!(
+                !matches!(ErrCode::from_code(code), ErrCode::Other(_)),
+                "{code}"
+            );
+        }
+    }
+
+    #[test]
     fn crops_are_four_numbers_from_zero_to_one() {
         assert!(is_crop("0.1_0_0.9_0.5"));
         assert!(is_crop("0_0_1_1"));

@@ -74,6 +74,8 @@ pub enum Problem {
     ConfiguredAccount,
     /// Simulated accounts exist only while the built-in simulator runs.
     NotSimulator,
+    /// The draft could not be read to keep its copy: nothing was sent.
+    DraftUnreadable,
 }
 
 impl Problem {
@@ -168,6 +170,10 @@ impl Problem {
                 "只有在使用内置模拟器（未配置 QUNFA_WECHAT_APPID）时才能添加模拟公众号。",
                 "A simulated account can be added only while the console runs the built-in simulator (no QUNFA_WECHAT_APPID).",
             ),
+            DraftUnreadable => lang.pick(
+                "暂时无法从微信读取这篇草稿，消息没有发送。qunfa 会在发送前保存每篇文章的副本（发送后微信会删除草稿），读不到草稿就不发送。请稍后重试。",
+                "WeChat could not be asked for the draft, so nothing was sent: qunfa keeps its own copy of every article before sending (WeChat deletes a draft once it is sent). Try again later.",
+            ),
         }
     }
 
@@ -198,6 +204,7 @@ impl Problem {
             AccountNotFound => "account_not_found",
             ConfiguredAccount => "configured_account",
             NotSimulator => "not_simulator",
+            DraftUnreadable => "draft_unreadable",
         }
     }
 

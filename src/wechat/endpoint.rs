@@ -22,6 +22,12 @@ pub enum Endpoint {
     DraftBatchGet,
     MaterialBatchGet,
     MaterialCount,
+    /// Uploads a permanent material (multipart, `?type=`).
+    MaterialAdd,
+    MaterialGet,
+    MaterialDelete,
+    /// Uploads an image for an article's body (multipart): its URL only.
+    UploadImg,
     UploadVideo,
 }
 
@@ -40,6 +46,10 @@ impl Endpoint {
             Endpoint::DraftBatchGet => "/cgi-bin/draft/batchget",
             Endpoint::MaterialBatchGet => "/cgi-bin/material/batchget_material",
             Endpoint::MaterialCount => "/cgi-bin/material/get_materialcount",
+            Endpoint::MaterialAdd => "/cgi-bin/material/add_material",
+            Endpoint::MaterialGet => "/cgi-bin/material/get_material",
+            Endpoint::MaterialDelete => "/cgi-bin/material/del_material",
+            Endpoint::UploadImg => "/cgi-bin/media/uploadimg",
             Endpoint::UploadVideo => "/cgi-bin/media/uploadvideo",
         }
     }
@@ -59,6 +69,10 @@ impl Endpoint {
             | Endpoint::MassDelete
             | Endpoint::DraftBatchGet
             | Endpoint::MaterialBatchGet
+            | Endpoint::MaterialAdd
+            | Endpoint::MaterialGet
+            | Endpoint::MaterialDelete
+            | Endpoint::UploadImg
             | Endpoint::UploadVideo => Method::POST,
         }
     }

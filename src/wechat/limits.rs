@@ -263,10 +263,11 @@ pub const BODY_IMAGE: Limits = Limits {
 pub const VIDEO_TITLE_MAX_CHARS: usize = 64;
 pub const VIDEO_INTRODUCTION_MAX_CHARS: usize = 120;
 
-/// A size in words: "64 KB", "2 MB", "1.5 MB", "812 bytes".
+/// A size in words: "64 KB", "2 MB", "1.5 MB", "812 bytes", rounded up,
+/// so a file just past a limit never reads as the limit.
 pub fn size_label(bytes: u64) -> String {
     if bytes >= MB {
-        let tenths = bytes * 10 / MB;
+        let tenths = (bytes * 10).div_ceil(MB);
         if tenths.is_multiple_of(10) {
             format!("{} MB", tenths / 10)
         } else {
@@ -348,5 +349,6 @@ mod tests {
         assert_eq!(size_label(MB + MB / 2), "1.5 MB");
         assert_eq!(size_label(812), "812 bytes");
         assert_eq!(size_label(65 * KB + 1), "66 KB");
+        assert_eq!(size_label(10 * MB + 1), "10.1 MB");
     }
 }

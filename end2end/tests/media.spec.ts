@@ -24,6 +24,9 @@ type Words = {
   confirm: (name: string) => string;
   deleteButton: string;
   deleted: string;
+  imageType: string;
+  uploadNew: string;
+  imageField: string;
 };
 
 const en: Words = {
@@ -39,6 +42,9 @@ const en: Words = {
   confirm: (name) => `Delete “${name}”?`,
   deleteButton: "Delete",
   deleted: "Deleted.",
+  imageType: "Image",
+  uploadNew: "Upload a new one",
+  imageField: "Image media_ids (one per line, in order)",
 };
 
 const zh: Words = {
@@ -54,6 +60,9 @@ const zh: Words = {
   confirm: (name) => `删除“${name}”？`,
   deleteButton: "删除",
   deleted: "已删除。",
+  imageType: "图片",
+  uploadNew: "上传新的",
+  imageField: "图片 media_id（每行一个，按顺序）",
 };
 
 function unique(): string {
@@ -113,6 +122,19 @@ for (const w of [en, zh]) {
         expect(scroll, `no sideways scroll at ${width}px`).toBeLessThanOrEqual(width);
         await page.screenshot({ path: `/tmp/media-${w.locale}-${width}.png`, fullPage: true });
       }
+      await context.close();
+    });
+
+    test("a compose picker uploads a new one right there and picks it", async ({ browser }) => {
+      const { context, page } = await signedIn(browser, w.locale);
+      await page.goto("/a/main/compose");
+      await hydrated(page);
+      await page.getByRole("radio", { name: w.imageType, exact: true }).check();
+      const tag = unique();
+      const name = `new-${tag}.png`;
+      await page.getByLabel(w.uploadNew, { exact: true }).setInputFiles({ name, mimeType: "image/png", buffer: pngBytes(BLUE, tag) });
+      await expect(page.getByRole("status").filter({ hasText: `“${name}”` })).toBeVisible();
+      await expect(page.getByLabel(w.imageField, { exact: true })).toHaveValue(/SIMi/);
       await context.close();
     });
 

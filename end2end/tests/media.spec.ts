@@ -43,7 +43,7 @@ const en: Words = {
   deleteButton: "Delete",
   deleted: "Deleted.",
   imageType: "Image",
-  uploadNew: "Upload a new one",
+  uploadNew: "Upload a new image",
   imageField: "Image media_ids (one per line, in order)",
 };
 
@@ -61,7 +61,7 @@ const zh: Words = {
   deleteButton: "删除",
   deleted: "已删除。",
   imageType: "图片",
-  uploadNew: "上传新的",
+  uploadNew: "上传新的图片",
   imageField: "图片 media_id（每行一个，按顺序）",
 };
 

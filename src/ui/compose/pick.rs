@@ -155,6 +155,7 @@ fn UploadHere(lang: Lang, source: String, attempt: String) -> impl IntoView {
     };
     let kind = source.clone();
     let is_video = source == "video";
+    let label = super::picker::upload_new_label(lang, &source);
     view! {
         {outcome}
         <form
@@ -172,7 +173,7 @@ fn UploadHere(lang: Lang, source: String, attempt: String) -> impl IntoView {
                         <input id="upload-here-title" name="title" maxlength="64" required />
                     }
                 })}
-            <label for="upload-here-file">{lang.pick("上传新的", "Upload a new one")}</label>
+            <label for="upload-here-file">{label}</label>
             <input id="upload-here-file" type="file" name="file" required />
             <button type="submit">{lang.pick("上传", "Upload")}</button>
         </form>

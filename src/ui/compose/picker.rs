@@ -127,6 +127,16 @@ pub fn Picker(
     }
 }
 
+/// "Upload a new one", named for what the picker holds (a compose form
+/// has a picker of each kind).
+pub fn upload_new_label(lang: Lang, source: &str) -> &'static str {
+    match source {
+        "voice" => lang.pick("上传新的语音", "Upload a new voice"),
+        "video" => lang.pick("上传新的视频", "Upload a new video"),
+        _ => lang.pick("上传新的图片", "Upload a new image"),
+    }
+}
+
 /// "Upload a new one": a file uploaded to the library right here (by the
 /// page's script; without JavaScript the picker's list page has a plain
 /// form) and picked once WeChat has it.
@@ -173,7 +183,7 @@ fn UploadNew(lang: Lang, source: &'static str, on_pick: Callback<MediaChoice>) -
     view! {
         <Show when=move || hydrated.get()>
             <span class="upload-new">
-                <label for=id.clone()>{lang.pick("上传新的", "Upload a new one")}</label>
+                <label for=id.clone()>{upload_new_label(lang, source)}</label>
                 <input id=id.clone() type="file" node_ref=input on:change=on_change />
                 {move || {
                     state

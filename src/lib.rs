@@ -7,6 +7,7 @@ pub mod auth;
 pub mod edge;
 pub mod error;
 pub mod i18n;
+pub mod media;
 pub mod sends;
 pub mod settings;
 pub mod ui;

@@ -191,6 +191,24 @@ const FUNCTIONS: &[(&str, Who, Scope, Arguments)] = &[
         &[("id", "1")],
     ),
     ("delete_send", Who::SignedIn, Scope::Account, &[("id", "1")]),
+    (
+        "list_media",
+        Who::SignedIn,
+        Scope::Account,
+        &[("kind", "image"), ("search", ""), ("offset", "0")],
+    ),
+    (
+        "media_usage",
+        Who::SignedIn,
+        Scope::Account,
+        &[("media_id", "aaa")],
+    ),
+    (
+        "delete_media",
+        Who::SignedIn,
+        Scope::Account,
+        &[("media_id", "aaa"), ("kind", "image")],
+    ),
 ];
 
 fn path(name: &str) -> String {

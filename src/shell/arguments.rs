@@ -83,6 +83,9 @@ pub static CHECKS: &[(&str, Check)] = checks![
     crate::accounts::api::SetAccountDisabled,
     crate::accounts::api::AddSimulatedAccount,
     crate::accounts::api::CheckAccount,
+    crate::media::api::ListMedia,
+    crate::media::api::MediaUsage,
+    crate::media::api::DeleteMedia,
 ];
 
 fn check_for(path: &str) -> Option<Check> {

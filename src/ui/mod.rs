@@ -22,6 +22,7 @@ mod compose;
 mod content;
 mod history;
 mod login;
+mod media;
 mod password;
 mod settings;
 mod setup;
@@ -88,6 +89,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/a/:account/compose/pick/:source") view=compose::PickPage ssr=SsrMode::Async />
                     <Route path=path!("/a/:account/sends") view=history::HistoryPage ssr=SsrMode::Async />
                     <Route path=path!("/a/:account/sends/:id") view=history::SendDetailPage ssr=SsrMode::Async />
+                    <Route path=path!("/a/:account/media") view=media::MediaPage ssr=SsrMode::Async />
                     <Route path=path!("/a/:account/settings") view=settings::SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/audit") view=audit::AuditPage ssr=SsrMode::Async />
                     <Route path=path!("/users") view=users::UsersPage ssr=SsrMode::Async />
@@ -216,6 +218,7 @@ fn Header(info: SessionInfo) -> impl IntoView {
         view! {
             <A href=account_href(&slug, "compose")>{lang.pick("撰写", "Compose")}</A>
             <A href=account_href(&slug, "sends")>{lang.pick("历史", "History")}</A>
+            <A href=account_href(&slug, "media")>{lang.pick("素材", "Media")}</A>
             {is_admin
                 .then(|| {
                     view! { <A href=account_href(&slug, "settings")>{lang.pick("设置", "Settings")}</A> }
@@ -306,6 +309,7 @@ fn AccountSwitch(
         let rest = path.splitn(4, '/').nth(3).unwrap_or_default().to_owned();
         match rest.split('/').next().unwrap_or_default() {
             "sends" => "sends",
+            "media" => "media",
             "settings" => "settings",
             _ => "compose",
         }

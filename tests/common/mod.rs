@@ -217,6 +217,9 @@ pub const ACCOUNT_FUNCTIONS: &[&str] = &[
     "edit_account",
     "set_account_disabled",
     "check_account",
+    "list_media",
+    "media_usage",
+    "delete_media",
 ];
 
 /// Waits until the send worker has gone through a whole round that began

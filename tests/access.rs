@@ -191,6 +191,12 @@ const FUNCTIONS: &[(&str, Who, Scope, Arguments)] = &[
         &[("id", "1")],
     ),
     ("delete_send", Who::SignedIn, Scope::Account, &[("id", "1")]),
+    (
+        "preview_article",
+        Who::SignedIn,
+        Scope::Account,
+        &[("markdown", "# Title")],
+    ),
 ];
 
 fn path(name: &str) -> String {

@@ -83,6 +83,7 @@ pub static CHECKS: &[(&str, Check)] = checks![
     crate::accounts::api::SetAccountDisabled,
     crate::accounts::api::AddSimulatedAccount,
     crate::accounts::api::CheckAccount,
+    crate::article::api::PreviewArticle,
 ];
 
 fn check_for(path: &str) -> Option<Check> {

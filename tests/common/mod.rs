@@ -217,6 +217,7 @@ pub const ACCOUNT_FUNCTIONS: &[&str] = &[
     "edit_account",
     "set_account_disabled",
     "check_account",
+    "preview_article",
 ];
 
 /// Waits until the send worker has gone through a whole round that began

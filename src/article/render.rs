@@ -125,7 +125,7 @@ fn finish(
 /// Whether `href` is a link WeChat lets a reader open from an article: one
 /// to its own articles, `https://mp.weixin.qq.com/…`.
 pub fn is_wechat_article_link(href: &str) -> bool {
-    url::Url::parse(href).is_ok_and(|url| {
+    ammonia::Url::parse(href).is_ok_and(|url| {
         url.scheme() == "https"
             && url.host_str() == Some("mp.weixin.qq.com")
             && url.port().is_none()
@@ -136,7 +136,8 @@ pub fn is_wechat_article_link(href: &str) -> bool {
 
 /// The body for the preview: each image's address replaced by
 /// `to_display`'s (qunfa's copy: the browser may not load WeChat's), an
-/// image it has no copy of shown as a grey box with its alt text. `html` is
+/// image it has no copy of shown as a grey box with its alt text (no
+/// words of ours: the article's language is its author's). `html` is
 /// a [`Rendered::html`]; the result is for showing, never for sending.
 pub fn display_images(html: &str, to_display: &dyn Fn(&str) -> Option<String>) -> String {
     let mut out = String::with_capacity(html.len());
@@ -164,7 +165,7 @@ pub fn display_images(html: &str, to_display: &dyn Fn(&str) -> Option<String>) -
                             .map(|(_, value)| value.as_ref())
                             .unwrap_or_default();
                         push_styled(&mut out, "span", MISSING_IMAGE);
-                        push_text(&mut out, &format!("🖼 {alt}"));
+                        push_text(&mut out, alt);
                         out.push_str("</span>");
                     }
                 }
@@ -192,7 +193,7 @@ pub fn image_sources(html: &str, mut each: impl FnMut(&str)) {
     }
 }
 
-const MISSING_IMAGE: &str = "display:block;margin:.6em 0;padding:2em 1em;border-radius:4px;background-color:#f2f2f2;color:#999;text-align:center;font-size:14px";
+const MISSING_IMAGE: &str = "display:block;min-height:5em;margin:.6em 0;padding:2em 1em;border-radius:4px;background-color:#f2f2f2;color:#999;text-align:center;font-size:14px";
 
 #[cfg(test)]
 mod tests;

@@ -45,7 +45,7 @@ await preview.getByText(marker).first().waitFor({ timeout: 30_000 });
 // The keystroke's time, and the frame after the preview first holds `expected`.
 await page.evaluate(() => {
   window.__keyAt = 0;
-  document.querySelector("textarea").addEventListener("keydown", (event) => {
+  document.addEventListener("keydown", (event) => {
     window.__keyAt = event.timeStamp;
   }, { capture: true });
 });

@@ -128,3 +128,25 @@ async fn pasted_html_is_previewed_instead_of_the_markdown() {
     assert!(shown.html_for_display.contains(">Shown</h1>"));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_article_pasted_from_a_styling_editor_is_not_too_large_for_the_preview() {
+    let app = TestApp::spawn().await;
+    let client = app.client();
+    app.log_in(&client, ADMIN, ADMIN_PASSWORD).await;
+    // What 135编辑器 or 秀米 give: every word in a styled span; 600 KB of
+    // HTML (WeChat takes up to 1 MB) for about 10,000 characters of text.
+    let span = r#"<span style="color:rgb(62,62,62);font-size:15px;letter-spacing:1px;line-height:1.75em">群发</span>"#;
+    let paragraph = format!(
+        r#"<section style="margin:10px 0;padding:0 8px"><p style="text-align:justify">{}</p></section>"#,
+        span.repeat(10)
+    );
+    let pasted = paragraph.repeat(100);
+    let pasted = pasted.repeat(600_000 / pasted.len() + 1);
+    let shown = preview(&app, &client, &[("markdown", ""), ("pasted_html", &pasted)]).await;
+    assert!(pasted.len() > 600_000);
+    assert!(shown.html_for_display.contains("群发"));
+    // The text a reader sees is what counts.
+    assert_eq!(shown.chars, pasted.matches("群发").count() * 2);
+    assert!(shown.chars < CONTENT_MAX_CHARS, "{}", shown.chars);
+}

@@ -19,8 +19,19 @@ use serde::de::DeserializeOwned;
 use crate::error::AppError;
 
 /// More than any form of the console takes (`sends::rules::FORM_MAX_BYTES`
-/// plus its field names).
+/// plus its field names), but for the articles' functions below.
 pub const MAX_ARGUMENT_BYTES: usize = 256 * 1024;
+
+/// The arguments of a function that carries articles: a draft's eight,
+/// each up to WeChat's 20,000 characters of Markdown or 1 MB of pasted
+/// HTML, form-encoded (a Chinese character takes 9 bytes there, `<` 3).
+pub const MAX_ARTICLE_ARGUMENT_BYTES: usize = 32 * 1024 * 1024;
+
+/// The functions whose arguments may be as large as
+/// [`MAX_ARTICLE_ARGUMENT_BYTES`].
+fn carries_articles(path: &str) -> bool {
+    [<crate::article::api::PreviewArticle as ServerFn>::PATH].contains(&path)
+}
 
 type Check = fn(&[u8]) -> Result<(), String>;
 
@@ -105,8 +116,13 @@ pub async fn check_arguments(request: Request, next: Next) -> Response {
         Some(check) if request.method() == Method::POST && is_form => check,
         _ => return next.run(request).await,
     };
+    let limit = if carries_articles(request.uri().path()) {
+        MAX_ARTICLE_ARGUMENT_BYTES
+    } else {
+        MAX_ARGUMENT_BYTES
+    };
     let (parts, body) = request.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_ARGUMENT_BYTES).await else {
+    let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
         return (
             StatusCode::PAYLOAD_TOO_LARGE,
             "the request is larger than any form of the console",

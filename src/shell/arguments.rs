@@ -18,9 +18,10 @@ use serde::de::DeserializeOwned;
 
 use crate::error::AppError;
 
-/// More than any form of the console takes (`sends::rules::FORM_MAX_BYTES`
-/// plus its field names).
-pub const MAX_ARGUMENT_BYTES: usize = 256 * 1024;
+/// More than any form of the console takes: a draft of 8 articles of
+/// WeChat's 20,000 characters each, percent-encoded (up to 9 bytes a
+/// Chinese character). Axum's own limit on a body is the same.
+pub const MAX_ARGUMENT_BYTES: usize = 2 * 1024 * 1024;
 
 type Check = fn(&[u8]) -> Result<(), String>;
 
@@ -83,6 +84,13 @@ pub static CHECKS: &[(&str, Check)] = checks![
     crate::accounts::api::SetAccountDisabled,
     crate::accounts::api::AddSimulatedAccount,
     crate::accounts::api::CheckAccount,
+    crate::drafts::api::ListArticleDrafts,
+    crate::drafts::api::OpenDraft,
+    crate::drafts::api::SaveDraft,
+    crate::drafts::api::PushDraft,
+    crate::drafts::api::DeleteDraft,
+    crate::drafts::api::DraftHeartbeat,
+    crate::drafts::api::OpenWechatDraft,
 ];
 
 fn check_for(path: &str) -> Option<Check> {

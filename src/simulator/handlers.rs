@@ -37,9 +37,9 @@ use super::whitelist::IpWhitelist;
 use super::{Account, SimulatedAccount, Simulator};
 use crate::wechat::Endpoint;
 use crate::wechat::api::{
-    Ack, DraftBatchGetResponse, DraftItem, Envelope, MassGetResponse, MaterialBatchGetResponse,
-    MaterialCount, MaterialItem, MaterialType, NewsContent, PageSize, PreviewResponse,
-    SendAllResponse, TagsResponse, UploadVideoResponse,
+    Ack, DraftBatchGetResponse, DraftCountResponse, DraftItem, Envelope, MassGetResponse,
+    MaterialBatchGetResponse, MaterialCount, MaterialItem, MaterialType, NewsContent, PageSize,
+    PreviewResponse, SendAllResponse, TagsResponse, UploadVideoResponse,
 };
 use crate::wechat::errcode::ApiError;
 use crate::wechat::types::{MediaId, MsgId, MsgType};
@@ -732,6 +732,50 @@ pub(crate) async fn draft_batchget(
             total_count: to_u64(state.drafts.len()),
             item_count: to_u64(item.len()),
             item,
+        })
+    })
+    .await
+}
+
+/// The drafts endpoints before their rules are simulated: counted, the
+/// token checked, then 48001 (api unauthorized).
+async fn draft_not_yet_simulated(
+    sim: Simulator,
+    raw: Option<String>,
+    endpoint: Endpoint,
+) -> Response {
+    sim.answer(raw, endpoint, true, |_, _, _| {
+        Err::<Ack, _>(wechat_error(48001))
+    })
+    .await
+}
+
+pub(crate) async fn draft_add(State(sim): State<Simulator>, RawQuery(raw): RawQuery) -> Response {
+    draft_not_yet_simulated(sim, raw, Endpoint::DraftAdd).await
+}
+
+pub(crate) async fn draft_get(State(sim): State<Simulator>, RawQuery(raw): RawQuery) -> Response {
+    draft_not_yet_simulated(sim, raw, Endpoint::DraftGet).await
+}
+
+pub(crate) async fn draft_update(
+    State(sim): State<Simulator>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    draft_not_yet_simulated(sim, raw, Endpoint::DraftUpdate).await
+}
+
+pub(crate) async fn draft_delete(
+    State(sim): State<Simulator>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    draft_not_yet_simulated(sim, raw, Endpoint::DraftDelete).await
+}
+
+pub(crate) async fn draft_count(State(sim): State<Simulator>, RawQuery(raw): RawQuery) -> Response {
+    sim.answer(raw, Endpoint::DraftCount, true, |state, _, _| {
+        Ok(DraftCountResponse {
+            total_count: to_u64(state.drafts.len()),
         })
     })
     .await

@@ -6,6 +6,7 @@
 //! `Serialize` and `Deserialize` because the built-in simulator reads the
 //! requests and writes the responses that the client writes and reads.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{DeserializeOwned, Error as _};
@@ -996,6 +997,16 @@ pub struct NewsArticle {
     pub need_open_comment: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none", with = "zero_one")]
     pub only_fans_can_comment: Option<bool>,
+    /// `news` (an article) or `newspic` (a picture message); absent in
+    /// older answers, which are all `news`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub article_type: Option<String>,
+    /// The cover's 2.35:1 crop, `"X1_Y1_X2_Y2"` in 0–1 from its top left.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pic_crop_235_1: Option<String>,
+    /// The cover's 1:1 crop, same form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pic_crop_1_1: Option<String>,
 }
 
 /// The `type` of `material/batchget_material`.
@@ -1052,6 +1063,92 @@ pub struct MaterialCount {
     pub image_count: u64,
     #[serde(default)]
     pub news_count: u64,
+}
+
+// ---------------------------------------------------------------------------
+// draft/add, get, update, delete, count
+
+/// One article as `draft/add` and `draft/update` take it (CONTENT.md §1).
+/// The limits (title ≤ 32 characters, content < 20,000 characters and
+/// < 1 MB, …) are WeChat's to enforce and the editor's to check first;
+/// this type only carries the fields.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DraftArticle {
+    /// `news` (the default when absent) or `newspic`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub article_type: Option<String>,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    /// Left out or empty: WeChat takes the first 54 characters of the text
+    /// for a single-article draft.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+    /// The HTML body.
+    #[serde(default)]
+    pub content: String,
+    /// "Read the original" (阅读原文).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_source_url: Option<String>,
+    /// A permanent image material of the account; required for `news`
+    /// (an empty one is left out of the body, as a `newspic` has none).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub thumb_media_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "zero_one")]
+    pub need_open_comment: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "zero_one")]
+    pub only_fans_can_comment: Option<bool>,
+    /// The cover's 2.35:1 crop, `"X1_Y1_X2_Y2"` in 0–1 from its top left.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pic_crop_235_1: Option<String>,
+    /// The cover's 1:1 crop, same form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pic_crop_1_1: Option<String>,
+}
+
+/// Body of `POST /cgi-bin/draft/add`. Borrowed when the client writes it
+/// (a draft of eight articles may carry megabytes of HTML), owned when the
+/// simulator reads it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DraftAddRequest<'a> {
+    pub articles: Cow<'a, [DraftArticle]>,
+}
+
+/// Answer of `draft/add`: the new draft's id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DraftAddResponse {
+    pub media_id: MediaId,
+}
+
+/// Body of `POST /cgi-bin/draft/get` and `POST /cgi-bin/draft/delete`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DraftIdRequest {
+    pub media_id: MediaId,
+}
+
+/// Answer of `draft/get`: the articles, each with a temporary preview `url`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DraftGetResponse {
+    #[serde(default)]
+    pub news_item: Vec<NewsArticle>,
+}
+
+/// Body of `POST /cgi-bin/draft/update`: one article replaces the one at
+/// `index` (0-based). `articles` is a single object, not an array, despite
+/// its name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DraftUpdateRequest<'a> {
+    pub media_id: MediaId,
+    pub index: u32,
+    pub articles: Cow<'a, DraftArticle>,
+}
+
+/// Answer of `GET /cgi-bin/draft/count`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DraftCountResponse {
+    #[serde(default)]
+    pub total_count: u64,
 }
 
 // ---------------------------------------------------------------------------

@@ -17,6 +17,7 @@
 //! The access token travels in the query (`?access_token=`), as WeChat
 //! requires, so every error text is scrubbed of it (`wechat::http`).
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,14 +30,17 @@ use url::Url;
 
 use super::Endpoint;
 use super::api::{
-    Ack, DraftBatchGetRequest, DraftBatchGetResponse, FollowersResponse, MassDeleteRequest,
-    MassGetRequest, MassGetResponse, MaterialBatchGetRequest, MaterialBatchGetResponse,
-    MaterialCount, PreviewRequest, PreviewResponse, SendAllRequest, SendAllResponse, TagsResponse,
-    UploadVideoRequest, UploadVideoResponse,
+    Ack, DraftAddRequest, DraftAddResponse, DraftArticle, DraftBatchGetRequest,
+    DraftBatchGetResponse, DraftCountResponse, DraftGetResponse, DraftIdRequest,
+    DraftUpdateRequest, FollowersResponse, MassDeleteRequest, MassGetRequest, MassGetResponse,
+    MaterialBatchGetRequest, MaterialBatchGetResponse, MaterialCount, PreviewRequest,
+    PreviewResponse, SendAllRequest, SendAllResponse, TagsResponse, UploadVideoRequest,
+    UploadVideoResponse,
 };
 use super::errcode::{ApiError, ErrCode};
 use super::http::{Failure, api_url, describe, exchange};
 use super::token::{CachedToken, TokenError, TokenManager, Unobserved};
+use super::types::MediaId;
 use crate::i18n::Lang;
 
 /// WeChat's API host. `media/uploadvideo` too: the `file.api` host of the
@@ -387,6 +391,71 @@ impl WechatClient {
         request: &DraftBatchGetRequest,
     ) -> Result<DraftBatchGetResponse, CallError> {
         self.call(Endpoint::DraftBatchGet, Some(request), Repeat::Allowed)
+            .await
+    }
+
+    /// `POST /cgi-bin/draft/add`: a new draft of `articles` (1 to 8).
+    ///
+    /// Never repeated after a transient failure: draft/add has no
+    /// idempotency key, so a repeat of an attempt that did reach WeChat
+    /// makes a second draft, an orphan in the account's draft box that
+    /// every editor then sees (and may send). The failure goes back to the
+    /// caller instead, with [`CallError::outcome_unknown`] telling whether
+    /// the draft may exist; a refused token is still retried once, as the
+    /// refusal comes before any effect.
+    pub async fn draft_add(
+        &self,
+        articles: &[DraftArticle],
+    ) -> Result<DraftAddResponse, CallError> {
+        let request = DraftAddRequest {
+            articles: Cow::Borrowed(articles),
+        };
+        self.call(Endpoint::DraftAdd, Some(&request), Repeat::Never)
+            .await
+    }
+
+    /// `POST /cgi-bin/draft/get`: a draft's articles, each with a temporary
+    /// preview `url`.
+    pub async fn draft_get(&self, media_id: &MediaId) -> Result<DraftGetResponse, CallError> {
+        let request = DraftIdRequest {
+            media_id: media_id.clone(),
+        };
+        self.call(Endpoint::DraftGet, Some(&request), Repeat::Allowed)
+            .await
+    }
+
+    /// `POST /cgi-bin/draft/update`: `article` replaces the one at `index`
+    /// (0-based). Repeated freely: the same article at the same place again
+    /// leaves the draft as one update does.
+    pub async fn draft_update(
+        &self,
+        media_id: &MediaId,
+        index: u32,
+        article: &DraftArticle,
+    ) -> Result<Ack, CallError> {
+        let request = DraftUpdateRequest {
+            media_id: media_id.clone(),
+            index,
+            articles: Cow::Borrowed(article),
+        };
+        self.call(Endpoint::DraftUpdate, Some(&request), Repeat::Allowed)
+            .await
+    }
+
+    /// `POST /cgi-bin/draft/delete`. Repeated after a transient failure: if
+    /// the first attempt did delete the draft, the repeat answers 40007
+    /// (invalid media_id), so a caller reads 40007 here as "gone".
+    pub async fn draft_delete(&self, media_id: &MediaId) -> Result<Ack, CallError> {
+        let request = DraftIdRequest {
+            media_id: media_id.clone(),
+        };
+        self.call(Endpoint::DraftDelete, Some(&request), Repeat::Allowed)
+            .await
+    }
+
+    /// `GET /cgi-bin/draft/count`: how many drafts the account has.
+    pub async fn draft_count(&self) -> Result<DraftCountResponse, CallError> {
+        self.call(Endpoint::DraftCount, None::<&()>, Repeat::Allowed)
             .await
     }
 

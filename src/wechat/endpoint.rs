@@ -20,6 +20,11 @@ pub enum Endpoint {
     MassGet,
     MassDelete,
     DraftBatchGet,
+    DraftAdd,
+    DraftGet,
+    DraftUpdate,
+    DraftDelete,
+    DraftCount,
     MaterialBatchGet,
     MaterialCount,
     UploadVideo,
@@ -38,6 +43,11 @@ impl Endpoint {
             Endpoint::MassGet => "/cgi-bin/message/mass/get",
             Endpoint::MassDelete => "/cgi-bin/message/mass/delete",
             Endpoint::DraftBatchGet => "/cgi-bin/draft/batchget",
+            Endpoint::DraftAdd => "/cgi-bin/draft/add",
+            Endpoint::DraftGet => "/cgi-bin/draft/get",
+            Endpoint::DraftUpdate => "/cgi-bin/draft/update",
+            Endpoint::DraftDelete => "/cgi-bin/draft/delete",
+            Endpoint::DraftCount => "/cgi-bin/draft/count",
             Endpoint::MaterialBatchGet => "/cgi-bin/material/batchget_material",
             Endpoint::MaterialCount => "/cgi-bin/material/get_materialcount",
             Endpoint::UploadVideo => "/cgi-bin/media/uploadvideo",
@@ -49,15 +59,21 @@ impl Endpoint {
     /// for the rest.
     pub fn method(self) -> Method {
         match self {
-            Endpoint::Token | Endpoint::TagsGet | Endpoint::UserGet | Endpoint::MaterialCount => {
-                Method::GET
-            }
+            Endpoint::Token
+            | Endpoint::TagsGet
+            | Endpoint::UserGet
+            | Endpoint::DraftCount
+            | Endpoint::MaterialCount => Method::GET,
             Endpoint::StableToken
             | Endpoint::SendAll
             | Endpoint::Preview
             | Endpoint::MassGet
             | Endpoint::MassDelete
             | Endpoint::DraftBatchGet
+            | Endpoint::DraftAdd
+            | Endpoint::DraftGet
+            | Endpoint::DraftUpdate
+            | Endpoint::DraftDelete
             | Endpoint::MaterialBatchGet
             | Endpoint::UploadVideo => Method::POST,
         }

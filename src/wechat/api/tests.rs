@@ -369,3 +369,127 @@ fn uploadvideo_round_trip() {
     assert_eq!(resp.media_type.as_deref(), Some("video"));
     assert_eq!(resp.created_at, Some(1_398_848_981));
 }
+
+#[test]
+fn draft_add_writes_content_md_s_article_and_reads_the_media_id() {
+    let article = DraftArticle {
+        article_type: Some("news".into()),
+        title: "TITLE".into(),
+        author: Some("AUTHOR".into()),
+        digest: Some("DIGEST".into()),
+        content: "<p>CONTENT</p>".into(),
+        content_source_url: Some("https://example.com/".into()),
+        thumb_media_id: "THUMB_MEDIA_ID".into(),
+        need_open_comment: Some(true),
+        only_fans_can_comment: Some(false),
+        pic_crop_235_1: Some("0.1_0_0.9_0.5".into()),
+        pic_crop_1_1: Some("0.2_0_0.8_1".into()),
+    };
+    let request = DraftAddRequest {
+        articles: Cow::Borrowed(std::slice::from_ref(&article)),
+    };
+    let wire = json!({"articles": [{
+        "article_type": "news",
+        "title": "TITLE",
+        "author": "AUTHOR",
+        "digest": "DIGEST",
+        "content": "<p>CONTENT</p>",
+        "content_source_url": "https://example.com/",
+        "thumb_media_id": "THUMB_MEDIA_ID",
+        "need_open_comment": 1,
+        "only_fans_can_comment": 0,
+        "pic_crop_235_1": "0.1_0_0.9_0.5",
+        "pic_crop_1_1": "0.2_0_0.8_1"
+    }]});
+    assert_eq!(serde_json::to_value(&request).unwrap(), wire);
+    // The simulator reads what the client wrote.
+    let read: DraftAddRequest<'_> = serde_json::from_value(wire).unwrap();
+    assert_eq!(read.articles.as_ref(), std::slice::from_ref(&article));
+
+    // Only what is given goes on the wire: no nulls, no empty thumb.
+    let bare = DraftArticle {
+        title: "T".into(),
+        content: "C".into(),
+        ..DraftArticle::default()
+    };
+    assert_eq!(
+        serde_json::to_value(&bare).unwrap(),
+        json!({"title": "T", "content": "C"})
+    );
+    // Flags as WeChat may write them.
+    let loose: DraftArticle = serde_json::from_value(
+        json!({"title": "T", "content": "C", "thumb_media_id": "X", "need_open_comment": "1"}),
+    )
+    .unwrap();
+    assert_eq!(loose.need_open_comment, Some(true));
+
+    let added: DraftAddResponse = decode(br#"{"media_id":"MEDIA_ID"}"#).unwrap();
+    assert_eq!(added.media_id.as_str(), "MEDIA_ID");
+    let refused = decode::<DraftAddResponse>(br#"{"errcode":40007,"errmsg":"invalid media_id"}"#)
+        .unwrap_err();
+    assert!(matches!(refused, DecodeError::Api(ref e) if e.code.code() == 40007));
+}
+
+#[test]
+fn draft_update_sends_one_article_object_at_a_zero_based_index() {
+    let article = DraftArticle {
+        title: "TITLE".into(),
+        content: "CONTENT".into(),
+        thumb_media_id: "THUMB_MEDIA_ID".into(),
+        ..DraftArticle::default()
+    };
+    let request = DraftUpdateRequest {
+        media_id: MediaId::parse("MEDIA_ID").unwrap(),
+        index: 0,
+        articles: Cow::Borrowed(&article),
+    };
+    let wire = json!({
+        "media_id": "MEDIA_ID",
+        "index": 0,
+        "articles": {"title": "TITLE", "content": "CONTENT", "thumb_media_id": "THUMB_MEDIA_ID"}
+    });
+    assert_eq!(serde_json::to_value(&request).unwrap(), wire);
+    assert!(wire["articles"].is_object(), "an object, not an array");
+    let read: DraftUpdateRequest<'_> = serde_json::from_value(wire).unwrap();
+    assert_eq!(read.articles.as_ref(), &article);
+    // An array where WeChat wants one object is refused.
+    assert!(
+        serde_json::from_value::<DraftUpdateRequest<'_>>(
+            json!({"media_id": "M", "index": 0, "articles": [{"title": "T"}]})
+        )
+        .is_err()
+    );
+    let ack: Ack = decode(br#"{"errcode":0,"errmsg":"ok"}"#).unwrap();
+    assert_eq!(ack.errmsg.as_deref(), Some("ok"));
+}
+
+#[test]
+fn draft_get_delete_and_count_read_content_md_s_examples() {
+    let id = DraftIdRequest {
+        media_id: MediaId::parse("MEDIA_ID").unwrap(),
+    };
+    assert_eq!(
+        serde_json::to_value(&id).unwrap(),
+        json!({"media_id": "MEDIA_ID"})
+    );
+    let got: DraftGetResponse = decode(
+        r#"{"news_item":[{"article_type":"news","title":"TITLE","author":"AUTHOR","digest":"DIGEST","content":"CONTENT","content_source_url":"CONTENT_SOURCE_URL","thumb_media_id":"THUMB_MEDIA_ID","need_open_comment":0,"only_fans_can_comment":0,"url":"URL","pic_crop_235_1":"0.1_0_0.9_0.5","pic_crop_1_1":"0.2_0_0.8_1"}]}"#
+            .as_bytes(),
+    )
+    .unwrap();
+    let article = &got.news_item[0];
+    assert_eq!(article.article_type.as_deref(), Some("news"));
+    assert_eq!(article.title, "TITLE");
+    assert_eq!(article.url.as_deref(), Some("URL"));
+    assert_eq!(article.need_open_comment, Some(false));
+    assert_eq!(article.pic_crop_235_1.as_deref(), Some("0.1_0_0.9_0.5"));
+    assert_eq!(article.pic_crop_1_1.as_deref(), Some("0.2_0_0.8_1"));
+    // An older answer without the new fields still reads.
+    let old: DraftGetResponse = decode(br#"{"news_item":[{"title":"T"}]}"#).unwrap();
+    assert_eq!(old.news_item[0].article_type, None);
+
+    let count: DraftCountResponse = decode(br#"{"total_count":3}"#).unwrap();
+    assert_eq!(count.total_count, 3);
+    let count: DraftCountResponse = decode(br#"{"errcode":0,"total_count":0}"#).unwrap();
+    assert_eq!(count.total_count, 0);
+}

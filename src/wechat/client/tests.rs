@@ -5,7 +5,8 @@ use serde_json::json;
 
 use super::*;
 use crate::wechat::api::{
-    Filter, MassMessage, MaterialType, PageSize, PreviewMessage, PreviewRecipient,
+    DraftAddResponse, DraftArticle, Filter, MassMessage, MaterialType, PageSize, PreviewMessage,
+    PreviewRecipient,
 };
 use crate::wechat::mock::{Counted, Hit, MockWechat, Reply, closed_base, token_reply};
 use crate::wechat::token::{CachedToken, MemoryTokenCache, TokenCache, TokenSource};
@@ -461,6 +462,12 @@ async fn every_method_calls_its_path_with_its_body_and_the_token() {
                 "/cgi-bin/message/mass/get" => json!({"msg_id": 1, "msg_status": "SEND_SUCCESS"}),
                 "/cgi-bin/message/mass/delete" => json!({"errcode": 0, "errmsg": "ok"}),
                 "/cgi-bin/draft/batchget" => json!({"total_count": 0, "item_count": 0, "item": []}),
+                "/cgi-bin/draft/add" => json!({"media_id": "D1"}),
+                "/cgi-bin/draft/get" => json!({"news_item": [{"title": "T", "url": "U"}]}),
+                "/cgi-bin/draft/update" | "/cgi-bin/draft/delete" => {
+                    json!({"errcode": 0, "errmsg": "ok"})
+                }
+                "/cgi-bin/draft/count" => json!({"total_count": 7}),
                 "/cgi-bin/material/batchget_material" => {
                     json!({"total_count": 0, "item_count": 0, "item": []})
                 }
@@ -498,6 +505,13 @@ async fn every_method_calls_its_path_with_its_body_and_the_token() {
         count: PageSize::MAX,
         no_content: Some(true),
     };
+    let article = DraftArticle {
+        title: "T".into(),
+        content: "<p>C</p>".into(),
+        thumb_media_id: "aaa".into(),
+        ..DraftArticle::default()
+    };
+    let draft = MediaId::parse("D1").unwrap();
     let materials = MaterialBatchGetRequest {
         material_type: MaterialType::Video,
         offset: 0,
@@ -519,6 +533,24 @@ async fn every_method_calls_its_path_with_its_body_and_the_token() {
     );
     client.mass_delete(&delete).await.unwrap();
     client.draft_batchget(&drafts).await.unwrap();
+    assert_eq!(
+        client
+            .draft_add(std::slice::from_ref(&article))
+            .await
+            .unwrap(),
+        DraftAddResponse {
+            media_id: draft.clone()
+        }
+    );
+    assert_eq!(
+        client.draft_get(&draft).await.unwrap().news_item[0]
+            .url
+            .as_deref(),
+        Some("U")
+    );
+    client.draft_update(&draft, 0, &article).await.unwrap();
+    client.draft_delete(&draft).await.unwrap();
+    assert_eq!(client.draft_count().await.unwrap().total_count, 7);
     client.material_batchget(&materials).await.unwrap();
     assert_eq!(client.material_count().await.unwrap().news_count, 4);
     assert_eq!(
@@ -526,7 +558,7 @@ async fn every_method_calls_its_path_with_its_body_and_the_token() {
         "V2"
     );
 
-    let bodies: [(Endpoint, Option<serde_json::Value>); 9] = [
+    let bodies: [(Endpoint, Option<serde_json::Value>); 14] = [
         (Endpoint::TagsGet, None),
         (
             Endpoint::SendAll,
@@ -545,6 +577,20 @@ async fn every_method_calls_its_path_with_its_body_and_the_token() {
             Endpoint::DraftBatchGet,
             Some(serde_json::to_value(&drafts).unwrap()),
         ),
+        (
+            Endpoint::DraftAdd,
+            Some(
+                json!({"articles": [{"title": "T", "content": "<p>C</p>", "thumb_media_id": "aaa"}]}),
+            ),
+        ),
+        (Endpoint::DraftGet, Some(json!({"media_id": "D1"}))),
+        (
+            Endpoint::DraftUpdate,
+            Some(json!({"media_id": "D1", "index": 0, "articles":
+                {"title": "T", "content": "<p>C</p>", "thumb_media_id": "aaa"}})),
+        ),
+        (Endpoint::DraftDelete, Some(json!({"media_id": "D1"}))),
+        (Endpoint::DraftCount, None),
         (
             Endpoint::MaterialBatchGet,
             Some(serde_json::to_value(&materials).unwrap()),
@@ -566,6 +612,84 @@ async fn every_method_calls_its_path_with_its_body_and_the_token() {
             None => assert!(hits[0].body.is_empty(), "{endpoint}"),
         }
         assert_eq!(client.counted.attempts(endpoint), 1);
+    }
+}
+
+#[tokio::test]
+async fn draft_add_is_never_repeated_but_update_delete_and_get_are() {
+    let mock = MockWechat::start("", |hit, n| {
+        token_reply(hit, n).unwrap_or(if n == 1 {
+            Reply::status(503)
+        } else {
+            Reply::json(json!({"errcode": 0, "errmsg": "ok", "media_id": "D1", "news_item": []}))
+        })
+    })
+    .await;
+    let client = client(&mock);
+    let article = DraftArticle {
+        title: "T".into(),
+        content: "C".into(),
+        thumb_media_id: "aaa".into(),
+        ..DraftArticle::default()
+    };
+    let draft = MediaId::parse("D1").unwrap();
+
+    // A repeat could make a second draft: the caller hears "unknown".
+    let error = client.draft_add(&[article.clone()]).await.unwrap_err();
+    assert!(matches!(error, CallError::Http(503)), "{error:?}");
+    assert!(error.outcome_unknown());
+    assert_eq!(mock.hits(Endpoint::DraftAdd.path()), 1);
+
+    client.draft_update(&draft, 0, &article).await.unwrap();
+    client.draft_delete(&draft).await.unwrap();
+    client.draft_get(&draft).await.unwrap();
+    for endpoint in [
+        Endpoint::DraftUpdate,
+        Endpoint::DraftDelete,
+        Endpoint::DraftGet,
+    ] {
+        let hits = mock.requests(endpoint.path());
+        assert_eq!(hits.len(), 2, "{endpoint}");
+        assert_eq!(hits[0].body, hits[1].body, "{endpoint}");
+    }
+}
+
+#[tokio::test]
+async fn draft_bodies_are_utf8_without_unicode_escapes() {
+    let mock = MockWechat::start("", |hit, n| {
+        token_reply(hit, n)
+            .unwrap_or_else(|| Reply::json(json!({"errcode": 0, "errmsg": "ok", "media_id": "D1"})))
+    })
+    .await;
+    let client = client(&mock);
+    let article = DraftArticle {
+        title: "春季新品发布会".into(),
+        author: Some("品牌部".into()),
+        digest: Some("一文看懂「三款新品」😀".into()),
+        content: "<p>正文：你好，世界</p>".into(),
+        thumb_media_id: "aaa".into(),
+        ..DraftArticle::default()
+    };
+    client.draft_add(&[article.clone()]).await.unwrap();
+    client
+        .draft_update(&MediaId::parse("D1").unwrap(), 0, &article)
+        .await
+        .unwrap();
+
+    for endpoint in [Endpoint::DraftAdd, Endpoint::DraftUpdate] {
+        let body = &mock.requests(endpoint.path())[0].body;
+        let text = std::str::from_utf8(body).expect("a UTF-8 body");
+        // WeChat stores `\uXXXX` escapes as they are written (and has
+        // answered 40007 to them on update): the characters go as UTF-8.
+        assert!(!text.contains("\\u"), "{endpoint}: {text}");
+        for words in [
+            "春季新品发布会",
+            "品牌部",
+            "一文看懂「三款新品」😀",
+            "正文：你好，世界",
+        ] {
+            assert!(text.contains(words), "{endpoint}: {words} in {text}");
+        }
     }
 }
 

@@ -20,6 +20,7 @@ mod accounts;
 mod audit;
 mod compose;
 mod content;
+mod drafts;
 mod history;
 mod login;
 mod password;
@@ -86,6 +87,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/setup") view=setup::SetupPage ssr=SsrMode::Async />
                     <Route path=path!("/a/:account/compose") view=compose::ComposePage ssr=SsrMode::Async />
                     <Route path=path!("/a/:account/compose/pick/:source") view=compose::PickPage ssr=SsrMode::Async />
+                    <Route path=path!("/a/:account/drafts") view=drafts::DraftsPage ssr=SsrMode::Async />
+                    <Route path=path!("/a/:account/drafts/:id") view=drafts::DraftEditorPage ssr=SsrMode::Async />
+                    <Route path=path!("/a/:account/drafts/wechat/:media_id") view=drafts::WechatDraftPage ssr=SsrMode::Async />
                     <Route path=path!("/a/:account/sends") view=history::HistoryPage ssr=SsrMode::Async />
                     <Route path=path!("/a/:account/sends/:id") view=history::SendDetailPage ssr=SsrMode::Async />
                     <Route path=path!("/a/:account/settings") view=settings::SettingsPage ssr=SsrMode::Async />
@@ -215,6 +219,7 @@ fn Header(info: SessionInfo) -> impl IntoView {
         let slug = account.slug.clone();
         view! {
             <A href=account_href(&slug, "compose")>{lang.pick("撰写", "Compose")}</A>
+            <A href=account_href(&slug, "drafts")>{lang.pick("草稿", "Drafts")}</A>
             <A href=account_href(&slug, "sends")>{lang.pick("历史", "History")}</A>
             {is_admin
                 .then(|| {
@@ -307,6 +312,7 @@ fn AccountSwitch(
         match rest.split('/').next().unwrap_or_default() {
             "sends" => "sends",
             "settings" => "settings",
+            "drafts" => "drafts",
             _ => "compose",
         }
     };

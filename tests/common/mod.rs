@@ -217,6 +217,13 @@ pub const ACCOUNT_FUNCTIONS: &[&str] = &[
     "edit_account",
     "set_account_disabled",
     "check_account",
+    "list_article_drafts",
+    "open_draft",
+    "save_draft",
+    "push_draft",
+    "delete_draft",
+    "draft_heartbeat",
+    "open_wechat_draft",
 ];
 
 /// Waits until the send worker has gone through a whole round that began

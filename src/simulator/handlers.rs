@@ -27,19 +27,20 @@ use strum::VariantArray as _;
 use subtle::ConstantTimeEq;
 
 use super::config::AccountConfig;
+use super::drafts;
 use super::rules;
 use super::scenario::{Answer, Scenario};
 use super::state::{
-    MpVideo, NewSend, PreviewRecord, State as SimState, control_name, endpoint_named, wechat_error,
-    wechat_error_saying,
+    MpVideo, NewSend, News, PreviewRecord, State as SimState, control_name, endpoint_named,
+    wechat_error, wechat_error_saying,
 };
 use super::whitelist::IpWhitelist;
 use super::{Account, SimulatedAccount, Simulator};
 use crate::wechat::Endpoint;
 use crate::wechat::api::{
-    Ack, DraftBatchGetResponse, DraftCountResponse, DraftItem, Envelope, MassGetResponse,
-    MaterialBatchGetResponse, MaterialCount, MaterialItem, MaterialType, NewsContent, PageSize,
-    PreviewResponse, SendAllResponse, TagsResponse, UploadVideoResponse,
+    Ack, DraftAddResponse, DraftBatchGetResponse, DraftCountResponse, DraftGetResponse, DraftItem,
+    Envelope, MassGetResponse, MaterialBatchGetResponse, MaterialCount, MaterialItem, MaterialType,
+    NewsContent, PageSize, PreviewResponse, SendAllResponse, TagsResponse, UploadVideoResponse,
 };
 use crate::wechat::errcode::ApiError;
 use crate::wechat::types::{MediaId, MsgId, MsgType};
@@ -737,39 +738,115 @@ pub(crate) async fn draft_batchget(
     .await
 }
 
-/// The drafts endpoints before their rules are simulated: counted, the
-/// token checked, then 48001 (api unauthorized).
-async fn draft_not_yet_simulated(
-    sim: Simulator,
-    raw: Option<String>,
-    endpoint: Endpoint,
+fn unix_secs(now: Duration) -> i64 {
+    i64::try_from(now.as_secs()).unwrap_or(i64::MAX)
+}
+
+/// The draft a body's `media_id` names: its place in the box, else 40007.
+fn named_draft(state: &SimState, body: &Map<String, Value>) -> Result<usize, ApiError> {
+    body.get("media_id")
+        .and_then(Value::as_str)
+        .and_then(|id| state.draft_position(id))
+        .ok_or_else(|| wechat_error(40007))
+}
+
+/// `draft/add`: 1 to 8 articles, each within WeChat's limits, stored as
+/// WeChat keeps them (see `drafts::accept`), first in the box.
+pub(crate) async fn draft_add(
+    State(sim): State<Simulator>,
+    RawQuery(raw): RawQuery,
+    body: Bytes,
 ) -> Response {
-    sim.answer(raw, endpoint, true, |_, _, _| {
-        Err::<Ack, _>(wechat_error(48001))
+    sim.answer(raw, Endpoint::DraftAdd, true, |state, _, now| {
+        let body = json_object(&body)?;
+        let articles = drafts::articles_of(&body)?;
+        let media_id = state.new_draft_id();
+        let single = articles.len() == 1;
+        let stored = articles
+            .iter()
+            .enumerate()
+            .map(|(i, article)| {
+                let url = state.draft_preview_url(&media_id, i);
+                drafts::accept(state, article, single, url)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        state.store_draft(News {
+            media_id: media_id.clone(),
+            articles: stored,
+            update_time: unix_secs(now),
+            scenario: None,
+        })?;
+        Ok(DraftAddResponse { media_id })
     })
     .await
 }
 
-pub(crate) async fn draft_add(State(sim): State<Simulator>, RawQuery(raw): RawQuery) -> Response {
-    draft_not_yet_simulated(sim, raw, Endpoint::DraftAdd).await
+/// `draft/get`: the draft's articles, each with its preview `url`.
+pub(crate) async fn draft_get(
+    State(sim): State<Simulator>,
+    RawQuery(raw): RawQuery,
+    body: Bytes,
+) -> Response {
+    sim.answer(raw, Endpoint::DraftGet, true, |state, _, _| {
+        let body = json_object(&body)?;
+        let at = named_draft(state, &body)?;
+        Ok(DraftGetResponse {
+            news_item: state.drafts[at].articles.clone(),
+        })
+    })
+    .await
 }
 
-pub(crate) async fn draft_get(State(sim): State<Simulator>, RawQuery(raw): RawQuery) -> Response {
-    draft_not_yet_simulated(sim, raw, Endpoint::DraftGet).await
-}
-
+/// `draft/update`: one article (`articles` is an object) replaces the one
+/// at `index` (0-based); a draft or index that is not there is 40007. The
+/// draft becomes the newest.
 pub(crate) async fn draft_update(
     State(sim): State<Simulator>,
     RawQuery(raw): RawQuery,
+    body: Bytes,
 ) -> Response {
-    draft_not_yet_simulated(sim, raw, Endpoint::DraftUpdate).await
+    sim.answer(raw, Endpoint::DraftUpdate, true, |state, _, now| {
+        let body = json_object(&body)?;
+        let at = named_draft(state, &body)?;
+        let index = match body.get("index") {
+            Some(Value::Number(n)) => n.as_u64(),
+            Some(Value::String(s)) => s.trim().parse::<u64>().ok(),
+            _ => None,
+        }
+        .ok_or_else(|| wechat_error(47001))?;
+        let mut draft = state.drafts[at].clone();
+        let index = usize::try_from(index)
+            .ok()
+            .filter(|&i| i < draft.articles.len())
+            .ok_or_else(|| wechat_error(40007))?;
+        let article = drafts::article_of(body.get("articles").unwrap_or(&Value::Null))?;
+        let url = state.draft_preview_url(&draft.media_id, index);
+        let single = draft.articles.len() == 1;
+        draft.articles[index] = drafts::accept(state, &article, single, url)?;
+        draft.update_time = unix_secs(now);
+        state.store_draft(draft)?;
+        Ok(Ack {
+            errmsg: Some("ok".to_owned()),
+        })
+    })
+    .await
 }
 
+/// `draft/delete`: gone for good; a draft that is not there is 40007.
 pub(crate) async fn draft_delete(
     State(sim): State<Simulator>,
     RawQuery(raw): RawQuery,
+    body: Bytes,
 ) -> Response {
-    draft_not_yet_simulated(sim, raw, Endpoint::DraftDelete).await
+    sim.answer(raw, Endpoint::DraftDelete, true, |state, _, _| {
+        let body = json_object(&body)?;
+        let at = named_draft(state, &body)?;
+        state.drafts.remove(at);
+        Ok(Ack {
+            errmsg: Some("ok".to_owned()),
+        })
+    })
+    .await
 }
 
 pub(crate) async fn draft_count(State(sim): State<Simulator>, RawQuery(raw): RawQuery) -> Response {

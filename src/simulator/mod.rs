@@ -176,6 +176,7 @@
 //! `accounts`).
 
 mod config;
+mod drafts;
 mod fixtures;
 mod handlers;
 mod push;

@@ -40,6 +40,11 @@ const STABLE_RENEW_BEFORE: Duration = Duration::from_secs(300);
 const MAX_JOBS: usize = 10_000;
 const MAX_DELIVERIES: usize = 1_000;
 const MAX_PREVIEWS: usize = 200;
+/// Drafts an account's box holds, and the bytes of their HTML. A real
+/// account meets draft/add's daily quota (1000 a day, 45009) long before;
+/// here the same 45009 keeps a long demo's memory bounded.
+pub(crate) const MAX_DRAFTS: usize = 1_000;
+pub(crate) const MAX_DRAFT_BYTES: usize = 64 * 1024 * 1024;
 
 /// Scenarios waiting at most for one account, over every endpoint: the
 /// control endpoint takes them from anyone on this machine, and each one
@@ -493,6 +498,84 @@ impl State {
         self.queues.get_mut(&endpoint)?.pop_front()
     }
 
+    // --- drafts and the images they may use ----------------------------------
+
+    /// Whether `media_id` is a permanent image material of the account, as
+    /// a draft's cover must be. Every image material counts: the
+    /// fixtures' and those `material/add_material` adds to `images`.
+    pub fn is_permanent_image(&self, media_id: &str) -> bool {
+        !media_id.is_empty() && self.images.iter().any(|i| i.media_id.as_str() == media_id)
+    }
+
+    /// Whether `url` is an image URL this simulator handed the account (an
+    /// image material's `url`), the only images a draft's body may show.
+    pub fn is_issued_image_url(&self, url: &str) -> bool {
+        self.images.iter().any(|i| i.url.as_deref() == Some(url))
+    }
+
+    /// Where the draft `media_id` is in the box (newest first).
+    pub fn draft_position(&self, media_id: &str) -> Option<usize> {
+        self.drafts
+            .iter()
+            .position(|d| d.media_id.as_str() == media_id)
+    }
+
+    /// A media_id for a new draft, never one the account has.
+    pub fn new_draft_id(&self) -> MediaId {
+        loop {
+            let id = format!(
+                "SIMd{:032x}{:028x}",
+                rand::random::<u128>(),
+                rand::random::<u128>() >> 16
+            );
+            if self.draft_position(&id).is_none()
+                && let Ok(id) = MediaId::parse(id)
+            {
+                return id;
+            }
+        }
+    }
+
+    /// The temporary preview link of a draft's article (`index` 0-based),
+    /// as `draft/get` answers it.
+    pub fn draft_preview_url(&self, media_id: &MediaId, index: usize) -> String {
+        format!(
+            "http://mp.weixin.qq.com/s?__biz={}&tempkey=draft-{media_id}-{}-{:016x}#rd",
+            self.fixtures.biz,
+            index + 1,
+            rand::random::<u64>()
+        )
+    }
+
+    /// Puts `draft` first in the box (the newest), in place of the draft
+    /// with its media_id if there is one; refused with 45009 when the box
+    /// would pass [`MAX_DRAFTS`] or [`MAX_DRAFT_BYTES`].
+    pub fn store_draft(&mut self, draft: News) -> Result<(), ApiError> {
+        let old = self.draft_position(draft.media_id.as_str());
+        let bytes = |d: &News| -> usize {
+            d.articles
+                .iter()
+                .map(|a| a.content.as_ref().map_or(0, String::len))
+                .sum()
+        };
+        let kept: usize = self
+            .drafts
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| Some(*i) != old)
+            .map(|(_, d)| bytes(d))
+            .sum();
+        let count = self.drafts.len() - usize::from(old.is_some());
+        if count >= MAX_DRAFTS || kept.saturating_add(bytes(&draft)) > MAX_DRAFT_BYTES {
+            return Err(wechat_error(45009));
+        }
+        if let Some(old) = old {
+            self.drafts.remove(old);
+        }
+        self.drafts.insert(0, draft);
+        Ok(())
+    }
+
     // --- access tokens -----------------------------------------------------
 
     /// `/cgi-bin/token`: always a new token; the previous one keeps working
@@ -904,7 +987,13 @@ fn errmsg(code: i64) -> &'static str {
         41040 => "no",
         42001 => "access_token expired",
         43002 => "require POST method",
+        44003 => "empty news data",
         44004 => "empty content",
+        45002 => "content size out of limit",
+        45003 => "title size out of limit",
+        45004 => "description size out of limit",
+        45005 => "url size out of limit",
+        45008 => "article size out of limit",
         45009 => "reach max api daily quota limit",
         45011 => "api minute-quota reach limit",
         45028 => "has no masssend quota",
@@ -912,6 +1001,7 @@ fn errmsg(code: i64) -> &'static str {
         45065 => "clientmsgid exist",
         45066 => "same clientmsgid retry too fast",
         45067 => "clientmsgid size out of limit",
+        45110 => "author size out of limit",
         47001 => "data format error",
         48001 => "api unauthorized",
         48021 => "no",

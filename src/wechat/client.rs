@@ -10,7 +10,8 @@
 //!   [`RetryPolicy::max_attempts`] times in all, with the very same body
 //!   bytes. `sendall` is repeated only when it carries a `clientmsgid`,
 //!   which makes the repeat safe: WeChat answers 45065/45066 to a duplicate
-//!   instead of sending twice.
+//!   instead of sending twice. `draft/add` is never repeated: it has no
+//!   such key, and a repeat could make a second draft.
 //! - Every other errcode (45065, 45066, 45067, 89504, …) goes back to the
 //!   caller at once as [`CallError::Api`]: the send worker decides.
 //!

@@ -311,6 +311,55 @@ errcodes! {
     msg: ("账号受限，可能因违规被限制使用接口", "The account is restricted, probably after a rule violation"),
     fix: ("登录公众平台查看违规记录和限制期限。", "Log in to the WeChat console and check the violation record and how long the restriction lasts.");
 
+    // The draft box (draft/add, draft/update; CONTENT.md §1).
+
+    /// 44003: an article without a title or body.
+    EmptyNews = 44003,
+    msg: ("图文消息内容为空", "The article is empty"),
+    fix: ("每篇文章都需要标题和正文。", "Every article needs a title and a body.");
+
+    /// 45002: the body is too long.
+    ContentTooLong = 45002,
+    msg: ("正文超过长度限制", "The body is too long"),
+    fix: ("正文须少于 2 万字，HTML 须小于 1 MB：删减正文，或把内容拆成几篇文章。",
+          "The body must be under 20,000 characters and its HTML under 1 MB: shorten it, or split it into several articles.");
+
+    /// 45003: the title is too long.
+    TitleTooLong = 45003,
+    msg: ("标题超过长度限制", "The title is too long"),
+    fix: ("标题最多 32 个字。", "A title has at most 32 characters.");
+
+    /// 45004: the digest (摘要) is too long.
+    DigestTooLong = 45004,
+    msg: ("摘要超过长度限制", "The digest is too long"),
+    fix: ("摘要最多 128 个字。", "A digest has at most 128 characters.");
+
+    /// 45005: a URL is too long.
+    UrlTooLong = 45005,
+    msg: ("链接超过长度限制", "The link is too long"),
+    fix: ("“阅读原文”链接最多 1 KB。", "The \"read the original\" link is at most 1 KB.");
+
+    /// 45008: too many articles in one news message.
+    TooManyArticles = 45008,
+    msg: ("图文消息的文章数超过限制", "The draft has too many articles"),
+    fix: ("一份草稿最多 8 篇文章。", "A draft holds at most 8 articles.");
+
+    /// 45110: the author's name is too long.
+    AuthorTooLong = 45110,
+    msg: ("作者名称超过长度限制", "The author's name is too long"),
+    fix: ("作者最多 16 个字。", "An author's name has at most 16 characters.");
+
+    /// 45166: WeChat refused the body's HTML.
+    InvalidContent = 45166,
+    msg: ("正文内容不合法", "WeChat refused the article's body"),
+    fix: ("检查正文里是否有微信不接受的内容（脚本、外部图片、视频等），删掉后再保存。",
+          "Look for what WeChat does not accept in the body (scripts, images from other sites, videos), remove it and save again.");
+
+    /// 47001: the request is not the shape the API takes.
+    DataFormatError = 47001,
+    msg: ("请求数据格式错误", "The request is not in the format WeChat expects"),
+    fix: ("这是程序错误，请把日志交给维护者。", "This is a bug: send the log to the maintainers.");
+
     /// 61024: the account is managed by a third-party platform.
     ComponentTokenRequired = 61024,
     msg: ("该账号已授权给第三方平台，须使用第三方平台的 token", "This account is authorised to a third-party platform, whose token must be used"),

@@ -20,6 +20,7 @@ use crate::wechat::status::{CheckState, FailureReason, Status};
 
 mod accounts;
 mod check;
+mod drafts;
 mod overseas;
 mod pickers;
 mod push;

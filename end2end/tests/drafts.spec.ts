@@ -114,7 +114,7 @@ for (const [name, words, locale] of [
       await page.screenshot({ path: `test-results/drafts-editor-${words.shot}-1366.png`, fullPage: true });
 
       await page.getByRole("button", { name: words.save, exact: true }).click();
-      await expect(page.getByText(words.saved)).toBeVisible();
+      await expect(page.getByRole("status").filter({ hasText: words.saved })).toBeVisible();
       await expect(page).toHaveURL(/\/a\/main\/drafts\/\d+$/);
       await page.getByRole("button", { name: words.push }).click();
       await expect(page.getByText(words.pushed)).toBeVisible();
@@ -171,6 +171,6 @@ test.describe("drafts without JavaScript", () => {
     await expect(page).toHaveURL(/\/a\/main\/drafts\/\d+\?saved=\d+$/);
     await expect(page.getByLabel(en.title, { exact: true })).toHaveValue(title);
     await expect(page.getByLabel(en.body, { exact: true })).toHaveValue("Saved by a plain form.");
-    await expect(page.getByText(/^Saved /)).toBeVisible();
+    await expect(page.getByRole("status").filter({ hasText: /^Saved / })).toBeVisible();
   });
 });

@@ -270,7 +270,7 @@ pub mod ssr {
         let mut problems = Vec::new();
         let mut bodies = Vec::new();
         for (i, article) in articles.iter().enumerate() {
-            let rendered = push::render(&call.app.db, account_id, article).await;
+            let rendered = push::render(call, article).await?;
             problems.extend(check_article(
                 i + 1,
                 article,
@@ -387,22 +387,16 @@ pub mod ssr {
             Ok(answer) => answer,
             Err(e) => return Ok(Err(e.words(call.lang))),
         };
-        let account_id = call.app.account.id;
         let mut articles = Vec::new();
         for item in answer.news_item {
             let html = item.content.clone().unwrap_or_default();
-            let source = ArticleForm {
-                source_kind: crate::drafts::HTML.to_owned(),
-                source: html.clone(),
-                ..ArticleForm::default()
-            };
-            let preview = push::render(&call.app.db, account_id, &source).await;
+            let preview_html = push::display(call, html.clone()).await?;
             articles.push(WechatArticle {
                 title: item.title,
                 author: item.author.unwrap_or_default(),
                 digest: item.digest.unwrap_or_default(),
                 html,
-                preview_html: preview.html,
+                preview_html,
             });
         }
         Ok(Ok(articles))

@@ -1,51 +1,30 @@
 //! A qunfa draft as WeChat takes it: each article's source rendered to the
-//! HTML WeChat accepts (never Markdown), its images only those
-//! `media/uploadimg` gave this account.
-
-use std::collections::HashSet;
-
-use sqlx::SqlitePool;
+//! HTML WeChat accepts (never Markdown) by the same function the preview
+//! uses, its images only those `media/uploadimg` gave this account.
 
 use super::ArticleForm;
-use crate::article::render::{ImagePolicy, Rendered, Theme, render_markdown, sanitize_pasted_html};
+use crate::article::render::Rendered;
+use crate::edge::AccountCall;
+use crate::error::AppError;
 use crate::wechat::api::DraftArticle;
 
-/// Images allowed in an article: the URLs found uploaded for this account.
-struct Uploaded(HashSet<String>);
-
-impl ImagePolicy for Uploaded {
-    fn allows(&self, src: &str) -> bool {
-        self.0.contains(src)
-    }
+/// The article's body rendered for `call`'s account.
+pub async fn render(call: &AccountCall, article: &ArticleForm) -> Result<Rendered, AppError> {
+    let (rendered, _) = if article.is_html() {
+        crate::article::api::render_body(call, String::new(), Some(article.source.clone())).await?
+    } else {
+        crate::article::api::render_body(call, article.source.clone(), None).await?
+    };
+    Ok(rendered)
 }
 
-fn render_with(article: &ArticleForm, images: &dyn ImagePolicy) -> Rendered {
-    let theme = Theme::default();
-    if article.is_html() {
-        sanitize_pasted_html(&article.source, &theme, images)
-    } else {
-        render_markdown(&article.source, &theme, images)
-    }
-}
-
-/// Renders `article` for account `account_id`. A first pass allows no
-/// image and so lists every image the source has; those the media library
-/// knows as this account's uploads are allowed in the second.
-pub async fn render(db: &SqlitePool, account_id: i64, article: &ArticleForm) -> Rendered {
-    let first = render_with(article, &Uploaded(HashSet::new()));
-    let mut allowed = HashSet::new();
-    for src in &first.dropped_images {
-        if !allowed.contains(src)
-            && crate::media::store::is_uploaded_image(db, account_id, src).await
-        {
-            allowed.insert(src.clone());
-        }
-    }
-    if allowed.is_empty() {
-        first
-    } else {
-        render_with(article, &Uploaded(allowed))
-    }
+/// A body of WeChat's (a draft made in its console) for this page:
+/// sanitised as pasted HTML, its images shown from qunfa's copies.
+pub async fn display(call: &AccountCall, html: String) -> Result<String, AppError> {
+    let (rendered, images) = crate::article::api::render_body(call, String::new(), Some(html)).await?;
+    Ok(crate::article::render::display_images(&rendered.html, &|src| {
+        images.display.get(src).cloned()
+    }))
 }
 
 fn non_empty(text: &str) -> Option<String> {

@@ -1272,19 +1272,23 @@ fn CropChooser(
             })
             .unwrap_or(0.5),
     );
+    // The frame is placed through the style object once the image's size
+    // is known (in the browser only): the page's policy allows no `style`
+    // attribute.
     let frame = move || {
-        let Some(aspect) = aspect.get() else {
-            return "display:none".to_owned();
-        };
+        let aspect = aspect.get()?;
         let (x1, y1, x2, y2) = parse_crop(&crop_fractions(aspect, ratio, position.get()))
             .unwrap_or((0.0, 0.0, 1.0, 1.0));
-        format!(
-            "left:{:.3}%;top:{:.3}%;width:{:.3}%;height:{:.3}%",
-            x1 * 100.0,
-            y1 * 100.0,
-            (x2 - x1) * 100.0,
-            (y2 - y1) * 100.0
-        )
+        let pc = |v: f64| format!("{:.3}%", v * 100.0);
+        Some(view! {
+            <div
+                class="crop-frame"
+                style:left=pc(x1)
+                style:top=pc(y1)
+                style:width=pc(x2 - x1)
+                style:height=pc(y2 - y1)
+            ></div>
+        })
     };
     let on_load = move |ev: leptos::ev::Event| {
         if let Some((w, h)) = browser::natural_size(&ev)
@@ -1305,7 +1309,7 @@ fn CropChooser(
         <div class="crop">
             <div class="crop-image">
                 <img src=src alt="" on:load=on_load />
-                <div class="crop-frame" style=frame></div>
+                {frame}
             </div>
             <label>
                 {label}
@@ -1343,17 +1347,21 @@ fn Preview(lang: Lang, editor: EditorState, account_name: String) -> impl IntoVi
                 let Some(article) = selected.get_untracked() else {
                     break;
                 };
-                let kind = if article.html_mode.get_untracked() { HTML } else { MARKDOWN };
                 let source = article.source.get_untracked();
+                let (markdown, pasted) = if article.html_mode.get_untracked() {
+                    (String::new(), Some(source))
+                } else {
+                    (source, None)
+                };
                 if let Ok(preview) = crate::article::api::preview_article(
                     editor.account.get_value(),
-                    kind.to_owned(),
-                    source,
+                    markdown,
+                    pasted,
                 )
                 .await
                 {
                     counts.set(Some((preview.chars, preview.bytes)));
-                    html.set(preview.html);
+                    html.set(preview.html_for_display);
                 }
                 if !again.get_value() {
                     break;

@@ -8,6 +8,7 @@ pub mod drafts;
 pub mod edge;
 pub mod error;
 pub mod i18n;
+pub mod media;
 pub mod sends;
 pub mod settings;
 pub mod ui;

@@ -223,6 +223,24 @@ const FUNCTIONS: &[(&str, Who, Scope, Arguments)] = &[
         Scope::Account,
         &[("media_id", "m")],
     ),
+    (
+        "list_media",
+        Who::SignedIn,
+        Scope::Account,
+        &[("kind", "image"), ("search", ""), ("offset", "0")],
+    ),
+    (
+        "media_usage",
+        Who::SignedIn,
+        Scope::Account,
+        &[("media_id", "aaa")],
+    ),
+    (
+        "delete_media",
+        Who::SignedIn,
+        Scope::Account,
+        &[("media_id", "aaa"), ("kind", "image")],
+    ),
 ];
 
 fn path(name: &str) -> String {

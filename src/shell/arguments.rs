@@ -91,6 +91,9 @@ pub static CHECKS: &[(&str, Check)] = checks![
     crate::drafts::api::DeleteDraft,
     crate::drafts::api::DraftHeartbeat,
     crate::drafts::api::OpenWechatDraft,
+    crate::media::api::ListMedia,
+    crate::media::api::MediaUsage,
+    crate::media::api::DeleteMedia,
 ];
 
 fn check_for(path: &str) -> Option<Check> {

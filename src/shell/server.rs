@@ -318,6 +318,24 @@ fn router(state: AppState, session_layer: SessionManagerLayer<SqliteStore>) -> R
         .route("/logout", post(login::logout))
         .route("/lang", post(login::set_language))
         .route("/setup", post(setup::create_first_admin))
+        .route(
+            "/a/{account}/media/upload",
+            post(crate::media::http::upload)
+                .layer(DefaultBodyLimit::max(crate::media::http::MAX_UPLOAD_BODY)),
+        )
+        .route(
+            "/a/{account}/media/uploadimg",
+            post(crate::media::http::upload_body_image)
+                .layer(DefaultBodyLimit::max(crate::media::http::MAX_UPLOAD_BODY)),
+        )
+        .route(
+            "/a/{account}/media/thumb/{media_id}",
+            get(crate::media::http::thumbnail),
+        )
+        .route(
+            "/a/{account}/media/image/{id}",
+            get(crate::media::http::body_image),
+        )
         .leptos_routes_with_context(&state, routes, || {}, app_shell)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,

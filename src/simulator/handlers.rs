@@ -15,9 +15,12 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::body::{Body, Bytes};
-use axum::extract::{ConnectInfo, FromRequestParts, RawQuery, Request, State};
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{
+    ConnectInfo, FromRequestParts, Multipart, OriginalUri, RawQuery, Request, State,
+};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret;
@@ -31,19 +34,23 @@ use super::drafts;
 use super::rules;
 use super::scenario::{Answer, Scenario};
 use super::state::{
-    MpVideo, NewSend, News, PreviewRecord, State as SimState, control_name, endpoint_named,
-    wechat_error, wechat_error_saying,
+    Material, MpVideo, NewSend, News, PreviewRecord, State as SimState, Stored, StoredFile,
+    control_name, endpoint_named, wechat_error, wechat_error_saying,
 };
 use super::whitelist::IpWhitelist;
 use super::{Account, SimulatedAccount, Simulator};
 use crate::wechat::Endpoint;
 use crate::wechat::api::{
-    Ack, DraftAddResponse, DraftBatchGetResponse, DraftCountResponse, DraftGetResponse, DraftItem,
-    Envelope, MassGetResponse, MaterialBatchGetResponse, MaterialCount, MaterialItem, MaterialType,
-    NewsContent, PageSize, PreviewResponse, SendAllResponse, TagsResponse, UploadVideoResponse,
+    Ack, AddMaterialResponse, DraftAddResponse, DraftBatchGetResponse, DraftCountResponse,
+    DraftGetResponse, DraftItem, Envelope, MassGetResponse, MaterialBatchGetResponse,
+    MaterialCount, MaterialItem, MaterialType, MaterialVideo, NewsContent, PageSize,
+    PreviewResponse, SendAllResponse, TagsResponse, UploadImageResponse, UploadVideoResponse,
+    VideoDescription,
 };
 use crate::wechat::errcode::ApiError;
+use crate::wechat::limits::{self, Format, Limits, UploadKind};
 use crate::wechat::types::{MediaId, MsgId, MsgType};
+use crate::wechat::voice;
 
 /// A query string as WeChat reads it: later duplicates win.
 pub(crate) struct Query(HashMap<String, String>);
@@ -82,6 +89,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Peer {
 pub(crate) enum Reply {
     Json(Value),
     Http(u16),
+    /// A file's bytes, as `get_material` answers an image or a voice.
+    File(StoredFile),
 }
 
 impl Reply {
@@ -102,10 +111,11 @@ impl Reply {
     /// the client reads nothing usable.
     fn lost(self) -> Response {
         let text = match self {
-            Reply::Json(value) => value.to_string(),
-            Reply::Http(status) => error_page(status),
+            Reply::Json(value) => value.to_string().into_bytes(),
+            Reply::Http(status) => error_page(status).into_bytes(),
+            Reply::File(file) => file.contiguous(),
         };
-        let half = text.as_bytes()[..text.len() / 2].to_vec();
+        let half = text[..text.len() / 2].to_vec();
         // A stream body has no known size, so the header below is believed.
         let body = Body::from_stream(Body::from(half).into_data_stream());
         let mut response = Response::new(body);
@@ -133,6 +143,7 @@ impl IntoResponse for Reply {
                 )
                     .into_response()
             }
+            Reply::File(file) => file_response(&file),
         }
     }
 }
@@ -207,6 +218,24 @@ impl Simulator {
         needs_token: bool,
         work: impl FnOnce(&mut SimState, &AccountConfig, Duration) -> Result<T, ApiError>,
     ) -> Decided {
+        self.call_replying(
+            account,
+            endpoint,
+            query,
+            needs_token,
+            |state, config, now| Reply::from_result(work(state, config, now)),
+        )
+    }
+
+    /// [`Simulator::call`] for work that makes its own reply (a file).
+    fn call_replying(
+        &self,
+        account: &Account,
+        endpoint: Endpoint,
+        query: &Query,
+        needs_token: bool,
+        work: impl FnOnce(&mut SimState, &AccountConfig, Duration) -> Reply,
+    ) -> Decided {
         let now = self.clock().now();
         let config = account.config();
         account.with_state(|state| {
@@ -220,7 +249,7 @@ impl Simulator {
                 Some(Answer::ErrCode(code)) => Decided::reply(Reply::error(wechat_error(code))),
                 Some(Answer::Http(status)) => Decided::reply(Reply::Http(status)),
                 answer => Decided {
-                    reply: Reply::from_result(work(state, config, now)),
+                    reply: work(state, config, now),
                     answer,
                     job: None,
                 },
@@ -935,6 +964,439 @@ pub(crate) async fn material_count(
         })
     })
     .await
+}
+
+// ---------------------------------------------------------------------------
+// material/add_material, get_material, del_material, media/uploadimg
+
+/// The largest request body an upload may have; past it the reading stops
+/// and the answer is 45001. Each kind's own limit is checked first, on the
+/// file itself.
+pub(crate) const MAX_UPLOAD_BODY: usize = 24 * 1024 * 1024;
+
+/// A file field as it arrived.
+struct ReceivedFile {
+    name: String,
+    content_type: String,
+    chunks: Vec<Bytes>,
+    len: u64,
+    /// Longer than the kind's limit: the rest was read and dropped.
+    over: bool,
+}
+
+impl ReceivedFile {
+    /// The first bytes, enough to tell the format.
+    fn head(&self) -> Vec<u8> {
+        let mut head = Vec::with_capacity(32);
+        for chunk in &self.chunks {
+            head.extend_from_slice(&chunk[..chunk.len().min(32 - head.len())]);
+            if head.len() >= 32 {
+                break;
+            }
+        }
+        head
+    }
+
+    fn into_stored(self) -> StoredFile {
+        StoredFile {
+            content_type: self.content_type,
+            chunks: self.chunks,
+            len: self.len,
+        }
+    }
+}
+
+/// An upload's form: the `media` file and the `description` text.
+#[derive(Default)]
+struct ReceivedForm {
+    media: Option<ReceivedFile>,
+    description: Option<String>,
+}
+
+/// Reads a multipart upload, keeping at most `max_bytes` of the `media`
+/// field (the rest is read and dropped, so the client hears the answer
+/// rather than a broken connection). A body that is not a form: 41005;
+/// one past [`MAX_UPLOAD_BODY`]: 45001.
+async fn receive(
+    multipart: Result<Multipart, MultipartRejection>,
+    max_bytes: u64,
+) -> Result<ReceivedForm, ApiError> {
+    let mut multipart = multipart.map_err(|_| wechat_error(41005))?;
+    let mut form = ReceivedForm::default();
+    // Past the body limit: 45001; a body that is no form: no media.
+    let too_large = |e: axum::extract::multipart::MultipartError| {
+        wechat_error(if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            45001
+        } else {
+            41005
+        })
+    };
+    while let Some(mut field) = multipart.next_field().await.map_err(too_large)? {
+        match field.name() {
+            Some("media") if form.media.is_none() => {
+                let mut file = ReceivedFile {
+                    name: field.file_name().unwrap_or_default().to_owned(),
+                    content_type: field
+                        .content_type()
+                        .unwrap_or("application/octet-stream")
+                        .to_owned(),
+                    chunks: Vec::new(),
+                    len: 0,
+                    over: false,
+                };
+                while let Some(chunk) = field.chunk().await.map_err(too_large)? {
+                    file.len += chunk.len() as u64;
+                    if file.len > max_bytes {
+                        file.over = true;
+                        file.chunks.clear();
+                    } else {
+                        file.chunks.push(chunk);
+                    }
+                }
+                form.media = Some(file);
+            }
+            Some("description") => {
+                form.description = Some(field.text().await.map_err(too_large)?);
+            }
+            _ => while field.chunk().await.map_err(too_large)?.is_some() {},
+        }
+    }
+    Ok(form)
+}
+
+/// WeChat's checks of a file for `limits`: 41005 none, 44001 empty, 40005
+/// a format the kind does not take, judged by content AND by the name's
+/// extension (a name without one, or one that names another format, is
+/// refused too), then `size_code` past the size.
+fn check_file(
+    file: Option<&ReceivedFile>,
+    limits: &Limits,
+    size_code: i64,
+) -> Result<Format, ApiError> {
+    let file = file.ok_or_else(|| wechat_error(41005))?;
+    if file.len == 0 {
+        return Err(wechat_error(44001));
+    }
+    if file.over {
+        return Err(wechat_error(size_code));
+    }
+    let by_content = Format::sniff(&file.head());
+    let by_name = Format::from_name(&file.name);
+    match (by_content, by_name) {
+        (Some(content), Some(name)) if content == name && limits.takes(content) => Ok(content),
+        _ => Err(wechat_error(40005)),
+    }
+}
+
+/// Where this simulator is reached from the caller's side (`http://host`
+/// plus the prefix it is nested under, such as `/sim`): the URLs it hands
+/// out for images point back at itself.
+fn served_base(headers: &HeaderMap, original: &Uri, uri: &Uri) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    let prefix = original.path().strip_suffix(uri.path()).unwrap_or_default();
+    format!("http://{host}{prefix}")
+}
+
+/// A new media id for an upload of `kind`.
+fn new_media_id(prefix: &str) -> Result<MediaId, ApiError> {
+    MediaId::parse(format!(
+        "{prefix}{:032x}{:012x}",
+        rand::random::<u128>(),
+        rand::random::<u64>() >> 16
+    ))
+    .map_err(|_| wechat_error(-1))
+}
+
+/// Drops the materials whose files the store pushed out.
+fn forget_evicted(state: &mut SimState, evicted: &[String]) {
+    for list in [&mut state.images, &mut state.voices, &mut state.videos] {
+        list.retain(|m| !evicted.iter().any(|id| id == m.media_id.as_str()));
+    }
+}
+
+pub(crate) async fn add_material(
+    State(sim): State<Simulator>,
+    RawQuery(raw): RawQuery,
+    OriginalUri(original): OriginalUri,
+    uri: Uri,
+    headers: HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Response {
+    let kind = Query::parse(raw.clone())
+        .get("type")
+        .and_then(UploadKind::parse);
+    let max_bytes = kind.map_or(0, |k| k.limits().max_bytes);
+    let received = receive(multipart, max_bytes).await;
+    let base = served_base(&headers, &original, &uri);
+    sim.answer(raw, Endpoint::MaterialAdd, true, move |state, _, now| {
+        let kind = kind.ok_or_else(|| wechat_error(40004))?;
+        let mut form = received?;
+        let size_code = match kind {
+            UploadKind::Image => 40009,
+            UploadKind::Voice => 40010,
+            UploadKind::Video => 40011,
+            UploadKind::Thumb => 40012,
+        };
+        let format = check_file(form.media.as_ref(), kind.limits(), size_code)?;
+        let mut file = form.media.take().ok_or_else(|| wechat_error(41005))?;
+        format.mime().clone_into(&mut file.content_type);
+        if let Some(max) = kind.limits().max_seconds {
+            let bytes: Vec<u8> = file.chunks.concat();
+            let seconds =
+                voice::voice_seconds(format, &bytes).ok_or_else(|| wechat_error(40005))?;
+            if seconds > f64::from(max) + 0.5 {
+                return Err(wechat_error(45007));
+            }
+        }
+        let video = match kind {
+            UploadKind::Video => Some(
+                form.description
+                    .as_deref()
+                    .and_then(|d| serde_json::from_str::<VideoDescription>(d).ok())
+                    .ok_or_else(|| wechat_error(47001))?,
+            ),
+            _ => None,
+        };
+        let media_id = new_media_id(match kind {
+            UploadKind::Image => "SIMi",
+            UploadKind::Voice => "SIMa",
+            UploadKind::Video => "SIMv",
+            UploadKind::Thumb => "SIMt",
+        })?;
+        let url = matches!(kind, UploadKind::Image | UploadKind::Thumb)
+            .then(|| format!("{base}/mmbiz/{media_id}"));
+        let name = video
+            .as_ref()
+            .map(|v| v.title.clone())
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| file.name.clone());
+        let material = Material {
+            media_id: media_id.clone(),
+            name,
+            update_time: i64::try_from(now.as_secs()).unwrap_or(i64::MAX),
+            url: url.clone(),
+        };
+        // Newest first, as batchget_material lists them.
+        match kind {
+            UploadKind::Image | UploadKind::Thumb => state.images.insert(0, material),
+            UploadKind::Voice => state.voices.insert(0, material),
+            UploadKind::Video => state.videos.insert(0, material),
+        }
+        let stored = Stored::Material {
+            file: file.into_stored(),
+            video,
+        };
+        let evicted = state.files.insert(media_id.as_str().to_owned(), stored);
+        forget_evicted(state, &evicted);
+        Ok(AddMaterialResponse { media_id, url })
+    })
+    .await
+}
+
+pub(crate) async fn upload_img(
+    State(sim): State<Simulator>,
+    RawQuery(raw): RawQuery,
+    OriginalUri(original): OriginalUri,
+    uri: Uri,
+    headers: HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Response {
+    let received = receive(multipart, limits::BODY_IMAGE.max_bytes).await;
+    let base = served_base(&headers, &original, &uri);
+    sim.answer(raw, Endpoint::UploadImg, true, move |state, _, _| {
+        let mut form = received?;
+        let format = check_file(form.media.as_ref(), &limits::BODY_IMAGE, 40009)?;
+        let mut file = form.media.take().ok_or_else(|| wechat_error(41005))?;
+        format.mime().clone_into(&mut file.content_type);
+        let id = new_media_id("SIMb")?.into_string();
+        let url = format!("{base}/mmbiz/{id}");
+        let evicted = state
+            .files
+            .insert(id, Stored::BodyImage(file.into_stored()));
+        forget_evicted(state, &evicted);
+        Ok(UploadImageResponse { url })
+    })
+    .await
+}
+
+/// The material a `{media_id}` body names, as `get_material` answers it.
+fn material_reply(state: &SimState, body: &[u8], base: &str) -> Result<Reply, ApiError> {
+    let body = json_object(body)?;
+    let id = body
+        .get("media_id")
+        .and_then(Value::as_str)
+        .ok_or_else(|| wechat_error(40007))?;
+    if let Some(news) = state.news.iter().find(|n| n.media_id.as_str() == id) {
+        return Ok(Reply::Json(json!({ "news_item": news.articles })));
+    }
+    let found = |list: &[Material]| list.iter().find(|m| m.media_id.as_str() == id).cloned();
+    if let Some(video) = found(&state.videos) {
+        let description = match state.files.get(id) {
+            Some(Stored::Material { video: Some(v), .. }) => v.clone(),
+            _ => VideoDescription {
+                title: video.name.clone(),
+                introduction: String::new(),
+            },
+        };
+        let answer = MaterialVideo {
+            title: description.title,
+            description: description.introduction,
+            down_url: format!("{base}/mmbiz/{id}"),
+        };
+        return Ok(Reply::from_result::<MaterialVideo>(Ok(answer)));
+    }
+    if found(&state.images).is_some() || found(&state.voices).is_some() {
+        let file = match state.files.get(id) {
+            Some(stored) => stored.file().clone(),
+            // A fixture has no upload: a small picture or a second of
+            // silence stands in for it.
+            None if found(&state.images).is_some() => StoredFile {
+                content_type: "image/bmp".into(),
+                chunks: vec![Bytes::from(placeholder_bmp(id))],
+                len: 0,
+            },
+            None => StoredFile {
+                content_type: "audio/amr".into(),
+                chunks: vec![Bytes::from(voice::samples::amr(1))],
+                len: 0,
+            },
+        };
+        return Ok(Reply::File(file));
+    }
+    if state.mpvideos.iter().any(|v| v.media_id.as_str() == id) {
+        // A converted video is not a permanent material.
+        return Err(wechat_error(46001));
+    }
+    Err(wechat_error(40007))
+}
+
+pub(crate) async fn get_material(
+    State(sim): State<Simulator>,
+    RawQuery(raw): RawQuery,
+    OriginalUri(original): OriginalUri,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let base = served_base(&headers, &original, &uri);
+    let query = Query::parse(raw);
+    let account = sim.account_of(&query);
+    let decided = sim.call_replying(
+        &account,
+        Endpoint::MaterialGet,
+        &query,
+        true,
+        |state, _, _| material_reply(state, &body, &base).unwrap_or_else(Reply::error),
+    );
+    sim.respond(account, decided).await
+}
+
+pub(crate) async fn del_material(
+    State(sim): State<Simulator>,
+    RawQuery(raw): RawQuery,
+    body: Bytes,
+) -> Response {
+    sim.answer(raw, Endpoint::MaterialDelete, true, |state, _, _| {
+        let body = json_object(&body)?;
+        let id = body
+            .get("media_id")
+            .and_then(Value::as_str)
+            .ok_or_else(|| wechat_error(40007))?;
+        let before =
+            state.images.len() + state.voices.len() + state.videos.len() + state.news.len();
+        for list in [&mut state.images, &mut state.voices, &mut state.videos] {
+            list.retain(|m| m.media_id.as_str() != id);
+        }
+        state.news.retain(|n| n.media_id.as_str() != id);
+        let after = state.images.len() + state.voices.len() + state.videos.len() + state.news.len();
+        if before == after {
+            return Err(wechat_error(40007));
+        }
+        state.files.remove(id);
+        Ok(Ack {
+            errmsg: Some("ok".to_owned()),
+        })
+    })
+    .await
+}
+
+/// `GET /mmbiz/{id}`: a file this simulator handed out a URL for. Like
+/// WeChat's image hosts, it refuses a page of another site: a request
+/// whose `Referer` is not on a `qq.com` host gets 403, so a console must
+/// show its own copy (or fetch it server-side, which sends no Referer).
+pub(crate) async fn serve_file(
+    State(sim): State<Simulator>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let referer_host = headers
+        .get(header::REFERER)
+        .and_then(|r| r.to_str().ok())
+        .map(|r| {
+            url::Url::parse(r)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_owned))
+        });
+    let allowed = match referer_host {
+        None => true,
+        Some(Some(host)) => host == "qq.com" || host.ends_with(".qq.com"),
+        Some(None) => false,
+    };
+    if !allowed {
+        return (
+            StatusCode::FORBIDDEN,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "此图片来自微信公众平台，未经允许不可引用 (this image may not be shown on another site)",
+        )
+            .into_response();
+    }
+    let file = sim.accounts().iter().find_map(|a| {
+        a.account
+            .with_state(|s| s.files.get(&id).map(|f| f.file().clone()))
+    });
+    match file {
+        Some(file) => file_response(&file),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// A file's answer, its chunks streamed as they were stored.
+fn file_response(file: &StoredFile) -> Response {
+    let chunks: Vec<Result<Bytes, Infallible>> = file.chunks.iter().cloned().map(Ok).collect();
+    let mut response = Response::new(Body::from_stream(futures_util::stream::iter(chunks)));
+    if let Ok(value) = HeaderValue::from_str(&file.content_type) {
+        response.headers_mut().insert(header::CONTENT_TYPE, value);
+    }
+    response
+}
+
+/// A 48×48 picture in one colour made from `id`, for a fixture image.
+fn placeholder_bmp(id: &str) -> Vec<u8> {
+    let hash = id.bytes().fold(0x811C_9DC5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    let [r, g, b, _] = hash.to_le_bytes();
+    let (width, height) = (48u32, 48u32);
+    let row = width * 3;
+    let pixels = row * height;
+    let mut out = Vec::with_capacity(54 + pixels as usize);
+    out.extend_from_slice(b"BM");
+    out.extend_from_slice(&(54 + pixels).to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(&54u32.to_le_bytes());
+    out.extend_from_slice(&40u32.to_le_bytes());
+    out.extend_from_slice(&width.to_le_bytes());
+    out.extend_from_slice(&height.to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes());
+    out.extend_from_slice(&24u16.to_le_bytes());
+    out.extend_from_slice(&[0u8; 24]);
+    for _ in 0..width * height {
+        out.extend_from_slice(&[b | 0x40, g | 0x40, r | 0x40]);
+    }
+    out
 }
 
 /// Converted videos kept at most; the oldest uploads go first.

@@ -744,6 +744,7 @@ pub fn router(sim: Simulator) -> Router {
         .fold(Router::new(), |api, &endpoint| {
             api.route(endpoint.path(), api_route(endpoint))
         })
+        .route("/mmbiz/{id}", get(handlers::serve_file))
         .merge(control)
         .with_state(sim)
 }
@@ -773,6 +774,22 @@ fn api_route(endpoint: Endpoint) -> MethodRouter<Simulator> {
         Endpoint::DraftCount => get(handlers::draft_count).post(handlers::draft_count),
         Endpoint::MaterialBatchGet => post(handlers::batchget_material).get(post_only),
         Endpoint::MaterialCount => get(handlers::material_count).post(handlers::material_count),
+        Endpoint::MaterialAdd => {
+            post(handlers::add_material)
+                .get(post_only)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    handlers::MAX_UPLOAD_BODY,
+                ))
+        }
+        Endpoint::MaterialGet => post(handlers::get_material).get(post_only),
+        Endpoint::MaterialDelete => post(handlers::del_material).get(post_only),
+        Endpoint::UploadImg => {
+            post(handlers::upload_img)
+                .get(post_only)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    handlers::MAX_UPLOAD_BODY,
+                ))
+        }
         Endpoint::UploadVideo => post(handlers::upload_video).get(post_only),
     }
 }

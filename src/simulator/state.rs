@@ -17,6 +17,7 @@ use super::whitelist::IpWhitelist;
 use crate::wechat::Endpoint;
 use crate::wechat::api::{
     AccessTokenResponse, MassStatus, NewsArticle, PreviewRequest, SendAllRequest, Tag,
+    VideoDescription,
 };
 use crate::wechat::callback::{Event, MASS_SEND_JOB_FINISH, MassSendJobFinish};
 use crate::wechat::errcode::ApiError;
@@ -85,6 +86,10 @@ pub fn control_name(endpoint: Endpoint) -> &'static str {
         Endpoint::DraftCount => "draft/count",
         Endpoint::MaterialBatchGet => "batchget_material",
         Endpoint::MaterialCount => "get_materialcount",
+        Endpoint::MaterialAdd => "add_material",
+        Endpoint::MaterialGet => "get_material",
+        Endpoint::MaterialDelete => "del_material",
+        Endpoint::UploadImg => "uploadimg",
         Endpoint::UploadVideo => "uploadvideo",
     }
 }
@@ -335,6 +340,8 @@ pub(crate) struct State {
     pub ip_whitelist: Option<IpWhitelist>,
     pub deliveries: VecDeque<Delivery>,
     pub previews: VecDeque<PreviewRecord>,
+    /// The files uploaded by add_material and uploadimg, bounded.
+    pub files: FileStore,
     ids: Arc<IdSequence>,
 }
 
@@ -456,6 +463,7 @@ impl State {
             ip_whitelist: None,
             deliveries: VecDeque::new(),
             previews: VecDeque::new(),
+            files: FileStore::default(),
             ids,
         }
     }
@@ -940,6 +948,96 @@ fn copyright_check(articles: u32, check_state: u8) -> CopyrightCheckResult {
     }
 }
 
+/// The bytes of uploaded files one account keeps in memory. An upload that
+/// would pass it pushes out the oldest uploads first, material and all (as
+/// if deleted), so a long demo keeps working; the fixtures, which have no
+/// stored file, are never pushed out.
+pub const MAX_STORED_BYTES: u64 = 64 * 1024 * 1024;
+
+/// A file as it arrived, in the chunks it arrived in (never copied into
+/// one buffer).
+#[derive(Clone, Debug)]
+pub(crate) struct StoredFile {
+    pub content_type: String,
+    pub chunks: Vec<axum::body::Bytes>,
+    pub len: u64,
+}
+
+impl StoredFile {
+    /// The whole file in one buffer (for a voice's length: at most 2 MB).
+    pub fn contiguous(&self) -> Vec<u8> {
+        self.chunks.concat()
+    }
+}
+
+/// What an uploaded file is.
+#[derive(Clone, Debug)]
+pub(crate) enum Stored {
+    Material {
+        file: StoredFile,
+        /// A video's title and introduction.
+        video: Option<VideoDescription>,
+    },
+    /// An image uploaded for an article's body (`media/uploadimg`).
+    BodyImage(StoredFile),
+}
+
+impl Stored {
+    pub fn file(&self) -> &StoredFile {
+        match self {
+            Stored::Material { file, .. } | Stored::BodyImage(file) => file,
+        }
+    }
+}
+
+/// The uploaded files of one account, oldest first, within
+/// [`MAX_STORED_BYTES`].
+#[derive(Default)]
+pub(crate) struct FileStore {
+    files: HashMap<String, Stored>,
+    order: VecDeque<String>,
+    bytes: u64,
+}
+
+impl FileStore {
+    /// Keeps `stored` under `id`; returns the ids pushed out to stay
+    /// within the bound, oldest first.
+    pub fn insert(&mut self, id: String, stored: Stored) -> Vec<String> {
+        let len = stored.file().len;
+        let mut evicted = Vec::new();
+        while self.bytes + len > MAX_STORED_BYTES {
+            let Some(oldest) = self.order.pop_front() else {
+                break;
+            };
+            if let Some(gone) = self.files.remove(&oldest) {
+                self.bytes -= gone.file().len;
+            }
+            evicted.push(oldest);
+        }
+        self.bytes += len;
+        self.order.push_back(id.clone());
+        self.files.insert(id, stored);
+        evicted
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Stored> {
+        self.files.get(id)
+    }
+
+    pub fn remove(&mut self, id: &str) -> Option<Stored> {
+        let gone = self.files.remove(id)?;
+        self.order.retain(|kept| kept != id);
+        self.bytes -= gone.file().len;
+        Some(gone)
+    }
+
+    /// Bytes held now.
+    #[cfg(test)]
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+}
+
 pub(crate) fn image_url(media_id: &str) -> String {
     format!("http://mmbiz.qpic.cn/sim/{media_id}/0?wx_fmt=jpeg")
 }
@@ -972,6 +1070,17 @@ fn errmsg(code: i64) -> &'static str {
         40002 => "invalid grant_type",
         40003 => "invalid openid",
         40004 => "invalid media type",
+        40005 => "invalid file type",
+        40006 => "invalid meida size",
+        40009 => "invalid image size",
+        40010 => "invalid voice size",
+        40011 => "invalid video size",
+        40012 => "invalid thumb size",
+        41005 => "media data missing",
+        44001 => "empty media data",
+        45001 => "media size out of limit",
+        45007 => "playtime out of limit",
+        46001 => "media data no exist",
         40007 => "invalid media_id",
         40008 => "invalid message type",
         40013 => "invalid appid",
@@ -1026,6 +1135,34 @@ mod tests {
             set.data().openid_prefix.to_owned(),
             Arc::new(IdSequence::new()),
         )
+    }
+
+    fn stored(len: u64) -> Stored {
+        Stored::BodyImage(StoredFile {
+            content_type: "image/png".into(),
+            chunks: Vec::new(),
+            len,
+        })
+    }
+
+    #[test]
+    fn the_file_store_pushes_out_the_oldest_uploads_to_stay_within_its_bound() {
+        let mut store = FileStore::default();
+        let third = MAX_STORED_BYTES / 3;
+        assert!(store.insert("a".into(), stored(third)).is_empty());
+        assert!(store.insert("b".into(), stored(third)).is_empty());
+        assert!(store.insert("c".into(), stored(third)).is_empty());
+        assert_eq!(store.insert("d".into(), stored(third)), ["a"]);
+        assert_eq!(store.bytes(), 3 * third);
+        store.remove("c");
+        assert_eq!(store.bytes(), 2 * third);
+        // Pushing out several at once for one large file.
+        assert_eq!(
+            store.insert("e".into(), stored(MAX_STORED_BYTES)),
+            ["b", "d"]
+        );
+        assert!(store.get("e").is_some() && store.get("a").is_none());
+        assert_eq!(store.bytes(), MAX_STORED_BYTES);
     }
 
     #[test]

@@ -23,6 +23,7 @@ mod content;
 mod drafts;
 mod history;
 mod login;
+mod media;
 mod password;
 mod settings;
 mod setup;
@@ -92,6 +93,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/a/:account/drafts/wechat/:media_id") view=drafts::WechatDraftPage ssr=SsrMode::Async />
                     <Route path=path!("/a/:account/sends") view=history::HistoryPage ssr=SsrMode::Async />
                     <Route path=path!("/a/:account/sends/:id") view=history::SendDetailPage ssr=SsrMode::Async />
+                    <Route path=path!("/a/:account/media") view=media::MediaPage ssr=SsrMode::Async />
                     <Route path=path!("/a/:account/settings") view=settings::SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/audit") view=audit::AuditPage ssr=SsrMode::Async />
                     <Route path=path!("/users") view=users::UsersPage ssr=SsrMode::Async />
@@ -221,6 +223,7 @@ fn Header(info: SessionInfo) -> impl IntoView {
             <A href=account_href(&slug, "compose")>{lang.pick("撰写", "Compose")}</A>
             <A href=account_href(&slug, "drafts")>{lang.pick("草稿", "Drafts")}</A>
             <A href=account_href(&slug, "sends")>{lang.pick("历史", "History")}</A>
+            <A href=account_href(&slug, "media")>{lang.pick("素材", "Media")}</A>
             {is_admin
                 .then(|| {
                     view! { <A href=account_href(&slug, "settings")>{lang.pick("设置", "Settings")}</A> }
@@ -311,6 +314,7 @@ fn AccountSwitch(
         let rest = path.splitn(4, '/').nth(3).unwrap_or_default().to_owned();
         match rest.split('/').next().unwrap_or_default() {
             "sends" => "sends",
+            "media" => "media",
             "settings" => "settings",
             "drafts" => "drafts",
             _ => "compose",

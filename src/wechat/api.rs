@@ -1174,5 +1174,88 @@ pub struct UploadVideoResponse {
     pub created_at: Option<i64>,
 }
 
+// ---------------------------------------------------------------------------
+// material/add_material, get_material, del_material, media/uploadimg
+
+/// The `description` form field of a video upload, as JSON:
+/// `{"title": …, "introduction": …}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VideoDescription {
+    pub title: String,
+    pub introduction: String,
+}
+
+/// Answer of `POST /cgi-bin/material/add_material`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddMaterialResponse {
+    pub media_id: MediaId,
+    /// Images only: where WeChat serves it (Tencent's sites only: other
+    /// sites' pages get a placeholder, so the console shows its own copy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// Body of `POST /cgi-bin/material/get_material` and `del_material`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaterialIdRequest {
+    pub media_id: MediaId,
+}
+
+/// A video material as `get_material` answers it (JSON).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaterialVideo {
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub down_url: String,
+}
+
+/// What `get_material` gives: the file itself for an image, voice or
+/// thumb (WeChat answers its bytes, not JSON), or JSON for a video or news.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MaterialBody {
+    File {
+        content_type: String,
+        bytes: Vec<u8>,
+    },
+    Video(MaterialVideo),
+    News(NewsContent),
+}
+
+/// The JSON answers of `get_material`, told apart by their fields.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum MaterialJson {
+    News(NewsMaterialJson),
+    Video(MaterialVideo),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewsMaterialJson {
+    pub news_item: Vec<NewsArticle>,
+}
+
+impl From<MaterialJson> for MaterialBody {
+    fn from(json: MaterialJson) -> Self {
+        match json {
+            MaterialJson::News(news) => MaterialBody::News(NewsContent {
+                news_item: news.news_item,
+                create_time: None,
+                update_time: None,
+            }),
+            MaterialJson::Video(video) => MaterialBody::Video(video),
+        }
+    }
+}
+
+/// Answer of `POST /cgi-bin/media/uploadimg`: the image's URL, the only
+/// kind of image URL an article's body may hold.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadImageResponse {
+    pub url: String,
+}
+
 #[cfg(test)]
 mod tests;

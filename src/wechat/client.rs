@@ -31,17 +31,14 @@ use url::Url;
 
 use super::Endpoint;
 use super::api::{
-    Ack, DraftAddRequest, DraftAddResponse, DraftArticle, DraftBatchGetRequest,
-    DraftBatchGetResponse, DraftCountResponse, DraftGetResponse, DraftIdRequest,
-    DraftUpdateRequest, FollowersResponse, MassDeleteRequest, MassGetRequest, MassGetResponse,
-    MaterialBatchGetRequest, MaterialBatchGetResponse, MaterialCount, PreviewRequest,
-    PreviewResponse, SendAllRequest, SendAllResponse, TagsResponse, UploadVideoRequest,
-    UploadVideoResponse,
+    Ack, DraftAddRequest, DraftAddResponse, DraftArticle, DraftBatchGetRequest, DraftBatchGetResponse, DraftCountResponse, DraftGetResponse, DraftIdRequest, DraftUpdateRequest, FollowersResponse, MassDeleteRequest, MassGetRequest, MassGetResponse, MaterialBatchGetRequest, MaterialBatchGetResponse, MaterialCount, PreviewRequest, PreviewResponse, SendAllRequest, SendAllResponse, TagsResponse, UploadVideoRequest, UploadVideoResponse, AddMaterialResponse, MaterialBody, MaterialIdRequest, MaterialJson, UploadImageResponse, VideoDescription,
 };
 use super::errcode::{ApiError, ErrCode};
-use super::http::{Failure, api_url, describe, exchange};
+use super::http::{Answer, Failure, api_url, describe, exchange_answer, read_json};
+use super::limits::UploadKind;
 use super::token::{CachedToken, TokenError, TokenManager, Unobserved};
 use super::types::MediaId;
+use super::upload::Upload;
 use crate::i18n::Lang;
 
 /// WeChat's API host. `media/uploadvideo` too: the `file.api` host of the
@@ -306,8 +303,27 @@ enum Repeat {
     /// `sendall` with a `clientmsgid`: repeated, and an attempt whose
     /// outcome is unknown is not hidden by a later refusal.
     SameClientMsgId,
+    /// Repeated only after an answer that says nothing was done (errcode
+    /// -1), never after one whose outcome is unknown.
+    WhenRefused,
     Never,
 }
+
+/// What one attempt sends.
+enum Payload<'a> {
+    Empty,
+    /// JSON written once, so every attempt sends the very same bytes.
+    Json(Vec<u8>),
+    /// A file streamed from disk as the field `media`, opened again for
+    /// each attempt, and text fields after it.
+    File {
+        upload: &'a Upload,
+        texts: Vec<(&'static str, String)>,
+    },
+}
+
+/// Reads a 2xx answer into what a method returns.
+type Reader<T> = fn(&Answer, &[&str]) -> Result<T, Failure>;
 
 impl WechatClient {
     /// `http` should come from [`ClientConfig::http_client`]; every request
@@ -475,6 +491,85 @@ impl WechatClient {
             .await
     }
 
+    /// `POST /cgi-bin/material/add_material?type=…`: the file at
+    /// `upload.path`, streamed, becomes a permanent material (a video with
+    /// its title and introduction as the `description` field).
+    ///
+    /// Repeated only after errcode -1, never after a timeout, a broken
+    /// connection or a 5xx: the first attempt may have made the material,
+    /// and a repeat would make a second one (another media_id for the same
+    /// file, taking a place of the account's 1,000 voices or videos) that
+    /// qunfa never learns of. The caller tells the person it may have
+    /// arrived and to look in the library.
+    pub async fn add_material(
+        &self,
+        kind: UploadKind,
+        upload: &Upload,
+        video: Option<&VideoDescription>,
+    ) -> Result<AddMaterialResponse, CallError> {
+        let mut texts = Vec::new();
+        if let Some(video) = video {
+            let description = serde_json::to_string(video)
+                .map_err(|e| CallError::Unexpected(format!("video description: {e}")))?;
+            texts.push(("description", description));
+        }
+        let payload = Payload::File { upload, texts };
+        self.send(
+            Endpoint::MaterialAdd,
+            &[("type", kind.as_str())],
+            &payload,
+            Repeat::WhenRefused,
+            read_json,
+        )
+        .await
+    }
+
+    /// `POST /cgi-bin/material/get_material`: an image's, voice's or
+    /// thumb's bytes (WeChat answers the file itself; JSON then means an
+    /// error), a video's title, description and download URL, or a news
+    /// material's articles.
+    pub async fn get_material(&self, media_id: &MediaId) -> Result<MaterialBody, CallError> {
+        let body = json_bytes(&MaterialIdRequest {
+            media_id: media_id.clone(),
+        })?;
+        self.send(
+            Endpoint::MaterialGet,
+            &[],
+            &Payload::Json(body),
+            Repeat::Allowed,
+            read_material,
+        )
+        .await
+    }
+
+    /// `POST /cgi-bin/material/del_material`. A repeat after an unknown
+    /// outcome may find it gone (40007): the caller takes that as done.
+    pub async fn delete_material(&self, media_id: &MediaId) -> Result<Ack, CallError> {
+        let request = MaterialIdRequest {
+            media_id: media_id.clone(),
+        };
+        self.call(Endpoint::MaterialDelete, Some(&request), Repeat::Allowed)
+            .await
+    }
+
+    /// `POST /cgi-bin/media/uploadimg`: an image for an article's body,
+    /// streamed; WeChat answers its URL. A repeat is harmless: another URL
+    /// for the same image, outside the library and its cap.
+    pub async fn upload_image(&self, upload: &Upload) -> Result<UploadImageResponse, CallError> {
+        let payload = Payload::File {
+            upload,
+            texts: Vec::new(),
+        };
+        self.send(
+            Endpoint::UploadImg,
+            &[],
+            &payload,
+            Repeat::Allowed,
+            read_json,
+        )
+        .await
+    }
+
     /// `POST /cgi-bin/media/uploadvideo`: a video material becomes an
     /// `mpvideo` media_id.
     pub async fn upload_video(
@@ -485,18 +580,29 @@ impl WechatClient {
             .await
     }
 
-    /// One logical call: token, attempts, one token retry, transient retries.
+    /// One logical call with a JSON body (or none).
     async fn call<B: Serialize, T: DeserializeOwned>(
         &self,
         endpoint: Endpoint,
         body: Option<&B>,
         repeat: Repeat,
     ) -> Result<T, CallError> {
-        // Written once, so every attempt sends the very same bytes.
-        let body = body
-            .map(serde_json::to_vec)
-            .transpose()
-            .map_err(|e| CallError::Unexpected(format!("request body: {e}")))?;
+        let payload = match body {
+            Some(body) => Payload::Json(json_bytes(body)?),
+            None => Payload::Empty,
+        };
+        self.send(endpoint, &[], &payload, repeat, read_json).await
+    }
+
+    /// One logical call: token, attempts, one token retry, transient retries.
+    async fn send<T>(
+        &self,
+        endpoint: Endpoint,
+        query: &[(&str, &str)],
+        payload: &Payload<'_>,
+        repeat: Repeat,
+        read: Reader<T>,
+    ) -> Result<T, CallError> {
         let policy = self.inner.config.retry;
         let span = tracing::info_span!("wechat call", endpoint = endpoint.path());
         async move {
@@ -504,7 +610,7 @@ impl WechatClient {
             let mut token_refreshed = false;
             let mut first_unknown: Option<CallError> = None;
             loop {
-                let (result, token) = self.attempt::<T>(endpoint, body.as_deref()).await;
+                let (result, token) = self.attempt(endpoint, query, payload, read).await;
                 let error = match result {
                     Ok(answer) => return Ok(answer),
                     Err(error) => error,
@@ -524,10 +630,12 @@ impl WechatClient {
                 if first_unknown.is_none() && error.outcome_unknown() {
                     first_unknown = Some(error.clone());
                 }
-                if repeat != Repeat::Never
-                    && error.is_transient()
-                    && failures < policy.max_attempts
-                {
+                let may_repeat = match repeat {
+                    Repeat::Never => false,
+                    Repeat::WhenRefused => !error.outcome_unknown(),
+                    Repeat::Allowed | Repeat::SameClientMsgId => true,
+                };
+                if may_repeat && error.is_transient() && failures < policy.max_attempts {
                     let delay = policy.delay_after(failures);
                     tracing::warn!(
                         attempt = failures,
@@ -557,34 +665,79 @@ impl WechatClient {
 
     /// One HTTP attempt with the current token. Returns the token used, so
     /// that a refusal invalidates exactly that one.
-    async fn attempt<T: DeserializeOwned>(
+    async fn attempt<T>(
         &self,
         endpoint: Endpoint,
-        body: Option<&[u8]>,
+        query: &[(&str, &str)],
+        payload: &Payload<'_>,
+        read: Reader<T>,
     ) -> (Result<T, CallError>, Option<CachedToken>) {
         let token = match self.inner.tokens.get().await {
             Ok(token) => token,
             Err(error) => return (Err(CallError::Token(error)), None),
         };
         let mut url = api_url(&self.inner.config.api_base, endpoint.path());
-        url.query_pairs_mut()
-            .append_pair("access_token", token.expose());
+        {
+            let mut pairs = url.query_pairs_mut();
+            pairs.append_pair("access_token", token.expose());
+            for (name, value) in query {
+                pairs.append_pair(name, value);
+            }
+        }
         let mut request = self
             .inner
             .http
             .request(endpoint.method(), url)
             .timeout(self.inner.config.timeout);
-        if let Some(body) = body {
-            request = request
-                .header(CONTENT_TYPE, "application/json")
-                .body(body.to_vec());
+        match payload {
+            Payload::Empty => {}
+            Payload::Json(body) => {
+                request = request
+                    .header(CONTENT_TYPE, "application/json")
+                    .body(body.clone());
+            }
+            Payload::File { upload, texts } => match upload.form(texts).await {
+                Ok(form) => request = request.multipart(form),
+                Err(error) => {
+                    let error =
+                        CallError::Unexpected(format!("cannot read the file to upload: {error}"));
+                    return (Err(error), Some(token));
+                }
+            },
         }
-        let result = exchange(request, &[token.expose()])
-            .await
-            .map_err(CallError::from);
+        let secrets = [token.expose()];
+        let result = match exchange_answer(request, &secrets).await {
+            Ok(answer) => read(&answer, &secrets).map_err(CallError::from),
+            Err(failure) => Err(CallError::from(failure)),
+        };
         self.observer
             .attempted(endpoint, result.as_ref().map(|_| ()));
         (result, Some(token))
+    }
+}
+
+/// A request body as JSON bytes.
+fn json_bytes<B: Serialize>(body: &B) -> Result<Vec<u8>, CallError> {
+    serde_json::to_vec(body).map_err(|e| CallError::Unexpected(format!("request body: {e}")))
+}
+
+/// `get_material`'s answer: JSON (an error, a video, news) or the file.
+/// WeChat names a JSON answer by its `Content-Type`, and some of its
+/// gateways send JSON as `text/plain`: a text answer that opens with `{`
+/// is JSON too. A file of a kind the library holds never does.
+fn read_material(answer: &Answer, secrets: &[&str]) -> Result<MaterialBody, Failure> {
+    let content_type = answer.content_type.clone().unwrap_or_default();
+    let lower = content_type.to_ascii_lowercase();
+    let json = lower.contains("json")
+        || ((lower.is_empty() || lower.starts_with("text/"))
+            && answer.body.trim_ascii_start().starts_with(b"{"));
+    if json {
+        read_json::<MaterialJson>(answer, secrets).map(MaterialBody::from)
+    } else {
+        Ok(MaterialBody::File {
+            content_type,
+            bytes: answer.body.clone(),
+        })
     }
 }
 

@@ -27,6 +27,12 @@ pub enum Endpoint {
     DraftCount,
     MaterialBatchGet,
     MaterialCount,
+    /// Uploads a permanent material (multipart, `?type=`).
+    MaterialAdd,
+    MaterialGet,
+    MaterialDelete,
+    /// Uploads an image for an article's body (multipart): its URL only.
+    UploadImg,
     UploadVideo,
 }
 
@@ -50,6 +56,10 @@ impl Endpoint {
             Endpoint::DraftCount => "/cgi-bin/draft/count",
             Endpoint::MaterialBatchGet => "/cgi-bin/material/batchget_material",
             Endpoint::MaterialCount => "/cgi-bin/material/get_materialcount",
+            Endpoint::MaterialAdd => "/cgi-bin/material/add_material",
+            Endpoint::MaterialGet => "/cgi-bin/material/get_material",
+            Endpoint::MaterialDelete => "/cgi-bin/material/del_material",
+            Endpoint::UploadImg => "/cgi-bin/media/uploadimg",
             Endpoint::UploadVideo => "/cgi-bin/media/uploadvideo",
         }
     }
@@ -75,6 +85,10 @@ impl Endpoint {
             | Endpoint::DraftUpdate
             | Endpoint::DraftDelete
             | Endpoint::MaterialBatchGet
+            | Endpoint::MaterialAdd
+            | Endpoint::MaterialGet
+            | Endpoint::MaterialDelete
+            | Endpoint::UploadImg
             | Endpoint::UploadVideo => Method::POST,
         }
     }

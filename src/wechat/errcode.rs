@@ -107,11 +107,51 @@ errcodes! {
     fix: ("确认 OpenID 来自本公众号（每个公众号的 OpenID 都不同）并且该用户仍在关注；可在“用户管理”中查到他，再复制 OpenID。",
           "Check that the OpenID comes from this account (OpenIDs differ per account) and that the user still follows it; find the user under 用户管理 and copy the OpenID again.");
 
+    /// 40004: `add_material`'s `type` is not image, voice, video or thumb.
+    InvalidMediaType = 40004,
+    msg: ("不合法的素材类型", "Invalid media type"),
+    fix: ("素材类型只能是图片、语音、视频或缩略图。这是程序错误，请把日志交给维护者。",
+          "The type must be image, voice, video or thumb. This is a bug: send the log to the maintainers.");
+
+    /// 40005: the file's format is not one this type takes (by content and name).
+    InvalidFileType = 40005,
+    msg: ("不合法的文件类型", "Invalid file type"),
+    fix: ("图片用 BMP、PNG、JPEG 或 GIF，语音用 MP3、WMA、WAV 或 AMR，视频用 MP4，缩略图用 JPEG；文件名的扩展名必须与内容一致。",
+          "Images must be BMP, PNG, JPEG or GIF, voice MP3, WMA, WAV or AMR, video MP4, thumbnails JPEG; the file name's extension must match its content.");
+
+    /// 40006: the file's size is not allowed.
+    InvalidFileSize = 40006,
+    msg: ("不合法的文件大小", "Invalid file size"),
+    fix: ("换一个更小的文件：图片和视频不超过 10 MB，语音不超过 2 MB，缩略图不超过 64 KB。",
+          "Use a smaller file: images and video at most 10 MB, voice at most 2 MB, thumbnails at most 64 KB.");
+
     /// 40007: bad media_id.
     InvalidMediaId = 40007,
     msg: ("不合法的 media_id", "Invalid media_id"),
     fix: ("重新选择素材：草稿群发成功后其 media_id 即失效，素材也可能已被删除或属于其他公众号；视频须先经 uploadvideo 转换后才能群发。",
           "Pick the material again: a draft's media_id dies after a successful send, and the material may have been deleted or belong to another account; a video must be converted with uploadvideo before it can be sent.");
+
+    /// 40009: the image is too large.
+    InvalidImageSize = 40009,
+    msg: ("图片文件过大", "The image is too large"),
+    fix: ("图片素材不能超过 10 MB，正文图片须小于 1 MB：压缩或缩小后再上传。",
+          "An image material may be at most 10 MB and an image in an article's body must be under 1 MB: compress or scale it down, then upload again.");
+
+    /// 40010: the voice file is too large.
+    InvalidVoiceSize = 40010,
+    msg: ("语音文件过大", "The voice file is too large"),
+    fix: ("语音不能超过 2 MB：压缩后再上传。", "A voice may be at most 2 MB: compress it, then upload again.");
+
+    /// 40011: the video file is too large.
+    InvalidVideoSize = 40011,
+    msg: ("视频文件过大", "The video file is too large"),
+    fix: ("视频不能超过 10 MB：压缩后再上传，更大的视频请在公众平台网页端上传。",
+          "A video may be at most 10 MB: compress it and upload again, or upload larger videos in the WeChat web console.");
+
+    /// 40012: the thumbnail is too large.
+    InvalidThumbSize = 40012,
+    msg: ("缩略图文件过大", "The thumbnail is too large"),
+    fix: ("缩略图不能超过 64 KB：上传缩小后的副本。", "A thumbnail may be at most 64 KB: upload a scaled-down copy.");
 
     /// 40008: bad message type (often `video` where `mpvideo` is needed).
     InvalidMsgType = 40008,
@@ -161,6 +201,11 @@ errcodes! {
     fix: ("只发给一个人请使用“预览”；否则至少选 2 个用户，或改为按标签发送。",
           "To reach one person use Preview; otherwise pick at least 2 users, or send to a tag.");
 
+    /// 40137: an image format WeChat does not take.
+    UnsupportedImageFormat = 40137,
+    msg: ("不支持的图片格式", "Unsupported image format"),
+    fix: ("把图片转成 JPEG 或 PNG 后再上传。", "Convert the image to JPEG or PNG, then upload it again.");
+
     /// 40152: bad tag (group) id.
     InvalidTagId = 40152,
     msg: ("不合法的标签 ID", "Invalid tag id"),
@@ -189,6 +234,11 @@ errcodes! {
     msg: ("缺少 secret 参数", "The secret parameter is missing"),
     fix: ("设置 QUNFA_WECHAT_SECRET 后重启。", "Set QUNFA_WECHAT_SECRET and restart.");
 
+    /// 41005: the upload carried no file.
+    MissingMedia = 41005,
+    msg: ("缺少多媒体文件数据", "The upload carried no file"),
+    fix: ("重新选择文件后再上传。", "Choose the file again and upload it.");
+
     /// 41040: the article's originality declaration does not qualify (seed).
     CopyrightRequirementNotMet = 41040,
     msg: ("不符合声明文字原创的要求", "The article does not meet the requirements for declaring it original"),
@@ -205,6 +255,22 @@ errcodes! {
     MassSendTooFast = 42010,
     msg: ("群发过于频繁", "Mass sends are too frequent"),
     fix: ("等几分钟后再试，不要同时提交多批群发。", "Wait a few minutes and try again; do not submit several batches at once.");
+
+    /// 44001: the uploaded file is empty.
+    EmptyMediaFile = 44001,
+    msg: ("上传的文件是空的", "The uploaded file is empty"),
+    fix: ("选择一个有内容的文件再上传。", "Choose a file that is not empty and upload it.");
+
+    /// 45001: the media is over its size limit.
+    MediaSizeOverLimit = 45001,
+    msg: ("文件大小超过限制", "The file is over its size limit"),
+    fix: ("图片和视频不超过 10 MB，语音不超过 2 MB，缩略图不超过 64 KB，正文图片小于 1 MB：缩小后再上传。",
+          "Images and video may be at most 10 MB, voice 2 MB, thumbnails 64 KB, images in an article's body under 1 MB: make it smaller and upload again.");
+
+    /// 45007: the voice lasts too long.
+    VoiceTooLong = 45007,
+    msg: ("语音播放时间超过限制", "The voice lasts too long"),
+    fix: ("语音不能超过 60 秒：剪短后再上传。", "A voice may last at most 60 seconds: shorten it, then upload again.");
 
     /// 43002: GET where POST is required.
     RequirePost = 43002,
@@ -290,6 +356,11 @@ errcodes! {
     msg: ("不合法的标签", "Invalid tag"),
     fix: ("重新从标签列表中选择。", "Pick the tag again from the list.");
 
+    /// 46001: no such media.
+    MediaNotFound = 46001,
+    msg: ("素材不存在", "No such media"),
+    fix: ("素材可能已在公众平台被删除：刷新素材库后重新选择。", "The material may have been deleted in the WeChat console: refresh the library and pick again.");
+
     /// 48001: the account lacks this API (type or verification).
     ApiUnauthorized = 48001,
     msg: ("公众号没有该接口的权限", "This account is not authorised for this API"),
@@ -300,6 +371,11 @@ errcodes! {
     ApiBanned = 48004,
     msg: ("接口已被封禁", "This API is banned for the account"),
     fix: ("登录公众平台，在通知中心查看封禁原因和解封时间。", "Log in to the WeChat console and read the reason and end date of the ban in the notification centre.");
+
+    /// 48005: the material is used by an auto-reply or a menu.
+    MaterialInUse = 48005,
+    msg: ("素材正被自动回复或自定义菜单使用，不能删除", "The material is used by an auto-reply or the menu and cannot be deleted"),
+    fix: ("先在公众平台的自动回复或自定义菜单中去掉这个素材，再删除。", "Remove it from the auto-replies or the custom menu in the WeChat console first, then delete it.");
 
     /// 48021: the draft was last saved automatically (seed).
     AutoSavedDraft = 48021,
@@ -610,6 +686,22 @@ mod tests {
             let e = ErrCode::from_code(code);
             assert!(!matches!(e, ErrCode::Other(_)), "{code} is not known");
             assert_eq!(e.code(), code);
+        }
+    }
+
+    /// The media library's codes (CONTENT §2).
+    const MEDIA_CODES: &[i64] = &[
+        40004, 40005, 40006, 40007, 40009, 40010, 40011, 40012, 40137, 41005, 44001, 45001, 45007,
+        46001, 48005,
+    ];
+
+    #[test]
+    fn every_media_library_code_has_a_variant() {
+        for &code in MEDIA_CODES {
+            assert!(
+                !matches!(ErrCode::from_code(code), ErrCode::Other(_)),
+                "{code} is not known"
+            );
         }
     }
 

@@ -40,6 +40,12 @@ pub(super) enum Failure {
     Malformed(String),
 }
 
+/// A 2xx answer as it came: its `Content-Type` and its bytes.
+pub(super) struct Answer {
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+}
+
 /// Sends `request` and reads a WeChat answer: `Ok(T)`, the errcode, or
 /// why there is no answer. `secrets` (the token, the AppSecret) are cut out
 /// of every error text; reqwest's URL, which holds the token, is stripped.
@@ -47,16 +53,41 @@ pub(super) async fn exchange<T: DeserializeOwned>(
     request: reqwest::RequestBuilder,
     secrets: &[&str],
 ) -> Result<T, Failure> {
+    let answer = exchange_answer(request, secrets).await?;
+    read_json(&answer, secrets)
+}
+
+/// Sends `request` and takes its 2xx answer whole, whatever it is (a
+/// material's bytes, JSON).
+pub(super) async fn exchange_answer(
+    request: reqwest::RequestBuilder,
+    secrets: &[&str],
+) -> Result<Answer, Failure> {
     let response = request.send().await.map_err(|e| from_reqwest(e, secrets))?;
     let status = response.status();
     if !status.is_success() {
         return Err(Failure::Http(status.as_u16()));
     }
+    let content_type = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let body = response
         .bytes()
         .await
-        .map_err(|e| from_reqwest(e, secrets))?;
-    decode::<T>(&body).map_err(|e| match e {
+        .map_err(|e| from_reqwest(e, secrets))?
+        .into();
+    Ok(Answer { content_type, body })
+}
+
+/// Reads an answer as WeChat's JSON: `Ok(T)` or the errcode.
+pub(super) fn read_json<T: DeserializeOwned>(
+    answer: &Answer,
+    secrets: &[&str],
+) -> Result<T, Failure> {
+    let body = &answer.body;
+    decode::<T>(body).map_err(|e| match e {
         DecodeError::Api(api) => Failure::Api(api),
         // serde's message can quote a value of the body: scrubbed too.
         DecodeError::Malformed(json) => {

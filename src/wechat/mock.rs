@@ -40,7 +40,8 @@ impl Hit {
 
 pub(crate) struct Reply {
     status: u16,
-    body: String,
+    content_type: &'static str,
+    body: Vec<u8>,
     delay: Duration,
 }
 
@@ -48,7 +49,8 @@ impl Reply {
     pub fn json(body: Value) -> Self {
         Reply {
             status: 200,
-            body: body.to_string(),
+            content_type: "application/json",
+            body: body.to_string().into_bytes(),
             delay: Duration::ZERO,
         }
     }
@@ -56,7 +58,8 @@ impl Reply {
     pub fn status(status: u16) -> Self {
         Reply {
             status,
-            body: "<html>bad gateway</html>".to_owned(),
+            content_type: "application/json",
+            body: b"<html>bad gateway</html>".to_vec(),
             delay: Duration::ZERO,
         }
     }
@@ -65,7 +68,18 @@ impl Reply {
     pub fn text(status: u16, body: &str) -> Self {
         Reply {
             status,
-            body: body.to_owned(),
+            content_type: "application/json",
+            body: body.as_bytes().to_vec(),
+            delay: Duration::ZERO,
+        }
+    }
+
+    /// A file's bytes, as `get_material` answers an image.
+    pub fn file(content_type: &'static str, body: &[u8]) -> Self {
+        Reply {
+            status: 200,
+            content_type,
+            body: body.to_vec(),
             delay: Duration::ZERO,
         }
     }
@@ -180,7 +194,7 @@ async fn handle(
     let status = StatusCode::from_u16(reply.status).unwrap();
     (
         status,
-        [(header::CONTENT_TYPE, "application/json")],
+        [(header::CONTENT_TYPE, reply.content_type)],
         reply.body,
     )
         .into_response()

@@ -16,6 +16,9 @@
 //!   [`errcode::ApiError`] a call returns.
 //! - [`api`]: typed JSON request and response bodies.
 //! - [`status`]: the outcome of a send as the callback reports it, in words.
+//! - [`limits`]: WeChat's limits on uploaded files (formats by their
+//!   first bytes, sizes, a voice's length), as data.
+//! - [`voice`]: how long a voice file plays, read from its headers.
 //! - [`check`]: what checking an account's token source found, in words
 //!   (the check itself is [`token::check_source`], server only).
 //! - [`crypto`] (server only): callback signatures and AES message crypto.
@@ -27,16 +30,20 @@
 //!   refreshed before expiry, dropped only when it is the one that failed.
 //! - [`client`] (server only): the HTTP client for every call, with
 //!   timeouts and bounded retries.
+//! - [`upload`] (server only): a file on disk streamed as a multipart
+//!   upload, reopened for each attempt.
 //!
-//! `types`, `errcode`, `api`, `status` and `check` also compile for the browser, so
+//! `types`, `errcode`, `api`, `limits`, `voice`, `status` and `check` also compile for the browser, so
 //! they use only `serde`, `serde_json`, `strum`, `thiserror` and std; the
 //! server modules are gated whole behind the `ssr` feature.
 
 pub mod api;
 pub mod check;
 pub mod errcode;
+pub mod limits;
 pub mod status;
 pub mod types;
+pub mod voice;
 
 #[cfg(feature = "ssr")]
 pub mod callback;
@@ -52,6 +59,8 @@ mod http;
 pub(crate) mod mock;
 #[cfg(feature = "ssr")]
 pub mod token;
+#[cfg(feature = "ssr")]
+pub mod upload;
 
 #[cfg(feature = "ssr")]
 pub use endpoint::Endpoint;

@@ -224,6 +224,9 @@ pub const ACCOUNT_FUNCTIONS: &[&str] = &[
     "delete_draft",
     "draft_heartbeat",
     "open_wechat_draft",
+    "list_media",
+    "media_usage",
+    "delete_media",
 ];
 
 /// Waits until the send worker has gone through a whole round that began

@@ -24,7 +24,7 @@ fn with(mut article: Value, key: &str, value: Value) -> Value {
 }
 
 impl App {
-    async fn add(&self, token: &str, articles: &[Value]) -> Value {
+    async fn draft_add(&self, token: &str, articles: &[Value]) -> Value {
         self.post(
             Endpoint::DraftAdd.path(),
             token,
@@ -88,7 +88,7 @@ async fn an_added_draft_is_the_newest_in_batchget_and_count_and_reads_back() {
     let before = app.draft_count(&token).await;
 
     let id = media_id(
-        &app.add(
+        &app.draft_add(
             &token,
             &[with(
                 article("春季新品发布会"),
@@ -122,7 +122,7 @@ async fn a_draft_holds_one_to_eight_articles() {
     let app = spawn(test_config()).await;
     let token = app.token().await;
     let eight: Vec<Value> = (1..=8).map(|i| article(&format!("第 {i} 篇"))).collect();
-    let id = media_id(&app.add(&token, &eight).await);
+    let id = media_id(&app.draft_add(&token, &eight).await);
     let got = app.draft(&token, &id).await;
     let titles: Vec<&str> = got["news_item"]
         .as_array()
@@ -136,8 +136,8 @@ async fn a_draft_holds_one_to_eight_articles() {
     let count = app.draft_count(&token).await;
     let mut nine = eight.clone();
     nine.push(article("第 9 篇"));
-    assert_eq!(errcode(&app.add(&token, &nine).await), 45008);
-    assert_eq!(errcode(&app.add(&token, &[]).await), 44003);
+    assert_eq!(errcode(&app.draft_add(&token, &nine).await), 45008);
+    assert_eq!(errcode(&app.draft_add(&token, &[]).await), 44003);
     for not_a_list in [json!({}), json!({"articles": article("x")})] {
         let answer = app
             .post(Endpoint::DraftAdd.path(), &token, &not_a_list)
@@ -184,24 +184,24 @@ async fn each_field_is_held_to_wechats_limit_and_code() {
     ];
     for (field, longest, too_long, code) in cases {
         let ok = app
-            .add(&token, &[with(article("T"), field, longest.clone())])
+            .draft_add(&token, &[with(article("T"), field, longest.clone())])
             .await;
         assert_eq!(errcode(&ok), 0, "{field} at its limit");
         let refused = app
-            .add(&token, &[with(article("T"), field, too_long)])
+            .draft_add(&token, &[with(article("T"), field, too_long)])
             .await;
         assert_eq!(errcode(&refused), code, "{field} past its limit");
     }
     assert_eq!(
         errcode(
-            &app.add(&token, &[with(article("T"), "title", json!(""))])
+            &app.draft_add(&token, &[with(article("T"), "title", json!(""))])
                 .await
         ),
         44003
     );
     assert_eq!(
         errcode(
-            &app.add(&token, &[with(article("T"), "content", json!(" "))])
+            &app.draft_add(&token, &[with(article("T"), "content", json!(" "))])
                 .await
         ),
         44003
@@ -212,7 +212,7 @@ async fn each_field_is_held_to_wechats_limit_and_code() {
         ("pic_crop_1_1", json!("0_0_2_1")),
         ("title", json!(7)),
     ] {
-        let answer = app.add(&token, &[with(article("T"), key, bad)]).await;
+        let answer = app.draft_add(&token, &[with(article("T"), key, bad)]).await;
         assert_eq!(errcode(&answer), 47001, "{key}");
     }
 }
@@ -227,7 +227,7 @@ async fn the_cover_must_be_a_permanent_image_of_the_account() {
     .await;
     let token = app.token().await;
     let no_thumb = json!({"title": "T", "content": "<p>x</p>"});
-    assert_eq!(errcode(&app.add(&token, &[no_thumb.clone()]).await), 40007);
+    assert_eq!(errcode(&app.draft_add(&token, &[no_thumb.clone()]).await), 40007);
     for thumb in [
         "nowhere",
         // A voice material, and the second account's own cover.
@@ -235,7 +235,7 @@ async fn the_cover_must_be_a_permanent_image_of_the_account() {
         "svc_image_member_card",
     ] {
         let answer = app
-            .add(
+            .draft_add(
                 &token,
                 &[with(article("T"), "thumb_media_id", json!(thumb))],
             )
@@ -244,7 +244,7 @@ async fn the_cover_must_be_a_permanent_image_of_the_account() {
     }
     // A newspic has no cover.
     let newspic = with(no_thumb, "article_type", json!("newspic"));
-    assert_eq!(errcode(&app.add(&token, &[newspic]).await), 0);
+    assert_eq!(errcode(&app.draft_add(&token, &[newspic]).await), 0);
 
     // An image added to the account's materials later counts at once.
     app.sim.first_account().account.with_state(|state| {
@@ -256,7 +256,7 @@ async fn the_cover_must_be_a_permanent_image_of_the_account() {
         });
     });
     let answer = app
-        .add(
+        .draft_add(
             &token,
             &[with(
                 article("T"),
@@ -277,7 +277,7 @@ async fn scripts_and_foreign_images_are_taken_out_of_the_body() {
         "<p>一<script>alert('x')</script>二</p><img src=\"{ours}\"><img src=\"https://example.com/a.png\"><p>三</p>"
     );
     let id = media_id(
-        &app.add(&token, &[with(article("T"), "content", json!(body))])
+        &app.draft_add(&token, &[with(article("T"), "content", json!(body))])
             .await,
     );
     let got = app.draft(&token, &id).await;
@@ -294,7 +294,7 @@ async fn an_empty_digest_is_the_texts_first_54_characters_and_several_articles_k
     let token = app.token().await;
     let long: String = "一二三四五六七八九十".repeat(7);
     let single = media_id(
-        &app.add(
+        &app.draft_add(
             &token,
             &[with(
                 article("T"),
@@ -308,12 +308,12 @@ async fn an_empty_digest_is_the_texts_first_54_characters_and_several_articles_k
     assert_eq!(digest, json!(long.chars().take(54).collect::<String>()));
 
     let given = with(article("A"), "digest", json!("摘要"));
-    let two = media_id(&app.add(&token, &[given.clone(), article("B")]).await);
+    let two = media_id(&app.draft_add(&token, &[given.clone(), article("B")]).await);
     let got = app.draft(&token, &two).await;
     assert_eq!(got["news_item"][0]["digest"], "");
     assert_eq!(got["news_item"][1]["digest"], "");
     // A digest given to a single article is kept.
-    let one = media_id(&app.add(&token, &[given]).await);
+    let one = media_id(&app.draft_add(&token, &[given]).await);
     assert_eq!(
         app.draft(&token, &one).await["news_item"][0]["digest"],
         "摘要"
@@ -324,8 +324,8 @@ async fn an_empty_digest_is_the_texts_first_54_characters_and_several_articles_k
 async fn update_replaces_the_article_at_a_zero_based_index() {
     let app = spawn(test_config()).await;
     let token = app.token().await;
-    let id = media_id(&app.add(&token, &[article("一"), article("二")]).await);
-    let other = media_id(&app.add(&token, &[article("别的")]).await);
+    let id = media_id(&app.draft_add(&token, &[article("一"), article("二")]).await);
+    let other = media_id(&app.draft_add(&token, &[article("别的")]).await);
     assert_eq!(app.draft_ids(&token).await[0], other);
 
     let answer = app.update(&token, &id, 1, &article("新的二")).await;
@@ -369,7 +369,7 @@ async fn update_replaces_the_article_at_a_zero_based_index() {
 async fn a_deleted_draft_is_gone_for_good() {
     let app = spawn(test_config()).await;
     let token = app.token().await;
-    let id = media_id(&app.add(&token, &[article("T")]).await);
+    let id = media_id(&app.draft_add(&token, &[article("T")]).await);
     let count = app.draft_count(&token).await;
     let delete = |id: String| {
         let app = &app;
@@ -399,7 +399,7 @@ async fn an_added_draft_previews_and_sends_like_a_fixture_and_is_gone_once_sent(
     let app = spawn(test_config()).await;
     let token = app.token().await;
     let id = media_id(
-        &app.add(&token, &[article("要群发的"), article("第二篇")])
+        &app.draft_add(&token, &[article("要群发的"), article("第二篇")])
             .await,
     );
 
@@ -454,7 +454,7 @@ async fn one_accounts_drafts_are_not_anothers() {
         .as_str()
         .unwrap()
         .to_owned();
-    let id = media_id(&app.add(&a, &[article("A 的草稿")]).await);
+    let id = media_id(&app.draft_add(&a, &[article("A 的草稿")]).await);
     assert_eq!(errcode(&app.draft(&b, &id).await), 40007);
     let b_count = app.draft_count(&b).await;
     let b_cover = with(
@@ -462,7 +462,7 @@ async fn one_accounts_drafts_are_not_anothers() {
         "thumb_media_id",
         json!("svc_image_member_card"),
     );
-    media_id(&app.add(&b, &[b_cover]).await);
+    media_id(&app.draft_add(&b, &[b_cover]).await);
     assert_eq!(app.draft_count(&b).await, b_count + 1);
     assert!(
         !app.draft_ids(&a)

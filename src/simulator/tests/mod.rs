@@ -21,6 +21,7 @@ use crate::wechat::status::{CheckState, FailureReason, Status};
 mod accounts;
 mod check;
 mod drafts;
+mod materials;
 mod overseas;
 mod pickers;
 mod push;

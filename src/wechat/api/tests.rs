@@ -493,3 +493,61 @@ fn draft_get_delete_and_count_read_content_md_s_examples() {
     let count: DraftCountResponse = decode(br#"{"errcode":0,"total_count":0}"#).unwrap();
     assert_eq!(count.total_count, 0);
 }
+
+#[test]
+fn material_bodies_read_wechats_examples() {
+    let added: AddMaterialResponse =
+        decode(br#"{"media_id":"MEDIA_ID","url":"http://mmbiz.qpic.cn/mmbiz_png/x/0?wx_fmt=png"}"#)
+            .unwrap();
+    assert_eq!(added.media_id.as_str(), "MEDIA_ID");
+    assert!(added.url.unwrap().starts_with("http://mmbiz.qpic.cn/"));
+    let voice: AddMaterialResponse = decode(br#"{"media_id":"VOICE_ID"}"#).unwrap();
+    assert_eq!(voice.url, None);
+
+    let video: MaterialJson = serde_json::from_str(
+        r#"{"title":"TITLE","description":"DESCRIPTION","down_url":"DOWN_URL"}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        MaterialBody::from(video),
+        MaterialBody::Video(MaterialVideo {
+            title: "TITLE".into(),
+            description: "DESCRIPTION".into(),
+            down_url: "DOWN_URL".into(),
+        })
+    );
+    let news: MaterialJson =
+        serde_json::from_str(r#"{"news_item":[{"title":"T","thumb_media_id":"M"}]}"#).unwrap();
+    let MaterialBody::News(news) = MaterialBody::from(news) else {
+        panic!("news read as something else");
+    };
+    assert_eq!(news.news_item[0].title, "T");
+
+    let image: UploadImageResponse =
+        decode(br#"{"url":"http://mmbiz.qpic.cn/mmbiz/gLO17UPS6FS2xsypf378iaNhWacZ1G1UplZYWEYfwvuU6Ont96b1roYs CNFwaRrSaKTPCUdBK9DgEHicsKwWCBRQ/0"}"#)
+            .unwrap();
+    assert!(image.url.contains("mmbiz.qpic.cn"));
+    let refused =
+        decode::<AddMaterialResponse>(br#"{"errcode":40005,"errmsg":"invalid file type"}"#);
+    assert!(matches!(refused, Err(DecodeError::Api(e)) if e.code.code() == 40005));
+}
+
+#[test]
+fn a_video_description_is_the_json_wechat_documents_in_utf8() {
+    let description = VideoDescription {
+        title: "会员日".into(),
+        introduction: "金卡\"双倍\"积分".into(),
+    };
+    let text = serde_json::to_string(&description).unwrap();
+    assert_eq!(
+        text,
+        r#"{"title":"会员日","introduction":"金卡\"双倍\"积分"}"#
+    );
+    let id = MaterialIdRequest {
+        media_id: MediaId::parse("M1").unwrap(),
+    };
+    assert_eq!(
+        serde_json::to_value(&id).unwrap(),
+        json!({"media_id": "M1"})
+    );
+}

@@ -8,6 +8,7 @@ use crate::wechat::api::{
     DraftAddResponse, DraftArticle, Filter, MassMessage, MaterialType, PageSize, PreviewMessage,
     PreviewRecipient,
 };
+use crate::wechat::limits::UploadKind;
 use crate::wechat::mock::{Counted, Hit, MockWechat, Reply, closed_base, token_reply};
 use crate::wechat::token::{CachedToken, MemoryTokenCache, TokenCache, TokenSource};
 use crate::wechat::types::{ClientMsgId, MediaId, MsgId, OpenId, TagId};
@@ -453,6 +454,9 @@ async fn a_cached_token_is_reused_after_a_restart() {
 async fn every_method_calls_its_path_with_its_body_and_the_token() {
     let mock = MockWechat::start("", |hit, n| {
         token_reply(hit, n).unwrap_or_else(|| {
+            if hit.path == "/cgi-bin/material/get_material" {
+                return Reply::file("image/jpeg", b"\xff\xd8\xff\xe0 jpeg bytes");
+            }
             Reply::json(match hit.path.as_str() {
                 "/cgi-bin/tags/get" => json!({"tags": []}),
                 "/cgi-bin/message/mass/sendall" => json!({"errcode": 0, "msg_id": 1}),
@@ -477,6 +481,9 @@ async fn every_method_calls_its_path_with_its_body_and_the_token() {
                 "/cgi-bin/media/uploadvideo" => {
                     json!({"type": "video", "media_id": "V2", "created_at": 1})
                 }
+                "/cgi-bin/material/add_material" => json!({"media_id": "NEW1"}),
+                "/cgi-bin/material/del_material" => json!({"errcode": 0, "errmsg": "ok"}),
+                "/cgi-bin/media/uploadimg" => json!({"url": "http://mmbiz.qpic.cn/mmbiz_jpg/x/0"}),
                 other => panic!("unexpected path {other}"),
             })
         })
@@ -558,7 +565,89 @@ async fn every_method_calls_its_path_with_its_body_and_the_token() {
         "V2"
     );
 
-    let bodies: [(Endpoint, Option<serde_json::Value>); 14] = [
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), b"\0\0\0\x20ftypisom video bytes").unwrap();
+    let upload = Upload {
+        path: file.path().to_owned(),
+        file_name: "clip.mp4".into(),
+        content_type: "video/mp4".into(),
+        len: 24,
+    };
+    let description = VideoDescription {
+        title: "会员日".into(),
+        introduction: "金卡".into(),
+    };
+    let added = client
+        .add_material(UploadKind::Video, &upload, Some(&description))
+        .await
+        .unwrap();
+    assert_eq!(added.media_id.as_str(), "NEW1");
+    assert_eq!(
+        client.get_material(&media).await.unwrap(),
+        MaterialBody::File {
+            content_type: "image/jpeg".into(),
+            bytes: b"\xff\xd8\xff\xe0 jpeg bytes".to_vec()
+        }
+    );
+    client.delete_material(&media).await.unwrap();
+    let image = Upload {
+        file_name: "body.jpg".into(),
+        content_type: "image/jpeg".into(),
+        ..upload.clone()
+    };
+    assert!(
+        client
+            .upload_image(&image)
+            .await
+            .unwrap()
+            .url
+            .contains("mmbiz")
+    );
+
+    // The uploads: the file as `media` with its name, streamed from disk,
+    // the video's description as a text field, `type` in the query.
+    let added = &mock.requests(Endpoint::MaterialAdd.path())[0];
+    assert_eq!(added.method, "POST");
+    assert_eq!(added.token(), "tok-1");
+    assert_eq!(added.query.get("type").map(String::as_str), Some("video"));
+    assert_eq!(added.query.len(), 2);
+    let form = String::from_utf8_lossy(&added.body);
+    assert!(
+        added
+            .content_type
+            .as_deref()
+            .unwrap()
+            .starts_with("multipart/form-data; boundary=")
+    );
+    assert!(
+        form.contains(r#"name="media"; filename="clip.mp4""#),
+        "{form}"
+    );
+    assert!(form.contains("Content-Type: video/mp4"), "{form}");
+    assert!(form.contains("ftypisom video bytes"), "{form}");
+    assert!(form.contains(r#"name="description""#), "{form}");
+    assert!(
+        form.contains(r#"{"title":"会员日","introduction":"金卡"}"#),
+        "{form}"
+    );
+    let uploaded = &mock.requests(Endpoint::UploadImg.path())[0];
+    assert_eq!(uploaded.query.len(), 1);
+    let form = String::from_utf8_lossy(&uploaded.body);
+    assert!(
+        form.contains(r#"name="media"; filename="body.jpg""#),
+        "{form}"
+    );
+    assert!(!form.contains("description"), "{form}");
+    assert_eq!(client.counted.attempts(Endpoint::MaterialAdd), 1);
+    assert_eq!(client.counted.attempts(Endpoint::UploadImg), 1);
+
+    let id_body = serde_json::to_value(MaterialIdRequest {
+        media_id: media.clone(),
+    })
+    .unwrap();
+    let bodies: [(Endpoint, Option<serde_json::Value>); 16] = [
+        (Endpoint::MaterialGet, Some(id_body.clone())),
+        (Endpoint::MaterialDelete, Some(id_body)),
         (Endpoint::TagsGet, None),
         (
             Endpoint::SendAll,
@@ -908,4 +997,116 @@ fn the_http_client_builds_with_rustls_and_timeouts() {
         ..ClientConfig::wechat()
     };
     assert_eq!(short.connect_timeout(), Duration::from_secs(2));
+}
+
+fn upload_of(bytes: &[u8], name: &str) -> (tempfile::NamedTempFile, Upload) {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), bytes).unwrap();
+    let upload = Upload {
+        path: file.path().to_owned(),
+        file_name: name.into(),
+        content_type: "image/png".into(),
+        len: bytes.len() as u64,
+    };
+    (file, upload)
+}
+
+#[tokio::test]
+async fn an_upload_whose_outcome_is_unknown_is_not_repeated() {
+    // A 503 or a timeout may have made the material: a repeat would make
+    // a second one.
+    let mock = MockWechat::start("", |hit, n| {
+        token_reply(hit, n).unwrap_or_else(|| Reply::status(503))
+    })
+    .await;
+    let client = client(&mock);
+    let (_file, upload) = upload_of(b"\x89PNG\r\n\x1a\nimage", "a.png");
+
+    let error = client
+        .add_material(UploadKind::Image, &upload, None)
+        .await
+        .unwrap_err();
+
+    assert!(matches!(error, CallError::Http(503)), "{error:?}");
+    assert_eq!(mock.hits(Endpoint::MaterialAdd.path()), 1);
+}
+
+#[tokio::test]
+async fn an_upload_refused_as_busy_is_repeated_with_the_whole_file_again() {
+    let mock = MockWechat::start("", |hit, n| {
+        token_reply(hit, n).unwrap_or(if n == 1 {
+            Reply::errcode(-1)
+        } else {
+            Reply::json(json!({"media_id": "IMG1", "url": "http://mmbiz.qpic.cn/x/0"}))
+        })
+    })
+    .await;
+    let client = client(&mock);
+    let (_file, upload) = upload_of(b"\x89PNG\r\n\x1a\nthe whole image", "a.png");
+
+    let added = client
+        .add_material(UploadKind::Image, &upload, None)
+        .await
+        .unwrap();
+
+    assert_eq!(added.media_id.as_str(), "IMG1");
+    let hits = mock.requests(Endpoint::MaterialAdd.path());
+    assert_eq!(hits.len(), 2);
+    for hit in hits {
+        assert!(
+            String::from_utf8_lossy(&hit.body).contains("the whole image"),
+            "each attempt sends the file from its first byte"
+        );
+    }
+}
+
+#[tokio::test]
+async fn get_material_reads_json_as_an_error_or_a_video_and_anything_else_as_the_file() {
+    let mock = MockWechat::start("", |hit, n| {
+        token_reply(hit, n).unwrap_or_else(|| match hit.json()["media_id"].as_str() {
+            Some("GONE") => Reply::errcode(40007),
+            Some("VIDEO") => {
+                Reply::json(json!({"title": "T", "description": "D", "down_url": "http://x/v"}))
+            }
+            Some("PLAIN") => Reply::file(
+                "text/plain",
+                br#"{"errcode":46001,"errmsg":"media data missing"}"#,
+            ),
+            _ => Reply::file("audio/amr", b"#!AMR\nvoice"),
+        })
+    })
+    .await;
+    let client = client(&mock);
+    let id = |s: &str| MediaId::parse(s).unwrap();
+
+    let gone = client.get_material(&id("GONE")).await.unwrap_err();
+    assert_eq!(gone.code(), Some(ErrCode::InvalidMediaId));
+    let plain = client.get_material(&id("PLAIN")).await.unwrap_err();
+    assert_eq!(plain.code(), Some(ErrCode::MediaNotFound));
+    let MaterialBody::Video(video) = client.get_material(&id("VIDEO")).await.unwrap() else {
+        panic!("a video's JSON is a video");
+    };
+    assert_eq!(video.down_url, "http://x/v");
+    let voice = client.get_material(&id("VOICE")).await.unwrap();
+    assert_eq!(
+        voice,
+        MaterialBody::File {
+            content_type: "audio/amr".into(),
+            bytes: b"#!AMR\nvoice".to_vec()
+        }
+    );
+}
+
+#[tokio::test]
+async fn a_file_gone_from_disk_is_an_error_in_words_not_a_call() {
+    let mock = MockWechat::start("", |hit, n| token_reply(hit, n).unwrap_or_else(tags_ok)).await;
+    let client = client(&mock);
+    let (file, upload) = upload_of(b"x", "a.png");
+    drop(file);
+
+    let error = client.upload_image(&upload).await.unwrap_err();
+
+    assert!(matches!(error, CallError::Unexpected(_)), "{error:?}");
+    assert!(error.words(Lang::En).contains("cannot read the file"));
+    assert_eq!(mock.hits(Endpoint::UploadImg.path()), 0);
 }

@@ -1141,7 +1141,7 @@ fn CoverPicker(lang: Lang, editor: EditorState, article: ArticleState) -> impl I
             if !open {
                 return None;
             }
-            crate::sends::api::list_materials(account, "image".to_owned(), 0)
+            crate::media::api::list_media(account, "image".to_owned(), String::new(), 0)
                 .await
                 .ok()
         }
@@ -1198,10 +1198,12 @@ fn CoverPicker(lang: Lang, editor: EditorState, article: ArticleState) -> impl I
                                                     .into_iter()
                                                     .map(|item| {
                                                         let media_id = item.media_id.clone();
-                                                        let src = account_href(
-                                                            &editor.account.get_value(),
-                                                            &format!("media/thumb/{}", super::history::percent(&item.media_id)),
-                                                        );
+                                                        let src = item.thumb_url.clone().unwrap_or_else(|| {
+                                                            account_href(
+                                                                &editor.account.get_value(),
+                                                                &format!("media/thumb/{}", super::history::percent(&item.media_id)),
+                                                            )
+                                                        });
                                                         view! {
                                                             <li>
                                                                 <button
@@ -1215,7 +1217,7 @@ fn CoverPicker(lang: Lang, editor: EditorState, article: ArticleState) -> impl I
                                                                     }
                                                                 >
                                                                     <img src=src alt="" loading="lazy" />
-                                                                    <span>{item.title.clone()}</span>
+                                                                    <span>{item.name.clone()}</span>
                                                                 </button>
                                                             </li>
                                                         }

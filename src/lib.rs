@@ -2,6 +2,7 @@
 //! ARCHITECTURE.md has the map of the code.
 
 pub mod accounts;
+pub mod article;
 pub mod audit;
 pub mod auth;
 pub mod drafts;

@@ -241,6 +241,12 @@ const FUNCTIONS: &[(&str, Who, Scope, Arguments)] = &[
         Scope::Account,
         &[("media_id", "aaa"), ("kind", "image")],
     ),
+    (
+        "preview_article",
+        Who::SignedIn,
+        Scope::Account,
+        &[("markdown", "# Title")],
+    ),
 ];
 
 fn path(name: &str) -> String {

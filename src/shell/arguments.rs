@@ -94,6 +94,7 @@ pub static CHECKS: &[(&str, Check)] = checks![
     crate::media::api::ListMedia,
     crate::media::api::MediaUsage,
     crate::media::api::DeleteMedia,
+    crate::article::api::PreviewArticle,
 ];
 
 fn check_for(path: &str) -> Option<Check> {

@@ -1400,16 +1400,12 @@ fn Preview(lang: Lang, editor: EditorState, account_name: String) -> impl IntoVi
                     },
                 }}
             </p>
-            {move || {
-                view! {
-                    <crate::ui::article_preview::ArticlePreview
-                        title=title()
-                        author=author()
-                        account_name=account_name.clone()
-                        html=html.get()
-                    />
-                }
-            }}
+            <crate::ui::article_preview::ArticlePreview
+                title=Signal::derive(title)
+                author=Signal::derive(author)
+                account_name=account_name
+                html=html
+            />
         </aside>
     }
 }

@@ -17,6 +17,7 @@ use crate::{
 
 mod account;
 mod accounts;
+pub mod article_preview;
 mod audit;
 mod compose;
 mod content;

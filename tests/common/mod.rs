@@ -227,6 +227,7 @@ pub const ACCOUNT_FUNCTIONS: &[&str] = &[
     "list_media",
     "media_usage",
     "delete_media",
+    "preview_article",
 ];
 
 /// Waits until the send worker has gone through a whole round that began

@@ -1,0 +1,154 @@
+//! The editor's live preview: an article's body rendered on the server
+//! (the renderer, its grammars and its sanitiser stay out of the browser's
+//! wasm), as WeChat will get it and as the preview shows it.
+
+use leptos::prelude::*;
+
+use super::ArticlePreviewData;
+use crate::error::AppError;
+
+/// The body of one article of account `account`: `pasted_html` when it is
+/// given and not blank (an article pasted from another editor), else
+/// `markdown`. Images are kept only where they are the account's uploads.
+#[server(endpoint = "preview_article")]
+pub async fn preview_article(
+    account: String,
+    markdown: String,
+    pasted_html: Option<String>,
+) -> Result<ArticlePreviewData, AppError> {
+    let call = crate::edge::on_account(&account).await?;
+    ssr::preview(&call, markdown, pasted_html).await
+}
+
+#[cfg(feature = "ssr")]
+pub use ssr::{AccountImages, account_images, render_body};
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use std::collections::{HashMap, HashSet};
+    use std::sync::{Arc, LazyLock};
+
+    use crate::article::ArticlePreviewData;
+    use crate::article::render::{
+        ImagePolicy, Rendered, Theme, WechatImages, display_images, render_markdown,
+        sanitize_pasted_html,
+    };
+    use crate::edge::AccountCall;
+    use crate::error::AppError;
+
+    /// The one theme there is for now.
+    static THEME: LazyLock<Theme> = LazyLock::new(Theme::default);
+
+    /// An account's images among those an article shows: which it may use
+    /// (its own uploads) and where qunfa serves its copy of each.
+    #[derive(Clone, Debug, Default)]
+    pub struct AccountImages {
+        pub allowed: HashSet<String>,
+        /// WeChat's address → qunfa's (`/a/<account>/media/image/<id>`).
+        pub display: HashMap<String, String>,
+    }
+
+    impl ImagePolicy for AccountImages {
+        fn allows(&self, src: &str) -> bool {
+            self.allowed.contains(src)
+        }
+    }
+
+    /// Which of `srcs` (images on WeChat's image server that an article
+    /// shows) are this account's, and their copies in qunfa.
+    ///
+    /// MERGE(media): the media library knows the account's uploads. Until
+    /// it is merged, every image on WeChat's image server counts as the
+    /// account's and none has a copy (the preview shows a grey box). At the
+    /// merge, for each src: `allowed` if
+    /// `media::store::is_uploaded_image(&call.app.db, call.app.account.id, src)`,
+    /// and `display` from `media::store::display_url_for(…)`.
+    pub async fn account_images(
+        call: &AccountCall,
+        srcs: Vec<String>,
+    ) -> Result<AccountImages, AppError> {
+        let _ = call;
+        Ok(AccountImages {
+            allowed: srcs.into_iter().collect(),
+            display: HashMap::new(),
+        })
+    }
+
+    /// An article's body rendered for `call`'s account: `pasted_html` when
+    /// given and not blank, else `markdown`. Returns the rendering and the
+    /// account's images in it. The drafts' save uses it too, so what is
+    /// saved is what was previewed.
+    pub async fn render_body(
+        call: &AccountCall,
+        markdown: String,
+        pasted_html: Option<String>,
+    ) -> Result<(Rendered, AccountImages), AppError> {
+        let source = Arc::new(match pasted_html {
+            Some(html) if !html.trim().is_empty() => Source::Pasted(html),
+            _ => Source::Markdown(markdown),
+        });
+        // First against WeChat's image server only: no other image can be
+        // the account's, so the store is asked only about those left.
+        let first = render(source.clone(), Arc::new(WechatImages)).await?;
+        let srcs = image_sources(&first.html);
+        let images = account_images(call, srcs.clone()).await?;
+        let rendered = if srcs.iter().all(|src| images.allowed.contains(src)) {
+            first
+        } else {
+            let mut again = render(source, Arc::new(images.clone())).await?;
+            // Listed in the article's order: the first pass's, then these.
+            let mut dropped = first.dropped_images;
+            dropped.extend(srcs.into_iter().filter(|src| !images.allowed.contains(src)));
+            again.dropped_images = dropped;
+            again
+        };
+        Ok((rendered, images))
+    }
+
+    enum Source {
+        Markdown(String),
+        Pasted(String),
+    }
+
+    /// Rendering is CPU work of a few milliseconds for a long article: it
+    /// runs beside the server's tasks, not in one of them.
+    async fn render(
+        source: Arc<Source>,
+        images: Arc<dyn ImagePolicy + Send + Sync>,
+    ) -> Result<Rendered, AppError> {
+        tokio::task::spawn_blocking(move || match &*source {
+            Source::Markdown(markdown) => render_markdown(markdown, &THEME, &*images),
+            Source::Pasted(html) => sanitize_pasted_html(html, &THEME, &*images),
+        })
+        .await
+        .map_err(AppError::unexpected)
+    }
+
+    /// The `src` of every image in rendered HTML, each once.
+    fn image_sources(html: &str) -> Vec<String> {
+        let mut srcs: Vec<String> = Vec::new();
+        crate::article::render::image_sources(html, |src| {
+            if !srcs.iter().any(|known| known == src) {
+                srcs.push(src.to_owned());
+            }
+        });
+        srcs
+    }
+
+    pub(super) async fn preview(
+        call: &AccountCall,
+        markdown: String,
+        pasted_html: Option<String>,
+    ) -> Result<ArticlePreviewData, AppError> {
+        let (rendered, images) = render_body(call, markdown, pasted_html).await?;
+        let html_for_display =
+            display_images(&rendered.html, &|src| images.display.get(src).cloned());
+        Ok(ArticlePreviewData {
+            html_for_display,
+            chars: rendered.chars,
+            bytes: rendered.bytes,
+            dropped_images: rendered.dropped_images,
+            footnotes: rendered.footnotes,
+        })
+    }
+}

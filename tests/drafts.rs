@@ -461,3 +461,53 @@ async fn an_editor_of_another_account_reaches_none_of_its_drafts() {
     assert_eq!(view.articles[0].title, "只属于 main");
     app.stop().await;
 }
+
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::RgbImage::from_fn(width, height, |x, y| image::Rgb([x as u8, y as u8, 90]))
+        .write_to(&mut out, image::ImageFormat::Png)
+        .unwrap();
+    out.into_inner()
+}
+
+#[tokio::test]
+async fn an_uploaded_body_image_is_pushed_and_previewed_and_any_other_image_is_left_out() {
+    use reqwest::multipart::{Form, Part};
+    let app = TestApp::spawn().await;
+    let admin = signed_in(&app).await;
+    let answer: serde_json::Value = admin
+        .post(app.url("/a/main/media/uploadimg"))
+        .multipart(Form::new().part("file", Part::bytes(png(40, 20)).file_name("photo.png")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let url = answer["url"].as_str().unwrap().to_owned();
+    let display = answer["display_url"].as_str().unwrap().to_owned();
+    let body = format!(
+        "Ours: ![photo]({url})\n\nTheirs: ![elsewhere](https://example.com/x.png)\n"
+    );
+
+    let preview: qunfa::article::ArticlePreviewData = app
+        .call(&admin, "preview_article", &[("markdown", body.as_str())])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(preview.html_for_display.contains(&display), "{}", preview.html_for_display);
+    assert!(!preview.html_for_display.contains("example.com/x.png"));
+
+    let (id, version) = saved(&app, &admin, "new", 0, &[("有图".into(), body.clone())]).await;
+    let media_id = pushed(&app, &admin, id, version).await;
+    let draft = app
+        .wechat()
+        .draft_get(&MediaId::parse(&media_id).unwrap())
+        .await
+        .unwrap();
+    let html = draft.news_item[0].content.as_deref().unwrap();
+    assert!(html.contains(&url), "the upload's WeChat URL is in the body: {html}");
+    assert!(!html.contains("example.com"), "{html}");
+    app.stop().await;
+}

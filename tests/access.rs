@@ -216,7 +216,12 @@ const FUNCTIONS: &[(&str, Who, Scope, Arguments)] = &[
         Scope::Account,
         &[("id", "1"), ("confirm", "yes")],
     ),
-    ("draft_heartbeat", Who::SignedIn, Scope::Account, &[("id", "1")]),
+    (
+        "draft_heartbeat",
+        Who::SignedIn,
+        Scope::Account,
+        &[("id", "1")],
+    ),
     (
         "open_wechat_draft",
         Who::SignedIn,

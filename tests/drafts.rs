@@ -57,7 +57,13 @@ async fn save(
     common::post(app, client, "save_draft", &form).await
 }
 
-async fn saved(app: &TestApp, client: &Client, id: &str, version: i64, articles: &[(String, String)]) -> (i64, i64) {
+async fn saved(
+    app: &TestApp,
+    client: &Client,
+    id: &str,
+    version: i64,
+    articles: &[(String, String)],
+) -> (i64, i64) {
     let answer = save(app, client, id, version, articles).await;
     assert_eq!(answer.status(), StatusCode::OK);
     match answer.json::<SaveOutcome>().await.unwrap() {
@@ -147,7 +153,13 @@ async fn a_draft_of_eight_articles_is_pushed_as_rendered_html_and_read_back_from
         .draft_get(&MediaId::parse(&media_id).unwrap())
         .await
         .unwrap();
-    assert!(draft.news_item[2].content.as_deref().unwrap().contains("改过的"));
+    assert!(
+        draft.news_item[2]
+            .content
+            .as_deref()
+            .unwrap()
+            .contains("改过的")
+    );
 
     // Another number of articles: a new WeChat draft, the old one deleted.
     let (_, version) = saved(&app, &admin, &id.to_string(), version, &changed[..7]).await;
@@ -191,7 +203,10 @@ async fn a_ninth_article_and_an_article_wechat_would_refuse_are_refused_in_words
     match push(&app, &admin, id, version).await {
         PushOutcome::Invalid(problems) => {
             let words = problems[0].words(qunfa::i18n::Lang::En);
-            assert!(words.contains("33 characters") && words.contains("32"), "{words}");
+            assert!(
+                words.contains("33 characters") && words.contains("32"),
+                "{words}"
+            );
         }
         other => panic!("pushed: {other:?}"),
     }
@@ -206,9 +221,23 @@ async fn of_two_saves_on_the_same_version_the_second_is_refused_and_nothing_is_l
     let (id, version) = saved(&app, &admin, "new", 0, &[("初稿".into(), "一".into())]).await;
 
     // Both have version 1 open; the admin saves first.
-    let (_, admins) = saved(&app, &admin, &id.to_string(), version, &[("管理员的".into(), "二".into())]).await;
+    let (_, admins) = saved(
+        &app,
+        &admin,
+        &id.to_string(),
+        version,
+        &[("管理员的".into(), "二".into())],
+    )
+    .await;
     assert_eq!(admins, 2);
-    let answer = save(&app, &editor, &id.to_string(), version, &[("编辑的".into(), "三".into())]).await;
+    let answer = save(
+        &app,
+        &editor,
+        &id.to_string(),
+        version,
+        &[("编辑的".into(), "三".into())],
+    )
+    .await;
     match answer.json::<SaveOutcome>().await.unwrap() {
         SaveOutcome::Conflict {
             updated_by,
@@ -282,7 +311,10 @@ async fn a_text_only_article_saves_from_a_form_without_javascript() {
     let page = admin.get(app.url(&location)).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
-    assert!(html.contains("没有脚本也能保存。"), "the page shows what was saved");
+    assert!(
+        html.contains("没有脚本也能保存。"),
+        "the page shows what was saved"
+    );
     app.stop().await;
 }
 
@@ -299,7 +331,11 @@ async fn who_else_has_a_draft_open_is_said() {
     let names: Vec<_> = view.also_open.iter().map(|p| p.username.as_str()).collect();
     assert_eq!(names, ["admin"]);
     let others: Vec<qunfa::drafts::Presence> = app
-        .call(&admin, "draft_heartbeat", &[("id", id.to_string().as_str())])
+        .call(
+            &admin,
+            "draft_heartbeat",
+            &[("id", id.to_string().as_str())],
+        )
         .await
         .json()
         .await
@@ -407,7 +443,14 @@ async fn a_deleted_draft_is_gone_from_qunfa_and_from_wechat() {
 async fn an_editor_of_another_account_reaches_none_of_its_drafts() {
     let app = TestApp::spawn().await;
     let admin = signed_in(&app).await;
-    let (id, version) = saved(&app, &admin, "new", 0, &[("只属于 main".into(), "x".into())]).await;
+    let (id, version) = saved(
+        &app,
+        &admin,
+        "new",
+        0,
+        &[("只属于 main".into(), "x".into())],
+    )
+    .await;
     let editor = an_editor(&app, &admin, "sim-2").await;
     let id_text = id.to_string();
     let version_text = version.to_string();
@@ -418,18 +461,32 @@ async fn an_editor_of_another_account_reaches_none_of_its_drafts() {
         ("list_article_drafts", vec![]),
         (
             "push_draft",
-            vec![("id", id_text.as_str()), ("expected_version", version_text.as_str())],
+            vec![
+                ("id", id_text.as_str()),
+                ("expected_version", version_text.as_str()),
+            ],
         ),
-        ("delete_draft", vec![("id", id_text.as_str()), ("confirm", "yes")]),
+        (
+            "delete_draft",
+            vec![("id", id_text.as_str()), ("confirm", "yes")],
+        ),
     ] {
         let answer = app.call(&editor, name, &form).await;
         assert_eq!(answer.status(), StatusCode::NOT_FOUND, "{name}");
-        assert_eq!(answer.json::<AppError>().await.unwrap(), not_found, "{name}");
+        assert_eq!(
+            answer.json::<AppError>().await.unwrap(),
+            not_found,
+            "{name}"
+        );
     }
     // Through the account that is theirs, the id is nobody's.
     for name in ["open_draft", "draft_heartbeat"] {
         let answer = app
-            .call(&editor, name, &[("account", "sim-2"), ("id", id_text.as_str())])
+            .call(
+                &editor,
+                name,
+                &[("account", "sim-2"), ("id", id_text.as_str())],
+            )
             .await;
         assert_eq!(answer.status(), StatusCode::NOT_FOUND, "{name}");
         assert_eq!(
@@ -486,9 +543,8 @@ async fn an_uploaded_body_image_is_pushed_and_previewed_and_any_other_image_is_l
         .unwrap();
     let url = answer["url"].as_str().unwrap().to_owned();
     let display = answer["display_url"].as_str().unwrap().to_owned();
-    let body = format!(
-        "Ours: ![photo]({url})\n\nTheirs: ![elsewhere](https://example.com/x.png)\n"
-    );
+    let body =
+        format!("Ours: ![photo]({url})\n\nTheirs: ![elsewhere](https://example.com/x.png)\n");
 
     let preview: qunfa::article::ArticlePreviewData = app
         .call(&admin, "preview_article", &[("markdown", body.as_str())])
@@ -496,7 +552,11 @@ async fn an_uploaded_body_image_is_pushed_and_previewed_and_any_other_image_is_l
         .json()
         .await
         .unwrap();
-    assert!(preview.html_for_display.contains(&display), "{}", preview.html_for_display);
+    assert!(
+        preview.html_for_display.contains(&display),
+        "{}",
+        preview.html_for_display
+    );
     assert!(!preview.html_for_display.contains("example.com/x.png"));
 
     let (id, version) = saved(&app, &admin, "new", 0, &[("有图".into(), body.clone())]).await;
@@ -507,7 +567,10 @@ async fn an_uploaded_body_image_is_pushed_and_previewed_and_any_other_image_is_l
         .await
         .unwrap();
     let html = draft.news_item[0].content.as_deref().unwrap();
-    assert!(html.contains(&url), "the upload's WeChat URL is in the body: {html}");
+    assert!(
+        html.contains(&url),
+        "the upload's WeChat URL is in the body: {html}"
+    );
     assert!(!html.contains("example.com"), "{html}");
     app.stop().await;
 }

@@ -65,7 +65,9 @@ mod ssr {
         let mut images = AccountImages::default();
         for src in srcs {
             if crate::media::store::is_uploaded_image(db, account_id, &src).await {
-                if let Some(display) = crate::media::store::display_url_for(db, account_id, &src).await {
+                if let Some(display) =
+                    crate::media::store::display_url_for(db, account_id, &src).await
+                {
                     images.display.insert(src.clone(), display);
                 }
                 images.allowed.insert(src);

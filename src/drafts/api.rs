@@ -43,9 +43,7 @@ pub async fn save_draft(
     let plain = crate::edge::is_plain_form();
     match &outcome {
         SaveOutcome::Saved { id, version, .. } => {
-            crate::edge::redirect_plain_form(&format!(
-                "/a/{account}/drafts/{id}?saved={version}"
-            ));
+            crate::edge::redirect_plain_form(&format!("/a/{account}/drafts/{id}?saved={version}"));
         }
         SaveOutcome::Conflict { .. } if plain => {
             if let SaveOutcome::Saved { id: copy, .. } =
@@ -95,9 +93,9 @@ pub async fn delete_draft(
         DeleteOutcome::Deleted => {
             crate::edge::redirect_plain_form(&format!("/a/{account}/drafts?deleted=1"))
         }
-        DeleteOutcome::Failed(_) => {
-            crate::edge::redirect_plain_form(&format!("/a/{account}/drafts/{id}?problem=unexpected"))
-        }
+        DeleteOutcome::Failed(_) => crate::edge::redirect_plain_form(&format!(
+            "/a/{account}/drafts/{id}?problem=unexpected"
+        )),
     }
     Ok(outcome)
 }
@@ -284,10 +282,7 @@ pub mod ssr {
         }
         let wechat = &call.app.account.wechat;
         let failed = |e: CallError| Ok(PushOutcome::Failed(e.words(call.lang)));
-        let existing = row
-            .media_id
-            .as_deref()
-            .and_then(|m| MediaId::parse(m).ok());
+        let existing = row.media_id.as_deref().and_then(|m| MediaId::parse(m).ok());
         let media_id = match (existing, row.pushed_articles) {
             (Some(old), Some(n)) if n as usize == bodies.len() => {
                 match update_each(wechat, &old, &bodies).await {

@@ -224,18 +224,24 @@ impl ArticleProblem {
         match (self.field, lang) {
             (Title, Lang::Zh) if count == 0 => format!("第 {n} 篇：标题不能为空。"),
             (Title, Lang::En) if count == 0 => format!("Article {n}: the title is missing."),
-            (Title, Lang::Zh) => format!("第 {n} 篇：标题有 {count} 个字，微信最多允许 {limit} 个。"),
-            (Title, Lang::En) => format!(
-                "Article {n}: the title has {count} characters; WeChat allows {limit}."
-            ),
-            (Author, Lang::Zh) => format!("第 {n} 篇：作者有 {count} 个字，微信最多允许 {limit} 个。"),
-            (Author, Lang::En) => format!(
-                "Article {n}: the author has {count} characters; WeChat allows {limit}."
-            ),
-            (Digest, Lang::Zh) => format!("第 {n} 篇：摘要有 {count} 个字，微信最多允许 {limit} 个。"),
-            (Digest, Lang::En) => format!(
-                "Article {n}: the digest has {count} characters; WeChat allows {limit}."
-            ),
+            (Title, Lang::Zh) => {
+                format!("第 {n} 篇：标题有 {count} 个字，微信最多允许 {limit} 个。")
+            }
+            (Title, Lang::En) => {
+                format!("Article {n}: the title has {count} characters; WeChat allows {limit}.")
+            }
+            (Author, Lang::Zh) => {
+                format!("第 {n} 篇：作者有 {count} 个字，微信最多允许 {limit} 个。")
+            }
+            (Author, Lang::En) => {
+                format!("Article {n}: the author has {count} characters; WeChat allows {limit}.")
+            }
+            (Digest, Lang::Zh) => {
+                format!("第 {n} 篇：摘要有 {count} 个字，微信最多允许 {limit} 个。")
+            }
+            (Digest, Lang::En) => {
+                format!("Article {n}: the digest has {count} characters; WeChat allows {limit}.")
+            }
             (Cover, Lang::Zh) => format!("第 {n} 篇：还没有封面。微信要求每篇文章都有封面图片。"),
             (Cover, Lang::En) => format!(
                 "Article {n}: there is no cover. WeChat needs a cover image for every article."
@@ -248,18 +254,18 @@ impl ArticleProblem {
             ),
             (Body, Lang::Zh) if count == 0 => format!("第 {n} 篇：正文是空的。"),
             (Body, Lang::En) if count == 0 => format!("Article {n}: the body is empty."),
-            (Body, Lang::Zh) => format!(
-                "第 {n} 篇：正文有 {count} 个字，微信要求少于 {limit} 个。"
-            ),
+            (Body, Lang::Zh) => {
+                format!("第 {n} 篇：正文有 {count} 个字，微信要求少于 {limit} 个。")
+            }
             (Body, Lang::En) => format!(
                 "Article {n}: the body has {count} characters; WeChat needs fewer than {limit}."
             ),
-            (BodyBytes, Lang::Zh) => format!(
-                "第 {n} 篇：正文有 {count} 字节，微信要求小于 {limit} 字节。"
-            ),
-            (BodyBytes, Lang::En) => format!(
-                "Article {n}: the body has {count} bytes; WeChat needs fewer than {limit}."
-            ),
+            (BodyBytes, Lang::Zh) => {
+                format!("第 {n} 篇：正文有 {count} 字节，微信要求小于 {limit} 字节。")
+            }
+            (BodyBytes, Lang::En) => {
+                format!("Article {n}: the body has {count} bytes; WeChat needs fewer than {limit}.")
+            }
         }
     }
 }
@@ -315,7 +321,7 @@ pub fn check_article(
         ArticleField::SourceUrl,
         url.len(),
         SOURCE_URL_MAX_BYTES,
-        url.len() > SOURCE_URL_MAX_BYTES || (!url.is_empty() && !crate::ui::is_web_url(url)),
+        url.len() > SOURCE_URL_MAX_BYTES || (!url.is_empty() && !is_web_address(url)),
     );
     over(
         ArticleField::Body,
@@ -330,6 +336,16 @@ pub fn check_article(
         body_bytes >= CONTENT_MAX_BYTES,
     );
     problems
+}
+
+/// Whether `url` is an `http:` or `https:` address (what WeChat takes as
+/// "read the original").
+fn is_web_address(url: &str) -> bool {
+    let starts = |prefix: &str| {
+        url.get(..prefix.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+    };
+    starts("http://") || starts("https://")
 }
 
 /// A draft has 1 to [`MAX_ARTICLES`] articles.

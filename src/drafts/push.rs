@@ -21,10 +21,12 @@ pub async fn render(call: &AccountCall, article: &ArticleForm) -> Result<Rendere
 /// A body of WeChat's (a draft made in its console) for this page:
 /// sanitised as pasted HTML, its images shown from qunfa's copies.
 pub async fn display(call: &AccountCall, html: String) -> Result<String, AppError> {
-    let (rendered, images) = crate::article::api::render_body(call, String::new(), Some(html)).await?;
-    Ok(crate::article::render::display_images(&rendered.html, &|src| {
-        images.display.get(src).cloned()
-    }))
+    let (rendered, images) =
+        crate::article::api::render_body(call, String::new(), Some(html)).await?;
+    Ok(crate::article::render::display_images(
+        &rendered.html,
+        &|src| images.display.get(src).cloned(),
+    ))
 }
 
 fn non_empty(text: &str) -> Option<String> {

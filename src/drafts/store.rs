@@ -21,7 +21,11 @@ pub struct DraftRow {
 
 /// What a save found.
 pub enum Saved {
-    Saved { id: i64, version: i64, at: String },
+    Saved {
+        id: i64,
+        version: i64,
+        at: String,
+    },
     /// The draft is at another version: who saved it last, and when.
     Conflict(DraftRow),
     NotFound,
@@ -291,12 +295,10 @@ pub async fn known_media_ids(
     db: &mut SqliteConnection,
     account_id: i64,
 ) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT media_id FROM drafts WHERE account_id = ? AND media_id IS NOT NULL",
-    )
-    .bind(account_id)
-    .fetch_all(db)
-    .await
+    sqlx::query_scalar("SELECT media_id FROM drafts WHERE account_id = ? AND media_id IS NOT NULL")
+        .bind(account_id)
+        .fetch_all(db)
+        .await
 }
 
 /// The titles of the account's drafts whose cover is the material

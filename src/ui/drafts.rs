@@ -116,12 +116,20 @@ fn DraftTables(lang: Lang, account: String, list: DraftList) -> impl IntoView {
                 let titles = d
                     .titles
                     .iter()
-                    .map(|t| if t.trim().is_empty() { untitled(lang).to_owned() } else { t.clone() })
+                    .map(|t| {
+                        if t.trim().is_empty() {
+                            untitled(lang).to_owned()
+                        } else {
+                            t.clone()
+                        }
+                    })
                     .collect::<Vec<_>>()
                     .join(" / ");
                 let wechat = match (&d.media_id, d.unpushed_changes) {
                     (None, _) => lang.pick("未保存到微信", "Not in WeChat yet"),
-                    (Some(_), true) => lang.pick("有未保存到微信的修改", "Changes not in WeChat yet"),
+                    (Some(_), true) => {
+                        lang.pick("有未保存到微信的修改", "Changes not in WeChat yet")
+                    }
                     (Some(_), false) => lang.pick("已保存到微信", "In WeChat"),
                 };
                 view! {
@@ -227,7 +235,12 @@ pub fn WechatDraftPage() -> impl IntoView {
     let params = use_params_map();
     let account = super::account_slug();
     let draft = Resource::new(
-        move || (account.get(), params.with(|p| p.get("media_id").unwrap_or_default())),
+        move || {
+            (
+                account.get(),
+                params.with(|p| p.get("media_id").unwrap_or_default()),
+            )
+        },
         |(account, media_id)| open_wechat_draft(account, media_id),
     );
     view! {
@@ -316,7 +329,12 @@ pub fn DraftEditorPage() -> impl IntoView {
     let params = use_params_map();
     let account = super::account_slug();
     let draft = Resource::new(
-        move || (account.get(), params.with(|p| p.get("id").unwrap_or_default())),
+        move || {
+            (
+                account.get(),
+                params.with(|p| p.get("id").unwrap_or_default()),
+            )
+        },
         |(account, id)| async move {
             if id == "new" {
                 return Ok(None);
@@ -417,7 +435,12 @@ impl ArticleState {
             content_source_url: self.content_source_url.get_untracked(),
             need_open_comment: checkbox(self.comments.get_untracked()),
             only_fans_can_comment: checkbox(self.fans_only.get_untracked()),
-            source_kind: if self.html_mode.get_untracked() { HTML } else { MARKDOWN }.to_owned(),
+            source_kind: if self.html_mode.get_untracked() {
+                HTML
+            } else {
+                MARKDOWN
+            }
+            .to_owned(),
             source: self.source.get_untracked(),
         }
     }
@@ -430,7 +453,10 @@ enum SaveState {
     Idle,
     Saving,
     Saved(String),
-    Conflict { by: String, at: String },
+    Conflict {
+        by: String,
+        at: String,
+    },
     Failed(String),
 }
 
@@ -569,7 +595,9 @@ impl EditorState {
                     by: updated_by,
                     at: updated_at,
                 }),
-                Err(error) => me.state.set(SaveState::Failed(error.words(lang()).to_owned())),
+                Err(error) => me
+                    .state
+                    .set(SaveState::Failed(error.words(lang()).to_owned())),
             }
         });
     }
@@ -608,7 +636,12 @@ fn Editor(lang: Lang, draft: Option<DraftView>) -> impl IntoView {
             (Some(d), true) => SaveState::Saved(d.updated_at.clone()),
             _ => SaveState::Idle,
         }),
-        also_open: RwSignal::new(draft.as_ref().map(|d| d.also_open.clone()).unwrap_or_default()),
+        also_open: RwSignal::new(
+            draft
+                .as_ref()
+                .map(|d| d.also_open.clone())
+                .unwrap_or_default(),
+        ),
         media_id: RwSignal::new(draft.as_ref().and_then(|d| d.media_id.clone())),
         pushed_version: RwSignal::new(draft.as_ref().and_then(|d| d.pushed_version)),
     };
@@ -683,7 +716,9 @@ fn autosave(editor: EditorState) {
                 if editor.dirty() && !conflict {
                     editor.save(false, None);
                 } else if let Some(id) = editor.draft_id.get_untracked()
-                    && ticks.get_value() % (HEARTBEAT_SECS / AUTOSAVE.as_secs()).max(1) == 0
+                    && ticks
+                        .get_value()
+                        .is_multiple_of((HEARTBEAT_SECS / AUTOSAVE.as_secs()).max(1))
                 {
                     let account = editor.account.get_value();
                     leptos::task::spawn_local(async move {
@@ -700,7 +735,10 @@ fn autosave(editor: EditorState) {
         }
         let leave = move || {
             let (Some(dirty), Some(state)) = (
-                editor.change.try_get_untracked().map(|c| Some(c) != editor.saved_change.try_get_untracked()),
+                editor
+                    .change
+                    .try_get_untracked()
+                    .map(|c| Some(c) != editor.saved_change.try_get_untracked()),
                 editor.state.try_get_untracked(),
             ) else {
                 return;
@@ -805,7 +843,9 @@ fn ArticleTabs(lang: Lang, editor: EditorState, hydrated: RwSignal<bool>) -> imp
     let count = move || editor.articles.with(Vec::len);
     let position = move || {
         let key = editor.selected.get();
-        editor.articles.with(|list| list.iter().position(|a| a.key == key).unwrap_or(0))
+        editor
+            .articles
+            .with(|list| list.iter().position(|a| a.key == key).unwrap_or(0))
     };
     view! {
         <nav class="article-tabs" aria-label=lang.pick("文章", "Articles") hidden=move || !hydrated.get()>
@@ -839,16 +879,16 @@ fn ArticleTabs(lang: Lang, editor: EditorState, hydrated: RwSignal<bool>) -> imp
                 }}
             </ol>
             <span class="row-actions">
-                <button type="button" on:click=move |_| editor.add_article() disabled=move || count() >= MAX_ARTICLES>
+                <button type="button" on:click=move |_| editor.add_article() disabled=move || { count() >= MAX_ARTICLES }>
                     {lang.pick("添加文章", "Add article")}
                 </button>
                 <button type="button" on:click=move |_| editor.move_selected(-1) disabled=move || position() == 0>
                     {lang.pick("前移", "Move up")}
                 </button>
-                <button type="button" on:click=move |_| editor.move_selected(1) disabled=move || position() + 1 >= count()>
+                <button type="button" on:click=move |_| editor.move_selected(1) disabled=move || { position() + 1 >= count() }>
                     {lang.pick("后移", "Move down")}
                 </button>
-                <button type="button" on:click=move |_| editor.remove_selected() disabled=move || count() < 2>
+                <button type="button" on:click=move |_| editor.remove_selected() disabled=move || { count() < 2 }>
                     {lang.pick("删除这篇文章", "Remove this article")}
                 </button>
             </span>
@@ -1049,7 +1089,10 @@ fn BodyField(
                     };
                     let text = article.source.get_untracked();
                     let at = browser::caret(&area).min(text.len());
-                    let at = (0..=at).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
+                    let at = (0..=at)
+                        .rev()
+                        .find(|i| text.is_char_boundary(*i))
+                        .unwrap_or(0);
                     let mut next = text.clone();
                     next.insert_str(at, &markdown);
                     article.source.set(next);
@@ -1269,8 +1312,16 @@ fn CropChooser(
     let position = RwSignal::new(
         parse_crop(&crop.get_untracked())
             .map(|(x1, y1, x2, y2)| {
-                let (start, size) = if x2 - x1 < 1.0 { (x1, x2 - x1) } else { (y1, y2 - y1) };
-                if size >= 1.0 { 0.5 } else { start / (1.0 - size) }
+                let (start, size) = if x2 - x1 < 1.0 {
+                    (x1, x2 - x1)
+                } else {
+                    (y1, y2 - y1)
+                };
+                if size >= 1.0 {
+                    0.5
+                } else {
+                    start / (1.0 - size)
+                }
             })
             .unwrap_or(0.5),
     );
@@ -1450,7 +1501,10 @@ fn PushButtons(
     let to_compose = {
         let navigate = navigate.clone();
         std::rc::Rc::new(move |media_id: String| {
-            navigate(&compose_with(&editor.account.get_value(), &media_id), Default::default());
+            navigate(
+                &compose_with(&editor.account.get_value(), &media_id),
+                Default::default(),
+            );
         }) as std::rc::Rc<dyn Fn(String)>
     };
     let push_only = move |_| push(None);
@@ -1476,7 +1530,7 @@ fn PushButtons(
             <p class="muted">
                 {move || match (editor.media_id.get(), editor.pushed_version.get()) {
                     (None, _) => lang.pick("还没有保存到微信草稿箱。", "Not in WeChat's draft box yet.").to_owned(),
-                    (Some(_), Some(v)) if v == editor.version.get() && !(editor.change.get() != editor.saved_change.get()) => {
+                    (Some(_), Some(v)) if v == editor.version.get() && editor.change.get() == editor.saved_change.get() => {
                         lang.pick("微信草稿箱中是最新版本。", "WeChat's draft box has this version.").to_owned()
                     }
                     (Some(_), _) => lang
@@ -1535,7 +1589,10 @@ fn DeleteDraft(lang: Lang, editor: EditorState) -> impl IntoView {
                 Ok(DeleteOutcome::Deleted) => {
                     // Nothing left to save.
                     editor.saved_change.set(editor.change.get_untracked());
-                    navigate(&format!("{}?deleted=1", account_href(&account, "drafts")), Default::default());
+                    navigate(
+                        &format!("{}?deleted=1", account_href(&account, "drafts")),
+                        Default::default(),
+                    );
                 }
                 Ok(DeleteOutcome::Failed(words)) => failed.set(Some(words)),
                 Err(error) => failed.set(Some(error.words(lang).to_owned())),
@@ -1717,7 +1774,11 @@ mod browser {
             .map_or(name.as_str(), |(stem, _)| stem)
             .replace(['[', ']'], "");
         let done = Closure::<dyn FnMut()>::new(move || {
-            let text = done_request.response_text().ok().flatten().unwrap_or_default();
+            let text = done_request
+                .response_text()
+                .ok()
+                .flatten()
+                .unwrap_or_default();
             let answer: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
             let status = done_request.status().unwrap_or(0);
             match answer.get("url").and_then(|u| u.as_str()) {
@@ -1740,7 +1801,10 @@ mod browser {
         request.set_onloadend(Some(done.as_ref().unchecked_ref()));
         done.forget();
         if request.send_with_opt_form_data(Some(&form)).is_err() {
-            fail(lang.pick("上传失败，请重试。", "The upload failed; try again.").to_owned());
+            fail(
+                lang.pick("上传失败，请重试。", "The upload failed; try again.")
+                    .to_owned(),
+            );
         }
     }
 

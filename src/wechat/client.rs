@@ -31,7 +31,13 @@ use url::Url;
 
 use super::Endpoint;
 use super::api::{
-    Ack, DraftAddRequest, DraftAddResponse, DraftArticle, DraftBatchGetRequest, DraftBatchGetResponse, DraftCountResponse, DraftGetResponse, DraftIdRequest, DraftUpdateRequest, FollowersResponse, MassDeleteRequest, MassGetRequest, MassGetResponse, MaterialBatchGetRequest, MaterialBatchGetResponse, MaterialCount, PreviewRequest, PreviewResponse, SendAllRequest, SendAllResponse, TagsResponse, UploadVideoRequest, UploadVideoResponse, AddMaterialResponse, MaterialBody, MaterialIdRequest, MaterialJson, UploadImageResponse, VideoDescription,
+    Ack, AddMaterialResponse, DraftAddRequest, DraftAddResponse, DraftArticle,
+    DraftBatchGetRequest, DraftBatchGetResponse, DraftCountResponse, DraftGetResponse,
+    DraftIdRequest, DraftUpdateRequest, FollowersResponse, MassDeleteRequest, MassGetRequest,
+    MassGetResponse, MaterialBatchGetRequest, MaterialBatchGetResponse, MaterialBody,
+    MaterialCount, MaterialIdRequest, MaterialJson, PreviewRequest, PreviewResponse,
+    SendAllRequest, SendAllResponse, TagsResponse, UploadImageResponse, UploadVideoRequest,
+    UploadVideoResponse, VideoDescription,
 };
 use super::errcode::{ApiError, ErrCode};
 use super::http::{Answer, Failure, api_url, describe, exchange_answer, read_json};

@@ -227,7 +227,10 @@ async fn the_cover_must_be_a_permanent_image_of_the_account() {
     .await;
     let token = app.token().await;
     let no_thumb = json!({"title": "T", "content": "<p>x</p>"});
-    assert_eq!(errcode(&app.draft_add(&token, &[no_thumb.clone()]).await), 40007);
+    assert_eq!(
+        errcode(&app.draft_add(&token, &[no_thumb.clone()]).await),
+        40007
+    );
     for thumb in [
         "nowhere",
         // A voice material, and the second account's own cover.

@@ -21,6 +21,10 @@ type Words = {
   phone: string;
   send: string;
   note: RegExp;
+  add: string;
+  moveUp: string;
+  remove: string;
+  untitled: string;
   shot: string;
 };
 
@@ -39,6 +43,10 @@ const en: Words = {
   phone: "Preview on my phone",
   send: "Send…",
   note: /WeChat deletes it from its draft box/,
+  add: "Add article",
+  moveUp: "Move up",
+  remove: "Remove this article",
+  untitled: "(untitled)",
   shot: "en",
 };
 
@@ -57,6 +65,10 @@ const zh: Words = {
   phone: "在手机上预览",
   send: "发送…",
   note: /微信会把它从草稿箱中删除/,
+  add: "添加文章",
+  moveUp: "前移",
+  remove: "删除这篇文章",
+  untitled: "（无标题）",
   shot: "zh",
 };
 
@@ -141,11 +153,29 @@ for (const [name, words, locale] of [
       await page.getByLabel(words.title, { exact: true }).fill(`Phone ${name}`);
       await page.getByLabel(words.body, { exact: true }).fill("Short *text* for a phone.");
       await expect(page.getByRole("region", { name: words.preview }).locator("em")).toHaveText("text");
+      // Saved by itself within a few seconds, and the address names it.
+      await expect(page.getByRole("status").filter({ hasText: words.saved })).toBeVisible();
+      await expect(page).toHaveURL(/\/a\/main\/drafts\/\d+$/);
       await noSidewaysScroll(page);
       await page.screenshot({ path: `test-results/drafts-editor-${words.shot}-390.png`, fullPage: true });
       await page.goto("/a/main/drafts");
       await noSidewaysScroll(page);
       await page.screenshot({ path: `test-results/drafts-list-${words.shot}-390.png`, fullPage: true });
+    });
+
+    test("articles are added, reordered and removed as tabs", async ({ page }) => {
+      await newDraft(page, words);
+      const tabs = page.getByRole("navigation", { name: words.shot === "en" ? "Articles" : "文章" });
+      await page.getByLabel(words.title, { exact: true }).fill("First");
+      await tabs.getByRole("button", { name: words.add }).click();
+      await expect(tabs.getByRole("button", { name: `2. ${words.untitled}` })).toHaveAttribute("aria-pressed", "true");
+      await page.getByLabel(words.title, { exact: true }).fill("Second");
+      await tabs.getByRole("button", { name: words.moveUp }).click();
+      await expect(tabs.getByRole("button", { name: "1. Second" })).toHaveAttribute("aria-pressed", "true");
+      await expect(tabs.getByRole("button", { name: "2. First" })).toBeVisible();
+      await tabs.getByRole("button", { name: words.remove }).click();
+      await expect(tabs.getByRole("button", { name: "1. First" })).toHaveAttribute("aria-pressed", "true");
+      await expect(tabs.getByRole("button", { name: words.remove })).toBeDisabled();
     });
 
     test("the list shows the WeChat console's drafts to read and send", async ({ page }) => {

@@ -794,10 +794,7 @@ fn SaveStateText(lang: Lang, editor: EditorState) -> impl IntoView {
             SaveState::Conflict { by, at } => view! {
                 <div class="error conflict" role="alert">
                     <p>
-                        {match lang {
-                            Lang::Zh => "您打开之后，".to_owned(),
-                            Lang::En => String::new(),
-                        }}
+                        {lang.pick("您打开之后，", "")}
                         <strong>{by}</strong>
                         {lang.pick(" 在 ", " saved this draft at ")}
                         <StoredTime at />

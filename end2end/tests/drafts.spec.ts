@@ -169,7 +169,9 @@ for (const [name, words, locale] of [
       await page.getByLabel(words.title, { exact: true }).fill("First");
       await tabs.getByRole("button", { name: words.add }).click();
       await expect(tabs.getByRole("button", { name: `2. ${words.untitled}` })).toHaveAttribute("aria-pressed", "true");
-      await page.getByLabel(words.title, { exact: true }).fill("Second");
+      // Only the chosen article's fields are shown.
+      const second = page.getByRole("group", { name: words.shot === "en" ? "Article 2" : "第 2 篇文章" });
+      await second.getByLabel(words.title, { exact: true }).fill("Second");
       await tabs.getByRole("button", { name: words.moveUp }).click();
       await expect(tabs.getByRole("button", { name: "1. Second" })).toHaveAttribute("aria-pressed", "true");
       await expect(tabs.getByRole("button", { name: "2. First" })).toBeVisible();

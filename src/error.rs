@@ -80,6 +80,8 @@ pub enum Problem {
     ArticleCount,
     /// Deleting a draft needs its confirmation.
     ConfirmDeleteDraft,
+    /// The draft could not be read to keep its copy: nothing was sent.
+    DraftUnreadable,
 }
 
 impl Problem {
@@ -186,6 +188,10 @@ impl Problem {
                 "删除草稿需要确认：请勾选“确认删除”。",
                 "Deleting a draft needs a confirmation: tick \"Yes, delete it\".",
             ),
+            DraftUnreadable => lang.pick(
+                "暂时无法从微信读取这篇草稿，消息没有发送。qunfa 会在发送前保存每篇文章的副本（发送后微信会删除草稿），读不到草稿就不发送。请稍后重试。",
+                "WeChat could not be asked for the draft, so nothing was sent: qunfa keeps its own copy of every article before sending (WeChat deletes a draft once it is sent). Try again later.",
+            ),
         }
     }
 
@@ -219,6 +225,7 @@ impl Problem {
             DraftNotFound => "draft_not_found",
             ArticleCount => "article_count",
             ConfirmDeleteDraft => "confirm_delete_draft",
+            DraftUnreadable => "draft_unreadable",
         }
     }
 

@@ -21,7 +21,7 @@ fn article(n: usize) -> DraftArticle {
         content: format!("<p style=\"color:#333\">第 {n} 篇的正文。</p>"),
         content_source_url: Some("https://example.com/spring".to_owned()),
         thumb_media_id: COVER.to_owned(),
-        need_open_comment: Some(n % 2 == 0),
+        need_open_comment: Some(n.is_multiple_of(2)),
         only_fans_can_comment: Some(false),
         pic_crop_235_1: Some("0_0_1_0.425".to_owned()),
         pic_crop_1_1: Some("0.2_0_0.8_1".to_owned()),

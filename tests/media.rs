@@ -43,6 +43,16 @@ fn mp4(len: usize) -> Vec<u8> {
     bytes
 }
 
+/// An upload case: kind, file name, bytes, more fields, and what it
+/// comes to (the tab it is listed on, or the words of its refusal).
+type Case = (
+    &'static str,
+    &'static str,
+    Vec<u8>,
+    Vec<(&'static str, &'static str)>,
+    &'static str,
+);
+
 fn adds(app: &TestApp) -> u64 {
     app.state
         .simulator
@@ -103,7 +113,7 @@ async fn list(app: &TestApp, client: &reqwest::Client, kind: &str, search: &str)
 async fn each_kind_within_its_limits_is_uploaded_and_listed_with_its_size() {
     let app = TestApp::spawn().await;
     let admin = signed_in(&app).await;
-    let cases: Vec<(&str, &str, Vec<u8>, Vec<(&str, &str)>, &str)> = vec![
+    let cases: Vec<Case> = vec![
         ("image", "cover.png", png(64, 48), vec![], "image"),
         ("thumb", "small.jpg", noisy_jpeg(40, 40), vec![], "image"),
         ("voice", "hello.wav", samples::wav(59), vec![], "voice"),
@@ -146,7 +156,7 @@ async fn each_kind_beyond_its_limits_is_refused_in_words_before_wechat_is_called
     big_png.resize(10 * 1024 * 1024 + 1, 0);
     let mut big_wav = samples::wav(1);
     big_wav.resize(2 * 1024 * 1024 + 1, 0);
-    let cases: Vec<(&str, &str, Vec<u8>, Vec<(&str, &str)>, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "image",
             "big.png",
@@ -383,6 +393,37 @@ async fn a_plain_form_upload_goes_back_to_the_library_with_its_outcome() {
         html.contains("The name says GIF but the content is PNG"),
         "{html}"
     );
+}
+
+#[tokio::test]
+async fn a_pickers_plain_upload_goes_back_to_the_picker_and_never_to_another_site() {
+    let app = TestApp::spawn().await;
+    let admin = signed_in(&app).await;
+    let post = |bytes: Vec<u8>, return_to: &str| {
+        let form = Form::new()
+            .text("kind", "image")
+            .text("return_to", return_to.to_owned())
+            .part("file", Part::bytes(bytes).file_name("picked.png"));
+        admin
+            .post(app.url("/a/main/media/upload"))
+            .header("Accept", "text/html")
+            .multipart(form)
+            .send()
+    };
+    let picker = "/a/main/compose/pick/image?attempt=qf-pick-1";
+    let back = post(png(9, 9), picker).await.unwrap();
+    let to = back.headers()["location"].to_str().unwrap();
+    assert!(to.starts_with(&format!("{picker}&uploaded=")), "{to}");
+    assert!(to.contains("&uploaded_name=picked.png"), "{to}");
+    for elsewhere in [
+        "https://evil.example/a/main/compose/pick/",
+        "//evil.example/x",
+        "/a/sim-2/compose/pick/image",
+    ] {
+        let answer = post(png(9, 10), elsewhere).await.unwrap();
+        let to = answer.headers()["location"].to_str().unwrap();
+        assert!(to.starts_with("/a/main/media?"), "{elsewhere}: {to}");
+    }
 }
 
 #[tokio::test]

@@ -772,12 +772,15 @@ async fn stop_and_leave_pending(console: Console, data: &Path, id: &str) {
     let db = qunfa::shell::db::connect(&database, false).await.unwrap();
     let created = qunfa::sends::store::create_send(
         &db,
-        1,
-        1,
-        ADMIN,
-        id,
-        false,
-        &qunfa::clock::Clock::system().timestamp(),
+        &qunfa::sends::store::NewSend {
+            account: 1,
+            user_id: 1,
+            username: ADMIN,
+            clientmsgid: id,
+            send_again: false,
+            now: &qunfa::clock::Clock::system().timestamp(),
+            articles_as_sent: None,
+        },
     )
     .await
     .unwrap();

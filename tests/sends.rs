@@ -210,12 +210,15 @@ async fn a_send_stored_before_a_crash_is_sent_once_after_the_restart() {
     let db = qunfa::shell::db::connect(&database, false).await.unwrap();
     let created = qunfa::sends::store::create_send(
         &db,
-        1,
-        1,
-        ADMIN,
-        id,
-        false,
-        &qunfa::clock::Clock::system().timestamp(),
+        &qunfa::sends::store::NewSend {
+            account: 1,
+            user_id: 1,
+            username: ADMIN,
+            clientmsgid: id,
+            send_again: false,
+            now: &qunfa::clock::Clock::system().timestamp(),
+            articles_as_sent: None,
+        },
     )
     .await
     .unwrap();
@@ -811,5 +814,96 @@ async fn a_send_with_no_answer_says_not_to_send_it_again() {
         Some(
             "微信没有及时应答，这次群发可能已经到达微信。qunfa 会带着同一个 clientmsgid 自动重试——请不要再发一次。"
         )
+    );
+}
+
+#[tokio::test]
+async fn a_sent_drafts_own_copy_survives_wechat_deleting_the_draft() {
+    let app = TestApp::spawn().await;
+    let client = signed_in(&app).await;
+    let before = app
+        .wechat()
+        .draft_get(&qunfa::wechat::types::MediaId::parse(SEED_MEDIA).unwrap())
+        .await
+        .expect("the seed's draft is there before the send");
+    let result = send(
+        &app,
+        &client,
+        &form("qf-copy", "mpnews", &[("mpnews_media_id", SEED_MEDIA)]),
+    )
+    .await;
+    assert_eq!(result.state, SendState::Submitted, "{result:?}");
+    // The job ends (its push delivered), and WeChat deletes the draft:
+    // asking for it again is 40007.
+    let sim = app.state.simulator.as_ref().unwrap();
+    let pushed = sim
+        .wait_until(Duration::from_secs(30), |s| {
+            s.deliveries().iter().any(|d| d.status == Some(200))
+        })
+        .await;
+    assert!(pushed, "the job's end was pushed");
+    let gone = app
+        .wechat()
+        .draft_get(&qunfa::wechat::types::MediaId::parse(SEED_MEDIA).unwrap())
+        .await
+        .expect_err("WeChat deletes a sent draft");
+    assert_eq!(gone.code().map(|c| c.code()), Some(40007), "{gone:?}");
+    let detail: qunfa::sends::history::SendDetail = app
+        .call(
+            &client,
+            "load_send_detail",
+            &[("id", &result.id.to_string())],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let titles: Vec<&str> = detail
+        .articles_as_sent
+        .iter()
+        .map(|a| a.title.as_str())
+        .collect();
+    let expected: Vec<&str> = before.news_item.iter().map(|a| a.title.as_str()).collect();
+    assert_eq!(titles, expected);
+    assert_eq!(titles.len(), 2, "the seed's draft has two articles");
+    for (copy, article) in detail.articles_as_sent.iter().zip(&before.news_item) {
+        assert!(!copy.content.is_empty(), "the body is kept");
+        assert_eq!(copy.author, article.author);
+    }
+    let page = client
+        .get(app.url(&format!("/a/main/sends/{}", result.id)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("qunfa 保存的副本") || page.contains("qunfa's copy"));
+    assert!(page.contains(titles[1]));
+}
+
+#[tokio::test]
+async fn compose_opens_with_the_draft_the_address_names() {
+    let app = TestApp::spawn().await;
+    let client = signed_in(&app).await;
+    let page = client
+        .get(app.url("/a/main/compose?draft=sim_draft_weekly_digest_0002"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(r#"value="sim_draft_weekly_digest_0002""#),
+        "the draft is chosen"
+    );
+    let checked = page
+        .split("<input")
+        .find(|i| i.contains(r#"value="mpnews""#) && i.contains("form[msgtype]"))
+        .expect("the article tab");
+    assert!(
+        checked.contains("checked"),
+        "articles are the message type: {checked}"
     );
 }

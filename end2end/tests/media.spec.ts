@@ -24,6 +24,9 @@ type Words = {
   confirm: (name: string) => string;
   deleteButton: string;
   deleted: string;
+  imageType: string;
+  uploadNew: string;
+  imageField: string;
 };
 
 const en: Words = {
@@ -39,6 +42,9 @@ const en: Words = {
   confirm: (name) => `Delete “${name}”?`,
   deleteButton: "Delete",
   deleted: "Deleted.",
+  imageType: "Image",
+  uploadNew: "Upload a new image",
+  imageField: "Image media_ids (one per line, in order)",
 };
 
 const zh: Words = {
@@ -54,6 +60,9 @@ const zh: Words = {
   confirm: (name) => `删除“${name}”？`,
   deleteButton: "删除",
   deleted: "已删除。",
+  imageType: "图片",
+  uploadNew: "上传新的图片",
+  imageField: "图片 media_id（每行一个，按顺序）",
 };
 
 function unique(): string {
@@ -65,12 +74,32 @@ function pngBytes(base64: string, tail: string): Buffer {
   return Buffer.concat([Buffer.from(base64, "base64"), Buffer.from(tail)]);
 }
 
-async function signedIn(browser: Browser, locale: string, options: { javaScriptEnabled?: boolean; viewport?: { width: number; height: number } } = {}) {
+async function signedIn(
+  browser: Browser,
+  locale: string,
+  options: { javaScriptEnabled?: boolean; viewport?: { width: number; height: number } } = {},
+  who: { username: string; password: string } = admin,
+) {
   const context = await browser.newContext({ locale, ...options });
   const page = await context.newPage();
-  await logIn(page, admin.username, admin.password);
+  await logIn(page, who.username, who.password);
   await page.waitForURL((url) => !url.pathname.startsWith("/login"));
   return { context, page };
+}
+
+/** A new editor granted the account main (by the admin, through the users page's server functions), signed in. */
+async function anEditor(browser: Browser, locale: string) {
+  const { context: adminContext, page: adminPage } = await signedIn(browser, "en-US");
+  const headers = { Accept: "application/json", Origin: new URL(adminPage.url()).origin };
+  const editor = { username: `media${Date.now() % 1e7}`, password: "editor-password-1" };
+  const added = await adminPage.request.post("/api/add_user", { form: { ...editor, role: "editor" }, headers });
+  expect(added.ok(), await added.text()).toBe(true);
+  const users: { id: number; username: string }[] = await (await adminPage.request.post("/api/list_users", { headers })).json();
+  const id = users.find((u) => u.username === editor.username)?.id;
+  const granted = await adminPage.request.post("/api/set_user_account", { form: { id: String(id), account: "main", granted: "true" }, headers });
+  expect(granted.ok(), await granted.text()).toBe(true);
+  await adminContext.close();
+  return signedIn(browser, locale, {}, editor);
 }
 
 async function dropFiles(page: Page, files: { name: string; bytes: Buffer }[]) {
@@ -86,8 +115,8 @@ async function dropFiles(page: Page, files: { name: string; bytes: Buffer }[]) {
 
 for (const w of [en, zh]) {
   test.describe(`media library (${w.locale})`, () => {
-    test("two dropped images each get a progress bar that reaches done, and both show in the grid", async ({ browser }) => {
-      const { context, page } = await signedIn(browser, w.locale);
+    test("an editor drops two images: each gets a progress bar that reaches done, and both show in the grid", async ({ browser }) => {
+      const { context, page } = await anEditor(browser, w.locale);
       await page.goto("/a/main/media");
       await hydrated(page);
       const tag = unique();
@@ -113,6 +142,19 @@ for (const w of [en, zh]) {
         expect(scroll, `no sideways scroll at ${width}px`).toBeLessThanOrEqual(width);
         await page.screenshot({ path: `/tmp/media-${w.locale}-${width}.png`, fullPage: true });
       }
+      await context.close();
+    });
+
+    test("a compose picker uploads a new one right there and picks it", async ({ browser }) => {
+      const { context, page } = await signedIn(browser, w.locale);
+      await page.goto("/a/main/compose");
+      await hydrated(page);
+      await page.getByRole("radio", { name: w.imageType, exact: true }).check();
+      const tag = unique();
+      const name = `new-${tag}.png`;
+      await page.getByLabel(w.uploadNew, { exact: true }).setInputFiles({ name, mimeType: "image/png", buffer: pngBytes(BLUE, tag) });
+      await expect(page.getByRole("status").filter({ hasText: `“${name}”` })).toBeVisible();
+      await expect(page.getByLabel(w.imageField, { exact: true })).toHaveValue(/SIMi/);
       await context.close();
     });
 

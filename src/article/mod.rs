@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 pub mod api;
-#[cfg(feature = "ssr")]
+#[cfg(feature = "render")]
 pub mod render;
 
 /// A title: at most 32 characters (CONTENT.md §1).

@@ -58,11 +58,14 @@ impl ImagePolicy for std::collections::HashSet<String> {
 pub struct Rendered {
     /// The HTML to send as the article's `content`.
     pub html: String,
-    /// WeChat's limit counts the `content` it receives: this HTML, tags and
-    /// styles included, exactly as sent (the JSON around it is decoded
-    /// first, so its escapes do not count). `chars` counts characters as
-    /// `article::char_count` does, `bytes` its UTF-8 bytes, which is how the
-    /// request carries it (no `\uXXXX` escapes).
+    /// WeChat's two limits on `content`, "fewer than 20,000 characters
+    /// and less than 1 MB": `chars` counts the text a reader sees (tags
+    /// and styles left out, an entity one character, as
+    /// `article::char_count` counts), `bytes` the UTF-8 bytes of this
+    /// HTML as the request carries it (no `\uXXXX` escapes). Counting the
+    /// HTML for both would leave the byte limit nothing to do (20,000
+    /// characters are at most 80 KB), and articles styled by 135编辑器 or
+    /// 秀米 carry far more markup than that and are accepted.
     pub chars: usize,
     pub bytes: usize,
     /// Images left out (not allowed by the policy), as the source gave them.
@@ -114,7 +117,7 @@ fn finish(
         })
         .collect();
     Rendered {
-        chars: crate::article::char_count(&html),
+        chars: visible_chars(&html),
         bytes: html.len(),
         html,
         dropped_images: state.dropped_images,
@@ -122,10 +125,25 @@ fn finish(
     }
 }
 
+/// The characters of `html` a reader sees: its text without any tag, each
+/// entity the serializer writes (`&amp;`, `&nbsp;`, …) one character.
+fn visible_chars(html: &str) -> usize {
+    let text = clean::TEXT.clean(html).to_string();
+    let mut count = 0;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '&' {
+            chars.by_ref().find(|&c| c == ';');
+        }
+        count += 1;
+    }
+    count
+}
+
 /// Whether `href` is a link WeChat lets a reader open from an article: one
 /// to its own articles, `https://mp.weixin.qq.com/…`.
 pub fn is_wechat_article_link(href: &str) -> bool {
-    url::Url::parse(href).is_ok_and(|url| {
+    ammonia::Url::parse(href).is_ok_and(|url| {
         url.scheme() == "https"
             && url.host_str() == Some("mp.weixin.qq.com")
             && url.port().is_none()
@@ -136,7 +154,8 @@ pub fn is_wechat_article_link(href: &str) -> bool {
 
 /// The body for the preview: each image's address replaced by
 /// `to_display`'s (qunfa's copy: the browser may not load WeChat's), an
-/// image it has no copy of shown as a grey box with its alt text. `html` is
+/// image it has no copy of shown as a grey box with its alt text (no
+/// words of ours: the article's language is its author's). `html` is
 /// a [`Rendered::html`]; the result is for showing, never for sending.
 pub fn display_images(html: &str, to_display: &dyn Fn(&str) -> Option<String>) -> String {
     let mut out = String::with_capacity(html.len());
@@ -164,7 +183,7 @@ pub fn display_images(html: &str, to_display: &dyn Fn(&str) -> Option<String>) -
                             .map(|(_, value)| value.as_ref())
                             .unwrap_or_default();
                         push_styled(&mut out, "span", MISSING_IMAGE);
-                        push_text(&mut out, &format!("🖼 {alt}"));
+                        push_text(&mut out, alt);
                         out.push_str("</span>");
                     }
                 }
@@ -192,7 +211,7 @@ pub fn image_sources(html: &str, mut each: impl FnMut(&str)) {
     }
 }
 
-const MISSING_IMAGE: &str = "display:block;margin:.6em 0;padding:2em 1em;border-radius:4px;background-color:#f2f2f2;color:#999;text-align:center;font-size:14px";
+const MISSING_IMAGE: &str = "display:block;min-height:5em;margin:.6em 0;padding:2em 1em;border-radius:4px;background-color:#f2f2f2;color:#999;text-align:center;font-size:14px";
 
 #[cfg(test)]
 mod tests;

@@ -131,6 +131,8 @@ struct UploadForm {
     title: String,
     introduction: String,
     scale_down: bool,
+    /// A compose picker's list page to go back to (a plain form).
+    return_to: Option<String>,
     file: Option<Received>,
 }
 
@@ -156,6 +158,7 @@ async fn read_form(mut multipart: Multipart, body_image: bool) -> Result<UploadF
             "scale_down" => {
                 form.scale_down = field.text().await.map_err(ReceiveError::Body)? == "yes"
             }
+            "return_to" => form.return_to = Some(field.text().await.map_err(ReceiveError::Body)?),
             _ => {
                 let mut field = field;
                 while field.chunk().await.map_err(ReceiveError::Body)?.is_some() {}
@@ -177,12 +180,15 @@ fn wants_json(headers: &HeaderMap) -> bool {
 struct Outcome {
     tab: Tab,
     answer: UploadAnswer,
+    /// Where a plain form goes back to, when not the library.
+    return_to: Option<String>,
 }
 
 impl Outcome {
     fn refused(tab: Tab, name: String, refusal: Refusal, lang: Lang) -> Outcome {
         Outcome {
             tab,
+            return_to: None,
             answer: UploadAnswer {
                 media_id: None,
                 name,
@@ -204,10 +210,18 @@ impl Outcome {
             return (status, Json(self.answer)).into_response();
         }
         let mut query = url::form_urlencoded::Serializer::new(String::new());
-        query.append_pair("kind", self.tab.as_str());
+        // A compose picker's page of this account only: never another site.
+        let back = self
+            .return_to
+            .as_deref()
+            .filter(|to| to.starts_with(&format!("/a/{slug}/compose/pick/")) && !to.contains("//"));
+        if back.is_none() {
+            query.append_pair("kind", self.tab.as_str());
+        }
         match (&self.answer.media_id, &self.answer.refusal) {
             (Some(id), _) => {
                 query.append_pair("uploaded", id);
+                query.append_pair("uploaded_name", &self.answer.name);
                 if self.answer.existing {
                     query.append_pair("existing", "1");
                 }
@@ -218,7 +232,12 @@ impl Outcome {
             }
             (None, None) => {}
         }
-        Redirect::to(&format!("/a/{slug}/media?{}", query.finish())).into_response()
+        let target = match back {
+            Some(back) if back.contains('?') => format!("{back}&{}", query.finish()),
+            Some(back) => format!("{back}?{}", query.finish()),
+            None => format!("/a/{slug}/media?{}", query.finish()),
+        };
+        Redirect::to(&target).into_response()
     }
 }
 
@@ -262,6 +281,13 @@ pub async fn upload(
         .respond(&slug, json)
 }
 
+impl Outcome {
+    fn back_to(mut self, return_to: Option<String>) -> Outcome {
+        self.return_to = return_to;
+        self
+    }
+}
+
 async fn upload_material(
     state: &AppState,
     account: &Account,
@@ -289,6 +315,19 @@ async fn upload_material(
             );
         }
     };
+    let return_to = form.return_to.clone();
+    upload_form(state, account, user_id, form, lang)
+        .await
+        .back_to(return_to)
+}
+
+async fn upload_form(
+    state: &AppState,
+    account: &Account,
+    user_id: i64,
+    form: UploadForm,
+    lang: Lang,
+) -> Outcome {
     let Some(kind) = form.kind.as_deref().and_then(UploadKind::parse) else {
         return Outcome::refused(Tab::Image, String::new(), Refusal::UnknownKind, lang);
     };
@@ -386,6 +425,7 @@ async fn upload_material(
             };
             return Outcome {
                 tab,
+                return_to: None,
                 answer: UploadAnswer {
                     media_id: Some(existing.media_id),
                     name: existing.name,
@@ -459,6 +499,7 @@ async fn upload_material(
     };
     Outcome {
         tab,
+        return_to: None,
         answer: UploadAnswer {
             media_id: Some(added.media_id.into_string()),
             name: display_name,

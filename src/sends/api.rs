@@ -224,7 +224,7 @@ pub mod ssr {
     use crate::sends::{
         ArticleName, AttemptView, ComposeForm, Confirmation, Content, Field, FieldError,
         FieldProblem, MediaChoice, MediaName, MediaPage, PICKER_PAGE, PrepareOutcome, SendResult,
-        SendState, TagChoice, life,
+        SendState, SentArticle, TagChoice, life,
     };
     use crate::shell::state::AccountState;
     use crate::wechat::api::{
@@ -232,8 +232,8 @@ pub mod ssr {
         PreviewMessage, PreviewRecipient, PreviewRequest,
     };
     use crate::wechat::client::CallError;
-    use crate::wechat::errcode::ApiError;
-    use crate::wechat::types::{ClientMsgId, MsgType};
+    use crate::wechat::errcode::{ApiError, ErrCode};
+    use crate::wechat::types::{ClientMsgId, MediaId, MsgType};
 
     /// Pages of drafts or materials searched for a send's names (20 per
     /// page).
@@ -618,18 +618,21 @@ pub mod ssr {
         if plan.tag_id.is_none() && !said.all_followers {
             return Err(Problem::ConfirmAllFollowers.into());
         }
+        let articles_as_sent = match &plan.request.message {
+            MassMessage::MpNews { media_id } => articles_as_sent(app, media_id).await?,
+            _ => None,
+        };
         let now = app.account.sends.now();
-        match store::create_send(
-            &app.db,
-            app.account.id,
-            user.id,
-            &user.username,
+        let send = store::NewSend {
+            account: app.account.id,
+            user_id: user.id,
+            username: &user.username,
             clientmsgid,
-            said.send_again,
-            &now,
-        )
-        .await?
-        {
+            send_again: said.send_again,
+            now: &now,
+            articles_as_sent: articles_as_sent.as_deref(),
+        };
+        match store::create_send(&app.db, &send).await? {
             Created::New(id) => {
                 life::settle(&app.db, &app.account.wechat, &app.account.sends, id, "send").await?;
                 Ok(id)
@@ -648,6 +651,39 @@ pub mod ssr {
             }
             Created::NoAttempt => Err(Problem::AttemptNotFound.into()),
             Created::Repeat(_) => Err(Problem::ConfirmRepeat.into()),
+        }
+    }
+
+    /// The draft's articles as they are about to go out (`draft/get`):
+    /// WeChat deletes the draft once it is sent, so the send keeps this
+    /// copy. A draft WeChat does not know is not refused here: `sendall`
+    /// refuses it and the send records why. Any other failure stops the
+    /// send before anything is written, since the copy could not be kept.
+    async fn articles_as_sent(
+        app: &AccountState,
+        media_id: &MediaId,
+    ) -> Result<Option<Vec<SentArticle>>, AppError> {
+        match app.account.wechat.draft_get(media_id).await {
+            Ok(draft) => Ok(Some(
+                draft
+                    .news_item
+                    .into_iter()
+                    .map(|a| SentArticle {
+                        title: a.title,
+                        author: a.author.filter(|s| !s.is_empty()),
+                        digest: a.digest.filter(|s| !s.is_empty()),
+                        content: a.content.unwrap_or_default(),
+                        content_source_url: a.content_source_url.filter(|s| !s.is_empty()),
+                        thumb_media_id: a.thumb_media_id.filter(|s| !s.is_empty()),
+                        cover_url: a.thumb_url.filter(|s| !s.is_empty()),
+                    })
+                    .collect(),
+            )),
+            Err(CallError::Api(api)) if api.code == ErrCode::InvalidMediaId => Ok(None),
+            Err(error) => {
+                tracing::warn!(%error, "draft/get before a send failed; nothing sent");
+                Err(Problem::DraftUnreadable.into())
+            }
         }
     }
 

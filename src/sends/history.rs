@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{Content, SendState};
+use super::{Content, SendState, SentArticle};
 use crate::error::AppError;
 use crate::wechat::api::MassStatus;
 use crate::wechat::status::{
@@ -124,6 +124,9 @@ pub struct SendDetail {
     pub articles: Vec<String>,
     /// What went out, by name; `None` for a send made before it was kept.
     pub content: Option<Content>,
+    /// The articles of an mpnews send as they went out (qunfa's copy:
+    /// WeChat deletes the draft); empty for other sends and older ones.
+    pub articles_as_sent: Vec<SentArticle>,
     /// The originality check as a whole (`CheckState` of the push).
     pub check_state: Option<CheckState>,
     pub checks: Vec<ArticleCheckView>,
@@ -359,6 +362,7 @@ pub mod ssr {
                 }
             }
         }
+        let articles_as_sent = store::articles_as_sent(&app.db, send.entry.id).await?;
         let deleted_articles = send.deleted_articles.clone();
         let article_count = send.articles.len().max(checks.len()).max(1) as u32;
         let all_deleted = (1..=article_count).all(|n| super::article_deleted(&deleted_articles, n));
@@ -379,6 +383,7 @@ pub mod ssr {
             timeline,
             articles: send.articles,
             content: send.content,
+            articles_as_sent,
             check_state,
             checks,
             urls,

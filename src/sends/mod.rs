@@ -458,6 +458,20 @@ pub struct ArticleName {
     pub cover_url: Option<String>,
 }
 
+/// An article of an mpnews send as it went out: qunfa's own copy, since
+/// WeChat deletes a draft once it is sent. On the send's page `content` is
+/// the sanitised HTML with the images qunfa keeps shown from its copies.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentArticle {
+    pub title: String,
+    pub author: Option<String>,
+    pub digest: Option<String>,
+    pub content: String,
+    pub content_source_url: Option<String>,
+    pub thumb_media_id: Option<String>,
+    pub cover_url: Option<String>,
+}
+
 /// A material by its id, with its name and address when WeChat listed it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MediaName {

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
-use super::{ComposeForm, Content, Repeat, SendState};
+use super::{ComposeForm, Content, Repeat, SendState, SentArticle};
 use crate::audit::{self, Action};
 use crate::error::AppError;
 use crate::wechat::api::SendAllRequest;
@@ -181,21 +181,37 @@ pub async fn recent_repeat(
     }))
 }
 
+/// A confirmation to turn into a send.
+#[derive(Clone, Copy, Debug)]
+pub struct NewSend<'a> {
+    pub account: i64,
+    pub user_id: i64,
+    pub username: &'a str,
+    pub clientmsgid: &'a str,
+    pub send_again: bool,
+    /// `Clock::timestamp`.
+    pub now: &'a str,
+    /// The articles of an mpnews send as they go out, kept in
+    /// `sent_articles` with the send.
+    pub articles_as_sent: Option<&'a [SentArticle]>,
+}
+
 /// Turns the checked attempt into a `pending` send with its exact body, its
 /// first timeline entry and the audit line — one transaction, so a crash
 /// leaves either nothing or a send the worker will settle. A repeat of a
 /// send of the last day (at `now`, `Clock::timestamp`) is written only
 /// with `send_again`; the check is inside the transaction, so two tabs
 /// cannot both pass it.
-pub async fn create_send(
-    db: &SqlitePool,
-    account: i64,
-    user_id: i64,
-    username: &str,
-    clientmsgid: &str,
-    send_again: bool,
-    now: &str,
-) -> Result<Created, StoreError> {
+pub async fn create_send(db: &SqlitePool, send: &NewSend<'_>) -> Result<Created, StoreError> {
+    let NewSend {
+        account,
+        user_id,
+        username,
+        clientmsgid,
+        send_again,
+        now,
+        articles_as_sent,
+    } = *send;
     // IMMEDIATE: take the write lock before reading, so two confirmations
     // of one attempt queue up instead of both reading "no send yet".
     let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
@@ -255,6 +271,16 @@ pub async fn create_send(
     )
     .execute(&mut *tx)
     .await?;
+    if let Some(articles) = articles_as_sent {
+        let articles = serde_json::to_string(articles)?;
+        sqlx::query!(
+            "INSERT INTO sent_articles (send_id, articles) VALUES (?, ?)",
+            id,
+            articles,
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
     let facts = audit::Facts::Send {
         send_id: id,
         msg_type: msg_type.to_owned(),
@@ -272,6 +298,18 @@ pub async fn create_send(
     .await?;
     tx.commit().await?;
     Ok(Created::New(id))
+}
+
+/// The articles of send `id` as they went out; empty for a send that is
+/// not mpnews or was made before qunfa kept them.
+pub async fn articles_as_sent(db: &SqlitePool, id: i64) -> Result<Vec<SentArticle>, StoreError> {
+    let stored = sqlx::query_scalar!("SELECT articles FROM sent_articles WHERE send_id = ?", id)
+        .fetch_optional(db)
+        .await?;
+    Ok(match stored {
+        Some(json) => serde_json::from_str(&json)?,
+        None => Vec::new(),
+    })
 }
 
 /// A send as the worker or a result page needs it.

@@ -21,7 +21,7 @@ use crate::sends::history::{
     load_send_detail,
 };
 use crate::sends::timeline::{note_words, step_words};
-use crate::sends::{SendState, group_digits};
+use crate::sends::{SendState, SentArticle, group_digits};
 use crate::wechat::status::Status;
 
 /// How often an open page asks for news.
@@ -572,6 +572,7 @@ fn Detail(
                     </section>
                 }
             })}
+        {(!d.articles_as_sent.is_empty()).then(|| view! { <ArticlesAsSent lang articles=d.articles_as_sent.clone() /> })}
         <section aria-labelledby="actions-title">
             <h2 id="actions-title">{lang.pick("操作", "Actions")}</h2>
             {move || answer().map(|r| match r {
@@ -738,4 +739,50 @@ fn CopyrightTable(
             </tbody>
         </table>
     }
+}
+
+/// qunfa's own copy of each article as it went out: WeChat deletes the
+/// draft once it is sent. Each article opens on its own.
+#[component]
+fn ArticlesAsSent(lang: Lang, articles: Vec<SentArticle>) -> impl IntoView {
+    view! {
+        <section aria-labelledby="sent-copy-title">
+            <h2 id="sent-copy-title">{lang.pick("发出的文章（qunfa 保存的副本）", "The articles as sent (qunfa's copy)")}</h2>
+            <p class="hint">
+                {lang.pick(
+                    "微信在群发后会删除草稿；这里是 qunfa 在发送前保存的每篇文章。",
+                    "WeChat deletes a draft once it is sent; this is the copy of every article qunfa kept just before sending.",
+                )}
+            </p>
+            {articles
+                .into_iter()
+                .enumerate()
+                .map(|(i, article)| {
+                    let meta = [article.author.clone(), article.digest.clone()]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(" · ");
+                    view! {
+                        <details class="sent-article">
+                            <summary>{format!("{}. {}", i + 1, article.title)}</summary>
+                            {(!meta.is_empty()).then(|| view! { <p class="hint">{meta}</p> })}
+                            {article.content_source_url.clone().map(|url| view! {
+                                <p>{lang.pick("阅读原文：", "Read the original: ")}<DataLink url=url.clone() label=url /></p>
+                            })}
+                            <SentArticleBody lang article />
+                        </details>
+                    }
+                })
+                .collect_view()}
+        </section>
+    }
+}
+
+/// An article's body as it went out. The HTML was sanitised on the server
+/// (`sends::history::ssr::detail`) before it reached the page.
+#[component]
+fn SentArticleBody(lang: Lang, article: SentArticle) -> impl IntoView {
+    let _ = lang;
+    view! { <div class="sent-article-body" inner_html=article.content></div> }
 }

@@ -338,6 +338,19 @@ fn DeleteConfirm(lang: Lang, usage: Usage, tab: Tab) -> impl IntoView {
     }
 }
 
+/// A kind as a choice of the upload form.
+fn kind_option(kind: UploadKind, lang: Lang) -> &'static str {
+    match kind {
+        UploadKind::Image => lang.pick("图片", "Image"),
+        UploadKind::Voice => lang.pick("语音", "Voice"),
+        UploadKind::Video => lang.pick("视频", "Video"),
+        UploadKind::Thumb => lang.pick(
+            "缩略图（封面，JPEG ≤64 KB）",
+            "Thumbnail (cover, JPEG ≤64 KB)",
+        ),
+    }
+}
+
 /// One file being uploaded by the page's script.
 #[derive(Clone, Debug, PartialEq)]
 struct Sending {
@@ -371,14 +384,14 @@ fn Upload(lang: Lang, tab: Signal<Tab>, on_done: Callback<()>) -> impl IntoView 
         let start = start.clone();
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
-            start.from_input();
+            start.send_picked();
         }
     };
     let on_drop = {
         let start = start.clone();
         move |ev: leptos::ev::DragEvent| {
             ev.prevent_default();
-            start.from_drop(&ev);
+            start.send_dropped(&ev);
         }
     };
     let on_dragover = move |ev: leptos::ev::DragEvent| ev.prevent_default();
@@ -459,7 +472,7 @@ fn Upload(lang: Lang, tab: Signal<Tab>, on_done: Callback<()>) -> impl IntoView 
                             let selected = move || kind_for(tab.get()) == kind.as_str();
                             view! {
                                 <option value=kind.as_str() selected=selected>
-                                    {crate::media::kind_label(kind, lang)}
+                                    {kind_option(kind, lang)}
                                 </option>
                             }
                         })
@@ -481,14 +494,14 @@ fn Upload(lang: Lang, tab: Signal<Tab>, on_done: Callback<()>) -> impl IntoView 
 /// The browser side of the uploads: each file sent with its own
 /// XMLHttpRequest (whose upload progress a `fetch` does not give), as the
 /// same form the page posts without JavaScript.
-mod script {
+pub(crate) mod script {
     use leptos::prelude::*;
 
     use super::Sending;
 
     /// Starts uploads from the form's file input or from a drop.
     #[derive(Clone)]
-    pub struct Starter {
+    pub(super) struct Starter {
         #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
         lang: crate::i18n::Lang,
         #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
@@ -499,7 +512,7 @@ mod script {
         on_done: Callback<()>,
     }
 
-    pub fn starter(
+    pub(super) fn starter(
         lang: crate::i18n::Lang,
         form: NodeRef<leptos::html::Form>,
         sendings: RwSignal<Vec<Sending>>,
@@ -515,14 +528,14 @@ mod script {
 
     #[cfg(not(feature = "hydrate"))]
     impl Starter {
-        pub fn from_input(&self) {}
-        pub fn from_drop(&self, _: &leptos::ev::DragEvent) {}
+        pub fn send_picked(&self) {}
+        pub fn send_dropped(&self, _: &leptos::ev::DragEvent) {}
         pub fn scale_down(&self, _: u32) {}
     }
 
     #[cfg(feature = "hydrate")]
     impl Starter {
-        pub fn from_input(&self) {
+        pub fn send_picked(&self) {
             use leptos::wasm_bindgen::JsCast;
             let Some(form) = self.form.get_untracked() else {
                 return;
@@ -542,7 +555,7 @@ mod script {
             }
         }
 
-        pub fn from_drop(&self, ev: &leptos::ev::DragEvent) {
+        pub fn send_dropped(&self, ev: &leptos::ev::DragEvent) {
             if let Some(files) = ev.data_transfer().and_then(|d| d.files()) {
                 self.send_all(&files);
             }
@@ -576,7 +589,7 @@ mod script {
             let Ok(data) = web_sys::FormData::new_with_form(&form) else {
                 return;
             };
-            let _ = data.delete("file");
+            data.delete("file");
             if scale_down {
                 let _ = data.set_with_str("scale_down", "yes");
             }
@@ -653,6 +666,50 @@ mod script {
             request.set_onloadend(Some(ended.unchecked_ref()));
             let _ = request.send_with_opt_form_data(Some(&data));
         }
+    }
+
+    /// Uploads one `file` as a material of `kind` (a video titled by its
+    /// name) to the library of `account`, for a compose picker; `done` gets
+    /// the answer, or words for a broken upload.
+    #[cfg(feature = "hydrate")]
+    pub fn upload_one(
+        lang: crate::i18n::Lang,
+        account: &str,
+        kind: &str,
+        file: web_sys::File,
+        done: impl FnOnce(Result<crate::media::UploadAnswer, String>) + 'static,
+    ) {
+        use leptos::wasm_bindgen::JsCast;
+        use leptos::wasm_bindgen::closure::Closure;
+        let (Ok(data), Ok(request)) = (web_sys::FormData::new(), web_sys::XmlHttpRequest::new())
+        else {
+            return;
+        };
+        let name = file.name();
+        let title = name
+            .rsplit_once('.')
+            .map_or(name.as_str(), |(stem, _)| stem)
+            .to_owned();
+        let _ = data.set_with_str("kind", kind);
+        let _ = data.set_with_str("title", &title);
+        let _ = data.append_with_blob_and_filename("file", &file, &name);
+        let _ = request.open("POST", &format!("/a/{account}/media/upload"));
+        let _ = request.set_request_header("Accept", "application/json");
+        let answered = request.clone();
+        let ended = Closure::once_into_js(move || {
+            let status = answered.status().unwrap_or(0);
+            let text = answered.response_text().ok().flatten().unwrap_or_default();
+            done(
+                serde_json::from_str::<crate::media::UploadAnswer>(&text).map_err(|_| match lang {
+                    crate::i18n::Lang::Zh => format!("上传中断（HTTP {status}），请重试。"),
+                    crate::i18n::Lang::En => {
+                        format!("The upload broke off (HTTP {status}); try again.")
+                    }
+                }),
+            );
+        });
+        request.set_onloadend(Some(ended.unchecked_ref()));
+        let _ = request.send_with_opt_form_data(Some(&data));
     }
 
     #[cfg(feature = "hydrate")]

@@ -216,6 +216,9 @@ pub(super) static FINAL: LazyLock<Builder<'static>> = LazyLock::new(|| {
     builder
 });
 
+/// No element at all: what is left is the text a reader sees.
+pub(super) static TEXT: LazyLock<Builder<'static>> = LazyLock::new(Builder::empty);
+
 /// `style` without the declarations that are not safe: a property not in
 /// [`STYLE_PROPERTIES`], a value that calls a function not in
 /// [`STYLE_FUNCTIONS`] or holds a quote, an escape, a comment, an at-rule

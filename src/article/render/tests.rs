@@ -142,7 +142,10 @@ fn a_markdown_article_becomes_html_wechat_keeps() {
     assert!(notes.contains("[2] the repo: "), "{notes}");
     assert!(notes.contains("[3] <p style=\"display:inline;margin:0\">See <span style=\"color:#576b95\">the spec</span><sup"), "{notes}");
     assert!(notes.contains("[4] the spec: "), "{notes}");
-    assert_eq!(rendered.chars, html.chars().count());
+    assert!(
+        rendered.chars < html.chars().count(),
+        "the markup does not count"
+    );
     assert_eq!(rendered.bytes, html.len());
 }
 
@@ -218,34 +221,41 @@ fn pasted_html_keeps_safe_styles_and_loses_the_rest() {
 
 #[test]
 fn a_twenty_thousand_character_article_is_counted_as_sent() {
-    // 20,000 characters of text, in Chinese (3 bytes each) and ASCII.
+    // 19,800 characters of text in 100 paragraphs, in Chinese (3 bytes
+    // each), and the markup around them.
     let paragraph = format!("{}\n\n", "群发".repeat(99));
     let markdown = paragraph.repeat(100);
     assert_eq!(crate::article::char_count(&markdown), 20_000);
     let rendered = render_markdown(&markdown, &Theme::default(), &Uploaded);
     let text_chars = 19_800;
+    // The characters are the text a reader sees; the styles do not count.
+    assert_eq!(rendered.chars, text_chars);
+    assert!(crate::article::content_fits(rendered.chars, rendered.bytes));
+    // The bytes are the HTML's, markup included.
     let overhead = rendered.html.chars().count() - text_chars;
-    assert_eq!(rendered.chars, text_chars + overhead);
     assert_eq!(rendered.bytes, rendered.html.len());
     assert_eq!(
         rendered.bytes,
         text_chars * 3 + overhead,
         "the markup is ASCII"
     );
-    // The text alone is within the limit; with a style on each of its 100
-    // paragraphs the body is not.
-    assert!(
-        rendered.chars > crate::article::CONTENT_MAX_CHARS,
-        "{}",
-        rendered.chars
-    );
     let per_paragraph = "<p style=\"margin:1em 0\"></p>".len();
     let wrapper = rendered.html.find("<p ").unwrap() + "</section>".len();
     assert_eq!(overhead, 100 * per_paragraph + wrapper);
 
-    let ascii = "word ".repeat(4_000);
-    let rendered = render_markdown(&ascii, &Theme::default(), &Uploaded);
-    assert_eq!(rendered.chars, rendered.bytes);
+    // An entity is one character: "a & b" is five.
+    let rendered = render_markdown("a & b", &Theme::default(), &Uploaded);
+    assert!(rendered.html.contains("a &amp; b"), "{}", rendered.html);
+    assert_eq!(rendered.chars, 5);
+
+    // Past the limit by text alone.
+    let long = "字".repeat(20_000);
+    let rendered = render_markdown(&long, &Theme::default(), &Uploaded);
+    assert_eq!(rendered.chars, 20_000);
+    assert!(!crate::article::content_fits(
+        rendered.chars,
+        rendered.bytes
+    ));
 }
 
 #[test]
@@ -263,7 +273,7 @@ fn images_are_shown_from_qunfas_copies() {
         "{shown}"
     );
     assert!(!shown.contains("mmbiz"), "{shown}");
-    assert!(shown.contains(">🖼 other</span>"), "{shown}");
+    assert!(shown.contains(";font-size:14px\">other</span>"), "{shown}");
     // Nothing else changes.
     let none = display_images(&rendered.html, &|src| Some(src.to_owned()));
     assert_eq!(none, rendered.html);

@@ -50,6 +50,14 @@ pub fn ConfirmDialog(
                 <p>{lang.pick("消息类型：", "Message type: ")} {type_label(lang, &confirmation.msg_type)}</p>
                 // What goes out, by name.
                 {confirmation.content.clone().map(|content| view! { <ContentView lang content /> })}
+                {(confirmation.msg_type == "mpnews").then(|| view! {
+                    <p class="hint">
+                        {lang.pick(
+                            "发送后，微信会删除这篇草稿，它的 media_id 也随之失效；qunfa 会在发送前保存每篇文章的副本，之后可在这条群发的页面查看。",
+                            "Once sent, WeChat deletes this draft and its media_id stops working; qunfa keeps its own copy of every article, made just before sending, on the send's page.",
+                        )}
+                    </p>
+                })}
                 {move || problem().map(|words| view! { <p class="error" role="alert">{words}</p> })}
                 <ActionForm action=confirm>
                     <input type="hidden" name="account" value=account.clone() />

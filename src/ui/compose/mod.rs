@@ -13,7 +13,8 @@
 //! problems or the confirmation), "Confirm" as `…/compose?sent=…` (the
 //! result). The tag search sends the whole form as a GET
 //! (`…/compose?tag_search=…&form[…]=…`), and the page fills the form from
-//! it again.
+//! it again. `…/compose?draft=<media_id>` opens the form with that draft
+//! chosen (the article editor's "Send…").
 //!
 //! After a send the result takes the form's place (the form is hidden, so
 //! nothing typed can go out twice by accident); "Compose another" opens a
@@ -111,6 +112,19 @@ fn Composer(lang: Lang, setup: ComposeSetup) -> impl IntoView {
         .as_ref()
         .map(|a| a.form.clone())
         .or_else(|| query.with_untracked(form_from_query))
+        .or_else(|| {
+            // "Send…" and "Preview on my phone" of the article editor.
+            query
+                .with_untracked(|q| q.get("draft"))
+                .map(|draft| ComposeForm {
+                    clientmsgid: setup.clientmsgid.clone(),
+                    msgtype: "mpnews".into(),
+                    audience: "tag".into(),
+                    send_ignore_reprint: "0".into(),
+                    mpnews_media_id: draft,
+                    ..ComposeForm::default()
+                })
+        })
         .unwrap_or_else(|| ComposeForm {
             clientmsgid: setup.clientmsgid.clone(),
             msgtype: "mpnews".into(),

@@ -78,6 +78,11 @@ fn PickBody(
         <p>
             <a href=back>{lang.pick("返回表单（不选）", "Back to the form (choose nothing)")}</a>
         </p>
+        {move || {
+            let source = source.get();
+            (source != "drafts")
+                .then(|| view! { <UploadHere lang source attempt=attempt.get() /> })
+        }}
         <Suspense fallback=move || view! { <p>{lang.pick("加载中…", "Loading…")}</p> }>
             {move || Suspend::new(async move {
                 match list.await {
@@ -98,6 +103,80 @@ fn PickBody(
                 }
             })}
         </Suspense>
+    }
+}
+
+/// "Upload a new one" without JavaScript: a plain multipart form to the
+/// library's upload, which comes back here with the new material (or the
+/// refusal in words) and a "Use" for it.
+#[component]
+fn UploadHere(lang: Lang, source: String, attempt: String) -> impl IntoView {
+    let query = use_query_map();
+    let account = crate::ui::account_slug().get_untracked();
+    let here = format!(
+        "/a/{account}/compose/pick/{}?attempt={}",
+        percent(&source),
+        percent(&attempt)
+    );
+    let uploaded = query.with_untracked(|q| q.get("uploaded").zip(q.get("uploaded_name")));
+    let refused = query.with_untracked(|q| {
+        q.get("refused")
+            .and_then(|r| serde_json::from_str::<crate::media::Refusal>(&r).ok())
+    });
+    let use_label = lang.pick("选用", "Use");
+    let outcome = match (uploaded, refused) {
+        (Some((media_id, name)), _) => {
+            let words = match lang {
+                Lang::Zh => format!("已上传“{name}”。"),
+                Lang::En => format!("Uploaded “{name}”."),
+            };
+            let aria = format!("{use_label} {name}");
+            Some(
+                view! {
+                    <div role="status" class="uploaded-here">
+                        {words} " "
+                        <form method="post" action=PickMedia::url() class="inline">
+                            <input type="hidden" name="account" value=account.clone() />
+                            <input type="hidden" name="attempt" value=attempt.clone() />
+                            <input type="hidden" name="source" value=source.clone() />
+                            <input type="hidden" name="media_id" value=media_id />
+                            <input type="hidden" name="title" value=name />
+                            <button type="submit" aria-label=aria>{use_label}</button>
+                        </form>
+                    </div>
+                }
+                .into_any(),
+            )
+        }
+        (None, Some(refusal)) => {
+            Some(view! { <p class="error" role="alert">{refusal.words(lang)}</p> }.into_any())
+        }
+        (None, None) => None,
+    };
+    let kind = source.clone();
+    let is_video = source == "video";
+    let label = super::picker::upload_new_label(lang, &source);
+    view! {
+        {outcome}
+        <form
+            method="post"
+            enctype="multipart/form-data"
+            action=format!("/a/{account}/media/upload")
+            class="upload-here"
+        >
+            <input type="hidden" name="kind" value=kind />
+            <input type="hidden" name="return_to" value=here />
+            {is_video
+                .then(|| {
+                    view! {
+                        <label for="upload-here-title">{lang.pick("视频标题", "Video title")}</label>
+                        <input id="upload-here-title" name="title" maxlength="64" required />
+                    }
+                })}
+            <label for="upload-here-file">{label}</label>
+            <input id="upload-here-file" type="file" name="file" required />
+            <button type="submit">{lang.pick("上传", "Upload")}</button>
+        </form>
     }
 }
 

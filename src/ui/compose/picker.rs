@@ -98,6 +98,7 @@ pub fn Picker(
                 {label}
             </button>
             {move || picked_words().map(|words| view! { <p class="picked" role="status">{words}</p> })}
+            {(source != "drafts").then(|| view! { <UploadNew lang source on_pick=choose /> })}
             <Show when=move || open.get()>
                 <Suspense fallback=move || view! { <p>{lang.pick("加载中…", "Loading…")}</p> }>
                     {move || Suspend::new(async move {
@@ -123,6 +124,80 @@ pub fn Picker(
                 </Suspense>
             </Show>
         </div>
+    }
+}
+
+/// "Upload a new one", named for what the picker holds (a compose form
+/// has a picker of each kind).
+pub fn upload_new_label(lang: Lang, source: &str) -> &'static str {
+    match source {
+        "voice" => lang.pick("上传新的语音", "Upload a new voice"),
+        "video" => lang.pick("上传新的视频", "Upload a new video"),
+        _ => lang.pick("上传新的图片", "Upload a new image"),
+    }
+}
+
+/// "Upload a new one": a file uploaded to the library right here (by the
+/// page's script; without JavaScript the picker's list page has a plain
+/// form) and picked once WeChat has it.
+#[component]
+fn UploadNew(lang: Lang, source: &'static str, on_pick: Callback<MediaChoice>) -> impl IntoView {
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let state = RwSignal::new(None::<(bool, String)>);
+    let input = NodeRef::<leptos::html::Input>::new();
+    let id = format!("upload-new-{source}");
+    let on_change = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let Some(file) = input
+                .get_untracked()
+                .and_then(|i| i.files())
+                .and_then(|files| files.get(0))
+            else {
+                return;
+            };
+            state.set(Some((true, lang.pick("上传中…", "Uploading…").to_owned())));
+            let account = crate::ui::account_slug().get_untracked();
+            crate::ui::media::script::upload_one(lang, &account, source, file, move |answer| {
+                match answer {
+                    Ok(answer) => match answer.media_id.clone() {
+                        Some(media_id) => {
+                            state.set(Some((true, answer.message.clone())));
+                            on_pick.run(MediaChoice {
+                                media_id,
+                                title: answer.name,
+                                cover_url: None,
+                                updated: None,
+                            });
+                        }
+                        None => state.set(Some((false, answer.message))),
+                    },
+                    Err(words) => state.set(Some((false, words))),
+                }
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (input, on_pick);
+    };
+    view! {
+        <Show when=move || hydrated.get()>
+            <span class="upload-new">
+                <label for=id.clone()>{upload_new_label(lang, source)}</label>
+                <input id=id.clone() type="file" node_ref=input on:change=on_change />
+                {move || {
+                    state
+                        .get()
+                        .map(|(ok, words)| {
+                            view! {
+                                <span role=if ok { "status" } else { "alert" } class:error=!ok>
+                                    {words}
+                                </span>
+                            }
+                        })
+                }}
+            </span>
+        </Show>
     }
 }
 

@@ -724,7 +724,10 @@ async fn draft_add_is_never_repeated_but_update_delete_and_get_are() {
     let draft = MediaId::parse("D1").unwrap();
 
     // A repeat could make a second draft: the caller hears "unknown".
-    let error = client.draft_add(&[article.clone()]).await.unwrap_err();
+    let error = client
+        .draft_add(std::slice::from_ref(&article))
+        .await
+        .unwrap_err();
     assert!(matches!(error, CallError::Http(503)), "{error:?}");
     assert!(error.outcome_unknown());
     assert_eq!(mock.hits(Endpoint::DraftAdd.path()), 1);
@@ -759,7 +762,10 @@ async fn draft_bodies_are_utf8_without_unicode_escapes() {
         thumb_media_id: "aaa".into(),
         ..DraftArticle::default()
     };
-    client.draft_add(&[article.clone()]).await.unwrap();
+    client
+        .draft_add(std::slice::from_ref(&article))
+        .await
+        .unwrap();
     client
         .draft_update(&MediaId::parse("D1").unwrap(), 0, &article)
         .await

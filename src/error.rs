@@ -74,6 +74,12 @@ pub enum Problem {
     ConfiguredAccount,
     /// Simulated accounts exist only while the built-in simulator runs.
     NotSimulator,
+    /// No draft under this id in this account (deleted, or another's).
+    DraftNotFound,
+    /// A draft has 1 to 8 articles.
+    ArticleCount,
+    /// Deleting a draft needs its confirmation.
+    ConfirmDeleteDraft,
     /// The draft could not be read to keep its copy: nothing was sent.
     DraftUnreadable,
 }
@@ -170,6 +176,18 @@ impl Problem {
                 "只有在使用内置模拟器（未配置 QUNFA_WECHAT_APPID）时才能添加模拟公众号。",
                 "A simulated account can be added only while the console runs the built-in simulator (no QUNFA_WECHAT_APPID).",
             ),
+            DraftNotFound => lang.pick(
+                "找不到这篇草稿：它可能已被删除。",
+                "There is no such draft here: it may have been deleted.",
+            ),
+            ArticleCount => lang.pick(
+                "一篇草稿须有 1 到 8 篇文章（微信的上限是 8 篇），草稿没有保存。",
+                "A draft has 1 to 8 articles (WeChat allows at most 8); the draft was not saved.",
+            ),
+            ConfirmDeleteDraft => lang.pick(
+                "删除草稿需要确认：请勾选“确认删除”。",
+                "Deleting a draft needs a confirmation: tick \"Yes, delete it\".",
+            ),
             DraftUnreadable => lang.pick(
                 "暂时无法从微信读取这篇草稿，消息没有发送。qunfa 会在发送前保存每篇文章的副本（发送后微信会删除草稿），读不到草稿就不发送。请稍后重试。",
                 "WeChat could not be asked for the draft, so nothing was sent: qunfa keeps its own copy of every article before sending (WeChat deletes a draft once it is sent). Try again later.",
@@ -204,6 +222,9 @@ impl Problem {
             AccountNotFound => "account_not_found",
             ConfiguredAccount => "configured_account",
             NotSimulator => "not_simulator",
+            DraftNotFound => "draft_not_found",
+            ArticleCount => "article_count",
+            ConfirmDeleteDraft => "confirm_delete_draft",
             DraftUnreadable => "draft_unreadable",
         }
     }

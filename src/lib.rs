@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod article;
 pub mod audit;
 pub mod auth;
+pub mod drafts;
 pub mod edge;
 pub mod error;
 pub mod i18n;

@@ -191,6 +191,43 @@ const FUNCTIONS: &[(&str, Who, Scope, Arguments)] = &[
         &[("id", "1")],
     ),
     ("delete_send", Who::SignedIn, Scope::Account, &[("id", "1")]),
+    ("list_article_drafts", Who::SignedIn, Scope::Account, &[]),
+    ("open_draft", Who::SignedIn, Scope::Account, &[("id", "1")]),
+    (
+        "save_draft",
+        Who::SignedIn,
+        Scope::Account,
+        &[
+            ("id", "new"),
+            ("expected_version", "0"),
+            ("articles[0][title]", "intruder"),
+            ("articles[0][source]", "x"),
+        ],
+    ),
+    (
+        "push_draft",
+        Who::SignedIn,
+        Scope::Account,
+        &[("id", "1"), ("expected_version", "1")],
+    ),
+    (
+        "delete_draft",
+        Who::SignedIn,
+        Scope::Account,
+        &[("id", "1"), ("confirm", "yes")],
+    ),
+    (
+        "draft_heartbeat",
+        Who::SignedIn,
+        Scope::Account,
+        &[("id", "1")],
+    ),
+    (
+        "open_wechat_draft",
+        Who::SignedIn,
+        Scope::Account,
+        &[("media_id", "m")],
+    ),
     (
         "list_media",
         Who::SignedIn,

@@ -31,6 +31,14 @@ def hello(name):
 <p class="lead" onclick="steal()">Raw</p><script>alert(1)</script>
 "#;
 
+/// `UPLOADED` as one of the account's own uploads, as `media/uploadimg`
+/// through the media library would have kept it.
+async fn upload(app: &TestApp) {
+    qunfa::media::store::keep_body_image(&app.state.db, 1, UPLOADED, "0", "image/png", b"png")
+        .await
+        .unwrap();
+}
+
 async fn preview(
     app: &TestApp,
     client: &reqwest::Client,
@@ -46,6 +54,7 @@ async fn a_markdown_article_is_previewed_as_html_wechat_keeps() {
     let app = TestApp::spawn().await;
     let client = app.client();
     app.log_in(&client, ADMIN, ADMIN_PASSWORD).await;
+    upload(&app).await;
 
     let shown = preview(&app, &client, &[("markdown", ARTICLE)]).await;
     let html = &shown.html_for_display;
@@ -72,11 +81,10 @@ async fn a_markdown_article_is_previewed_as_html_wechat_keeps() {
         html.contains("<section style=\"overflow-x:auto"),
         "the table scrolls: {html}"
     );
-    // WeChat's image is not shown from WeChat (the browser may not load it).
-    // MERGE(media): with the media store, an image this account did not
-    // upload is dropped too, and an uploaded one shown from qunfa's copy.
+    // WeChat's image is not shown from WeChat (the browser may not load it):
+    // the account's upload is shown from qunfa's copy.
     assert!(!html.contains("mmbiz.qpic.cn"), "{html}");
-    assert!(html.contains(">diagram</span>"), "{html}");
+    assert!(html.contains("src=\"/a/main/media/image/"), "{html}");
     assert_eq!(shown.dropped_images, vec!["https://example.com/cat.png"]);
     assert_eq!(
         shown.footnotes,
@@ -96,6 +104,7 @@ async fn pasted_html_is_previewed_instead_of_the_markdown() {
     let app = TestApp::spawn().await;
     let client = app.client();
     app.log_in(&client, ADMIN, ADMIN_PASSWORD).await;
+    upload(&app).await;
 
     let pasted = format!(
         r#"<section class="x" style="color:red;position:fixed"><p onclick="x()">Pasted</p><img src="{UPLOADED}"><img src="https://example.com/a.png"></section><style>p{{}}</style>"#

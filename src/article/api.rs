@@ -54,24 +54,26 @@ mod ssr {
         }
     }
 
-    /// Which of `srcs` (images on WeChat's image server that an article
-    /// shows) are this account's, and their copies in qunfa.
-    ///
-    /// MERGE(media): the media library knows the account's uploads. Until
-    /// it is merged, every image on WeChat's image server counts as the
-    /// account's and none has a copy (the preview shows a grey box). At the
-    /// merge, for each src: `allowed` if
-    /// `media::store::is_uploaded_image(&call.app.db, call.app.account.id, src)`,
-    /// and `display` from `media::store::display_url_for(…)`.
+    /// Which of `srcs` (the images an article shows) are this account's
+    /// uploads (`media/uploadimg`, kept by the media library), and their
+    /// copies in qunfa.
     pub async fn account_images(
         call: &AccountCall,
         srcs: Vec<String>,
     ) -> Result<AccountImages, AppError> {
-        let _ = call;
-        Ok(AccountImages {
-            allowed: srcs.into_iter().collect(),
-            display: HashMap::new(),
-        })
+        let (db, account_id) = (&call.app.db, call.app.account.id);
+        let mut images = AccountImages::default();
+        for src in srcs {
+            if crate::media::store::is_uploaded_image(db, account_id, &src).await {
+                if let Some(display) =
+                    crate::media::store::display_url_for(db, account_id, &src).await
+                {
+                    images.display.insert(src.clone(), display);
+                }
+                images.allowed.insert(src);
+            }
+        }
+        Ok(images)
     }
 
     /// An article's body rendered for `call`'s account: `pasted_html` when
@@ -90,17 +92,24 @@ mod ssr {
         // First against WeChat's image server only: no other image can be
         // the account's, so the store is asked only about those left.
         let first = render(source.clone(), Arc::new(WechatImages)).await?;
-        let srcs = image_sources(&first.html);
+        let kept = image_sources(&first.html);
+        // The uploads' addresses are asked about too: an upload may be
+        // served from elsewhere than WeChat's image server (the built-in
+        // simulator serves its own).
+        let mut srcs = kept.clone();
+        for src in &first.dropped_images {
+            if !srcs.contains(src) {
+                srcs.push(src.clone());
+            }
+        }
         let images = account_images(call, srcs.clone()).await?;
-        let rendered = if srcs.iter().all(|src| images.allowed.contains(src)) {
+        let rendered = if kept.len() == images.allowed.len()
+            && kept.iter().all(|src| images.allowed.contains(src))
+        {
             first
         } else {
-            let mut again = render(source, Arc::new(images.clone())).await?;
-            // Listed in the article's order: the first pass's, then these.
-            let mut dropped = first.dropped_images;
-            dropped.extend(srcs.into_iter().filter(|src| !images.allowed.contains(src)));
-            again.dropped_images = dropped;
-            again
+            // Its own list of the images left out: every one not allowed.
+            render(source, Arc::new(images.clone())).await?
         };
         Ok((rendered, images))
     }

@@ -176,15 +176,6 @@ pub mod ssr {
         })
     }
 
-    /// The drafts whose cover is this material.
-    ///
-    /// DRAFTS-WIRING: the drafts part provides
-    /// `crate::drafts::store::titles_using_media(db, account_id, media_id)`;
-    /// at merge this body becomes that call. Until then no draft is named.
-    async fn drafts_using(_app: &AccountState, _media_id: &MediaId) -> Vec<String> {
-        Vec::new()
-    }
-
     pub async fn usage(app: &AccountState, media_id: &MediaId) -> Result<Usage, AppError> {
         let account_id = app.account.id;
         let record = store::by_media_id(&app.db, account_id, media_id.as_str()).await?;
@@ -193,7 +184,8 @@ pub mod ssr {
             media_id: media_id.as_str().to_owned(),
             name: record.map(|r| r.name).unwrap_or_default(),
             sends,
-            drafts: drafts_using(app, media_id).await,
+            drafts: crate::drafts::store::titles_using_media(&app.db, account_id, media_id.as_str())
+                .await?,
         })
     }
 

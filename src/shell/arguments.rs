@@ -30,7 +30,11 @@ pub const MAX_ARTICLE_ARGUMENT_BYTES: usize = 32 * 1024 * 1024;
 /// The functions whose arguments may be as large as
 /// [`MAX_ARTICLE_ARGUMENT_BYTES`].
 fn carries_articles(path: &str) -> bool {
-    [<crate::article::api::PreviewArticle as ServerFn>::PATH].contains(&path)
+    [
+        <crate::article::api::PreviewArticle as ServerFn>::PATH,
+        <crate::drafts::api::SaveDraft as ServerFn>::PATH,
+    ]
+    .contains(&path)
 }
 
 type Check = fn(&[u8]) -> Result<(), String>;
@@ -94,6 +98,13 @@ pub static CHECKS: &[(&str, Check)] = checks![
     crate::accounts::api::SetAccountDisabled,
     crate::accounts::api::AddSimulatedAccount,
     crate::accounts::api::CheckAccount,
+    crate::drafts::api::ListArticleDrafts,
+    crate::drafts::api::OpenDraft,
+    crate::drafts::api::SaveDraft,
+    crate::drafts::api::PushDraft,
+    crate::drafts::api::DeleteDraft,
+    crate::drafts::api::DraftHeartbeat,
+    crate::drafts::api::OpenWechatDraft,
     crate::media::api::ListMedia,
     crate::media::api::MediaUsage,
     crate::media::api::DeleteMedia,

@@ -516,9 +516,13 @@ impl State {
     }
 
     /// Whether `url` is an image URL this simulator handed the account (an
-    /// image material's `url`), the only images a draft's body may show.
+    /// image material's `url`, or a body image's from `media/uploadimg`),
+    /// the only images a draft's body may show.
     pub fn is_issued_image_url(&self, url: &str) -> bool {
         self.images.iter().any(|i| i.url.as_deref() == Some(url))
+            || url
+                .rsplit_once("/mmbiz/")
+                .is_some_and(|(_, id)| matches!(self.files.get(id), Some(Stored::BodyImage(_))))
     }
 
     /// Where the draft `media_id` is in the box (newest first).

@@ -21,6 +21,7 @@ pub mod article_preview;
 mod audit;
 mod compose;
 mod content;
+mod drafts;
 mod history;
 mod login;
 mod media;
@@ -88,6 +89,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/setup") view=setup::SetupPage ssr=SsrMode::Async />
                     <Route path=path!("/a/:account/compose") view=compose::ComposePage ssr=SsrMode::Async />
                     <Route path=path!("/a/:account/compose/pick/:source") view=compose::PickPage ssr=SsrMode::Async />
+                    <Route path=path!("/a/:account/drafts") view=drafts::DraftsPage ssr=SsrMode::Async />
+                    <Route path=path!("/a/:account/drafts/:id") view=drafts::DraftEditorPage ssr=SsrMode::Async />
+                    <Route path=path!("/a/:account/drafts/wechat/:media_id") view=drafts::WechatDraftPage ssr=SsrMode::Async />
                     <Route path=path!("/a/:account/sends") view=history::HistoryPage ssr=SsrMode::Async />
                     <Route path=path!("/a/:account/sends/:id") view=history::SendDetailPage ssr=SsrMode::Async />
                     <Route path=path!("/a/:account/media") view=media::MediaPage ssr=SsrMode::Async />
@@ -218,6 +222,7 @@ fn Header(info: SessionInfo) -> impl IntoView {
         let slug = account.slug.clone();
         view! {
             <A href=account_href(&slug, "compose")>{lang.pick("撰写", "Compose")}</A>
+            <A href=account_href(&slug, "drafts")>{lang.pick("草稿", "Drafts")}</A>
             <A href=account_href(&slug, "sends")>{lang.pick("历史", "History")}</A>
             <A href=account_href(&slug, "media")>{lang.pick("素材", "Media")}</A>
             {is_admin
@@ -312,6 +317,7 @@ fn AccountSwitch(
             "sends" => "sends",
             "media" => "media",
             "settings" => "settings",
+            "drafts" => "drafts",
             _ => "compose",
         }
     };

@@ -1,0 +1,208 @@
+import { type Page } from "@playwright/test";
+import { admin, hydrated, logIn, expect, test } from "./helpers";
+
+// The article editor: a draft written in Markdown with an image dropped
+// into its body, its live preview, saved, saved to WeChat, and taken to
+// Compose ("Preview on my phone", "Send…"); on a phone; and a text-only
+// article saved without JavaScript. Each test writes its own titles.
+
+type Words = {
+  drafts: string;
+  newDraft: string;
+  title: string;
+  body: string;
+  preview: string;
+  save: string;
+  saved: RegExp;
+  push: string;
+  pushed: string;
+  library: string;
+  cover: string;
+  phone: string;
+  send: string;
+  note: RegExp;
+  add: string;
+  moveUp: string;
+  remove: string;
+  untitled: string;
+  shot: string;
+};
+
+const en: Words = {
+  drafts: "Drafts",
+  newDraft: "New draft",
+  title: "Title",
+  body: "Body (Markdown)",
+  preview: "Preview",
+  save: "Save",
+  saved: /^Saved /,
+  push: "Save to WeChat",
+  pushed: "Saved to WeChat's draft box.",
+  library: "Choose from the library",
+  cover: "春季封面.jpg",
+  phone: "Preview on my phone",
+  send: "Send…",
+  note: /WeChat deletes it from its draft box/,
+  add: "Add article",
+  moveUp: "Move up",
+  remove: "Remove this article",
+  untitled: "(untitled)",
+  shot: "en",
+};
+
+const zh: Words = {
+  drafts: "草稿",
+  newDraft: "新建草稿",
+  title: "标题",
+  body: "正文（Markdown）",
+  preview: "预览",
+  save: "保存",
+  saved: /^已保存 /,
+  push: "保存到微信",
+  pushed: "已保存到微信草稿箱。",
+  library: "从素材库选择",
+  cover: "春季封面.jpg",
+  phone: "在手机上预览",
+  send: "发送…",
+  note: /微信会把它从草稿箱中删除/,
+  add: "添加文章",
+  moveUp: "前移",
+  remove: "删除这篇文章",
+  untitled: "（无标题）",
+  shot: "zh",
+};
+
+/** A 2×2 PNG, as a file dropped from the desktop would be. */
+const PNG =
+  "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==";
+
+async function newDraft(page: Page, words: Words) {
+  await logIn(page, admin.username, admin.password);
+  await page.goto("/a/main/drafts");
+  await hydrated(page);
+  await page.getByRole("link", { name: words.newDraft }).click();
+  await expect(page).toHaveURL(/\/a\/main\/drafts\/new$/);
+  await hydrated(page);
+}
+
+async function dropImage(page: Page, words: Words) {
+  const body = page.getByLabel(words.body, { exact: true });
+  const dataTransfer = await page.evaluateHandle((png) => {
+    const bytes = Uint8Array.from(atob(png), (c) => c.charCodeAt(0));
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([bytes], "photo.png", { type: "image/png" }));
+    return transfer;
+  }, PNG);
+  await body.dispatchEvent("drop", { dataTransfer });
+  await expect(body).toHaveValue(/!\[photo\]\(http[^)]+\)/);
+}
+
+async function noSidewaysScroll(page: Page) {
+  const over = await page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  );
+  expect(over).toBeLessThanOrEqual(0);
+}
+
+for (const [name, words, locale] of [
+  ["English", en, "en-US"],
+  ["Chinese", zh, "zh-CN"],
+] as const) {
+  test.describe(`drafts (${name})`, () => {
+    test.use({ locale });
+
+    test("an article written in Markdown is previewed, saved, saved to WeChat and sent from Compose", async ({ page }) => {
+      await newDraft(page, words);
+      const title = `Markdown ${name} ${Date.now()}`;
+      await page.getByLabel(words.title, { exact: true }).fill(title);
+      await page.getByRole("button", { name: words.library }).click();
+      await page.getByRole("button", { name: words.cover }).click();
+      const body = page.getByLabel(words.body, { exact: true });
+      await body.fill("# Heading\n\nThis is **bold** text.\n\n");
+      const preview = page.getByRole("region", { name: words.preview });
+      await expect(preview.locator("strong")).toHaveText("bold");
+      await dropImage(page, words);
+      await expect(preview.locator("img")).toHaveCount(1);
+      await page.screenshot({ path: `test-results/drafts-editor-${words.shot}-1366.png`, fullPage: true });
+
+      await page.getByRole("button", { name: words.save, exact: true }).click();
+      await expect(page.getByRole("status").filter({ hasText: words.saved })).toBeVisible();
+      await expect(page).toHaveURL(/\/a\/main\/drafts\/\d+$/);
+      await page.getByRole("button", { name: words.push }).click();
+      await expect(page.getByText(words.pushed)).toBeVisible();
+      await expect(page.getByText(words.note)).toBeVisible();
+
+      // Listed, and "Send…" lands on Compose with this draft chosen.
+      const draftUrl = page.url();
+      await page.getByRole("button", { name: words.send }).click();
+      await expect(page).toHaveURL(/\/a\/main\/compose\?draft=[^&]+$/);
+
+      await page.goto(draftUrl);
+      await hydrated(page);
+      await expect(page.getByLabel(words.title, { exact: true })).toHaveValue(title);
+      await page.getByRole("button", { name: words.phone }).click();
+      await expect(page).toHaveURL(/\/a\/main\/compose\?draft=[^&]+$/);
+
+      await page.goto("/a/main/drafts");
+      await expect(page.getByRole("link", { name: title })).toBeVisible();
+    });
+
+    test("the editor fits a phone", async ({ page }) => {
+      await page.setViewportSize({ width: 390, height: 844 });
+      await newDraft(page, words);
+      await page.getByLabel(words.title, { exact: true }).fill(`Phone ${name}`);
+      await page.getByLabel(words.body, { exact: true }).fill("Short *text* for a phone.");
+      await expect(page.getByRole("region", { name: words.preview }).locator("em")).toHaveText("text");
+      // Saved by itself within a few seconds, and the address names it.
+      await expect(page.getByRole("status").filter({ hasText: words.saved })).toBeVisible();
+      await expect(page).toHaveURL(/\/a\/main\/drafts\/\d+$/);
+      await noSidewaysScroll(page);
+      await page.screenshot({ path: `test-results/drafts-editor-${words.shot}-390.png`, fullPage: true });
+      await page.goto("/a/main/drafts");
+      await noSidewaysScroll(page);
+      await page.screenshot({ path: `test-results/drafts-list-${words.shot}-390.png`, fullPage: true });
+    });
+
+    test("articles are added, reordered and removed as tabs", async ({ page }) => {
+      await newDraft(page, words);
+      const tabs = page.getByRole("navigation", { name: words.shot === "en" ? "Articles" : "文章" });
+      await page.getByLabel(words.title, { exact: true }).fill("First");
+      await tabs.getByRole("button", { name: words.add }).click();
+      await expect(tabs.getByRole("button", { name: `2. ${words.untitled}` })).toHaveAttribute("aria-pressed", "true");
+      // Only the chosen article's fields are shown.
+      const second = page.getByRole("group", { name: words.shot === "en" ? "Article 2" : "第 2 篇文章" });
+      await second.getByLabel(words.title, { exact: true }).fill("Second");
+      await tabs.getByRole("button", { name: words.moveUp }).click();
+      await expect(tabs.getByRole("button", { name: "1. Second" })).toHaveAttribute("aria-pressed", "true");
+      await expect(tabs.getByRole("button", { name: "2. First" })).toBeVisible();
+      await tabs.getByRole("button", { name: words.remove }).click();
+      await expect(tabs.getByRole("button", { name: "1. First" })).toHaveAttribute("aria-pressed", "true");
+      await expect(tabs.getByRole("button", { name: words.remove })).toBeDisabled();
+    });
+
+    test("the list shows the WeChat console's drafts to read and send", async ({ page }) => {
+      await logIn(page, admin.username, admin.password);
+      await page.goto("/a/main/drafts");
+      await expect(page.getByRole("link", { name: words.drafts, exact: true })).toBeVisible();
+      await expect(page.locator('a[href^="/a/main/compose?draft=sim_draft_"]').first()).toBeVisible();
+      await page.screenshot({ path: `test-results/drafts-list-${words.shot}-1366.png`, fullPage: true });
+    });
+  });
+}
+
+test.describe("drafts without JavaScript", () => {
+  test.use({ javaScriptEnabled: false, locale: "en-US" });
+
+  test("a text-only article saves", async ({ page }) => {
+    await logIn(page, admin.username, admin.password);
+    await page.goto("/a/main/drafts/new");
+    const title = `No script ${Date.now()}`;
+    await page.getByLabel(en.title, { exact: true }).fill(title);
+    await page.getByLabel(en.body, { exact: true }).fill("Saved by a plain form.");
+    await page.getByRole("button", { name: en.save, exact: true }).click();
+    await expect(page).toHaveURL(/\/a\/main\/drafts\/\d+\?saved=\d+$/);
+    await expect(page.getByLabel(en.title, { exact: true })).toHaveValue(title);
+    await expect(page.getByLabel(en.body, { exact: true })).toHaveValue("Saved by a plain form.");
+    await expect(page.getByRole("status").filter({ hasText: /^Saved / })).toBeVisible();
+  });
+});

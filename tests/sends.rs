@@ -861,14 +861,14 @@ async fn a_sent_drafts_own_copy_survives_wechat_deleting_the_draft() {
     let titles: Vec<&str> = detail
         .articles_as_sent
         .iter()
-        .map(|a| a.title.as_str())
+        .map(|a| a.article.title.as_str())
         .collect();
     let expected: Vec<&str> = before.news_item.iter().map(|a| a.title.as_str()).collect();
     assert_eq!(titles, expected);
     assert_eq!(titles.len(), 2, "the seed's draft has two articles");
     for (copy, article) in detail.articles_as_sent.iter().zip(&before.news_item) {
-        assert!(!copy.content.is_empty(), "the body is kept");
-        assert_eq!(copy.author, article.author);
+        assert!(!copy.article.content.is_empty(), "the body is kept");
+        assert_eq!(copy.article.author, article.author);
     }
     let page = client
         .get(app.url(&format!("/a/main/sends/{}", result.id)))
@@ -880,6 +880,38 @@ async fn a_sent_drafts_own_copy_survives_wechat_deleting_the_draft() {
         .unwrap();
     assert!(page.contains("qunfa 保存的副本") || page.contains("qunfa's copy"));
     assert!(page.contains(titles[1]));
+
+    // The copy is shown sanitised, whatever WeChat held.
+    let hostile = serde_json::json!([{
+        "title": "t",
+        "content": "<p onclick=\"steal()\" class=\"x\">正文</p><script>alert(1)</script><img src=\"https://example.com/a.png\">",
+    }]);
+    sqlx::query("UPDATE sent_articles SET articles = ? WHERE send_id = ?")
+        .bind(hostile.to_string())
+        .bind(result.id)
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    let detail: qunfa::sends::history::SendDetail = app
+        .call(
+            &client,
+            "load_send_detail",
+            &[("id", &result.id.to_string())],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let shown = &detail.articles_as_sent[0];
+    assert!(shown.article.content.contains("正文"));
+    for forbidden in ["onclick", "<script", "alert", "class=", "example.com"] {
+        assert!(
+            !shown.article.content.contains(forbidden),
+            "{forbidden}: {}",
+            shown.article.content
+        );
+    }
+    assert_eq!(shown.images_not_shown, 1);
 }
 
 #[tokio::test]

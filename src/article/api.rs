@@ -21,7 +21,7 @@ pub async fn preview_article(
 }
 
 #[cfg(feature = "ssr")]
-pub use ssr::{AccountImages, account_images, render_body};
+pub use ssr::{AccountImages, account_images, for_display, render_body};
 
 #[cfg(feature = "ssr")]
 mod ssr {
@@ -35,6 +35,7 @@ mod ssr {
     };
     use crate::edge::AccountCall;
     use crate::error::AppError;
+    use crate::shell::state::AccountState;
 
     /// The one theme there is for now.
     static THEME: LazyLock<Theme> = LazyLock::new(Theme::default);
@@ -58,10 +59,10 @@ mod ssr {
     /// uploads (`media/uploadimg`, kept by the media library), and their
     /// copies in qunfa.
     pub async fn account_images(
-        call: &AccountCall,
+        app: &AccountState,
         srcs: Vec<String>,
     ) -> Result<AccountImages, AppError> {
-        let (db, account_id) = (&call.app.db, call.app.account.id);
+        let (db, account_id) = (&app.db, app.account.id);
         let mut images = AccountImages::default();
         for src in srcs {
             if crate::media::store::is_uploaded_image(db, account_id, &src).await {
@@ -102,7 +103,7 @@ mod ssr {
                 srcs.push(src.clone());
             }
         }
-        let images = account_images(call, srcs.clone()).await?;
+        let images = account_images(&call.app, srcs.clone()).await?;
         let rendered = if kept.len() == images.allowed.len()
             && kept.iter().all(|src| images.allowed.contains(src))
         {
@@ -142,6 +143,27 @@ mod ssr {
             }
         });
         srcs
+    }
+
+    /// An article's HTML as WeChat holds it (a send's copy, a draft made in
+    /// the WeChat console), made safe to show in a page: sanitised under
+    /// the same rules as pasted HTML, each of the account's uploaded images
+    /// shown from qunfa's copy. Other images are left out (WeChat's image
+    /// server refuses other sites' pages) and counted in the answer.
+    pub async fn for_display(
+        app: &AccountState,
+        html: String,
+    ) -> Result<(String, usize), AppError> {
+        let srcs = image_sources(&html);
+        let mut images = account_images(app, srcs).await?;
+        images
+            .allowed
+            .retain(|src| images.display.contains_key(src));
+        let images = Arc::new(images);
+        let shown = images.clone();
+        let rendered = render(Arc::new(Source::Pasted(html)), images).await?;
+        let html = display_images(&rendered.html, &|src| shown.display.get(src).cloned());
+        Ok((html, rendered.dropped_images.len()))
     }
 
     pub(super) async fn preview(

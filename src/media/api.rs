@@ -184,8 +184,12 @@ pub mod ssr {
             media_id: media_id.as_str().to_owned(),
             name: record.map(|r| r.name).unwrap_or_default(),
             sends,
-            drafts: crate::drafts::store::titles_using_media(&app.db, account_id, media_id.as_str())
-                .await?,
+            drafts: crate::drafts::store::titles_using_media(
+                &app.db,
+                account_id,
+                media_id.as_str(),
+            )
+            .await?,
         })
     }
 

@@ -126,7 +126,7 @@ pub struct SendDetail {
     pub content: Option<Content>,
     /// The articles of an mpnews send as they went out (qunfa's copy:
     /// WeChat deletes the draft); empty for other sends and older ones.
-    pub articles_as_sent: Vec<SentArticle>,
+    pub articles_as_sent: Vec<SentArticleView>,
     /// The originality check as a whole (`CheckState` of the push).
     pub check_state: Option<CheckState>,
     pub checks: Vec<ArticleCheckView>,
@@ -140,6 +140,16 @@ pub struct SendDetail {
     pub can_delete: bool,
     /// The articles `mass/delete` removed: 1-based, 0 for every article.
     pub deleted_articles: Vec<u32>,
+}
+
+/// An article as it went out, ready to show: its `content` sanitised, the
+/// account's uploaded images shown from qunfa's copies.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentArticleView {
+    pub article: SentArticle,
+    /// Images left out of the view: WeChat's image server refuses other
+    /// sites' pages, and qunfa has no copy of them.
+    pub images_not_shown: usize,
 }
 
 /// Whether article `n` (1-based) is among those `mass/delete` removed
@@ -362,7 +372,16 @@ pub mod ssr {
                 }
             }
         }
-        let articles_as_sent = store::articles_as_sent(&app.db, send.entry.id).await?;
+        let mut articles_as_sent = Vec::new();
+        for mut article in store::articles_as_sent(&app.db, send.entry.id).await? {
+            let (shown, images_not_shown) =
+                crate::article::api::for_display(app, std::mem::take(&mut article.content)).await?;
+            article.content = shown;
+            articles_as_sent.push(SentArticleView {
+                article,
+                images_not_shown,
+            });
+        }
         let deleted_articles = send.deleted_articles.clone();
         let article_count = send.articles.len().max(checks.len()).max(1) as u32;
         let all_deleted = (1..=article_count).all(|n| super::article_deleted(&deleted_articles, n));

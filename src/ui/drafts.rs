@@ -259,7 +259,7 @@ fn WechatDraftBody(
     let media_id = use_params_map().with_untracked(|p| p.get("media_id").unwrap_or_default());
     let compose = compose_with(&account, &media_id);
     let back = account_href(&account, "drafts");
-    let account_name = account_name(&account);
+    let account_name = super::account_name(&account);
     view! {
         <p>
             <a href=back>{lang.pick("← 全部草稿", "← All drafts")}</a>
@@ -311,14 +311,6 @@ fn WechatDraftBody(
             }}
         </Suspense>
     }
-}
-
-/// The account's name, for the preview's header.
-fn account_name(slug: &str) -> String {
-    use_context::<crate::auth::api::SessionInfo>()
-        .and_then(|info| info.accounts.into_iter().find(|a| a.slug == slug))
-        .map(|a| a.name)
-        .unwrap_or_default()
 }
 
 // ---------------------------------------------------------------------------
@@ -654,7 +646,7 @@ fn Editor(lang: Lang, draft: Option<DraftView>) -> impl IntoView {
         ev.prevent_default();
         editor.save(false, None);
     };
-    let account_name = account_name(&account);
+    let account_name = super::account_name(&account);
     let push_result = RwSignal::new(None::<PushOutcome>);
     let busy = RwSignal::new(false);
 

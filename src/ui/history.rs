@@ -10,6 +10,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use super::article_preview::ArticlePreview;
 use super::content::ContentView;
 use super::time::StoredTime;
 use super::{DataLink, Page, is_web_url, lang, type_label};
@@ -17,11 +18,11 @@ use crate::error::{AppError, Problem};
 use crate::i18n::Lang;
 use crate::sends::history::{
     ArticleCheckView, DeleteSend, FilterChoices, HistoryFilter, HistoryPage as ListPage,
-    HistoryRow, RefreshSend, SendAction, SendDetail, article_deleted, history_choices, list_sends,
-    load_send_detail,
+    HistoryRow, RefreshSend, SendAction, SendDetail, SentArticleView, article_deleted,
+    history_choices, list_sends, load_send_detail,
 };
 use crate::sends::timeline::{note_words, step_words};
-use crate::sends::{SendState, SentArticle, group_digits};
+use crate::sends::{SendState, group_digits};
 use crate::wechat::status::Status;
 
 /// How often an open page asks for news.
@@ -572,7 +573,9 @@ fn Detail(
                     </section>
                 }
             })}
-        {(!d.articles_as_sent.is_empty()).then(|| view! { <ArticlesAsSent lang articles=d.articles_as_sent.clone() /> })}
+        {(!d.articles_as_sent.is_empty()).then(|| view! {
+            <ArticlesAsSent lang articles=d.articles_as_sent.clone() sent_on=super::time::parse_stored(&d.row.created_at).map(|secs| super::time::china_time(lang, secs, false)).unwrap_or_default() />
+        })}
         <section aria-labelledby="actions-title">
             <h2 id="actions-title">{lang.pick("操作", "Actions")}</h2>
             {move || answer().map(|r| match r {
@@ -742,9 +745,11 @@ fn CopyrightTable(
 }
 
 /// qunfa's own copy of each article as it went out: WeChat deletes the
-/// draft once it is sent. Each article opens on its own.
+/// draft once it is sent. Each article opens on its own, as WeChat's page
+/// shows it.
 #[component]
-fn ArticlesAsSent(lang: Lang, articles: Vec<SentArticle>) -> impl IntoView {
+fn ArticlesAsSent(lang: Lang, articles: Vec<SentArticleView>, sent_on: String) -> impl IntoView {
+    let account_name = super::account_name(&super::account_slug().get_untracked());
     view! {
         <section aria-labelledby="sent-copy-title">
             <h2 id="sent-copy-title">{lang.pick("发出的文章（qunfa 保存的副本）", "The articles as sent (qunfa's copy)")}</h2>
@@ -757,32 +762,34 @@ fn ArticlesAsSent(lang: Lang, articles: Vec<SentArticle>) -> impl IntoView {
             {articles
                 .into_iter()
                 .enumerate()
-                .map(|(i, article)| {
-                    let meta = [article.author.clone(), article.digest.clone()]
-                        .into_iter()
-                        .flatten()
-                        .collect::<Vec<_>>()
-                        .join(" · ");
+                .map(|(i, SentArticleView { article, images_not_shown })| {
                     view! {
                         <details class="sent-article">
                             <summary>{format!("{}. {}", i + 1, article.title)}</summary>
-                            {(!meta.is_empty()).then(|| view! { <p class="hint">{meta}</p> })}
+                            {article.digest.clone().map(|digest| view! { <p class="hint">{digest}</p> })}
                             {article.content_source_url.clone().map(|url| view! {
                                 <p>{lang.pick("阅读原文：", "Read the original: ")}<DataLink url=url.clone() label=url /></p>
                             })}
-                            <SentArticleBody lang article />
+                            {(images_not_shown > 0).then(|| view! {
+                                <p class="hint">
+                                    {match lang {
+                                        Lang::Zh => format!("{images_not_shown} 张图片只能在微信中显示，这里未显示。"),
+                                        Lang::En => format!("{images_not_shown} image(s) show only inside WeChat and are left out here."),
+                                    }}
+                                </p>
+                            })}
+                            // Sanitised on the server (`article::api::for_display`).
+                            <ArticlePreview
+                                title=article.title
+                                author=article.author.unwrap_or_default()
+                                account_name=account_name.clone()
+                                html=article.content
+                                date=sent_on.clone()
+                            />
                         </details>
                     }
                 })
                 .collect_view()}
         </section>
     }
-}
-
-/// An article's body as it went out. The HTML was sanitised on the server
-/// (`sends::history::ssr::detail`) before it reached the page.
-#[component]
-fn SentArticleBody(lang: Lang, article: SentArticle) -> impl IntoView {
-    let _ = lang;
-    view! { <div class="sent-article-body" inner_html=article.content></div> }
 }

@@ -518,6 +518,15 @@ pub fn is_web_url(url: &str) -> bool {
 
 /// `label` as a link to `url` when it is a web address; otherwise the label
 /// with the address beside it as text.
+/// The name of the user's account `slug`, as the navigation knows it
+/// (empty for an account not theirs).
+pub fn account_name(slug: &str) -> String {
+    use_context::<crate::auth::api::SessionInfo>()
+        .and_then(|info| info.accounts.into_iter().find(|a| a.slug == slug))
+        .map(|a| a.name)
+        .unwrap_or_default()
+}
+
 #[component]
 pub fn DataLink(url: String, label: String) -> impl IntoView {
     if is_web_url(&url) {

@@ -26,6 +26,19 @@ type Words = {
   remove: string;
   untitled: string;
   shot: string;
+  wechatId: string;
+  recipient: string;
+  previewButton: string;
+  previewSent: string;
+  oneTag: string;
+  tag: string;
+  beta: string;
+  betaQuestion: string;
+  sendButton: string;
+  confirm: string;
+  detail: string;
+  copy: string;
+  confirmNote: RegExp;
 };
 
 const en: Words = {
@@ -48,6 +61,19 @@ const en: Words = {
   remove: "Remove this article",
   untitled: "(untitled)",
   shot: "en",
+  wechatId: "WeChat ID",
+  recipient: "Preview recipient",
+  previewButton: "Preview",
+  previewSent: "The preview was sent: check the phone.",
+  oneTag: "One tag",
+  tag: "Tag",
+  beta: "内测用户 (12 followers)",
+  betaQuestion: "Send to 12 followers of 内测用户?",
+  sendButton: "Send",
+  confirm: "Confirm",
+  detail: "See this send's details",
+  copy: "The articles as sent (qunfa's copy)",
+  confirmNote: /qunfa keeps its own copy of every article/,
 };
 
 const zh: Words = {
@@ -70,6 +96,19 @@ const zh: Words = {
   remove: "删除这篇文章",
   untitled: "（无标题）",
   shot: "zh",
+  wechatId: "微信号",
+  recipient: "预览接收者",
+  previewButton: "预览",
+  previewSent: "预览已发送，请在手机上查看。",
+  oneTag: "按标签",
+  tag: "标签",
+  beta: "内测用户（12 人）",
+  betaQuestion: "确认发送给标签“内测用户”的 12 位粉丝？",
+  sendButton: "发送",
+  confirm: "确认",
+  detail: "查看这次群发的详情",
+  copy: "发出的文章（qunfa 保存的副本）",
+  confirmNote: /qunfa 会在发送前保存每篇文章的副本/,
 };
 
 /** A 2×2 PNG, as a file dropped from the desktop would be. */
@@ -142,9 +181,34 @@ for (const [name, words, locale] of [
       await expect(page.getByLabel(words.title, { exact: true })).toHaveValue(title);
       await page.getByRole("button", { name: words.phone }).click();
       await expect(page).toHaveURL(/\/a\/main\/compose\?draft=[^&]+$/);
-
       await page.goto("/a/main/drafts");
       await expect(page.getByRole("link", { name: title })).toBeVisible();
+
+      // On Compose with the draft chosen: to the phone, then to a tag.
+      await page.goto(draftUrl);
+      await hydrated(page);
+      await page.getByRole("button", { name: words.phone }).click();
+      await expect(page).toHaveURL(/\/a\/main\/compose\?draft=[^&]+$/);
+      await hydrated(page);
+      await page.getByRole("radio", { name: words.oneTag }).check();
+      await page.getByLabel(words.tag, { exact: true }).selectOption({ label: words.beta });
+      await page.getByRole("radio", { name: words.wechatId }).check();
+      await page.getByLabel(words.recipient).fill("editor_phone");
+      await page.getByRole("button", { name: words.previewButton, exact: true }).click();
+      await expect(page.getByRole("status").filter({ hasText: words.previewSent })).toBeVisible();
+      await page.getByRole("button", { name: words.sendButton, exact: true }).click();
+      const dialog = page.getByRole("dialog", { name: words.betaQuestion });
+      await expect(dialog.getByText(words.confirmNote)).toBeVisible();
+      await page.screenshot({ path: `test-results/drafts-confirm-${words.shot}-1366.png` });
+      await dialog.getByRole("button", { name: words.confirm }).click();
+      await page.getByRole("link", { name: words.detail }).click();
+
+      // The send's page keeps the article as it went out.
+      const copy = page.getByRole("region", { name: words.copy });
+      await expect(copy).toBeVisible();
+      await copy.getByText(`1. ${title}`).click();
+      await expect(copy.locator(".article-preview-body strong")).toHaveText("bold");
+      await page.screenshot({ path: `test-results/drafts-sent-copy-${words.shot}-1366.png`, fullPage: true });
     });
 
     test("the editor fits a phone", async ({ page }) => {

@@ -576,3 +576,20 @@ async fn an_uploaded_body_image_is_pushed_and_previewed_and_any_other_image_is_l
     assert!(!html.contains("example.com"), "{html}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_draft_opens_on_a_database_of_one_connection() {
+    // An in-memory database is one connection: opening a draft must never
+    // hold one while asking for another.
+    let data = std::sync::Arc::new(tempfile::tempdir().unwrap());
+    let app = TestApp::spawn_with(data, |args| {
+        args.database_url = Some("sqlite::memory:".into());
+    })
+    .await;
+    let client = signed_in(&app).await;
+    let (id, _) = saved(&app, &client, "new", 0, &numbered(1, "一个连接")).await;
+    let opened = tokio::time::timeout(std::time::Duration::from_secs(20), open(&app, &client, id))
+        .await
+        .expect("the draft opens without waiting for a second connection");
+    assert_eq!(opened.status(), StatusCode::OK);
+}

@@ -19,8 +19,9 @@ pub async fn list_article_drafts(account: String) -> Result<DraftList, AppError>
 #[server(endpoint = "open_draft")]
 pub async fn open_draft(account: String, id: i64) -> Result<DraftView, AppError> {
     let call = crate::edge::on_account(&account).await?;
-    let mut db = call.app.db.acquire().await?;
+    // One connection at a time: the heartbeat's is back in the pool first.
     store_heartbeat(&call, id).await?;
+    let mut db = call.app.db.acquire().await?;
     super::store::view(&mut db, call.app.account.id, id, call.user.id)
         .await?
         .ok_or_else(not_found)

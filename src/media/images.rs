@@ -13,13 +13,30 @@ use crate::wechat::limits;
 /// The longest side of a grid thumbnail, in pixels.
 const GRID_SIDE: u32 = 240;
 
+/// What decoding one picture may take: a 10 MB file can describe a
+/// picture of gigabytes, and thumbnails are made for every upload.
+fn limits() -> image::Limits {
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    limits
+}
+
+/// The longest side decoded, in pixels (WeChat documents no limit; this
+/// is far beyond any cover or article picture).
+pub const MAX_SIDE: u32 = 8192;
+/// The memory one decoding may take.
+const MAX_DECODE_BYTES: u64 = 128 * 1024 * 1024;
+
+fn decode<R: std::io::BufRead + std::io::Seek>(reader: ImageReader<R>) -> Option<DynamicImage> {
+    let mut reader = reader.with_guessed_format().ok()?;
+    reader.limits(limits());
+    reader.decode().ok()
+}
+
 fn open(path: &Path) -> Option<DynamicImage> {
-    ImageReader::open(path)
-        .ok()?
-        .with_guessed_format()
-        .ok()?
-        .decode()
-        .ok()
+    decode(ImageReader::open(path).ok()?)
 }
 
 fn jpeg(image: &DynamicImage, quality: u8) -> Option<Vec<u8>> {
@@ -38,12 +55,7 @@ pub fn grid_thumbnail(path: &Path) -> Option<Vec<u8>> {
 
 /// [`grid_thumbnail`] of bytes in memory (a material fetched from WeChat).
 pub fn grid_thumbnail_from_bytes(bytes: &[u8]) -> Option<Vec<u8>> {
-    let image = ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .ok()?
-        .decode()
-        .ok()?;
-    grid_thumbnail_of(image)
+    grid_thumbnail_of(decode(ImageReader::new(Cursor::new(bytes)))?)
 }
 
 fn grid_thumbnail_of(image: DynamicImage) -> Option<Vec<u8>> {

@@ -302,3 +302,17 @@ fn only_https_links_to_wechat_articles_stay_links() {
     assert!(!is_wechat_article_link("https://mp.weixin.qq.com:8443/s"));
     assert!(!is_wechat_article_link("/s/AbC"));
 }
+
+#[test]
+fn a_long_data_image_with_wide_characters_is_dropped_and_named() {
+    let src = format!("data:{}", "é".repeat(40));
+    for rendered in [
+        render_markdown(&format!("![x]({src})"), &Theme::default(), &Uploaded),
+        sanitize_pasted_html(&format!("<img src=\"{src}\">"), &Theme::default(), &Uploaded),
+    ] {
+        assert!(!rendered.html.contains("<img"), "{}", rendered.html);
+        assert_eq!(rendered.dropped_images.len(), 1);
+        assert!(rendered.dropped_images[0].starts_with("data:é"));
+        assert!(rendered.dropped_images[0].ends_with('…'));
+    }
+}

@@ -228,7 +228,7 @@ async fn the_cover_must_be_a_permanent_image_of_the_account() {
     let token = app.token().await;
     let no_thumb = json!({"title": "T", "content": "<p>x</p>"});
     assert_eq!(
-        errcode(&app.draft_add(&token, &[no_thumb.clone()]).await),
+        errcode(&app.draft_add(&token, std::slice::from_ref(&no_thumb)).await),
         40007
     );
     for thumb in [

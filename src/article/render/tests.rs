@@ -308,7 +308,11 @@ fn a_long_data_image_with_wide_characters_is_dropped_and_named() {
     let src = format!("data:{}", "é".repeat(40));
     for rendered in [
         render_markdown(&format!("![x]({src})"), &Theme::default(), &Uploaded),
-        sanitize_pasted_html(&format!("<img src=\"{src}\">"), &Theme::default(), &Uploaded),
+        sanitize_pasted_html(
+            &format!("<img src=\"{src}\">"),
+            &Theme::default(),
+            &Uploaded,
+        ),
     ] {
         assert!(!rendered.html.contains("<img"), "{}", rendered.html);
         assert_eq!(rendered.dropped_images.len(), 1);

@@ -220,7 +220,10 @@ fn shortened(src: &str) -> String {
     if src.len() > 64 && src.starts_with("data:") {
         let end = src.find([',', ';']).unwrap_or(40).min(40);
         // At most `end` bytes, cut at a character's edge.
-        let end = (0..=end).rev().find(|&i| src.is_char_boundary(i)).unwrap_or(0);
+        let end = (0..=end)
+            .rev()
+            .find(|&i| src.is_char_boundary(i))
+            .unwrap_or(0);
         format!("{}…", &src[..end])
     } else {
         src.to_owned()

@@ -254,6 +254,28 @@ for (const [name, words, locale] of [
   });
 }
 
+test.describe("drafts: Save to WeChat while a save is on its way", () => {
+  test.use({ locale: "en-US" });
+
+  test("the push waits for the save and goes through", async ({ page }) => {
+    await newDraft(page, en);
+    await page.getByLabel(en.title, { exact: true }).fill(`Racing ${Date.now()}`);
+    await page.getByRole("button", { name: en.library }).click();
+    await page.getByRole("button", { name: en.cover }).click();
+    await page.getByLabel(en.body, { exact: true }).fill("Body text.");
+    // Every save takes a while to be answered.
+    await page.route("**/api/save_draft", async (route) => {
+      await new Promise((done) => setTimeout(done, 1500));
+      await route.continue();
+    });
+    await page.getByRole("button", { name: en.save, exact: true }).click();
+    await expect(page.getByRole("status").filter({ hasText: "Saving…" })).toBeVisible();
+    await page.getByRole("button", { name: en.push }).click();
+    await expect(page.getByText(en.pushed)).toBeVisible({ timeout: 15_000 });
+    await expect(page.getByRole("button", { name: en.push })).toBeEnabled();
+  });
+});
+
 test.describe("drafts without JavaScript", () => {
   test.use({ javaScriptEnabled: false, locale: "en-US" });
 

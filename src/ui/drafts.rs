@@ -541,10 +541,18 @@ impl EditorState {
     }
 
     /// Saves now (as `new` when `as_copy`); calls `then` with the saved
-    /// version once it is saved.
+    /// version once it is saved. While another save is on its way, this
+    /// one waits for it (a second `new` would make a second draft, an old
+    /// version a conflict).
     fn save(&self, as_copy: bool, then: Option<Box<dyn FnOnce(i64, i64) + 'static>>) {
         let me = *self;
         if me.state.get_untracked() == SaveState::Saving {
+            if then.is_some() {
+                set_timeout(
+                    move || me.save(as_copy, then),
+                    std::time::Duration::from_millis(200),
+                );
+            }
             return;
         }
         let change = me.change.get_untracked();
@@ -1458,6 +1466,16 @@ fn PushButtons(
     busy: RwSignal<bool>,
 ) -> impl IntoView {
     let navigate = use_navigate();
+    // A save that ends in a conflict or a failure pushes nothing: the
+    // buttons are free again, and the editor's state says why.
+    Effect::new(move |_| {
+        if matches!(
+            editor.state.get(),
+            SaveState::Conflict { .. } | SaveState::Failed(_)
+        ) {
+            busy.set(false);
+        }
+    });
     // Saves what changed, then pushes that version; `then` gets WeChat's
     // media_id.
     let push = move |then: Option<std::rc::Rc<dyn Fn(String)>>| {

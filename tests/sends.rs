@@ -881,10 +881,29 @@ async fn a_sent_drafts_own_copy_survives_wechat_deleting_the_draft() {
     assert!(page.contains("qunfa 保存的副本") || page.contains("qunfa's copy"));
     assert!(page.contains(titles[1]));
 
-    // The copy is shown sanitised, whatever WeChat held.
+    // The copy is shown sanitised, whatever WeChat held; an image the
+    // account uploaded is shown from qunfa's copy wherever it stands.
+    let mut png = std::io::Cursor::new(Vec::new());
+    image::RgbImage::from_pixel(4, 4, image::Rgb([200, 30, 30]))
+        .write_to(&mut png, image::ImageFormat::Png)
+        .unwrap();
+    let uploaded: serde_json::Value = client
+        .post(app.url("/a/main/media/uploadimg"))
+        .multipart(reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(png.into_inner()).file_name("body.png"),
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let url = uploaded["url"].as_str().unwrap();
+    let display = uploaded["display_url"].as_str().unwrap();
     let hostile = serde_json::json!([{
         "title": "t",
-        "content": "<p onclick=\"steal()\" class=\"x\">正文</p><script>alert(1)</script><img src=\"https://example.com/a.png\">",
+        "content": format!("<p onclick=\"steal()\" class=\"x\">正文<br/></p><script>alert(1)</script><img src='https://example.com/b.png'/><img src=\"https://example.com/a.png\"><img src=\"{}\"/>", url.replace('&', "&amp;")),
     }]);
     sqlx::query("UPDATE sent_articles SET articles = ? WHERE send_id = ?")
         .bind(hostile.to_string())
@@ -911,7 +930,12 @@ async fn a_sent_drafts_own_copy_survives_wechat_deleting_the_draft() {
             shown.article.content
         );
     }
-    assert_eq!(shown.images_not_shown, 1);
+    assert_eq!(shown.images_not_shown, 2);
+    assert!(
+        shown.article.content.contains(display),
+        "{}",
+        shown.article.content
+    );
 }
 
 #[tokio::test]

@@ -154,14 +154,24 @@ mod ssr {
         app: &AccountState,
         html: String,
     ) -> Result<(String, usize), AppError> {
-        let srcs = image_sources(&html);
+        // The images are read from the HTML once it is in ammonia's shape
+        // (the first pass keeps WeChat's image server's; the rest are in its
+        // dropped list), not from WeChat's HTML as it came.
+        let source = Arc::new(Source::Pasted(html));
+        let first = render(source.clone(), Arc::new(WechatImages)).await?;
+        let mut srcs = image_sources(&first.html);
+        for src in first.dropped_images {
+            if !srcs.contains(&src) {
+                srcs.push(src);
+            }
+        }
         let mut images = account_images(app, srcs).await?;
         images
             .allowed
             .retain(|src| images.display.contains_key(src));
         let images = Arc::new(images);
         let shown = images.clone();
-        let rendered = render(Arc::new(Source::Pasted(html)), images).await?;
+        let rendered = render(source, images).await?;
         let html = display_images(&rendered.html, &|src| shown.display.get(src).cloned());
         Ok((html, rendered.dropped_images.len()))
     }

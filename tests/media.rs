@@ -572,3 +572,54 @@ async fn an_editor_of_another_account_gets_404_on_every_media_route() {
         .unwrap();
     assert_eq!(own.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_deletion_wechat_refuses_is_said_in_words_on_the_confirmation() {
+    let app = TestApp::spawn().await;
+    let admin = signed_in(&app).await;
+    let (_, added) = upload(&app, &admin, "image", "menu.png", png(20, 20), &[]).await;
+    let media_id = added.media_id.unwrap();
+    app.state
+        .simulator
+        .as_ref()
+        .unwrap()
+        .queue_scenario(
+            Endpoint::MaterialDelete,
+            qunfa::simulator::Scenario::parse("errcode(48005)").unwrap(),
+        )
+        .unwrap();
+    // The confirmation is a plain form: the answer is a redirect back to it.
+    let answer = admin
+        .post(app.url("/api/delete_media"))
+        .header("Accept", "text/html")
+        .header("Referer", app.url("/a/main/media?kind=image"))
+        .form(&[
+            ("account", "main"),
+            ("media_id", media_id.as_str()),
+            ("kind", "image"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(answer.status().is_redirection(), "{}", answer.status());
+    let back = common::location(&answer);
+    let page = admin
+        .get(app.url(&back))
+        .header("Accept-Language", "en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Nothing was deleted"), "{back}");
+    assert!(
+        page.contains("The material is used by an auto-reply or the menu and cannot be deleted"),
+        "WeChat's refusal in words"
+    );
+    let listed = list(&app, &admin, "image", "").await;
+    assert!(
+        listed.items.iter().any(|i| i.media_id == media_id),
+        "still there"
+    );
+}

@@ -47,10 +47,13 @@ pub async fn delete_media(
     let tab = super::Tab::parse(&kind).unwrap_or(super::Tab::Image);
     let target = match &outcome {
         Ok(()) => format!("/a/{account}/media?kind={}&deleted=1", tab.as_str()),
-        Err(_) => format!(
-            "/a/{account}/media?kind={}&delete={}&failed=1",
+        // WeChat's code goes back with the confirmation, which words it;
+        // 0 when WeChat gave none (no answer).
+        Err(error) => format!(
+            "/a/{account}/media?kind={}&delete={}&failed={}",
             tab.as_str(),
-            id.as_str()
+            id.as_str(),
+            error.code().map(|c| c.code()).unwrap_or(0)
         ),
     };
     crate::edge::redirect_plain_form(&target);

@@ -322,9 +322,26 @@ fn DeleteConfirm(lang: Lang, usage: Usage, tab: Tab) -> impl IntoView {
         .into_any()
     };
     let cancel = format!("/a/{account}/media?kind={}", tab.as_str());
+    // A deletion WeChat refused comes back here (`&failed=<errcode>`).
+    let refused = leptos_router::hooks::use_query_map()
+        .with_untracked(|q| q.get("failed"))
+        .and_then(|code| code.parse::<i64>().ok())
+        .map(|code| {
+            let why = if code == 0 {
+                lang.pick("微信没有应答。", "WeChat did not answer.")
+                    .to_owned()
+            } else {
+                crate::wechat::errcode::ApiError::new(code, "").words(None, lang)
+            };
+            match lang {
+                Lang::Zh => format!("没有删除：{why}"),
+                Lang::En => format!("Nothing was deleted: {why}"),
+            }
+        });
     view! {
         <section class="notice confirm" aria-labelledby="delete-heading">
             <h2 id="delete-heading">{heading}</h2>
+            {refused.map(|words| view! { <p class="error" role="alert">{words}</p> })}
             {breaks}
             <form method="post" action=DeleteMedia::url()>
                 <input type="hidden" name="account" value=account.clone() />

@@ -13,18 +13,10 @@ use qunfa::sends::SendState;
 use qunfa::sends::history::{HistoryPage, SendAction, SendDetail};
 use reqwest::Client;
 
-async fn detail(app: &TestApp, client: &Client, id: i64) -> SendDetail {
-    let response = app
-        .call(client, "load_send_detail", &[("id", &id.to_string())])
-        .await;
-    assert!(response.status().is_success(), "{}", response.status());
-    response.json().await.unwrap()
-}
-
 /// Waits until send `id` is in `state` (the push comes after a second).
 async fn until(app: &TestApp, client: &Client, id: i64, state: SendState) -> SendDetail {
     for _ in 0..100 {
-        let d = detail(app, client, id).await;
+        let d = common::send_detail(app, client, id).await;
         if d.row.state == state {
             return d;
         }
@@ -32,7 +24,7 @@ async fn until(app: &TestApp, client: &Client, id: i64, state: SendState) -> Sen
     }
     panic!(
         "send {id} never became {state:?}: {:?}",
-        detail(app, client, id).await.row
+        common::send_detail(app, client, id).await.row
     );
 }
 
@@ -146,7 +138,7 @@ async fn a_callback_that_comes_before_its_send_is_known_is_applied_later() {
             .unwrap();
     assert_eq!(stored, 1);
     assert_eq!(
-        detail(&app, &client, sent.id).await.row.state,
+        common::send_detail(&app, &client, sent.id).await.row.state,
         SendState::Unknown
     );
     // A minute later the worker learns the msg_id (45065), and the waiting
@@ -196,7 +188,7 @@ async fn a_repeated_callback_is_stored_and_applied_once() {
         .await
         .unwrap();
     assert_eq!(stored, 1);
-    let d = detail(&app, &client, sent.id).await;
+    let d = common::send_detail(&app, &client, sent.id).await;
     let finished = d
         .timeline
         .iter()
@@ -265,7 +257,7 @@ async fn an_article_of_a_finished_send_can_be_deleted() {
         .send(qunfa::wechat::types::MsgId::new(d.msg_id.unwrap()))
         .unwrap();
     assert_eq!(record.deleted_articles, vec![2]);
-    let d = detail(&app, &client, sent.id).await;
+    let d = common::send_detail(&app, &client, sent.id).await;
     assert!(d.timeline.iter().any(|e| e.source == "mass/delete"));
     // Deleting it again is refused by WeChat, in words.
     let again = app
@@ -590,7 +582,7 @@ async fn send_without_callback(app: &TestApp, client: &Client, id: &str) -> (i64
 /// Waits until send `id` ends, failing at once if it is `failed`.
 async fn until_ended_not_failed(app: &TestApp, client: &Client, id: i64) -> SendDetail {
     for _ in 0..300 {
-        let d = detail(app, client, id).await;
+        let d = common::send_detail(app, client, id).await;
         assert_ne!(d.row.state, SendState::Failed, "{:?}", d.row);
         if d.row.state == SendState::Finished {
             return d;
@@ -599,7 +591,7 @@ async fn until_ended_not_failed(app: &TestApp, client: &Client, id: i64) -> Send
     }
     panic!(
         "send {id} never ended: {:?}",
-        detail(app, client, id).await.row
+        common::send_detail(app, client, id).await.row
     );
 }
 
@@ -659,7 +651,7 @@ async fn a_later_callback_settles_a_send_whose_status_was_undocumented() {
     }
     // Until the worker has read all five (a timeline note each), or has
     // moved the send.
-    let mut d = detail(&app, &client, id).await;
+    let mut d = common::send_detail(&app, &client, id).await;
     for _ in 0..300 {
         let notes = d
             .timeline
@@ -670,7 +662,7 @@ async fn a_later_callback_settles_a_send_whose_status_was_undocumented() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
-        d = detail(&app, &client, id).await;
+        d = common::send_detail(&app, &client, id).await;
     }
     assert_eq!(d.row.state, SendState::Submitted, "{:?}", d.row);
     let notes: Vec<&str> = d
@@ -786,14 +778,14 @@ async fn a_deleted_article_is_kept_and_no_longer_deletable_once_all_are_gone() {
         .call(&client, "delete_send", &[("id", &id), ("article", "1")])
         .await;
     assert!(first.status().is_success());
-    let d = detail(&app, &client, sent.id).await;
+    let d = common::send_detail(&app, &client, sent.id).await;
     assert_eq!(d.deleted_articles, vec![1]);
     assert!(d.can_delete, "two articles are left");
     let all = app
         .call(&client, "delete_send", &[("id", &id), ("article", "0")])
         .await;
     assert!(all.status().is_success());
-    let d = detail(&app, &client, sent.id).await;
+    let d = common::send_detail(&app, &client, sent.id).await;
     assert_eq!(d.deleted_articles, vec![0, 1]);
     assert!(!d.can_delete, "nothing is left to delete");
     let audit = app

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{TestApp, form, location, post, send, signed_in};
-use qunfa::sends::history::{HistoryPage, SendDetail};
+use qunfa::sends::history::HistoryPage;
 use qunfa::sends::{ArticleName, Content, MediaName, PrepareOutcome};
 use reqwest::Client;
 
@@ -132,16 +132,7 @@ async fn the_history_and_the_send_page_name_what_was_sent() {
     let row = page.rows.iter().find(|r| r.id == result.id).unwrap();
     assert_eq!(row.summary, "两张图: seed-aaa.jpg, seed-ccc.jpg");
 
-    let detail: SendDetail = app
-        .call(
-            &client,
-            "load_send_detail",
-            &[("id", &result.id.to_string())],
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let detail = common::send_detail(&app, &client, result.id).await;
     let Some(Content::Images { title, images }) = detail.content else {
         panic!("the send keeps its content: {:?}", detail.content)
     };
@@ -155,16 +146,7 @@ async fn the_history_and_the_send_page_name_what_was_sent() {
         .execute(&app.state.db)
         .await
         .unwrap();
-    let detail: SendDetail = app
-        .call(
-            &client,
-            "load_send_detail",
-            &[("id", &result.id.to_string())],
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let detail = common::send_detail(&app, &client, result.id).await;
     assert_eq!(detail.content, None);
     assert_eq!(detail.row.summary, "两张图: seed-aaa.jpg, seed-ccc.jpg");
 }

@@ -848,16 +848,7 @@ async fn a_sent_drafts_own_copy_survives_wechat_deleting_the_draft() {
         .await
         .expect_err("WeChat deletes a sent draft");
     assert_eq!(gone.code().map(|c| c.code()), Some(40007), "{gone:?}");
-    let detail: qunfa::sends::history::SendDetail = app
-        .call(
-            &client,
-            "load_send_detail",
-            &[("id", &result.id.to_string())],
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let detail = common::send_detail(&app, &client, result.id).await;
     let titles: Vec<&str> = detail
         .articles_as_sent
         .iter()
@@ -911,16 +902,7 @@ async fn a_sent_drafts_own_copy_survives_wechat_deleting_the_draft() {
         .execute(&app.state.db)
         .await
         .unwrap();
-    let detail: qunfa::sends::history::SendDetail = app
-        .call(
-            &client,
-            "load_send_detail",
-            &[("id", &result.id.to_string())],
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let detail = common::send_detail(&app, &client, result.id).await;
     let shown = &detail.articles_as_sent[0];
     assert!(shown.article.content.contains("正文"));
     for forbidden in ["onclick", "<script", "alert", "class=", "example.com"] {

@@ -6,7 +6,7 @@ pub mod secrets;
 
 use std::{path::PathBuf, sync::Arc};
 
-use qunfa::sends::{PrepareOutcome, SendResult};
+use qunfa::sends::{PrepareOutcome, SendResult, history::SendDetail};
 use qunfa::shell::{config::SettingsArgs, server, state::AppState};
 use reqwest::{Client, Response, redirect::Policy};
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
@@ -378,4 +378,13 @@ pub async fn send(app: &TestApp, client: &Client, form: &[(String, String)]) -> 
     let confirmed = post(app, client, "confirm_send", &confirm).await;
     assert!(confirmed.status().is_success(), "{}", confirmed.status());
     confirmed.json().await.unwrap()
+}
+
+/// The send page's data of send `id` (on the configured account).
+pub async fn send_detail(app: &TestApp, client: &Client, id: i64) -> SendDetail {
+    let response = app
+        .call(client, "load_send_detail", &[("id", &id.to_string())])
+        .await;
+    assert!(response.status().is_success(), "{}", response.status());
+    response.json().await.unwrap()
 }

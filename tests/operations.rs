@@ -780,6 +780,7 @@ async fn stop_and_leave_pending(console: Console, data: &Path, id: &str) {
             send_again: false,
             now: &qunfa::clock::Clock::system().timestamp(),
             articles_as_sent: None,
+            release: Default::default(),
         },
     )
     .await

@@ -218,6 +218,7 @@ async fn a_send_stored_before_a_crash_is_sent_once_after_the_restart() {
             send_again: false,
             now: &qunfa::clock::Clock::system().timestamp(),
             articles_as_sent: None,
+            release: Default::default(),
         },
     )
     .await

@@ -22,6 +22,8 @@ pub mod throttle;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Role {
     Admin,
+    /// An editor who may also approve other people's sends.
+    Reviewer,
     Editor,
 }
 
@@ -29,6 +31,7 @@ impl Role {
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Admin => "admin",
+            Role::Reviewer => "reviewer",
             Role::Editor => "editor",
         }
     }
@@ -36,6 +39,7 @@ impl Role {
     pub fn parse(text: &str) -> Option<Role> {
         match text {
             "admin" => Some(Role::Admin),
+            "reviewer" => Some(Role::Reviewer),
             "editor" => Some(Role::Editor),
             _ => None,
         }
@@ -53,6 +57,11 @@ pub struct CurrentUser {
 impl CurrentUser {
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
+    }
+
+    /// May approve or decline other people's sends (never their own).
+    pub fn may_review(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::Reviewer)
     }
 }
 

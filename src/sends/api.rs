@@ -631,6 +631,7 @@ pub mod ssr {
             send_again: said.send_again,
             now: &now,
             articles_as_sent: articles_as_sent.as_deref(),
+            release: store::Release::default(),
         };
         match store::create_send(&app.db, &send).await? {
             Created::New(id) => {

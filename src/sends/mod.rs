@@ -225,6 +225,17 @@ impl FieldError {
 /// Where a send stands (DESIGN: the life of a send).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, strum::VariantArray)]
 pub enum SendState {
+    /// Waits for its time (`scheduled_at`); nothing goes to WeChat before.
+    Scheduled,
+    /// Waits for a reviewer (the account's sends need approval).
+    AwaitingApproval,
+    /// A reviewer said no; nothing was sent.
+    Declined,
+    /// Cancelled before it went; nothing was sent.
+    Cancelled,
+    /// qunfa was down at its time and came back beyond the grace; nothing
+    /// was sent.
+    Missed,
     /// Stored, WeChat not yet answered.
     Pending,
     /// WeChat took the job (`msg_id`).
@@ -249,6 +260,11 @@ impl SendState {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            SendState::Scheduled => "scheduled",
+            SendState::AwaitingApproval => "awaiting_approval",
+            SendState::Declined => "declined",
+            SendState::Cancelled => "cancelled",
+            SendState::Missed => "missed",
             SendState::Pending => "pending",
             SendState::Submitted => "submitted",
             SendState::AwaitingConfirmation => "awaiting_confirmation",
@@ -263,8 +279,27 @@ impl SendState {
         SendState::ALL.iter().copied().find(|s| s.as_str() == text)
     }
 
+    /// Not yet handed to WeChat, and may still be: it can be edited,
+    /// rescheduled or cancelled.
+    pub fn is_held(self) -> bool {
+        matches!(self, SendState::Scheduled | SendState::AwaitingApproval)
+    }
+
+    /// Ended before WeChat saw it: nothing was sent.
+    pub fn never_sent(self) -> bool {
+        matches!(
+            self,
+            SendState::Declined | SendState::Cancelled | SendState::Missed
+        )
+    }
+
     pub fn label(self, lang: Lang) -> &'static str {
         match self {
+            SendState::Scheduled => lang.pick("定时", "Scheduled"),
+            SendState::AwaitingApproval => lang.pick("待审核", "Awaiting approval"),
+            SendState::Declined => lang.pick("审核未通过", "Declined"),
+            SendState::Cancelled => lang.pick("已取消", "Cancelled"),
+            SendState::Missed => lang.pick("已错过", "Missed"),
             SendState::Pending => lang.pick("发送中", "Pending"),
             SendState::Submitted => lang.pick("已提交", "Submitted"),
             SendState::AwaitingConfirmation => lang.pick("待管理员确认", "Awaiting confirmation"),

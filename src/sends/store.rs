@@ -182,7 +182,7 @@ pub async fn recent_repeat(
 }
 
 /// A confirmation to turn into a send.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct NewSend<'a> {
     pub account: i64,
     pub user_id: i64,
@@ -194,6 +194,32 @@ pub struct NewSend<'a> {
     /// The articles of an mpnews send as they go out, kept in
     /// `sent_articles` with the send.
     pub articles_as_sent: Option<&'a [SentArticle]>,
+    /// When and after whom it may go to WeChat.
+    pub release: Release,
+}
+
+/// What holds a new send back from WeChat. With neither, it is `pending`
+/// at once and settled by the caller.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Release {
+    /// Due time (UTC, `Clock::timestamp` form): the send is `scheduled`.
+    pub scheduled_at: Option<String>,
+    /// The account's sends need approval: the send is `awaiting_approval`
+    /// (and keeps its time, if it has one, for after the approval).
+    pub needs_approval: bool,
+}
+
+impl Release {
+    /// The state a new send starts in.
+    pub fn first_state(&self) -> SendState {
+        if self.needs_approval {
+            SendState::AwaitingApproval
+        } else if self.scheduled_at.is_some() {
+            SendState::Scheduled
+        } else {
+            SendState::Pending
+        }
+    }
 }
 
 /// Turns the checked attempt into a `pending` send with its exact body, its
@@ -211,6 +237,7 @@ pub async fn create_send(db: &SqlitePool, send: &NewSend<'_>) -> Result<Created,
         send_again,
         now,
         articles_as_sent,
+        ref release,
     } = *send;
     // IMMEDIATE: take the write lock before reading, so two confirmations
     // of one attempt queue up instead of both reading "no send yet".
@@ -243,11 +270,15 @@ pub async fn create_send(db: &SqlitePool, send: &NewSend<'_>) -> Result<Created,
         .as_ref()
         .map(serde_json::to_string)
         .transpose()?;
-    let pending = SendState::Pending.as_str();
+    let first = release.first_state();
+    let state = first.as_str();
+    let released_at = (first == SendState::Pending).then_some(now);
+    let scheduled_at = release.scheduled_at.as_deref();
     let id = sqlx::query_scalar!(
         r#"INSERT INTO sends (clientmsgid, account_id, user_id, msg_type, tag_id, audience,
-               audience_size, summary, request, articles, content, state)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+               audience_size, summary, request, articles, content, state, released_at,
+               scheduled_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            RETURNING id AS "id!: i64""#,
         clientmsgid,
         account,
@@ -260,14 +291,16 @@ pub async fn create_send(db: &SqlitePool, send: &NewSend<'_>) -> Result<Created,
         request,
         articles,
         content,
-        pending,
+        state,
+        released_at,
+        scheduled_at,
     )
     .fetch_one(&mut *tx)
     .await?;
     sqlx::query!(
         "INSERT INTO send_events (send_id, state, source) VALUES (?, ?, 'compose')",
         id,
-        pending,
+        state,
     )
     .execute(&mut *tx)
     .await?;
@@ -298,6 +331,22 @@ pub async fn create_send(db: &SqlitePool, send: &NewSend<'_>) -> Result<Created,
     .await?;
     tx.commit().await?;
     Ok(Created::New(id))
+}
+
+/// Send `id` and the other calls of its list of followers (a group of
+/// kind `openid_list`), in their order: what an approval, a new time or a
+/// cancellation acts on. A send outside such a group is alone.
+pub async fn parts_of(db: &SqlitePool, id: i64) -> Result<Vec<i64>, StoreError> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT s.id AS "id!: i64" FROM sends AS s
+           WHERE s.id = ?1
+              OR s.group_id = (SELECT g.id FROM sends AS t JOIN send_groups AS g ON g.id = t.group_id
+                               WHERE t.id = ?1 AND g.kind = 'openid_list')
+           ORDER BY s.group_part, s.id"#,
+        id
+    )
+    .fetch_all(db)
+    .await?)
 }
 
 /// The articles of send `id` as they went out; empty for a send that is
@@ -363,12 +412,13 @@ pub async fn load_send(db: &SqlitePool, id: i64) -> Result<Option<SendRecord>, S
     }))
 }
 
-/// Whether send `id` was made more than 23 hours before `now`: WeChat
-/// forgets a clientmsgid after 24 hours, so a call now could make a second
-/// send.
+/// Whether send `id` was released (made pending: confirmed, due or
+/// approved) more than 23 hours before `now`: WeChat forgets a clientmsgid
+/// after 24 hours, so a call now could make a second send.
 pub async fn too_old_to_retry(db: &SqlitePool, id: i64, now: &str) -> Result<bool, StoreError> {
     Ok(sqlx::query_scalar!(
-        r#"SELECT created_at < strftime('%Y-%m-%dT%H:%M:%fZ', ?1, '-23 hours') AS "too_old!: bool"
+        r#"SELECT COALESCE(released_at, created_at) < strftime('%Y-%m-%dT%H:%M:%fZ', ?1, '-23 hours')
+                  AS "too_old!: bool"
            FROM sends WHERE id = ?2"#,
         now,
         id
@@ -447,6 +497,8 @@ pub async fn record_call(
                attempts = attempts + 1,
                next_attempt_at = CASE WHEN ?6 IS NULL THEN NULL
                    ELSE strftime('%Y-%m-%dT%H:%M:%fZ', ?8, ?6) END,
+               submitted_at = CASE WHEN ?1 = 'submitted' AND submitted_at IS NULL THEN ?8
+                   ELSE submitted_at END,
                updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
            WHERE id = ?7 AND state IN ('pending', 'unknown', 'awaiting_confirmation')"#,
         to,

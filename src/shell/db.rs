@@ -531,6 +531,109 @@ mod tests {
         assert_eq!(schema.pending, 1);
     }
 
+    /// The workflow migration widens two CHECK constraints in place: every
+    /// connection, the one that migrated among them, takes the new states
+    /// and role at once, an unknown one is still refused, and no row of a
+    /// child table is lost (a rebuild of `sends` would have cascaded into
+    /// `sent_articles`).
+    #[tokio::test]
+    async fn the_widened_checks_hold_on_every_connection_and_keep_every_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let before = dir.path().join("before-workflow");
+        std::fs::create_dir(&before).unwrap();
+        for step in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.file_name().unwrap().to_str().unwrap() < "20261202000001")
+        {
+            std::fs::copy(&step, before.join(step.file_name().unwrap())).unwrap();
+        }
+        let file = dir.path().join("q.db");
+        let pool = connect(&path(file.clone()), true).await.unwrap();
+        sqlx::migrate::Migrator::new(before.as_path())
+            .await
+            .unwrap()
+            .run(&pool)
+            .await
+            .unwrap();
+        sqlx::raw_sql(
+            "INSERT INTO users (id, username, password_hash, role) VALUES (1, 'a', 'x', 'admin');
+             INSERT INTO sends (id, clientmsgid, user_id, msg_type, audience, summary, request, state, msg_id)
+                 VALUES (1, 'c1', 1, 'mpnews', '', '', '{}', 'finished', 7);
+             INSERT INTO sent_articles (send_id, articles) VALUES (1, '[]');",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+
+        for database in [
+            path(file),
+            DatabasePath {
+                url: "sqlite::memory:".into(),
+                file: None,
+            },
+        ] {
+            let pool = open(&database).await.unwrap();
+            if database.file.is_none() {
+                sqlx::query("INSERT INTO users (id, username, password_hash, role) VALUES (1, 'a', 'x', 'admin')")
+                    .execute(&pool)
+                    .await
+                    .unwrap();
+            }
+            // Every connection the pool has (one for a database in memory).
+            let size = if database.file.is_some() { 3 } else { 1 };
+            let mut held = Vec::new();
+            for n in 0..size {
+                let mut conn = pool.acquire().await.unwrap();
+                sqlx::query(
+                    "INSERT INTO sends (clientmsgid, user_id, msg_type, audience, summary, request, state)
+                     VALUES (?, 1, 'text', '', '', '{}', 'scheduled')",
+                )
+                .bind(format!("s{n}"))
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+                sqlx::query(
+                    "INSERT INTO users (username, password_hash, role) VALUES (?, 'x', 'reviewer')",
+                )
+                .bind(format!("r{n}"))
+                .execute(&mut *conn)
+                .await
+                .unwrap();
+                let bogus = sqlx::query(
+                    "INSERT INTO sends (clientmsgid, user_id, msg_type, audience, summary, request, state)
+                     VALUES ('b', 1, 'text', '', '', '{}', 'sent_twice')",
+                )
+                .execute(&mut *conn)
+                .await;
+                assert!(bogus.is_err(), "an unknown state is refused");
+                held.push(conn);
+            }
+            drop(held);
+            let check: String = sqlx::query_scalar("PRAGMA integrity_check")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            assert_eq!(check, "ok");
+        }
+        let pool = open(&path(dir.path().join("q.db"))).await.unwrap();
+        let kept: i64 = sqlx::query_scalar("SELECT count(*) FROM sent_articles WHERE send_id = 1")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(kept, 1);
+        let (released, submitted): (Option<String>, Option<String>) =
+            sqlx::query_as("SELECT released_at, submitted_at FROM sends WHERE id = 1")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert!(
+            released.is_some() && submitted.is_some(),
+            "a send made before counts as released and taken"
+        );
+    }
+
     #[tokio::test]
     async fn a_database_with_a_step_this_qunfa_does_not_know_is_refused() {
         let dir = tempfile::tempdir().unwrap();

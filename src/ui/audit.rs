@@ -290,6 +290,7 @@ fn facts_view(lang: Lang, facts: &Facts, account: Option<&str>) -> AnyView {
 fn role_words(lang: Lang, role: &str) -> String {
     match crate::auth::Role::parse(role) {
         Some(crate::auth::Role::Admin) => lang.pick("管理员", "admin").to_owned(),
+        Some(crate::auth::Role::Reviewer) => lang.pick("审核员", "reviewer").to_owned(),
         Some(crate::auth::Role::Editor) => lang.pick("编辑", "editor").to_owned(),
         None => role.to_owned(),
     }

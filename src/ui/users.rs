@@ -154,8 +154,8 @@ fn UsersBody(
                                                     "editor",
                                                     lang.pick("设为编辑", "Make editor"),
                                                 ),
-                                                Role::Editor => (
-                                                    role_name(lang, Role::Editor),
+                                                Role::Editor | Role::Reviewer => (
+                                                    role_name(lang, user.role),
                                                     "admin",
                                                     lang.pick("设为管理员", "Make admin"),
                                                 ),
@@ -338,6 +338,7 @@ fn Grants(
 fn role_name(lang: Lang, role: Role) -> &'static str {
     match role {
         Role::Admin => lang.pick("管理员", "Admin"),
+        Role::Reviewer => lang.pick("审核员", "Reviewer"),
         Role::Editor => lang.pick("编辑", "Editor"),
     }
 }

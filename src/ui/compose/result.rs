@@ -31,6 +31,17 @@ pub fn SendResultPanel(lang: Lang, result: SendResult) -> impl IntoView {
             lang.pick("暂时不知道是否已发送", "Not yet known whether it was sent")
         }
         SendState::Pending => lang.pick("正在发送…", "Sending…"),
+        SendState::Scheduled => lang.pick("已定时，到时发送", "Scheduled: it goes at its time"),
+        SendState::AwaitingApproval => lang.pick(
+            "已提交审核，通过后发送",
+            "Sent for approval: it goes once approved",
+        ),
+        SendState::Declined => lang.pick("审核未通过，消息没有发出", "Declined: nothing was sent"),
+        SendState::Cancelled => lang.pick("已取消，消息没有发出", "Cancelled: nothing was sent"),
+        SendState::Missed => lang.pick(
+            "错过了定时，消息没有发出",
+            "Missed its time: nothing was sent",
+        ),
         SendState::Failed => lang.pick("群发失败", "The send failed"),
     };
     let confirmation_note = (result.state == SendState::AwaitingConfirmation).then(|| {

@@ -82,6 +82,19 @@ pub enum Problem {
     ConfirmDeleteDraft,
     /// The draft could not be read to keep its copy: nothing was sent.
     DraftUnreadable,
+    /// Approving a send whose time has passed: only with "send now".
+    ApprovalTimePassed,
+    /// Approving or declining is for admins and reviewers.
+    ReviewersOnly,
+    /// Nobody approves or declines their own send, admins included.
+    OwnSendReview,
+    /// The send is no longer awaiting approval (someone decided, or it
+    /// was cancelled); its page says who and when.
+    AlreadyDecided,
+    /// A decline says why, for the author.
+    DeclineNeedsComment,
+    /// A review comment is at most `REVIEW_COMMENT_MAX_CHARS` characters.
+    CommentTooLong,
 }
 
 impl Problem {
@@ -117,8 +130,8 @@ impl Problem {
                 "You cannot disable your own account.",
             ),
             InvalidRole => lang.pick(
-                "角色只能是管理员或编辑。",
-                "The role must be admin or editor.",
+                "角色只能是管理员、审核员或编辑。",
+                "The role must be admin, reviewer or editor.",
             ),
             InvalidChoice => lang.pick(
                 "这个选项不在可选范围内，请刷新页面后重试。",
@@ -192,6 +205,30 @@ impl Problem {
                 "暂时无法从微信读取这篇草稿，消息没有发送。qunfa 会在发送前保存每篇文章的副本（发送后微信会删除草稿），读不到草稿就不发送。请稍后重试。",
                 "WeChat could not be asked for the draft, so nothing was sent: qunfa keeps its own copy of every article before sending (WeChat deletes a draft once it is sent). Try again later.",
             ),
+            ApprovalTimePassed => lang.pick(
+                "这条群发定的时间已经过了，没有批准。要现在就发送吗？请勾选“现在发送”后再批准，或拒绝它。",
+                "The time this send was set for has passed, so it was not approved. Send it now? Tick \"Send it now\" and approve again, or decline it.",
+            ),
+            ReviewersOnly => lang.pick(
+                "只有管理员和审核员可以批准或拒绝群发。",
+                "Only admins and reviewers can approve or decline a send.",
+            ),
+            OwnSendReview => lang.pick(
+                "不能审核自己提交的群发（管理员也不能）：请由另一位管理员或审核员批准或拒绝。",
+                "You cannot approve or decline your own send (admins neither): another admin or reviewer must.",
+            ),
+            AlreadyDecided => lang.pick(
+                "这条群发已不在等待审核：已有人批准或拒绝了它，或它已被取消。群发详情页写明了是谁、在什么时间。",
+                "This send is no longer awaiting approval: someone approved or declined it, or it was cancelled. Its page says who and when.",
+            ),
+            DeclineNeedsComment => lang.pick(
+                "拒绝时请写明原因，让提交的人知道要改什么。",
+                "Say why when you decline, so the author knows what to change.",
+            ),
+            CommentTooLong => lang.pick(
+                "审核意见最多 500 个字符。",
+                "A review comment has at most 500 characters.",
+            ),
         }
     }
 
@@ -226,6 +263,12 @@ impl Problem {
             ArticleCount => "article_count",
             ConfirmDeleteDraft => "confirm_delete_draft",
             DraftUnreadable => "draft_unreadable",
+            ApprovalTimePassed => "approval_time_passed",
+            ReviewersOnly => "reviewers_only",
+            OwnSendReview => "own_send_review",
+            AlreadyDecided => "already_decided",
+            DeclineNeedsComment => "decline_needs_comment",
+            CommentTooLong => "comment_too_long",
         }
     }
 

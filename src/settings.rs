@@ -32,6 +32,8 @@ pub struct SettingsView {
     /// `None` when callbacks are not passed on to a backend.
     pub forwarding: Option<ForwardingView>,
     pub access_token: AccessTokenView,
+    /// Its sends wait for a reviewer's approval before they go.
+    pub needs_approval: bool,
 }
 
 impl SettingsView {
@@ -234,6 +236,7 @@ mod ssr {
                 },
                 expires_at: tokens.expires_at(),
             },
+            needs_approval: account.needs_approval,
         }
     }
 

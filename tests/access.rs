@@ -252,6 +252,22 @@ const FUNCTIONS: &[(&str, Who, Scope, Arguments)] = &[
         Scope::Account,
         &[("markdown", "# Title")],
     ),
+    // Open to every user of the account; an editor who is not a reviewer
+    // is refused in words (`Problem::ReviewersOnly`).
+    (
+        "approve_send",
+        Who::SignedIn,
+        Scope::Account,
+        &[("id", "1"), ("comment", "ok"), ("send_now", "yes")],
+    ),
+    (
+        "decline_send",
+        Who::SignedIn,
+        Scope::Account,
+        &[("id", "1"), ("comment", "no")],
+    ),
+    ("approval_queue", Who::SignedIn, Scope::Account, &[]),
+    ("attention_count", Who::SignedIn, Scope::Account, &[]),
 ];
 
 fn path(name: &str) -> String {

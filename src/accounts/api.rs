@@ -30,7 +30,7 @@ pub async fn add_account(form: AccountForm) -> Result<SaveOutcome, AppError> {
         Ok(account) => account,
         Err(problems) => return Ok(ssr::refused(problems, None, &form)),
     };
-    ssr::insert(&call, account).await
+    ssr::insert(&call, account, form.needs_approval.is_some()).await
 }
 
 /// Changes account `account` (its slug): everything but the slug, a blank
@@ -66,6 +66,9 @@ pub async fn edit_account(account: String, form: AccountForm) -> Result<SaveOutc
             Err(error) => return ssr::store_refusal(error, Some(&row.slug), &form),
         }
     }
+    super::store::set_needs_approval(db, row.id, form.needs_approval.is_some())
+        .await
+        .map_err(AppError::unexpected)?;
     let row = super::store::get(db, row.id)
         .await
         .map_err(AppError::unexpected)?
@@ -118,7 +121,7 @@ pub async fn add_simulated_account(name: String, kind: String) -> Result<SaveOut
         .await
         .map_err(AppError::unexpected)?;
     let account = ssr::simulated_account(&rows, name.trim(), kind);
-    ssr::insert(&call, account).await
+    ssr::insert(&call, account, false).await
 }
 
 /// Asks WeChat once whether account `account`'s AppID and secret (or its
@@ -187,6 +190,7 @@ mod ssr {
                     .unwrap_or_else(|| "it was not started".to_owned())
             }),
             secrets: row.secrets_set(),
+            needs_approval: row.needs_approval,
         }
     }
 
@@ -239,6 +243,9 @@ mod ssr {
         if form.overseas.is_some() {
             query.append_pair("overseas", "1");
         }
+        if form.needs_approval.is_some() {
+            query.append_pair("needs_approval", "1");
+        }
         crate::edge::redirect_plain_form(&format!("/accounts?{}", query.finish()));
         SaveOutcome {
             problems,
@@ -259,7 +266,12 @@ mod ssr {
         }
     }
 
-    pub async fn insert(call: &Call, account: Account) -> Result<SaveOutcome, AppError> {
+    /// Adds `account`; `needs_approval`: its sends wait for a reviewer.
+    pub async fn insert(
+        call: &Call,
+        account: Account,
+        needs_approval: bool,
+    ) -> Result<SaveOutcome, AppError> {
         let db = &call.app.db;
         let form = || AccountForm {
             name: account.name.clone(),
@@ -281,6 +293,11 @@ mod ssr {
             Ok(id) => id,
             Err(error) => return store_refusal(error, None, &form()),
         };
+        if needs_approval {
+            store::set_needs_approval(db, id, true)
+                .await
+                .map_err(AppError::unexpected)?;
+        }
         let row = store::get(db, id)
             .await
             .map_err(AppError::unexpected)?

@@ -240,6 +240,9 @@ pub struct AccountForm {
     /// forward URL keeps the stored one (whose query may hold a key, so
     /// the form never shows it whole).
     pub no_forward: Option<String>,
+    /// A checkbox: present (any value) means the account's sends need a
+    /// reviewer's approval before they go (群发需要审核).
+    pub needs_approval: Option<String>,
 }
 
 /// A field of the account form.
@@ -453,6 +456,8 @@ pub struct AccountSummary {
     /// Enabled but not at work: why (in English, as the start said it).
     pub not_started: Option<String>,
     pub secrets: SecretsSet,
+    /// Its sends wait for a reviewer's approval before they go.
+    pub needs_approval: bool,
 }
 
 impl AccountSummary {

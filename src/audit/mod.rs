@@ -49,6 +49,10 @@ pub enum Action {
     AccountEdit,
     AccountDisable,
     AccountEnable,
+    /// A send that needed approval approved by a reviewer.
+    Approve,
+    /// A send that needed approval declined by a reviewer, with why.
+    Decline,
 }
 
 impl Action {
@@ -80,6 +84,8 @@ impl Action {
             Action::AccountEdit => lang.pick("修改公众号", "Account changed"),
             Action::AccountDisable => lang.pick("停用公众号", "Account disabled"),
             Action::AccountEnable => lang.pick("启用公众号", "Account enabled"),
+            Action::Approve => lang.pick("批准群发", "Send approved"),
+            Action::Decline => lang.pick("拒绝群发", "Send declined"),
         }
     }
 }
@@ -170,6 +176,18 @@ pub enum Facts {
         name: String,
         appid: String,
     },
+    /// A reviewer's decision on a send that needed approval: the state it
+    /// left the send in and the reviewer's comment.
+    Review {
+        send_id: i64,
+        /// The send's author.
+        author: String,
+        /// `scheduled`, `pending` (to go now) or `declined`.
+        state: String,
+        /// Approved with "send now" after its time had passed.
+        send_now: bool,
+        comment: Option<String>,
+    },
 }
 
 impl Facts {
@@ -239,6 +257,19 @@ impl Facts {
                 name,
                 appid,
             } => format!("account {account} ({name}, {appid})"),
+            Facts::Review {
+                send_id,
+                author,
+                state,
+                send_now,
+                comment,
+            } => {
+                let now = if *send_now { " (its time had passed: sent now)" } else { "" };
+                let comment = comment
+                    .as_deref()
+                    .map_or_else(String::new, |c| format!("; comment: {c}"));
+                format!("send #{send_id} by {author} → {state}{now}{comment}")
+            }
         }
     }
 

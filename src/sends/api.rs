@@ -631,7 +631,7 @@ pub mod ssr {
             send_again: said.send_again,
             now: &now,
             articles_as_sent: articles_as_sent.as_deref(),
-            release: store::Release::default(),
+            release: store::Release { needs_approval: app.account.needs_approval, ..Default::default() },
         };
         match store::create_send(&app.db, &send).await? {
             Created::New(id) => {
@@ -660,7 +660,7 @@ pub mod ssr {
     /// copy. A draft WeChat does not know is not refused here: `sendall`
     /// refuses it and the send records why. Any other failure stops the
     /// send before anything is written, since the copy could not be kept.
-    async fn articles_as_sent(
+    pub async fn articles_as_sent(
         app: &AccountState,
         media_id: &MediaId,
     ) -> Result<Option<Vec<SentArticle>>, AppError> {

@@ -140,6 +140,9 @@ pub struct SendDetail {
     pub can_delete: bool,
     /// The articles `mass/delete` removed: 1-based, 0 for every article.
     pub deleted_articles: Vec<u32>,
+    /// Its approval (`sends::approval`), for a send that needed one.
+    #[serde(default)]
+    pub review: Option<super::approval::ReviewView>,
 }
 
 /// An article as it went out, ready to show: its `content` sanitised, the
@@ -161,7 +164,9 @@ pub fn article_deleted(deleted: &[u32], n: u32) -> bool {
 #[server(endpoint = "load_send_detail")]
 pub async fn load_send_detail(account: String, id: i64) -> Result<SendDetail, AppError> {
     let call = crate::edge::on_account(&account).await?;
-    ssr::detail(&call.app, id, call.lang).await
+    let mut detail = ssr::detail(&call.app, id, call.lang).await?;
+    detail.review = super::approval::ssr::review(&call, id).await?;
+    Ok(detail)
 }
 
 /// What WeChat answered to an action of the detail page.
@@ -410,6 +415,7 @@ pub mod ssr {
             callback_xml: callback.map(|c| c.xml),
             can_delete,
             deleted_articles,
+            review: None,
         })
     }
 

@@ -3,6 +3,7 @@
 //! worker are server only.
 
 pub mod api;
+pub mod approval;
 pub mod history;
 #[cfg(feature = "ssr")]
 pub mod life;

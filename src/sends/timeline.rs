@@ -24,6 +24,8 @@ pub enum Step {
     MassGet,
     /// A `mass/delete` call.
     MassDelete,
+    /// A reviewer approved or declined it.
+    Approval,
 }
 
 impl Step {
@@ -36,6 +38,7 @@ impl Step {
             "callback" => Step::Callback,
             "mass/get" => Step::MassGet,
             "mass/delete" => Step::MassDelete,
+            "approval" => Step::Approval,
             _ => return None,
         })
     }
@@ -48,6 +51,7 @@ impl Step {
             Step::Callback => lang.pick("微信的结果推送", "WeChat's result push"),
             Step::MassGet => lang.pick("查询群发状态（mass/get）", "Status query (mass/get)"),
             Step::MassDelete => lang.pick("删除（mass/delete）", "Deletion (mass/delete)"),
+            Step::Approval => lang.pick("审核", "Review"),
         }
     }
 }
@@ -80,6 +84,11 @@ pub enum Note {
     Deleted(Option<u32>),
     /// How the send ended: the status WeChat sent, as it sent it.
     Ended(String),
+    /// Approved by this reviewer; `now`: its time had passed and the
+    /// reviewer said to send it now.
+    Approved { by: String, now: bool },
+    /// Declined by this reviewer (the comment is on the send's page).
+    Declined { by: String },
     /// A note this version does not know, as stored.
     Other(String),
 }
@@ -98,6 +107,9 @@ impl Note {
             Note::UndocumentedStatus(status) => format!("undocumented_status:{status}"),
             Note::Deleted(Some(n)) => format!("deleted:{n}"),
             Note::Deleted(None) => "deleted:all".to_owned(),
+            Note::Approved { by, now: false } => format!("approved:{by}"),
+            Note::Approved { by, now: true } => format!("approved_now:{by}"),
+            Note::Declined { by } => format!("declined:{by}"),
             Note::Ended(status) | Note::Other(status) => status.clone(),
         }
     }
@@ -117,6 +129,16 @@ impl Note {
         ];
         if let Some(note) = known.iter().find(|n| n.code() == stored) {
             return note.clone();
+        }
+        // A username has no colon (`auth::Username`).
+        if let Some(by) = stored.strip_prefix("approved:") {
+            return Note::Approved { by: by.to_owned(), now: false };
+        }
+        if let Some(by) = stored.strip_prefix("approved_now:") {
+            return Note::Approved { by: by.to_owned(), now: true };
+        }
+        if let Some(by) = stored.strip_prefix("declined:") {
+            return Note::Declined { by: by.to_owned() };
         }
         if let Some(status) = stored.strip_prefix("undocumented_status:") {
             return Note::UndocumentedStatus(status.to_owned());
@@ -221,6 +243,22 @@ impl Note {
                 };
             }
             Note::Deleted(None) => lang.pick("已删除全部文章。", "Every article deleted."),
+            Note::Approved { by, now } => {
+                return match (lang, now) {
+                    (Lang::Zh, false) => format!("{by} 批准了这条群发。"),
+                    (Lang::En, false) => format!("Approved by {by}."),
+                    (Lang::Zh, true) => format!("{by} 批准了这条群发：定时已过，现在发送。"),
+                    (Lang::En, true) => {
+                        format!("Approved by {by}: its time had passed, so it goes now.")
+                    }
+                };
+            }
+            Note::Declined { by } => {
+                return match lang {
+                    Lang::Zh => format!("{by} 拒绝了这条群发，消息没有发出。"),
+                    Lang::En => format!("Declined by {by}: nothing was sent."),
+                };
+            }
             Note::Ended(status) => {
                 let label = Status::parse(status).label(lang).to_owned();
                 return match lang {
@@ -256,6 +294,17 @@ mod tests {
             Note::UndocumentedStatus("sent maybe".into()),
             Note::Deleted(Some(2)),
             Note::Deleted(None),
+            Note::Approved {
+                by: "王小明".into(),
+                now: false,
+            },
+            Note::Approved {
+                by: "rev.one".into(),
+                now: true,
+            },
+            Note::Declined {
+                by: "rev@x".into(),
+            },
         ] {
             assert_eq!(Note::parse(&note.code(), SendState::Unknown), note);
         }
@@ -314,6 +363,7 @@ mod tests {
             "callback",
             "mass/get",
             "mass/delete",
+            "approval",
         ]
         .iter()
         .map(|s| step_words(Lang::Zh, s))
@@ -328,6 +378,9 @@ mod tests {
             "too_old_to_retry",
             "deleted:1",
             "deleted:all",
+            "approved:王小明",
+            "approved_now:王小明",
+            "declined:王小明",
         ] {
             texts.push(note_words(Lang::Zh, stored, SendState::Unknown));
         }

@@ -46,6 +46,8 @@ pub struct Account {
     pub origin: Origin,
     pub token_source: TokenSource,
     pub message_mode: MessageMode,
+    /// Its sends wait for a reviewer's approval (`sends::approval`).
+    pub needs_approval: bool,
     pub wechat: WechatClient,
     pub callbacks: CallbackState,
     pub sends: SendsState,
@@ -323,6 +325,7 @@ impl Accounts {
             origin: row.origin,
             token_source: row.token_source,
             message_mode: row.message_mode,
+            needs_approval: row.needs_approval,
             wechat,
             callbacks,
             sends,

@@ -109,6 +109,10 @@ pub static CHECKS: &[(&str, Check)] = checks![
     crate::media::api::MediaUsage,
     crate::media::api::DeleteMedia,
     crate::article::api::PreviewArticle,
+    crate::sends::approval::ApproveSend,
+    crate::sends::approval::DeclineSend,
+    crate::sends::approval::ApprovalQueue,
+    crate::sends::approval::AttentionCount,
 ];
 
 fn check_for(path: &str) -> Option<Check> {

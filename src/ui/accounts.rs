@@ -434,6 +434,7 @@ fn initial(stored: AccountForm) -> AccountForm {
             message_mode: or("message_mode", stored.message_mode),
             forward_url: stored.forward_url,
             forward_timeout: or("forward_timeout", stored.forward_timeout),
+            needs_approval: q.get("needs_approval").or(stored.needs_approval),
             ..AccountForm::default()
         }
     })
@@ -584,11 +585,13 @@ fn AddForm(
     problems: Signal<Vec<FieldProblem>>,
 ) -> impl IntoView {
     let initial = initial(AccountForm::default());
+    let approval = initial.needs_approval.is_some();
     view! {
         <section class="add-account" aria-labelledby="add-account">
             <h2 id="add-account">{lang.pick("添加公众号", "Add an account")}</h2>
             <ActionForm action=add attr:class="stack">
                 <AccountFields lang initial set=None forwarding=None problems />
+                <ApprovalField lang checked=approval />
                 <button type="submit" class="primary">{lang.pick("添加", "Add")}</button>
             </ActionForm>
         </section>
@@ -618,9 +621,11 @@ fn EditForm(
             .forward_timeout_ms
             .map(|ms| format!("{ms}ms"))
             .unwrap_or_default(),
+        needs_approval: account.needs_approval.then(String::new),
         ..AccountForm::default()
     };
     let initial = initial(stored);
+    let approval = initial.needs_approval.is_some();
     let fields = if account.is_configured() {
         view! {
             <label for="account-name">{lang.pick("名称", "Name")}</label>
@@ -641,10 +646,30 @@ fn EditForm(
             <ActionForm action=edit attr:class="stack">
                 <input type="hidden" name="account" value=account.slug.clone() />
                 {fields}
+                <ApprovalField lang checked=approval />
                 <button type="submit" class="primary">{lang.pick("保存", "Save")}</button>
                 <a href="/accounts">{lang.pick("取消", "Cancel")}</a>
             </ActionForm>
         </section>
+    }
+}
+
+/// "Sends need approval": every send of the account then waits for an admin
+/// or reviewer other than its author (`sends::approval`).
+#[component]
+fn ApprovalField(lang: Lang, checked: bool) -> impl IntoView {
+    view! {
+        <label class="check">
+            <input type="checkbox" name="form[needs_approval]" value="1" checked=checked />
+            " "
+            {lang.pick("群发需要审核", "Sends need approval")}
+        </label>
+        <p class="note">
+            {lang.pick(
+                "开启后，每次群发（立即或定时）都要由发送人以外的管理员或审核员批准后才会发出。",
+                "Every send (now or scheduled) then waits until an admin or reviewer other than its author approves it.",
+            )}
+        </p>
     }
 }
 

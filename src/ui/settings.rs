@@ -116,6 +116,17 @@ fn SettingsLists(settings: SettingsView) -> impl IntoView {
                 <dd>
                     <code>{settings.appid.clone()}</code>
                 </dd>
+                <dt>{lang.pick("群发需要审核", "Sends need approval")}</dt>
+                <dd>
+                    {if settings.needs_approval {
+                        lang.pick(
+                            "是：每次群发都要由发送人以外的管理员或审核员批准后才发出",
+                            "Yes: every send waits until an admin or reviewer other than its author approves it",
+                        )
+                    } else {
+                        lang.pick("否：确认后立即发出（或到定时发出）", "No: a send goes once confirmed (or at its time)")
+                    }}
+                </dd>
             </dl>
         </section>
         <section class="settings-group" aria-labelledby="settings-health">

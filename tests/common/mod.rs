@@ -228,6 +228,10 @@ pub const ACCOUNT_FUNCTIONS: &[&str] = &[
     "media_usage",
     "delete_media",
     "preview_article",
+    "approve_send",
+    "decline_send",
+    "approval_queue",
+    "attention_count",
 ];
 
 /// Waits until the send worker has gone through a whole round that began

@@ -422,6 +422,47 @@ async fn an_editor_gets_nothing_of_an_account_not_granted_to_them() {
     app.stop().await;
 }
 
+/// A reviewer is granted accounts as an editor is: another account's
+/// functions, approving and declining included, are the same 404.
+#[tokio::test]
+async fn a_reviewer_gets_nothing_of_an_account_not_granted_to_them() {
+    use qunfa::error::Problem;
+    let app = TestApp::spawn().await;
+    let admin = signed_in(&app).await;
+    let added = app
+        .call(
+            &admin,
+            "add_user",
+            &[
+                ("username", "rita"),
+                ("password", "reviewer-password-1"),
+                ("role", "reviewer"),
+            ],
+        )
+        .await;
+    assert!(added.status().is_success());
+    common::grant(&app, &admin, "rita", "sim-2", true).await;
+    let reviewer = app.client();
+    app.log_in(&reviewer, "rita", "reviewer-password-1").await;
+    let not_found = AppError::Rejected(Problem::AccountNotFound);
+    for (name, _, _, arguments) in FUNCTIONS
+        .iter()
+        .filter(|(_, _, scope, _)| *scope == Scope::Account)
+    {
+        let mut form = arguments.to_vec();
+        form.push(("account", "main"));
+        let answer = app.call(&reviewer, name, &form).await;
+        assert_eq!(answer.status(), StatusCode::NOT_FOUND, "{name}");
+        assert_eq!(answer.json::<AppError>().await.unwrap(), not_found, "{name}");
+    }
+    // Its own account works for it, the reviewer's functions too.
+    for name in ["approval_queue", "attention_count", "list_sends"] {
+        let answer = app.call(&reviewer, name, &[("account", "sim-2")]).await;
+        assert!(answer.status().is_success(), "{name}: {}", answer.status());
+    }
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn nobody_calls_a_server_function_without_the_right() {
     let app = TestApp::spawn().await;

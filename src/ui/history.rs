@@ -359,6 +359,7 @@ pub fn SendDetailPage() -> impl IntoView {
     let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|id| id.parse::<i64>().ok())));
     let refresh = ServerAction::<RefreshSend>::new();
     let delete = ServerAction::<DeleteSend>::new();
+    let review = super::approvals::ReviewActions::new();
     let tick = ticker();
     let account = super::account_slug();
     // Polled only while the send may still change, so forms on an ended
@@ -373,9 +374,10 @@ pub fn SendDetailPage() -> impl IntoView {
                 tick,
                 refresh.version().get(),
                 delete.version().get(),
+                review.version(),
             )
         },
-        |(account, id, _, _, _)| async move {
+        |(account, id, _, _, _, _)| async move {
             match id {
                 Some(id) => load_send_detail(account, id).await,
                 None => Err(Problem::SendNotFound.into()),
@@ -385,7 +387,7 @@ pub fn SendDetailPage() -> impl IntoView {
     // Made outside `Page`, whose children may run more than once (see `Page`).
     view! {
         <Page title=|lang| lang.pick("历史", "History")>
-            <DetailBody detail open refresh delete />
+            <DetailBody detail open refresh delete review />
         </Page>
     }
 }
@@ -396,6 +398,7 @@ fn DetailBody(
     open: RwSignal<bool>,
     refresh: ServerAction<RefreshSend>,
     delete: ServerAction<DeleteSend>,
+    review: super::approvals::ReviewActions,
 ) -> impl IntoView {
     let lang = lang();
     view! {
@@ -413,7 +416,7 @@ fn DetailBody(
                         if open.get_untracked() != still_open {
                             open.set(still_open);
                         }
-                        view! { <Detail lang d refresh delete /> }.into_any()
+                        view! { <Detail lang d refresh delete review /> }.into_any()
                     }
                     Err(AppError::Rejected(Problem::SendNotFound)) => view! { <NoSuchSend lang /> }.into_any(),
                     Err(error) => super::error_view(lang, error),
@@ -451,6 +454,7 @@ fn Detail(
     d: SendDetail,
     refresh: ServerAction<RefreshSend>,
     delete: ServerAction<DeleteSend>,
+    review: super::approvals::ReviewActions,
 ) -> impl IntoView {
     let (id, id2) = (d.row.id.to_string(), d.row.id.to_string());
     let account = super::account_slug().get_untracked();
@@ -536,6 +540,7 @@ fn Detail(
         } else {
             view! { <p class="error" role="alert">{p}</p> }.into_any()
         })}
+        {d.review.clone().map(|r| view! { <super::approvals::ReviewPanel lang id=d.row.id review=r actions=review /> })}
         // What went out, by name (a send made before names were kept has
         // its summary only).
         {d.content.clone().map(|content| view! {

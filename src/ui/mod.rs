@@ -17,6 +17,7 @@ use crate::{
 
 mod account;
 mod accounts;
+mod approvals;
 pub mod article_preview;
 mod audit;
 mod compose;
@@ -83,6 +84,7 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Router>
+            <AttentionScope>
             <div id="app" data-hydrated=move || hydrated.get().to_string()>
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=path!("/login") view=login::LoginPage ssr=SsrMode::Async />
@@ -101,9 +103,74 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/accounts") view=accounts::AccountsPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/no-account") view=NoAccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/a/:account/approvals") view=approvals::ApprovalsPage ssr=SsrMode::Async />
                 </Routes>
             </div>
+            </AttentionScope>
         </Router>
+    }
+}
+
+/// The navigation's "needs your attention" count on the page's account
+/// (`sends::approval::attention_count`); `None` on a page about no account.
+/// Made once per page, outside `Page`, and refetched where a decision is
+/// made.
+#[derive(Clone, Copy)]
+pub struct AttentionResource(pub Resource<Option<crate::sends::approval::Attention>>);
+
+#[component]
+fn AttentionScope(children: Children) -> impl IntoView {
+    let account = account_slug();
+    let attention = Resource::new(
+        move || account.get(),
+        |slug| async move {
+            if slug.is_empty() {
+                return None;
+            }
+            crate::sends::approval::attention_count(slug).await.ok()
+        },
+    );
+    provide_context(AttentionResource(attention));
+    children()
+}
+
+/// One link with the number of things needing the user on the account:
+/// others' sends awaiting their approval, decisions on their own sends
+/// they have not seen. Shown only when there is something.
+#[component]
+fn AttentionLink(lang: Lang, slug: String) -> impl IntoView {
+    let attention = use_context::<AttentionResource>();
+    view! {
+        <Suspense fallback=|| ()>
+            {move || {
+                let slug = slug.clone();
+                Suspend::new(async move {
+                    let attention = match attention {
+                        Some(resource) => resource.0.await,
+                        None => None,
+                    }?;
+                    let total = attention.total();
+                    (total > 0).then(|| {
+                        let (awaiting, decided) = (attention.awaiting, attention.decided);
+                        let label = match lang {
+                            Lang::Zh => format!(
+                                "需要处理：{total}（{awaiting} 条群发等你审核，{decided} 条你的群发有了审核结果）"
+                            ),
+                            Lang::En => format!(
+                                "Needs attention: {total} ({awaiting} sends await your approval, {decided} decisions on your sends)"
+                            ),
+                        };
+                        view! {
+                            <a href=account_href(&slug, "approvals") class="attention" aria-label=label>
+                                {lang.pick("需要处理", "Needs attention")}
+                                " "
+                                <span class="attention-count">{total.to_string()}</span>
+                            </a>
+                        }
+                    })
+                })
+            }}
+        </Suspense>
     }
 }
 
@@ -203,6 +270,7 @@ pub fn Page(
 fn Header(info: SessionInfo) -> impl IntoView {
     let lang = info.lang;
     let is_admin = info.user.as_ref().is_some_and(|u| u.is_admin());
+    let may_review = info.user.as_ref().is_some_and(|u| u.may_review());
     let username = info
         .user
         .as_ref()
@@ -225,6 +293,10 @@ fn Header(info: SessionInfo) -> impl IntoView {
             <A href=account_href(&slug, "drafts")>{lang.pick("草稿", "Drafts")}</A>
             <A href=account_href(&slug, "sends")>{lang.pick("历史", "History")}</A>
             <A href=account_href(&slug, "media")>{lang.pick("素材", "Media")}</A>
+            {may_review
+                .then(|| {
+                    view! { <A href=account_href(&slug, "approvals")>{lang.pick("审核", "Approvals")}</A> }
+                })}
             {is_admin
                 .then(|| {
                     view! { <A href=account_href(&slug, "settings")>{lang.pick("设置", "Settings")}</A> }
@@ -241,6 +313,7 @@ fn Header(info: SessionInfo) -> impl IntoView {
                 })}
             <nav aria-label=lang.pick("主导航", "Main")>
                 {links}
+                {current.as_ref().map(|account| view! { <AttentionLink lang slug=account.slug.clone() /> })}
                 {is_admin
                     .then(|| {
                         view! {
@@ -318,6 +391,7 @@ fn AccountSwitch(
             "media" => "media",
             "settings" => "settings",
             "drafts" => "drafts",
+            "approvals" => "approvals",
             _ => "compose",
         }
     };

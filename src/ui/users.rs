@@ -2,9 +2,10 @@
 //! password, grant an editor the accounts they may use, one by one. Every
 //! form is an `ActionForm`, so it also works without JavaScript: the server
 //! then redirects back, with `?problem=` on failure.
-//! An admin is not offered what the server refuses them for themself:
-//! disabling their own account, or making themself an editor while they
-//! are the only active admin.
+//! Three roles: editor, reviewer (an editor who may also approve others'
+//! sends) and admin. An admin is not offered what the server refuses them
+//! for themself: disabling their own account, or giving up the admin role
+//! while they are the only active admin.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -148,18 +149,8 @@ fn UsersBody(
                                             let may_change_role = !(myself
                                                 && user.role == Role::Admin
                                                 && active_admins <= 1);
-                                            let (role_label, other_role, other_label) = match user.role {
-                                                Role::Admin => (
-                                                    role_name(lang, Role::Admin),
-                                                    "editor",
-                                                    lang.pick("设为编辑", "Make editor"),
-                                                ),
-                                                Role::Editor | Role::Reviewer => (
-                                                    role_name(lang, user.role),
-                                                    "admin",
-                                                    lang.pick("设为管理员", "Make admin"),
-                                                ),
-                                            };
+                                            let role_label = role_name(lang, user.role);
+                                            let change_role = lang.pick("修改角色", "Change role");
                                             let (status_label, toggle_to, toggle_label) = if user.disabled {
                                                 (lang.pick("已停用", "Disabled"), "false", lang.pick("启用", "Enable"))
                                             } else {
@@ -168,7 +159,13 @@ fn UsersBody(
                                             let reset_label = lang.pick("重置密码", "Reset password");
                                             let password_id = format!("new-password-{}", user.id);
                                             let toggle_aria = format!("{toggle_label} {name}");
-                                            let role_aria = format!("{other_label} {name}");
+                                            let role_aria = format!("{change_role} {name}");
+                                            let role_id = format!("role-{}", user.id);
+                                            let role_select_label = match lang {
+                                                Lang::Zh => format!("{name} 的角色"),
+                                                Lang::En => format!("Role of {name}"),
+                                            };
+                                            let current_role = user.role;
                                             let reset_aria = format!("{reset_label} {name}");
                                             let password_label = format!("{} ({name})", lang.pick("新密码", "New password"));
                                             let grants = view! {
@@ -211,11 +208,14 @@ fn UsersBody(
                                                         {may_change_role
                                                             .then(|| {
                                                                 view! {
-                                                                    <ActionForm action=role>
+                                                                    <ActionForm action=role attr:class="role-form">
                                                                         <input type="hidden" name="id" value=id2 />
-                                                                        <input type="hidden" name="role" value=other_role />
+                                                                        <label for=role_id.clone() class="visually-hidden">{role_select_label}</label>
+                                                                        <select id=role_id name="role">
+                                                                            <RoleOptions lang selected=current_role />
+                                                                        </select>
                                                                         <button type="submit" aria-label=role_aria>
-                                                                            {other_label}
+                                                                            {change_role}
                                                                         </button>
                                                                     </ActionForm>
                                                                 }
@@ -250,10 +250,10 @@ fn UsersBody(
                 <label for="new-user-password">{lang.pick("密码", "Password")}</label>
                 <NewPassword lang id="new-user-password".to_owned() />
                 <label for="new-user-role">{lang.pick("角色", "Role")}</label>
-                <select id="new-user-role" name="role">
-                    <option value="editor" selected>{role_name(lang, Role::Editor)}</option>
-                    <option value="admin">{role_name(lang, Role::Admin)}</option>
+                <select id="new-user-role" name="role" aria-describedby="new-user-role-note">
+                    <RoleOptions lang selected=Role::Editor />
                 </select>
+                <p class="note" id="new-user-role-note">{roles_note(lang)}</p>
                 <button type="submit" class="primary">{lang.pick("添加", "Add")}</button>
             </ActionForm>
         </section>
@@ -333,6 +333,25 @@ fn Grants(
         </ul>
     }
     .into_any()
+}
+
+/// The three roles, `selected` chosen.
+#[component]
+fn RoleOptions(lang: Lang, selected: Role) -> impl IntoView {
+    [Role::Editor, Role::Reviewer, Role::Admin]
+        .into_iter()
+        .map(|role| {
+            view! { <option value=role.as_str() selected=role == selected>{role_name(lang, role)}</option> }
+        })
+        .collect_view()
+}
+
+/// What each role may do.
+fn roles_note(lang: Lang) -> &'static str {
+    lang.pick(
+        "编辑：撰写和群发授权给他的公众号。审核员：同编辑，另外可以批准或拒绝别人提交的群发（需要审核的公众号）。管理员：所有公众号和设置，也可以审核。",
+        "Editor: composes and sends on the accounts granted to them. Reviewer: an editor who may also approve or decline other people's sends (on accounts whose sends need approval). Admin: every account and setting; may review too.",
+    )
 }
 
 fn role_name(lang: Lang, role: Role) -> &'static str {

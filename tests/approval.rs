@@ -554,3 +554,34 @@ async fn a_plain_form_goes_back_to_its_page() {
     assert!(page.status().is_success());
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_pages_offer_the_reviewer_role_and_the_setting() {
+    let app = TestApp::spawn().await;
+    let admin = signed_in(&app).await;
+    let _reviewer = user(&app, &admin, "rita", "reviewer").await;
+    let users = admin
+        .get(app.url("/users"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    // The add form and each user's role form offer all three.
+    assert!(
+        users.matches(r#"<option value="reviewer""#).count() >= 2,
+        "{users}"
+    );
+    assert!(users.contains("审核员"), "the reviewer's role in words");
+    let form = admin
+        .get(app.url("/accounts?edit=main"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(form.contains(r#"name="form[needs_approval]""#), "{form}");
+    app.stop().await;
+}

@@ -516,17 +516,17 @@ async fn each_page_loads_its_data_once() {
     assert_eq!(detail.matches(marker).count(), 6, "in the detail");
     assert_eq!(compose.matches("VIP会员").count(), 2, "among the tags");
     // What each page loaded, as Leptos hands it to the browser: the session,
-    // then the page's own data.
+    // the navigation's attention count, then the page's own data.
     let loaded = |html: &str| html.matches("__RESOLVED_RESOURCES[").count();
     assert_eq!(
         loaded(&list),
-        3,
+        4,
         "the list: its filters' choices and its rows"
     );
-    assert_eq!(loaded(&detail), 2, "the detail");
-    assert_eq!(loaded(&compose), 2, "compose");
+    assert_eq!(loaded(&detail), 3, "the detail");
+    assert_eq!(loaded(&compose), 3, "compose");
     for path in ["/a/main/settings", "/users", "/audit"] {
-        assert_eq!(loaded(&page(path.to_owned()).await), 2, "{path}");
+        assert_eq!(loaded(&page(path.to_owned()).await), 3, "{path}");
     }
 }
 

@@ -453,7 +453,11 @@ async fn a_reviewer_gets_nothing_of_an_account_not_granted_to_them() {
         form.push(("account", "main"));
         let answer = app.call(&reviewer, name, &form).await;
         assert_eq!(answer.status(), StatusCode::NOT_FOUND, "{name}");
-        assert_eq!(answer.json::<AppError>().await.unwrap(), not_found, "{name}");
+        assert_eq!(
+            answer.json::<AppError>().await.unwrap(),
+            not_found,
+            "{name}"
+        );
     }
     // Its own account works for it, the reviewer's functions too.
     for name in ["approval_queue", "attention_count", "list_sends"] {

@@ -252,15 +252,31 @@ async fn an_editor_who_is_not_a_reviewer_cannot_decide() {
         .await
         .unwrap();
     assert!(!queue.may_review);
-    assert!(queue.awaiting.is_empty(), "another's send is not theirs to see here");
+    assert!(
+        queue.awaiting.is_empty(),
+        "another's send is not theirs to see here"
+    );
     assert_eq!(state_of(&app, id).await, SendState::AwaitingApproval);
 
     // Made a reviewer, the same user may.
-    let users: Vec<qunfa::auth::UserSummary> =
-        app.call(&admin, "list_users", &[]).await.json().await.unwrap();
-    let ed = users.iter().find(|u| u.username == "ed").unwrap().id.to_string();
+    let users: Vec<qunfa::auth::UserSummary> = app
+        .call(&admin, "list_users", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ed = users
+        .iter()
+        .find(|u| u.username == "ed")
+        .unwrap()
+        .id
+        .to_string();
     let changed = app
-        .call(&admin, "set_user_role", &[("id", &ed), ("role", "reviewer")])
+        .call(
+            &admin,
+            "set_user_role",
+            &[("id", &ed), ("role", "reviewer")],
+        )
         .await;
     assert!(changed.status().is_success());
     outcome(approve(&app, &editor, id, false).await).await;
@@ -365,12 +381,11 @@ async fn a_send_whose_time_passed_asks_before_it_goes() {
         }
     );
     assert_eq!(sendall_calls(&app), 1);
-    let released: Option<String> =
-        sqlx::query_scalar("SELECT released_at FROM sends WHERE id = ?")
-            .bind(id)
-            .fetch_one(&app.state.db)
-            .await
-            .unwrap();
+    let released: Option<String> = sqlx::query_scalar("SELECT released_at FROM sends WHERE id = ?")
+        .bind(id)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
     assert!(released.is_some(), "released when approved");
     app.stop().await;
 }
@@ -455,7 +470,12 @@ async fn every_decision_and_the_setting_are_in_the_audit_log() {
     outcome(approve(&app, &reviewer, yes, false).await).await;
     outcome(decline(&app, &reviewer, no, "时机不对").await).await;
 
-    let log: AuditPage = app.call(&admin, "list_audit", &[]).await.json().await.unwrap();
+    let log: AuditPage = app
+        .call(&admin, "list_audit", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     let line = |action: Action| {
         log.entries
             .iter()
@@ -488,11 +508,24 @@ async fn every_decision_and_the_setting_are_in_the_audit_log() {
     assert!(declined.detail.contains("时机不对"), "{}", declined.detail);
     assert_eq!(line(Action::AccountEdit).username, "admin");
     // The setting shows where admins look for it.
-    let accounts: qunfa::accounts::AccountsView =
-        app.call(&admin, "list_accounts", &[]).await.json().await.unwrap();
-    assert!(accounts.accounts.iter().any(|a| a.slug == "main" && a.needs_approval));
-    let settings: qunfa::settings::SettingsView =
-        app.call(&admin, "load_settings", &[("account", "main")]).await.json().await.unwrap();
+    let accounts: qunfa::accounts::AccountsView = app
+        .call(&admin, "list_accounts", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        accounts
+            .accounts
+            .iter()
+            .any(|a| a.slug == "main" && a.needs_approval)
+    );
+    let settings: qunfa::settings::SettingsView = app
+        .call(&admin, "load_settings", &[("account", "main")])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(settings.needs_approval);
     app.stop().await;
 }
@@ -583,5 +616,62 @@ async fn the_pages_offer_the_reviewer_role_and_the_setting() {
         .await
         .unwrap();
     assert!(form.contains(r#"name="form[needs_approval]""#), "{form}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_article_send_is_shown_and_kept_as_it_goes_out() {
+    let app = TestApp::spawn().await;
+    let admin = signed_in(&app).await;
+    needs_approval(&app, &admin, true).await;
+    let editor = user(&app, &admin, "ed", "editor").await;
+    let result = send(
+        &app,
+        &editor,
+        &form(
+            "qf-approval-article",
+            "mpnews",
+            &[("mpnews_media_id", "sim_draft_weekly_digest_0002")],
+        ),
+    )
+    .await;
+    assert_eq!(result.state, SendState::AwaitingApproval);
+    let id = result.id;
+    let queue: QueueView = app
+        .call(&admin, "approval_queue", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let waiting = &queue.awaiting[0];
+    assert!(
+        !waiting.articles.is_empty(),
+        "the draft's articles are shown"
+    );
+    assert!(!waiting.articles_from_copy, "read from WeChat now");
+    assert!(
+        waiting
+            .articles
+            .iter()
+            .all(|a| !a.article.content.contains("<script")),
+        "sanitised"
+    );
+    // The copy kept at the confirmation is read again when it goes.
+    sqlx::query("UPDATE sent_articles SET articles = '[]' WHERE send_id = ?")
+        .bind(id)
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    let approved = outcome(approve(&app, &admin, id, false).await).await;
+    assert!(
+        matches!(approved, ReviewOutcome::Approved { state } if state != SendState::AwaitingApproval),
+        "{approved:?}"
+    );
+    let detail = send_detail(&app, &editor, id).await;
+    assert_eq!(
+        detail.articles_as_sent.len(),
+        waiting.articles.len(),
+        "the copy is the draft as it went"
+    );
     app.stop().await;
 }

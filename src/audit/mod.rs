@@ -264,7 +264,11 @@ impl Facts {
                 send_now,
                 comment,
             } => {
-                let now = if *send_now { " (its time had passed: sent now)" } else { "" };
+                let now = if *send_now {
+                    " (its time had passed: sent now)"
+                } else {
+                    ""
+                };
                 let comment = comment
                     .as_deref()
                     .map_or_else(String::new, |c| format!("; comment: {c}"));

@@ -631,7 +631,10 @@ pub mod ssr {
             send_again: said.send_again,
             now: &now,
             articles_as_sent: articles_as_sent.as_deref(),
-            release: store::Release { needs_approval: app.account.needs_approval, ..Default::default() },
+            release: store::Release {
+                needs_approval: app.account.needs_approval,
+                ..Default::default()
+            },
         };
         match store::create_send(&app.db, &send).await? {
             Created::New(id) => {

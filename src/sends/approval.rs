@@ -130,7 +130,9 @@ impl Attention {
 pub enum ReviewOutcome {
     /// Approved: the send's state now (`scheduled`, or where sending it
     /// at once got: `submitted`, …).
-    Approved { state: SendState },
+    Approved {
+        state: SendState,
+    },
     Declined,
     /// Nothing done: it no longer awaits approval. Who decided, when no
     /// reviewer did (it was cancelled), `None`.
@@ -240,7 +242,10 @@ pub mod ssr {
             author: row.author,
             state,
             scheduled_at: row.scheduled_at,
-            content: row.content.as_deref().and_then(|c| serde_json::from_str(c).ok()),
+            content: row
+                .content
+                .as_deref()
+                .and_then(|c| serde_json::from_str(c).ok()),
             request: row.request,
             decision: row.reviewed_at.map(|at| Decision {
                 approved: state != SendState::Declined,
@@ -282,7 +287,10 @@ pub mod ssr {
         match content {
             Some(Content::Articles { media_id, .. }) => MediaId::parse(media_id.as_str()).ok(),
             Some(_) => None,
-            None => match serde_json::from_str::<SendAllRequest>(request).ok()?.message {
+            None => match serde_json::from_str::<SendAllRequest>(request)
+                .ok()?
+                .message
+            {
                 MassMessage::MpNews { media_id } => Some(media_id),
                 _ => None,
             },
@@ -539,7 +547,14 @@ pub mod ssr {
         }
         let own = send.user_id == user.id;
         if own && send.decision.is_some() {
-            mark_seen(&app.db, app.account.id, user.id, id, &app.account.sends.now()).await?;
+            mark_seen(
+                &app.db,
+                app.account.id,
+                user.id,
+                id,
+                &app.account.sends.now(),
+            )
+            .await?;
         }
         let now = app.account.sends.now();
         Ok(Some(ReviewView {
@@ -659,7 +674,10 @@ pub mod ssr {
                 audience: row.audience,
                 audience_size: row.audience_size,
                 summary: row.summary,
-                content: row.content.as_deref().and_then(|c| serde_json::from_str(c).ok()),
+                content: row
+                    .content
+                    .as_deref()
+                    .and_then(|c| serde_json::from_str(c).ok()),
                 articles: Vec::new(),
                 articles_from_copy: false,
                 calls: 1,
@@ -698,8 +716,7 @@ pub mod ssr {
         let mut shown = Vec::with_capacity(articles.len());
         for mut article in articles {
             let (html, images_not_shown) =
-                crate::article::api::for_display(app, std::mem::take(&mut article.content))
-                    .await?;
+                crate::article::api::for_display(app, std::mem::take(&mut article.content)).await?;
             article.content = html;
             shown.push(ArticleShown {
                 article,
@@ -711,7 +728,10 @@ pub mod ssr {
 
     /// The caller's sends on this account decided since they last opened
     /// them, newest first.
-    async fn decided_unseen(app: &AccountState, user_id: i64) -> Result<Vec<DecidedSend>, AppError> {
+    async fn decided_unseen(
+        app: &AccountState,
+        user_id: i64,
+    ) -> Result<Vec<DecidedSend>, AppError> {
         let rows = sqlx::query!(
             r#"SELECT s.id AS "id!", s.summary, s.state, s.reviewed_at AS "reviewed_at!",
                       s.review_comment, r.username AS "reviewer?",

@@ -132,10 +132,16 @@ impl Note {
         }
         // A username has no colon (`auth::Username`).
         if let Some(by) = stored.strip_prefix("approved:") {
-            return Note::Approved { by: by.to_owned(), now: false };
+            return Note::Approved {
+                by: by.to_owned(),
+                now: false,
+            };
         }
         if let Some(by) = stored.strip_prefix("approved_now:") {
-            return Note::Approved { by: by.to_owned(), now: true };
+            return Note::Approved {
+                by: by.to_owned(),
+                now: true,
+            };
         }
         if let Some(by) = stored.strip_prefix("declined:") {
             return Note::Declined { by: by.to_owned() };
@@ -302,9 +308,7 @@ mod tests {
                 by: "rev.one".into(),
                 now: true,
             },
-            Note::Declined {
-                by: "rev@x".into(),
-            },
+            Note::Declined { by: "rev@x".into() },
         ] {
             assert_eq!(Note::parse(&note.code(), SendState::Unknown), note);
         }

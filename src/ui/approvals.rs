@@ -97,7 +97,10 @@ fn outcome_words(lang: Lang, outcome: &ReviewOutcome) -> String {
                 .pick("已批准，正在发送。", "Approved: it is being sent.")
                 .to_owned(),
             SendState::Submitted | SendState::Finished => lang
-                .pick("已批准并发出：微信已接受。", "Approved and sent: WeChat took it.")
+                .pick(
+                    "已批准并发出：微信已接受。",
+                    "Approved and sent: WeChat took it.",
+                )
                 .to_owned(),
             other => match lang {
                 Lang::Zh => format!("已批准。群发现在的状态：{}。", other.label(lang)),
@@ -116,17 +119,32 @@ fn outcome_words(lang: Lang, outcome: &ReviewOutcome) -> String {
         } => {
             let at = utc_text(&decision.at);
             match (lang, decision.approved) {
-                (Lang::Zh, true) => format!("{} 已在 {at} 批准了这条群发，没有再做更改。", decision.reviewer),
-                (Lang::Zh, false) => format!("{} 已在 {at} 拒绝了这条群发，没有再做更改。", decision.reviewer),
-                (Lang::En, true) => format!("{} approved this send at {at} already; nothing was changed.", decision.reviewer),
-                (Lang::En, false) => format!("{} declined this send at {at} already; nothing was changed.", decision.reviewer),
+                (Lang::Zh, true) => format!(
+                    "{} 已在 {at} 批准了这条群发，没有再做更改。",
+                    decision.reviewer
+                ),
+                (Lang::Zh, false) => format!(
+                    "{} 已在 {at} 拒绝了这条群发，没有再做更改。",
+                    decision.reviewer
+                ),
+                (Lang::En, true) => format!(
+                    "{} approved this send at {at} already; nothing was changed.",
+                    decision.reviewer
+                ),
+                (Lang::En, false) => format!(
+                    "{} declined this send at {at} already; nothing was changed.",
+                    decision.reviewer
+                ),
             }
         }
         ReviewOutcome::AlreadyDecided {
             state,
             decision: None,
         } => match lang {
-            Lang::Zh => format!("这条群发已不在等待审核（现在：{}），没有做更改。", state.label(lang)),
+            Lang::Zh => format!(
+                "这条群发已不在等待审核（现在：{}），没有做更改。",
+                state.label(lang)
+            ),
             Lang::En => format!(
                 "This send no longer awaits approval (it is now: {}); nothing was changed.",
                 state.label(lang)
@@ -172,7 +190,10 @@ pub fn ApprovalsPage() -> impl IntoView {
 }
 
 #[component]
-fn ApprovalsBody(queue: Resource<Result<QueueView, AppError>>, actions: ReviewActions) -> impl IntoView {
+fn ApprovalsBody(
+    queue: Resource<Result<QueueView, AppError>>,
+    actions: ReviewActions,
+) -> impl IntoView {
     let lang = lang();
     let query = use_query_map();
     let message = move || {
@@ -232,7 +253,12 @@ fn Queue(lang: Lang, queue: QueueView, actions: ReviewActions) -> impl IntoView 
 }
 
 #[component]
-fn AwaitingItem(lang: Lang, send: AwaitingSend, may_review: bool, actions: ReviewActions) -> impl IntoView {
+fn AwaitingItem(
+    lang: Lang,
+    send: AwaitingSend,
+    may_review: bool,
+    actions: ReviewActions,
+) -> impl IntoView {
     let account = account_slug().get_untracked();
     let href = account_href(&account, &format!("sends/{}", send.id));
     let title_id = format!("approval-{}-title", send.id);
@@ -474,7 +500,12 @@ fn DecidedList(lang: Lang, decided: Vec<DecidedSend>) -> impl IntoView {
 /// The approval part of a send's page: the decision for everybody, or,
 /// while it waits, the reviewer's Approve and Decline.
 #[component]
-pub fn ReviewPanel(lang: Lang, id: i64, review: ReviewView, actions: ReviewActions) -> impl IntoView {
+pub fn ReviewPanel(
+    lang: Lang,
+    id: i64,
+    review: ReviewView,
+    actions: ReviewActions,
+) -> impl IntoView {
     let query = use_query_map();
     let message = move || {
         actions.message(lang, query).map(|(is_error, words)| {
@@ -501,10 +532,11 @@ pub fn ReviewPanel(lang: Lang, id: i64, review: ReviewView, actions: ReviewActio
             <h2 id="review-title">{lang.pick("审核", "Approval")}</h2>
             {message}
             {awaiting.then(|| view! {
-                <p>
-                    {lang.pick("这条群发在等待审核，批准前不会发出。发送时间：", "This send awaits approval; nothing goes before it is approved. It goes: ")}
-                    <DueWords lang due time_passed />
-                </p>
+                <p>{lang.pick("这条群发在等待审核，批准前不会发出。", "This send awaits approval; nothing goes before it is approved.")}</p>
+                <dl class="facts">
+                    <dt>{lang.pick("发送时间", "Goes")}</dt>
+                    <dd><DueWords lang due time_passed /></dd>
+                </dl>
             })}
             {review.decision.clone().map(|decision| view! { <DecisionView lang decision /> })}
             {awaiting.then(|| view! { <ReviewForms lang id review actions /> })}

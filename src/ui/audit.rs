@@ -295,12 +295,8 @@ fn facts_view(lang: Lang, facts: &Facts, account: Option<&str>) -> AnyView {
                 Some(state) => state.label(lang).to_owned(),
                 None => state,
             };
-            let now = send_now.then(|| {
-                lang.pick(
-                    "（定时已过，现在发送）",
-                    " (its time had passed: sent now)",
-                )
-            });
+            let now = send_now
+                .then(|| lang.pick("（定时已过，现在发送）", " (its time had passed: sent now)"));
             view! {
                 <a href=send_href(send_id)>{format!("#{send_id}")}</a> " "
                 {lang.pick("提交人", "by")} " " <q>{author}</q> " → " {outcome} {now}

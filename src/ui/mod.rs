@@ -151,15 +151,7 @@ fn AttentionLink(lang: Lang, slug: String) -> impl IntoView {
                     }?;
                     let total = attention.total();
                     (total > 0).then(|| {
-                        let (awaiting, decided) = (attention.awaiting, attention.decided);
-                        let label = match lang {
-                            Lang::Zh => format!(
-                                "需要处理：{total}（{awaiting} 条群发等你审核，{decided} 条你的群发有了审核结果）"
-                            ),
-                            Lang::En => format!(
-                                "Needs attention: {total} ({awaiting} sends await your approval, {decided} decisions on your sends)"
-                            ),
-                        };
+                        let label = attention_label(lang, attention);
                         view! {
                             <a href=account_href(&slug, "approvals") class="attention" aria-label=label>
                                 {lang.pick("需要处理", "Needs attention")}
@@ -171,6 +163,29 @@ fn AttentionLink(lang: Lang, slug: String) -> impl IntoView {
                 })
             }}
         </Suspense>
+    }
+}
+
+/// The attention link's name: the count, then what it counts.
+fn attention_label(lang: Lang, attention: crate::sends::approval::Attention) -> String {
+    let (awaiting, decided) = (attention.awaiting, attention.decided);
+    let mut parts = Vec::new();
+    match (lang, awaiting) {
+        (_, 0) => {}
+        (Lang::Zh, n) => parts.push(format!("{n} 条群发等你审核")),
+        (Lang::En, 1) => parts.push("1 send awaits your approval".to_owned()),
+        (Lang::En, n) => parts.push(format!("{n} sends await your approval")),
+    }
+    match (lang, decided) {
+        (_, 0) => {}
+        (Lang::Zh, n) => parts.push(format!("{n} 条你的群发有了审核结果")),
+        (Lang::En, 1) => parts.push("a decision on your send".to_owned()),
+        (Lang::En, n) => parts.push(format!("decisions on {n} of your sends")),
+    }
+    let total = attention.total();
+    match lang {
+        Lang::Zh => format!("需要处理：{total}（{}）", parts.join("，")),
+        Lang::En => format!("Needs attention: {total} ({})", parts.join(", ")),
     }
 }
 
@@ -612,7 +627,33 @@ pub fn DataLink(url: String, label: String) -> impl IntoView {
 
 #[cfg(test)]
 mod tests {
-    use super::is_web_url;
+    use super::{attention_label, is_web_url};
+    use crate::i18n::Lang;
+    use crate::sends::approval::Attention;
+
+    #[test]
+    fn the_attention_link_says_what_it_counts() {
+        let one = Attention {
+            awaiting: 1,
+            decided: 0,
+        };
+        assert_eq!(
+            attention_label(Lang::En, one),
+            "Needs attention: 1 (1 send awaits your approval)"
+        );
+        let both = Attention {
+            awaiting: 2,
+            decided: 1,
+        };
+        assert_eq!(
+            attention_label(Lang::En, both),
+            "Needs attention: 3 (2 sends await your approval, a decision on your send)"
+        );
+        assert_eq!(
+            attention_label(Lang::Zh, both),
+            "需要处理：3（2 条群发等你审核，1 条你的群发有了审核结果）"
+        );
+    }
 
     #[test]
     fn only_http_and_https_addresses_are_links() {

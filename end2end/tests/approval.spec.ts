@@ -41,6 +41,13 @@ const words = {
     approvedWord: "Approved",
     plainApproved: (id: string) => `Send #${id} approved.`,
     plainDeclined: (id: string) => `Send #${id} declined; the author will see your comment.`,
+    username: "Username",
+    password: "Password",
+    role: "Role",
+    roles: ["Editor", "Reviewer", "Admin"],
+    add: "Add",
+    roleOf: (name: string) => `Role of ${name}`,
+    changeRole: "Change role",
   },
   zh: {
     locale: "zh-CN",
@@ -69,6 +76,13 @@ const words = {
     approvedWord: "已批准",
     plainApproved: (id: string) => `已批准群发 #${id}。`,
     plainDeclined: (id: string) => `已拒绝群发 #${id}，提交人会看到你的意见。`,
+    username: "用户名",
+    password: "密码",
+    role: "角色",
+    roles: ["编辑", "审核员", "管理员"],
+    add: "添加",
+    roleOf: (name: string) => `${name} 的角色`,
+    changeRole: "修改角色",
   },
 };
 
@@ -205,6 +219,28 @@ for (const [lang, w] of Object.entries(words)) {
       });
     });
   }
+
+  test.describe(`reviewer role (${lang})`, () => {
+    test.use({ locale: w.locale });
+
+    test("the users page adds a reviewer and changes the role", async ({ page }) => {
+      await logIn(page, admin.username, admin.password);
+      await page.goto("/users");
+      await hydrated(page);
+      const username = `rev${Date.now() % 1e8}`;
+      const add = page.locator("section.add-user");
+      await add.getByLabel(w.username, { exact: true }).fill(username);
+      await add.getByLabel(w.password, { exact: true }).fill("reviewer-password-1");
+      await expect(add.getByLabel(w.role).getByRole("option")).toHaveText(w.roles);
+      await add.getByLabel(w.role).selectOption("reviewer");
+      await add.getByRole("button", { name: w.add, exact: true }).click();
+      const row = page.getByRole("row").filter({ has: page.getByRole("rowheader", { name: username, exact: true }) });
+      await expect(row.getByRole("cell").first()).toHaveText(w.roles[1]);
+      await row.getByLabel(w.roleOf(username)).selectOption("editor");
+      await row.getByRole("button", { name: `${w.changeRole} ${username}` }).click();
+      await expect(row.getByRole("cell").first()).toHaveText(w.roles[0]);
+    });
+  });
 
   test.describe(`approval without JavaScript (${lang})`, () => {
     test.use({ locale: w.locale });

@@ -103,8 +103,8 @@ test.describe("deleting a send's articles", () => {
 test.describe("users and passwords", () => {
   test("the only admin is offered neither disable nor make editor for themself, and the server refuses both in words", async ({ page, browser }) => {
     for (const [locale, disable, demote, own] of [
-      ["en-US", "Disable", "Make editor", "This is your own account"],
-      ["zh-CN", "停用", "设为编辑", "这是你自己的账号"],
+      ["en-US", "Disable", "Change role", "This is your own account"],
+      ["zh-CN", "停用", "修改角色", "这是你自己的账号"],
     ]) {
       const signed = await signedIn(browser, locale, admin.username, admin.password);
       await signed.page.goto("/users");

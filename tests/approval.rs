@@ -129,6 +129,12 @@ async fn an_editors_send_waits_for_a_reviewer_and_goes_once_approved() {
     assert_eq!(waiting.audience, "VIP会员");
     assert!(waiting.audience_size.is_some_and(|n| n > 0));
     assert_eq!(attention(&app, &reviewer).await.awaiting, 1);
+    // The send's page offers the reviewer the decision, its author none.
+    let theirs = send_detail(&app, &reviewer, id).await.review.unwrap();
+    assert!(theirs.awaiting && theirs.can_review && !theirs.own);
+    let own = send_detail(&app, &editor, id).await.review.unwrap();
+    assert!(own.awaiting && !own.can_review && own.own);
+    assert_eq!(own.due, None, "it goes once approved");
     assert_eq!(
         attention(&app, &editor).await,
         Attention::default(),

@@ -252,6 +252,12 @@ const FUNCTIONS: &[(&str, Who, Scope, Arguments)] = &[
         Scope::Account,
         &[("markdown", "# Title")],
     ),
+    (
+        "account_quota",
+        Who::SignedIn,
+        Scope::Account,
+        &[("to_all", "true")],
+    ),
 ];
 
 fn path(name: &str) -> String {

@@ -6,6 +6,7 @@ pub mod api;
 pub mod history;
 #[cfg(feature = "ssr")]
 pub mod life;
+pub mod quota;
 pub mod rules;
 #[cfg(feature = "ssr")]
 pub mod store;
@@ -365,6 +366,10 @@ pub struct Confirmation {
     pub msg_type: String,
     /// What goes out, by name.
     pub content: Option<Content>,
+    /// This send would exceed what is left of the account's mass-send
+    /// quota, as qunfa counts it: warned before Confirm, which still sends.
+    #[serde(default)]
+    pub quota: Option<quota::QuotaWarning>,
 }
 
 impl Confirmation {
@@ -640,6 +645,7 @@ mod tests {
             audience_size: Some(1_286),
             msg_type: "text".into(),
             content: None,
+            quota: None,
         };
         assert_eq!(
             confirmation.question(Lang::En),

@@ -109,6 +109,7 @@ pub static CHECKS: &[(&str, Check)] = checks![
     crate::media::api::MediaUsage,
     crate::media::api::DeleteMedia,
     crate::article::api::PreviewArticle,
+    crate::sends::quota::AccountQuota,
 ];
 
 fn check_for(path: &str) -> Option<Check> {

@@ -33,12 +33,25 @@ pub async fn load_compose(
         Some(id) => Some(send_result(&call.app, id, call.lang).await?),
         None => None,
     };
+    // Loaded with the page: a resource of its own would be loaded again
+    // each time the page's `Suspense` runs on the server.
+    let to_all = attempt.as_ref().is_some_and(|a| a.form.audience == "all");
+    let now = call.app.account.sends.now();
+    let quota = crate::sends::quota::quota_for(
+        &call.app.db,
+        call.app.account.id,
+        call.app.account.kind,
+        to_all,
+        &now,
+    )
+    .await?;
     Ok(ComposeSetup {
         clientmsgid: new_clientmsgid(),
         overseas: call.app.account.overseas,
         tags,
         attempt,
         sent,
+        quota: Some(quota),
     })
 }
 

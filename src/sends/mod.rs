@@ -334,6 +334,10 @@ pub struct ComposeSetup {
     pub attempt: Option<AttemptView>,
     /// The send a form without JavaScript just made, to show its result.
     pub sent: Option<SendResult>,
+    /// What is left of the account's mass-send quota for the audience the
+    /// form has (the page asks `quota::account_quota` when it changes).
+    #[serde(default)]
+    pub quota: Option<quota::Quota>,
 }
 
 /// A compose attempt after its check.

@@ -289,7 +289,7 @@ fn Composer(lang: Lang, setup: ComposeSetup) -> impl IntoView {
                     tags=setup.tags.clone()
                     errors
                 />
-                <QuotaLine lang to_all=initial.audience == "all" />
+                <QuotaLine lang to_all=initial.audience == "all" quota=setup.quota.clone() />
 
                 <PreviewFields lang preview form_ref />
 

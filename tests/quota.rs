@@ -17,7 +17,10 @@ use reqwest::Client;
 const SERVICE: &str = "sim-2";
 
 fn sim(app: &TestApp) -> &qunfa::simulator::Simulator {
-    app.state.simulator.as_ref().expect("the built-in simulator")
+    app.state
+        .simulator
+        .as_ref()
+        .expect("the built-in simulator")
 }
 
 /// Moves the clock to `seconds_before` the next midnight in China (16:00
@@ -59,7 +62,9 @@ async fn quota(app: &TestApp, client: &Client, account: &str, to_all: bool) -> Q
 /// A text to tag `tag` of `account` (or to all followers).
 fn text(id: &str, account: &str, tag: Option<&str>, content: &str) -> Vec<(String, String)> {
     let mut fields = form(id, "text", &[("text_content", content)]);
-    fields.retain(|(name, _)| name != "account" && name != "form[audience]" && name != "form[tag_id]");
+    fields.retain(|(name, _)| {
+        name != "account" && name != "form[audience]" && name != "form[tag_id]"
+    });
     match tag {
         Some(tag) => {
             fields.push(("form[audience]".into(), "tag".into()));
@@ -91,7 +96,12 @@ async fn confirm(app: &TestApp, client: &Client, account: &str, id: &str) -> Sen
     response.json().await.unwrap()
 }
 
-async fn send(app: &TestApp, client: &Client, account: &str, form: &[(String, String)]) -> SendResult {
+async fn send(
+    app: &TestApp,
+    client: &Client,
+    account: &str,
+    form: &[(String, String)],
+) -> SendResult {
     let confirmation = prepare(app, client, form).await;
     confirm(app, client, account, &confirmation.clientmsgid).await
 }
@@ -105,20 +115,44 @@ async fn a_subscription_account_sends_once_a_china_day_and_45028_is_worded_with_
     to_before_china_midnight(&app, 10);
     let fresh = quota(&app, &client, "main", false).await;
     assert_eq!(
-        (fresh.rule, fresh.limit, fresh.used, fresh.planned, fresh.left),
+        (
+            fresh.rule,
+            fresh.limit,
+            fresh.used,
+            fresh.planned,
+            fresh.left
+        ),
         (Rule::SubscriptionDaily, 1, 0, 0, 1)
     );
-    assert_eq!(quota(&app, &client, "main", true).await.rule, Rule::SubscriptionDaily);
+    assert_eq!(
+        quota(&app, &client, "main", true).await.rule,
+        Rule::SubscriptionDaily
+    );
 
-    let first = send(&app, &client, "main", &text("qf-quota-1", "main", Some("100"), "一")).await;
+    let first = send(
+        &app,
+        &client,
+        "main",
+        &text("qf-quota-1", "main", Some("100"), "一"),
+    )
+    .await;
     assert_eq!(first.state, SendState::Submitted, "{first:?}");
     let after = quota(&app, &client, "main", false).await;
     assert_eq!((after.used, after.left), (1, 0));
-    assert_eq!(quota(&app, &client, "main", true).await.left, 0, "to all counts alike");
+    assert_eq!(
+        quota(&app, &client, "main", true).await.left,
+        0,
+        "to all counts alike"
+    );
 
     // A second send the same day: warned in the confirmation, and once
     // confirmed WeChat (the simulator) refuses it, worded with the quota.
-    let second = prepare(&app, &client, &text("qf-quota-2", "main", Some("102"), "二")).await;
+    let second = prepare(
+        &app,
+        &client,
+        &text("qf-quota-2", "main", Some("102"), "二"),
+    )
+    .await;
     let warning = second.quota.clone().expect("a warning in the confirmation");
     assert!(warning.current);
     assert_eq!((warning.quota.used, warning.quota.limit), (1, 1));
@@ -132,14 +166,22 @@ async fn a_subscription_account_sends_once_a_china_day_and_45028_is_worded_with_
         "{problem}"
     );
     let detail = common::send_detail(&app, &client, refused.id).await;
-    assert_eq!(detail.problem.as_deref(), Some(problem.as_str()), "the send's page says the same");
+    assert_eq!(
+        detail.problem.as_deref(),
+        Some(problem.as_str()),
+        "the send's page says the same"
+    );
     let (errcode,): (i64,) = sqlx::query_as("SELECT errcode FROM sends WHERE id = ?")
         .bind(refused.id)
         .fetch_one(&app.state.db)
         .await
         .unwrap();
     assert_eq!(errcode, 45028);
-    assert_eq!(quota(&app, &client, "main", false).await.used, 1, "a refused send is not counted");
+    assert_eq!(
+        quota(&app, &client, "main", false).await.used,
+        1,
+        "a refused send is not counted"
+    );
 
     // Midnight in China (16:00 UTC): the count starts again, for qunfa and
     // for WeChat.
@@ -147,7 +189,12 @@ async fn a_subscription_account_sends_once_a_china_day_and_45028_is_worded_with_
     let renewed = quota(&app, &client, "main", false).await;
     assert_eq!((renewed.used, renewed.left), (0, 1));
     assert_eq!(renewed.starts_at, after.renews_at);
-    let next_day = prepare(&app, &client, &text("qf-quota-3", "main", Some("102"), "三")).await;
+    let next_day = prepare(
+        &app,
+        &client,
+        &text("qf-quota-3", "main", Some("102"), "三"),
+    )
+    .await;
     assert_eq!(next_day.quota, None, "no warning on a new day");
     let sent = confirm(&app, &client, "main", "qf-quota-3").await;
     assert_eq!(sent.state, SendState::Submitted, "{sent:?}");
@@ -177,11 +224,23 @@ async fn a_service_account_counts_its_sends_to_all_by_the_china_month() {
     assert!(!tags.counted());
 
     // A send to a tag does not count against the account.
-    let tag = send(&app, &client, SERVICE, &text("qf-svc-tag", SERVICE, Some("120"), "tag")).await;
+    let tag = send(
+        &app,
+        &client,
+        SERVICE,
+        &text("qf-svc-tag", SERVICE, Some("120"), "tag"),
+    )
+    .await;
     assert_eq!(tag.state, SendState::Submitted);
     for n in 0..2 {
         let id = format!("qf-svc-all-{n}");
-        let sent = send(&app, &client, SERVICE, &text(&id, SERVICE, None, &format!("all {n}"))).await;
+        let sent = send(
+            &app,
+            &client,
+            SERVICE,
+            &text(&id, SERVICE, None, &format!("all {n}")),
+        )
+        .await;
         assert_eq!(sent.state, SendState::Submitted, "{sent:?}");
     }
     let month = quota(&app, &client, SERVICE, true).await;
@@ -234,28 +293,50 @@ async fn held_sends_count_as_planned_for_their_day() {
     assert_eq!((today.used, today.planned, today.left), (0, 0, 1));
     hold("qf-held-today", "scheduled", at(now + 3600)).await;
     let today = quota(&app, &client, "main", false).await;
-    assert_eq!((today.used, today.planned, today.left), (0, 1, 1), "planned apart from used");
+    assert_eq!(
+        (today.used, today.planned, today.left),
+        (0, 1, 1),
+        "planned apart from used"
+    );
     // So a send now would exceed it: the confirmation says so.
-    let confirmation = prepare(&app, &client, &text("qf-held-now", "main", Some("100"), "now")).await;
+    let confirmation = prepare(
+        &app,
+        &client,
+        &text("qf-held-now", "main", Some("100"), "now"),
+    )
+    .await;
     let warning = confirmation.quota.expect("a warning");
     assert_eq!((warning.quota.used, warning.quota.planned), (0, 1));
     // A schedule tomorrow, as the schedule part asks: tomorrow has one
     // planned already; without it, none.
     let tomorrow = at(now + 24 * 3600);
     let kind = qunfa::accounts::Kind::Subscription;
-    let would = qunfa::sends::quota::would_exceed(&app.state.db, 1, kind, false, &tomorrow, &at(now), None)
-        .await
-        .unwrap()
-        .expect("tomorrow has a send planned");
+    let would =
+        qunfa::sends::quota::would_exceed(&app.state.db, 1, kind, false, &tomorrow, &at(now), None)
+            .await
+            .unwrap()
+            .expect("tomorrow has a send planned");
     assert!(!would.current);
-    let (held,): (i64,) = sqlx::query_as("SELECT id FROM sends WHERE clientmsgid = 'qf-held-tomorrow'")
-        .fetch_one(&app.state.db)
-        .await
-        .unwrap();
-    let except = qunfa::sends::quota::would_exceed(&app.state.db, 1, kind, false, &tomorrow, &at(now), Some(held))
-        .await
-        .unwrap();
-    assert_eq!(except, None, "the send itself is left out (an approval, a new time)");
+    let (held,): (i64,) =
+        sqlx::query_as("SELECT id FROM sends WHERE clientmsgid = 'qf-held-tomorrow'")
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+    let except = qunfa::sends::quota::would_exceed(
+        &app.state.db,
+        1,
+        kind,
+        false,
+        &tomorrow,
+        &at(now),
+        Some(held),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        except, None,
+        "the send itself is left out (an approval, a new time)"
+    );
     // Awaiting approval without a time counts on the day it was made.
     sqlx::query("UPDATE sends SET state = 'awaiting_approval', scheduled_at = NULL, created_at = ? WHERE clientmsgid = 'qf-held-tomorrow'")
         .bind(at(now))

@@ -127,7 +127,10 @@ impl Quota {
                 format!("本月还可群发全部粉丝 {left} 次（{renews}）")
             }
             (Lang::En, Rule::ServiceToAllMonthly) => {
-                format!("{} to all followers left this month ({renews})", sends(left))
+                format!(
+                    "{} to all followers left this month ({renews})",
+                    sends(left)
+                )
             }
             (Lang::Zh, Rule::ServicePerFollower) => format!(
                 "服务号按标签群发不限次数，但每位粉丝每月最多收到 {} 次群发，超出的粉丝收不到（{renews}）",
@@ -487,7 +490,11 @@ mod tests {
             "3 sends to all followers left this month (renews on 1 January at midnight China time); 1 more on the way, scheduled or awaiting approval"
         );
         let follower = quota(Rule::ServicePerFollower, 0, 0);
-        assert!(follower.line(Lang::En).contains("at most 4 mass sends a month"));
+        assert!(
+            follower
+                .line(Lang::En)
+                .contains("at most 4 mass sends a month")
+        );
         assert!(!follower.counted() && !follower.would_exceed());
     }
 
@@ -499,7 +506,10 @@ mod tests {
         assert!(!quota(Rule::ServiceToAllMonthly, 2, 1).would_exceed());
         assert!(quota(Rule::ServiceToAllMonthly, 3, 1).would_exceed());
         let now = "2026-12-01T08:00:00.000Z";
-        assert_eq!(QuotaWarning::of(quota(Rule::SubscriptionDaily, 0, 0), now), None);
+        assert_eq!(
+            QuotaWarning::of(quota(Rule::SubscriptionDaily, 0, 0), now),
+            None
+        );
         let warning = QuotaWarning::of(quota(Rule::SubscriptionDaily, 1, 0), now).unwrap();
         assert!(warning.current);
         assert!(
@@ -516,14 +526,20 @@ mod tests {
         )
         .unwrap();
         assert!(!later.current);
-        assert!(later.words(Lang::En).contains("on 2026-12-01"), "{}", later.words(Lang::En));
+        assert!(
+            later.words(Lang::En).contains("on 2026-12-01"),
+            "{}",
+            later.words(Lang::En)
+        );
     }
 
     #[test]
     fn a_refusal_names_the_rule_and_the_count() {
         let words = refusal_words(&quota(Rule::SubscriptionDaily, 1, 0), true, Lang::Zh);
         assert!(
-            words.starts_with("这个订阅号每天只能群发 1 次（发给全部粉丝或按标签都算），今天已群发 1 次（北京时间"),
+            words.starts_with(
+                "这个订阅号每天只能群发 1 次（发给全部粉丝或按标签都算），今天已群发 1 次（北京时间"
+            ),
             "{words}"
         );
         let words = refusal_words(&quota(Rule::ServiceToAllMonthly, 4, 0), false, Lang::En);

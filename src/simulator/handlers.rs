@@ -1714,7 +1714,11 @@ pub(crate) async fn control_quota(
     };
     if request.every_account {
         sim.set_quota_enforced(request.enforce);
-        let appids: Vec<String> = sim.accounts().iter().map(|a| a.appid().to_owned()).collect();
+        let appids: Vec<String> = sim
+            .accounts()
+            .iter()
+            .map(|a| a.appid().to_owned())
+            .collect();
         return Json(json!({"quota": request.enforce, "appids": appids})).into_response();
     }
     let account = match addressed(&sim, raw) {

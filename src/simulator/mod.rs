@@ -390,13 +390,7 @@ impl Simulator {
         let now = config.clock.now();
         let mut accounts: Vec<Arc<Account>> = Vec::new();
         for account in std::iter::once(config.first_account()).chain(config.more_accounts.clone()) {
-            let account = Account::new(
-                account,
-                &accounts,
-                now,
-                ids.clone(),
-                config.enforce_quota,
-            )?;
+            let account = Account::new(account, &accounts, now, ids.clone(), config.enforce_quota)?;
             accounts.push(Arc::new(account));
         }
         let (shutdown, _) = watch::channel(false);

@@ -120,17 +120,32 @@ mod tests {
         let mut ledger = FollowerLedger::default();
         for _ in 0..4 {
             assert_eq!(
-                deliverable(&mut ledger, AccountKind::Service, &["a", "b"], BEFORE_MIDNIGHT),
+                deliverable(
+                    &mut ledger,
+                    AccountKind::Service,
+                    &["a", "b"],
+                    BEFORE_MIDNIGHT
+                ),
                 [true, true]
             );
         }
         assert_eq!(
-            deliverable(&mut ledger, AccountKind::Service, &["a", "c"], BEFORE_MIDNIGHT),
+            deliverable(
+                &mut ledger,
+                AccountKind::Service,
+                &["a", "c"],
+                BEFORE_MIDNIGHT
+            ),
             [false, true]
         );
         // A subscription account has no limit per follower.
         assert_eq!(
-            deliverable(&mut ledger, AccountKind::Subscription, &["a"], BEFORE_MIDNIGHT),
+            deliverable(
+                &mut ledger,
+                AccountKind::Subscription,
+                &["a"],
+                BEFORE_MIDNIGHT
+            ),
             [true]
         );
         // January in China starts 30 days and a second later.

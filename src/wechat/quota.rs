@@ -92,7 +92,8 @@ impl Period {
     /// The period that contains `unix` (seconds), in China time.
     pub fn span(self, unix: i64) -> Span {
         use time::{Date, Month, OffsetDateTime, UtcOffset};
-        let china = UtcOffset::from_whole_seconds(CHINA_OFFSET_SECS as i32).unwrap_or(UtcOffset::UTC);
+        let china =
+            UtcOffset::from_whole_seconds(CHINA_OFFSET_SECS as i32).unwrap_or(UtcOffset::UTC);
         let at = OffsetDateTime::from_unix_timestamp(unix)
             .unwrap_or(OffsetDateTime::UNIX_EPOCH)
             .to_offset(china);
@@ -169,11 +170,17 @@ mod tests {
         assert_eq!(Rule::of(true, true), Rule::ServiceToAllMonthly);
         assert_eq!(Rule::of(true, false), Rule::ServicePerFollower);
         assert_eq!(
-            (Rule::SubscriptionDaily.limit(), Rule::SubscriptionDaily.period()),
+            (
+                Rule::SubscriptionDaily.limit(),
+                Rule::SubscriptionDaily.period()
+            ),
             (1, Period::Day)
         );
         assert_eq!(
-            (Rule::ServiceToAllMonthly.limit(), Rule::ServiceToAllMonthly.period()),
+            (
+                Rule::ServiceToAllMonthly.limit(),
+                Rule::ServiceToAllMonthly.period()
+            ),
             (4, Period::Month)
         );
         assert!(!Rule::ServicePerFollower.counts_the_account());

@@ -337,7 +337,8 @@ pub mod ssr {
             &now,
             None,
         )
-        .await?;
+        .await?
+        .map(Box::new);
         Ok(Confirmation {
             clientmsgid: clientmsgid.to_owned(),
             to_all: plan.tag_id.is_none(),

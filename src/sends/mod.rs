@@ -372,8 +372,9 @@ pub struct Confirmation {
     pub content: Option<Content>,
     /// This send would exceed what is left of the account's mass-send
     /// quota, as qunfa counts it: warned before Confirm, which still sends.
+    /// Boxed: a confirmation without one stays small.
     #[serde(default)]
-    pub quota: Option<quota::QuotaWarning>,
+    pub quota: Option<Box<quota::QuotaWarning>>,
 }
 
 impl Confirmation {

@@ -9,6 +9,9 @@ const forwardUrl = process.env.QUNFA_CALLBACK_FORWARD_URL ?? "http://127.0.0.1:3
 
 export default defineConfig({
   testDir: "./tests",
+  // Switches the built-in WeChat's mass-send quota off (quota.spec.ts
+  // switches it on for its own account).
+  globalSetup: "./global-setup.ts",
   workers: 1,
   fullyParallel: false,
   timeout: 30_000,

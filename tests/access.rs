@@ -268,6 +268,12 @@ const FUNCTIONS: &[(&str, Who, Scope, Arguments)] = &[
     ),
     ("approval_queue", Who::SignedIn, Scope::Account, &[]),
     ("attention_count", Who::SignedIn, Scope::Account, &[]),
+    (
+        "account_quota",
+        Who::SignedIn,
+        Scope::Account,
+        &[("to_all", "true")],
+    ),
 ];
 
 fn path(name: &str) -> String {

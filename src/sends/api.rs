@@ -33,12 +33,25 @@ pub async fn load_compose(
         Some(id) => Some(send_result(&call.app, id, call.lang).await?),
         None => None,
     };
+    // Loaded with the page: a resource of its own would be loaded again
+    // each time the page's `Suspense` runs on the server.
+    let to_all = attempt.as_ref().is_some_and(|a| a.form.audience == "all");
+    let now = call.app.account.sends.now();
+    let quota = crate::sends::quota::quota_for(
+        &call.app.db,
+        call.app.account.id,
+        call.app.account.kind,
+        to_all,
+        &now,
+    )
+    .await?;
     Ok(ComposeSetup {
         clientmsgid: new_clientmsgid(),
         overseas: call.app.account.overseas,
         tags,
         attempt,
         sent,
+        quota: Some(quota),
     })
 }
 
@@ -292,7 +305,7 @@ pub mod ssr {
             return Ok(None);
         };
         let outcome = match &attempt.plan {
-            Some(plan) => PrepareOutcome::Ready(confirmation(clientmsgid, plan)),
+            Some(plan) => PrepareOutcome::Ready(confirmation(app, clientmsgid, plan).await?),
             // Checked again for its problems; nothing is called.
             None => PrepareOutcome::Invalid(
                 rules::check(&attempt.form, app.account.overseas)
@@ -306,8 +319,27 @@ pub mod ssr {
         }))
     }
 
-    fn confirmation(clientmsgid: &str, plan: &Plan) -> Confirmation {
-        Confirmation {
+    /// What the editor confirms, with a warning when the send would exceed
+    /// what is left of the account's quota now.
+    async fn confirmation(
+        app: &AccountState,
+        clientmsgid: &str,
+        plan: &Plan,
+    ) -> Result<Confirmation, AppError> {
+        let now = app.account.sends.now();
+        let to_all = plan.tag_id.is_none();
+        let quota = crate::sends::quota::would_exceed(
+            &app.db,
+            app.account.id,
+            app.account.kind,
+            to_all,
+            &now,
+            &now,
+            None,
+        )
+        .await?
+        .map(Box::new);
+        Ok(Confirmation {
             clientmsgid: clientmsgid.to_owned(),
             to_all: plan.tag_id.is_none(),
             repeat: plan.repeat.clone(),
@@ -315,7 +347,8 @@ pub mod ssr {
             audience_size: plan.audience_size,
             msg_type: plan.request.message.msg_type().as_str().to_owned(),
             content: plan.content.clone(),
-        }
+            quota,
+        })
     }
 
     pub async fn prepare(
@@ -346,7 +379,7 @@ pub mod ssr {
             return Err(Problem::AttemptNotFound.into());
         }
         Ok(match plan {
-            Ok(plan) => PrepareOutcome::Ready(confirmation(&form.clientmsgid, &plan)),
+            Ok(plan) => PrepareOutcome::Ready(confirmation(app, &form.clientmsgid, &plan).await?),
             Err(problems) => PrepareOutcome::Invalid(problems),
         })
     }
@@ -707,6 +740,7 @@ pub mod ssr {
             send.errmsg.as_deref(),
             lang,
         );
+        let problem = with_quota(app, send.id, problem, lang).await?;
         Ok(SendResult {
             id: send.id,
             state: send.state,
@@ -757,6 +791,22 @@ pub mod ssr {
             }),
             _ => None,
         }
+    }
+
+    /// A problem of send `id` with, for 45028, the account's rule and what
+    /// qunfa counted (the send's page and the result panel).
+    pub async fn with_quota(
+        app: &AccountState,
+        id: i64,
+        problem: Option<String>,
+        lang: Lang,
+    ) -> Result<Option<String>, AppError> {
+        let now = app.account.sends.now();
+        let quota = crate::sends::quota::refusal(&app.db, id, app.account.kind, &now, lang).await?;
+        Ok(match (problem, quota) {
+            (Some(problem), Some(quota)) => Some(sentences(lang, &problem, &quota)),
+            (problem, quota) => problem.or(quota),
+        })
     }
 
     /// Two sentences: Chinese runs them together, English needs a space.

@@ -328,6 +328,7 @@ pub mod ssr {
             send.errmsg.as_deref(),
             lang,
         );
+        let problem = crate::sends::api::ssr::with_quota(app, send.entry.id, problem, lang).await?;
         let callback = match send.callback_id {
             Some(callback_id) => store::ending_callback(&app.db, callback_id).await?,
             None => None,

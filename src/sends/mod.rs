@@ -7,6 +7,7 @@ pub mod approval;
 pub mod history;
 #[cfg(feature = "ssr")]
 pub mod life;
+pub mod quota;
 pub mod rules;
 #[cfg(feature = "ssr")]
 pub mod store;
@@ -334,6 +335,10 @@ pub struct ComposeSetup {
     pub attempt: Option<AttemptView>,
     /// The send a form without JavaScript just made, to show its result.
     pub sent: Option<SendResult>,
+    /// What is left of the account's mass-send quota for the audience the
+    /// form has (the page asks `quota::account_quota` when it changes).
+    #[serde(default)]
+    pub quota: Option<quota::Quota>,
 }
 
 /// A compose attempt after its check.
@@ -366,6 +371,11 @@ pub struct Confirmation {
     pub msg_type: String,
     /// What goes out, by name.
     pub content: Option<Content>,
+    /// This send would exceed what is left of the account's mass-send
+    /// quota, as qunfa counts it: warned before Confirm, which still sends.
+    /// Boxed: a confirmation without one stays small.
+    #[serde(default)]
+    pub quota: Option<Box<quota::QuotaWarning>>,
 }
 
 impl Confirmation {
@@ -641,6 +651,7 @@ mod tests {
             audience_size: Some(1_286),
             msg_type: "text".into(),
             content: None,
+            quota: None,
         };
         assert_eq!(
             confirmation.question(Lang::En),

@@ -113,6 +113,7 @@ pub static CHECKS: &[(&str, Check)] = checks![
     crate::sends::approval::DeclineSend,
     crate::sends::approval::ApprovalQueue,
     crate::sends::approval::AttentionCount,
+    crate::sends::quota::AccountQuota,
 ];
 
 fn check_for(path: &str) -> Option<Check> {

@@ -41,8 +41,8 @@ pub const SECOND_BUILTIN_APPID: &str = "wxqunfasimulator02";
 /// The AppSecret of the second built-in account. It protects nothing real.
 pub const SECOND_BUILTIN_SECRET: &str = "qunfa-simulator-service-secret-not-a-real-one";
 
-/// What kind of Official Account it is. Kept as data on the account (the
-/// console shows it); the simulator applies no rule by kind.
+/// What kind of Official Account it is: the console shows it, and the
+/// simulator's mass-send quota follows it (`quota`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AccountKind {
@@ -233,6 +233,10 @@ pub struct SimulatorConfig {
     pub overseas: bool,
     /// The accounts served beside the first, in order.
     pub more_accounts: Vec<AccountConfig>,
+    /// Whether every account's mass-send quota is enforced (45028), as
+    /// WeChat does: on by default. Tests that send several times a day
+    /// switch it off (here, or `POST /control/quota`).
+    pub enforce_quota: bool,
 }
 
 impl SimulatorConfig {
@@ -260,6 +264,7 @@ impl SimulatorConfig {
             clock: Clock::system(),
             overseas: false,
             more_accounts: Vec::new(),
+            enforce_quota: true,
         }
     }
 
@@ -299,6 +304,13 @@ impl SimulatorConfig {
 
     pub fn with_clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
+        self
+    }
+
+    /// Enforces the mass-send quota of each account's kind (`true`, the
+    /// default) or not.
+    pub fn with_quota(mut self, enforce: bool) -> Self {
+        self.enforce_quota = enforce;
         self
     }
 

@@ -31,6 +31,7 @@ use subtle::ConstantTimeEq;
 
 use super::config::AccountConfig;
 use super::drafts;
+use super::quota;
 use super::rules;
 use super::scenario::{Answer, Scenario};
 use super::state::{
@@ -38,7 +39,7 @@ use super::state::{
     control_name, endpoint_named, wechat_error, wechat_error_saying,
 };
 use super::whitelist::IpWhitelist;
-use super::{Account, SimulatedAccount, Simulator};
+use super::{Account, AccountKind, SimulatedAccount, Simulator};
 use crate::wechat::Endpoint;
 use crate::wechat::api::{
     Ack, AddMaterialResponse, DraftAddResponse, DraftBatchGetResponse, DraftCountResponse,
@@ -288,21 +289,24 @@ impl Simulator {
     fn decide_sendall(&self, account: &Account, query: &Query, body: &[u8]) -> Decided {
         let now = self.clock().now();
         let overseas = account.config().overseas;
+        let quota = account.quota_kind();
         account.with_state(|state| {
             state.count(Endpoint::SendAll);
-            match Self::sendall_locked(state, query, body, now, overseas) {
+            match Self::sendall_locked(state, query, body, now, overseas, quota) {
                 Ok(decided) => decided,
                 Err(error) => Decided::reply(Reply::error(error)),
             }
         })
     }
 
+    /// `quota`: the account's kind, when its mass-send quota is enforced.
     fn sendall_locked(
         state: &mut SimState,
         query: &Query,
         body: &[u8],
         now: Duration,
         overseas: bool,
+        quota: Option<AccountKind>,
     ) -> Result<Decided, ApiError> {
         state.check_access_token(query.get("access_token"), now)?;
         let body = json_object(body)?;
@@ -347,6 +351,13 @@ impl Simulator {
             Some(Answer::ErrCode(code)) => return Err(wechat_error(code)),
             Some(Answer::Http(status)) => return Ok(Decided::reply(Reply::Http(status))),
             _ => {}
+        }
+        // A send recorded as made earlier (45065 above) was within its
+        // quota then; any other needs some left now.
+        if let Some(kind) = quota
+            && submitted_at == now
+        {
+            quota::check_sendall(state, kind, valid.request.filter.is_to_all(), now)?;
         }
         let is_news = valid.request.message.msg_type() == MsgType::MpNews;
         let audience = valid.audience;
@@ -1667,10 +1678,55 @@ pub(crate) async fn control_accounts(State(sim): State<Simulator>) -> Response {
                 "callback_url": config.callback_url.as_ref().map(url::Url::as_str),
                 "encrypted": config.aes_key.is_some(),
                 "sends": account.sends().len(),
+                "quota": account.quota_enforced(),
             })
         })
         .collect();
     Json(json!({"accounts": accounts})).into_response()
+}
+
+/// The body of `POST /control/quota`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct QuotaRequest {
+    /// Enforce the mass-send quota of the account's kind (45028 beyond it).
+    enforce: bool,
+    /// Every account, and those added later, rather than the one
+    /// `?appid=` names.
+    #[serde(default)]
+    every_account: bool,
+}
+
+/// `POST /control/quota?appid=`: `{"enforce": false}` switches the
+/// account's mass-send quota off, `{"enforce": true}` on;
+/// `"every_account": true` switches every account's (and the default of
+/// accounts added later).
+pub(crate) async fn control_quota(
+    State(sim): State<Simulator>,
+    RawQuery(raw): RawQuery,
+    body: Bytes,
+) -> Response {
+    let Ok(request) = serde_json::from_slice::<QuotaRequest>(&body) else {
+        return control_error(
+            StatusCode::BAD_REQUEST,
+            r#"expected {"enforce": false} (or true), optionally with "every_account": true"#,
+        );
+    };
+    if request.every_account {
+        sim.set_quota_enforced(request.enforce);
+        let appids: Vec<String> = sim
+            .accounts()
+            .iter()
+            .map(|a| a.appid().to_owned())
+            .collect();
+        return Json(json!({"quota": request.enforce, "appids": appids})).into_response();
+    }
+    let account = match addressed(&sim, raw) {
+        Ok(account) => account,
+        Err(missing) => return missing.into_response(),
+    };
+    account.set_quota_enforced(request.enforce);
+    Json(json!({"appid": account.appid(), "quota": request.enforce})).into_response()
 }
 
 #[derive(Deserialize)]

@@ -15,8 +15,8 @@
 //! ([`SimulatorConfig`]'s own fields), those of
 //! [`SimulatorConfig::with_account`], and those added while it runs
 //! ([`Simulator::add_account`]). Each [`AccountConfig`] has its own AppID
-//! and secret, kind ([`AccountKind`]: 订阅号 or 服务号, kept as data; no
-//! rule depends on it), overseas flag, callback URL, Token and optional
+//! and secret, kind ([`AccountKind`]: 订阅号 or 服务号; its mass-send
+//! quota follows it), overseas flag, callback URL, Token and optional
 //! EncodingAESKey, original id (`gh_…`, made from the AppID), and its own
 //! state: tokens, tags, followers, drafts, materials, sends, previews,
 //! pushes, queued scenarios and counters. A token call finds the account
@@ -96,6 +96,14 @@
 //!   `msg_data_id`. An overseas account ([`SimulatorConfig::overseas`])
 //!   may mass-send articles only (the seed): any other `msgtype` is
 //!   48001 api unauthorized, checked right after the body parses.
+//!   The quota of the account's kind (`quota`), in China time on the
+//!   simulator's clock, checked after the body and its content: a 订阅号
+//!   has one accepted send a day (to all or to a tag), a 服务号 four
+//!   `is_to_all` sends a month (its tag sends are not limited); beyond,
+//!   45028 "has no masssend quota". A call refused, or answered 45065 for
+//!   a clientmsgid seen before, does not count; a send its admin refused
+//!   does not either. On by default; `POST /control/quota` or
+//!   [`SimulatorConfig::enforce_quota`] switch it off.
 //! - `preview`: `towxname` (any, wins) or `touser` (a follower, else
 //!   40003); its image body is `image.media_id`; same content checks.
 //!   Accepted: `preview success`, without a `msg_id` (as WeChat answers).
@@ -169,10 +177,13 @@
 //! "203.0.113.7"}` gives the account an IP whitelist (`egress_ip`,
 //! optional, is the address WeChat sees its token calls come from, as
 //! behind NAT; else the connection's), `{"whitelist": null}` lifts it, and
-//! so does a reset. In Rust,
+//! so does a reset. `POST /control/quota {"enforce": false}` switches the
+//! account's mass-send quota off (`true`: on again);
+//! `{"enforce": false, "every_account": true}` switches it for every
+//! account, and for those added later. In Rust,
 //! [`Simulator`] and [`SimulatedAccount`] have the same
 //! (`queue_scenario`, `counters`, `sends`, `deliveries`,
-//! `set_ip_whitelist`, `clock().advance`, `reset`, `wait_until`,
+//! `set_ip_whitelist`, `set_quota_enforced`, `clock().advance`, `reset`, `wait_until`,
 //! `accounts`).
 
 mod config;
@@ -180,6 +191,7 @@ mod drafts;
 mod fixtures;
 mod handlers;
 mod push;
+mod quota;
 mod rules;
 mod scenario;
 mod state;
@@ -188,6 +200,7 @@ mod tests;
 mod whitelist;
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
@@ -244,6 +257,8 @@ struct Inner {
     /// Woken whenever a send, a job's end or a push is recorded.
     changed: Notify,
     shutdown: watch::Sender<bool>,
+    /// Whether an account added from now on has its quota enforced.
+    enforce_quota: AtomicBool,
 }
 
 /// One account: its settings and its memory, under its own lock.
@@ -254,6 +269,8 @@ pub(crate) struct Account {
     /// How its followers' OpenIDs start; no other account's do the same.
     openid_prefix: String,
     state: Mutex<State>,
+    /// Its mass-send quota is enforced (45028); kept across a reset.
+    enforce_quota: AtomicBool,
 }
 
 impl Account {
@@ -263,6 +280,7 @@ impl Account {
         existing: &[Arc<Account>],
         now: Duration,
         ids: Arc<IdSequence>,
+        enforce_quota: bool,
     ) -> Result<Account, SimulatorError> {
         if existing.iter().any(|a| a.config.appid == config.appid) {
             return Err(SimulatorError::AppIdTaken(config.appid));
@@ -291,6 +309,7 @@ impl Account {
             crypto,
             openid_prefix,
             state: Mutex::new(state),
+            enforce_quota: AtomicBool::new(enforce_quota),
         })
     }
 
@@ -307,6 +326,13 @@ impl Account {
 
     pub(crate) fn config(&self) -> &AccountConfig {
         &self.config
+    }
+
+    /// Its kind, when its mass-send quota is enforced.
+    pub(crate) fn quota_kind(&self) -> Option<AccountKind> {
+        self.enforce_quota
+            .load(Ordering::SeqCst)
+            .then_some(self.config.kind)
     }
 
     pub(crate) fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
@@ -364,10 +390,11 @@ impl Simulator {
         let now = config.clock.now();
         let mut accounts: Vec<Arc<Account>> = Vec::new();
         for account in std::iter::once(config.first_account()).chain(config.more_accounts.clone()) {
-            let account = Account::new(account, &accounts, now, ids.clone())?;
+            let account = Account::new(account, &accounts, now, ids.clone(), config.enforce_quota)?;
             accounts.push(Arc::new(account));
         }
         let (shutdown, _) = watch::channel(false);
+        let enforce_quota = AtomicBool::new(config.enforce_quota);
         Ok(Simulator {
             inner: Arc::new(Inner {
                 config,
@@ -376,6 +403,7 @@ impl Simulator {
                 ids,
                 changed: Notify::new(),
                 shutdown,
+                enforce_quota,
             }),
         })
     }
@@ -435,6 +463,7 @@ impl Simulator {
             &accounts,
             self.clock().now(),
             self.inner.ids.clone(),
+            self.inner.enforce_quota.load(Ordering::SeqCst),
         )?);
         accounts.push(account.clone());
         tracing::info!(appid = %account.config.appid, "the WeChat simulator serves one more account");
@@ -474,6 +503,15 @@ impl Simulator {
     /// [`SimulatedAccount::set_ip_whitelist`] of the first account.
     pub fn set_ip_whitelist(&self, whitelist: Option<IpWhitelist>) {
         self.first_account().set_ip_whitelist(whitelist);
+    }
+
+    /// Enforces every account's mass-send quota, and that of accounts
+    /// added later, or switches it off for all of them.
+    pub fn set_quota_enforced(&self, enforce: bool) {
+        self.inner.enforce_quota.store(enforce, Ordering::SeqCst);
+        for account in self.all_accounts() {
+            account.enforce_quota.store(enforce, Ordering::SeqCst);
+        }
     }
 
     /// The first account's IP whitelist.
@@ -689,6 +727,16 @@ impl SimulatedAccount {
         self.account.with_state(|s| s.ip_whitelist.clone())
     }
 
+    /// Enforces this account's mass-send quota (45028 beyond it) or not;
+    /// a reset keeps the choice.
+    pub fn set_quota_enforced(&self, enforce: bool) {
+        self.account.enforce_quota.store(enforce, Ordering::SeqCst);
+    }
+
+    pub fn quota_enforced(&self) -> bool {
+        self.account.enforce_quota.load(Ordering::SeqCst)
+    }
+
     /// Every try of every push, oldest first (the last thousand).
     pub fn deliveries(&self) -> Vec<Delivery> {
         self.account
@@ -738,6 +786,7 @@ pub fn router(sim: Simulator) -> Router {
             "/control/ip_whitelist",
             post(handlers::control_ip_whitelist),
         )
+        .route("/control/quota", post(handlers::control_quota))
         .route_layer(axum::middleware::from_fn(handlers::loopback_only));
     Endpoint::VARIANTS
         .iter()

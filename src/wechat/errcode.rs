@@ -291,8 +291,8 @@ errcodes! {
     /// 45028: no mass-send quota left.
     NoMassSendQuota = 45028,
     msg: ("群发次数已用完", "No mass-send quota left"),
-    fix: ("本期群发次数已用完（公众号每天 1 次，服务号发给全部用户每月 4 次，网页端群发同样计数），请等到下一周期再发。",
-          "This period's quota is used up (公众号: 1 send a day; 服务号: 4 sends to everyone a month; sends from the web console count too). Send again in the next period.");
+    fix: ("本期群发次数已用完：订阅号（公众号）每天可群发 1 次（发给全部粉丝或按标签都算），服务号每月可群发全部粉丝 4 次（按标签群发不限次数，但每位粉丝每月最多收到 4 次）；在公众平台网页上的群发同样计数。请等到下一周期（北京时间）再发。",
+          "This period's quota is used up: a subscription account (公众号) may mass-send once a day (to all followers or to a tag), a service account (服务号) 4 times a month to all followers (sends to a tag are not limited, but each follower receives at most 4 a month); sends made in the WeChat web console count too. Send again in the next period (China time).");
 
     /// 45056: at most 100 tags.
     TooManyTags = 45056,

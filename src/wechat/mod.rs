@@ -19,6 +19,8 @@
 //! - [`limits`]: WeChat's limits on uploaded files (formats by their
 //!   first bytes, sizes, a voice's length), as data.
 //! - [`voice`]: how long a voice file plays, read from its headers.
+//! - [`quota`]: the mass-send quota's rules by account kind and audience,
+//!   and their periods in China time (the arithmetic is server only).
 //! - [`check`]: what checking an account's token source found, in words
 //!   (the check itself is [`token::check_source`], server only).
 //! - [`crypto`] (server only): callback signatures and AES message crypto.
@@ -33,7 +35,7 @@
 //! - [`upload`] (server only): a file on disk streamed as a multipart
 //!   upload, reopened for each attempt.
 //!
-//! `types`, `errcode`, `api`, `limits`, `voice`, `status` and `check` also compile for the browser, so
+//! `types`, `errcode`, `api`, `limits`, `voice`, `quota`, `status` and `check` also compile for the browser, so
 //! they use only `serde`, `serde_json`, `strum`, `thiserror` and std; the
 //! server modules are gated whole behind the `ssr` feature.
 
@@ -41,6 +43,7 @@ pub mod api;
 pub mod check;
 pub mod errcode;
 pub mod limits;
+pub mod quota;
 pub mod status;
 pub mod types;
 pub mod voice;

@@ -77,6 +77,11 @@ impl TestApp {
         qunfa::shell::telemetry::init();
         let leptos = server::leptos_options(&settings);
         let prepared = server::prepare(settings, leptos).await?;
+        // Tests send several times a day: the built-in simulator's quota
+        // is off unless a test switches it on (`enforce_quota`).
+        if let Some(simulator) = &prepared.state.simulator {
+            simulator.set_quota_enforced(false);
+        }
         let state = prepared.state.clone();
         let setup_link = prepared.setup_link.clone();
         let (stop, stopped) = oneshot::channel::<()>();
@@ -106,6 +111,17 @@ impl TestApp {
             tokio::time::sleep(std::time::Duration::from_millis(25)).await;
         }
         panic!("the server did not answer /healthz");
+    }
+
+    /// Enforces the built-in simulator's mass-send quota, as WeChat does,
+    /// for every account (off by default in tests, which send several times
+    /// a day).
+    pub fn enforce_quota(&self) {
+        self.state
+            .simulator
+            .as_ref()
+            .expect("the built-in simulator")
+            .set_quota_enforced(true);
     }
 
     /// The callback Token this server checks: the configured one, or the
@@ -232,6 +248,7 @@ pub const ACCOUNT_FUNCTIONS: &[&str] = &[
     "decline_send",
     "approval_queue",
     "attention_count",
+    "account_quota",
 ];
 
 /// Waits until the send worker has gone through a whole round that began

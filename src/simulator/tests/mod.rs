@@ -25,6 +25,7 @@ mod materials;
 mod overseas;
 mod pickers;
 mod push;
+mod quota;
 mod scenarios;
 mod sendall;
 mod serving;
@@ -65,10 +66,13 @@ const SEED_REQUESTS: [(&str, &str); 6] = [
 
 const WAIT: Duration = Duration::from_secs(10);
 
+/// Without the mass-send quota: these tests send many times a day
+/// (`quota.rs` switches it on).
 fn test_config() -> SimulatorConfig {
     let mut config =
         SimulatorConfig::new(APPID, SecretString::from(SECRET), SecretString::from(TOKEN))
-            .with_callback_delay(Duration::from_millis(50));
+            .with_callback_delay(Duration::from_millis(50))
+            .with_quota(false);
     config.callback_retry_delay = Duration::from_millis(20);
     config.callback_timeout = Duration::from_secs(2);
     config

@@ -1,6 +1,7 @@
 //! "Send to 1,234 followers of VIP会员?" with Confirm; all followers need a
 //! tick as a second confirmation, and so does the same message to the same
-//! audience within a day ("You sent this to 内测用户 12 minutes ago"). While
+//! audience within a day ("You sent this to 内测用户 12 minutes ago"). A
+//! send past what is left of the account's quota is warned about. While
 //! the send is in flight Confirm says "Sending…" and Cancel is off.
 
 use leptos::prelude::*;
@@ -57,6 +58,11 @@ pub fn ConfirmDialog(
                             "Once sent, WeChat deletes this draft and its media_id stops working; qunfa keeps its own copy of every article, made just before sending, on the send's page.",
                         )}
                     </p>
+                })}
+                // Past what is left of the quota: said before Confirm, which
+                // still sends (WeChat decides; it sees the web console's sends).
+                {confirmation.quota.as_ref().map(|warning| view! {
+                    <p class="warning quota-warning">{warning.words(lang)}</p>
                 })}
                 {move || problem().map(|words| view! { <p class="error" role="alert">{words}</p> })}
                 <ActionForm action=confirm>

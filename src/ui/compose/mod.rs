@@ -6,7 +6,8 @@
 //! "Confirm" and "Preview"); each message type's fields are a component of
 //! their own file (`mpnews`, `text`, `voice`, `image`, `mpvideo`,
 //! `wxcard`), beside the parts they share (`picker`, `audience`,
-//! `preview`, `confirm`, `result`).
+//! `quota` (what is left of the account's mass-send quota), `preview`,
+//! `confirm`, `result`).
 //!
 //! Without JavaScript every button posts the form: "Send" and "Preview"
 //! come back as `/a/<account>/compose?attempt=…` (the form again, with its
@@ -39,6 +40,7 @@ mod mpvideo;
 mod pick;
 mod picker;
 mod preview;
+mod quota;
 mod result;
 mod text;
 mod voice;
@@ -51,6 +53,7 @@ use mpnews::MpNewsFields;
 use mpvideo::MpVideoFields;
 pub use pick::PickPage;
 use preview::PreviewFields;
+use quota::QuotaLine;
 use result::SendResultPanel;
 use text::TextFields;
 use voice::VoiceFields;
@@ -286,6 +289,7 @@ fn Composer(lang: Lang, setup: ComposeSetup) -> impl IntoView {
                     tags=setup.tags.clone()
                     errors
                 />
+                <QuotaLine lang to_all=initial.audience == "all" quota=setup.quota.clone() />
 
                 <PreviewFields lang preview form_ref />
 

@@ -681,3 +681,41 @@ async fn an_article_send_is_shown_and_kept_as_it_goes_out() {
     );
     app.stop().await;
 }
+
+/// The queue says beside Approve when approving would take the account
+/// past its quota: a 订阅号 that already sent today (China time) has none
+/// left for a send that goes now.
+#[tokio::test]
+async fn the_queue_warns_when_an_approval_would_exceed_the_quota() {
+    let app = TestApp::spawn().await;
+    let admin = signed_in(&app).await;
+    let editor = user(&app, &admin, "ed", "editor").await;
+    let queue = |client: Client| {
+        let app = &app;
+        async move {
+            let response = app.call(&client, "approval_queue", &[]).await;
+            assert!(response.status().is_success(), "{}", response.status());
+            response.json::<QueueView>().await.unwrap()
+        }
+    };
+    needs_approval(&app, &admin, true).await;
+    let first = text_send(&app, &editor, "qf-quota-approval-1", "第一条").await;
+    let waiting = queue(admin.clone()).await;
+    assert!(
+        waiting.awaiting[0].quota.is_none(),
+        "nothing sent yet today"
+    );
+    assert_eq!(
+        outcome(approve(&app, &admin, first, false).await).await,
+        ReviewOutcome::Approved {
+            state: SendState::Submitted
+        }
+    );
+
+    let second = text_send(&app, &editor, "qf-quota-approval-2", "第二条").await;
+    let waiting = queue(admin.clone()).await;
+    let item = waiting.awaiting.iter().find(|s| s.id == second).unwrap();
+    let warning = item.quota.as_ref().expect("today's one send is taken");
+    assert_eq!(warning.quota.left, 0);
+    app.stop().await;
+}

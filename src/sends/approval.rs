@@ -77,6 +77,9 @@ pub struct AwaitingSend {
     pub articles_from_copy: bool,
     /// Calls to WeChat it makes (a list send's; 1 otherwise).
     pub calls: usize,
+    /// Approving it would take the account past its mass-send quota for
+    /// the period it goes in: said beside Approve.
+    pub quota: Option<Box<super::quota::QuotaWarning>>,
 }
 
 /// An article as the queue shows it: its `content` sanitised on the server
@@ -633,6 +636,8 @@ pub mod ssr {
         let rows = sqlx::query!(
             r#"SELECT s.id AS "id!", s.created_at, s.user_id, u.username, s.msg_type, s.audience,
                       s.audience_size, s.summary, s.content, s.request, s.scheduled_at,
+                      s.tag_id IS NULL AND s.endpoint = 'sendall' AS "to_all!: bool",
+                      s.endpoint,
                       CASE WHEN g.kind = 'openid_list' THEN s.group_id END AS "list: i64"
                FROM sends s JOIN users u ON u.id = s.user_id
                LEFT JOIN send_groups g ON g.id = s.group_id
@@ -681,7 +686,28 @@ pub mod ssr {
                 articles: Vec::new(),
                 articles_from_copy: false,
                 calls: 1,
+                quota: None,
             };
+            let mut send = send;
+            if row.endpoint == "sendall" {
+                // It goes at its time, or now when that has passed or it has none.
+                let at = row
+                    .scheduled_at
+                    .as_deref()
+                    .filter(|at| *at > now.as_str())
+                    .unwrap_or(now.as_str());
+                send.quota = crate::sends::quota::would_exceed(
+                    &app.db,
+                    app.account.id,
+                    app.account.kind,
+                    row.to_all,
+                    at,
+                    &now,
+                    Some(row.id),
+                )
+                .await?
+                .map(Box::new);
+            }
             awaiting.push((row.list, send, row.request));
         }
         let mut shown = Vec::with_capacity(awaiting.len());

@@ -294,6 +294,9 @@ fn AwaitingItem(
                 <dd>{audience}{calls}</dd>
             </dl>
             {send.content.clone().map(|content| view! { <ContentView lang content /> })}
+            {send.quota.as_ref().filter(|_| may_review && !send.own).map(|warning| view! {
+                <p class="warning quota-warning">{warning.words(lang)}</p>
+            })}
             {(!send.articles.is_empty())
                 .then(|| view! { <Articles lang articles=send.articles.clone() from_copy=send.articles_from_copy /> })}
             <ReviewForms lang id=send.id review actions />

@@ -82,6 +82,8 @@ pub enum Problem {
     ConfirmDeleteDraft,
     /// The draft could not be read to keep its copy: nothing was sent.
     DraftUnreadable,
+    /// No campaign under this id that has an account of the caller's.
+    CampaignNotFound,
 }
 
 impl Problem {
@@ -192,6 +194,10 @@ impl Problem {
                 "暂时无法从微信读取这篇草稿，消息没有发送。qunfa 会在发送前保存每篇文章的副本（发送后微信会删除草稿），读不到草稿就不发送。请稍后重试。",
                 "WeChat could not be asked for the draft, so nothing was sent: qunfa keeps its own copy of every article before sending (WeChat deletes a draft once it is sent). Try again later.",
             ),
+            CampaignNotFound => lang.pick(
+                "找不到这次多账号群发：它不存在，或其中没有你能使用的公众号。",
+                "There is no such campaign here: it does not exist, or none of its accounts is yours to use.",
+            ),
         }
     }
 
@@ -226,6 +232,7 @@ impl Problem {
             ArticleCount => "article_count",
             ConfirmDeleteDraft => "confirm_delete_draft",
             DraftUnreadable => "draft_unreadable",
+            CampaignNotFound => "campaign_not_found",
         }
     }
 

@@ -315,6 +315,7 @@ pub mod ssr {
             audience_size: plan.audience_size,
             msg_type: plan.request.message.msg_type().as_str().to_owned(),
             content: plan.content.clone(),
+            campaign: plan.campaign.clone(),
         }
     }
 
@@ -335,10 +336,16 @@ pub mod ssr {
             return Err(Problem::AlreadySent.into());
         }
         drop(db);
-        let plan = match rules::check(form, app.account.overseas) {
+        let mut plan = match rules::check(form, app.account.overseas) {
             Err(problems) => Err(problems),
             Ok(checked) => plan(app, checked, form).await?,
         };
+        if let Ok(checked) = &mut plan {
+            match crate::campaigns::plan::check(app, user, form, &checked.request.message).await? {
+                Ok(lines) => checked.campaign = lines,
+                Err(problems) => plan = Err(problems),
+            }
+        }
         let mut db = app.db.acquire().await?;
         let saved =
             store::save_attempt(&mut db, app.account.id, user.id, form, plan.as_ref().ok()).await?;
@@ -416,6 +423,7 @@ pub mod ssr {
             articles,
             content: Some(content),
             repeat,
+            campaign: Vec::new(),
         }))
     }
 
@@ -633,7 +641,20 @@ pub mod ssr {
             articles_as_sent: articles_as_sent.as_deref(),
             release: store::Release::default(),
         };
-        match store::create_send(&app.db, &send).await? {
+        // A campaign's group and accounts are written before its first send.
+        let campaign = match plan.campaign.is_empty() {
+            true => None,
+            false => Some(crate::campaigns::fanout::open(app, user, clientmsgid, &plan).await?),
+        };
+        let created = store::create_send(&app.db, &send).await?;
+        if let (Some(group), Created::New(id) | Created::Existing(id)) = (campaign, &created) {
+            if matches!(created, Created::New(_)) {
+                life::settle(&app.db, &app.account.wechat, &app.account.sends, *id, "send").await?;
+            }
+            crate::campaigns::fanout::complete(&app.app, user, group, said.send_again).await?;
+        }
+        match created {
+            Created::New(id) if campaign.is_some() => Ok(id),
             Created::New(id) => {
                 life::settle(&app.db, &app.account.wechat, &app.account.sends, id, "send").await?;
                 Ok(id)
@@ -713,6 +734,9 @@ pub mod ssr {
             problem,
             articles: send.articles,
             fresh_clientmsgid: new_clientmsgid(),
+            campaign: crate::campaigns::store::campaign_of_send(&app.db, id)
+                .await
+                .map_err(AppError::unexpected)?,
         })
     }
 

@@ -27,6 +27,9 @@ pub struct Plan {
     /// when the attempt was checked.
     #[serde(default)]
     pub repeat: Option<Repeat>,
+    /// The other accounts of a campaign, checked when the attempt was.
+    #[serde(default)]
+    pub campaign: Vec<super::CampaignLine>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -1077,6 +1080,7 @@ mod tests {
             articles: Vec::new(),
             content: Some(Content::text("hi")),
             repeat: None,
+            campaign: Vec::new(),
         };
         let mut json = serde_json::to_value(&plan).unwrap();
         json.as_object_mut().unwrap().remove("content");

@@ -228,6 +228,7 @@ pub const ACCOUNT_FUNCTIONS: &[&str] = &[
     "media_usage",
     "delete_media",
     "preview_article",
+    "campaign_targets",
 ];
 
 /// Waits until the send worker has gone through a whole round that began

@@ -328,6 +328,8 @@ fn form_from_query(query: &ParamsMap) -> Option<ComposeForm> {
         mpvideo_media_id: text("mpvideo_media_id"),
         mpvideo_title: text("mpvideo_title"),
         card_id: text("card_id"),
+        // The other accounts' ticks are not carried through a tag search.
+        ..ComposeForm::default()
     })
 }
 

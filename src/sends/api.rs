@@ -623,7 +623,8 @@ pub mod ssr {
         let plan = attempt
             .and_then(|a| a.plan)
             .ok_or(Problem::AttemptNotFound)?;
-        if plan.tag_id.is_none() && !said.all_followers {
+        let to_all = plan.tag_id.is_none() || plan.campaign.iter().any(|l| l.tag_id.is_none());
+        if to_all && !said.all_followers {
             return Err(Problem::ConfirmAllFollowers.into());
         }
         let articles_as_sent = match &plan.request.message {

@@ -19,6 +19,7 @@ mod account;
 mod accounts;
 pub mod article_preview;
 mod audit;
+mod campaign;
 mod compose;
 mod content;
 mod drafts;
@@ -101,6 +102,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/accounts") view=accounts::AccountsPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/no-account") view=NoAccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/campaigns/:id") view=campaign::CampaignPage ssr=SsrMode::Async />
                 </Routes>
             </div>
         </Router>
@@ -397,7 +399,10 @@ fn close_when_left(details: NodeRef<leptos::html::Details>) {
 /// its words.
 pub fn error_view(lang: Lang, error: crate::error::AppError) -> AnyView {
     use crate::error::{AppError, Problem};
-    if error != AppError::Rejected(Problem::AccountNotFound) {
+    if !matches!(
+        error,
+        AppError::Rejected(Problem::AccountNotFound | Problem::CampaignNotFound)
+    ) {
         return view! { <p class="error" role="alert">{error.words(lang)}</p> }.into_any();
     }
     #[cfg(feature = "ssr")]

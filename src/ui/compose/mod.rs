@@ -30,6 +30,7 @@ use crate::i18n::Lang;
 use crate::sends::api::{ConfirmSend, PrepareSend, PreviewSend, load_compose};
 use crate::sends::{ComposeForm, ComposeSetup, Field, FieldError, PrepareOutcome};
 
+mod accounts;
 mod audience;
 mod confirm;
 mod image;
@@ -44,6 +45,7 @@ mod text;
 mod voice;
 mod wxcard;
 
+use accounts::AlsoSendTo;
 use audience::AudienceChooser;
 use confirm::ConfirmDialog;
 use image::ImageFields;
@@ -284,6 +286,13 @@ fn Composer(lang: Lang, setup: ComposeSetup) -> impl IntoView {
                     tag_id=initial.tag_id.clone()
                     search=tag_search
                     tags=setup.tags.clone()
+                    errors
+                />
+
+                <AlsoSendTo
+                    lang
+                    ticked=initial.campaign_accounts.clone()
+                    audience=initial.campaign_audience.clone()
                     errors
                 />
 

@@ -25,3 +25,5 @@ CREATE TABLE campaign_accounts (
 ) STRICT;
 CREATE INDEX campaign_accounts_open ON campaign_accounts (group_id)
     WHERE send_id IS NULL AND problem IS NULL;
+-- A send's campaign row (its History mark, a send's deletion).
+CREATE INDEX campaign_accounts_by_send ON campaign_accounts (send_id) WHERE send_id IS NOT NULL;

@@ -172,9 +172,7 @@ mod ssr {
             AppError::Forbidden | AppError::Rejected(Problem::NotYourSend) => StatusCode::FORBIDDEN,
             AppError::Rejected(
                 Problem::AccountNotFound | Problem::DraftNotFound | Problem::CampaignNotFound,
-            ) => {
-                StatusCode::NOT_FOUND
-            }
+            ) => StatusCode::NOT_FOUND,
             AppError::Rejected(_) | AppError::BadArgument(_) => StatusCode::BAD_REQUEST,
             AppError::Unexpected => StatusCode::INTERNAL_SERVER_ERROR,
         }

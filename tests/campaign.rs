@@ -41,7 +41,10 @@ fn campaign_form(
     form.retain(|(name, _)| name != "account");
     for (slug, audience) in others {
         form.push((format!("form[campaign_accounts][{slug}]"), "1".into()));
-        form.push((format!("form[campaign_audience][{slug}]"), (*audience).into()));
+        form.push((
+            format!("form[campaign_audience][{slug}]"),
+            (*audience).into(),
+        ));
     }
     form.push(("account".into(), account.into()));
     form
@@ -112,7 +115,10 @@ async fn a_text_to_three_accounts_goes_from_two_and_the_one_without_quota_says_w
     simulator
         .account(THIRD_APPID)
         .unwrap()
-        .queue_scenario(Endpoint::SendAll, Scenario::parse("errcode(45028)").unwrap())
+        .queue_scenario(
+            Endpoint::SendAll,
+            Scenario::parse("errcode(45028)").unwrap(),
+        )
         .unwrap();
 
     let targets: Vec<CampaignTarget> = app
@@ -124,7 +130,10 @@ async fn a_text_to_three_accounts_goes_from_two_and_the_one_without_quota_says_w
     let slugs: Vec<&str> = targets.iter().map(|t| t.slug.as_str()).collect();
     assert_eq!(slugs, ["sim-2", "sim-3"], "the other accounts, not main");
     let tags = targets[0].tags.as_ref().unwrap();
-    assert!(tags.iter().any(|t| t.id == 120), "sim-2's own tags: {tags:?}");
+    assert!(
+        tags.iter().any(|t| t.id == 120),
+        "sim-2's own tags: {tags:?}"
+    );
 
     let id = "qf-campaign-text-1";
     let form = campaign_form(
@@ -188,7 +197,11 @@ async fn a_text_to_three_accounts_goes_from_two_and_the_one_without_quota_says_w
     let after = page(&app, &admin, campaign).await;
     assert_eq!(after.accounts.len(), 3);
     assert_eq!(
-        after.accounts.iter().filter_map(|a| a.send_id).collect::<Vec<_>>(),
+        after
+            .accounts
+            .iter()
+            .filter_map(|a| a.send_id)
+            .collect::<Vec<_>>(),
         ids
     );
     app.stop().await;
@@ -321,9 +334,10 @@ async fn an_article_written_in_qunfa_becomes_a_draft_in_each_account_with_its_ow
     for slug in ["sim-2", "sim-3"] {
         let account = app.state.accounts.by_slug(slug).unwrap();
         let member = shown.accounts.iter().find(|a| a.slug == slug).unwrap();
-        let articles = qunfa::sends::store::articles_as_sent(&app.state.db, member.send_id.unwrap())
-            .await
-            .unwrap();
+        let articles =
+            qunfa::sends::store::articles_as_sent(&app.state.db, member.send_id.unwrap())
+                .await
+                .unwrap();
         let html = &articles[0].content;
         assert!(!html.contains(&main_url), "{slug}: {html}");
         let urls: Vec<String> =
@@ -367,13 +381,24 @@ async fn a_picture_is_uploaded_to_each_account_once_and_used_again_by_the_next_c
         let sent = confirm(&app, &admin, "main", &id).await;
         let shown = page(&app, &admin, sent.campaign.unwrap()).await;
         let second = &shown.accounts[1];
-        assert_eq!(second.state, Some(SendState::Submitted), "{:?}", second.problem);
+        assert_eq!(
+            second.state,
+            Some(SendState::Submitted),
+            "{:?}",
+            second.problem
+        );
         let request = request_of(&app, second.send_id.unwrap()).await;
-        let media = request["images"]["media_ids"][0].as_str().unwrap().to_owned();
+        let media = request["images"]["media_ids"][0]
+            .as_str()
+            .unwrap()
+            .to_owned();
         assert_ne!(media, "sim_image_cover_spring", "sim-2's own material");
         seen.push(media);
     }
-    assert_eq!(seen[0], seen[1], "the second campaign used the first upload");
+    assert_eq!(
+        seen[0], seen[1],
+        "the second campaign used the first upload"
+    );
     app.stop().await;
 }
 
@@ -406,15 +431,30 @@ async fn a_restart_in_the_middle_of_a_campaign_completes_it_and_sends_nothing_tw
     let database = app.state.settings.database.clone();
     let data = app.stop().await;
     let db = qunfa::shell::db::connect(&database, false).await.unwrap();
-    let (id2, id3) = (member_clientmsgid(id, second), member_clientmsgid(id, third));
+    let (id2, id3) = (
+        member_clientmsgid(id, second),
+        member_clientmsgid(id, third),
+    );
     let group = qunfa::campaigns::store::open(
         &db,
         1,
         "重启也只发一次",
         &[
-            NewMember { account_id: 1, clientmsgid: id, tag_id: Some(100) },
-            NewMember { account_id: second, clientmsgid: &id2, tag_id: Some(120) },
-            NewMember { account_id: third, clientmsgid: &id3, tag_id: None },
+            NewMember {
+                account_id: 1,
+                clientmsgid: id,
+                tag_id: Some(100),
+            },
+            NewMember {
+                account_id: second,
+                clientmsgid: &id2,
+                tag_id: Some(120),
+            },
+            NewMember {
+                account_id: third,
+                clientmsgid: &id3,
+                tag_id: None,
+            },
         ],
     )
     .await
@@ -544,7 +584,11 @@ async fn a_campaign_shows_only_the_callers_accounts_and_none_is_not_found() {
     );
     match prepare(&app, &editor, &form).await {
         PrepareOutcome::Invalid(problems) => {
-            assert!(problems.iter().any(|p| p.field == qunfa::sends::Field::Campaign))
+            assert!(
+                problems
+                    .iter()
+                    .any(|p| p.field == qunfa::sends::Field::Campaign)
+            )
         }
         other => panic!("not refused: {other:?}"),
     }

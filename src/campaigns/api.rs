@@ -11,19 +11,7 @@ use crate::error::AppError;
 #[server(endpoint = "campaign_targets")]
 pub async fn campaign_targets(account: String) -> Result<Vec<CampaignTarget>, AppError> {
     let call = crate::edge::on_account(&account).await?;
-    let others = super::plan::others(&call.app, &call.user).await?;
-    let mut targets = Vec::new();
-    for other in others {
-        let tags = super::plan::tags(&other)
-            .await
-            .map_err(|e| e.words(call.lang));
-        targets.push(CampaignTarget {
-            slug: other.slug.clone(),
-            name: other.name.clone(),
-            tags,
-        });
-    }
-    Ok(targets)
+    super::plan::targets(&call.app, &call.user, call.lang).await
 }
 
 /// Campaign `id`: each account the caller may use, with its send's state

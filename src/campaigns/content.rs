@@ -74,7 +74,9 @@ pub async fn make(
         MassMessage::Voice { media_id } => {
             let ids = match made {
                 Some(ids) => ids,
-                None => vec![copy_material(app, user, source, target, media_id, UploadKind::Voice).await?],
+                None => vec![
+                    copy_material(app, user, source, target, media_id, UploadKind::Voice).await?,
+                ],
             };
             let media_id = media(ids.first().map(String::as_str).unwrap_or_default())?;
             Ok(Made {
@@ -89,7 +91,9 @@ pub async fn make(
                 None => {
                     let mut ids = Vec::new();
                     for id in &images.media_ids {
-                        ids.push(copy_material(app, user, source, target, id, UploadKind::Image).await?);
+                        ids.push(
+                            copy_material(app, user, source, target, id, UploadKind::Image).await?,
+                        );
                     }
                     ids
                 }
@@ -174,11 +178,13 @@ async fn copy_material(
     media_id: &MediaId,
     kind: UploadKind,
 ) -> Result<String, BothWords> {
-    let body = source
-        .wechat
-        .get_material(media_id)
-        .await
-        .map_err(|e| wechat_words("从原公众号读取素材", "Reading the material from the first account", &e))?;
+    let body = source.wechat.get_material(media_id).await.map_err(|e| {
+        wechat_words(
+            "从原公众号读取素材",
+            "Reading the material from the first account",
+            &e,
+        )
+    })?;
     let MaterialBody::File {
         content_type,
         bytes,
@@ -234,7 +240,12 @@ async fn copy_material(
 
 /// The body image `url` of `source` uploaded to `target` (or the one
 /// uploaded there before from the same file): its URL there.
-async fn copy_body_image(app: &AppState, source: &Account, target: &Account, url: &str) -> Result<Option<String>, BothWords> {
+async fn copy_body_image(
+    app: &AppState,
+    source: &Account,
+    target: &Account,
+    url: &str,
+) -> Result<Option<String>, BothWords> {
     let Some((content_type, bytes, sha256)) = super::store::body_image(&app.db, source.id, url)
         .await
         .map_err(unexpected)?
@@ -329,7 +340,13 @@ async fn article(
             .wechat
             .draft_add(&bodies)
             .await
-            .map_err(|e| wechat_words("在这个公众号新建草稿", "Making the draft in this account", &e))?
+            .map_err(|e| {
+                wechat_words(
+                    "在这个公众号新建草稿",
+                    "Making the draft in this account",
+                    &e,
+                )
+            })?
             .media_id
             .as_str()
             .to_owned(),

@@ -245,9 +245,13 @@ async fn one(
             fail(BothWords::of(|lang| {
                 let asked = repeat.question(lang);
                 match lang {
-                    crate::i18n::Lang::Zh => format!("{asked}（没有再发：确认时没有勾选“再发一次”。）"),
+                    crate::i18n::Lang::Zh => {
+                        format!("{asked}（没有再发：确认时没有勾选“再发一次”。）")
+                    }
                     crate::i18n::Lang::En => {
-                        format!("{asked} (Not sent again: \"Send it again\" was not ticked at Confirm.)")
+                        format!(
+                            "{asked} (Not sent again: \"Send it again\" was not ticked at Confirm.)"
+                        )
                     }
                 }
             }))
@@ -267,7 +271,9 @@ async fn record(
     store::record_send(&app.db, member.group_id, target.id, member.position, send)
         .await
         .map_err(AppError::unexpected)?;
-    let state = sends_store::load_send(&app.db, send).await?.map(|s| s.state);
+    let state = sends_store::load_send(&app.db, send)
+        .await?
+        .map(|s| s.state);
     if state == Some(SendState::Pending) {
         life::settle(&app.db, &target.wechat, &target.sends, send, "send").await?;
     }

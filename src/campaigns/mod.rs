@@ -18,16 +18,8 @@ pub mod store;
 
 use serde::{Deserialize, Serialize};
 
-use crate::sends::{SendState, TagChoice};
-
-/// Another account the user may also send to, for "Also send to".
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CampaignTarget {
-    pub slug: String,
-    pub name: String,
-    /// Its tags, or why they could not be listed (in words).
-    pub tags: Result<Vec<TagChoice>, String>,
-}
+pub use crate::sends::CampaignTarget;
+use crate::sends::SendState;
 
 /// A campaign as its page shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

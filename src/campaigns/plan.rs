@@ -125,9 +125,12 @@ async fn audience_of(target: &Account, audience: &str) -> Result<Audience, (Stri
             "choose all followers or one of this account's tags.".to_owned(),
         ));
     };
-    let tags = tags(target)
-        .await
-        .map_err(|e| (e.words(crate::i18n::Lang::Zh), e.words(crate::i18n::Lang::En)))?;
+    let tags = tags(target).await.map_err(|e| {
+        (
+            e.words(crate::i18n::Lang::Zh),
+            e.words(crate::i18n::Lang::En),
+        )
+    })?;
     match tags.into_iter().find(|t| t.id == tag_id) {
         Some(tag) if tag.count == 0 => Err((
             "这个标签下没有粉丝：发给它不会送达任何人。".to_owned(),
@@ -189,4 +192,23 @@ pub async fn others(app: &AccountState, user: &CurrentUser) -> Result<Vec<Arc<Ac
         .into_iter()
         .filter(|a| a.id != app.account.id)
         .collect())
+}
+
+/// The other accounts `user` may also send to, each with its tags or why
+/// they could not be listed (in `lang`).
+pub async fn targets(
+    app: &AccountState,
+    user: &CurrentUser,
+    lang: crate::i18n::Lang,
+) -> Result<Vec<crate::sends::CampaignTarget>, AppError> {
+    let mut targets = Vec::new();
+    for other in others(app, user).await? {
+        let tags = tags(&other).await.map_err(|e| e.words(lang));
+        targets.push(crate::sends::CampaignTarget {
+            slug: other.slug.clone(),
+            name: other.name.clone(),
+            tags,
+        });
+    }
+    Ok(targets)
 }

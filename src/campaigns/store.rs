@@ -93,7 +93,10 @@ pub async fn members(db: &SqlitePool, group: i64) -> Result<Vec<Member>, sqlx::E
             made: r.made,
             send_id: r.send_id,
             // Written by `fail` only; an unreadable one reads as none.
-            problem: r.problem.as_deref().and_then(|p| serde_json::from_str(p).ok()),
+            problem: r
+                .problem
+                .as_deref()
+                .and_then(|p| serde_json::from_str(p).ok()),
         })
         .collect())
 }

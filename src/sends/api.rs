@@ -39,6 +39,7 @@ pub async fn load_compose(
         tags,
         attempt,
         sent,
+        campaign_targets: crate::campaigns::plan::targets(&call.app, &call.user, call.lang).await?,
     })
 }
 
@@ -650,7 +651,14 @@ pub mod ssr {
         let created = store::create_send(&app.db, &send).await?;
         if let (Some(group), Created::New(id) | Created::Existing(id)) = (campaign, &created) {
             if matches!(created, Created::New(_)) {
-                life::settle(&app.db, &app.account.wechat, &app.account.sends, *id, "send").await?;
+                life::settle(
+                    &app.db,
+                    &app.account.wechat,
+                    &app.account.sends,
+                    *id,
+                    "send",
+                )
+                .await?;
             }
             crate::campaigns::fanout::complete(&app.app, user, group, said.send_again).await?;
         }

@@ -387,6 +387,9 @@ pub struct ComposeSetup {
     pub attempt: Option<AttemptView>,
     /// The send a form without JavaScript just made, to show its result.
     pub sent: Option<SendResult>,
+    /// The other accounts the user may also send to (a campaign).
+    #[serde(default)]
+    pub campaign_targets: Vec<CampaignTarget>,
 }
 
 /// A compose attempt after its check.
@@ -422,6 +425,16 @@ pub struct Confirmation {
     /// The other accounts of a campaign, each with its audience.
     #[serde(default)]
     pub campaign: Vec<CampaignLine>,
+}
+
+/// Another account the user may also send to, for Compose's "Also send
+/// to".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignTarget {
+    pub slug: String,
+    pub name: String,
+    /// Its tags, or why they could not be listed (in words).
+    pub tags: Result<Vec<TagChoice>, String>,
 }
 
 /// One other account of a campaign, as the confirmation lists it.

@@ -48,7 +48,10 @@ pub fn CampaignPage() -> impl IntoView {
 }
 
 #[component]
-fn CampaignBody(detail: Resource<Result<Campaign, AppError>>, open: RwSignal<bool>) -> impl IntoView {
+fn CampaignBody(
+    detail: Resource<Result<Campaign, AppError>>,
+    open: RwSignal<bool>,
+) -> impl IntoView {
     let lang = lang();
     view! {
         <Transition fallback=move || view! { <p>{lang.pick("加载中…", "Loading…")}</p> }>
@@ -74,9 +77,17 @@ fn CampaignBody(detail: Resource<Result<Campaign, AppError>>, open: RwSignal<boo
 #[component]
 fn CampaignView(lang: Lang, campaign: Campaign) -> impl IntoView {
     let hidden = (campaign.hidden > 0).then(|| match lang {
-        Lang::Zh => format!("另有 {} 个你不能使用的公众号也在这次群发中。", campaign.hidden),
-        Lang::En if campaign.hidden == 1 => "1 account you cannot see is in this campaign too.".to_owned(),
-        Lang::En => format!("{} accounts you cannot see are in this campaign too.", campaign.hidden),
+        Lang::Zh => format!(
+            "另有 {} 个你不能使用的公众号也在这次群发中。",
+            campaign.hidden
+        ),
+        Lang::En if campaign.hidden == 1 => {
+            "1 account you cannot see is in this campaign too.".to_owned()
+        }
+        Lang::En => format!(
+            "{} accounts you cannot see are in this campaign too.",
+            campaign.hidden
+        ),
     });
     view! {
         <h2 class="campaign-summary">{campaign.summary.clone()}</h2>
@@ -107,7 +118,10 @@ fn CampaignView(lang: Lang, campaign: Campaign) -> impl IntoView {
 
 #[component]
 fn MemberRow(lang: Lang, member: CampaignMember) -> impl IntoView {
-    let count = |n: Option<i64>| n.map(|n| group_digits(n.max(0) as u64)).unwrap_or_else(|| "—".to_owned());
+    let count = |n: Option<i64>| {
+        n.map(|n| group_digits(n.max(0) as u64))
+            .unwrap_or_else(|| "—".to_owned())
+    };
     let state = match (member.state, &member.problem) {
         (Some(state), _) => view! {
             <span class=format!("state state-{}", state.as_str())>{state.label(lang)}</span>

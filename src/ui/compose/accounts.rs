@@ -10,58 +10,42 @@ use leptos::prelude::*;
 
 use super::FieldErrorText;
 use crate::campaigns::CampaignTarget;
-use crate::campaigns::api::campaign_targets;
 use crate::i18n::Lang;
 use crate::sends::{Field, FieldError};
 
 #[component]
 pub fn AlsoSendTo(
     lang: Lang,
+    targets: Vec<CampaignTarget>,
     ticked: BTreeMap<String, String>,
     audience: BTreeMap<String, String>,
     errors: Signal<Vec<FieldError>>,
 ) -> impl IntoView {
-    let account = crate::ui::account_slug();
-    let targets = Resource::new(move || account.get(), campaign_targets);
-    view! {
-        <Suspense fallback=|| ()>
-            {move || {
-                let (ticked, audience) = (ticked.clone(), audience.clone());
-                Suspend::new(async move {
-                    match targets.await {
-                        Ok(list) if list.is_empty() => ().into_any(),
-                        Ok(list) => {
-                            view! {
-                                <fieldset class="campaign-accounts" aria-describedby=Field::Campaign.error_id()>
-                                    <legend>{lang.pick("同时发给", "Also send to")}</legend>
-                                    <p class="hint">
-                                        {lang.pick(
-                                            "同一条消息也从这些公众号各自群发一次：qunfa 在每个公众号里重新上传图片、语音，把 qunfa 写的图文在每个公众号里生成草稿。每个公众号的群发各自计数、各自成败。",
-                                            "The same message is also sent once from each of these accounts: qunfa uploads pictures and voices to each, and makes an article written in qunfa a draft in each. Each account's send counts and succeeds or fails on its own.",
-                                        )}
-                                    </p>
-                                    {list
-                                        .into_iter()
-                                        .map(|target| {
-                                            let on = ticked.get(&target.slug).is_some_and(|v| v == "1");
-                                            let chosen = audience
-                                                .get(&target.slug)
-                                                .cloned()
-                                                .unwrap_or_else(|| "all".to_owned());
-                                            view! { <TargetRow lang target on chosen /> }
-                                        })
-                                        .collect_view()}
-                                    <FieldErrorText lang field=Field::Campaign errors />
-                                </fieldset>
-                            }
-                                .into_any()
-                        }
-                        Err(error) => view! { <p class="error">{error.words(lang)}</p> }.into_any(),
-                    }
-                })
-            }}
-        </Suspense>
-    }
+    (!targets.is_empty()).then(|| {
+        view! {
+            <fieldset class="campaign-accounts" aria-describedby=Field::Campaign.error_id()>
+                <legend>{lang.pick("同时发给", "Also send to")}</legend>
+                <p class="hint">
+                    {lang.pick(
+                        "同一条消息也从这些公众号各自群发一次：qunfa 在每个公众号里重新上传图片、语音，把 qunfa 写的图文在每个公众号里生成草稿。每个公众号的群发各自计数、各自成败。",
+                        "The same message is also sent once from each of these accounts: qunfa uploads pictures and voices to each, and makes an article written in qunfa a draft in each. Each account's send counts and succeeds or fails on its own.",
+                    )}
+                </p>
+                {targets
+                    .into_iter()
+                    .map(|target| {
+                        let on = ticked.get(&target.slug).is_some_and(|v| v == "1");
+                        let chosen = audience
+                            .get(&target.slug)
+                            .cloned()
+                            .unwrap_or_else(|| "all".to_owned());
+                        view! { <TargetRow lang target on chosen /> }
+                    })
+                    .collect_view()}
+                <FieldErrorText lang field=Field::Campaign errors />
+            </fieldset>
+        }
+    })
 }
 
 #[component]

@@ -291,6 +291,7 @@ fn Composer(lang: Lang, setup: ComposeSetup) -> impl IntoView {
 
                 <AlsoSendTo
                     lang
+                    targets=setup.campaign_targets.clone()
                     ticked=initial.campaign_accounts.clone()
                     audience=initial.campaign_audience.clone()
                     errors

@@ -59,9 +59,9 @@ pub async fn open(
             tag_id: line.tag_id,
         });
     }
-    Ok(store::open(&app.db, user.id, &plan.summary, &members)
+    store::open(&app.db, user.id, &plan.summary, &members)
         .await
-        .map_err(AppError::unexpected)?)
+        .map_err(AppError::unexpected)
 }
 
 /// Makes every other account's send of campaign `group` that is neither

@@ -31,13 +31,12 @@ pub async fn check(
                 msg_type: message.msg_type().as_str().to_owned(),
             });
         }
-        MassMessage::MpNews { media_id } => {
+        MassMessage::MpNews { media_id }
             if super::store::qunfa_draft(&app.db, app.account.id, media_id.as_str())
                 .await?
-                .is_none()
-            {
-                return refused(FieldProblem::CampaignDraftNotQunfa);
-            }
+                .is_none() =>
+        {
+            return refused(FieldProblem::CampaignDraftNotQunfa);
         }
         _ => {}
     }

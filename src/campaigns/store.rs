@@ -227,13 +227,13 @@ pub async fn send_line(db: &SqlitePool, send_id: i64) -> Result<Option<SendLine>
 
 /// The campaign a send is a part of.
 pub async fn campaign_of_send(db: &SqlitePool, send_id: i64) -> Result<Option<i64>, sqlx::Error> {
-    Ok(sqlx::query_scalar!(
+    sqlx::query_scalar!(
         r#"SELECT g.id AS "id!: i64" FROM sends s JOIN send_groups g ON g.id = s.group_id
            WHERE s.id = ? AND g.kind = 'campaign'"#,
         send_id
     )
     .fetch_optional(db)
-    .await?)
+    .await
 }
 
 /// The qunfa draft of `account` that was pushed as `media_id`.
@@ -242,13 +242,13 @@ pub async fn qunfa_draft(
     account: i64,
     media_id: &str,
 ) -> Result<Option<i64>, sqlx::Error> {
-    Ok(sqlx::query_scalar!(
+    sqlx::query_scalar!(
         r#"SELECT id AS "id!: i64" FROM drafts WHERE account_id = ? AND media_id = ?"#,
         account,
         media_id
     )
     .fetch_optional(db)
-    .await?)
+    .await
 }
 
 /// A body image `account` uploaded, as qunfa keeps it: (content type,

@@ -293,7 +293,7 @@ pub mod ssr {
             return Ok(None);
         };
         let outcome = match &attempt.plan {
-            Some(plan) => PrepareOutcome::Ready(confirmation(clientmsgid, plan)),
+            Some(plan) => PrepareOutcome::Ready(Box::new(confirmation(clientmsgid, plan))),
             // Checked again for its problems; nothing is called.
             None => PrepareOutcome::Invalid(
                 rules::check(&attempt.form, app.account.overseas)
@@ -354,7 +354,7 @@ pub mod ssr {
             return Err(Problem::AttemptNotFound.into());
         }
         Ok(match plan {
-            Ok(plan) => PrepareOutcome::Ready(confirmation(&form.clientmsgid, &plan)),
+            Ok(plan) => PrepareOutcome::Ready(Box::new(confirmation(&form.clientmsgid, &plan))),
             Err(problems) => PrepareOutcome::Invalid(problems),
         })
     }

@@ -403,7 +403,8 @@ pub struct AttemptView {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PrepareOutcome {
     Invalid(Vec<FieldError>),
-    Ready(Confirmation),
+    /// Boxed: far larger than the problems.
+    Ready(Box<Confirmation>),
 }
 
 /// What the editor confirms.

@@ -172,7 +172,7 @@ fn Composer(lang: Lang, setup: ComposeSetup) -> impl IntoView {
         }
     });
     let confirmation = move || match (outcome.get(), dismissed.get(), confirm.value().get()) {
-        (Some(PrepareOutcome::Ready(c)), false, None | Some(Err(_))) => Some(c),
+        (Some(PrepareOutcome::Ready(c)), false, None | Some(Err(_))) => Some(*c),
         _ => None,
     };
     let page_problem = move || {

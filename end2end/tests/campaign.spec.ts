@@ -88,7 +88,7 @@ for (const [lang, w] of Object.entries(words)) {
         const campaign = new URL(page.url()).pathname;
         await page.goto("/a/sim-2/sends");
         const row = page.getByRole("row").filter({ hasText: marker });
-        await expect(row.getByRole("link", { name: w.mark })).toHaveAttribute("href", campaign);
+        await expect(row.getByRole("link", { name: w.mark, exact: true })).toHaveAttribute("href", campaign);
       });
     });
   }

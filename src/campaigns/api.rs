@@ -88,7 +88,7 @@ mod ssr {
                     .and_then(|l| l.audience_size)
                     .map(|n| n as u64),
             }
-            .words(call.lang);
+            .audience_words(call.lang);
             accounts.push(CampaignMember {
                 slug: account.slug.clone(),
                 name: account.name.clone(),

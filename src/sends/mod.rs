@@ -454,17 +454,25 @@ pub struct CampaignLine {
 impl CampaignLine {
     /// "服务号：标签“VIP”的 1,120 位粉丝" / "服务号: 1,120 followers of VIP".
     pub fn words(&self, lang: Lang) -> String {
-        let size = self.audience_size.map(group_digits);
         let name = &self.name;
+        match lang {
+            Lang::Zh => format!("{name}：{}", self.audience_words(lang)),
+            Lang::En => format!("{name}: {}", self.audience_words(lang)),
+        }
+    }
+
+    /// "标签“VIP”的 1,120 位粉丝" / "1,120 followers of VIP".
+    pub fn audience_words(&self, lang: Lang) -> String {
+        let size = self.audience_size.map(group_digits);
         match (lang, &self.tag_name, size) {
-            (Lang::Zh, Some(tag), Some(n)) => format!("{name}：标签“{tag}”的 {n} 位粉丝"),
-            (Lang::Zh, Some(tag), None) => format!("{name}：标签“{tag}”的粉丝"),
-            (Lang::Zh, None, Some(n)) => format!("{name}：全部 {n} 位粉丝"),
-            (Lang::Zh, None, None) => format!("{name}：全部粉丝"),
-            (Lang::En, Some(tag), Some(n)) => format!("{name}: {n} followers of {tag}"),
-            (Lang::En, Some(tag), None) => format!("{name}: the followers of {tag}"),
-            (Lang::En, None, Some(n)) => format!("{name}: all {n} followers"),
-            (Lang::En, None, None) => format!("{name}: all followers"),
+            (Lang::Zh, Some(tag), Some(n)) => format!("标签“{tag}”的 {n} 位粉丝"),
+            (Lang::Zh, Some(tag), None) => format!("标签“{tag}”的粉丝"),
+            (Lang::Zh, None, Some(n)) => format!("全部 {n} 位粉丝"),
+            (Lang::Zh, None, None) => "全部粉丝".to_owned(),
+            (Lang::En, Some(tag), Some(n)) => format!("{n} followers of {tag}"),
+            (Lang::En, Some(tag), None) => format!("the followers of {tag}"),
+            (Lang::En, None, Some(n)) => format!("all {n} followers"),
+            (Lang::En, None, None) => "all followers".to_owned(),
         }
     }
 }
@@ -733,6 +741,34 @@ mod tests {
         };
         assert_eq!(lines[0].chars().count(), CONTENT_LINE_CHARS);
         assert!(lines[0].ends_with('…') && more);
+    }
+
+    #[test]
+    fn a_campaign_line_names_the_account_and_its_audience() {
+        let line = CampaignLine {
+            account_id: 2,
+            slug: "sim-2".into(),
+            name: "模拟服务号".into(),
+            tag_id: Some(120),
+            tag_name: Some("金卡会员".into()),
+            audience_size: Some(1_842),
+        };
+        assert_eq!(
+            line.words(Lang::En),
+            "模拟服务号: 1,842 followers of 金卡会员"
+        );
+        assert_eq!(
+            line.words(Lang::Zh),
+            "模拟服务号：标签“金卡会员”的 1,842 位粉丝"
+        );
+        let all = CampaignLine {
+            tag_id: None,
+            tag_name: None,
+            audience_size: None,
+            ..line
+        };
+        assert_eq!(all.audience_words(Lang::En), "all followers");
+        assert_eq!(all.audience_words(Lang::Zh), "全部粉丝");
     }
 
     #[test]

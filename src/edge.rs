@@ -170,9 +170,9 @@ mod ssr {
         match error {
             AppError::NotSignedIn => StatusCode::UNAUTHORIZED,
             AppError::Forbidden | AppError::Rejected(Problem::NotYourSend) => StatusCode::FORBIDDEN,
-            AppError::Rejected(Problem::AccountNotFound | Problem::DraftNotFound) => {
-                StatusCode::NOT_FOUND
-            }
+            AppError::Rejected(
+                Problem::AccountNotFound | Problem::DraftNotFound | Problem::CampaignNotFound,
+            ) => StatusCode::NOT_FOUND,
             AppError::Rejected(_) | AppError::BadArgument(_) => StatusCode::BAD_REQUEST,
             AppError::Unexpected => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -95,6 +95,8 @@ pub enum Problem {
     DeclineNeedsComment,
     /// A review comment is at most `REVIEW_COMMENT_MAX_CHARS` characters.
     CommentTooLong,
+    /// No campaign under this id that has an account of the caller's.
+    CampaignNotFound,
 }
 
 impl Problem {
@@ -229,6 +231,10 @@ impl Problem {
                 "审核意见最多 500 个字符。",
                 "A review comment has at most 500 characters.",
             ),
+            CampaignNotFound => lang.pick(
+                "找不到这次多账号群发：它不存在，或其中没有你能使用的公众号。",
+                "There is no such campaign here: it does not exist, or none of its accounts is yours to use.",
+            ),
         }
     }
 
@@ -269,6 +275,7 @@ impl Problem {
             AlreadyDecided => "already_decided",
             DeclineNeedsComment => "decline_needs_comment",
             CommentTooLong => "comment_too_long",
+            CampaignNotFound => "campaign_not_found",
         }
     }
 

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod article;
 pub mod audit;
 pub mod auth;
+pub mod campaigns;
 pub mod drafts;
 pub mod edge;
 pub mod error;

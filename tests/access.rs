@@ -274,6 +274,8 @@ const FUNCTIONS: &[(&str, Who, Scope, Arguments)] = &[
         Scope::Account,
         &[("to_all", "true")],
     ),
+    ("campaign_targets", Who::SignedIn, Scope::Account, &[]),
+    ("campaign_detail", Who::SignedIn, Scope::App, &[("id", "1")]),
 ];
 
 fn path(name: &str) -> String {

@@ -80,7 +80,7 @@ async fn prepare(app: &TestApp, client: &Client, form: &[(String, String)]) -> C
     let response = post(app, client, "prepare_send", form).await;
     assert!(response.status().is_success(), "{}", response.status());
     match response.json().await.unwrap() {
-        PrepareOutcome::Ready(confirmation) => confirmation,
+        PrepareOutcome::Ready(confirmation) => *confirmation,
         other => panic!("not ready: {other:?}"),
     }
 }

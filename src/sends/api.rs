@@ -52,6 +52,7 @@ pub async fn load_compose(
         attempt,
         sent,
         quota: Some(quota),
+        campaign_targets: crate::campaigns::plan::targets(&call.app, &call.user, call.lang).await?,
     })
 }
 
@@ -305,7 +306,9 @@ pub mod ssr {
             return Ok(None);
         };
         let outcome = match &attempt.plan {
-            Some(plan) => PrepareOutcome::Ready(confirmation(app, clientmsgid, plan).await?),
+            Some(plan) => {
+                PrepareOutcome::Ready(Box::new(confirmation(app, clientmsgid, plan).await?))
+            }
             // Checked again for its problems; nothing is called.
             None => PrepareOutcome::Invalid(
                 rules::check(&attempt.form, app.account.overseas)
@@ -348,6 +351,7 @@ pub mod ssr {
             msg_type: plan.request.message.msg_type().as_str().to_owned(),
             content: plan.content.clone(),
             quota,
+            campaign: plan.campaign.clone(),
         })
     }
 
@@ -368,10 +372,16 @@ pub mod ssr {
             return Err(Problem::AlreadySent.into());
         }
         drop(db);
-        let plan = match rules::check(form, app.account.overseas) {
+        let mut plan = match rules::check(form, app.account.overseas) {
             Err(problems) => Err(problems),
             Ok(checked) => plan(app, checked, form).await?,
         };
+        if let Ok(checked) = &mut plan {
+            match crate::campaigns::plan::check(app, user, form, &checked.request.message).await? {
+                Ok(lines) => checked.campaign = lines,
+                Err(problems) => plan = Err(problems),
+            }
+        }
         let mut db = app.db.acquire().await?;
         let saved =
             store::save_attempt(&mut db, app.account.id, user.id, form, plan.as_ref().ok()).await?;
@@ -379,7 +389,9 @@ pub mod ssr {
             return Err(Problem::AttemptNotFound.into());
         }
         Ok(match plan {
-            Ok(plan) => PrepareOutcome::Ready(confirmation(app, &form.clientmsgid, &plan).await?),
+            Ok(plan) => {
+                PrepareOutcome::Ready(Box::new(confirmation(app, &form.clientmsgid, &plan).await?))
+            }
             Err(problems) => PrepareOutcome::Invalid(problems),
         })
     }
@@ -449,6 +461,7 @@ pub mod ssr {
             articles,
             content: Some(content),
             repeat,
+            campaign: Vec::new(),
         }))
     }
 
@@ -648,7 +661,8 @@ pub mod ssr {
         let plan = attempt
             .and_then(|a| a.plan)
             .ok_or(Problem::AttemptNotFound)?;
-        if plan.tag_id.is_none() && !said.all_followers {
+        let to_all = plan.tag_id.is_none() || plan.campaign.iter().any(|l| l.tag_id.is_none());
+        if to_all && !said.all_followers {
             return Err(Problem::ConfirmAllFollowers.into());
         }
         let articles_as_sent = match &plan.request.message {
@@ -669,7 +683,27 @@ pub mod ssr {
                 ..Default::default()
             },
         };
-        match store::create_send(&app.db, &send).await? {
+        // A campaign's group and accounts are written before its first send.
+        let campaign = match plan.campaign.is_empty() {
+            true => None,
+            false => Some(crate::campaigns::fanout::open(app, user, clientmsgid, &plan).await?),
+        };
+        let created = store::create_send(&app.db, &send).await?;
+        if let (Some(group), Created::New(id) | Created::Existing(id)) = (campaign, &created) {
+            if matches!(created, Created::New(_)) {
+                life::settle(
+                    &app.db,
+                    &app.account.wechat,
+                    &app.account.sends,
+                    *id,
+                    "send",
+                )
+                .await?;
+            }
+            crate::campaigns::fanout::complete(&app.app, user, group, said.send_again).await?;
+        }
+        match created {
+            Created::New(id) if campaign.is_some() => Ok(id),
             Created::New(id) => {
                 life::settle(&app.db, &app.account.wechat, &app.account.sends, id, "send").await?;
                 Ok(id)
@@ -750,6 +784,9 @@ pub mod ssr {
             problem,
             articles: send.articles,
             fresh_clientmsgid: new_clientmsgid(),
+            campaign: crate::campaigns::store::campaign_of_send(&app.db, id)
+                .await
+                .map_err(AppError::unexpected)?,
         })
     }
 
@@ -802,7 +839,19 @@ pub mod ssr {
         lang: Lang,
     ) -> Result<Option<String>, AppError> {
         let now = app.account.sends.now();
-        let quota = crate::sends::quota::refusal(&app.db, id, app.account.kind, &now, lang).await?;
+        with_quota_of(&app.db, app.account.kind, &now, id, problem, lang).await
+    }
+
+    /// `with_quota` for send `id` of an account of `kind`, at `now`.
+    pub async fn with_quota_of(
+        db: &sqlx::SqlitePool,
+        kind: crate::accounts::Kind,
+        now: &str,
+        id: i64,
+        problem: Option<String>,
+        lang: Lang,
+    ) -> Result<Option<String>, AppError> {
+        let quota = crate::sends::quota::refusal(db, id, kind, now, lang).await?;
         Ok(match (problem, quota) {
             (Some(problem), Some(quota)) => Some(sentences(lang, &problem, &quota)),
             (problem, quota) => problem.or(quota),

@@ -49,6 +49,9 @@ pub struct HistoryRow {
     pub total_count: Option<i64>,
     /// WeChat's Status, for ended sends.
     pub result: Option<Status>,
+    /// The campaign the send is a part of (`/campaigns/<id>`).
+    #[serde(default)]
+    pub campaign: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -270,6 +273,7 @@ pub mod ssr {
             error_count: entry.error_count,
             total_count: entry.total_count,
             result: entry.result_status.as_deref().map(result_status),
+            campaign: entry.campaign,
         }
     }
 

@@ -47,6 +47,23 @@ pub struct ComposeForm {
     /// it later, and the confirmation names the video by it.
     pub mpvideo_title: String,
     pub card_id: String,
+    /// "Also send to": the other accounts ticked, by slug (`1` when
+    /// ticked; `form[campaign_accounts][<slug>]`).
+    pub campaign_accounts: std::collections::BTreeMap<String, String>,
+    /// Each other account's audience, by slug: `all`, or one of that
+    /// account's tag ids (`form[campaign_audience][<slug>]`).
+    pub campaign_audience: std::collections::BTreeMap<String, String>,
+}
+
+impl ComposeForm {
+    /// The slugs ticked under "Also send to", in order.
+    pub fn campaign_slugs(&self) -> Vec<&str> {
+        self.campaign_accounts
+            .iter()
+            .filter(|(_, ticked)| !ticked.is_empty() && ticked.as_str() != "0")
+            .map(|(slug, _)| slug.as_str())
+            .collect()
+    }
 }
 
 /// A field of the compose form, for saying which one a problem is about.
@@ -67,6 +84,8 @@ pub enum Field {
     CardId,
     PreviewTo,
     ClientMsgId,
+    /// "Also send to" (the other accounts of a campaign).
+    Campaign,
 }
 
 impl Field {
@@ -89,6 +108,7 @@ impl Field {
             Field::CardId => "card-id-error",
             Field::PreviewTo => "preview-to-error",
             Field::ClientMsgId => "clientmsgid-error",
+            Field::Campaign => "campaign-error",
         }
     }
 }
@@ -122,6 +142,18 @@ pub enum FieldProblem {
     BadRecipient,
     /// The page is too old or was altered: open Compose again.
     BadClientMsgId,
+    /// A video or a card cannot go to other accounts (`msg_type`).
+    CampaignTypeRefused {
+        msg_type: String,
+    },
+    /// An article for other accounts must be a draft written in qunfa.
+    CampaignDraftNotQunfa,
+    /// This other account cannot take part, in words (`zh`, `en`).
+    CampaignAccount {
+        account: String,
+        zh: String,
+        en: String,
+    },
 }
 
 /// A problem with one field, in words beside that field.
@@ -220,6 +252,28 @@ impl FieldError {
                     "This compose page is out of date or was altered. Open Compose again.",
                 )
                 .to_owned(),
+            CampaignTypeRefused { msg_type } if msg_type == "wxcard" => lang
+                .pick(
+                    "卡券只能由创建它的公众号群发：卡券属于一个公众号，不能同时发给其他公众号。",
+                    "A card can only be sent by the account that made it: a card belongs to one account, so it cannot go to other accounts too.",
+                )
+                .to_owned(),
+            CampaignTypeRefused { .. } => lang
+                .pick(
+                    "视频不能同时发给其他公众号：qunfa 不保存视频文件，而微信的视频素材只给出一个临时下载地址，qunfa 无法可靠地把它上传到另一个公众号。请在每个公众号里分别上传视频后各自群发。",
+                    "A video cannot go to other accounts too: qunfa keeps no copy of the video file, and WeChat gives a video material only as a temporary download address, which qunfa cannot reliably upload to another account. Upload the video in each account and send from each.",
+                )
+                .to_owned(),
+            CampaignDraftNotQunfa => lang
+                .pick(
+                    "这篇草稿是在微信后台写的，qunfa 没有它的原文，无法在其他公众号里重新生成。要同时发给其他公众号，请在 qunfa 的“草稿”里写这篇文章并保存到微信。",
+                    "This draft was made in the WeChat console: qunfa does not have its source, so it cannot make it again in other accounts. To send it to other accounts too, write it in qunfa's Drafts and save it to WeChat.",
+                )
+                .to_owned(),
+            CampaignAccount { account, zh, en } => match lang {
+                Lang::Zh => format!("“{account}”：{zh}"),
+                Lang::En => format!("{account}: {en}"),
+            },
         }
     }
 }
@@ -339,6 +393,9 @@ pub struct ComposeSetup {
     /// form has (the page asks `quota::account_quota` when it changes).
     #[serde(default)]
     pub quota: Option<quota::Quota>,
+    /// The other accounts the user may also send to (a campaign).
+    #[serde(default)]
+    pub campaign_targets: Vec<CampaignTarget>,
 }
 
 /// A compose attempt after its check.
@@ -352,7 +409,8 @@ pub struct AttemptView {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PrepareOutcome {
     Invalid(Vec<FieldError>),
-    Ready(Confirmation),
+    /// Boxed: far larger than the problems.
+    Ready(Box<Confirmation>),
 }
 
 /// What the editor confirms.
@@ -376,6 +434,62 @@ pub struct Confirmation {
     /// Boxed: a confirmation without one stays small.
     #[serde(default)]
     pub quota: Option<Box<quota::QuotaWarning>>,
+    /// The other accounts of a campaign, each with its audience.
+    #[serde(default)]
+    pub campaign: Vec<CampaignLine>,
+}
+
+/// Another account the user may also send to, for Compose's "Also send
+/// to".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignTarget {
+    pub slug: String,
+    pub name: String,
+    /// Its tags, or why they could not be listed (in words).
+    pub tags: Result<Vec<TagChoice>, String>,
+}
+
+/// One other account of a campaign, as the confirmation lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignLine {
+    pub account_id: i64,
+    pub slug: String,
+    pub name: String,
+    /// `None`: all followers.
+    pub tag_id: Option<u64>,
+    pub tag_name: Option<String>,
+    /// Followers reached, when WeChat told us.
+    pub audience_size: Option<u64>,
+    /// This account's send would exceed what is left of its own quota, as
+    /// qunfa counts it: warned in the confirmation, as the first account's.
+    #[serde(default)]
+    pub quota: Option<Box<quota::QuotaWarning>>,
+}
+
+impl CampaignLine {
+    /// "服务号：标签“VIP”的 1,120 位粉丝" / "服务号: 1,120 followers of VIP".
+    pub fn words(&self, lang: Lang) -> String {
+        let name = &self.name;
+        match lang {
+            Lang::Zh => format!("{name}：{}", self.audience_words(lang)),
+            Lang::En => format!("{name}: {}", self.audience_words(lang)),
+        }
+    }
+
+    /// "标签“VIP”的 1,120 位粉丝" / "1,120 followers of VIP".
+    pub fn audience_words(&self, lang: Lang) -> String {
+        let size = self.audience_size.map(group_digits);
+        match (lang, &self.tag_name, size) {
+            (Lang::Zh, Some(tag), Some(n)) => format!("标签“{tag}”的 {n} 位粉丝"),
+            (Lang::Zh, Some(tag), None) => format!("标签“{tag}”的粉丝"),
+            (Lang::Zh, None, Some(n)) => format!("全部 {n} 位粉丝"),
+            (Lang::Zh, None, None) => "全部粉丝".to_owned(),
+            (Lang::En, Some(tag), Some(n)) => format!("{n} followers of {tag}"),
+            (Lang::En, Some(tag), None) => format!("the followers of {tag}"),
+            (Lang::En, None, Some(n)) => format!("all {n} followers"),
+            (Lang::En, None, None) => "all followers".to_owned(),
+        }
+    }
 }
 
 impl Confirmation {
@@ -464,6 +578,9 @@ pub struct SendResult {
     pub articles: Vec<String>,
     /// A clientmsgid for the next compose attempt on the same page.
     pub fresh_clientmsgid: String,
+    /// The campaign this send is a part of (`/campaigns/<id>`).
+    #[serde(default)]
+    pub campaign: Option<i64>,
 }
 
 /// What a send carries, named as the editor knows it: article titles,
@@ -642,6 +759,35 @@ mod tests {
     }
 
     #[test]
+    fn a_campaign_line_names_the_account_and_its_audience() {
+        let line = CampaignLine {
+            account_id: 2,
+            slug: "sim-2".into(),
+            name: "模拟服务号".into(),
+            tag_id: Some(120),
+            tag_name: Some("金卡会员".into()),
+            audience_size: Some(1_842),
+            quota: None,
+        };
+        assert_eq!(
+            line.words(Lang::En),
+            "模拟服务号: 1,842 followers of 金卡会员"
+        );
+        assert_eq!(
+            line.words(Lang::Zh),
+            "模拟服务号：标签“金卡会员”的 1,842 位粉丝"
+        );
+        let all = CampaignLine {
+            tag_id: None,
+            tag_name: None,
+            audience_size: None,
+            ..line
+        };
+        assert_eq!(all.audience_words(Lang::En), "all followers");
+        assert_eq!(all.audience_words(Lang::Zh), "全部粉丝");
+    }
+
+    #[test]
     fn the_confirmation_names_audience_and_size() {
         let confirmation = Confirmation {
             clientmsgid: "x".into(),
@@ -652,6 +798,7 @@ mod tests {
             msg_type: "text".into(),
             content: None,
             quota: None,
+            campaign: Vec::new(),
         };
         assert_eq!(
             confirmation.question(Lang::En),

@@ -27,6 +27,9 @@ pub struct Plan {
     /// when the attempt was checked.
     #[serde(default)]
     pub repeat: Option<Repeat>,
+    /// The other accounts of a campaign, checked when the attempt was.
+    #[serde(default)]
+    pub campaign: Vec<super::CampaignLine>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -819,6 +822,8 @@ pub struct HistoryEntry {
     pub error_count: Option<i64>,
     pub total_count: Option<i64>,
     pub result_status: Option<String>,
+    /// The campaign the send is a part of.
+    pub campaign: Option<i64>,
 }
 
 pub async fn history(
@@ -827,7 +832,8 @@ pub async fn history(
 ) -> Result<Vec<HistoryEntry>, StoreError> {
     let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(
         "SELECT s.id, s.created_at, u.username, s.msg_type, s.audience, s.summary, s.state, \
-         s.sent_count, s.error_count, s.total_count, s.result_status \
+         s.sent_count, s.error_count, s.total_count, s.result_status, \
+         (SELECT g.id FROM send_groups g WHERE g.id = s.group_id AND g.kind = 'campaign') \
          FROM sends s JOIN users u ON u.id = s.user_id WHERE s.account_id = ",
     );
     query.push_bind(filter.account);
@@ -891,6 +897,7 @@ pub async fn history(
             error_count: r.get(8),
             total_count: r.get(9),
             result_status: r.get(10),
+            campaign: r.get(11),
         })
         .collect())
 }
@@ -935,7 +942,9 @@ pub async fn send_view(db: &SqlitePool, id: i64) -> Result<Option<SendView>, Sto
                       s.state, s.sent_count, s.error_count, s.total_count, s.result_status,
                       s.clientmsgid, s.request, s.msg_id, s.msg_data_id, s.audience_size,
                       s.filter_count, s.errcode, s.errmsg, s.status_source, s.articles,
-                      s.callback_id, s.content, s.deleted_articles, s.account_id
+                      s.callback_id, s.content, s.deleted_articles, s.account_id,
+                      (SELECT g.id FROM send_groups g WHERE g.id = s.group_id AND g.kind = 'campaign')
+                          AS "campaign: i64"
                FROM sends s JOIN users u ON u.id = s.user_id WHERE s.id = ?"#,
         id
     )
@@ -956,6 +965,7 @@ pub async fn send_view(db: &SqlitePool, id: i64) -> Result<Option<SendView>, Sto
             error_count: row.error_count,
             total_count: row.total_count,
             result_status: row.result_status,
+            campaign: row.campaign,
         },
         clientmsgid: row.clientmsgid,
         request: row.request,
@@ -1077,6 +1087,7 @@ mod tests {
             articles: Vec::new(),
             content: Some(Content::text("hi")),
             repeat: None,
+            campaign: Vec::new(),
         };
         let mut json = serde_json::to_value(&plan).unwrap();
         json.as_object_mut().unwrap().remove("content");

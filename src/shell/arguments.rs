@@ -114,6 +114,8 @@ pub static CHECKS: &[(&str, Check)] = checks![
     crate::sends::approval::ApprovalQueue,
     crate::sends::approval::AttentionCount,
     crate::sends::quota::AccountQuota,
+    crate::campaigns::api::CampaignTargets,
+    crate::campaigns::api::CampaignDetail,
 ];
 
 fn check_for(path: &str) -> Option<Check> {

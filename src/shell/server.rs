@@ -191,6 +191,8 @@ pub async fn prepare(mut settings: Settings, leptos: LeptosOptions) -> anyhow::R
         simulator,
         secrets,
     };
+    // Campaigns a stop left in the middle are completed (no second send).
+    tokio::spawn(crate::campaigns::fanout::resume(state.clone()));
     Ok(Prepared {
         router: router(state.clone(), session_layer),
         state,

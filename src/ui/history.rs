@@ -74,6 +74,17 @@ fn count(value: Option<i64>) -> String {
     value.map_or_else(|| "–".to_owned(), |v| group_digits(v.max(0) as u64))
 }
 
+/// "Campaign": the send is one account's part of a message sent from
+/// several, linking to the campaign's page.
+#[component]
+fn CampaignMark(lang: Lang, id: i64) -> impl IntoView {
+    view! {
+        <a class="campaign-mark" href=format!("/campaigns/{id}")>
+            {lang.pick("多账号群发", "Campaign")}
+        </a>
+    }
+}
+
 /// The state as a coloured word.
 #[component]
 fn StateBadge(state: SendState) -> impl IntoView {
@@ -337,6 +348,7 @@ fn HistoryTable(lang: Lang, rows: Vec<HistoryRow>) -> impl IntoView {
                                 <td data-label=lang.pick("发送对象", "Audience")>{audience}</td>
                                 <td data-label=lang.pick("摘要", "Summary")>
                                     <a href=href>{row.summary.clone()}</a>
+                                    {row.campaign.map(|id| view! { " " <CampaignMark lang id /> })}
                                 </td>
                                 <td data-label=lang.pick("状态", "Status")>
                                     <StateBadge state=row.state />
@@ -513,6 +525,7 @@ fn Detail(
     };
     view! {
         <h2>{d.row.summary.clone()}</h2>
+        {d.row.campaign.map(|id| view! { <p><CampaignMark lang id /></p> })}
         <dl class="facts">
             <dt>{lang.pick("状态", "Status")}</dt>
             <dd>

@@ -20,6 +20,7 @@ mod accounts;
 mod approvals;
 pub mod article_preview;
 mod audit;
+mod campaign;
 mod compose;
 mod content;
 mod drafts;
@@ -104,6 +105,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/no-account") view=NoAccountPage ssr=SsrMode::Async />
                     <Route path=path!("/a/:account/approvals") view=approvals::ApprovalsPage ssr=SsrMode::Async />
+                    <Route path=path!("/campaigns/:id") view=campaign::CampaignPage ssr=SsrMode::Async />
                 </Routes>
             </div>
             </AttentionScope>
@@ -486,7 +488,10 @@ fn close_when_left(details: NodeRef<leptos::html::Details>) {
 /// its words.
 pub fn error_view(lang: Lang, error: crate::error::AppError) -> AnyView {
     use crate::error::{AppError, Problem};
-    if error != AppError::Rejected(Problem::AccountNotFound) {
+    if !matches!(
+        error,
+        AppError::Rejected(Problem::AccountNotFound | Problem::CampaignNotFound)
+    ) {
         return view! { <p class="error" role="alert">{error.words(lang)}</p> }.into_any();
     }
     #[cfg(feature = "ssr")]

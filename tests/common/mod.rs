@@ -249,6 +249,7 @@ pub const ACCOUNT_FUNCTIONS: &[&str] = &[
     "approval_queue",
     "attention_count",
     "account_quota",
+    "campaign_targets",
 ];
 
 /// Waits until the send worker has gone through a whole round that began

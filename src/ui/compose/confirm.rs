@@ -29,7 +29,11 @@ pub fn ConfirmDialog(
         crate::ui::account_href(&account, "compose"),
         confirmation.clientmsgid
     );
-    let all_label = all_followers_label(lang, confirmation.audience_size);
+    // With other accounts, "all followers" may be theirs: no one number.
+    let all_label = match confirmation.campaign.is_empty() && confirmation.to_all {
+        true => all_followers_label(lang, confirmation.audience_size),
+        false => all_followers_label(lang, None),
+    };
     let repeat_question = confirmation.repeat.as_ref().map(|r| r.question(lang));
     let sending = confirm.pending();
     // From this page's action, or from the address after a form sent
@@ -64,12 +68,27 @@ pub fn ConfirmDialog(
                 {confirmation.quota.as_ref().map(|warning| view! {
                     <p class="warning quota-warning">{warning.words(lang)}</p>
                 })}
+                {(!confirmation.campaign.is_empty()).then(|| {
+                    let lines = confirmation.campaign.clone();
+                    view! {
+                        <h3>{lang.pick("同时从这些公众号各发一次", "Also sent once from each of these accounts")}</h3>
+                        <ul class="campaign-lines">
+                            {lines.into_iter().map(|line| view! {
+                                <li>
+                                    {line.words(lang)}
+                                    {line.quota.as_ref().map(|warning| view! {
+                                        <p class="warning quota-warning">{warning.words(lang)}</p>
+                                    })}
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    }
+                })}
                 {move || problem().map(|words| view! { <p class="error" role="alert">{words}</p> })}
                 <ActionForm action=confirm>
                     <input type="hidden" name="account" value=account.clone() />
                     <input type="hidden" name="clientmsgid" value=confirmation.clientmsgid.clone() />
-                    {confirmation
-                        .to_all
+                    {(confirmation.to_all || confirmation.campaign.iter().any(|l| l.tag_id.is_none()))
                         .then(|| {
                             view! {
                                 <p class="confirm-all">

@@ -31,6 +31,7 @@ use crate::i18n::Lang;
 use crate::sends::api::{ConfirmSend, PrepareSend, PreviewSend, load_compose};
 use crate::sends::{ComposeForm, ComposeSetup, Field, FieldError, PrepareOutcome};
 
+mod accounts;
 mod audience;
 mod confirm;
 mod image;
@@ -46,6 +47,7 @@ mod text;
 mod voice;
 mod wxcard;
 
+use accounts::AlsoSendTo;
 use audience::AudienceChooser;
 use confirm::ConfirmDialog;
 use image::ImageFields;
@@ -173,7 +175,7 @@ fn Composer(lang: Lang, setup: ComposeSetup) -> impl IntoView {
         }
     });
     let confirmation = move || match (outcome.get(), dismissed.get(), confirm.value().get()) {
-        (Some(PrepareOutcome::Ready(c)), false, None | Some(Err(_))) => Some(c),
+        (Some(PrepareOutcome::Ready(c)), false, None | Some(Err(_))) => Some(*c),
         _ => None,
     };
     let page_problem = move || {
@@ -291,6 +293,14 @@ fn Composer(lang: Lang, setup: ComposeSetup) -> impl IntoView {
                 />
                 <QuotaLine lang to_all=initial.audience == "all" quota=setup.quota.clone() />
 
+                <AlsoSendTo
+                    lang
+                    targets=setup.campaign_targets.clone()
+                    ticked=initial.campaign_accounts.clone()
+                    audience=initial.campaign_audience.clone()
+                    errors
+                />
+
                 <PreviewFields lang preview form_ref />
 
                 <div class="send-row">
@@ -332,6 +342,8 @@ fn form_from_query(query: &ParamsMap) -> Option<ComposeForm> {
         mpvideo_media_id: text("mpvideo_media_id"),
         mpvideo_title: text("mpvideo_title"),
         card_id: text("card_id"),
+        // The other accounts' ticks are not carried through a tag search.
+        ..ComposeForm::default()
     })
 }
 

@@ -87,6 +87,11 @@ pub fn SendResultPanel(lang: Lang, result: SendResult) -> impl IntoView {
             })}
         <p class="result-next">
             <a href=detail_href>{lang.pick("查看这次群发的详情", "See this send's details")}</a>
+            {result.campaign.map(|id| view! {
+                <a href=format!("/campaigns/{id}")>
+                    {lang.pick("查看各公众号的群发（多账号群发）", "See each account's send (campaign)")}
+                </a>
+            })}
             // A whole new page: an empty form with a new clientmsgid.
             <a href=another_href rel="external">{lang.pick("再写一条", "Compose another")}</a>
         </p>

@@ -82,6 +82,16 @@ pub enum Problem {
     ConfirmDeleteDraft,
     /// The draft could not be read to keep its copy: nothing was sent.
     DraftUnreadable,
+    /// Cancelling a scheduled send needs its confirmation.
+    ConfirmCancel,
+    /// The send is no longer held (it went, or was cancelled, meanwhile).
+    SendNotHeld,
+    /// A held send is changed by its author, an admin or a reviewer.
+    NotYourSchedule,
+    /// The scheduled time passed while the confirmation was open.
+    ScheduleTimePassed,
+    /// A held send will send this draft: cancel it first.
+    DraftHeldBySend,
 }
 
 impl Problem {
@@ -192,6 +202,26 @@ impl Problem {
                 "暂时无法从微信读取这篇草稿，消息没有发送。qunfa 会在发送前保存每篇文章的副本（发送后微信会删除草稿），读不到草稿就不发送。请稍后重试。",
                 "WeChat could not be asked for the draft, so nothing was sent: qunfa keeps its own copy of every article before sending (WeChat deletes a draft once it is sent). Try again later.",
             ),
+            ConfirmCancel => lang.pick(
+                "取消定时群发需要确认：请勾选“确认取消”。",
+                "Cancelling a scheduled send needs a confirmation: tick \"Yes, cancel it\".",
+            ),
+            SendNotHeld => lang.pick(
+                "这条群发已经不再等待（它可能刚刚发出或已被取消），没有做任何更改。请刷新页面查看它现在的状态。",
+                "This send is no longer waiting (it may just have gone out, or been cancelled), so nothing was changed. Reload the page to see where it stands.",
+            ),
+            NotYourSchedule => lang.pick(
+                "只有这条群发的作者、管理员或审核人可以修改或取消它。",
+                "Only the editor who wrote this send, an admin or a reviewer can change or cancel it.",
+            ),
+            ScheduleTimePassed => lang.pick(
+                "选定的发送时间已经过去，消息没有发送。请选择新的时间后重新点击“发送”。",
+                "The chosen time has passed, so nothing was sent or scheduled. Choose a new time and press Send again.",
+            ),
+            DraftHeldBySend => lang.pick(
+                "有一条定时或待审核的群发将发送这篇草稿，所以不能删除它。请先在群发记录中打开那条群发并取消它。",
+                "A scheduled or awaiting send will send this draft, so it cannot be deleted. Open that send in History and cancel it first.",
+            ),
         }
     }
 
@@ -226,6 +256,11 @@ impl Problem {
             ArticleCount => "article_count",
             ConfirmDeleteDraft => "confirm_delete_draft",
             DraftUnreadable => "draft_unreadable",
+            ConfirmCancel => "confirm_cancel",
+            SendNotHeld => "send_not_held",
+            NotYourSchedule => "not_your_schedule",
+            ScheduleTimePassed => "schedule_time_passed",
+            DraftHeldBySend => "draft_held_by_send",
         }
     }
 

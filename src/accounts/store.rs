@@ -27,6 +27,8 @@ pub struct Row {
     pub forward_url: Option<String>,
     pub forward_timeout_ms: Option<i64>,
     pub disabled_at: Option<String>,
+    /// The IANA zone its schedules are entered and shown in.
+    pub time_zone: String,
     sealed: SealedSecrets,
 }
 
@@ -121,6 +123,7 @@ struct Stored {
     forward_url: Option<String>,
     forward_timeout_ms: Option<i64>,
     disabled_at: Option<String>,
+    time_zone: String,
 }
 
 impl TryFrom<Stored> for Row {
@@ -143,6 +146,7 @@ impl TryFrom<Stored> for Row {
             forward_url: stored.forward_url,
             forward_timeout_ms: stored.forward_timeout_ms,
             disabled_at: stored.disabled_at,
+            time_zone: stored.time_zone,
             sealed: SealedSecrets {
                 secret: stored.secret,
                 token_url: stored.token_url,
@@ -160,7 +164,7 @@ pub async fn list(db: &SqlitePool) -> Result<Vec<Row>, StoreError> {
         Stored,
         r#"SELECT id AS "id!", slug, name, appid, kind, overseas, origin, token_source, secret,
                   token_url, fixed_token, callback_token, aes_key, message_mode, forward_url,
-                  forward_timeout_ms, disabled_at
+                  forward_timeout_ms, disabled_at, time_zone
            FROM accounts ORDER BY id"#
     )
     .fetch_all(db)
@@ -174,7 +178,7 @@ pub async fn get(db: &SqlitePool, id: i64) -> Result<Option<Row>, StoreError> {
         Stored,
         r#"SELECT id AS "id!", slug, name, appid, kind, overseas, origin, token_source, secret,
                   token_url, fixed_token, callback_token, aes_key, message_mode, forward_url,
-                  forward_timeout_ms, disabled_at
+                  forward_timeout_ms, disabled_at, time_zone
            FROM accounts WHERE id = ?"#,
         id
     )

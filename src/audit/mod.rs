@@ -49,6 +49,12 @@ pub enum Action {
     AccountEdit,
     AccountDisable,
     AccountEnable,
+    /// A held send given a new time.
+    Reschedule,
+    /// A held send cancelled before it went.
+    Cancel,
+    /// A held send's message, audience or time changed in Compose.
+    EditScheduled,
 }
 
 impl Action {
@@ -80,6 +86,9 @@ impl Action {
             Action::AccountEdit => lang.pick("修改公众号", "Account changed"),
             Action::AccountDisable => lang.pick("停用公众号", "Account disabled"),
             Action::AccountEnable => lang.pick("启用公众号", "Account enabled"),
+            Action::Reschedule => lang.pick("修改定时", "Send rescheduled"),
+            Action::Cancel => lang.pick("取消定时群发", "Scheduled send cancelled"),
+            Action::EditScheduled => lang.pick("修改待发群发", "Held send edited"),
         }
     }
 }
@@ -170,6 +179,11 @@ pub enum Facts {
         name: String,
         appid: String,
     },
+    /// A held send rescheduled (its new time, UTC), edited or cancelled.
+    Schedule {
+        send_id: i64,
+        scheduled_at: Option<String>,
+    },
 }
 
 impl Facts {
@@ -239,6 +253,13 @@ impl Facts {
                 name,
                 appid,
             } => format!("account {account} ({name}, {appid})"),
+            Facts::Schedule {
+                send_id,
+                scheduled_at,
+            } => match scheduled_at {
+                Some(at) => format!("send #{send_id}: at {at} (UTC)"),
+                None => format!("send #{send_id}"),
+            },
         }
     }
 

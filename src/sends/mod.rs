@@ -7,6 +7,7 @@ pub mod history;
 #[cfg(feature = "ssr")]
 pub mod life;
 pub mod rules;
+pub mod schedule;
 #[cfg(feature = "ssr")]
 pub mod store;
 pub mod timeline;
@@ -45,6 +46,10 @@ pub struct ComposeForm {
     /// it later, and the confirmation names the video by it.
     pub mpvideo_title: String,
     pub card_id: String,
+    /// When it goes: `now` (or empty) or `at` (at `send_at`).
+    pub send_when: String,
+    /// "At…": a `datetime-local` value in the account's time zone.
+    pub send_at: String,
 }
 
 /// A field of the compose form, for saying which one a problem is about.
@@ -65,6 +70,7 @@ pub enum Field {
     CardId,
     PreviewTo,
     ClientMsgId,
+    SendAt,
 }
 
 impl Field {
@@ -87,6 +93,7 @@ impl Field {
             Field::CardId => "card-id-error",
             Field::PreviewTo => "preview-to-error",
             Field::ClientMsgId => "clientmsgid-error",
+            Field::SendAt => "send-at-error",
         }
     }
 }
@@ -120,6 +127,19 @@ pub enum FieldProblem {
     BadRecipient,
     /// The page is too old or was altered: open Compose again.
     BadClientMsgId,
+    /// "At…" is not a date and time.
+    NotALocalTime,
+    /// The clocks skip this time in the account's zone (daylight saving
+    /// starts).
+    TimeSkipped {
+        zone: String,
+    },
+    /// In the past or less than a minute ahead.
+    TimeTooSoon,
+    /// Further ahead than a schedule may be.
+    TimeTooFar {
+        days: u32,
+    },
 }
 
 /// A problem with one field, in words beside that field.
@@ -218,6 +238,30 @@ impl FieldError {
                     "This compose page is out of date or was altered. Open Compose again.",
                 )
                 .to_owned(),
+            NotALocalTime => lang
+                .pick(
+                    "请填写发送的日期和时间，例如 2026-12-01 14:00。",
+                    "Give the date and time it goes out, such as 2026-12-01 14:00.",
+                )
+                .to_owned(),
+            TimeSkipped { zone } => match lang {
+                Lang::Zh => format!(
+                    "{zone} 在这一天调整夏令时，时钟跳过了这个时间，它并不存在。请选择晚一小时的时间。"
+                ),
+                Lang::En => format!(
+                    "In {zone} the clocks skip this time on that day (daylight saving starts): it does not exist. Choose a time an hour later."
+                ),
+            },
+            TimeTooSoon => lang
+                .pick(
+                    "定时必须至少在 1 分钟之后。要立即发送，请选择“现在”。",
+                    "The time must be at least a minute from now. To send at once, choose Now.",
+                )
+                .to_owned(),
+            TimeTooFar { days } => match lang {
+                Lang::Zh => format!("定时最多只能设在 {days} 天之内。"),
+                Lang::En => format!("A send can be scheduled at most {days} days ahead."),
+            },
         }
     }
 }
@@ -333,6 +377,9 @@ pub struct ComposeSetup {
     pub attempt: Option<AttemptView>,
     /// The send a form without JavaScript just made, to show its result.
     pub sent: Option<SendResult>,
+    /// The account's time zone in words, for "At…".
+    #[serde(default)]
+    pub time_zone: String,
 }
 
 /// A compose attempt after its check.
@@ -365,6 +412,10 @@ pub struct Confirmation {
     pub msg_type: String,
     /// What goes out, by name.
     pub content: Option<Content>,
+    /// When a scheduled send goes out, in the account's zone (the zone
+    /// named); `None`: now.
+    #[serde(default)]
+    pub send_at: Option<String>,
 }
 
 impl Confirmation {
@@ -453,6 +504,9 @@ pub struct SendResult {
     pub articles: Vec<String>,
     /// A clientmsgid for the next compose attempt on the same page.
     pub fresh_clientmsgid: String,
+    /// When a scheduled send goes out, in the account's zone.
+    #[serde(default)]
+    pub scheduled_for: Option<String>,
 }
 
 /// What a send carries, named as the editor knows it: article titles,
@@ -640,6 +694,7 @@ mod tests {
             audience_size: Some(1_286),
             msg_type: "text".into(),
             content: None,
+            send_at: None,
         };
         assert_eq!(
             confirmation.question(Lang::En),

@@ -27,6 +27,10 @@ pub struct Plan {
     /// when the attempt was checked.
     #[serde(default)]
     pub repeat: Option<Repeat>,
+    /// When a scheduled send goes (UTC, `Clock::timestamp` form); `None`:
+    /// at once.
+    #[serde(default)]
+    pub scheduled_at: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -377,12 +381,14 @@ pub struct SendRecord {
     pub errmsg: Option<String>,
     pub attempts: i64,
     pub articles: Vec<String>,
+    /// Its time, for a scheduled send (UTC).
+    pub scheduled_at: Option<String>,
 }
 
 pub async fn load_send(db: &SqlitePool, id: i64) -> Result<Option<SendRecord>, StoreError> {
     let row = sqlx::query!(
         r#"SELECT id, clientmsgid, user_id, account_id, msg_type, request, state, msg_id,
-                  msg_data_id, errcode, errmsg, attempts, articles
+                  msg_data_id, errcode, errmsg, attempts, articles, scheduled_at
            FROM sends WHERE id = ?"#,
         id
     )
@@ -409,6 +415,7 @@ pub async fn load_send(db: &SqlitePool, id: i64) -> Result<Option<SendRecord>, S
             .map(serde_json::from_str)
             .transpose()?
             .unwrap_or_default(),
+        scheduled_at: row.scheduled_at,
     }))
 }
 

@@ -32,6 +32,9 @@ pub struct SettingsView {
     /// `None` when callbacks are not passed on to a backend.
     pub forwarding: Option<ForwardingView>,
     pub access_token: AccessTokenView,
+    /// The account's time zone for schedules, in words.
+    #[serde(default)]
+    pub time_zone: String,
 }
 
 impl SettingsView {
@@ -234,6 +237,7 @@ mod ssr {
                 },
                 expires_at: tokens.expires_at(),
             },
+            time_zone: crate::sends::schedule::zone_words(&account.time_zone, lang),
         }
     }
 

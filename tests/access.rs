@@ -252,6 +252,18 @@ const FUNCTIONS: &[(&str, Who, Scope, Arguments)] = &[
         Scope::Account,
         &[("markdown", "# Title")],
     ),
+    (
+        "reschedule_send",
+        Who::SignedIn,
+        Scope::Account,
+        &[("id", "1"), ("send_at", "2030-01-01T10:00")],
+    ),
+    (
+        "cancel_send",
+        Who::SignedIn,
+        Scope::Account,
+        &[("id", "1"), ("confirm", "yes")],
+    ),
 ];
 
 fn path(name: &str) -> String {

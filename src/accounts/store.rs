@@ -272,6 +272,15 @@ async fn write(
     Ok(())
 }
 
+/// Sets the IANA time zone account `id`'s schedules are entered and shown
+/// in (checked by the caller).
+pub async fn set_time_zone(db: &SqlitePool, id: i64, zone: &str) -> Result<(), StoreError> {
+    sqlx::query!("UPDATE accounts SET time_zone = ? WHERE id = ?", zone, id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 /// Adds an account; its id.
 pub async fn insert(
     db: &SqlitePool,

@@ -49,6 +49,9 @@ pub struct HistoryRow {
     pub total_count: Option<i64>,
     /// WeChat's Status, for ended sends.
     pub result: Option<Status>,
+    /// A held send's time in the account's zone, short ("12-01 14:00").
+    #[serde(default)]
+    pub when: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -140,6 +143,9 @@ pub struct SendDetail {
     pub can_delete: bool,
     /// The articles `mass/delete` removed: 1-based, 0 for every article.
     pub deleted_articles: Vec<u32>,
+    /// A held send's time and what the caller may do with it.
+    #[serde(default)]
+    pub held: Option<super::schedule::HeldView>,
 }
 
 /// An article as it went out, ready to show: its `content` sanitised, the
@@ -161,7 +167,14 @@ pub fn article_deleted(deleted: &[u32], n: u32) -> bool {
 #[server(endpoint = "load_send_detail")]
 pub async fn load_send_detail(account: String, id: i64) -> Result<SendDetail, AppError> {
     let call = crate::edge::on_account(&account).await?;
-    ssr::detail(&call.app, id, call.lang).await
+    let mut detail = ssr::detail(&call.app, id, call.lang).await?;
+    if detail.row.state.is_held()
+        && let Some(send) = crate::sends::store::load_send(&call.app.db, id).await?
+    {
+        let held = super::schedule::ssr::held_view(&call, send.user_id, send.scheduled_at.as_deref());
+        detail.held = Some(held);
+    }
+    Ok(detail)
 }
 
 /// What WeChat answered to an action of the detail page.
@@ -252,8 +265,13 @@ pub mod ssr {
         }
     }
 
-    fn history_row(entry: store::HistoryEntry) -> HistoryRow {
+    fn history_row(app: &AccountState, entry: store::HistoryEntry) -> HistoryRow {
         HistoryRow {
+            when: entry
+                .scheduled_at
+                .as_deref()
+                .filter(|_| entry.state.is_held())
+                .map(|at| crate::sends::schedule::ssr::short_text(&app.account.time_zone, at)),
             id: entry.id,
             created_at: entry.created_at,
             editor: entry.username,
@@ -276,7 +294,7 @@ pub mod ssr {
         let mut rows: Vec<HistoryRow> = store::history(&app.db, &query)
             .await?
             .into_iter()
-            .map(history_row)
+            .map(|entry| history_row(app, entry))
             .collect();
         let older = (rows.len() as i64 > HISTORY_PAGE).then(|| {
             rows.truncate(HISTORY_PAGE as usize);
@@ -313,7 +331,9 @@ pub mod ssr {
                 at: e.at,
                 state: e.state,
                 source: e.source,
-                detail: e.detail,
+                detail: e
+                    .detail
+                    .map(|d| crate::sends::schedule::ssr::local_note(&app.account.time_zone, &d, lang)),
             })
             .collect();
         let problem = crate::sends::api::ssr::problem_words(
@@ -390,7 +410,8 @@ pub mod ssr {
             && send.msg_id.is_some()
             && !all_deleted;
         Ok(SendDetail {
-            row: history_row(send.entry),
+            held: None,
+            row: history_row(app, send.entry),
             clientmsgid: send.clientmsgid,
             request,
             msg_id: send.msg_id.map(|v| v as u64),

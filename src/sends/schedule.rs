@@ -102,6 +102,57 @@ pub fn zone_words(zone: &str, lang: Lang) -> String {
     }
 }
 
+/// A timeline note of a schedule in words (its times already in the
+/// account's zone, `ssr::local_note`); `None` for any other note.
+pub fn note_words(lang: Lang, stored: &str) -> Option<String> {
+    let times = |rest: &str| -> Option<(String, String, String)> {
+        let mut parts = rest.splitn(3, '|');
+        Some((
+            parts.next()?.to_owned(),
+            parts.next()?.to_owned(),
+            parts.next()?.to_owned(),
+        ))
+    };
+    if let Some((due, back, grace)) = stored.strip_prefix("missed:").and_then(times) {
+        return Some(match lang {
+            Lang::Zh => format!(
+                "没有发送：它的时间是 {due}，那时 qunfa 没有在运行；qunfa 在 {back} 才回来，已超过宽限时间 {grace}（QUNFA_SCHEDULE_GRACE），所以不再发送，免得在意外的时间发出。需要的话请重新群发。"
+            ),
+            Lang::En => format!(
+                "Not sent: its time was {due} and qunfa was not running then; it came back at {back}, later than the grace of {grace} (QUNFA_SCHEDULE_GRACE), so it was not sent at a time nobody chose. Send it again if it is still wanted."
+            ),
+        });
+    }
+    if let Some((due, back, grace)) = stored.strip_prefix("missed_draft:").and_then(times) {
+        return Some(match lang {
+            Lang::Zh => format!(
+                "没有发送：它的时间是 {due}，但直到 {back} 都无法从微信读取这篇草稿（qunfa 发送前要保存文章副本），已超过宽限时间 {grace}（QUNFA_SCHEDULE_GRACE）。"
+            ),
+            Lang::En => format!(
+                "Not sent: its time was {due}, but WeChat could not be asked for the draft until {back} (qunfa keeps a copy of the articles before sending), later than the grace of {grace} (QUNFA_SCHEDULE_GRACE)."
+            ),
+        });
+    }
+    if let Some(at) = stored.strip_prefix("rescheduled:") {
+        return Some(match lang {
+            Lang::Zh => format!("改为 {at} 发送。"),
+            Lang::En => format!("Rescheduled to {at}."),
+        });
+    }
+    Some(
+        match stored {
+            "cancelled" => lang.pick("已取消：不会发送。", "Cancelled: it will not be sent."),
+            "edited" => lang.pick("内容、发送对象或时间已修改。", "Its message, audience or time was changed."),
+            "draft_unreadable" => lang.pick(
+                "到了时间，但暂时无法从微信读取这篇草稿（qunfa 发送前要保存文章副本）：在宽限时间内会继续尝试。",
+                "Its time came, but WeChat could not be asked for the draft (qunfa keeps a copy of the articles before sending): it is tried again within the grace.",
+            ),
+            _ => return None,
+        }
+        .to_owned(),
+    )
+}
+
 #[cfg(feature = "ssr")]
 pub mod ssr {
     use std::time::Duration;
@@ -328,12 +379,15 @@ pub mod ssr {
     /// zone for the page (`missed:<due>|<back>|<grace secs>` and
     /// `rescheduled:<time>`); any other note as it is.
     pub fn local_note(zone_name: &str, detail: &str, lang: Lang) -> String {
-        if let Some(rest) = detail.strip_prefix("missed:")
-            && let [due, back, grace] = rest.split('|').collect::<Vec<_>>()[..]
+        let prefix = ["missed:", "missed_draft:"]
+            .into_iter()
+            .find(|p| detail.starts_with(p));
+        if let Some(prefix) = prefix
+            && let [due, back, grace] = detail[prefix.len()..].split('|').collect::<Vec<_>>()[..]
         {
             let grace = grace.parse().map(Duration::from_secs).unwrap_or_default();
             return format!(
-                "missed:{}|{}|{}",
+                "{prefix}{}|{}|{}",
                 local_text(zone_name, due, lang),
                 local_text(zone_name, back, lang),
                 duration_words(grace, lang)
@@ -826,6 +880,48 @@ pub mod ssr {
                 .await?;
         }
         Ok(Some(id))
+    }
+
+    /// Why qunfa's draft `id` cannot be deleted, in words naming the held
+    /// sends (with their pages' addresses) that will send it; `None` when
+    /// none will.
+    pub async fn draft_held(call: &AccountCall, id: i64) -> Result<Option<String>, AppError> {
+        let Call { app, lang, .. } = call;
+        let mut db = app.db.acquire().await?;
+        let media_id = crate::drafts::store::find(&mut db, app.account.id, id)
+            .await
+            .map_err(AppError::unexpected)?
+            .and_then(|row| row.media_id);
+        drop(db);
+        let Some(media_id) = media_id else {
+            return Ok(None);
+        };
+        let held = held_sends_of_draft(&app.db, app.account.id, &media_id).await?;
+        if held.is_empty() {
+            return Ok(None);
+        }
+        let mut names = Vec::new();
+        for send in held {
+            let when = store::load_send(&app.db, send)
+                .await?
+                .and_then(|s| s.scheduled_at)
+                .map(|at| local_text(&app.account.time_zone, &at, *lang));
+            let page = format!("/a/{}/sends/{send}", app.account.slug);
+            names.push(match (lang, when) {
+                (Lang::Zh, Some(at)) => format!("#{send}（定时 {at}，{page}）"),
+                (Lang::En, Some(at)) => format!("#{send} (at {at}, {page})"),
+                (_, None) => format!("#{send} ({page})"),
+            });
+        }
+        let names = names.join(", ");
+        Ok(Some(match lang {
+            Lang::Zh => format!(
+                "不能删除这篇草稿：定时或待审核的群发 {names} 将发送它。请先打开那条群发并取消定时，再删除草稿。"
+            ),
+            Lang::En => format!(
+                "This draft cannot be deleted: the scheduled or awaiting send {names} will send it. Open that send and cancel its schedule first, then delete the draft."
+            ),
+        }))
     }
 
     /// Whether a stored time is due at `now`.

@@ -826,6 +826,7 @@ pub struct HistoryEntry {
     pub error_count: Option<i64>,
     pub total_count: Option<i64>,
     pub result_status: Option<String>,
+    pub scheduled_at: Option<String>,
 }
 
 pub async fn history(
@@ -834,7 +835,7 @@ pub async fn history(
 ) -> Result<Vec<HistoryEntry>, StoreError> {
     let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(
         "SELECT s.id, s.created_at, u.username, s.msg_type, s.audience, s.summary, s.state, \
-         s.sent_count, s.error_count, s.total_count, s.result_status \
+         s.sent_count, s.error_count, s.total_count, s.result_status, s.scheduled_at \
          FROM sends s JOIN users u ON u.id = s.user_id WHERE s.account_id = ",
     );
     query.push_bind(filter.account);
@@ -898,6 +899,7 @@ pub async fn history(
             error_count: r.get(8),
             total_count: r.get(9),
             result_status: r.get(10),
+            scheduled_at: r.get(11),
         })
         .collect())
 }
@@ -942,7 +944,7 @@ pub async fn send_view(db: &SqlitePool, id: i64) -> Result<Option<SendView>, Sto
                       s.state, s.sent_count, s.error_count, s.total_count, s.result_status,
                       s.clientmsgid, s.request, s.msg_id, s.msg_data_id, s.audience_size,
                       s.filter_count, s.errcode, s.errmsg, s.status_source, s.articles,
-                      s.callback_id, s.content, s.deleted_articles, s.account_id
+                      s.callback_id, s.content, s.deleted_articles, s.account_id, s.scheduled_at
                FROM sends s JOIN users u ON u.id = s.user_id WHERE s.id = ?"#,
         id
     )
@@ -963,6 +965,7 @@ pub async fn send_view(db: &SqlitePool, id: i64) -> Result<Option<SendView>, Sto
             error_count: row.error_count,
             total_count: row.total_count,
             result_status: row.result_status,
+            scheduled_at: row.scheduled_at,
         },
         clientmsgid: row.clientmsgid,
         request: row.request,
@@ -1084,6 +1087,7 @@ mod tests {
             articles: Vec::new(),
             content: Some(Content::text("hi")),
             repeat: None,
+            scheduled_at: None,
         };
         let mut json = serde_json::to_value(&plan).unwrap();
         json.as_object_mut().unwrap().remove("content");

@@ -24,6 +24,9 @@ pub enum Step {
     MassGet,
     /// A `mass/delete` call.
     MassDelete,
+    /// Its schedule: released at its time, missed, rescheduled, edited or
+    /// cancelled (`sends::schedule`).
+    Schedule,
 }
 
 impl Step {
@@ -36,6 +39,7 @@ impl Step {
             "callback" => Step::Callback,
             "mass/get" => Step::MassGet,
             "mass/delete" => Step::MassDelete,
+            "schedule" => Step::Schedule,
             _ => return None,
         })
     }
@@ -48,6 +52,7 @@ impl Step {
             Step::Callback => lang.pick("微信的结果推送", "WeChat's result push"),
             Step::MassGet => lang.pick("查询群发状态（mass/get）", "Status query (mass/get)"),
             Step::MassDelete => lang.pick("删除（mass/delete）", "Deletion (mass/delete)"),
+            Step::Schedule => lang.pick("定时", "Schedule"),
         }
     }
 }
@@ -236,6 +241,9 @@ impl Note {
 
 /// A stored note in words.
 pub fn note_words(lang: Lang, stored: &str, state: SendState) -> String {
+    if let Some(words) = crate::sends::schedule::note_words(lang, stored) {
+        return words;
+    }
     Note::parse(stored, state).words(lang)
 }
 

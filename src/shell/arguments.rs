@@ -109,6 +109,8 @@ pub static CHECKS: &[(&str, Check)] = checks![
     crate::media::api::MediaUsage,
     crate::media::api::DeleteMedia,
     crate::article::api::PreviewArticle,
+    crate::sends::schedule::RescheduleSend,
+    crate::sends::schedule::CancelSend,
 ];
 
 fn check_for(path: &str) -> Option<Check> {

@@ -502,6 +502,7 @@ async fn account(
                 forward_url: forward_url.unwrap_or_default(),
                 forward_timeout: forward_timeout.unwrap_or_default(),
                 no_forward: None,
+                time_zone: String::new(),
             };
             let account = crate::accounts::form::check(&form, None)
                 .map_err(|problems| anyhow::anyhow!(account_problems(&problems)))?;

@@ -434,6 +434,7 @@ fn initial(stored: AccountForm) -> AccountForm {
             message_mode: or("message_mode", stored.message_mode),
             forward_url: stored.forward_url,
             forward_timeout: or("forward_timeout", stored.forward_timeout),
+            time_zone: or("time_zone", stored.time_zone),
             ..AccountForm::default()
         }
     })
@@ -574,6 +575,20 @@ fn AccountFields(
         <input id="account-forward-timeout" name="form[forward_timeout]" type="text" value=initial.forward_timeout.clone()
             aria-describedby=described(AccountField::ForwardTimeout) />
         {field_problem(lang, AccountField::ForwardTimeout, problems)}
+        <TimeZoneField lang initial=initial.time_zone.clone() problems />
+    }
+}
+
+/// The account's time zone: scheduled sends are entered and shown in it.
+#[component]
+fn TimeZoneField(lang: Lang, initial: String, problems: Signal<Vec<FieldProblem>>) -> impl IntoView {
+    view! {
+        <label for="account-time-zone">{lang.pick("时区（IANA 名称，默认 Asia/Shanghai 北京时间）", "Time zone (an IANA name; default Asia/Shanghai, China time)")}</label>
+        <input id="account-time-zone" name="form[time_zone]" type="text" value=initial
+            placeholder="Asia/Shanghai" autocomplete="off" spellcheck="false"
+            aria-describedby="account-time-zone-problem account-time-zone-hint" />
+        <p class="hint" id="account-time-zone-hint">{lang.pick("定时群发按这个时区填写和显示。", "Scheduled sends are entered and shown in this zone.")}</p>
+        {field_problem(lang, AccountField::TimeZone, problems)}
     }
 }
 
@@ -618,6 +633,7 @@ fn EditForm(
             .forward_timeout_ms
             .map(|ms| format!("{ms}ms"))
             .unwrap_or_default(),
+        time_zone: account.time_zone.clone(),
         ..AccountForm::default()
     };
     let initial = initial(stored);
@@ -627,6 +643,7 @@ fn EditForm(
             <input id="account-name" name="form[name]" type="text" value=initial.name.clone()
                 aria-describedby="account-name-problem" maxlength="64" />
             {field_problem(lang, AccountField::Name, problems)}
+            <TimeZoneField lang initial=initial.time_zone.clone() problems />
             <p class="note">{FieldProblem::ConfiguredAccount.words(lang)}</p>
         }
         .into_any()

@@ -116,6 +116,8 @@ fn SettingsLists(settings: SettingsView) -> impl IntoView {
                 <dd>
                     <code>{settings.appid.clone()}</code>
                 </dd>
+                <dt>{lang.pick("时区（定时群发）", "Time zone (scheduled sends)")}</dt>
+                <dd>{settings.time_zone.clone()}</dd>
             </dl>
         </section>
         <section class="settings-group" aria-labelledby="settings-health">

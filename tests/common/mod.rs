@@ -228,6 +228,8 @@ pub const ACCOUNT_FUNCTIONS: &[&str] = &[
     "media_usage",
     "delete_media",
     "preview_article",
+    "reschedule_send",
+    "cancel_send",
 ];
 
 /// Waits until the send worker has gone through a whole round that began

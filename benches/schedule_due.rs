@@ -43,14 +43,19 @@ async fn start(data: &tempfile::TempDir) -> Console {
     let args = SettingsArgs {
         config: data.path().join("absent.toml"),
         site_addr: Some(address.to_string()),
-        database_url: Some(format!("sqlite://{}", data.path().join("qunfa.db").display())),
+        database_url: Some(format!(
+            "sqlite://{}",
+            data.path().join("qunfa.db").display()
+        )),
         admin_user: Some("admin".into()),
         admin_password: Some("admin-password-1".into()),
         ..SettingsArgs::default()
     };
     let settings = args.load().expect("valid settings");
     let leptos = server::leptos_options(&settings);
-    let prepared = server::prepare(settings, leptos).await.expect("the console prepares");
+    let prepared = server::prepare(settings, leptos)
+        .await
+        .expect("the console prepares");
     let state = prepared.state.clone();
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(server::run(prepared, listener, async move {
@@ -104,7 +109,11 @@ async fn main() {
     client
         .post(format!("{origin}/login"))
         .header("Origin", &origin)
-        .form(&[("username", "admin"), ("password", "admin-password-1"), ("next", "")])
+        .form(&[
+            ("username", "admin"),
+            ("password", "admin-password-1"),
+            ("next", ""),
+        ])
         .send()
         .await
         .unwrap();
@@ -117,7 +126,10 @@ async fn main() {
             .post(format!("{origin}/api/add_simulated_account"))
             .header("Origin", &origin)
             .header("Accept", "application/json")
-            .form(&[("name", format!("bench {n}")), ("kind", "service".to_owned())])
+            .form(&[
+                ("name", format!("bench {n}")),
+                ("kind", "service".to_owned()),
+            ])
             .send()
             .await
             .unwrap();
@@ -138,7 +150,8 @@ async fn main() {
         .unwrap();
     assert_eq!(ids.len(), accounts, "{ids:?}");
     let due = qunfa::clock::Clock::system().unix_secs() + 60;
-    let due_at = qunfa::sends::schedule::ssr::utc_text(jiff::Timestamp::from_second(due as i64).unwrap());
+    let due_at =
+        qunfa::sends::schedule::ssr::utc_text(jiff::Timestamp::from_second(due as i64).unwrap());
     let written = Instant::now();
     let mut tx = db.begin().await.unwrap();
     for i in 0..sends {
@@ -175,16 +188,22 @@ async fn main() {
 
     // Their time comes.
     let console = start(&data).await;
-    let sim = console.state.simulator.clone().expect("the built-in simulator");
+    let sim = console
+        .state
+        .simulator
+        .clone()
+        .expect("the built-in simulator");
     let now = sim.clock().unix_secs();
     let clock_moved = Instant::now();
-    sim.clock().advance(Duration::from_secs(due.saturating_sub(now)));
+    sim.clock()
+        .advance(Duration::from_secs(due.saturating_sub(now)));
     let db = console.state.db.clone();
     loop {
-        let done: i64 = sqlx::query_scalar("SELECT count(*) FROM sends WHERE submitted_at IS NOT NULL")
-            .fetch_one(&db)
-            .await
-            .unwrap();
+        let done: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM sends WHERE submitted_at IS NOT NULL")
+                .fetch_one(&db)
+                .await
+                .unwrap();
         if done as usize >= sends {
             break;
         }
@@ -220,7 +239,9 @@ async fn main() {
             *seen.entry(send.clientmsgid).or_default() += 1;
         }
     }
-    let ours = seen.iter().filter(|(id, _)| id.starts_with("qf-bench-due-"));
+    let ours = seen
+        .iter()
+        .filter(|(id, _)| id.starts_with("qf-bench-due-"));
     let (mut once, mut more) = (0, 0);
     for (_, times) in ours {
         if *times == 1 {

@@ -161,7 +161,10 @@ async fn a_schedule_is_sent_at_its_time_exactly_once_across_a_restart_just_befor
         1,
         "{events:?} {:?} {:?}",
         sim.counters().calls,
-        sim.sends().iter().map(|s| (s.clientmsgid.clone(), s.submitted_at)).collect::<Vec<_>>()
+        sim.sends()
+            .iter()
+            .map(|s| (s.clientmsgid.clone(), s.submitted_at))
+            .collect::<Vec<_>>()
     );
     assert_eq!(sim_sends(&app, id), 1);
     // Later rounds and another restart send nothing more.
@@ -214,7 +217,10 @@ async fn a_schedule_missed_beyond_the_grace_is_not_sent_and_says_why() {
         assert!(words.contains(&at[11..16]), "its time, local: {words}");
     }
     let words = note_words(qunfa::i18n::Lang::En, &note, SendState::Missed);
-    assert!(words.contains("not running") && words.contains("Not sent"), "{words}");
+    assert!(
+        words.contains("not running") && words.contains("Not sent"),
+        "{words}"
+    );
     app.stop().await;
 }
 
@@ -310,9 +316,18 @@ async fn editing_a_schedule_changes_what_goes() {
     let sent = sim.sends();
     assert_eq!(sent.len(), 1);
     let body = serde_json::to_string(&sent[0].request).unwrap();
-    assert!(body.contains("第二版") && !body.contains("第一版"), "{body}");
+    assert!(
+        body.contains("第二版") && !body.contains("第一版"),
+        "{body}"
+    );
     // A send that went cannot be edited any more.
-    let refused = post(&app, &client, "prepare_send", &scheduled(id, "第三版", &later)).await;
+    let refused = post(
+        &app,
+        &client,
+        "prepare_send",
+        &scheduled(id, "第三版", &later),
+    )
+    .await;
     let error: AppError = refused.json().await.unwrap_or(AppError::Unexpected);
     assert_eq!(error, AppError::Rejected(Problem::AlreadySent));
     assert_eq!(audited(&app, Action::EditScheduled).await, 1);
@@ -435,10 +450,7 @@ async fn a_time_in_another_zone_is_entered_and_shown_in_it() {
                 )
                 .await;
             assert!(answer.status().is_success(), "{}", answer.status());
-            answer
-                .json::<qunfa::accounts::SaveOutcome>()
-                .await
-                .unwrap()
+            answer.json::<qunfa::accounts::SaveOutcome>().await.unwrap()
         }
     };
     let refused = edit("Mars/Olympus_Mons").await;
@@ -543,12 +555,23 @@ async fn a_draft_a_schedule_will_send_cannot_be_deleted_until_it_is_cancelled() 
     match refused {
         qunfa::drafts::api::DeleteOutcome::Failed(words) => {
             assert!(words.contains(&format!("#{}", result.id)), "{words}");
-            assert!(words.contains(&format!("/a/main/sends/{}", result.id)), "{words}");
-            assert!(words.contains("cancel") || words.contains("取消"), "{words}");
+            assert!(
+                words.contains(&format!("/a/main/sends/{}", result.id)),
+                "{words}"
+            );
+            assert!(
+                words.contains("cancel") || words.contains("取消"),
+                "{words}"
+            );
         }
         other => panic!("{other:?}"),
     }
-    assert!(app.wechat().draft_get(&qunfa::wechat::types::MediaId::parse(&media_id).unwrap()).await.is_ok());
+    assert!(
+        app.wechat()
+            .draft_get(&qunfa::wechat::types::MediaId::parse(&media_id).unwrap())
+            .await
+            .is_ok()
+    );
     let send_id = result.id.to_string();
     app.call(
         &client,
@@ -568,8 +591,14 @@ async fn the_time_must_be_valid_ahead_and_not_too_far() {
     let cases = [
         ("", FieldProblem::Required),
         ("soon", FieldProblem::NotALocalTime),
-        (&local_in(&app, "Asia/Shanghai", -3600)[..], FieldProblem::TimeTooSoon),
-        (&local_in(&app, "Asia/Shanghai", 30)[..], FieldProblem::TimeTooSoon),
+        (
+            &local_in(&app, "Asia/Shanghai", -3600)[..],
+            FieldProblem::TimeTooSoon,
+        ),
+        (
+            &local_in(&app, "Asia/Shanghai", 30)[..],
+            FieldProblem::TimeTooSoon,
+        ),
         (
             &local_in(&app, "Asia/Shanghai", 91 * 86_400)[..],
             FieldProblem::TimeTooFar { days: 90 },
@@ -591,7 +620,11 @@ async fn the_time_must_be_valid_ahead_and_not_too_far() {
     let now = form(
         "qf-sched-now",
         "text",
-        &[("text_content", "现在"), ("send_when", "now"), ("send_at", "soon")],
+        &[
+            ("text_content", "现在"),
+            ("send_when", "now"),
+            ("send_at", "soon"),
+        ],
     );
     let result = send(&app, &client, &now).await;
     assert_eq!(result.state, SendState::Submitted);

@@ -338,7 +338,12 @@ pub mod ssr {
         }
     }
 
-    fn confirmation(app: &AccountState, clientmsgid: &str, plan: &Plan, lang: Lang) -> Confirmation {
+    fn confirmation(
+        app: &AccountState,
+        clientmsgid: &str,
+        plan: &Plan,
+        lang: Lang,
+    ) -> Confirmation {
         Confirmation {
             send_at: plan
                 .scheduled_at
@@ -680,7 +685,12 @@ pub mod ssr {
         };
         // A held send opened in Compose and confirmed again: the same row,
         // changed, if it is still held.
-        if let Some(id) = schedule::edit_held(app, user, clientmsgid, &plan, &now).await? {
+        if let Some((id, goes_now)) =
+            schedule::edit_held(app, user, clientmsgid, &plan, &now).await?
+        {
+            if goes_now {
+                life::settle(&app.db, &app.account.wechat, &app.account.sends, id, "send").await?;
+            }
             return Ok(id);
         }
         // A held send takes its copy of the draft when it is released.

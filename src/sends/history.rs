@@ -171,7 +171,8 @@ pub async fn load_send_detail(account: String, id: i64) -> Result<SendDetail, Ap
     if detail.row.state.is_held()
         && let Some(send) = crate::sends::store::load_send(&call.app.db, id).await?
     {
-        let held = super::schedule::ssr::held_view(&call, send.user_id, send.scheduled_at.as_deref());
+        let held =
+            super::schedule::ssr::held_view(&call, send.user_id, send.scheduled_at.as_deref());
         detail.held = Some(held);
     }
     Ok(detail)
@@ -331,9 +332,9 @@ pub mod ssr {
                 at: e.at,
                 state: e.state,
                 source: e.source,
-                detail: e
-                    .detail
-                    .map(|d| crate::sends::schedule::ssr::local_note(&app.account.time_zone, &d, lang)),
+                detail: e.detail.map(|d| {
+                    crate::sends::schedule::ssr::local_note(&app.account.time_zone, &d, lang)
+                }),
             })
             .collect();
         let problem = crate::sends::api::ssr::problem_words(

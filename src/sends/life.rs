@@ -313,7 +313,10 @@ pub async fn worker(
                 tracing::error!(account, error = %error, "the worker could not apply callbacks to sends");
             }
         }
-        if let Err(error) = super::schedule::ssr::release_due(&db, &wechat, account, &sends.now(), schedule_grace).await {
+        if let Err(error) =
+            super::schedule::ssr::release_due(&db, &wechat, account, &sends.now(), schedule_grace)
+                .await
+        {
             tracing::error!(account, error = %error, "the worker could not release the scheduled sends due");
         }
         match store::to_settle(&db, account, &sends.now()).await {

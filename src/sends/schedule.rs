@@ -97,60 +97,11 @@ pub fn edit_url(account: &str, id: i64) -> String {
 /// A zone's name as the pages say it: China time by its common name.
 pub fn zone_words(zone: &str, lang: Lang) -> String {
     match zone {
-        "Asia/Shanghai" => lang.pick("北京时间 / Asia/Shanghai", "China time / Asia/Shanghai").to_owned(),
+        "Asia/Shanghai" => lang
+            .pick("北京时间 / Asia/Shanghai", "China time / Asia/Shanghai")
+            .to_owned(),
         other => other.to_owned(),
     }
-}
-
-/// A timeline note of a schedule in words (its times already in the
-/// account's zone, `ssr::local_note`); `None` for any other note.
-pub fn note_words(lang: Lang, stored: &str) -> Option<String> {
-    let times = |rest: &str| -> Option<(String, String, String)> {
-        let mut parts = rest.splitn(3, '|');
-        Some((
-            parts.next()?.to_owned(),
-            parts.next()?.to_owned(),
-            parts.next()?.to_owned(),
-        ))
-    };
-    if let Some((due, back, grace)) = stored.strip_prefix("missed:").and_then(times) {
-        return Some(match lang {
-            Lang::Zh => format!(
-                "没有发送：它的时间是 {due}，那时 qunfa 没有在运行；qunfa 在 {back} 才回来，已超过宽限时间 {grace}（QUNFA_SCHEDULE_GRACE），所以不再发送，免得在意外的时间发出。需要的话请重新群发。"
-            ),
-            Lang::En => format!(
-                "Not sent: its time was {due} and qunfa was not running then; it came back at {back}, later than the grace of {grace} (QUNFA_SCHEDULE_GRACE), so it was not sent at a time nobody chose. Send it again if it is still wanted."
-            ),
-        });
-    }
-    if let Some((due, back, grace)) = stored.strip_prefix("missed_draft:").and_then(times) {
-        return Some(match lang {
-            Lang::Zh => format!(
-                "没有发送：它的时间是 {due}，但直到 {back} 都无法从微信读取这篇草稿（qunfa 发送前要保存文章副本），已超过宽限时间 {grace}（QUNFA_SCHEDULE_GRACE）。"
-            ),
-            Lang::En => format!(
-                "Not sent: its time was {due}, but WeChat could not be asked for the draft until {back} (qunfa keeps a copy of the articles before sending), later than the grace of {grace} (QUNFA_SCHEDULE_GRACE)."
-            ),
-        });
-    }
-    if let Some(at) = stored.strip_prefix("rescheduled:") {
-        return Some(match lang {
-            Lang::Zh => format!("改为 {at} 发送。"),
-            Lang::En => format!("Rescheduled to {at}."),
-        });
-    }
-    Some(
-        match stored {
-            "cancelled" => lang.pick("已取消：不会发送。", "Cancelled: it will not be sent."),
-            "edited" => lang.pick("内容、发送对象或时间已修改。", "Its message, audience or time was changed."),
-            "draft_unreadable" => lang.pick(
-                "到了时间，但暂时无法从微信读取这篇草稿（qunfa 发送前要保存文章副本）：在宽限时间内会继续尝试。",
-                "Its time came, but WeChat could not be asked for the draft (qunfa keeps a copy of the articles before sending): it is tried again within the grace.",
-            ),
-            _ => return None,
-        }
-        .to_owned(),
-    )
 }
 
 #[cfg(feature = "ssr")]
@@ -165,14 +116,14 @@ pub mod ssr {
     use super::{HeldOutcome, MAX_AHEAD_DAYS, MIN_AHEAD_SECS};
     use crate::audit::{self, Action};
     use crate::auth::CurrentUser;
-    use crate::sends::store::Plan;
-    use crate::shell::state::AccountState;
-    use crate::wechat::api::MassMessage;
     use crate::edge::{AccountCall, Call};
     use crate::error::{AppError, Problem};
     use crate::i18n::Lang;
+    use crate::sends::store::Plan;
     use crate::sends::store::{self, StoreError};
     use crate::sends::{FieldProblem, SendState, SentArticle};
+    use crate::shell::state::AccountState;
+    use crate::wechat::api::MassMessage;
     use crate::wechat::client::{CallError, WechatClient};
     use crate::wechat::errcode::ErrCode;
     use crate::wechat::types::MediaId;
@@ -360,7 +311,8 @@ pub mod ssr {
                 parts.join(" ")
             }
             Lang::En => {
-                let unit = |n: u64, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
+                let unit =
+                    |n: u64, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
                 if h > 0 {
                     parts.push(unit(h, "hour"));
                 }
@@ -471,12 +423,29 @@ pub mod ssr {
             if late > grace.as_secs() as i64 {
                 let unreadable = store_has_note(db, send.id, DRAFT_UNREADABLE).await?;
                 let note = if unreadable {
-                    format!("missed_draft:{}|{}|{}", send.scheduled_at, now, grace.as_secs())
+                    format!(
+                        "missed_draft:{}|{}|{}",
+                        send.scheduled_at,
+                        now,
+                        grace.as_secs()
+                    )
                 } else {
                     format!("missed:{}|{}|{}", send.scheduled_at, now, grace.as_secs())
                 };
-                if change_held(db, &[send.id], SendState::Missed, None, &note, &[SendState::Scheduled]).await? {
-                    tracing::warn!(send = send.id, "a scheduled send was missed: qunfa came back later than the grace");
+                if change_held(
+                    db,
+                    &[send.id],
+                    SendState::Missed,
+                    None,
+                    &note,
+                    &[SendState::Scheduled],
+                )
+                .await?
+                {
+                    tracing::warn!(
+                        send = send.id,
+                        "a scheduled send was missed: qunfa came back later than the grace"
+                    );
                 }
                 continue;
             }
@@ -621,7 +590,11 @@ pub mod ssr {
         Ok(send)
     }
 
-    async fn record(call: &AccountCall, action: Action, facts: &audit::Facts) -> Result<(), AppError> {
+    async fn record(
+        call: &AccountCall,
+        action: Action,
+        facts: &audit::Facts,
+    ) -> Result<(), AppError> {
         let Call { app, user, .. } = call;
         let mut db = app.db.acquire().await?;
         audit::store::record(
@@ -636,7 +609,11 @@ pub mod ssr {
         Ok(())
     }
 
-    pub async fn reschedule(call: &AccountCall, id: i64, local: &str) -> Result<HeldOutcome, AppError> {
+    pub async fn reschedule(
+        call: &AccountCall,
+        id: i64,
+        local: &str,
+    ) -> Result<HeldOutcome, AppError> {
         let app = &call.app;
         held_send(call, id).await?;
         let zone = app.account.time_zone.clone();
@@ -669,7 +646,16 @@ pub mod ssr {
         held_send(call, id).await?;
         let parts = store::parts_of(&app.db, id).await?;
         let held = [SendState::Scheduled, SendState::AwaitingApproval];
-        if !change_held(&app.db, &parts, SendState::Cancelled, None, "cancelled", &held).await? {
+        if !change_held(
+            &app.db,
+            &parts,
+            SendState::Cancelled,
+            None,
+            "cancelled",
+            &held,
+        )
+        .await?
+        {
             return Err(Problem::SendNotHeld.into());
         }
         let facts = audit::Facts::Schedule {
@@ -690,7 +676,9 @@ pub mod ssr {
         let zone = &app.account.time_zone;
         super::HeldView {
             when: scheduled_at.map(|at| local_text(zone, at, *lang)),
-            when_input: scheduled_at.map(|at| input_value(zone, at)).unwrap_or_default(),
+            when_input: scheduled_at
+                .map(|at| input_value(zone, at))
+                .unwrap_or_default(),
             zone: super::zone_words(zone, *lang),
             may_change: author == user.id || user.may_review(),
             may_edit: author == user.id,
@@ -759,14 +747,15 @@ pub mod ssr {
     /// still held; a send that went meanwhile is refused in words. `None`:
     /// no such send, or nothing changed (a second click), which
     /// `create_send` answers as before. A send edited to go now is
-    /// released and settled at once, with its draft's copy.
+    /// released with its draft's copy, `true` beside its id: the caller
+    /// settles it.
     pub async fn edit_held(
         app: &AccountState,
         user: &CurrentUser,
         clientmsgid: &str,
         plan: &Plan,
         now: &str,
-    ) -> Result<Option<i64>, AppError> {
+    ) -> Result<Option<(i64, bool)>, AppError> {
         let request = serde_json::to_string(&plan.request).map_err(AppError::unexpected)?;
         let account = app.account.id;
         let stored = sqlx::query!(
@@ -781,7 +770,10 @@ pub mod ssr {
             return Ok(None);
         };
         let tag_id = plan.tag_id.map(|t| t as i64);
-        if stored.request == request && stored.scheduled_at == plan.scheduled_at && stored.tag_id == tag_id {
+        if stored.request == request
+            && stored.scheduled_at == plan.scheduled_at
+            && stored.tag_id == tag_id
+        {
             return Ok(None);
         }
         let state = SendState::parse(&stored.state).unwrap_or(SendState::Unknown);
@@ -796,12 +788,15 @@ pub mod ssr {
             SendState::Pending
         };
         let copy = match &plan.request.message {
-            MassMessage::MpNews { media_id } if to == SendState::Pending => {
-                copy_of_draft(&app.account.wechat, media_id).await.map_err(|error| {
-                    tracing::warn!(%error, "draft/get before an edited send failed; nothing sent");
-                    AppError::from(Problem::DraftUnreadable)
-                })?
-            }
+            MassMessage::MpNews { media_id } if to == SendState::Pending => copy_of_draft(
+                &app.account.wechat,
+                media_id,
+            )
+            .await
+            .map_err(|error| {
+                tracing::warn!(%error, "draft/get before an edited send failed; nothing sent");
+                AppError::from(Problem::DraftUnreadable)
+            })?,
             _ => None,
         };
         let id = stored.id;
@@ -875,11 +870,7 @@ pub mod ssr {
         )
         .await?;
         tx.commit().await?;
-        if to == SendState::Pending {
-            crate::sends::life::settle(&app.db, &app.account.wechat, &app.account.sends, id, "send")
-                .await?;
-        }
-        Ok(Some(id))
+        Ok(Some((id, to == SendState::Pending)))
     }
 
     /// Why qunfa's draft `id` cannot be deleted, in words naming the held
@@ -953,21 +944,36 @@ pub mod ssr {
                 local_text("Asia/Shanghai", "2026-12-01T06:00:00.000Z", Lang::Zh),
                 "2026-12-01 14:00（北京时间 / Asia/Shanghai）"
             );
-            assert_eq!(short_text("Asia/Shanghai", "2026-12-01T06:00:00.000Z"), "12-01 14:00");
-            assert_eq!(input_value("Asia/Shanghai", "2026-12-01T06:00:00.000Z"), "2026-12-01T14:00");
+            assert_eq!(
+                short_text("Asia/Shanghai", "2026-12-01T06:00:00.000Z"),
+                "12-01 14:00"
+            );
+            assert_eq!(
+                input_value("Asia/Shanghai", "2026-12-01T06:00:00.000Z"),
+                "2026-12-01T14:00"
+            );
         }
 
         #[test]
         fn berlin_follows_its_daylight_saving() {
             // Winter: UTC+1; summer: UTC+2.
-            assert_eq!(utc_text(to_utc(&berlin(), "2026-12-01T14:00").unwrap()), "2026-12-01T13:00:00.000Z");
-            assert_eq!(utc_text(to_utc(&berlin(), "2026-07-01T14:00").unwrap()), "2026-07-01T12:00:00.000Z");
+            assert_eq!(
+                utc_text(to_utc(&berlin(), "2026-12-01T14:00").unwrap()),
+                "2026-12-01T13:00:00.000Z"
+            );
+            assert_eq!(
+                utc_text(to_utc(&berlin(), "2026-07-01T14:00").unwrap()),
+                "2026-07-01T12:00:00.000Z"
+            );
         }
 
         #[test]
         fn a_time_the_clocks_skip_is_refused_and_one_they_pass_twice_is_the_first() {
             // 2026-03-29: 02:00 → 03:00 in Berlin; 02:30 never happens.
-            assert_eq!(to_utc(&berlin(), "2026-03-29T02:30"), Err(LocalProblem::Skipped));
+            assert_eq!(
+                to_utc(&berlin(), "2026-03-29T02:30"),
+                Err(LocalProblem::Skipped)
+            );
             // 2026-10-25: 03:00 → 02:00; 02:30 happens twice, first at UTC+2.
             let first = to_utc(&berlin(), "2026-10-25T02:30").unwrap();
             assert_eq!(utc_text(first), "2026-10-25T00:30:00.000Z");
@@ -992,8 +998,14 @@ pub mod ssr {
         fn a_time_is_a_minute_to_ninety_days_ahead() {
             let now = "2026-12-01T06:00:00.000Z";
             let zone = "Asia/Shanghai";
-            assert_eq!(check_send_at(zone, "2026-12-01T14:00", now), Err(FieldProblem::TimeTooSoon));
-            assert_eq!(check_send_at(zone, "2026-12-01T13:00", now), Err(FieldProblem::TimeTooSoon));
+            assert_eq!(
+                check_send_at(zone, "2026-12-01T14:00", now),
+                Err(FieldProblem::TimeTooSoon)
+            );
+            assert_eq!(
+                check_send_at(zone, "2026-12-01T13:00", now),
+                Err(FieldProblem::TimeTooSoon)
+            );
             assert_eq!(
                 check_send_at(zone, "2026-12-01T14:01", now).as_deref(),
                 Ok("2026-12-01T06:01:00.000Z")
@@ -1002,17 +1014,35 @@ pub mod ssr {
                 check_send_at(zone, "2027-03-02T14:00", now),
                 Err(FieldProblem::TimeTooFar { days: 90 })
             );
-            assert_eq!(check_send_at(zone, "tomorrow", now), Err(FieldProblem::NotALocalTime));
-            assert_eq!(check_send_at(zone, "2026-02-30T10:00", now), Err(FieldProblem::NotALocalTime));
+            assert_eq!(
+                check_send_at(zone, "tomorrow", now),
+                Err(FieldProblem::NotALocalTime)
+            );
+            assert_eq!(
+                check_send_at(zone, "2026-02-30T10:00", now),
+                Err(FieldProblem::NotALocalTime)
+            );
             assert_eq!(check_send_at(zone, " ", now), Err(FieldProblem::Required));
         }
 
         #[test]
         fn zones_are_iana_names() {
-            assert_eq!(canonical_zone("Europe/Berlin").as_deref(), Some("Europe/Berlin"));
-            assert_eq!(canonical_zone(" Asia/Shanghai ").as_deref(), Some("Asia/Shanghai"));
+            assert_eq!(
+                canonical_zone("Europe/Berlin").as_deref(),
+                Some("Europe/Berlin")
+            );
+            assert_eq!(
+                canonical_zone(" Asia/Shanghai ").as_deref(),
+                Some("Asia/Shanghai")
+            );
             assert_eq!(canonical_zone("UTC").as_deref(), Some("UTC"));
-            for not_a_zone in ["", "Mars/Olympus", "+08:00", "CST", "EST5EDT,M3.2.0,M11.1.0"] {
+            for not_a_zone in [
+                "",
+                "Mars/Olympus",
+                "+08:00",
+                "CST",
+                "EST5EDT,M3.2.0,M11.1.0",
+            ] {
                 assert_eq!(canonical_zone(not_a_zone), None, "{not_a_zone}");
             }
         }

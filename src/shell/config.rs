@@ -1056,10 +1056,16 @@ mod tests {
             refusal(schedule, "8d"),
             "QUNFA_SCHEDULE_GRACE: must be between 0 seconds and 7 days"
         );
-        assert_eq!(args().load().unwrap().schedule_grace, Duration::from_secs(900));
+        assert_eq!(
+            args().load().unwrap().schedule_grace,
+            Duration::from_secs(900)
+        );
         let mut given = args();
         given.schedule_grace = Some("2h".into());
-        assert_eq!(given.load().unwrap().schedule_grace, Duration::from_secs(7200));
+        assert_eq!(
+            given.load().unwrap().schedule_grace,
+            Duration::from_secs(7200)
+        );
         let retention = |args: &mut SettingsArgs, text| args.callback_retention = Some(text);
         assert_eq!(
             refusal(retention, "30s"),

@@ -581,7 +581,11 @@ fn AccountFields(
 
 /// The account's time zone: scheduled sends are entered and shown in it.
 #[component]
-fn TimeZoneField(lang: Lang, initial: String, problems: Signal<Vec<FieldProblem>>) -> impl IntoView {
+fn TimeZoneField(
+    lang: Lang,
+    initial: String,
+    problems: Signal<Vec<FieldProblem>>,
+) -> impl IntoView {
     view! {
         <label for="account-time-zone">{lang.pick("时区（IANA 名称，默认 Asia/Shanghai 北京时间）", "Time zone (an IANA name; default Asia/Shanghai, China time)")}</label>
         <input id="account-time-zone" name="form[time_zone]" type="text" value=initial

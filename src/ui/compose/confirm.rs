@@ -52,7 +52,7 @@ pub fn ConfirmDialog(
                 {confirmation.send_at.clone().map(|at| view! {
                     <p class="send-at">
                         <strong>{match lang {
-                            Lang::Zh => format!("群发将于 {at} 发出。"),
+                            Lang::Zh => format!("群发将于 {at}发出。"),
                             Lang::En => format!("Goes out at {at}."),
                         }}</strong>
                     </p>

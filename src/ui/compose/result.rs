@@ -78,7 +78,7 @@ pub fn SendResultPanel(lang: Lang, result: SendResult) -> impl IntoView {
         </dl>
         {result.scheduled_for.clone().map(|at| view! {
             <p class="send-at">{match lang {
-                Lang::Zh => format!("群发将于 {at} 发出。到时之前可在这次群发的页面修改、改期或取消。"),
+                Lang::Zh => format!("群发将于 {at}发出。到时之前可在这次群发的页面修改、改期或取消。"),
                 Lang::En => format!("Goes out at {at}. Until then it can be edited, rescheduled or cancelled on its page."),
             }}</p>
         })}

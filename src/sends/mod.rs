@@ -391,6 +391,9 @@ pub struct AttemptView {
 
 /// The answer to "Send": the problems, or what the confirmation asks.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+// One answer per press of Send, moved once: boxing the confirmation would
+// save nothing worth its noise in every match.
+#[allow(clippy::large_enum_variant)]
 pub enum PrepareOutcome {
     Invalid(Vec<FieldError>),
     Ready(Confirmation),

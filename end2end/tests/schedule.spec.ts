@@ -109,7 +109,7 @@ for (const [lang, w] of Object.entries(words)) {
 }
 
 async function plainPage(browser: Browser, locale: string) {
-  const context = await browser.newContext({ locale, javaScriptEnabled: false });
+  const context = await browser.newContext({ locale, javaScriptEnabled: false, viewport: { width: 390, height: 844 } });
   const page = await context.newPage();
   await logIn(page, admin.username, admin.password);
   return { context, page };
@@ -135,6 +135,8 @@ test("without JavaScript a schedule is set, refused in words when too soon, resc
   await page.getByRole("button", { name: w.confirmSchedule }).click();
   await expect(page.getByRole("heading", { name: w.scheduledHeading })).toBeVisible();
   await page.getByRole("link", { name: "See this send's details" }).click();
+  await page.screenshot({ path: "/tmp/schedule-plain-held.png", fullPage: true });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   await page.getByLabel("Reschedule to").fill(chinaTime(now + 3600));
   await page.getByRole("button", { name: "Reschedule" }).click();
   await expect(page.getByText(chinaTime(now + 3600).replace("T", " ")).first()).toBeVisible();

@@ -662,3 +662,35 @@ async fn history_lists_a_schedule_with_its_local_time_and_filters_by_it() {
     assert!(html.contains(&when), "the row shows its time");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_time_that_passed_while_the_confirmation_was_open_is_refused() {
+    let app = TestApp::spawn().await;
+    let client = signed_in(&app).await;
+    let id = "qf-sched-passed";
+    let at = local_in(&app, "Asia/Shanghai", 150);
+    match prepare(&app, &client, &scheduled(id, "过时", &at)).await {
+        PrepareOutcome::Ready(confirmation) => {
+            assert!(confirmation.send_at.unwrap().contains(&at[11..16]))
+        }
+        other => panic!("{other:?}"),
+    }
+    advance(&app, 300).await;
+    let refused: AppError = post(
+        &app,
+        &client,
+        "confirm_send",
+        &[("clientmsgid".to_owned(), id.to_owned())],
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(refused, AppError::Rejected(Problem::ScheduleTimePassed));
+    let sends: i64 = sqlx::query_scalar("SELECT count(*) FROM sends")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(sends, 0);
+    app.stop().await;
+}

@@ -97,6 +97,16 @@ pub enum Problem {
     CommentTooLong,
     /// No campaign under this id that has an account of the caller's.
     CampaignNotFound,
+    /// Cancelling a scheduled send needs its confirmation.
+    ConfirmCancel,
+    /// The send is no longer held (it went, or was cancelled, meanwhile).
+    SendNotHeld,
+    /// A held send is changed by its author, an admin or a reviewer.
+    NotYourSchedule,
+    /// The scheduled time passed while the confirmation was open.
+    ScheduleTimePassed,
+    /// A held send will send this draft: cancel it first.
+    DraftHeldBySend,
 }
 
 impl Problem {
@@ -235,6 +245,26 @@ impl Problem {
                 "找不到这次多账号群发：它不存在，或其中没有你能使用的公众号。",
                 "There is no such campaign here: it does not exist, or none of its accounts is yours to use.",
             ),
+            ConfirmCancel => lang.pick(
+                "取消定时群发需要确认：请勾选“确认取消”。",
+                "Cancelling a scheduled send needs a confirmation: tick \"Yes, cancel it\".",
+            ),
+            SendNotHeld => lang.pick(
+                "这条群发已经不再等待（它可能刚刚发出或已被取消），没有做任何更改。请刷新页面查看它现在的状态。",
+                "This send is no longer waiting (it may just have gone out, or been cancelled), so nothing was changed. Reload the page to see where it stands.",
+            ),
+            NotYourSchedule => lang.pick(
+                "只有这条群发的作者、管理员或审核人可以修改或取消它。",
+                "Only the editor who wrote this send, an admin or a reviewer can change or cancel it.",
+            ),
+            ScheduleTimePassed => lang.pick(
+                "选定的发送时间已经过去，消息没有发送。请选择新的时间后重新点击“发送”。",
+                "The chosen time has passed, so nothing was sent or scheduled. Choose a new time and press Send again.",
+            ),
+            DraftHeldBySend => lang.pick(
+                "有一条定时或待审核的群发将发送这篇草稿，所以不能删除它。请先在群发记录中打开那条群发并取消它。",
+                "A scheduled or awaiting send will send this draft, so it cannot be deleted. Open that send in History and cancel it first.",
+            ),
         }
     }
 
@@ -276,6 +306,11 @@ impl Problem {
             DeclineNeedsComment => "decline_needs_comment",
             CommentTooLong => "comment_too_long",
             CampaignNotFound => "campaign_not_found",
+            ConfirmCancel => "confirm_cancel",
+            SendNotHeld => "send_not_held",
+            NotYourSchedule => "not_your_schedule",
+            ScheduleTimePassed => "schedule_time_passed",
+            DraftHeldBySend => "draft_held_by_send",
         }
     }
 

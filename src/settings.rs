@@ -34,6 +34,9 @@ pub struct SettingsView {
     pub access_token: AccessTokenView,
     /// Its sends wait for a reviewer's approval before they go.
     pub needs_approval: bool,
+    /// The account's time zone for schedules, in words.
+    #[serde(default)]
+    pub time_zone: String,
 }
 
 impl SettingsView {
@@ -237,6 +240,7 @@ mod ssr {
                 expires_at: tokens.expires_at(),
             },
             needs_approval: account.needs_approval,
+            time_zone: crate::sends::schedule::zone_words(&account.time_zone, lang),
         }
     }
 

@@ -276,6 +276,18 @@ const FUNCTIONS: &[(&str, Who, Scope, Arguments)] = &[
     ),
     ("campaign_targets", Who::SignedIn, Scope::Account, &[]),
     ("campaign_detail", Who::SignedIn, Scope::App, &[("id", "1")]),
+    (
+        "reschedule_send",
+        Who::SignedIn,
+        Scope::Account,
+        &[("id", "1"), ("send_at", "2030-01-01T10:00")],
+    ),
+    (
+        "cancel_send",
+        Who::SignedIn,
+        Scope::Account,
+        &[("id", "1"), ("confirm", "yes")],
+    ),
 ];
 
 fn path(name: &str) -> String {

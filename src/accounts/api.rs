@@ -26,11 +26,20 @@ pub async fn list_accounts() -> Result<AccountsView, AppError> {
 #[server(endpoint = "add_account")]
 pub async fn add_account(form: AccountForm) -> Result<SaveOutcome, AppError> {
     let call = crate::edge::admin()?;
-    let account = match super::form::check(&form, None) {
-        Ok(account) => account,
-        Err(problems) => return Ok(ssr::refused(problems, None, &form)),
+    let zone = ssr::time_zone(&form);
+    let account = match (super::form::check(&form, None), &zone) {
+        (Ok(account), Ok(_)) => account,
+        (checked, zone) => {
+            let mut problems = checked.err().unwrap_or_default();
+            problems.extend(zone.clone().err());
+            return Ok(ssr::refused(problems, None, &form));
+        }
     };
-    ssr::insert(&call, account, form.needs_approval.is_some()).await
+    let outcome = ssr::insert(&call, account, form.needs_approval.is_some()).await?;
+    if let (Some(slug), Ok(Some(zone))) = (&outcome.saved, zone) {
+        ssr::set_time_zone(&call, slug, &zone).await?;
+    }
+    Ok(outcome)
 }
 
 /// Changes account `account` (its slug): everything but the slug, a blank
@@ -40,6 +49,10 @@ pub async fn edit_account(account: String, form: AccountForm) -> Result<SaveOutc
     use crate::audit::Action;
     let (call, row) = ssr::admin_row(&account).await?;
     let db = &call.app.db;
+    let zone = match ssr::time_zone(&form) {
+        Ok(zone) => zone,
+        Err(problem) => return Ok(ssr::refused(vec![problem], Some(&row.slug), &form)),
+    };
     if row.id == 1 {
         let name = form.name.trim();
         if name.is_empty() || name.chars().count() > super::NAME_MAX_CHARS {
@@ -69,6 +82,11 @@ pub async fn edit_account(account: String, form: AccountForm) -> Result<SaveOutc
     super::store::set_needs_approval(db, row.id, form.needs_approval.is_some())
         .await
         .map_err(AppError::unexpected)?;
+    if let Some(zone) = zone {
+        super::store::set_time_zone(db, row.id, &zone)
+            .await
+            .map_err(AppError::unexpected)?;
+    }
     let row = super::store::get(db, row.id)
         .await
         .map_err(AppError::unexpected)?
@@ -183,6 +201,7 @@ mod ssr {
                 .and_then(|url| url::Url::parse(url).ok())
                 .map(|url| crate::shell::config::url_without_secrets(&url)),
             forward_timeout_ms: row.forward_timeout_ms,
+            time_zone: row.time_zone.clone(),
             disabled: row.is_disabled(),
             not_started: (!row.is_disabled() && !at_work).then(|| {
                 app.accounts
@@ -192,6 +211,37 @@ mod ssr {
             secrets: row.secrets_set(),
             needs_approval: row.needs_approval,
         }
+    }
+
+    /// The form's time zone: `None` when blank (kept as it is), else its
+    /// IANA name as the tz database spells it.
+    pub fn time_zone(form: &AccountForm) -> Result<Option<String>, FieldProblem> {
+        let given = form.time_zone.trim();
+        if given.is_empty() {
+            return Ok(None);
+        }
+        crate::sends::schedule::ssr::canonical_zone(given)
+            .map(Some)
+            .ok_or(FieldProblem::TimeZoneInvalid)
+    }
+
+    /// Sets the time zone of the account just added, and puts it to work
+    /// again with it.
+    pub async fn set_time_zone(call: &Call, slug: &str, zone: &str) -> Result<(), AppError> {
+        let db = &call.app.db;
+        let row = store::by_slug(db, slug)
+            .await
+            .map_err(AppError::unexpected)?
+            .ok_or(Problem::AccountNotFound)?;
+        store::set_time_zone(db, row.id, zone)
+            .await
+            .map_err(AppError::unexpected)?;
+        let row = store::get(db, row.id)
+            .await
+            .map_err(AppError::unexpected)?
+            .ok_or(Problem::AccountNotFound)?;
+        put_to_work(call, &row);
+        Ok(())
     }
 
     /// The account `slug`, disabled or not, for an admin. An editor gets
@@ -235,6 +285,7 @@ mod ssr {
             ("token_source", &form.token_source),
             ("message_mode", &form.message_mode),
             ("forward_timeout", &form.forward_timeout),
+            ("time_zone", &form.time_zone),
         ] {
             if !value.trim().is_empty() {
                 query.append_pair(key, value);

@@ -243,6 +243,9 @@ pub struct AccountForm {
     /// A checkbox: present (any value) means the account's sends need a
     /// reviewer's approval before they go (群发需要审核).
     pub needs_approval: Option<String>,
+    /// The IANA time zone schedules are entered and shown in (such as
+    /// `Asia/Shanghai`); blank: keep it (China time for a new account).
+    pub time_zone: String,
 }
 
 /// A field of the account form.
@@ -273,6 +276,7 @@ pub enum AccountField {
     MessageMode,
     ForwardUrl,
     ForwardTimeout,
+    TimeZone,
 }
 
 impl AccountField {
@@ -318,6 +322,8 @@ pub enum FieldProblem {
     ForwardTimeoutWithoutUrl,
     /// Row 1 is the configuration's: only its name is the console's.
     ConfiguredAccount,
+    /// Not an IANA time zone name the tz database knows.
+    TimeZoneInvalid,
 }
 
 /// The longest account name.
@@ -349,6 +355,7 @@ impl FieldProblem {
             MessageModeInvalid => AccountField::MessageMode,
             ForwardUrlInvalid => AccountField::ForwardUrl,
             ForwardTimeoutInvalid | ForwardTimeoutWithoutUrl => AccountField::ForwardTimeout,
+            TimeZoneInvalid => AccountField::TimeZone,
         }
     }
 
@@ -420,6 +427,10 @@ impl FieldProblem {
                 "这是配置文件（QUNFA_WECHAT_*）定义的公众号：除名称外，请在配置中修改；它也不能停用，从配置中移除即可。",
                 "This account is the one the configuration (QUNFA_WECHAT_*) defines: change anything but its name there; it cannot be disabled here either, only removed from the configuration.",
             ),
+            TimeZoneInvalid => lang.pick(
+                "请填写 IANA 时区名，例如 Asia/Shanghai（北京时间）、Asia/Hong_Kong 或 Europe/Berlin。",
+                "Give an IANA time zone name, such as Asia/Shanghai (China time), Asia/Hong_Kong or Europe/Berlin.",
+            ),
         }
     }
 }
@@ -452,6 +463,9 @@ pub struct AccountSummary {
     /// Without its query and user information, which may hold a key.
     pub forward_url: Option<String>,
     pub forward_timeout_ms: Option<i64>,
+    /// The IANA zone its schedules are entered and shown in.
+    #[serde(default)]
+    pub time_zone: String,
     pub disabled: bool,
     /// Enabled but not at work: why (in English, as the start said it).
     pub not_started: Option<String>,

@@ -29,6 +29,8 @@ pub struct Row {
     pub disabled_at: Option<String>,
     /// Its sends wait for a reviewer's approval before they go.
     pub needs_approval: bool,
+    /// The IANA zone its schedules are entered and shown in.
+    pub time_zone: String,
     sealed: SealedSecrets,
 }
 
@@ -124,6 +126,7 @@ struct Stored {
     forward_timeout_ms: Option<i64>,
     disabled_at: Option<String>,
     needs_approval: i64,
+    time_zone: String,
 }
 
 impl TryFrom<Stored> for Row {
@@ -147,6 +150,7 @@ impl TryFrom<Stored> for Row {
             forward_timeout_ms: stored.forward_timeout_ms,
             disabled_at: stored.disabled_at,
             needs_approval: stored.needs_approval != 0,
+            time_zone: stored.time_zone,
             sealed: SealedSecrets {
                 secret: stored.secret,
                 token_url: stored.token_url,
@@ -164,7 +168,7 @@ pub async fn list(db: &SqlitePool) -> Result<Vec<Row>, StoreError> {
         Stored,
         r#"SELECT id AS "id!", slug, name, appid, kind, overseas, origin, token_source, secret,
                   token_url, fixed_token, callback_token, aes_key, message_mode, forward_url,
-                  forward_timeout_ms, disabled_at, needs_approval
+                  forward_timeout_ms, disabled_at, needs_approval, time_zone
            FROM accounts ORDER BY id"#
     )
     .fetch_all(db)
@@ -178,7 +182,7 @@ pub async fn get(db: &SqlitePool, id: i64) -> Result<Option<Row>, StoreError> {
         Stored,
         r#"SELECT id AS "id!", slug, name, appid, kind, overseas, origin, token_source, secret,
                   token_url, fixed_token, callback_token, aes_key, message_mode, forward_url,
-                  forward_timeout_ms, disabled_at, needs_approval
+                  forward_timeout_ms, disabled_at, needs_approval, time_zone
            FROM accounts WHERE id = ?"#,
         id
     )
@@ -269,6 +273,15 @@ async fn write(
     .execute(&mut *conn)
     .await
     .map_err(|error| taken(error, account))?;
+    Ok(())
+}
+
+/// Sets the IANA time zone account `id`'s schedules are entered and shown
+/// in (checked by the caller).
+pub async fn set_time_zone(db: &SqlitePool, id: i64, zone: &str) -> Result<(), StoreError> {
+    sqlx::query!("UPDATE accounts SET time_zone = ? WHERE id = ?", zone, id)
+        .execute(db)
+        .await?;
     Ok(())
 }
 

@@ -53,6 +53,12 @@ pub enum Action {
     Approve,
     /// A send that needed approval declined by a reviewer, with why.
     Decline,
+    /// A held send given a new time.
+    Reschedule,
+    /// A held send cancelled before it went.
+    Cancel,
+    /// A held send's message, audience or time changed in Compose.
+    EditScheduled,
 }
 
 impl Action {
@@ -86,6 +92,9 @@ impl Action {
             Action::AccountEnable => lang.pick("启用公众号", "Account enabled"),
             Action::Approve => lang.pick("批准群发", "Send approved"),
             Action::Decline => lang.pick("拒绝群发", "Send declined"),
+            Action::Reschedule => lang.pick("修改定时", "Send rescheduled"),
+            Action::Cancel => lang.pick("取消定时群发", "Scheduled send cancelled"),
+            Action::EditScheduled => lang.pick("修改待发群发", "Held send edited"),
         }
     }
 }
@@ -188,6 +197,11 @@ pub enum Facts {
         send_now: bool,
         comment: Option<String>,
     },
+    /// A held send rescheduled (its new time, UTC), edited or cancelled.
+    Schedule {
+        send_id: i64,
+        scheduled_at: Option<String>,
+    },
 }
 
 impl Facts {
@@ -274,6 +288,13 @@ impl Facts {
                     .map_or_else(String::new, |c| format!("; comment: {c}"));
                 format!("send #{send_id} by {author} → {state}{now}{comment}")
             }
+            Facts::Schedule {
+                send_id,
+                scheduled_at,
+            } => match scheduled_at {
+                Some(at) => format!("send #{send_id}: at {at} (UTC)"),
+                None => format!("send #{send_id}"),
+            },
         }
     }
 

@@ -127,9 +127,9 @@ pub async fn complete(
 
 /// What holds back `target`'s send: its own approval and the campaign's
 /// time.
-fn release_for(target: &Account) -> Release {
+fn release_for(target: &Account, plan: &Plan) -> Release {
     Release {
-        scheduled_at: None,
+        scheduled_at: plan.scheduled_at.clone(),
         needs_approval: target.needs_approval,
     }
 }
@@ -212,6 +212,7 @@ async fn one(
         content: content_for(plan.content.as_ref(), &made),
         repeat: None,
         campaign: Vec::new(),
+        scheduled_at: plan.scheduled_at.clone(),
     };
     let form = ComposeForm {
         clientmsgid: id.to_owned(),
@@ -240,7 +241,7 @@ async fn one(
         send_again,
         now: &now,
         articles_as_sent: made.articles.as_deref(),
-        release: release_for(&target),
+        release: release_for(&target, plan),
     };
     match sends_store::create_send(&app.db, &send).await? {
         Created::New(send) | Created::Existing(send) => record(app, &target, member, send).await,

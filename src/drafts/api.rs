@@ -89,6 +89,13 @@ pub async fn delete_draft(
     #[server(default)] confirm: String,
 ) -> Result<DeleteOutcome, AppError> {
     let call = crate::edge::on_account(&account).await?;
+    // A draft a held send will send stays until that send is cancelled.
+    if let Some(words) = crate::sends::schedule::ssr::draft_held(&call, id).await? {
+        crate::edge::redirect_plain_form(&format!(
+            "/a/{account}/drafts/{id}?problem=draft_held_by_send"
+        ));
+        return Ok(DeleteOutcome::Failed(words));
+    }
     let outcome = ssr::delete(&call, id, confirm == "yes").await?;
     match outcome {
         DeleteOutcome::Deleted => {

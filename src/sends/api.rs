@@ -26,7 +26,7 @@ pub async fn load_compose(
     let call = crate::edge::on_account(&account).await?;
     let tags = tags(&call.app, false).await.map_err(|e| e.words(call.lang));
     let attempt = match attempt {
-        Some(id) => attempt_view(&call.app, call.user.id, &id).await?,
+        Some(id) => attempt_view(&call.app, call.user.id, &id, call.lang).await?,
         None => None,
     };
     let sent = match sent {
@@ -53,6 +53,7 @@ pub async fn load_compose(
         sent,
         quota: Some(quota),
         campaign_targets: crate::campaigns::plan::targets(&call.app, &call.user, call.lang).await?,
+        time_zone: crate::sends::schedule::zone_words(&call.app.account.time_zone, call.lang),
     })
 }
 
@@ -71,7 +72,7 @@ pub async fn prepare_send(account: String, form: ComposeForm) -> Result<PrepareO
     use crate::edge::redirect_plain_form;
     use ssr::*;
     let call = crate::edge::on_account(&account).await?;
-    let outcome = prepare(&call.app, &call.user, &form).await;
+    let outcome = prepare(&call.app, &call.user, &form, call.lang).await;
     match &outcome {
         Ok(_) => redirect_plain_form(&compose_url(&account, &[("attempt", &form.clientmsgid)])),
         Err(error) => redirect_plain_form(&compose_url(&account, &[("problem", error.code())])),
@@ -234,6 +235,7 @@ pub mod ssr {
     use crate::error::{AppError, Problem};
     use crate::i18n::Lang;
     use crate::sends::rules;
+    use crate::sends::schedule::ssr as schedule;
     use crate::sends::store::{self, Created, Plan};
     use crate::sends::{
         ArticleName, AttemptView, ComposeForm, Confirmation, Content, Field, FieldError,
@@ -246,7 +248,7 @@ pub mod ssr {
         PreviewMessage, PreviewRecipient, PreviewRequest,
     };
     use crate::wechat::client::CallError;
-    use crate::wechat::errcode::{ApiError, ErrCode};
+    use crate::wechat::errcode::ApiError;
     use crate::wechat::types::{ClientMsgId, MediaId, MsgType};
 
     /// Pages of drafts or materials searched for a send's names (20 per
@@ -298,23 +300,27 @@ pub mod ssr {
         app: &AccountState,
         user_id: i64,
         clientmsgid: &str,
+        lang: Lang,
     ) -> Result<Option<AttemptView>, AppError> {
         let mut db = app.db.acquire().await?;
-        let Some(attempt) =
+        let Some(mut attempt) =
             store::load_attempt(&mut db, app.account.id, user_id, clientmsgid).await?
         else {
             return Ok(None);
         };
+        // A held send opened to edit shows its time as it is now (it may
+        // have been rescheduled since).
+        if let Some(at) = schedule::held_time(&mut db, app.account.id, clientmsgid).await? {
+            attempt.form.send_when = "at".into();
+            attempt.form.send_at = schedule::input_value(&app.account.time_zone, &at);
+        }
+        drop(db);
         let outcome = match &attempt.plan {
             Some(plan) => {
-                PrepareOutcome::Ready(Box::new(confirmation(app, clientmsgid, plan).await?))
+                PrepareOutcome::Ready(Box::new(confirmation(app, clientmsgid, plan, lang).await?))
             }
             // Checked again for its problems; nothing is called.
-            None => PrepareOutcome::Invalid(
-                rules::check(&attempt.form, app.account.overseas)
-                    .err()
-                    .unwrap_or_default(),
-            ),
+            None => PrepareOutcome::Invalid(problems_of(app, &attempt.form)),
         };
         Ok(Some(AttemptView {
             form: attempt.form,
@@ -322,27 +328,59 @@ pub mod ssr {
         }))
     }
 
+    /// The form's problems without asking WeChat: its rules and its time.
+    fn problems_of(app: &AccountState, form: &ComposeForm) -> Vec<FieldError> {
+        let mut problems = rules::check(form, app.account.overseas)
+            .err()
+            .unwrap_or_default();
+        if let Err(problem) = send_at(app, form) {
+            problems.push(problem);
+        }
+        problems
+    }
+
+    /// "When": `None` for now, else the time in UTC, checked.
+    fn send_at(app: &AccountState, form: &ComposeForm) -> Result<Option<String>, FieldError> {
+        match form.send_when.trim() {
+            "" | "now" => Ok(None),
+            "at" => schedule::check_send_at(
+                &app.account.time_zone,
+                &form.send_at,
+                &app.account.sends.now(),
+            )
+            .map(Some)
+            .map_err(|problem| FieldError::new(Field::SendAt, problem)),
+            _ => Err(FieldError::new(Field::SendAt, FieldProblem::NotALocalTime)),
+        }
+    }
+
     /// What the editor confirms, with a warning when the send would exceed
-    /// what is left of the account's quota now.
+    /// what is left of the account's quota in the period it goes in.
     async fn confirmation(
         app: &AccountState,
         clientmsgid: &str,
         plan: &Plan,
+        lang: Lang,
     ) -> Result<Confirmation, AppError> {
         let now = app.account.sends.now();
         let to_all = plan.tag_id.is_none();
+        let at = plan.scheduled_at.as_deref().unwrap_or(&now);
         let quota = crate::sends::quota::would_exceed(
             &app.db,
             app.account.id,
             app.account.kind,
             to_all,
-            &now,
+            at,
             &now,
             None,
         )
         .await?
         .map(Box::new);
         Ok(Confirmation {
+            send_at: plan
+                .scheduled_at
+                .as_deref()
+                .map(|at| schedule::local_text(&app.account.time_zone, at, lang)),
             clientmsgid: clientmsgid.to_owned(),
             to_all: plan.tag_id.is_none(),
             repeat: plan.repeat.clone(),
@@ -359,6 +397,7 @@ pub mod ssr {
         app: &AccountState,
         user: &CurrentUser,
         form: &ComposeForm,
+        lang: Lang,
     ) -> Result<PrepareOutcome, AppError> {
         if rules::too_large_to_keep(form) {
             return Err(Problem::FormTooLarge.into());
@@ -367,14 +406,24 @@ pub mod ssr {
         if store::send_of_attempt(&mut db, app.account.id, &form.clientmsgid)
             .await?
             .is_some()
+            // A held send may still be edited under its own attempt.
+            && !schedule::is_held_attempt(&mut db, app.account.id, &form.clientmsgid).await?
         {
             // This compose attempt was sent already; a new one starts fresh.
             return Err(Problem::AlreadySent.into());
         }
         drop(db);
-        let mut plan = match rules::check(form, app.account.overseas) {
-            Err(problems) => Err(problems),
-            Ok(checked) => plan(app, checked, form).await?,
+        let when = send_at(app, form);
+        let mut plan = match (rules::check(form, app.account.overseas), when) {
+            (Err(mut problems), when) => {
+                problems.extend(when.err());
+                Err(problems)
+            }
+            (Ok(_), Err(problem)) => Err(vec![problem]),
+            (Ok(checked), Ok(at)) => plan(app, checked, form).await?.map(|mut plan| {
+                plan.scheduled_at = at;
+                plan
+            }),
         };
         if let Ok(checked) = &mut plan {
             match crate::campaigns::plan::check(app, user, form, &checked.request.message).await? {
@@ -389,9 +438,9 @@ pub mod ssr {
             return Err(Problem::AttemptNotFound.into());
         }
         Ok(match plan {
-            Ok(plan) => {
-                PrepareOutcome::Ready(Box::new(confirmation(app, &form.clientmsgid, &plan).await?))
-            }
+            Ok(plan) => PrepareOutcome::Ready(Box::new(
+                confirmation(app, &form.clientmsgid, &plan, lang).await?,
+            )),
             Err(problems) => PrepareOutcome::Invalid(problems),
         })
     }
@@ -462,6 +511,7 @@ pub mod ssr {
             content: Some(content),
             repeat,
             campaign: Vec::new(),
+            scheduled_at: None,
         }))
     }
 
@@ -665,11 +715,34 @@ pub mod ssr {
         if to_all && !said.all_followers {
             return Err(Problem::ConfirmAllFollowers.into());
         }
+        let now = app.account.sends.now();
+        if plan
+            .scheduled_at
+            .as_deref()
+            .is_some_and(|at| schedule::is_past(at, &now))
+        {
+            return Err(Problem::ScheduleTimePassed.into());
+        }
+        let release = store::Release {
+            scheduled_at: plan.scheduled_at.clone(),
+            needs_approval: app.account.needs_approval,
+        };
+        // A held send opened in Compose and confirmed again: the same row,
+        // changed, if it is still held.
+        if let Some((id, goes_now)) =
+            schedule::edit_held(app, user, clientmsgid, &plan, &now).await?
+        {
+            if goes_now {
+                life::settle(&app.db, &app.account.wechat, &app.account.sends, id, "send").await?;
+            }
+            return Ok(id);
+        }
+        // A held send takes its copy of the draft when it is released.
+        let goes_now = release.first_state() == SendState::Pending;
         let articles_as_sent = match &plan.request.message {
-            MassMessage::MpNews { media_id } => articles_as_sent(app, media_id).await?,
+            MassMessage::MpNews { media_id } if goes_now => articles_as_sent(app, media_id).await?,
             _ => None,
         };
-        let now = app.account.sends.now();
         let send = store::NewSend {
             account: app.account.id,
             user_id: user.id,
@@ -678,10 +751,7 @@ pub mod ssr {
             send_again: said.send_again,
             now: &now,
             articles_as_sent: articles_as_sent.as_deref(),
-            release: store::Release {
-                needs_approval: app.account.needs_approval,
-                ..Default::default()
-            },
+            release,
         };
         // A campaign's group and accounts are written before its first send.
         let campaign = match plan.campaign.is_empty() {
@@ -690,7 +760,7 @@ pub mod ssr {
         };
         let created = store::create_send(&app.db, &send).await?;
         if let (Some(group), Created::New(id) | Created::Existing(id)) = (campaign, &created) {
-            if matches!(created, Created::New(_)) {
+            if goes_now && matches!(created, Created::New(_)) {
                 life::settle(
                     &app.db,
                     &app.account.wechat,
@@ -704,10 +774,11 @@ pub mod ssr {
         }
         match created {
             Created::New(id) if campaign.is_some() => Ok(id),
-            Created::New(id) => {
+            Created::New(id) if goes_now => {
                 life::settle(&app.db, &app.account.wechat, &app.account.sends, id, "send").await?;
                 Ok(id)
             }
+            Created::New(id) => Ok(id),
             Created::Existing(id) => {
                 // A second click or another tab: wait for the first one's
                 // answer rather than calling again.
@@ -734,23 +805,8 @@ pub mod ssr {
         app: &AccountState,
         media_id: &MediaId,
     ) -> Result<Option<Vec<SentArticle>>, AppError> {
-        match app.account.wechat.draft_get(media_id).await {
-            Ok(draft) => Ok(Some(
-                draft
-                    .news_item
-                    .into_iter()
-                    .map(|a| SentArticle {
-                        title: a.title,
-                        author: a.author.filter(|s| !s.is_empty()),
-                        digest: a.digest.filter(|s| !s.is_empty()),
-                        content: a.content.unwrap_or_default(),
-                        content_source_url: a.content_source_url.filter(|s| !s.is_empty()),
-                        thumb_media_id: a.thumb_media_id.filter(|s| !s.is_empty()),
-                        cover_url: a.thumb_url.filter(|s| !s.is_empty()),
-                    })
-                    .collect(),
-            )),
-            Err(CallError::Api(api)) if api.code == ErrCode::InvalidMediaId => Ok(None),
+        match schedule::copy_of_draft(&app.account.wechat, media_id).await {
+            Ok(copy) => Ok(copy),
             Err(error) => {
                 tracing::warn!(%error, "draft/get before a send failed; nothing sent");
                 Err(Problem::DraftUnreadable.into())
@@ -787,6 +843,11 @@ pub mod ssr {
             campaign: crate::campaigns::store::campaign_of_send(&app.db, id)
                 .await
                 .map_err(AppError::unexpected)?,
+            scheduled_for: send
+                .scheduled_at
+                .as_deref()
+                .filter(|_| send.state.is_held())
+                .map(|at| schedule::local_text(&app.account.time_zone, at, lang)),
         })
     }
 

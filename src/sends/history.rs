@@ -52,6 +52,9 @@ pub struct HistoryRow {
     /// The campaign the send is a part of (`/campaigns/<id>`).
     #[serde(default)]
     pub campaign: Option<i64>,
+    /// A held send's time in the account's zone, short ("12-01 14:00").
+    #[serde(default)]
+    pub when: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -146,6 +149,9 @@ pub struct SendDetail {
     /// Its approval (`sends::approval`), for a send that needed one.
     #[serde(default)]
     pub review: Option<super::approval::ReviewView>,
+    /// A held send's time and what the caller may do with it.
+    #[serde(default)]
+    pub held: Option<super::schedule::HeldView>,
 }
 
 /// An article as it went out, ready to show: its `content` sanitised, the
@@ -169,6 +175,13 @@ pub async fn load_send_detail(account: String, id: i64) -> Result<SendDetail, Ap
     let call = crate::edge::on_account(&account).await?;
     let mut detail = ssr::detail(&call.app, id, call.lang).await?;
     detail.review = super::approval::ssr::review(&call, id).await?;
+    if detail.row.state.is_held()
+        && let Some(send) = crate::sends::store::load_send(&call.app.db, id).await?
+    {
+        let held =
+            super::schedule::ssr::held_view(&call, send.user_id, send.scheduled_at.as_deref());
+        detail.held = Some(held);
+    }
     Ok(detail)
 }
 
@@ -260,8 +273,13 @@ pub mod ssr {
         }
     }
 
-    fn history_row(entry: store::HistoryEntry) -> HistoryRow {
+    fn history_row(app: &AccountState, entry: store::HistoryEntry) -> HistoryRow {
         HistoryRow {
+            when: entry
+                .scheduled_at
+                .as_deref()
+                .filter(|_| entry.state.is_held())
+                .map(|at| crate::sends::schedule::ssr::short_text(&app.account.time_zone, at)),
             id: entry.id,
             created_at: entry.created_at,
             editor: entry.username,
@@ -285,7 +303,7 @@ pub mod ssr {
         let mut rows: Vec<HistoryRow> = store::history(&app.db, &query)
             .await?
             .into_iter()
-            .map(history_row)
+            .map(|entry| history_row(app, entry))
             .collect();
         let older = (rows.len() as i64 > HISTORY_PAGE).then(|| {
             rows.truncate(HISTORY_PAGE as usize);
@@ -322,7 +340,9 @@ pub mod ssr {
                 at: e.at,
                 state: e.state,
                 source: e.source,
-                detail: e.detail,
+                detail: e.detail.map(|d| {
+                    crate::sends::schedule::ssr::local_note(&app.account.time_zone, &d, lang)
+                }),
             })
             .collect();
         let problem = crate::sends::api::ssr::problem_words(
@@ -400,7 +420,8 @@ pub mod ssr {
             && send.msg_id.is_some()
             && !all_deleted;
         Ok(SendDetail {
-            row: history_row(send.entry),
+            held: None,
+            row: history_row(app, send.entry),
             clientmsgid: send.clientmsgid,
             request,
             msg_id: send.msg_id.map(|v| v as u64),

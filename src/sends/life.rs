@@ -274,6 +274,7 @@ pub async fn worker(
     wechat: WechatClient,
     sends: SendsState,
     check_after: Duration,
+    schedule_grace: Duration,
     stop: CancellationToken,
 ) {
     let mut round: u64 = 0;
@@ -311,6 +312,12 @@ pub async fn worker(
             Err(error) => {
                 tracing::error!(account, error = %error, "the worker could not apply callbacks to sends");
             }
+        }
+        if let Err(error) =
+            super::schedule::ssr::release_due(&db, &wechat, account, &sends.now(), schedule_grace)
+                .await
+        {
+            tracing::error!(account, error = %error, "the worker could not release the scheduled sends due");
         }
         match store::to_settle(&db, account, &sends.now()).await {
             Ok(ids) => {

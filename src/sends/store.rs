@@ -30,6 +30,10 @@ pub struct Plan {
     /// The other accounts of a campaign, checked when the attempt was.
     #[serde(default)]
     pub campaign: Vec<super::CampaignLine>,
+    /// When a scheduled send goes (UTC, `Clock::timestamp` form); `None`:
+    /// at once.
+    #[serde(default)]
+    pub scheduled_at: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -380,12 +384,14 @@ pub struct SendRecord {
     pub errmsg: Option<String>,
     pub attempts: i64,
     pub articles: Vec<String>,
+    /// Its time, for a scheduled send (UTC).
+    pub scheduled_at: Option<String>,
 }
 
 pub async fn load_send(db: &SqlitePool, id: i64) -> Result<Option<SendRecord>, StoreError> {
     let row = sqlx::query!(
         r#"SELECT id, clientmsgid, user_id, account_id, msg_type, request, state, msg_id,
-                  msg_data_id, errcode, errmsg, attempts, articles
+                  msg_data_id, errcode, errmsg, attempts, articles, scheduled_at
            FROM sends WHERE id = ?"#,
         id
     )
@@ -412,6 +418,7 @@ pub async fn load_send(db: &SqlitePool, id: i64) -> Result<Option<SendRecord>, S
             .map(serde_json::from_str)
             .transpose()?
             .unwrap_or_default(),
+        scheduled_at: row.scheduled_at,
     }))
 }
 
@@ -824,6 +831,7 @@ pub struct HistoryEntry {
     pub result_status: Option<String>,
     /// The campaign the send is a part of.
     pub campaign: Option<i64>,
+    pub scheduled_at: Option<String>,
 }
 
 pub async fn history(
@@ -832,7 +840,7 @@ pub async fn history(
 ) -> Result<Vec<HistoryEntry>, StoreError> {
     let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(
         "SELECT s.id, s.created_at, u.username, s.msg_type, s.audience, s.summary, s.state, \
-         s.sent_count, s.error_count, s.total_count, s.result_status, \
+         s.sent_count, s.error_count, s.total_count, s.result_status, s.scheduled_at, \
          (SELECT g.id FROM send_groups g WHERE g.id = s.group_id AND g.kind = 'campaign') \
          FROM sends s JOIN users u ON u.id = s.user_id WHERE s.account_id = ",
     );
@@ -897,7 +905,8 @@ pub async fn history(
             error_count: r.get(8),
             total_count: r.get(9),
             result_status: r.get(10),
-            campaign: r.get(11),
+            scheduled_at: r.get(11),
+            campaign: r.get(12),
         })
         .collect())
 }
@@ -942,7 +951,7 @@ pub async fn send_view(db: &SqlitePool, id: i64) -> Result<Option<SendView>, Sto
                       s.state, s.sent_count, s.error_count, s.total_count, s.result_status,
                       s.clientmsgid, s.request, s.msg_id, s.msg_data_id, s.audience_size,
                       s.filter_count, s.errcode, s.errmsg, s.status_source, s.articles,
-                      s.callback_id, s.content, s.deleted_articles, s.account_id,
+                      s.callback_id, s.content, s.deleted_articles, s.account_id, s.scheduled_at,
                       (SELECT g.id FROM send_groups g WHERE g.id = s.group_id AND g.kind = 'campaign')
                           AS "campaign: i64"
                FROM sends s JOIN users u ON u.id = s.user_id WHERE s.id = ?"#,
@@ -966,6 +975,7 @@ pub async fn send_view(db: &SqlitePool, id: i64) -> Result<Option<SendView>, Sto
             total_count: row.total_count,
             result_status: row.result_status,
             campaign: row.campaign,
+            scheduled_at: row.scheduled_at,
         },
         clientmsgid: row.clientmsgid,
         request: row.request,
@@ -1088,6 +1098,7 @@ mod tests {
             content: Some(Content::text("hi")),
             repeat: None,
             campaign: Vec::new(),
+            scheduled_at: None,
         };
         let mut json = serde_json::to_value(&plan).unwrap();
         json.as_object_mut().unwrap().remove("content");

@@ -26,6 +26,9 @@ pub enum Step {
     MassDelete,
     /// A reviewer approved or declined it.
     Approval,
+    /// Its schedule: released at its time, missed, rescheduled, edited or
+    /// cancelled (`sends::schedule`).
+    Schedule,
 }
 
 impl Step {
@@ -39,6 +42,7 @@ impl Step {
             "mass/get" => Step::MassGet,
             "mass/delete" => Step::MassDelete,
             "approval" => Step::Approval,
+            "schedule" => Step::Schedule,
             _ => return None,
         })
     }
@@ -52,6 +56,7 @@ impl Step {
             Step::MassGet => lang.pick("查询群发状态（mass/get）", "Status query (mass/get)"),
             Step::MassDelete => lang.pick("删除（mass/delete）", "Deletion (mass/delete)"),
             Step::Approval => lang.pick("审核", "Review"),
+            Step::Schedule => lang.pick("定时", "Schedule"),
         }
     }
 }
@@ -280,7 +285,61 @@ impl Note {
 
 /// A stored note in words.
 pub fn note_words(lang: Lang, stored: &str, state: SendState) -> String {
+    if let Some(words) = schedule_note_words(lang, stored) {
+        return words;
+    }
     Note::parse(stored, state).words(lang)
+}
+
+/// A timeline note of a schedule in words (its times already in the
+/// account's zone, `schedule::ssr::local_note`); `None` for any other note.
+pub fn schedule_note_words(lang: Lang, stored: &str) -> Option<String> {
+    let times = |rest: &str| -> Option<(String, String, String)> {
+        let mut parts = rest.splitn(3, '|');
+        Some((
+            parts.next()?.to_owned(),
+            parts.next()?.to_owned(),
+            parts.next()?.to_owned(),
+        ))
+    };
+    if let Some((due, back, grace)) = stored.strip_prefix("missed:").and_then(times) {
+        return Some(match lang {
+            Lang::Zh => format!(
+                "没有发送：它的时间是 {due}，那时 qunfa 没有在运行；qunfa 在 {back} 才回来，已超过宽限时间 {grace}（QUNFA_SCHEDULE_GRACE），所以不再发送，免得在意外的时间发出。需要的话请重新群发。"
+            ),
+            Lang::En => format!(
+                "Not sent: its time was {due} and qunfa was not running then; it came back at {back}, later than the grace of {grace} (QUNFA_SCHEDULE_GRACE), so it was not sent at a time nobody chose. Send it again if it is still wanted."
+            ),
+        });
+    }
+    if let Some((due, back, grace)) = stored.strip_prefix("missed_draft:").and_then(times) {
+        return Some(match lang {
+            Lang::Zh => format!(
+                "没有发送：它的时间是 {due}，但直到 {back} 都无法从微信读取这篇草稿（qunfa 发送前要保存文章副本），已超过宽限时间 {grace}（QUNFA_SCHEDULE_GRACE）。"
+            ),
+            Lang::En => format!(
+                "Not sent: its time was {due}, but WeChat could not be asked for the draft until {back} (qunfa keeps a copy of the articles before sending), later than the grace of {grace} (QUNFA_SCHEDULE_GRACE)."
+            ),
+        });
+    }
+    if let Some(at) = stored.strip_prefix("rescheduled:") {
+        return Some(match lang {
+            Lang::Zh => format!("改为 {at} 发送。"),
+            Lang::En => format!("Rescheduled to {at}."),
+        });
+    }
+    Some(
+        match stored {
+            "cancelled" => lang.pick("已取消：不会发送。", "Cancelled: it will not be sent."),
+            "edited" => lang.pick("内容、发送对象或时间已修改。", "Its message, audience or time was changed."),
+            "draft_unreadable" => lang.pick(
+                "到了时间，但暂时无法从微信读取这篇草稿（qunfa 发送前要保存文章副本）：在宽限时间内会继续尝试。",
+                "Its time came, but WeChat could not be asked for the draft (qunfa keeps a copy of the articles before sending): it is tried again within the grace.",
+            ),
+            _ => return None,
+        }
+        .to_owned(),
+    )
 }
 
 #[cfg(test)]

@@ -51,6 +51,8 @@ pub struct Account {
     pub wechat: WechatClient,
     pub callbacks: CallbackState,
     pub sends: SendsState,
+    /// The IANA zone its schedules are entered and shown in.
+    pub time_zone: String,
     /// Stops this account's worker (the account was disabled or changed).
     stop: CancellationToken,
 }
@@ -175,6 +177,7 @@ impl Accounts {
             account.wechat.clone(),
             account.sends.clone(),
             self.context.settings.status_check_after,
+            self.context.settings.schedule_grace,
             account.stop.clone(),
         );
         if let Ok(mut workers) = self.workers.lock() {
@@ -329,6 +332,7 @@ impl Accounts {
             wechat,
             callbacks,
             sends,
+            time_zone: row.time_zone.clone(),
             stop: context.stopping.child_token(),
         })
     }

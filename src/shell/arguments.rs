@@ -116,6 +116,8 @@ pub static CHECKS: &[(&str, Check)] = checks![
     crate::sends::quota::AccountQuota,
     crate::campaigns::api::CampaignTargets,
     crate::campaigns::api::CampaignDetail,
+    crate::sends::schedule::RescheduleSend,
+    crate::sends::schedule::CancelSend,
 ];
 
 fn check_for(path: &str) -> Option<Check> {

@@ -503,6 +503,7 @@ async fn account(
                 forward_timeout: forward_timeout.unwrap_or_default(),
                 no_forward: None,
                 needs_approval: None,
+                time_zone: String::new(),
             };
             let account = crate::accounts::form::check(&form, None)
                 .map_err(|problems| anyhow::anyhow!(account_problems(&problems)))?;

@@ -136,6 +136,9 @@ pub struct SettingsArgs {
     /// On SIGTERM, wait at most this long for requests and the send worker's WeChat call [default: 30s]
     #[arg(long, env = "QUNFA_SHUTDOWN_GRACE", global = true)]
     pub shutdown_grace: Option<String>,
+    /// A scheduled send found due at start is still sent if its time passed at most this long ago; later it is marked missed, not sent [default: 15m]
+    #[arg(long, env = "QUNFA_SCHEDULE_GRACE", global = true)]
+    pub schedule_grace: Option<String>,
     /// Log lines as `text` or `json` (environment or flag only) [default: text]
     #[arg(long, env = "QUNFA_LOG_FORMAT", global = true)]
     // Logging starts before the file is read.
@@ -168,6 +171,9 @@ pub struct Settings {
     pub metrics_token: Option<SecretString>,
     /// The longest a stop waits for requests and the send worker.
     pub shutdown_grace: Duration,
+    /// A scheduled send is sent this long after its time at the latest
+    /// (qunfa was down at its time); later it is `missed`.
+    pub schedule_grace: Duration,
 }
 
 /// The account's existing backend, which gets every verified callback.
@@ -408,6 +414,7 @@ impl SettingsArgs {
             secret_key,
             metrics_token,
             shutdown_grace,
+            schedule_grace,
         } = self;
         let site_addr: SocketAddr = match site_addr.as_deref() {
             None => SocketAddr::from(([127, 0, 0, 1], 3000)),
@@ -547,6 +554,12 @@ impl SettingsArgs {
             Duration::from_secs(30),
             (Duration::from_secs(1), Duration::from_secs(600)),
         )?;
+        let schedule_grace = parse_duration(
+            "QUNFA_SCHEDULE_GRACE",
+            schedule_grace,
+            Duration::from_secs(15 * 60),
+            (Duration::from_secs(0), Duration::from_secs(7 * 86400)),
+        )?;
         let secret_key = parse_secret_key(secret_key)?;
         let metrics_token = match metrics_token {
             None => None,
@@ -577,6 +590,7 @@ impl SettingsArgs {
             secret_key,
             metrics_token,
             shutdown_grace,
+            schedule_grace,
         })
     }
 }
@@ -1036,6 +1050,21 @@ mod tests {
         assert_eq!(
             refusal(grace, "11m"),
             "QUNFA_SHUTDOWN_GRACE: must be between 1 second and 10 minutes"
+        );
+        let schedule = |args: &mut SettingsArgs, text| args.schedule_grace = Some(text);
+        assert_eq!(
+            refusal(schedule, "8d"),
+            "QUNFA_SCHEDULE_GRACE: must be between 0 seconds and 7 days"
+        );
+        assert_eq!(
+            args().load().unwrap().schedule_grace,
+            Duration::from_secs(900)
+        );
+        let mut given = args();
+        given.schedule_grace = Some("2h".into());
+        assert_eq!(
+            given.load().unwrap().schedule_grace,
+            Duration::from_secs(7200)
         );
         let retention = |args: &mut SettingsArgs, text| args.callback_retention = Some(text);
         assert_eq!(

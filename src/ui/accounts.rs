@@ -435,6 +435,7 @@ fn initial(stored: AccountForm) -> AccountForm {
             forward_url: stored.forward_url,
             forward_timeout: or("forward_timeout", stored.forward_timeout),
             needs_approval: q.get("needs_approval").or(stored.needs_approval),
+            time_zone: or("time_zone", stored.time_zone),
             ..AccountForm::default()
         }
     })
@@ -575,6 +576,24 @@ fn AccountFields(
         <input id="account-forward-timeout" name="form[forward_timeout]" type="text" value=initial.forward_timeout.clone()
             aria-describedby=described(AccountField::ForwardTimeout) />
         {field_problem(lang, AccountField::ForwardTimeout, problems)}
+        <TimeZoneField lang initial=initial.time_zone.clone() problems />
+    }
+}
+
+/// The account's time zone: scheduled sends are entered and shown in it.
+#[component]
+fn TimeZoneField(
+    lang: Lang,
+    initial: String,
+    problems: Signal<Vec<FieldProblem>>,
+) -> impl IntoView {
+    view! {
+        <label for="account-time-zone">{lang.pick("时区（IANA 名称，默认 Asia/Shanghai 北京时间）", "Time zone (an IANA name; default Asia/Shanghai, China time)")}</label>
+        <input id="account-time-zone" name="form[time_zone]" type="text" value=initial
+            placeholder="Asia/Shanghai" autocomplete="off" spellcheck="false"
+            aria-describedby="account-time-zone-problem account-time-zone-hint" />
+        <p class="hint" id="account-time-zone-hint">{lang.pick("定时群发按这个时区填写和显示。", "Scheduled sends are entered and shown in this zone.")}</p>
+        {field_problem(lang, AccountField::TimeZone, problems)}
     }
 }
 
@@ -622,6 +641,7 @@ fn EditForm(
             .map(|ms| format!("{ms}ms"))
             .unwrap_or_default(),
         needs_approval: account.needs_approval.then(String::new),
+        time_zone: account.time_zone.clone(),
         ..AccountForm::default()
     };
     let initial = initial(stored);
@@ -632,6 +652,7 @@ fn EditForm(
             <input id="account-name" name="form[name]" type="text" value=initial.name.clone()
                 aria-describedby="account-name-problem" maxlength="64" />
             {field_problem(lang, AccountField::Name, problems)}
+            <TimeZoneField lang initial=initial.time_zone.clone() problems />
             <p class="note">{FieldProblem::ConfiguredAccount.words(lang)}</p>
         }
         .into_any()

@@ -242,6 +242,17 @@ fn facts_view(lang: Lang, facts: &Facts, account: Option<&str>) -> AnyView {
             }
             .into_any()
         }
+        Facts::Schedule {
+            send_id,
+            scheduled_at,
+        } => view! {
+            <a href=send_href(send_id)>{format!("#{send_id}")}</a>
+            {scheduled_at.map(|at| {
+                let at = at.get(..16).unwrap_or(&at).replace('T', " ");
+                format!("{}{at} UTC", lang.pick("：定时 ", ": at "))
+            })}
+        }
+        .into_any(),
         Facts::User { user_id, username } => user(user_id, &username).into_any(),
         Facts::UserAdd { username, role } => view! {
             {lang.pick("用户", "User")} " " <q>{username}</q> {lang.pick("，角色：", ", role: ")}

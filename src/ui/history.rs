@@ -21,6 +21,7 @@ use crate::sends::history::{
     HistoryRow, RefreshSend, SendAction, SendDetail, SentArticleView, article_deleted,
     history_choices, list_sends, load_send_detail,
 };
+use crate::sends::schedule::{CancelSend, HeldOutcome, HeldView, RescheduleSend};
 use crate::sends::timeline::{note_words, step_words};
 use crate::sends::{SendState, group_digits};
 use crate::wechat::status::Status;
@@ -352,6 +353,7 @@ fn HistoryTable(lang: Lang, rows: Vec<HistoryRow>) -> impl IntoView {
                                 </td>
                                 <td data-label=lang.pick("状态", "Status")>
                                     <StateBadge state=row.state />
+                                    {row.when.clone().map(|at| view! { " " <span class="when">{at}</span> })}
                                     {row.result.as_ref().map(|r| view! { <div class="muted">{r.label(lang).to_owned()}</div> })}
                                 </td>
                                 <td data-label=lang.pick("送达 / 失败", "Sent / failed")>{counts}</td>
@@ -372,6 +374,8 @@ pub fn SendDetailPage() -> impl IntoView {
     let refresh = ServerAction::<RefreshSend>::new();
     let delete = ServerAction::<DeleteSend>::new();
     let review = super::approvals::ReviewActions::new();
+    let reschedule = ServerAction::<RescheduleSend>::new();
+    let cancel = ServerAction::<CancelSend>::new();
     let tick = ticker();
     let account = super::account_slug();
     // Polled only while the send may still change, so forms on an ended
@@ -385,7 +389,7 @@ pub fn SendDetailPage() -> impl IntoView {
                 id.get(),
                 tick,
                 refresh.version().get(),
-                delete.version().get(),
+                delete.version().get() + reschedule.version().get() + cancel.version().get(),
                 review.version(),
             )
         },
@@ -399,7 +403,7 @@ pub fn SendDetailPage() -> impl IntoView {
     // Made outside `Page`, whose children may run more than once (see `Page`).
     view! {
         <Page title=|lang| lang.pick("历史", "History")>
-            <DetailBody detail open refresh delete review />
+            <DetailBody detail open refresh delete review reschedule cancel />
         </Page>
     }
 }
@@ -411,6 +415,8 @@ fn DetailBody(
     refresh: ServerAction<RefreshSend>,
     delete: ServerAction<DeleteSend>,
     review: super::approvals::ReviewActions,
+    reschedule: ServerAction<RescheduleSend>,
+    cancel: ServerAction<CancelSend>,
 ) -> impl IntoView {
     let lang = lang();
     view! {
@@ -428,7 +434,7 @@ fn DetailBody(
                         if open.get_untracked() != still_open {
                             open.set(still_open);
                         }
-                        view! { <Detail lang d refresh delete review /> }.into_any()
+                        view! { <Detail lang d refresh delete review reschedule cancel /> }.into_any()
                     }
                     Err(AppError::Rejected(Problem::SendNotFound)) => view! { <NoSuchSend lang /> }.into_any(),
                     Err(error) => super::error_view(lang, error),
@@ -467,6 +473,8 @@ fn Detail(
     refresh: ServerAction<RefreshSend>,
     delete: ServerAction<DeleteSend>,
     review: super::approvals::ReviewActions,
+    reschedule: ServerAction<RescheduleSend>,
+    cancel: ServerAction<CancelSend>,
 ) -> impl IntoView {
     let (id, id2) = (d.row.id.to_string(), d.row.id.to_string());
     let account = super::account_slug().get_untracked();
@@ -536,6 +544,10 @@ fn Detail(
             {source.map(|s| view! { <dt>{lang.pick("结果来源", "Result from")}</dt><dd>{s}</dd> })}
             <dt>{lang.pick("时间", "Time")}</dt>
             <dd><StoredTime at=d.row.created_at.clone() /></dd>
+            {d.held.as_ref().and_then(|h| h.when.clone()).map(|at| view! {
+                <dt>{lang.pick("定时发送于", "Goes out at")}</dt>
+                <dd class="when">{at}</dd>
+            })}
             <dt>{lang.pick("编辑", "Editor")}</dt>
             <dd>{d.row.editor.clone()}</dd>
             <dt>{lang.pick("类型", "Type")}</dt>
@@ -599,6 +611,9 @@ fn Detail(
             {move || answer().map(|r| match r {
                 Ok(words) => view! { <p class="ok" role="status">{words}</p> }.into_any(),
                 Err(words) => view! { <p class="error" role="alert">{words}</p> }.into_any(),
+            })}
+            {d.held.clone().filter(|h| h.may_change).map(|held| view! {
+                <HeldActions lang held id=d.row.id clientmsgid=d.clientmsgid.clone() reschedule cancel />
             })}
             {d.msg_id.is_some().then(|| view! {
                 <ActionForm action=refresh>
@@ -810,4 +825,92 @@ fn ArticlesAsSent(lang: Lang, articles: Vec<SentArticleView>, sent_on: String) -
                 .collect_view()}
         </section>
     }
+}
+
+/// A held send's Edit (Compose with its form), Reschedule (a new time in
+/// the account's zone) and Cancel (with its confirmation): plain forms, so
+/// they work without JavaScript too.
+#[component]
+fn HeldActions(
+    lang: Lang,
+    held: HeldView,
+    id: i64,
+    clientmsgid: String,
+    reschedule: ServerAction<RescheduleSend>,
+    cancel: ServerAction<CancelSend>,
+) -> impl IntoView {
+    let account = super::account_slug().get_untracked();
+    let mut edit_query = url_query(&[("attempt", &clientmsgid), ("edit", "1")]);
+    edit_query.insert(0, '?');
+    let edit_href = super::account_href(&account, "compose") + &edit_query;
+    let query = use_query_map();
+    let answer = move || {
+        let answer = cancel.value().get().or(reschedule.value().get());
+        match answer {
+            Some(Ok(HeldOutcome::Rescheduled(at))) => Some(Ok(match lang {
+                Lang::Zh => format!("已改为 {at} 发送。"),
+                Lang::En => format!("Rescheduled to {at}."),
+            })),
+            Some(Ok(HeldOutcome::Cancelled)) => Some(Ok(lang
+                .pick("已取消：不会发送。", "Cancelled: it will not be sent.")
+                .to_owned())),
+            Some(Ok(HeldOutcome::Invalid(words))) => Some(Err(words)),
+            Some(Err(error)) => Some(Err(error.words(lang).to_owned())),
+            None => query.with(|q| {
+                if q.get("time_problem").is_some() {
+                    return Some(Err(lang
+                        .pick(
+                            "这个时间不能用：请选择至少 1 分钟之后、90 天之内、公众号时区里存在的时间。",
+                            "That time cannot be used: choose one at least a minute ahead, within 90 days, that exists in the account's time zone.",
+                        )
+                        .to_owned()));
+                }
+                q.get("problem")
+                    .and_then(|code| AppError::from_code(&code))
+                    .map(|error| Err(error.words(lang).to_owned()))
+            }),
+        }
+    };
+    let zone_note = match lang {
+        Lang::Zh => format!("按公众号的时区：{}", held.zone),
+        Lang::En => format!("In the account's time zone: {}", held.zone),
+    };
+    let (account2, account3) = (account.clone(), account.clone());
+    view! {
+        <div class="held-actions">
+            {move || answer().map(|r| match r {
+                Ok(words) => view! { <p class="ok" role="status">{words}</p> }.into_any(),
+                Err(words) => view! { <p class="error" role="alert">{words}</p> }.into_any(),
+            })}
+            {held.may_edit.then(|| view! {
+                <p><a class="button" href=edit_href>{lang.pick("修改内容", "Edit")}</a></p>
+            })}
+            <ActionForm action=reschedule attr:class="stack">
+                <input type="hidden" name="account" value=account2 />
+                <input type="hidden" name="id" value=id.to_string() />
+                <label for="reschedule-at">{lang.pick("改期到", "Reschedule to")}</label>
+                <input id="reschedule-at" type="datetime-local" name="send_at" value=held.when_input.clone() required aria-describedby="reschedule-zone" />
+                <span class="hint" id="reschedule-zone">{zone_note}</span>
+                <button type="submit">{lang.pick("改期", "Reschedule")}</button>
+            </ActionForm>
+            <ActionForm action=cancel attr:class="stack danger-zone">
+                <input type="hidden" name="account" value=account3 />
+                <input type="hidden" name="id" value=id.to_string() />
+                <span>
+                    <input type="checkbox" id="cancel-confirm" name="confirm" value="yes" required />
+                    <label for="cancel-confirm">{lang.pick("确认取消，不再发送", "Yes, cancel it: it will not be sent")}</label>
+                </span>
+                <button type="submit" class="danger">{lang.pick("取消群发", "Cancel send")}</button>
+            </ActionForm>
+        </div>
+    }
+}
+
+/// `pairs` as a query string, each value percent-encoded.
+fn url_query(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(name, value)| format!("{name}={}", percent(value)))
+        .collect::<Vec<_>>()
+        .join("&")
 }

@@ -127,6 +127,8 @@ fn SettingsLists(settings: SettingsView) -> impl IntoView {
                         lang.pick("否：确认后立即发出（或到定时发出）", "No: a send goes once confirmed (or at its time)")
                     }}
                 </dd>
+                <dt>{lang.pick("时区（定时群发）", "Time zone (scheduled sends)")}</dt>
+                <dd>{settings.time_zone.clone()}</dd>
             </dl>
         </section>
         <section class="settings-group" aria-labelledby="settings-health">

@@ -250,6 +250,8 @@ pub const ACCOUNT_FUNCTIONS: &[&str] = &[
     "attention_count",
     "account_quota",
     "campaign_targets",
+    "reschedule_send",
+    "cancel_send",
 ];
 
 /// Waits until the send worker has gone through a whole round that began

@@ -36,6 +36,7 @@ pub fn ConfirmDialog(
     };
     let repeat_question = confirmation.repeat.as_ref().map(|r| r.question(lang));
     let sending = confirm.pending();
+    let scheduled = confirmation.send_at.is_some();
     // From this page's action, or from the address after a form sent
     // without JavaScript.
     let query = use_query_map();
@@ -53,6 +54,14 @@ pub fn ConfirmDialog(
             <section class="dialog" role="dialog" aria-modal="true" aria-labelledby="confirm-title">
                 <h2 id="confirm-title">{question}</h2>
                 <p>{lang.pick("消息类型：", "Message type: ")} {type_label(lang, &confirmation.msg_type)}</p>
+                {confirmation.send_at.clone().map(|at| view! {
+                    <p class="send-at">
+                        <strong>{match lang {
+                            Lang::Zh => format!("群发将于 {at}发出。"),
+                            Lang::En => format!("Goes out at {at}."),
+                        }}</strong>
+                    </p>
+                })}
                 // What goes out, by name.
                 {confirmation.content.clone().map(|content| view! { <ContentView lang content /> })}
                 {(confirmation.msg_type == "mpnews").then(|| view! {
@@ -119,6 +128,8 @@ pub fn ConfirmDialog(
                             {move || {
                                 if sending.get() {
                                     lang.pick("正在发送…", "Sending…")
+                                } else if scheduled {
+                                    lang.pick("确认定时", "Confirm schedule")
                                 } else {
                                     lang.pick("确认", "Confirm")
                                 }

@@ -45,6 +45,7 @@ mod quota;
 mod result;
 mod text;
 mod voice;
+mod when;
 mod wxcard;
 
 use accounts::AlsoSendTo;
@@ -59,6 +60,7 @@ use quota::QuotaLine;
 use result::SendResultPanel;
 use text::TextFields;
 use voice::VoiceFields;
+use when::WhenChooser;
 use wxcard::WxCardFields;
 
 /// The message types of the seed, in the order of the tabs.
@@ -301,6 +303,14 @@ fn Composer(lang: Lang, setup: ComposeSetup) -> impl IntoView {
                     errors
                 />
 
+                <WhenChooser
+                    lang
+                    when=initial.send_when.clone()
+                    send_at=initial.send_at.clone()
+                    zone=setup.time_zone.clone()
+                    errors
+                />
+
                 <PreviewFields lang preview form_ref />
 
                 <div class="send-row">
@@ -342,6 +352,8 @@ fn form_from_query(query: &ParamsMap) -> Option<ComposeForm> {
         mpvideo_media_id: text("mpvideo_media_id"),
         mpvideo_title: text("mpvideo_title"),
         card_id: text("card_id"),
+        send_when: text("send_when"),
+        send_at: text("send_at"),
         // The other accounts' ticks are not carried through a tag search.
         ..ComposeForm::default()
     })

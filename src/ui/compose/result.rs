@@ -76,6 +76,12 @@ pub fn SendResultPanel(lang: Lang, result: SendResult) -> impl IntoView {
             {result.msg_id.map(|id| view! { <dt>"msg_id"</dt><dd>{id.to_string()}</dd> })}
             {result.msg_data_id.map(|id| view! { <dt>"msg_data_id"</dt><dd>{id.to_string()}</dd> })}
         </dl>
+        {result.scheduled_for.clone().map(|at| view! {
+            <p class="send-at">{match lang {
+                Lang::Zh => format!("群发将于 {at}发出。到时之前可在这次群发的页面修改、改期或取消。"),
+                Lang::En => format!("Goes out at {at}. Until then it can be edited, rescheduled or cancelled on its page."),
+            }}</p>
+        })}
         {result.problem.clone().map(|words| view! { <p>{words}</p> })}
         {confirmation_note.map(|words| view! { <p>{words}</p> })}
         {draft_note

@@ -719,3 +719,57 @@ async fn the_queue_warns_when_an_approval_would_exceed_the_quota() {
     assert_eq!(warning.quota.left, 0);
     app.stop().await;
 }
+
+/// An approved schedule changed by its author in Compose is a message
+/// nobody approved: it waits for a reviewer again, its earlier decision
+/// cleared, and nothing goes at its time.
+#[tokio::test]
+async fn an_approved_schedule_edited_waits_for_approval_again() {
+    use qunfa::sends::schedule::ssr::{input_value, parse_utc, utc_text};
+    let app = TestApp::spawn().await;
+    let admin = signed_in(&app).await;
+    needs_approval(&app, &admin, true).await;
+    let editor = user(&app, &admin, "ed", "editor").await;
+    let at = parse_utc(&app.sends().now())
+        .unwrap()
+        .checked_add(jiff::SignedDuration::from_secs(600))
+        .unwrap();
+    let at = input_value("Asia/Shanghai", &utc_text(at));
+    let scheduled = |text: &str| {
+        form(
+            "qf-approval-edit",
+            "text",
+            &[
+                ("text_content", text),
+                ("send_when", "at"),
+                ("send_at", at.as_str()),
+            ],
+        )
+    };
+    let id = send(&app, &editor, &scheduled("批准的版本")).await.id;
+    assert_eq!(
+        outcome(approve(&app, &admin, id, false).await).await,
+        ReviewOutcome::Approved {
+            state: SendState::Scheduled
+        }
+    );
+    let edited = send(&app, &editor, &scheduled("批准后改过的版本")).await;
+    assert_eq!(edited.id, id, "the same send");
+    assert_eq!(edited.state, SendState::AwaitingApproval);
+    let reviewed: Option<i64> = sqlx::query_scalar("SELECT reviewed_by FROM sends WHERE id = ?")
+        .bind(id)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(reviewed, None, "the earlier approval is not this message's");
+    app.state
+        .simulator
+        .as_ref()
+        .unwrap()
+        .clock()
+        .advance(std::time::Duration::from_secs(700));
+    worker_round(&app).await;
+    assert_eq!(sendall_calls(&app), 0, "nothing goes unapproved");
+    assert_eq!(state_of(&app, id).await, SendState::AwaitingApproval);
+    app.stop().await;
+}

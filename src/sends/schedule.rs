@@ -780,7 +780,9 @@ pub mod ssr {
         if !state.is_held() {
             return Err(Problem::SendNotHeld.into());
         }
-        let to = if state == SendState::AwaitingApproval {
+        // A change after an approval is a message nobody approved: it waits
+        // for a reviewer again.
+        let to = if state == SendState::AwaitingApproval || app.account.needs_approval {
             SendState::AwaitingApproval
         } else if plan.scheduled_at.is_some() {
             SendState::Scheduled
@@ -819,6 +821,10 @@ pub mod ssr {
             r#"UPDATE sends SET msg_type = ?1, tag_id = ?2, audience = ?3, audience_size = ?4,
                    summary = ?5, request = ?6, articles = ?7, content = ?8, scheduled_at = ?9,
                    state = ?10, released_at = CASE WHEN ?10 = 'pending' THEN ?11 END,
+                   reviewed_by = CASE WHEN ?10 = 'awaiting_approval' THEN NULL ELSE reviewed_by END,
+                   reviewed_at = CASE WHEN ?10 = 'awaiting_approval' THEN NULL ELSE reviewed_at END,
+                   review_comment = CASE WHEN ?10 = 'awaiting_approval' THEN NULL
+                       ELSE review_comment END,
                    updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
                WHERE id = ?12 AND state IN ('scheduled', 'awaiting_approval')"#,
             msg_type,

@@ -773,3 +773,21 @@ async fn an_approved_schedule_edited_waits_for_approval_again() {
     assert_eq!(state_of(&app, id).await, SendState::AwaitingApproval);
     app.stop().await;
 }
+
+/// A declined send went nowhere: the same message again is not a repeat,
+/// and needs no "send it again".
+#[tokio::test]
+async fn a_declined_send_is_not_a_repeat() {
+    let app = TestApp::spawn().await;
+    let admin = signed_in(&app).await;
+    needs_approval(&app, &admin, true).await;
+    let editor = user(&app, &admin, "ed", "editor").await;
+    let first = text_send(&app, &editor, "qf-declined-1", "改过再发").await;
+    assert_eq!(
+        outcome(decline(&app, &admin, first, "错别字").await).await,
+        ReviewOutcome::Declined
+    );
+    let again = text_send(&app, &editor, "qf-declined-2", "改过再发").await;
+    assert_ne!(again, first);
+    app.stop().await;
+}

@@ -346,15 +346,20 @@ pub mod ssr {
             return decided_already(app, id).await;
         }
         if to == SendState::Pending {
+            // The approval stands whatever the call does: a failed call is
+            // the worker's to settle, and the send's page says where it is.
             for part in &parts {
-                life::settle(
+                if let Err(error) = life::settle(
                     &app.db,
                     &app.account.wechat,
                     &app.account.sends,
                     *part,
                     "send",
                 )
-                .await?;
+                .await
+                {
+                    tracing::error!(send = part, %error, "an approved send could not be settled now");
+                }
             }
         }
         let state = held(app, id).await?.state;

@@ -33,8 +33,8 @@ pub struct Quota {
     /// Sends WeChat took in the period, as qunfa counted them (none for a
     /// rule about followers: the account has no count of its own).
     pub used: u32,
-    /// Sends that will take the quota in the period: scheduled or awaiting
-    /// approval for a time in it, or on their way to WeChat.
+    /// Sends that will take the quota in the period: scheduled for a time
+    /// in it, or on their way to WeChat.
     pub planned: u32,
     /// `limit - used`, at least 0.
     pub left: u32,
@@ -144,9 +144,9 @@ impl Quota {
         let planned = self.planned;
         match (lang, self.counted() && planned > 0) {
             (_, false) => line,
-            (Lang::Zh, true) => format!("{line}；另有 {planned} 次正在发送、已定时或待审核"),
+            (Lang::Zh, true) => format!("{line}；另有 {planned} 次正在发送或已定时"),
             (Lang::En, true) => {
-                format!("{line}; {planned} more on the way, scheduled or awaiting approval")
+                format!("{line}; {planned} more on the way or scheduled")
             }
         }
     }
@@ -220,9 +220,9 @@ impl QuotaWarning {
         let planned = quota.planned;
         let planned = match (lang, planned) {
             (_, 0) => String::new(),
-            (Lang::Zh, n) => format!("，另有 {n} 次正在发送、已定时或待审核"),
+            (Lang::Zh, n) => format!("，另有 {n} 次正在发送或已定时"),
             (Lang::En, n) => {
-                format!(", with {n} more on the way, scheduled or awaiting approval")
+                format!(", with {n} more on the way or scheduled")
             }
         };
         match lang {
@@ -357,15 +357,15 @@ mod ssr {
             .fetch_one(db)
             .await?;
             let except = except.unwrap_or(-1);
-            // Held sends count at their time (an approval without one at
-            // its making); those on their way at their release.
+            // Scheduled sends count at their time, those on their way at
+            // their release. A send awaiting approval does not: it may never
+            // be approved, and two waiting sends would each warn of the other.
             let planned = sqlx::query_scalar!(
                 r#"SELECT COUNT(*) AS "n!: i64" FROM sends
                    WHERE account_id = ?1 AND id != ?5 AND submitted_at IS NULL
                      AND endpoint = 'sendall' AND (NOT ?4 OR tag_id IS NULL)
-                     AND ((state IN ('scheduled', 'awaiting_approval')
-                           AND COALESCE(scheduled_at, created_at) >= ?2
-                           AND COALESCE(scheduled_at, created_at) < ?3)
+                     AND ((state = 'scheduled'
+                           AND scheduled_at >= ?2 AND scheduled_at < ?3)
                        OR (state IN ('pending', 'unknown', 'awaiting_confirmation')
                            AND COALESCE(released_at, created_at) >= ?2
                            AND COALESCE(released_at, created_at) < ?3))"#,
@@ -483,11 +483,11 @@ mod tests {
         month.renews_on = (2027, 1, 1);
         assert_eq!(
             month.line(Lang::Zh),
-            "本月还可群发全部粉丝 3 次（北京时间 1 月 1 日 0 点恢复）；另有 1 次正在发送、已定时或待审核"
+            "本月还可群发全部粉丝 3 次（北京时间 1 月 1 日 0 点恢复）；另有 1 次正在发送或已定时"
         );
         assert_eq!(
             month.line(Lang::En),
-            "3 sends to all followers left this month (renews on 1 January at midnight China time); 1 more on the way, scheduled or awaiting approval"
+            "3 sends to all followers left this month (renews on 1 January at midnight China time); 1 more on the way or scheduled"
         );
         let follower = quota(Rule::ServicePerFollower, 0, 0);
         assert!(

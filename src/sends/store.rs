@@ -154,8 +154,9 @@ pub enum Created {
 /// The latest send within the 24 hours before `now` (`Clock::timestamp`)
 /// of the same body to the same audience: the stored `sendall` request
 /// without its `clientmsgid` (the audience is in it too), and the tag. A
-/// `rejected` send did not go out, so it does not count; every other state
-/// may have reached someone.
+/// send that did not go out (`rejected`, or ended before WeChat: declined,
+/// cancelled, missed) does not count; every other state may have reached
+/// someone, or will.
 pub async fn recent_repeat(
     db: &mut SqliteConnection,
     account: i64,
@@ -169,7 +170,8 @@ pub async fn recent_repeat(
         r#"SELECT id AS "id!: i64", audience,
                   CAST((julianday(?1) - julianday(created_at)) * 1440 AS INTEGER) AS "minutes!: i64"
            FROM sends
-           WHERE account_id = ?4 AND state <> 'rejected'
+           WHERE account_id = ?4
+             AND state NOT IN ('rejected', 'declined', 'cancelled', 'missed')
              AND tag_id IS ?2
              AND created_at > strftime('%Y-%m-%dT%H:%M:%fZ', ?1, '-24 hours')
              AND json_remove(request, '$.clientmsgid') = json_remove(?3, '$.clientmsgid')

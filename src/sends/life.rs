@@ -243,6 +243,19 @@ pub fn interpret(
         (_, Some(crate::wechat::errcode::ErrCode::ClientMsgIdRetryTooFast)) => {
             with_code(SendState::Unknown, Some(60), Note::RetryTooFast)
         }
+        // mass/send's "too fast" and "too many tasks": nothing went out,
+        // and the same call succeeds after a few minutes.
+        (
+            _,
+            Some(
+                code @ (crate::wechat::errcode::ErrCode::MassSendTooFast
+                | crate::wechat::errcode::ErrCode::MassSendTaskTooMany),
+            ),
+        ) => with_code(
+            SendState::Unknown,
+            code.retry_after_secs().and_then(|s| i64::try_from(s).ok()),
+            Note::WechatBusy,
+        ),
         // Asked again every two minutes with the same clientmsgid: 89504
         // while the admin has not decided, 45065 with the msg_id after.
         (_, Some(code)) if code.is_awaiting_confirmation() => with_code(
@@ -571,6 +584,16 @@ mod tests {
             assert_eq!(state, SendState::Rejected);
             assert_eq!(step.errcode, Some(code));
             assert_eq!(step.retry_after_secs, None);
+        }
+    }
+
+    #[test]
+    fn mass_sends_too_fast_or_too_many_wait_minutes_and_are_asked_again() {
+        for code in [42010, 9_500_002] {
+            let (state, step) = interpret(Err(api(code)), 1);
+            assert_eq!(state, SendState::Unknown, "{code}");
+            assert_eq!(step.retry_after_secs, Some(300), "{code}");
+            assert_eq!(step.errcode, Some(code));
         }
     }
 

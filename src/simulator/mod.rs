@@ -179,6 +179,7 @@ mod config;
 mod drafts;
 mod fixtures;
 mod handlers;
+mod mass_send;
 mod push;
 mod rules;
 mod scenario;
@@ -791,6 +792,7 @@ fn api_route(endpoint: Endpoint) -> MethodRouter<Simulator> {
                 ))
         }
         Endpoint::UploadVideo => post(handlers::upload_video).get(post_only),
+        Endpoint::MassSend => post(mass_send::mass_send).get(post_only),
     }
 }
 

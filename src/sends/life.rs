@@ -19,7 +19,7 @@ use super::store::{self, StoreError, Transition};
 use super::timeline::Note;
 use super::{SendState, TagChoice};
 use crate::clock::Clock;
-use crate::wechat::api::{MassGetRequest, MassStatus, SendAllRequest};
+use crate::wechat::api::{MassGetRequest, MassSendRequest, MassStatus, SendAllRequest};
 use crate::wechat::callback::Callback;
 use crate::wechat::client::{CallError, WechatClient};
 use crate::wechat::types::MsgId;
@@ -163,8 +163,13 @@ pub async fn settle(
         store::give_up(db, id, source, &Note::TooOldToRetry.code()).await?;
         return Ok(Some(send.state));
     }
-    let request: SendAllRequest = serde_json::from_str(&send.request)?;
-    let answer = wechat.send_all(&request).await;
+    let answer = if store::endpoint_of(db, id).await? == "send" {
+        let request: MassSendRequest = serde_json::from_str(&send.request)?;
+        wechat.mass_send(&request).await
+    } else {
+        let request: SendAllRequest = serde_json::from_str(&send.request)?;
+        wechat.send_all(&request).await
+    };
     let (state, mut step) = interpret(answer, send.attempts + 1);
     step.source = source;
     match &step.errcode {

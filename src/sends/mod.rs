@@ -6,6 +6,7 @@ pub mod api;
 pub mod history;
 #[cfg(feature = "ssr")]
 pub mod life;
+pub mod lists;
 pub mod rules;
 #[cfg(feature = "ssr")]
 pub mod store;
@@ -45,6 +46,15 @@ pub struct ComposeForm {
     /// it later, and the confirmation names the video by it.
     pub mpvideo_title: String,
     pub card_id: String,
+    /// For `audience` `list`: the OpenIDs pasted or uploaded (one a line,
+    /// or a CSV; `lists::parse_openids` reads it).
+    pub openids: String,
+    /// For `audience` `list`: the id of a saved list, which then stands
+    /// for `openids`; empty for the pasted list.
+    pub openid_list: String,
+    /// For `audience` `list`: save the pasted list under this name when
+    /// it is checked (empty: not saved).
+    pub openid_list_save: String,
 }
 
 /// A field of the compose form, for saying which one a problem is about.
@@ -65,6 +75,8 @@ pub enum Field {
     CardId,
     PreviewTo,
     ClientMsgId,
+    OpenIds,
+    OpenIdList,
 }
 
 impl Field {
@@ -87,6 +99,8 @@ impl Field {
             Field::CardId => "card-id-error",
             Field::PreviewTo => "preview-to-error",
             Field::ClientMsgId => "clientmsgid-error",
+            Field::OpenIds => "openids-error",
+            Field::OpenIdList => "openid-list-error",
         }
     }
 }
@@ -120,6 +134,16 @@ pub enum FieldProblem {
     BadRecipient,
     /// The page is too old or was altered: open Compose again.
     BadClientMsgId,
+    /// Lines of a list of followers that are not OpenIDs.
+    NotOpenIds(lists::OpenIdCount),
+    /// A list of one follower, or none: WeChat needs two.
+    TooFewOpenIds,
+    /// More than `lists::MAX_OPENIDS`.
+    TooManyOpenIds,
+    /// The saved list is not there (deleted, or another account's).
+    UnknownOpenIdList,
+    /// The name to save the list under is empty or too long.
+    BadListName,
 }
 
 /// A problem with one field, in words beside that field.
@@ -218,6 +242,19 @@ impl FieldError {
                     "This compose page is out of date or was altered. Open Compose again.",
                 )
                 .to_owned(),
+            NotOpenIds(found) => found.bad_words(lang),
+            TooFewOpenIds => lists::too_few_words(lang).to_owned(),
+            TooManyOpenIds => lists::too_many_words(lang),
+            UnknownOpenIdList => lang
+                .pick(
+                    "没有这个已保存的名单（可能已被删除）。请重新选择，或粘贴 OpenID。",
+                    "There is no such saved list (it may have been deleted). Choose again, or paste the OpenIDs.",
+                )
+                .to_owned(),
+            BadListName => match lang {
+                Lang::Zh => format!("名单名称最多 {} 个字符。", lists::NAME_MAX_CHARS),
+                Lang::En => format!("A list's name has at most {} characters.", lists::NAME_MAX_CHARS),
+            },
         }
     }
 }
@@ -365,11 +402,17 @@ pub struct Confirmation {
     pub msg_type: String,
     /// What goes out, by name.
     pub content: Option<Content>,
+    /// A send to a list of followers.
+    #[serde(default)]
+    pub list: Option<lists::ListConfirmation>,
 }
 
 impl Confirmation {
     /// "Send to 1,234 followers of VIP会员?"
     pub fn question(&self, lang: Lang) -> String {
+        if let Some(list) = &self.list {
+            return list.question(lang);
+        }
         let size = self.audience_size.map(group_digits);
         match (lang, &self.tag_name, size) {
             (Lang::Zh, Some(tag), Some(n)) => format!("确认发送给标签“{tag}”的 {n} 位粉丝？"),
@@ -640,6 +683,7 @@ mod tests {
             audience_size: Some(1_286),
             msg_type: "text".into(),
             content: None,
+            list: None,
         };
         assert_eq!(
             confirmation.question(Lang::En),

@@ -7,7 +7,8 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 use super::{ComposeForm, Content, Repeat, SendState, SentArticle};
 use crate::audit::{self, Action};
 use crate::error::AppError;
-use crate::wechat::api::SendAllRequest;
+use crate::wechat::api::{MassSendRequest, SendAllRequest};
+use crate::wechat::types::{ClientMsgId, OpenId};
 
 /// A checked compose attempt: everything the send will be written with.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,6 +28,94 @@ pub struct Plan {
     /// when the attempt was checked.
     #[serde(default)]
     pub repeat: Option<Repeat>,
+    /// A send to a list of followers (`mass/send`): `request` then holds
+    /// the message only.
+    #[serde(default)]
+    pub list: Option<ListPlan>,
+}
+
+/// The list of followers a plan sends to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListPlan {
+    /// The saved list's name, when one was chosen or saved.
+    pub name: Option<String>,
+    /// Distinct, checked, in their first order.
+    pub openids: Vec<String>,
+    pub duplicates: usize,
+    /// The SHA-256 of the sorted OpenIDs: the same list, whatever its
+    /// order, for the repeat check.
+    pub digest: String,
+}
+
+impl ListPlan {
+    pub fn new(name: Option<String>, openids: Vec<String>, duplicates: usize) -> ListPlan {
+        use sha2::{Digest, Sha256};
+        let mut sorted: Vec<&str> = openids.iter().map(String::as_str).collect();
+        sorted.sort_unstable();
+        let digest = Sha256::digest(sorted.join("\n").as_bytes());
+        let digest = digest.iter().map(|b| format!("{b:02x}")).collect();
+        ListPlan {
+            name,
+            openids,
+            duplicates,
+            digest,
+        }
+    }
+
+    /// The `mass/send` body of each call: at most 10,000 OpenIDs, sizes
+    /// balanced, each with its own clientmsgid ([`part_clientmsgid`]).
+    pub fn calls(
+        &self,
+        request: &SendAllRequest,
+        clientmsgid: &str,
+    ) -> Result<Vec<MassSendRequest>, crate::wechat::types::ParseError> {
+        let mut rest = self.openids.as_slice();
+        let mut calls = Vec::new();
+        for (i, size) in super::lists::call_sizes(self.openids.len())
+            .into_iter()
+            .enumerate()
+        {
+            let (chunk, after) = rest.split_at(size);
+            rest = after;
+            let touser = chunk
+                .iter()
+                .map(|o| OpenId::parse(o.as_str()))
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut call = MassSendRequest::new(touser, request.message.clone())
+                .with_client_msg_id(ClientMsgId::parse(part_clientmsgid(clientmsgid, i + 1))?);
+            if let Some(ignore) = request.send_ignore_reprint {
+                call = call.with_send_ignore_reprint(ignore);
+            }
+            calls.push(call);
+        }
+        Ok(calls)
+    }
+
+    /// The body the repeat check compares: the message, without the
+    /// OpenIDs and the clientmsgid.
+    pub fn message_body(request: &SendAllRequest) -> Result<String, serde_json::Error> {
+        let mut body = MassSendRequest::new(Vec::new(), request.message.clone());
+        body.send_ignore_reprint = request.send_ignore_reprint;
+        serde_json::to_string(&body)
+    }
+}
+
+/// The clientmsgid of call `part` (1-based) of a list: the attempt's own
+/// for the first, so a second Confirm finds the send; `<id>-<part>` after
+/// it, cut to WeChat's 32 bytes from the end of the attempt's id when
+/// longer (qunfa's own ids are 27 bytes, so never). Stable: a retry sends
+/// the same.
+pub fn part_clientmsgid(clientmsgid: &str, part: usize) -> String {
+    if part <= 1 {
+        return clientmsgid.to_owned();
+    }
+    let suffix = format!("-{part}");
+    let mut cut = ClientMsgId::MAX_LEN - suffix.len();
+    while cut < clientmsgid.len() && !clientmsgid.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let head = &clientmsgid[..cut.min(clientmsgid.len())];
+    format!("{head}{suffix}")
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -181,6 +270,45 @@ pub async fn recent_repeat(
     }))
 }
 
+/// [`recent_repeat`] for a list: the latest list send within the 24 hours
+/// before `now` of the same message (the `mass/send` body without its
+/// OpenIDs and clientmsgid) to the same list (the digest of its OpenIDs),
+/// unless every call of it was refused.
+pub async fn recent_list_repeat(
+    db: &mut SqliteConnection,
+    account: i64,
+    message_body: &str,
+    digest: &str,
+    now: &str,
+) -> Result<Option<Repeat>, StoreError> {
+    let row = sqlx::query(
+        r#"SELECT s.id, CAST((julianday(?1) - julianday(s.created_at)) * 1440 AS INTEGER) AS minutes
+           FROM sends AS s JOIN send_groups AS g ON g.id = s.group_id
+           WHERE s.account_id = ?2 AND g.kind = 'openid_list' AND g.audience_digest = ?3
+             AND s.group_part = 1
+             AND s.created_at > strftime('%Y-%m-%dT%H:%M:%fZ', ?1, '-24 hours')
+             AND json_remove(s.request, '$.clientmsgid', '$.touser')
+                 = json_remove(?4, '$.clientmsgid', '$.touser')
+             AND EXISTS (SELECT 1 FROM sends AS p WHERE p.group_id = g.id AND p.state <> 'rejected')
+           ORDER BY s.id DESC LIMIT 1"#,
+    )
+    .bind(now)
+    .bind(account)
+    .bind(digest)
+    .bind(message_body)
+    .fetch_optional(db)
+    .await?;
+    row.map(|r| -> Result<Repeat, StoreError> {
+        let minutes: i64 = r.try_get("minutes")?;
+        Ok(Repeat {
+            send_id: r.try_get("id")?,
+            tag_name: None,
+            minutes_ago: minutes.max(0) as u64,
+        })
+    })
+    .transpose()
+}
+
 /// A confirmation to turn into a send.
 #[derive(Clone, Debug)]
 pub struct NewSend<'a> {
@@ -251,11 +379,20 @@ pub async fn create_send(db: &SqlitePool, send: &NewSend<'_>) -> Result<Created,
     else {
         return Ok(Created::NoAttempt);
     };
-    if !send_again
-        && let Some(repeat) =
-            recent_repeat(&mut tx, account, &plan.request, plan.tag_id, now).await?
-    {
+    let repeat = match &plan.list {
+        Some(list) => {
+            let body = ListPlan::message_body(&plan.request)?;
+            recent_list_repeat(&mut tx, account, &body, &list.digest, now).await?
+        }
+        None => recent_repeat(&mut tx, account, &plan.request, plan.tag_id, now).await?,
+    };
+    if !send_again && let Some(repeat) = repeat {
         return Ok(Created::Repeat(repeat));
+    }
+    if let Some(list) = &plan.list {
+        let id = create_list_send(&mut tx, send, &plan, list).await?;
+        tx.commit().await?;
+        return Ok(Created::New(id));
     }
     let request = serde_json::to_string(&plan.request)?;
     let msg_type = plan.request.message.msg_type().as_str();
@@ -331,6 +468,133 @@ pub async fn create_send(db: &SqlitePool, send: &NewSend<'_>) -> Result<Created,
     .await?;
     tx.commit().await?;
     Ok(Created::New(id))
+}
+
+/// The calls of a list send: a `send_groups` row of kind `openid_list`,
+/// then one `sends` row per call (`endpoint` `send`, its own body and
+/// clientmsgid, `group_part` 1..n, its own size), each with its first
+/// timeline entry and the articles as sent; one audit line for the whole.
+/// Returns the first call's id, which stands for the send.
+async fn create_list_send(
+    tx: &mut SqliteConnection,
+    send: &NewSend<'_>,
+    plan: &Plan,
+    list: &ListPlan,
+) -> Result<i64, StoreError> {
+    let NewSend {
+        account,
+        user_id,
+        username,
+        clientmsgid,
+        now,
+        articles_as_sent,
+        ref release,
+        ..
+    } = *send;
+    let calls = list
+        .calls(&plan.request, clientmsgid)
+        .map_err(|e| StoreError::Json(serde::de::Error::custom(e)))?;
+    let total = super::group_digits(list.openids.len() as u64);
+    let audience = match &list.name {
+        Some(name) => format!("指定的 {total} 位粉丝（列表：{name}）"),
+        None => format!("指定的 {total} 位粉丝"),
+    };
+    let group_id: i64 = sqlx::query_scalar(
+        "INSERT INTO send_groups (kind, user_id, summary, audience_digest)
+         VALUES ('openid_list', ?, ?, ?) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(&plan.summary)
+    .bind(&list.digest)
+    .fetch_one(&mut *tx)
+    .await?;
+    let msg_type = plan.request.message.msg_type().as_str();
+    let articles = (!plan.articles.is_empty())
+        .then(|| serde_json::to_string(&plan.articles))
+        .transpose()?;
+    let content = plan
+        .content
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()?;
+    let as_sent = articles_as_sent.map(serde_json::to_string).transpose()?;
+    let first = release.first_state();
+    let state = first.as_str();
+    let released_at = (first == SendState::Pending).then_some(now);
+    let mut first_id = None;
+    for (part, call) in (1_i64..).zip(&calls) {
+        let request = serde_json::to_string(call)?;
+        let id: i64 = sqlx::query_scalar(
+            r#"INSERT INTO sends (clientmsgid, account_id, user_id, msg_type, tag_id, audience,
+                   audience_size, summary, request, articles, content, state, released_at,
+                   scheduled_at, endpoint, group_id, group_part)
+               VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'send', ?, ?)
+               RETURNING id"#,
+        )
+        .bind(call.clientmsgid.as_ref().map(|c| c.as_str()))
+        .bind(account)
+        .bind(user_id)
+        .bind(msg_type)
+        .bind(&audience)
+        .bind(call.touser.len() as i64)
+        .bind(&plan.summary)
+        .bind(&request)
+        .bind(&articles)
+        .bind(&content)
+        .bind(state)
+        .bind(released_at)
+        .bind(release.scheduled_at.as_deref())
+        .bind(group_id)
+        .bind(part)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("INSERT INTO send_events (send_id, state, source) VALUES (?, ?, 'compose')")
+            .bind(id)
+            .bind(state)
+            .execute(&mut *tx)
+            .await?;
+        if let Some(as_sent) = &as_sent {
+            sqlx::query("INSERT INTO sent_articles (send_id, articles) VALUES (?, ?)")
+                .bind(id)
+                .bind(as_sent)
+                .execute(&mut *tx)
+                .await?;
+        }
+        first_id.get_or_insert(id);
+    }
+    let Some(id) = first_id else {
+        return Err(StoreError::Json(serde::de::Error::custom(
+            "a list without OpenIDs",
+        )));
+    };
+    let facts = audit::Facts::Send {
+        send_id: id,
+        msg_type: msg_type.to_owned(),
+        tag: Some(audience),
+        clientmsgid: clientmsgid.to_owned(),
+    };
+    audit::store::record(
+        tx,
+        Some(account),
+        Some(user_id),
+        username,
+        Action::Send,
+        &facts,
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Which endpoint send `id` goes to: `sendall` (all followers or a tag)
+/// or `send` (a call of a list).
+pub async fn endpoint_of(db: &SqlitePool, id: i64) -> Result<String, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT endpoint FROM sends WHERE id = ?")
+            .bind(id)
+            .fetch_optional(db)
+            .await?
+            .unwrap_or_else(|| "sendall".to_owned()),
+    )
 }
 
 /// Send `id` and the other calls of its list of followers (a group of
@@ -1077,6 +1341,7 @@ mod tests {
             articles: Vec::new(),
             content: Some(Content::text("hi")),
             repeat: None,
+            list: None,
         };
         let mut json = serde_json::to_value(&plan).unwrap();
         json.as_object_mut().unwrap().remove("content");

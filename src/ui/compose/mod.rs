@@ -328,6 +328,9 @@ fn form_from_query(query: &ParamsMap) -> Option<ComposeForm> {
         mpvideo_media_id: text("mpvideo_media_id"),
         mpvideo_title: text("mpvideo_title"),
         card_id: text("card_id"),
+        openids: text("openids"),
+        openid_list: text("openid_list"),
+        openid_list_save: text("openid_list_save"),
     })
 }
 

@@ -1083,6 +1083,8 @@ pub struct HistoryEntry {
     pub error_count: Option<i64>,
     pub total_count: Option<i64>,
     pub result_status: Option<String>,
+    /// The first call of a send to a list of followers.
+    pub is_list: bool,
 }
 
 pub async fn history(
@@ -1091,15 +1093,27 @@ pub async fn history(
 ) -> Result<Vec<HistoryEntry>, StoreError> {
     let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(
         "SELECT s.id, s.created_at, u.username, s.msg_type, s.audience, s.summary, s.state, \
-         s.sent_count, s.error_count, s.total_count, s.result_status \
+         s.sent_count, s.error_count, s.total_count, s.result_status, s.endpoint = 'send' \
          FROM sends s JOIN users u ON u.id = s.user_id WHERE s.account_id = ",
     );
     query.push_bind(filter.account);
+    // A send to a list is one row, its first call's; its other calls are
+    // found through its group.
+    query.push(" AND (s.endpoint <> 'send' OR s.group_part IS NULL OR s.group_part = 1)");
     if let Some(before) = filter.before {
         query.push(" AND s.id < ").push_bind(before);
     }
     if let Some(state) = filter.state {
-        query.push(" AND s.state = ").push_bind(state.as_str());
+        // A list send is in the state any of its calls is in.
+        query
+            .push(" AND (s.state = ")
+            .push_bind(state.as_str())
+            .push(
+                " OR (s.endpoint = 'send' AND EXISTS (SELECT 1 FROM sends p \
+                 WHERE p.group_id = s.group_id AND p.state = ",
+            )
+            .push_bind(state.as_str())
+            .push(")))");
     }
     if let Some(msg_type) = &filter.msg_type {
         query.push(" AND s.msg_type = ").push_bind(msg_type.clone());
@@ -1107,7 +1121,7 @@ pub async fn history(
     match filter.audience {
         None => {}
         Some(AudienceFilter::AllFollowers) => {
-            query.push(" AND s.tag_id IS NULL");
+            query.push(" AND s.tag_id IS NULL AND s.endpoint = 'sendall'");
         }
         Some(AudienceFilter::Tag(tag)) => {
             query.push(" AND s.tag_id = ").push_bind(tag);
@@ -1155,6 +1169,49 @@ pub async fn history(
             error_count: r.get(8),
             total_count: r.get(9),
             result_status: r.get(10),
+            is_list: r.get(11),
+        })
+        .collect())
+}
+
+/// One call of a list send, as the history and the send's page show it.
+pub struct CallRow {
+    pub id: i64,
+    pub part: i64,
+    pub state: SendState,
+    pub size: Option<i64>,
+    pub sent_count: Option<i64>,
+    pub error_count: Option<i64>,
+    pub total_count: Option<i64>,
+    pub errcode: Option<i64>,
+    pub errmsg: Option<String>,
+}
+
+/// The calls of the list send that send `id` is a call of, in order;
+/// empty for a send that is no list.
+pub async fn list_calls(db: &SqlitePool, id: i64) -> Result<Vec<CallRow>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT p.id, p.group_part, p.state, p.audience_size, p.sent_count, p.error_count,
+                p.total_count, p.errcode, p.errmsg
+         FROM sends AS s JOIN sends AS p ON p.group_id = s.group_id
+         WHERE s.id = ? AND s.endpoint = 'send'
+         ORDER BY p.group_part",
+    )
+    .bind(id)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| CallRow {
+            id: r.get(0),
+            part: r.get::<Option<i64>, _>(1).unwrap_or(1),
+            state: SendState::parse(r.get::<&str, _>(2)).unwrap_or(SendState::Unknown),
+            size: r.get(3),
+            sent_count: r.get(4),
+            error_count: r.get(5),
+            total_count: r.get(6),
+            errcode: r.get(7),
+            errmsg: r.get(8),
         })
         .collect())
 }
@@ -1208,6 +1265,7 @@ pub async fn send_view(db: &SqlitePool, id: i64) -> Result<Option<SendView>, Sto
     let Some(row) = row else { return Ok(None) };
     Ok(Some(SendView {
         entry: HistoryEntry {
+            is_list: false,
             id: row.id,
             created_at: row.created_at,
             username: row.username,

@@ -206,7 +206,8 @@ pub use config::{
 pub use fixtures::{FOLLOWERS, FixtureSet, SECOND_FOLLOWERS};
 pub use scenario::{Admin, AdminDecision, Answer, Outcome, Scenario, ScenarioError};
 pub use state::{
-    Counters, Delivery, MAX_QUEUED_SCENARIOS, MPHELPER_OPENID, PreviewRecord, QueueFull, SendRecord,
+    Counters, Delivery, ListAudience, MAX_QUEUED_SCENARIOS, MPHELPER_OPENID, PreviewRecord,
+    QueueFull, SendRecord,
 };
 pub use whitelist::IpWhitelist;
 

@@ -228,6 +228,10 @@ pub const ACCOUNT_FUNCTIONS: &[&str] = &[
     "media_usage",
     "delete_media",
     "preview_article",
+    "check_openids",
+    "list_openid_lists",
+    "save_openid_list",
+    "delete_openid_list",
 ];
 
 /// Waits until the send worker has gone through a whole round that began

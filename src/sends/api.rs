@@ -33,12 +33,14 @@ pub async fn load_compose(
         Some(id) => Some(send_result(&call.app, id, call.lang).await?),
         None => None,
     };
+    let openid_lists = super::lists::store::lists(&call.app.db, call.app.account.id).await?;
     Ok(ComposeSetup {
         clientmsgid: new_clientmsgid(),
         overseas: call.app.account.overseas,
         tags,
         attempt,
         sent,
+        openid_lists,
     })
 }
 

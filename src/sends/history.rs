@@ -358,6 +358,10 @@ pub mod ssr {
         row.sent_count = sum(|c| c.sent_count);
         row.error_count = sum(|c| c.error_count);
         row.total_count = sum(|c| c.total_count);
+        // The row shows the call that still needs attention, if any.
+        if let Some(open) = calls.iter().find(|c| c.state != SendState::Finished) {
+            row.state = open.state;
+        }
         row.calls = calls;
         row
     }

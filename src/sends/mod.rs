@@ -370,6 +370,9 @@ pub struct ComposeSetup {
     pub attempt: Option<AttemptView>,
     /// The send a form without JavaScript just made, to show its result.
     pub sent: Option<SendResult>,
+    /// The account's saved lists of followers, for the list audience.
+    #[serde(default)]
+    pub openid_lists: Vec<lists::SavedList>,
 }
 
 /// A compose attempt after its check.

@@ -36,6 +36,7 @@ mod image;
 mod keep;
 mod mpnews;
 mod mpvideo;
+mod openids;
 mod pick;
 mod picker;
 mod preview;
@@ -284,6 +285,14 @@ fn Composer(lang: Lang, setup: ComposeSetup) -> impl IntoView {
                     tag_id=initial.tag_id.clone()
                     search=tag_search
                     tags=setup.tags.clone()
+                    errors
+                />
+                <openids::OpenIdsField
+                    lang
+                    openids=initial.openids.clone()
+                    openid_list=initial.openid_list.clone()
+                    save_as=initial.openid_list_save.clone()
+                    lists=setup.openid_lists.clone()
                     errors
                 />
 

@@ -317,15 +317,14 @@ pub mod ssr {
             audience_size: plan.audience_size,
             msg_type: plan.request.message.msg_type().as_str().to_owned(),
             content: plan.content.clone(),
-            list: plan
-                .list
-                .as_ref()
-                .map(|l| crate::sends::lists::ListConfirmation {
+            list: plan.list.as_ref().map(|l| {
+                Box::new(crate::sends::lists::ListConfirmation {
                     size: l.openids.len() as u64,
                     name: l.name.clone(),
                     calls: crate::sends::lists::call_sizes(l.openids.len()).len(),
                     duplicates: l.duplicates,
-                }),
+                })
+            }),
         }
     }
 

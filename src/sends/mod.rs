@@ -407,7 +407,7 @@ pub struct Confirmation {
     pub content: Option<Content>,
     /// A send to a list of followers.
     #[serde(default)]
-    pub list: Option<lists::ListConfirmation>,
+    pub list: Option<Box<lists::ListConfirmation>>,
 }
 
 impl Confirmation {

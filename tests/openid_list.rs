@@ -68,7 +68,12 @@ async fn a_list_of_25001_is_three_calls_and_the_one_turned_away_is_retried_alone
         ),
     )
     .await;
-    assert_eq!(result.state, SendState::Submitted, "{result:?}");
+    // The worker may take a pending call while Confirm is on another, so
+    // which call meets the queued 42010 is not fixed: exactly one does.
+    assert!(
+        matches!(result.state, SendState::Submitted | SendState::Unknown),
+        "{result:?}"
+    );
 
     let rows = parts(&app, id).await;
     let sizes: Vec<i64> = rows.iter().map(|r| r.2).collect();
@@ -79,17 +84,17 @@ async fn a_list_of_25001_is_three_calls_and_the_one_turned_away_is_retried_alone
     );
     assert_eq!(rows[1].4, format!("{id}-2"));
     assert_eq!(rows[2].4, format!("{id}-3"));
-    assert_eq!(rows[1].1, "unknown");
-    assert_eq!(rows[1].3, Some(42010));
-    assert_ne!(rows[0].1, "unknown");
-    assert_ne!(rows[2].1, "unknown");
+    let turned_away: Vec<usize> = (0..3).filter(|&i| rows[i].1 == "unknown").collect();
+    assert_eq!(turned_away.len(), 1, "{rows:?}");
+    let failed = turned_away[0];
+    assert_eq!(rows[failed].3, Some(42010));
     assert_eq!(sim.sends().len(), 2);
 
-    // Five minutes later the worker asks again, for the second call only.
+    // Five minutes later the worker asks again, for that call only.
     sim.clock().advance(Duration::from_secs(301));
     app.sends().wake();
     for _ in 0..400 {
-        if parts(&app, id).await[1].1 != "unknown" {
+        if parts(&app, id).await[failed].1 != "unknown" {
             break;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;

@@ -351,6 +351,9 @@ pub mod ssr {
 
     /// A list send's row: its calls, and their counts summed.
     fn with_calls(mut row: HistoryRow, calls: Vec<ListCall>) -> HistoryRow {
+        if calls.is_empty() {
+            return row;
+        }
         let sum = |get: fn(&ListCall) -> Option<i64>| -> Option<i64> {
             let known: Vec<i64> = calls.iter().filter_map(get).collect();
             (!known.is_empty()).then(|| known.iter().sum())

@@ -1379,9 +1379,44 @@ pub async fn ending_callback(
 
 #[cfg(test)]
 mod tests {
-    use super::Plan;
+    use super::{ClientMsgId, ListPlan, Plan, part_clientmsgid};
     use crate::sends::Content;
     use crate::wechat::api::{Filter, MassMessage, SendAllRequest};
+
+    #[test]
+    fn each_call_of_a_list_has_its_own_clientmsgid_within_32_bytes() {
+        let id = "qf-abcdefghijkmnpqrstuvwxy"; // 27 bytes, as new_clientmsgid
+        assert_eq!(part_clientmsgid(id, 1), id);
+        assert_eq!(part_clientmsgid(id, 2), format!("{id}-2"));
+        assert_eq!(part_clientmsgid(id, 10), format!("{id}-10"));
+        let longest = "x".repeat(32);
+        let tenth = part_clientmsgid(&longest, 10);
+        assert_eq!(tenth.len(), 32);
+        assert!(tenth.ends_with("-10"));
+        assert_ne!(part_clientmsgid(&longest, 2), part_clientmsgid(&longest, 3));
+        assert!(ClientMsgId::parse(tenth).is_ok());
+    }
+
+    #[test]
+    fn a_list_is_split_into_balanced_calls_with_the_message() {
+        let openids: Vec<String> = (0..25_001).map(|n| format!("oSIM{n:024}")).collect();
+        let plan = ListPlan::new(None, openids, 0);
+        let request = SendAllRequest::new(
+            Filter::everyone(),
+            MassMessage::Text {
+                content: "hi".into(),
+            },
+        );
+        let calls = plan.calls(&request, "qf-list").unwrap();
+        let sizes: Vec<usize> = calls.iter().map(|c| c.touser.len()).collect();
+        assert_eq!(sizes, [8_334, 8_334, 8_333]);
+        assert_eq!(calls[2].clientmsgid.as_ref().unwrap().as_str(), "qf-list-3");
+        assert_eq!(calls[1].touser[0].as_str(), format!("oSIM{:024}", 8_334));
+        // The same list in another order has the same digest.
+        let mut reversed = plan.openids.clone();
+        reversed.reverse();
+        assert_eq!(ListPlan::new(None, reversed, 0).digest, plan.digest);
+    }
 
     #[test]
     fn a_plan_kept_before_content_was_named_still_reads() {

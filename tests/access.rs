@@ -288,6 +288,31 @@ const FUNCTIONS: &[(&str, Who, Scope, Arguments)] = &[
         Scope::Account,
         &[("id", "1"), ("confirm", "yes")],
     ),
+    (
+        "check_openids",
+        Who::SignedIn,
+        Scope::Account,
+        &[("openids", "oSIM000000000000000000000001")],
+    ),
+    ("list_openid_lists", Who::SignedIn, Scope::Account, &[]),
+    (
+        "save_openid_list",
+        Who::SignedIn,
+        Scope::Account,
+        &[
+            ("name", "VIP"),
+            (
+                "openids",
+                "oSIM000000000000000000000001\noSIM000000000000000000000002",
+            ),
+        ],
+    ),
+    (
+        "delete_openid_list",
+        Who::SignedIn,
+        Scope::Account,
+        &[("id", "1")],
+    ),
 ];
 
 fn path(name: &str) -> String {

@@ -213,6 +213,7 @@ async fn one(
         repeat: None,
         campaign: Vec::new(),
         scheduled_at: plan.scheduled_at.clone(),
+        list: None,
     };
     let form = ComposeForm {
         clientmsgid: id.to_owned(),

@@ -45,6 +45,7 @@ pub async fn load_compose(
         &now,
     )
     .await?;
+    let openid_lists = super::lists::store::lists(&call.app.db, call.app.account.id).await?;
     Ok(ComposeSetup {
         clientmsgid: new_clientmsgid(),
         overseas: call.app.account.overseas,
@@ -54,6 +55,7 @@ pub async fn load_compose(
         quota: Some(quota),
         campaign_targets: crate::campaigns::plan::targets(&call.app, &call.user, call.lang).await?,
         time_zone: crate::sends::schedule::zone_words(&call.app.account.time_zone, call.lang),
+        openid_lists,
     })
 }
 
@@ -382,7 +384,7 @@ pub mod ssr {
                 .as_deref()
                 .map(|at| schedule::local_text(&app.account.time_zone, at, lang)),
             clientmsgid: clientmsgid.to_owned(),
-            to_all: plan.tag_id.is_none(),
+            to_all: plan.tag_id.is_none() && plan.list.is_none(),
             repeat: plan.repeat.clone(),
             tag_name: plan.tag_name.clone(),
             audience_size: plan.audience_size,
@@ -390,6 +392,14 @@ pub mod ssr {
             content: plan.content.clone(),
             quota,
             campaign: plan.campaign.clone(),
+            list: plan.list.as_ref().map(|l| {
+                Box::new(crate::sends::lists::ListConfirmation {
+                    size: l.openids.len() as u64,
+                    name: l.name.clone(),
+                    calls: crate::sends::lists::call_sizes(l.openids.len()).len(),
+                    duplicates: l.duplicates,
+                })
+            }),
         })
     }
 
@@ -420,7 +430,7 @@ pub mod ssr {
                 Err(problems)
             }
             (Ok(_), Err(problem)) => Err(vec![problem]),
-            (Ok(checked), Ok(at)) => plan(app, checked, form).await?.map(|mut plan| {
+            (Ok(checked), Ok(at)) => plan(app, user.id, checked, form).await?.map(|mut plan| {
                 plan.scheduled_at = at;
                 plan
             }),
@@ -449,6 +459,7 @@ pub mod ssr {
     /// the summary.
     async fn plan(
         app: &AccountState,
+        user_id: i64,
         checked: rules::Checked,
         form: &ComposeForm,
     ) -> Result<Result<Plan, Vec<FieldError>>, AppError> {
@@ -481,8 +492,17 @@ pub mod ssr {
                     }
                 }
             }
+            None if checked.list.is_some() => (None, None),
             None => (None, followers(app).await),
         };
+        let list = match list_plan(app, user_id, checked.list.clone(), form).await? {
+            Ok(list) => list,
+            Err(problem) => return Ok(Err(vec![problem])),
+        };
+        let audience_size = list
+            .as_ref()
+            .map(|l| l.openids.len() as u64)
+            .or(audience_size);
         let content = content(app, &checked.request.message, form).await;
         let articles = match &content {
             Content::Articles { articles, .. } => {
@@ -493,14 +513,29 @@ pub mod ssr {
         let summary = summary(&checked.request.message, &content);
         let tag_id = checked.tag.map(|t| t.get());
         let mut db = app.db.acquire().await?;
-        let repeat = store::recent_repeat(
-            &mut db,
-            app.account.id,
-            &checked.request,
-            tag_id,
-            &app.account.sends.now(),
-        )
-        .await?;
+        let repeat = match &list {
+            Some(list) => {
+                store::recent_list_repeat(
+                    &mut db,
+                    app.account.id,
+                    &store::ListPlan::message_body(&checked.request)
+                        .map_err(AppError::unexpected)?,
+                    &list.digest,
+                    &app.account.sends.now(),
+                )
+                .await?
+            }
+            None => {
+                store::recent_repeat(
+                    &mut db,
+                    app.account.id,
+                    &checked.request,
+                    tag_id,
+                    &app.account.sends.now(),
+                )
+                .await?
+            }
+        };
         Ok(Ok(Plan {
             request: checked.request,
             tag_id,
@@ -512,7 +547,56 @@ pub mod ssr {
             repeat,
             campaign: Vec::new(),
             scheduled_at: None,
+            list,
         }))
+    }
+
+    /// The list of a list send: the pasted one (saved under the name the
+    /// editor gave, if any) or the saved one chosen, read again. `Err`: the
+    /// problem of the list's field.
+    async fn list_plan(
+        app: &AccountState,
+        user_id: i64,
+        choice: Option<rules::ListChoice>,
+        form: &ComposeForm,
+    ) -> Result<Result<Option<store::ListPlan>, FieldError>, AppError> {
+        use crate::sends::lists;
+        let (name, parsed) = match choice {
+            None => return Ok(Ok(None)),
+            Some(rules::ListChoice::Pasted(parsed)) => {
+                let save_as = form.openid_list_save.trim();
+                let name = if save_as.is_empty() {
+                    None
+                } else {
+                    lists::store::save(&app.db, app.account.id, user_id, save_as, &parsed.openids)
+                        .await?;
+                    Some(save_as.to_owned())
+                };
+                (name, parsed)
+            }
+            Some(rules::ListChoice::Saved(id)) => {
+                match lists::store::load(&app.db, app.account.id, id).await? {
+                    Some((name, openids)) => (Some(name), lists::parse_openids(&openids)),
+                    None => {
+                        return Ok(Err(FieldError::new(
+                            Field::OpenIdList,
+                            FieldProblem::UnknownOpenIdList,
+                        )));
+                    }
+                }
+            }
+        };
+        if parsed.openids.len() < lists::MIN_OPENIDS {
+            return Ok(Err(FieldError::new(
+                Field::OpenIds,
+                FieldProblem::TooFewOpenIds,
+            )));
+        }
+        Ok(Ok(Some(store::ListPlan::new(
+            name,
+            parsed.openids,
+            parsed.found.duplicates,
+        ))))
     }
 
     /// What `message` carries, by name: the draft's titles and covers, the
@@ -711,7 +795,8 @@ pub mod ssr {
         let plan = attempt
             .and_then(|a| a.plan)
             .ok_or(Problem::AttemptNotFound)?;
-        let to_all = plan.tag_id.is_none() || plan.campaign.iter().any(|l| l.tag_id.is_none());
+        let to_all = (plan.tag_id.is_none() && plan.list.is_none())
+            || plan.campaign.iter().any(|l| l.tag_id.is_none());
         if to_all && !said.all_followers {
             return Err(Problem::ConfirmAllFollowers.into());
         }
@@ -775,7 +860,18 @@ pub mod ssr {
         match created {
             Created::New(id) if campaign.is_some() => Ok(id),
             Created::New(id) if goes_now => {
-                life::settle(&app.db, &app.account.wechat, &app.account.sends, id, "send").await?;
+                // Each call of a list on its own: one that fails or goes
+                // unanswered is left to the worker, the others go on.
+                for part in store::parts_of(&app.db, id).await? {
+                    life::settle(
+                        &app.db,
+                        &app.account.wechat,
+                        &app.account.sends,
+                        part,
+                        "send",
+                    )
+                    .await?;
+                }
                 Ok(id)
             }
             Created::New(id) => Ok(id),

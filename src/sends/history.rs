@@ -55,6 +55,60 @@ pub struct HistoryRow {
     /// A held send's time in the account's zone, short ("12-01 14:00").
     #[serde(default)]
     pub when: Option<String>,
+    /// A send to a list of followers: each `mass/send` call (the row is
+    /// its first, the counts are the calls' sums); empty otherwise.
+    #[serde(default)]
+    pub calls: Vec<ListCall>,
+}
+
+/// One `mass/send` call of a send to a list of followers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListCall {
+    pub id: i64,
+    /// 1-based.
+    pub part: i64,
+    pub state: SendState,
+    /// OpenIDs in the call.
+    pub size: Option<i64>,
+    pub sent_count: Option<i64>,
+    pub error_count: Option<i64>,
+    pub total_count: Option<i64>,
+    pub errcode: Option<i64>,
+    /// What went wrong, in words (for the send's page).
+    pub problem: Option<String>,
+}
+
+impl HistoryRow {
+    /// "3 calls: 2 finished, 1 unknown", for a list send.
+    pub fn calls_words(&self, lang: crate::i18n::Lang) -> Option<String> {
+        use crate::i18n::Lang;
+        if self.calls.is_empty() {
+            return None;
+        }
+        let mut by_state: Vec<(SendState, usize)> = Vec::new();
+        for call in &self.calls {
+            match by_state.iter_mut().find(|(s, _)| *s == call.state) {
+                Some((_, n)) => *n += 1,
+                None => by_state.push((call.state, 1)),
+            }
+        }
+        let parts: Vec<String> = by_state
+            .iter()
+            .map(|(state, n)| match lang {
+                Lang::Zh => format!("{n} 次{}", state.label(lang)),
+                Lang::En => format!("{n} {}", state.label(lang)),
+            })
+            .collect();
+        let n = self.calls.len();
+        Some(match lang {
+            Lang::Zh => format!("{n} 次调用：{}", parts.join("，")),
+            Lang::En => format!(
+                "{n} {}: {}",
+                if n == 1 { "call" } else { "calls" },
+                parts.join(", ")
+            ),
+        })
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,7 +137,7 @@ pub async fn list_sends(
     #[server(default)] filter: HistoryFilter,
 ) -> Result<HistoryPage, AppError> {
     let call = crate::edge::on_account(&account).await?;
-    ssr::history(&call.app, &filter).await
+    ssr::history(&call.app, &filter, call.lang).await
 }
 
 /// One entry of a send's timeline.
@@ -292,19 +346,73 @@ pub mod ssr {
             total_count: entry.total_count,
             result: entry.result_status.as_deref().map(result_status),
             campaign: entry.campaign,
+            calls: Vec::new(),
         }
+    }
+
+    /// The calls of list send `id` (any of them), each with its problem in
+    /// words; empty for a send that is no list.
+    async fn calls_of(app: &AccountState, id: i64, lang: Lang) -> Result<Vec<ListCall>, AppError> {
+        Ok(store::list_calls(&app.db, id)
+            .await?
+            .into_iter()
+            .map(|c| ListCall {
+                problem: crate::sends::api::ssr::problem_words(
+                    c.state,
+                    None,
+                    c.errcode,
+                    c.errmsg.as_deref(),
+                    lang,
+                ),
+                id: c.id,
+                part: c.part,
+                state: c.state,
+                size: c.size,
+                sent_count: c.sent_count,
+                error_count: c.error_count,
+                total_count: c.total_count,
+                errcode: c.errcode,
+            })
+            .collect())
+    }
+
+    /// A list send's row: its calls, and their counts summed.
+    fn with_calls(mut row: HistoryRow, calls: Vec<ListCall>) -> HistoryRow {
+        if calls.is_empty() {
+            return row;
+        }
+        let sum = |get: fn(&ListCall) -> Option<i64>| -> Option<i64> {
+            let known: Vec<i64> = calls.iter().filter_map(get).collect();
+            (!known.is_empty()).then(|| known.iter().sum())
+        };
+        row.sent_count = sum(|c| c.sent_count);
+        row.error_count = sum(|c| c.error_count);
+        row.total_count = sum(|c| c.total_count);
+        // The row shows the call that still needs attention, if any.
+        if let Some(open) = calls.iter().find(|c| c.state != SendState::Finished) {
+            row.state = open.state;
+        }
+        row.calls = calls;
+        row
     }
 
     pub async fn history(
         app: &AccountState,
         filter: &HistoryFilter,
+        lang: Lang,
     ) -> Result<HistoryPage, AppError> {
         let query = query_of(app.account.id, filter);
-        let mut rows: Vec<HistoryRow> = store::history(&app.db, &query)
-            .await?
-            .into_iter()
-            .map(|entry| history_row(app, entry))
-            .collect();
+        let mut rows = Vec::new();
+        for entry in store::history(&app.db, &query).await? {
+            let is_list = entry.is_list;
+            let row = history_row(app, entry);
+            rows.push(if is_list {
+                let calls = calls_of(app, row.id, lang).await?;
+                with_calls(row, calls)
+            } else {
+                row
+            });
+        }
         let older = (rows.len() as i64 > HISTORY_PAGE).then(|| {
             rows.truncate(HISTORY_PAGE as usize);
             rows.last().map(|r| r.id)
@@ -419,9 +527,10 @@ pub mod ssr {
             && send.entry.state == SendState::Finished
             && send.msg_id.is_some()
             && !all_deleted;
+        let calls = calls_of(app, id, lang).await?;
         Ok(SendDetail {
             held: None,
-            row: history_row(app, send.entry),
+            row: with_calls(history_row(app, send.entry), calls),
             clientmsgid: send.clientmsgid,
             request,
             msg_id: send.msg_id.map(|v| v as u64),

@@ -19,7 +19,7 @@ use super::store::{self, StoreError, Transition};
 use super::timeline::Note;
 use super::{SendState, TagChoice};
 use crate::clock::Clock;
-use crate::wechat::api::{MassGetRequest, MassStatus, SendAllRequest};
+use crate::wechat::api::{MassGetRequest, MassSendRequest, MassStatus, SendAllRequest};
 use crate::wechat::callback::Callback;
 use crate::wechat::client::{CallError, WechatClient};
 use crate::wechat::types::MsgId;
@@ -163,8 +163,13 @@ pub async fn settle(
         store::give_up(db, id, source, &Note::TooOldToRetry.code()).await?;
         return Ok(Some(send.state));
     }
-    let request: SendAllRequest = serde_json::from_str(&send.request)?;
-    let answer = wechat.send_all(&request).await;
+    let answer = if store::endpoint_of(db, id).await? == "send" {
+        let request: MassSendRequest = serde_json::from_str(&send.request)?;
+        wechat.mass_send(&request).await
+    } else {
+        let request: SendAllRequest = serde_json::from_str(&send.request)?;
+        wechat.send_all(&request).await
+    };
     let (state, mut step) = interpret(answer, send.attempts + 1);
     step.source = source;
     match &step.errcode {
@@ -243,6 +248,19 @@ pub fn interpret(
         (_, Some(crate::wechat::errcode::ErrCode::ClientMsgIdRetryTooFast)) => {
             with_code(SendState::Unknown, Some(60), Note::RetryTooFast)
         }
+        // mass/send's "too fast" and "too many tasks": nothing went out,
+        // and the same call succeeds after a few minutes.
+        (
+            _,
+            Some(
+                code @ (crate::wechat::errcode::ErrCode::MassSendTooFast
+                | crate::wechat::errcode::ErrCode::MassSendTaskTooMany),
+            ),
+        ) => with_code(
+            SendState::Unknown,
+            code.retry_after_secs().and_then(|s| i64::try_from(s).ok()),
+            Note::WechatBusy,
+        ),
         // Asked again every two minutes with the same clientmsgid: 89504
         // while the admin has not decided, 45065 with the msg_id after.
         (_, Some(code)) if code.is_awaiting_confirmation() => with_code(
@@ -578,6 +596,16 @@ mod tests {
             assert_eq!(state, SendState::Rejected);
             assert_eq!(step.errcode, Some(code));
             assert_eq!(step.retry_after_secs, None);
+        }
+    }
+
+    #[test]
+    fn mass_sends_too_fast_or_too_many_wait_minutes_and_are_asked_again() {
+        for code in [42010, 9_500_002] {
+            let (state, step) = interpret(Err(api(code)), 1);
+            assert_eq!(state, SendState::Unknown, "{code}");
+            assert_eq!(step.retry_after_secs, Some(300), "{code}");
+            assert_eq!(step.errcode, Some(code));
         }
     }
 

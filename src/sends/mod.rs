@@ -7,6 +7,7 @@ pub mod approval;
 pub mod history;
 #[cfg(feature = "ssr")]
 pub mod life;
+pub mod lists;
 pub mod quota;
 pub mod rules;
 pub mod schedule;
@@ -48,6 +49,15 @@ pub struct ComposeForm {
     /// it later, and the confirmation names the video by it.
     pub mpvideo_title: String,
     pub card_id: String,
+    /// For `audience` `list`: the OpenIDs pasted or uploaded (one a line,
+    /// or a CSV; `lists::parse_openids` reads it).
+    pub openids: String,
+    /// For `audience` `list`: the id of a saved list, which then stands
+    /// for `openids`; empty for the pasted list.
+    pub openid_list: String,
+    /// For `audience` `list`: save the pasted list under this name when
+    /// it is checked (empty: not saved).
+    pub openid_list_save: String,
     /// When it goes: `now` (or empty) or `at` (at `send_at`).
     pub send_when: String,
     /// "At…": a `datetime-local` value in the account's time zone.
@@ -92,6 +102,8 @@ pub enum Field {
     /// "Also send to" (the other accounts of a campaign).
     Campaign,
     SendAt,
+    OpenIds,
+    OpenIdList,
 }
 
 impl Field {
@@ -116,6 +128,8 @@ impl Field {
             Field::ClientMsgId => "clientmsgid-error",
             Field::Campaign => "campaign-error",
             Field::SendAt => "send-at-error",
+            Field::OpenIds => "openids-error",
+            Field::OpenIdList => "openid-list-error",
         }
     }
 }
@@ -174,6 +188,16 @@ pub enum FieldProblem {
     TimeTooFar {
         days: u32,
     },
+    /// Lines of a list of followers that are not OpenIDs.
+    NotOpenIds(lists::OpenIdCount),
+    /// A list of one follower, or none: WeChat needs two.
+    TooFewOpenIds,
+    /// More than `lists::MAX_OPENIDS`.
+    TooManyOpenIds,
+    /// The saved list is not there (deleted, or another account's).
+    UnknownOpenIdList,
+    /// The name to save the list under is empty or too long.
+    BadListName,
 }
 
 /// A problem with one field, in words beside that field.
@@ -318,6 +342,19 @@ impl FieldError {
                 Lang::Zh => format!("定时最多只能设在 {days} 天之内。"),
                 Lang::En => format!("A send can be scheduled at most {days} days ahead."),
             },
+            NotOpenIds(found) => found.bad_words(lang),
+            TooFewOpenIds => lists::too_few_words(lang).to_owned(),
+            TooManyOpenIds => lists::too_many_words(lang),
+            UnknownOpenIdList => lang
+                .pick(
+                    "没有这个已保存的名单（可能已被删除）。请重新选择，或粘贴 OpenID。",
+                    "There is no such saved list (it may have been deleted). Choose again, or paste the OpenIDs.",
+                )
+                .to_owned(),
+            BadListName => match lang {
+                Lang::Zh => format!("名单名称最多 {} 个字符。", lists::NAME_MAX_CHARS),
+                Lang::En => format!("A list's name has at most {} characters.", lists::NAME_MAX_CHARS),
+            },
         }
     }
 }
@@ -443,6 +480,9 @@ pub struct ComposeSetup {
     /// The account's time zone in words, for "At…".
     #[serde(default)]
     pub time_zone: String,
+    /// The account's saved lists of followers, for the list audience.
+    #[serde(default)]
+    pub openid_lists: Vec<lists::SavedList>,
 }
 
 /// A compose attempt after its check.
@@ -479,6 +519,9 @@ pub struct Confirmation {
     pub msg_type: String,
     /// What goes out, by name.
     pub content: Option<Content>,
+    /// A send to a list of followers.
+    #[serde(default)]
+    pub list: Option<Box<lists::ListConfirmation>>,
     /// When a scheduled send goes out, in the account's zone (the zone
     /// named); `None`: now.
     #[serde(default)]
@@ -549,6 +592,9 @@ impl CampaignLine {
 impl Confirmation {
     /// "Send to 1,234 followers of VIP会员?"
     pub fn question(&self, lang: Lang) -> String {
+        if let Some(list) = &self.list {
+            return list.question(lang);
+        }
         let size = self.audience_size.map(group_digits);
         match (lang, &self.tag_name, size) {
             (Lang::Zh, Some(tag), Some(n)) => format!("确认发送给标签“{tag}”的 {n} 位粉丝？"),
@@ -857,6 +903,7 @@ mod tests {
             quota: None,
             campaign: Vec::new(),
             send_at: None,
+            list: None,
         };
         assert_eq!(
             confirmation.question(Lang::En),

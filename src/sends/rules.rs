@@ -24,16 +24,68 @@ pub const FORM_MAX_BYTES: usize = 32 * 1024;
 /// Whether the form is too large to keep as a compose attempt: measured as
 /// it would be kept (its JSON).
 pub fn too_large_to_keep(form: &ComposeForm) -> bool {
-    serde_json::to_vec(form).map_or(true, |json| json.len() > FORM_MAX_BYTES)
+    // A list of followers has its own limit (`lists::MAX_OPENIDS`, checked
+    // with the form); the rest of the form has this one.
+    let mut measured = form.clone();
+    measured.openids.clear();
+    serde_json::to_vec(&measured).map_or(true, |json| json.len() > FORM_MAX_BYTES)
+        || form.openids.len() > super::lists::MAX_TEXT_BYTES
 }
 
 /// A form that passed: the request to send and the tag to check.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Checked {
+    /// For a list, the message only (its filter, everyone, is not used).
     pub request: SendAllRequest,
     /// `None` for all followers. Whether the account has the tag is
     /// checked against `tags/get` by the caller.
     pub tag: Option<TagId>,
+    /// A send to a list of followers (`mass/send`); `None` otherwise.
+    pub list: Option<ListChoice>,
+}
+
+/// The list of followers a form sends to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ListChoice {
+    /// Pasted or uploaded: read and checked, without duplicates.
+    Pasted(super::lists::ParsedList),
+    /// A saved list's id, read by the caller.
+    Saved(i64),
+}
+
+/// The form's list of followers, checked (`audience` `list`).
+pub fn list_choice(form: &ComposeForm) -> Result<ListChoice, FieldError> {
+    use super::lists::{MAX_OPENIDS, MIN_OPENIDS, NAME_MAX_CHARS, parse_openids};
+    let saved = form.openid_list.trim();
+    if !saved.is_empty() {
+        return saved
+            .parse()
+            .map(ListChoice::Saved)
+            .map_err(|_| FieldError::new(Field::OpenIdList, FieldProblem::UnknownOpenIdList));
+    }
+    if form.openid_list_save.trim().chars().count() > NAME_MAX_CHARS {
+        return Err(FieldError::new(Field::OpenIds, FieldProblem::BadListName));
+    }
+    let parsed = parse_openids(&form.openids);
+    if parsed.found.bad_count > 0 {
+        return Err(FieldError::new(
+            Field::OpenIds,
+            FieldProblem::NotOpenIds(parsed.found),
+        ));
+    }
+    if parsed.openids.is_empty() && parsed.found.duplicates == 0 {
+        return Err(FieldError::new(Field::OpenIds, FieldProblem::Required));
+    }
+    if parsed.openids.len() < MIN_OPENIDS {
+        return Err(FieldError::new(Field::OpenIds, FieldProblem::TooFewOpenIds));
+    }
+    if parsed.openids.len() > MAX_OPENIDS {
+        return Err(FieldError::new(
+            Field::OpenIds,
+            FieldProblem::TooManyOpenIds,
+        ));
+    }
+    Ok(ListChoice::Pasted(parsed))
 }
 
 /// Checks the form; on failure every problem found, each with its field.
@@ -49,8 +101,13 @@ pub fn check(form: &ComposeForm, overseas: bool) -> Result<Checked, Vec<FieldErr
             None
         }
     };
+    let mut list = None;
     let tag = match form.audience.as_str() {
         "all" => Ok(None),
+        "list" => list_choice(form).map(|choice| {
+            list = Some(choice);
+            None
+        }),
         "tag" => match form.tag_id.trim() {
             "" => Err(FieldError::new(Field::Tag, FieldProblem::Required)),
             text => TagId::parse(text)
@@ -87,7 +144,7 @@ pub fn check(form: &ComposeForm, overseas: bool) -> Result<Checked, Vec<FieldErr
                 // Always said, so the stored body shows the choice made.
                 request = request.with_send_ignore_reprint(reprint);
             }
-            Ok(Checked { request, tag })
+            Ok(Checked { request, tag, list })
         }
         _ => Err(errors),
     }
@@ -433,6 +490,30 @@ mod tests {
             problems(&f),
             vec![(Field::ClientMsgId, FieldProblem::BadClientMsgId)]
         );
+    }
+
+    #[test]
+    fn a_list_needs_two_openids_of_their_form() {
+        let mut f = form("text");
+        f.text_content = "hi".into();
+        f.audience = "list".into();
+        assert_eq!(problems(&f), vec![(Field::OpenIds, FieldProblem::Required)]);
+        f.openids = "oSIM000000000000000000000001\noSIM000000000000000000000001".into();
+        assert_eq!(
+            problems(&f),
+            vec![(Field::OpenIds, FieldProblem::TooFewOpenIds)]
+        );
+        f.openids += "\nnot one";
+        assert!(matches!(
+            &check(&f, false).unwrap_err()[0].problem,
+            FieldProblem::NotOpenIds(found) if found.bad_lines[0].line == 3
+        ));
+        f.openids = "oSIM000000000000000000000001\noSIM000000000000000000000002".into();
+        let checked = check(&f, false).unwrap();
+        assert_eq!(checked.tag, None);
+        assert!(matches!(checked.list, Some(ListChoice::Pasted(p)) if p.openids.len() == 2));
+        f.openid_list = "7".into();
+        assert_eq!(check(&f, false).unwrap().list, Some(ListChoice::Saved(7)));
     }
 
     #[test]

@@ -7,7 +7,8 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 use super::{ComposeForm, Content, Repeat, SendState, SentArticle};
 use crate::audit::{self, Action};
 use crate::error::AppError;
-use crate::wechat::api::SendAllRequest;
+use crate::wechat::api::{MassSendRequest, SendAllRequest};
+use crate::wechat::types::{ClientMsgId, OpenId};
 
 /// A checked compose attempt: everything the send will be written with.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,6 +35,94 @@ pub struct Plan {
     /// at once.
     #[serde(default)]
     pub scheduled_at: Option<String>,
+    /// A send to a list of followers (`mass/send`): `request` then holds
+    /// the message only.
+    #[serde(default)]
+    pub list: Option<ListPlan>,
+}
+
+/// The list of followers a plan sends to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListPlan {
+    /// The saved list's name, when one was chosen or saved.
+    pub name: Option<String>,
+    /// Distinct, checked, in their first order.
+    pub openids: Vec<String>,
+    pub duplicates: usize,
+    /// The SHA-256 of the sorted OpenIDs: the same list, whatever its
+    /// order, for the repeat check.
+    pub digest: String,
+}
+
+impl ListPlan {
+    pub fn new(name: Option<String>, openids: Vec<String>, duplicates: usize) -> ListPlan {
+        use sha2::{Digest, Sha256};
+        let mut sorted: Vec<&str> = openids.iter().map(String::as_str).collect();
+        sorted.sort_unstable();
+        let digest = Sha256::digest(sorted.join("\n").as_bytes());
+        let digest = digest.iter().map(|b| format!("{b:02x}")).collect();
+        ListPlan {
+            name,
+            openids,
+            duplicates,
+            digest,
+        }
+    }
+
+    /// The `mass/send` body of each call: at most 10,000 OpenIDs, sizes
+    /// balanced, each with its own clientmsgid ([`part_clientmsgid`]).
+    pub fn calls(
+        &self,
+        request: &SendAllRequest,
+        clientmsgid: &str,
+    ) -> Result<Vec<MassSendRequest>, crate::wechat::types::ParseError> {
+        let mut rest = self.openids.as_slice();
+        let mut calls = Vec::new();
+        for (i, size) in super::lists::call_sizes(self.openids.len())
+            .into_iter()
+            .enumerate()
+        {
+            let (chunk, after) = rest.split_at(size);
+            rest = after;
+            let touser = chunk
+                .iter()
+                .map(|o| OpenId::parse(o.as_str()))
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut call = MassSendRequest::new(touser, request.message.clone())
+                .with_client_msg_id(ClientMsgId::parse(part_clientmsgid(clientmsgid, i + 1))?);
+            if let Some(ignore) = request.send_ignore_reprint {
+                call = call.with_send_ignore_reprint(ignore);
+            }
+            calls.push(call);
+        }
+        Ok(calls)
+    }
+
+    /// The body the repeat check compares: the message, without the
+    /// OpenIDs and the clientmsgid.
+    pub fn message_body(request: &SendAllRequest) -> Result<String, serde_json::Error> {
+        let mut body = MassSendRequest::new(Vec::new(), request.message.clone());
+        body.send_ignore_reprint = request.send_ignore_reprint;
+        serde_json::to_string(&body)
+    }
+}
+
+/// The clientmsgid of call `part` (1-based) of a list: the attempt's own
+/// for the first, so a second Confirm finds the send; `<id>-<part>` after
+/// it, cut to WeChat's 32 bytes from the end of the attempt's id when
+/// longer (qunfa's own ids are 27 bytes, so never). Stable: a retry sends
+/// the same.
+pub fn part_clientmsgid(clientmsgid: &str, part: usize) -> String {
+    if part <= 1 {
+        return clientmsgid.to_owned();
+    }
+    let suffix = format!("-{part}");
+    let mut cut = ClientMsgId::MAX_LEN - suffix.len();
+    while cut < clientmsgid.len() && !clientmsgid.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let head = &clientmsgid[..cut.min(clientmsgid.len())];
+    format!("{head}{suffix}")
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -190,6 +279,45 @@ pub async fn recent_repeat(
     }))
 }
 
+/// [`recent_repeat`] for a list: the latest list send within the 24 hours
+/// before `now` of the same message (the `mass/send` body without its
+/// OpenIDs and clientmsgid) to the same list (the digest of its OpenIDs),
+/// unless every call of it was refused.
+pub async fn recent_list_repeat(
+    db: &mut SqliteConnection,
+    account: i64,
+    message_body: &str,
+    digest: &str,
+    now: &str,
+) -> Result<Option<Repeat>, StoreError> {
+    let row = sqlx::query(
+        r#"SELECT s.id, CAST((julianday(?1) - julianday(s.created_at)) * 1440 AS INTEGER) AS minutes
+           FROM sends AS s JOIN send_groups AS g ON g.id = s.group_id
+           WHERE s.account_id = ?2 AND g.kind = 'openid_list' AND g.audience_digest = ?3
+             AND s.group_part = 1
+             AND s.created_at > strftime('%Y-%m-%dT%H:%M:%fZ', ?1, '-24 hours')
+             AND json_remove(s.request, '$.clientmsgid', '$.touser')
+                 = json_remove(?4, '$.clientmsgid', '$.touser')
+             AND EXISTS (SELECT 1 FROM sends AS p WHERE p.group_id = g.id AND p.state <> 'rejected')
+           ORDER BY s.id DESC LIMIT 1"#,
+    )
+    .bind(now)
+    .bind(account)
+    .bind(digest)
+    .bind(message_body)
+    .fetch_optional(db)
+    .await?;
+    row.map(|r| -> Result<Repeat, StoreError> {
+        let minutes: i64 = r.try_get("minutes")?;
+        Ok(Repeat {
+            send_id: r.try_get("id")?,
+            tag_name: None,
+            minutes_ago: minutes.max(0) as u64,
+        })
+    })
+    .transpose()
+}
+
 /// A confirmation to turn into a send.
 #[derive(Clone, Debug)]
 pub struct NewSend<'a> {
@@ -260,11 +388,20 @@ pub async fn create_send(db: &SqlitePool, send: &NewSend<'_>) -> Result<Created,
     else {
         return Ok(Created::NoAttempt);
     };
-    if !send_again
-        && let Some(repeat) =
-            recent_repeat(&mut tx, account, &plan.request, plan.tag_id, now).await?
-    {
+    let repeat = match &plan.list {
+        Some(list) => {
+            let body = ListPlan::message_body(&plan.request)?;
+            recent_list_repeat(&mut tx, account, &body, &list.digest, now).await?
+        }
+        None => recent_repeat(&mut tx, account, &plan.request, plan.tag_id, now).await?,
+    };
+    if !send_again && let Some(repeat) = repeat {
         return Ok(Created::Repeat(repeat));
+    }
+    if let Some(list) = &plan.list {
+        let id = create_list_send(&mut tx, send, &plan, list).await?;
+        tx.commit().await?;
+        return Ok(Created::New(id));
     }
     let request = serde_json::to_string(&plan.request)?;
     let msg_type = plan.request.message.msg_type().as_str();
@@ -340,6 +477,133 @@ pub async fn create_send(db: &SqlitePool, send: &NewSend<'_>) -> Result<Created,
     .await?;
     tx.commit().await?;
     Ok(Created::New(id))
+}
+
+/// The calls of a list send: a `send_groups` row of kind `openid_list`,
+/// then one `sends` row per call (`endpoint` `send`, its own body and
+/// clientmsgid, `group_part` 1..n, its own size), each with its first
+/// timeline entry and the articles as sent; one audit line for the whole.
+/// Returns the first call's id, which stands for the send.
+async fn create_list_send(
+    tx: &mut SqliteConnection,
+    send: &NewSend<'_>,
+    plan: &Plan,
+    list: &ListPlan,
+) -> Result<i64, StoreError> {
+    let NewSend {
+        account,
+        user_id,
+        username,
+        clientmsgid,
+        now,
+        articles_as_sent,
+        ref release,
+        ..
+    } = *send;
+    let calls = list
+        .calls(&plan.request, clientmsgid)
+        .map_err(|e| StoreError::Json(serde::de::Error::custom(e)))?;
+    let total = super::group_digits(list.openids.len() as u64);
+    let audience = match &list.name {
+        Some(name) => format!("指定的 {total} 位粉丝（列表：{name}）"),
+        None => format!("指定的 {total} 位粉丝"),
+    };
+    let group_id: i64 = sqlx::query_scalar(
+        "INSERT INTO send_groups (kind, user_id, summary, audience_digest)
+         VALUES ('openid_list', ?, ?, ?) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(&plan.summary)
+    .bind(&list.digest)
+    .fetch_one(&mut *tx)
+    .await?;
+    let msg_type = plan.request.message.msg_type().as_str();
+    let articles = (!plan.articles.is_empty())
+        .then(|| serde_json::to_string(&plan.articles))
+        .transpose()?;
+    let content = plan
+        .content
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()?;
+    let as_sent = articles_as_sent.map(serde_json::to_string).transpose()?;
+    let first = release.first_state();
+    let state = first.as_str();
+    let released_at = (first == SendState::Pending).then_some(now);
+    let mut first_id = None;
+    for (part, call) in (1_i64..).zip(&calls) {
+        let request = serde_json::to_string(call)?;
+        let id: i64 = sqlx::query_scalar(
+            r#"INSERT INTO sends (clientmsgid, account_id, user_id, msg_type, tag_id, audience,
+                   audience_size, summary, request, articles, content, state, released_at,
+                   scheduled_at, endpoint, group_id, group_part)
+               VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'send', ?, ?)
+               RETURNING id"#,
+        )
+        .bind(call.clientmsgid.as_ref().map(|c| c.as_str()))
+        .bind(account)
+        .bind(user_id)
+        .bind(msg_type)
+        .bind(&audience)
+        .bind(call.touser.len() as i64)
+        .bind(&plan.summary)
+        .bind(&request)
+        .bind(&articles)
+        .bind(&content)
+        .bind(state)
+        .bind(released_at)
+        .bind(release.scheduled_at.as_deref())
+        .bind(group_id)
+        .bind(part)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("INSERT INTO send_events (send_id, state, source) VALUES (?, ?, 'compose')")
+            .bind(id)
+            .bind(state)
+            .execute(&mut *tx)
+            .await?;
+        if let Some(as_sent) = &as_sent {
+            sqlx::query("INSERT INTO sent_articles (send_id, articles) VALUES (?, ?)")
+                .bind(id)
+                .bind(as_sent)
+                .execute(&mut *tx)
+                .await?;
+        }
+        first_id.get_or_insert(id);
+    }
+    let Some(id) = first_id else {
+        return Err(StoreError::Json(serde::de::Error::custom(
+            "a list without OpenIDs",
+        )));
+    };
+    let facts = audit::Facts::Send {
+        send_id: id,
+        msg_type: msg_type.to_owned(),
+        tag: Some(audience),
+        clientmsgid: clientmsgid.to_owned(),
+    };
+    audit::store::record(
+        tx,
+        Some(account),
+        Some(user_id),
+        username,
+        Action::Send,
+        &facts,
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Which endpoint send `id` goes to: `sendall` (all followers or a tag)
+/// or `send` (a call of a list).
+pub async fn endpoint_of(db: &SqlitePool, id: i64) -> Result<String, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT endpoint FROM sends WHERE id = ?")
+            .bind(id)
+            .fetch_optional(db)
+            .await?
+            .unwrap_or_else(|| "sendall".to_owned()),
+    )
 }
 
 /// Send `id` and the other calls of its list of followers (a group of
@@ -834,6 +1098,8 @@ pub struct HistoryEntry {
     /// The campaign the send is a part of.
     pub campaign: Option<i64>,
     pub scheduled_at: Option<String>,
+    /// The first call of a send to a list of followers.
+    pub is_list: bool,
 }
 
 pub async fn history(
@@ -843,15 +1109,28 @@ pub async fn history(
     let mut query: QueryBuilder<Sqlite> = QueryBuilder::new(
         "SELECT s.id, s.created_at, u.username, s.msg_type, s.audience, s.summary, s.state, \
          s.sent_count, s.error_count, s.total_count, s.result_status, s.scheduled_at, \
-         (SELECT g.id FROM send_groups g WHERE g.id = s.group_id AND g.kind = 'campaign') \
+         (SELECT g.id FROM send_groups g WHERE g.id = s.group_id AND g.kind = 'campaign'), \
+         s.endpoint = 'send' \
          FROM sends s JOIN users u ON u.id = s.user_id WHERE s.account_id = ",
     );
     query.push_bind(filter.account);
+    // A send to a list is one row, its first call's; its other calls are
+    // found through its group.
+    query.push(" AND (s.endpoint <> 'send' OR s.group_part IS NULL OR s.group_part = 1)");
     if let Some(before) = filter.before {
         query.push(" AND s.id < ").push_bind(before);
     }
     if let Some(state) = filter.state {
-        query.push(" AND s.state = ").push_bind(state.as_str());
+        // A list send is in the state any of its calls is in.
+        query
+            .push(" AND (s.state = ")
+            .push_bind(state.as_str())
+            .push(
+                " OR (s.endpoint = 'send' AND EXISTS (SELECT 1 FROM sends p \
+                 WHERE p.group_id = s.group_id AND p.state = ",
+            )
+            .push_bind(state.as_str())
+            .push(")))");
     }
     if let Some(msg_type) = &filter.msg_type {
         query.push(" AND s.msg_type = ").push_bind(msg_type.clone());
@@ -859,7 +1138,7 @@ pub async fn history(
     match filter.audience {
         None => {}
         Some(AudienceFilter::AllFollowers) => {
-            query.push(" AND s.tag_id IS NULL");
+            query.push(" AND s.tag_id IS NULL AND s.endpoint = 'sendall'");
         }
         Some(AudienceFilter::Tag(tag)) => {
             query.push(" AND s.tag_id = ").push_bind(tag);
@@ -909,6 +1188,49 @@ pub async fn history(
             result_status: r.get(10),
             scheduled_at: r.get(11),
             campaign: r.get(12),
+            is_list: r.get(13),
+        })
+        .collect())
+}
+
+/// One call of a list send, as the history and the send's page show it.
+pub struct CallRow {
+    pub id: i64,
+    pub part: i64,
+    pub state: SendState,
+    pub size: Option<i64>,
+    pub sent_count: Option<i64>,
+    pub error_count: Option<i64>,
+    pub total_count: Option<i64>,
+    pub errcode: Option<i64>,
+    pub errmsg: Option<String>,
+}
+
+/// The calls of the list send that send `id` is a call of, in order;
+/// empty for a send that is no list.
+pub async fn list_calls(db: &SqlitePool, id: i64) -> Result<Vec<CallRow>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT p.id, p.group_part, p.state, p.audience_size, p.sent_count, p.error_count,
+                p.total_count, p.errcode, p.errmsg
+         FROM sends AS s JOIN sends AS p ON p.group_id = s.group_id
+         WHERE s.id = ? AND s.endpoint = 'send'
+         ORDER BY p.group_part",
+    )
+    .bind(id)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| CallRow {
+            id: r.get(0),
+            part: r.get::<Option<i64>, _>(1).unwrap_or(1),
+            state: SendState::parse(r.get::<&str, _>(2)).unwrap_or(SendState::Unknown),
+            size: r.get(3),
+            sent_count: r.get(4),
+            error_count: r.get(5),
+            total_count: r.get(6),
+            errcode: r.get(7),
+            errmsg: r.get(8),
         })
         .collect())
 }
@@ -964,6 +1286,7 @@ pub async fn send_view(db: &SqlitePool, id: i64) -> Result<Option<SendView>, Sto
     let Some(row) = row else { return Ok(None) };
     Ok(Some(SendView {
         entry: HistoryEntry {
+            is_list: false,
             id: row.id,
             created_at: row.created_at,
             username: row.username,
@@ -1079,9 +1402,44 @@ pub async fn ending_callback(
 
 #[cfg(test)]
 mod tests {
-    use super::Plan;
+    use super::{ClientMsgId, ListPlan, Plan, part_clientmsgid};
     use crate::sends::Content;
     use crate::wechat::api::{Filter, MassMessage, SendAllRequest};
+
+    #[test]
+    fn each_call_of_a_list_has_its_own_clientmsgid_within_32_bytes() {
+        let id = "qf-abcdefghijkmnpqrstuvwxy"; // 27 bytes, as new_clientmsgid
+        assert_eq!(part_clientmsgid(id, 1), id);
+        assert_eq!(part_clientmsgid(id, 2), format!("{id}-2"));
+        assert_eq!(part_clientmsgid(id, 10), format!("{id}-10"));
+        let longest = "x".repeat(32);
+        let tenth = part_clientmsgid(&longest, 10);
+        assert_eq!(tenth.len(), 32);
+        assert!(tenth.ends_with("-10"));
+        assert_ne!(part_clientmsgid(&longest, 2), part_clientmsgid(&longest, 3));
+        assert!(ClientMsgId::parse(tenth).is_ok());
+    }
+
+    #[test]
+    fn a_list_is_split_into_balanced_calls_with_the_message() {
+        let openids: Vec<String> = (0..25_001).map(|n| format!("oSIM{n:024}")).collect();
+        let plan = ListPlan::new(None, openids, 0);
+        let request = SendAllRequest::new(
+            Filter::everyone(),
+            MassMessage::Text {
+                content: "hi".into(),
+            },
+        );
+        let calls = plan.calls(&request, "qf-list").unwrap();
+        let sizes: Vec<usize> = calls.iter().map(|c| c.touser.len()).collect();
+        assert_eq!(sizes, [8_334, 8_334, 8_333]);
+        assert_eq!(calls[2].clientmsgid.as_ref().unwrap().as_str(), "qf-list-3");
+        assert_eq!(calls[1].touser[0].as_str(), format!("oSIM{:024}", 8_334));
+        // The same list in another order has the same digest.
+        let mut reversed = plan.openids.clone();
+        reversed.reverse();
+        assert_eq!(ListPlan::new(None, reversed, 0).digest, plan.digest);
+    }
 
     #[test]
     fn a_plan_kept_before_content_was_named_still_reads() {
@@ -1101,6 +1459,7 @@ mod tests {
             repeat: None,
             campaign: Vec::new(),
             scheduled_at: None,
+            list: None,
         };
         let mut json = serde_json::to_value(&plan).unwrap();
         json.as_object_mut().unwrap().remove("content");

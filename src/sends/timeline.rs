@@ -96,6 +96,9 @@ pub enum Note {
     Declined { by: String },
     /// A note this version does not know, as stored.
     Other(String),
+    /// 42010 or 9500002: WeChat takes no more mass sends for a while;
+    /// nothing went out, asked again in a few minutes.
+    WechatBusy,
 }
 
 impl Note {
@@ -109,6 +112,7 @@ impl Note {
             Note::NoAnswer => "no_answer".to_owned(),
             Note::Refused => "refused".to_owned(),
             Note::TooOldToRetry => "too_old_to_retry".to_owned(),
+            Note::WechatBusy => "wechat_busy".to_owned(),
             Note::UndocumentedStatus(status) => format!("undocumented_status:{status}"),
             Note::Deleted(Some(n)) => format!("deleted:{n}"),
             Note::Deleted(None) => "deleted:all".to_owned(),
@@ -131,6 +135,7 @@ impl Note {
             Note::NoAnswer,
             Note::Refused,
             Note::TooOldToRetry,
+            Note::WechatBusy,
         ];
         if let Some(note) = known.iter().find(|n| n.code() == stored) {
             return note.clone();
@@ -238,6 +243,10 @@ impl Note {
             Note::TooOldToRetry => lang.pick(
                 "23 小时内没有答复：不再重试，因为微信 24 小时后就不认这个 clientmsgid 了。",
                 "No answer within 23 hours: not asked again, as WeChat forgets the clientmsgid after 24 hours.",
+            ),
+            Note::WechatBusy => lang.pick(
+                "微信暂时不再接受群发（42010 群发过快，或 9500002 进行中的群发任务过多）：什么也没有发出，几分钟后用同一个 clientmsgid 再试。",
+                "WeChat takes no more mass sends for now (42010 too fast, or 9500002 too many running): nothing was sent; trying again in a few minutes with the same clientmsgid.",
             ),
             Note::UndocumentedStatus(status) => {
                 return match lang {
@@ -356,6 +365,7 @@ mod tests {
             Note::NoAnswer,
             Note::Refused,
             Note::TooOldToRetry,
+            Note::WechatBusy,
             Note::UndocumentedStatus("sent maybe".into()),
             Note::Deleted(Some(2)),
             Note::Deleted(None),

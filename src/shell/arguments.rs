@@ -37,6 +37,20 @@ fn carries_articles(path: &str) -> bool {
     .contains(&path)
 }
 
+/// The functions that carry a list of followers (the compose form's
+/// `openids`, 25,000 lines are ~750 KB): as much as
+/// `sends::lists::MAX_TEXT_BYTES` allows.
+fn carries_openids(path: &str) -> bool {
+    [
+        <crate::sends::api::PrepareSend as ServerFn>::PATH,
+        <crate::sends::api::PreviewSend as ServerFn>::PATH,
+        <crate::sends::api::OpenPicker as ServerFn>::PATH,
+        <crate::sends::lists::CheckOpenids as ServerFn>::PATH,
+        <crate::sends::lists::SaveOpenidList as ServerFn>::PATH,
+    ]
+    .contains(&path)
+}
+
 type Check = fn(&[u8]) -> Result<(), String>;
 
 /// Reads `body` as Leptos will (`serde_qs`, depth 5, not strict) into `T`,
@@ -118,6 +132,10 @@ pub static CHECKS: &[(&str, Check)] = checks![
     crate::campaigns::api::CampaignDetail,
     crate::sends::schedule::RescheduleSend,
     crate::sends::schedule::CancelSend,
+    crate::sends::lists::CheckOpenids,
+    crate::sends::lists::ListOpenidLists,
+    crate::sends::lists::SaveOpenidList,
+    crate::sends::lists::DeleteOpenidList,
 ];
 
 fn check_for(path: &str) -> Option<Check> {
@@ -138,6 +156,8 @@ pub async fn check_arguments(request: Request, next: Next) -> Response {
     };
     let limit = if carries_articles(request.uri().path()) {
         MAX_ARTICLE_ARGUMENT_BYTES
+    } else if carries_openids(request.uri().path()) {
+        crate::sends::lists::MAX_TEXT_BYTES
     } else {
         MAX_ARGUMENT_BYTES
     };

@@ -57,7 +57,7 @@ use crate::wechat::voice;
 pub(crate) struct Query(HashMap<String, String>);
 
 impl Query {
-    fn parse(raw: Option<String>) -> Query {
+    pub(super) fn parse(raw: Option<String>) -> Query {
         Query(
             url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes())
                 .into_owned()
@@ -173,6 +173,9 @@ fn json_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
     }
 }
 
+/// Checks a mass send's body against the account.
+pub(super) type Validate = fn(&SimState, &Map<String, Value>) -> Result<rules::ValidSend, ApiError>;
+
 /// The outcome of a call, decided under the lock.
 pub(crate) struct Decided {
     reply: Reply,
@@ -194,7 +197,7 @@ impl Decided {
 impl Simulator {
     /// Answers a decided call of `account`, waiting first or losing it as
     /// chosen.
-    async fn respond(&self, account: Arc<Account>, decided: Decided) -> Response {
+    pub(super) async fn respond(&self, account: Arc<Account>, decided: Decided) -> Response {
         if let Some(msg_id) = decided.job {
             self.spawn_job(account, msg_id);
         }
@@ -274,7 +277,7 @@ impl Simulator {
         self.respond(account, decided).await
     }
 
-    fn account_of(&self, query: &Query) -> Arc<Account> {
+    pub(super) fn account_of(&self, query: &Query) -> Arc<Account> {
         self.account_of_token(query.get("access_token"))
     }
 
@@ -287,12 +290,32 @@ impl Simulator {
     /// sendall: token, clientmsgid, body, scenario, record — in one lock,
     /// so two racing sends with one clientmsgid cannot both pass.
     fn decide_sendall(&self, account: &Account, query: &Query, body: &[u8]) -> Decided {
+        self.decide_mass(
+            account,
+            query,
+            body,
+            Endpoint::SendAll,
+            rules::validate_sendall,
+        )
+    }
+
+    /// A mass send, to everyone or a tag (`sendall`) or to a list
+    /// (`mass/send`): the same steps, the body checked by `validate`.
+    pub(super) fn decide_mass(
+        &self,
+        account: &Account,
+        query: &Query,
+        body: &[u8],
+        endpoint: Endpoint,
+        validate: Validate,
+    ) -> Decided {
         let now = self.clock().now();
         let overseas = account.config().overseas;
         let quota = account.quota_kind();
         account.with_state(|state| {
-            state.count(Endpoint::SendAll);
-            match Self::sendall_locked(state, query, body, now, overseas, quota) {
+            state.count(endpoint);
+            match Self::sendall_locked(state, query, body, now, overseas, quota, endpoint, validate)
+            {
                 Ok(decided) => decided,
                 Err(error) => Decided::reply(Reply::error(error)),
             }
@@ -307,6 +330,8 @@ impl Simulator {
         now: Duration,
         overseas: bool,
         quota: Option<AccountKind>,
+        endpoint: Endpoint,
+        validate: Validate,
     ) -> Result<Decided, ApiError> {
         state.check_access_token(query.get("access_token"), now)?;
         let body = json_object(body)?;
@@ -324,7 +349,7 @@ impl Simulator {
         {
             return Err(error);
         }
-        let valid = rules::validate_sendall(state, &body)?;
+        let valid = validate(state, &body)?;
         let clientmsgid = match given {
             Some(id) => id,
             None => {
@@ -337,7 +362,7 @@ impl Simulator {
         };
         // A queued scenario beats the content's markers, which beat a
         // scenario draft's own.
-        let scenario = match state.pop_scenario(Endpoint::SendAll) {
+        let scenario = match state.pop_scenario(endpoint) {
             Some(queued) => valid.scenario.clone().overridden_by(queued),
             None => valid.scenario.clone(),
         };
@@ -353,9 +378,11 @@ impl Simulator {
             _ => {}
         }
         // A send recorded as made earlier (45065 above) was within its
-        // quota then; any other needs some left now.
+        // quota then; any other needs some left now. A list send
+        // (`mass/send`) is not counted against the account.
         if let Some(kind) = quota
             && submitted_at == now
+            && endpoint == Endpoint::SendAll
         {
             quota::check_sendall(state, kind, valid.request.filter.is_to_all(), now)?;
         }
@@ -370,6 +397,7 @@ impl Simulator {
             scenario: scenario.clone(),
             submitted_at,
             awaiting_admin: scenario.admin.is_some(),
+            list: valid.list,
         });
         let (msg_id, msg_data_id) = (job.msg_id, job.msg_data_id);
         tracing::info!(%msg_id, audience, scenario = %scenario, "simulated WeChat accepted a mass send");

@@ -190,6 +190,7 @@ mod config;
 mod drafts;
 mod fixtures;
 mod handlers;
+mod mass_send;
 mod push;
 mod quota;
 mod rules;
@@ -218,7 +219,8 @@ pub use config::{
 pub use fixtures::{FOLLOWERS, FixtureSet, SECOND_FOLLOWERS};
 pub use scenario::{Admin, AdminDecision, Answer, Outcome, Scenario, ScenarioError};
 pub use state::{
-    Counters, Delivery, MAX_QUEUED_SCENARIOS, MPHELPER_OPENID, PreviewRecord, QueueFull, SendRecord,
+    Counters, Delivery, ListAudience, MAX_QUEUED_SCENARIOS, MPHELPER_OPENID, PreviewRecord,
+    QueueFull, SendRecord,
 };
 pub use whitelist::IpWhitelist;
 
@@ -840,6 +842,7 @@ fn api_route(endpoint: Endpoint) -> MethodRouter<Simulator> {
                 ))
         }
         Endpoint::UploadVideo => post(handlers::upload_video).get(post_only),
+        Endpoint::MassSend => post(mass_send::mass_send).get(post_only),
     }
 }
 

@@ -41,6 +41,9 @@ pub(crate) fn used(state: &State, rule: Rule, now: Duration) -> u32 {
             let at = unix(job.submitted_at);
             (span.start..span.end).contains(&at)
         })
+        // A list send (`mass/send`) is not the account's: its limit is each
+        // follower's.
+        .filter(|job| job.list.is_none())
         .filter(|job| rule != Rule::ServiceToAllMonthly || job.request.filter.is_to_all())
         .filter(|job| {
             !matches!(

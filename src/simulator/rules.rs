@@ -10,7 +10,7 @@
 use serde_json::{Map, Value, json};
 
 use super::scenario::Scenario;
-use super::state::{State, wechat_error};
+use super::state::{ListAudience, State, wechat_error};
 use crate::wechat::api::{Filter, PreviewRequest, SendAllRequest};
 use crate::wechat::crypto::sorted_sha1;
 use crate::wechat::errcode::ApiError;
@@ -26,6 +26,8 @@ pub(crate) struct ValidSend {
     pub draft: Option<MediaId>,
     /// What the content asks for: a scenario draft, or `[sim:…]` markers.
     pub scenario: Scenario,
+    /// A `mass/send`'s list; `None` for sendall.
+    pub list: Option<ListAudience>,
 }
 
 pub(crate) struct ValidPreview {
@@ -105,6 +107,7 @@ pub(crate) fn validate_sendall(
         articles: info.articles,
         draft: info.draft,
         scenario: info.scenario,
+        list: None,
     })
 }
 

@@ -91,6 +91,7 @@ pub fn control_name(endpoint: Endpoint) -> &'static str {
         Endpoint::MaterialDelete => "del_material",
         Endpoint::UploadImg => "uploadimg",
         Endpoint::UploadVideo => "uploadvideo",
+        Endpoint::MassSend => "mass/send",
     }
 }
 
@@ -172,6 +173,17 @@ pub struct SendRecord {
     pub result: Option<MassSendResult>,
     pub article_urls: Vec<String>,
     pub deleted_articles: Vec<u32>,
+    /// A `mass/send` to a list: its size and how many of it do not follow
+    /// the account. `request` then holds its message (its filter unused).
+    pub list: Option<ListAudience>,
+}
+
+/// The followers a `mass/send` names: how many OpenIDs, and how many of
+/// them the account does not have (each one an `ErrorCount` of its push).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct ListAudience {
+    pub size: u64,
+    pub strangers: u64,
 }
 
 /// A preview as the simulator recorded it.
@@ -231,6 +243,7 @@ pub(crate) struct Job {
     pub draft: Option<MediaId>,
     pub deleted: BTreeSet<u32>,
     pub result: Option<MassSendResult>,
+    pub list: Option<ListAudience>,
 }
 
 impl Job {
@@ -269,6 +282,7 @@ impl Job {
             result: self.result.clone(),
             article_urls: self.article_urls.clone(),
             deleted_articles: self.deleted.iter().copied().collect(),
+            list: self.list,
         }
     }
 }
@@ -283,6 +297,7 @@ pub(crate) struct NewSend {
     pub scenario: Scenario,
     pub submitted_at: Duration,
     pub awaiting_admin: bool,
+    pub list: Option<ListAudience>,
 }
 
 /// The msg_id and msg_data_id counters every account draws from: WeChat's
@@ -745,6 +760,7 @@ impl State {
             draft: send.draft,
             deleted: BTreeSet::new(),
             result: None,
+            list: send.list,
         };
         while self.jobs.len() >= MAX_JOBS {
             let Some((_, oldest)) = self.jobs.pop_first() else {
@@ -800,7 +816,10 @@ impl State {
                 }
             }
         };
-        let (total, filter, sent, error) = counts(&status, job.audience);
+        let (total, filter, sent, error) = match job.list {
+            Some(list) => list_counts(&status, list),
+            None => counts(&status, job.audience),
+        };
         let articles = u32::try_from(job.article_urls.len()).unwrap_or(u32::MAX);
         let result = MassSendResult {
             msg_id,
@@ -902,6 +921,17 @@ fn counts(status: &Status, audience: u64) -> (u64, u64, u64, u64) {
             (audience, filter, filter - errors, errors)
         }
         Status::SendFail => (audience, filter, 0, filter),
+        _ => (0, 0, 0, 0),
+    }
+}
+
+/// A list's counts: every OpenID counted and none filtered (the list was
+/// chosen), the ones that do not follow the account failed.
+fn list_counts(status: &Status, list: ListAudience) -> (u64, u64, u64, u64) {
+    let ListAudience { size, strangers } = list;
+    match status {
+        Status::SendSuccess => (size, size, size - strangers.min(size), strangers.min(size)),
+        Status::SendFail => (size, size, 0, size),
         _ => (0, 0, 0, 0),
     }
 }

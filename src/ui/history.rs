@@ -355,6 +355,7 @@ fn HistoryTable(lang: Lang, rows: Vec<HistoryRow>) -> impl IntoView {
                                     <StateBadge state=row.state />
                                     {row.when.clone().map(|at| view! { " " <span class="when">{at}</span> })}
                                     {row.result.as_ref().map(|r| view! { <div class="muted">{r.label(lang).to_owned()}</div> })}
+                                    {row.calls_words(lang).map(|w| view! { <div class="muted">{w}</div> })}
                                 </td>
                                 <td data-label=lang.pick("送达 / 失败", "Sent / failed")>{counts}</td>
                             </tr>
@@ -575,6 +576,7 @@ fn Detail(
             </section>
         })}
         <DeliveryBar lang total=d.row.total_count.or(d.audience_size) filtered_in=d.filter_count sent=d.row.sent_count failed=d.row.error_count />
+        {(!d.row.calls.is_empty()).then(|| view! { <ListCalls lang row=d.row.clone() account=super::account_slug().get_untracked() /> })}
         {(!d.checks.is_empty() || !d.articles.is_empty())
             .then(|| {
                 view! {
@@ -913,4 +915,51 @@ fn url_query(pairs: &[(&str, &str)]) -> String {
         .map(|(name, value)| format!("{name}={}", percent(value)))
         .collect::<Vec<_>>()
         .join("&")
+}
+/// A send to a list of followers: each `mass/send` call with its state,
+/// its size, its counts and what went wrong, and the totals (the row's).
+#[component]
+fn ListCalls(lang: Lang, row: HistoryRow, account: String) -> impl IntoView {
+    let count =
+        |n: Option<i64>| n.map_or_else(|| "—".to_owned(), |n| group_digits(n.max(0) as u64));
+    view! {
+        <section aria-labelledby="calls-title" class="list-calls">
+            <h2 id="calls-title">{lang.pick("各次调用", "Calls")}</h2>
+            <p>{row.calls_words(lang)}</p>
+            <table class="stacked">
+                <thead>
+                    <tr>
+                        <th scope="col">{lang.pick("第几次", "Call")}</th>
+                        <th scope="col">{lang.pick("状态", "Status")}</th>
+                        <th scope="col">{lang.pick("OpenID 数", "OpenIDs")}</th>
+                        <th scope="col">{lang.pick("送达 / 失败", "Sent / failed")}</th>
+                        <th scope="col">{lang.pick("问题", "Problem")}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {row.calls.iter().map(|call| {
+                        let href = super::account_href(&account, &format!("sends/{}", call.id));
+                        view! {
+                            <tr>
+                                <td data-label=lang.pick("第几次", "Call")><a href=href>{call.part.to_string()}</a></td>
+                                <td data-label=lang.pick("状态", "Status")><StateBadge state=call.state /></td>
+                                <td data-label=lang.pick("OpenID 数", "OpenIDs")>{count(call.size)}</td>
+                                <td data-label=lang.pick("送达 / 失败", "Sent / failed")>{format!("{} / {}", count(call.sent_count), count(call.error_count))}</td>
+                                <td data-label=lang.pick("问题", "Problem")>{call.problem.clone().unwrap_or_default()}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+                <tfoot>
+                    <tr>
+                        <th scope="row">{lang.pick("合计", "Total")}</th>
+                        <td></td>
+                        <td data-label=lang.pick("OpenID 数", "OpenIDs")>{count(row.calls.iter().filter_map(|c| c.size).reduce(|a, b| a + b))}</td>
+                        <td data-label=lang.pick("送达 / 失败", "Sent / failed")>{format!("{} / {}", count(row.sent_count), count(row.error_count))}</td>
+                        <td></td>
+                    </tr>
+                </tfoot>
+            </table>
+        </section>
+    }
 }

@@ -18,6 +18,7 @@ use super::types::{
     CardId, ClientMsgId, MediaId, MsgDataId, MsgId, MsgType, OpenId, ParseError, TagId,
 };
 use crate::i18n::Lang;
+use serde_json::{Map, Value};
 
 // ---------------------------------------------------------------------------
 // The response envelope
@@ -659,6 +660,95 @@ impl From<SendAllRequest> for SendAllWire {
             MassMessage::WxCard { card_id } => w.wxcard = Some(CardBody { card_id }),
         }
         w
+    }
+}
+
+// ---------------------------------------------------------------------------
+// message/mass/send
+
+/// Body of `POST /cgi-bin/message/mass/send`: the message of `sendall`
+/// (the same msgtype objects and flags) to the followers in `touser`,
+/// 2–10,000 OpenIDs (WeChat answers 40130 below 2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "MassSendWire", into = "MassSendWire")]
+pub struct MassSendRequest {
+    pub touser: Vec<OpenId>,
+    pub message: MassMessage,
+    pub send_ignore_reprint: Option<bool>,
+    /// Always set by qunfa: one per call of a list, derived from the
+    /// compose attempt's.
+    pub clientmsgid: Option<ClientMsgId>,
+}
+
+impl MassSendRequest {
+    /// The fewest and the most OpenIDs one call takes.
+    pub const MIN_OPENIDS: usize = 2;
+    pub const MAX_OPENIDS: usize = 10_000;
+
+    pub fn new(touser: Vec<OpenId>, message: MassMessage) -> Self {
+        MassSendRequest {
+            touser,
+            message,
+            send_ignore_reprint: None,
+            clientmsgid: None,
+        }
+    }
+
+    pub fn with_client_msg_id(mut self, id: ClientMsgId) -> Self {
+        self.clientmsgid = Some(id);
+        self
+    }
+
+    pub fn with_send_ignore_reprint(mut self, ignore: bool) -> Self {
+        self.send_ignore_reprint = Some(ignore);
+        self
+    }
+}
+
+/// mass/send on the wire: `touser` and sendall's fields without `filter`.
+/// The message is read and written through [`SendAllWire`], so the two
+/// bodies follow one set of rules.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct MassSendWire {
+    touser: Vec<OpenId>,
+    #[serde(flatten)]
+    rest: Map<String, Value>,
+}
+
+impl TryFrom<MassSendWire> for MassSendRequest {
+    type Error = String;
+
+    fn try_from(w: MassSendWire) -> Result<Self, String> {
+        let mut rest = w.rest;
+        rest.insert("filter".to_owned(), serde_json::json!({"is_to_all": true}));
+        let send: SendAllRequest =
+            serde_json::from_value(Value::Object(rest)).map_err(|e| e.to_string())?;
+        Ok(MassSendRequest {
+            touser: w.touser,
+            message: send.message,
+            send_ignore_reprint: send.send_ignore_reprint,
+            clientmsgid: send.clientmsgid,
+        })
+    }
+}
+
+impl From<MassSendRequest> for MassSendWire {
+    fn from(r: MassSendRequest) -> Self {
+        let send = SendAllRequest {
+            filter: Filter::everyone(),
+            message: r.message,
+            send_ignore_reprint: r.send_ignore_reprint,
+            clientmsgid: r.clientmsgid,
+        };
+        let mut rest = match serde_json::to_value(send) {
+            Ok(Value::Object(map)) => map,
+            _ => Map::new(),
+        };
+        rest.remove("filter");
+        MassSendWire {
+            touser: r.touser,
+            rest,
+        }
     }
 }
 

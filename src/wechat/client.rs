@@ -34,8 +34,8 @@ use super::api::{
     Ack, AddMaterialResponse, DraftAddRequest, DraftAddResponse, DraftArticle,
     DraftBatchGetRequest, DraftBatchGetResponse, DraftCountResponse, DraftGetResponse,
     DraftIdRequest, DraftUpdateRequest, FollowersResponse, MassDeleteRequest, MassGetRequest,
-    MassGetResponse, MaterialBatchGetRequest, MaterialBatchGetResponse, MaterialBody,
-    MaterialCount, MaterialIdRequest, MaterialJson, PreviewRequest, PreviewResponse,
+    MassGetResponse, MassSendRequest, MaterialBatchGetRequest, MaterialBatchGetResponse,
+    MaterialBody, MaterialCount, MaterialIdRequest, MaterialJson, PreviewRequest, PreviewResponse,
     SendAllRequest, SendAllResponse, TagsResponse, UploadImageResponse, UploadVideoRequest,
     UploadVideoResponse, VideoDescription,
 };
@@ -387,6 +387,21 @@ impl WechatClient {
             Repeat::Never
         };
         self.call(Endpoint::SendAll, Some(request), repeat).await
+    }
+
+    /// `POST /cgi-bin/message/mass/send`: one call of a list of followers.
+    /// Repeated as [`WechatClient::send_all`] is: only with a
+    /// `clientmsgid`, with the identical body, and an unknown first outcome
+    /// is not hidden by a refused repeat. 42010 ("masssend fast, retry
+    /// again") and 9500002 come back untouched: the caller asks again
+    /// minutes later.
+    pub async fn mass_send(&self, request: &MassSendRequest) -> Result<SendAllResponse, CallError> {
+        let repeat = if request.clientmsgid.is_some() {
+            Repeat::SameClientMsgId
+        } else {
+            Repeat::Never
+        };
+        self.call(Endpoint::MassSend, Some(request), repeat).await
     }
 
     /// `POST /cgi-bin/message/mass/preview`. A repeat after a timeout may

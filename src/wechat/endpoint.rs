@@ -34,6 +34,8 @@ pub enum Endpoint {
     /// Uploads an image for an article's body (multipart): its URL only.
     UploadImg,
     UploadVideo,
+    /// A mass send to a list of 2–10,000 followers by OpenID.
+    MassSend,
 }
 
 impl Endpoint {
@@ -61,6 +63,7 @@ impl Endpoint {
             Endpoint::MaterialDelete => "/cgi-bin/material/del_material",
             Endpoint::UploadImg => "/cgi-bin/media/uploadimg",
             Endpoint::UploadVideo => "/cgi-bin/media/uploadvideo",
+            Endpoint::MassSend => "/cgi-bin/message/mass/send",
         }
     }
 
@@ -89,7 +92,8 @@ impl Endpoint {
             | Endpoint::MaterialGet
             | Endpoint::MaterialDelete
             | Endpoint::UploadImg
-            | Endpoint::UploadVideo => Method::POST,
+            | Endpoint::UploadVideo
+            | Endpoint::MassSend => Method::POST,
         }
     }
 }

@@ -252,6 +252,10 @@ pub const ACCOUNT_FUNCTIONS: &[&str] = &[
     "campaign_targets",
     "reschedule_send",
     "cancel_send",
+    "check_openids",
+    "list_openid_lists",
+    "save_openid_list",
+    "delete_openid_list",
 ];
 
 /// Waits until the send worker has gone through a whole round that began

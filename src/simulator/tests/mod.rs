@@ -21,6 +21,7 @@ use crate::wechat::status::{CheckState, FailureReason, Status};
 mod accounts;
 mod check;
 mod drafts;
+mod mass_send;
 mod materials;
 mod overseas;
 mod pickers;

@@ -200,3 +200,27 @@ async fn the_control_endpoint_switches_an_accounts_quota_off_and_on() {
     let (status, _) = app.control_post("quota", &json!({"enforce": "no"})).await;
     assert_eq!(status, 400);
 }
+
+/// A send to a list of followers (`mass/send`) is not the account's: a
+/// 订阅号 that sent to a list still has its one send of the day.
+#[tokio::test]
+async fn a_list_send_takes_nothing_of_the_accounts_quota() {
+    let app = spawn(with_quota()).await;
+    let token = app.token().await;
+    let followers: Vec<String> = (1..=2).map(|n| format!("oSIM{n:024}")).collect();
+    let list = json!({
+        "touser": followers,
+        "text": {"content": "名单"},
+        "msgtype": "text",
+        "clientmsgid": "l-1",
+    });
+    let answer = app.post(Endpoint::MassSend.path(), &token, &list).await;
+    assert_eq!(errcode(&answer), 0, "{answer}");
+    let path = Endpoint::SendAll.path();
+    let day = app.post(path, &token, &text_send("one", Some("q-1"))).await;
+    assert_eq!(errcode(&day), 0, "the day's send is still there: {day}");
+    assert_eq!(
+        errcode(&app.post(path, &token, &text_send("two", Some("q-2"))).await),
+        45028
+    );
+}

@@ -1,4 +1,4 @@
-//! To whom: all followers, or one tag from a searchable list with follower
+//! To whom: all followers, a list of followers (`openids`), or one tag from a searchable list with follower
 //! counts. A tag with no followers is offered but cannot be chosen. The
 //! search filters as one types; without JavaScript its button sends the
 //! form as a GET (`?tag_search=…`) and the page lists the matches.
@@ -13,7 +13,7 @@ use crate::sends::{Field, FieldError, TagChoice, group_digits};
 #[component]
 pub fn AudienceChooser(
     lang: Lang,
-    /// The form's `audience`: `all` or `tag`.
+    /// The form's `audience`: `all`, `tag` or `list`.
     audience: String,
     tag_id: String,
     /// The search a form without JavaScript asked for (`?tag_search=`).
@@ -55,9 +55,19 @@ pub fn AudienceChooser(
                     id="audience-tag"
                     name="form[audience]"
                     value="tag"
-                    checked=audience != "all"
+                    checked=audience != "all" && audience != "list"
                 />
                 <label for="audience-tag">{lang.pick("按标签", "One tag")}</label>
+            </span>
+            <span>
+                <input
+                    type="radio"
+                    id="audience-list"
+                    name="form[audience]"
+                    value="list"
+                    checked=audience == "list"
+                />
+                <label for="audience-list">{lang.pick("指定粉丝列表", "A list of followers")}</label>
             </span>
             <FieldErrorText lang field=Field::Audience errors />
             <div class="tag-picker">

@@ -38,6 +38,7 @@ mod image;
 mod keep;
 mod mpnews;
 mod mpvideo;
+mod openids;
 mod pick;
 mod picker;
 mod preview;
@@ -293,6 +294,14 @@ fn Composer(lang: Lang, setup: ComposeSetup) -> impl IntoView {
                     tags=setup.tags.clone()
                     errors
                 />
+                <openids::OpenIdsField
+                    lang
+                    openids=initial.openids.clone()
+                    openid_list=initial.openid_list.clone()
+                    save_as=initial.openid_list_save.clone()
+                    lists=setup.openid_lists.clone()
+                    errors
+                />
                 <QuotaLine lang to_all=initial.audience == "all" quota=setup.quota.clone() />
 
                 <AlsoSendTo
@@ -354,6 +363,9 @@ fn form_from_query(query: &ParamsMap) -> Option<ComposeForm> {
         card_id: text("card_id"),
         send_when: text("send_when"),
         send_at: text("send_at"),
+        openids: text("openids"),
+        openid_list: text("openid_list"),
+        openid_list_save: text("openid_list_save"),
         // The other accounts' ticks are not carried through a tag search.
         ..ComposeForm::default()
     })

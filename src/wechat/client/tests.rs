@@ -460,6 +460,9 @@ async fn every_method_calls_its_path_with_its_body_and_the_token() {
             Reply::json(match hit.path.as_str() {
                 "/cgi-bin/tags/get" => json!({"tags": []}),
                 "/cgi-bin/message/mass/sendall" => json!({"errcode": 0, "msg_id": 1}),
+                "/cgi-bin/message/mass/send" => {
+                    json!({"errcode": 0, "errmsg": "send job submission success", "msg_id": 2})
+                }
                 "/cgi-bin/message/mass/preview" => {
                     json!({"errcode": 0, "errmsg": "preview success"})
                 }
@@ -530,8 +533,20 @@ async fn every_method_calls_its_path_with_its_body_and_the_token() {
         description: "D".into(),
     };
 
+    let list = MassSendRequest::new(
+        vec![
+            OpenId::parse("OPENID1").unwrap(),
+            OpenId::parse("OPENID2").unwrap(),
+        ],
+        MassMessage::Text {
+            content: "hello from boxer.".into(),
+        },
+    )
+    .with_client_msg_id(ClientMsgId::parse("job-1-2").unwrap());
+
     client.tags().await.unwrap();
     client.send_all(&send).await.unwrap();
+    assert_eq!(client.mass_send(&list).await.unwrap().msg_id, MsgId::new(2));
     // WeChat answers a preview without a msg_id.
     assert_eq!(client.preview(&preview).await.unwrap().msg_id, None);
     assert_eq!(
@@ -645,7 +660,15 @@ async fn every_method_calls_its_path_with_its_body_and_the_token() {
         media_id: media.clone(),
     })
     .unwrap();
-    let bodies: [(Endpoint, Option<serde_json::Value>); 16] = [
+    let bodies: [(Endpoint, Option<serde_json::Value>); 17] = [
+        // REFERENCE's and the old doc's example, written out.
+        (
+            Endpoint::MassSend,
+            Some(
+                json!({"touser": ["OPENID1", "OPENID2"], "text": {"content": "hello from boxer."},
+                        "msgtype": "text", "clientmsgid": "job-1-2"}),
+            ),
+        ),
         (Endpoint::MaterialGet, Some(id_body.clone())),
         (Endpoint::MaterialDelete, Some(id_body)),
         (Endpoint::TagsGet, None),

@@ -369,9 +369,10 @@ async fn a_send_whose_time_passed_asks_before_it_goes() {
         .await
         .unwrap();
     assert!(queue.awaiting[0].time_passed);
+    // In the account's time zone (China time), as Compose takes it.
     assert_eq!(
         queue.awaiting[0].due.as_deref(),
-        Some("2020-01-01 08:00 UTC")
+        Some("2020-01-01 16:00（北京时间 / Asia/Shanghai）")
     );
     assert_eq!(
         refused(approve(&app, &admin, id, false).await).await,

@@ -48,6 +48,12 @@ const words = {
     add: "Add",
     roleOf: (name: string) => `Role of ${name}`,
     changeRole: "Change role",
+    at: "At…",
+    sendAt: "Send at",
+    confirmSchedule: "Confirm schedule",
+    scheduled: "Scheduled",
+    submitted: "Submitted",
+    finished: "Finished",
   },
   zh: {
     locale: "zh-CN",
@@ -83,8 +89,26 @@ const words = {
     add: "添加",
     roleOf: (name: string) => `${name} 的角色`,
     changeRole: "修改角色",
+    at: "定时…",
+    sendAt: "定时发送于",
+    confirmSchedule: "确认定时",
+    scheduled: "定时",
+    submitted: "已提交",
+    finished: "已完成",
   },
 };
+
+/** The simulator's now (unix seconds), moved on by `advance`; its clock is the send worker's. */
+async function simNow(page: Page, advance = 0): Promise<number> {
+  const answer = await page.request.post("/sim/control/clock", { data: { advance_secs: advance } });
+  expect(answer.ok()).toBe(true);
+  return (await answer.json()).now;
+}
+
+/** A unix time as a `datetime-local` value in China time (UTC+8, no daylight saving). */
+function chinaTime(unix: number): string {
+  return new Date((unix + 8 * 3600) * 1000).toISOString().slice(0, 16);
+}
 
 type Words = (typeof words)["en"];
 
@@ -239,6 +263,53 @@ for (const [lang, w] of Object.entries(words)) {
       await row.getByLabel(w.roleOf(username)).selectOption("editor");
       await row.getByRole("button", { name: `${w.changeRole} ${username}` }).click();
       await expect(row.getByRole("cell").first()).toHaveText(w.roles[0]);
+    });
+  });
+
+  test.describe(`a scheduled article approved (${lang})`, () => {
+    test.use({ locale: w.locale, viewport: { width: 1366, height: 900 } });
+
+    test("an editor schedules an article ten minutes ahead, an admin approves it, and at its time an open History tab shows it submitted then finished", async ({ page, browser }) => {
+      await logIn(page, admin.username, admin.password);
+      const slug = await accountNeedingApproval(page, w);
+      const editor = await editorOf(browser, page, slug, w, { width: 1366, height: 900 });
+      const now = await simNow(editor.page);
+      // A draft of the simulated account's fixtures.
+      await editor.page.goto(`/a/${slug}/compose?draft=svc_draft_member_day_0001`);
+      await hydrated(editor.page);
+      await editor.page.getByRole("radio", { name: w.oneTag }).check();
+      await editor.page.getByLabel(w.tag, { exact: true }).selectOption("120");
+      await editor.page.getByRole("radio", { name: w.at }).check();
+      await editor.page.getByLabel(w.sendAt).fill(chinaTime(now + 600));
+      await editor.page.getByRole("button", { name: w.send, exact: true }).click();
+      await editor.page.getByRole("dialog").getByRole("button", { name: w.confirmSchedule }).click();
+      await expect(editor.page.getByRole("heading", { name: w.sentForApproval })).toBeVisible();
+      const href = await editor.page.getByRole("link", { name: w.details }).getAttribute("href");
+      const id = href!.split("/").pop()!;
+
+      // The editor's History, open in its own tab, follows the send.
+      const history = await editor.context.newPage();
+      await history.goto(`/a/${slug}/sends`);
+      await hydrated(history);
+      const row = history.locator(`tr[data-send='${id}']`);
+      await expect(row.locator(".state")).toHaveText(w.awaiting);
+
+      // The admin approves it in the queue: it waits for its time.
+      await page.goto(`/a/${slug}/approvals`);
+      await hydrated(page);
+      const item = page.getByRole("article").filter({ has: page.getByRole("link", { name: new RegExp(`^#${id} `) }) });
+      await item.getByRole("button", { name: w.approve, exact: true }).click();
+      await expect(item).toHaveCount(0);
+      await history.reload();
+      await hydrated(history);
+      await expect(row.getByText(w.scheduled, { exact: true })).toBeVisible();
+      await history.screenshot({ path: `/tmp/approval-scheduled-${lang}.png` });
+
+      // Its time comes: the open tab turns it submitted, then finished.
+      await simNow(page, 660);
+      await expect(row.locator(".state")).toHaveText(new RegExp(`^(${w.submitted}|${w.finished})$`), { timeout: 15_000 });
+      await expect(row.locator(".state")).toHaveText(w.finished, { timeout: 30_000 });
+      await editor.context.close();
     });
   });
 

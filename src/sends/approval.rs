@@ -573,7 +573,9 @@ pub mod ssr {
                 .scheduled_at
                 .as_deref()
                 .is_some_and(|at| at <= now.as_str()),
-            due: send.scheduled_at.as_deref().map(utc_text),
+            due: send.scheduled_at.as_deref().map(|at| {
+                crate::sends::schedule::ssr::local_text(&app.account.time_zone, at, call.lang)
+            }),
             decision: send.decision,
         }))
     }
@@ -679,7 +681,9 @@ pub mod ssr {
                     .scheduled_at
                     .as_deref()
                     .is_some_and(|at| at <= now.as_str()),
-                due: row.scheduled_at.as_deref().map(utc_text),
+                due: row.scheduled_at.as_deref().map(|at| {
+                    crate::sends::schedule::ssr::local_text(&app.account.time_zone, at, call.lang)
+                }),
                 msg_type: row.msg_type,
                 audience: row.audience,
                 audience_size: row.audience_size,

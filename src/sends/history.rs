@@ -232,8 +232,12 @@ pub async fn load_send_detail(account: String, id: i64) -> Result<SendDetail, Ap
     if detail.row.state.is_held()
         && let Some(send) = crate::sends::store::load_send(&call.app.db, id).await?
     {
-        let held =
-            super::schedule::ssr::held_view(&call, send.user_id, send.scheduled_at.as_deref());
+        let held = super::schedule::ssr::held_view(
+            &call,
+            send.user_id,
+            send.scheduled_at.as_deref(),
+            !detail.row.calls.is_empty(),
+        );
         detail.held = Some(held);
     }
     Ok(detail)

@@ -667,10 +667,13 @@ pub mod ssr {
     }
 
     /// What the send page shows of a held send, for `call`'s user.
+    /// `list`: a send to a list of followers, whose calls Compose does not
+    /// edit (it may be rescheduled or cancelled).
     pub fn held_view(
         call: &AccountCall,
         author: i64,
         scheduled_at: Option<&str>,
+        list: bool,
     ) -> super::HeldView {
         let Call { app, user, lang } = call;
         let zone = &app.account.time_zone;
@@ -681,7 +684,7 @@ pub mod ssr {
                 .unwrap_or_default(),
             zone: super::zone_words(zone, *lang),
             may_change: author == user.id || user.may_review(),
-            may_edit: author == user.id,
+            may_edit: author == user.id && !list,
         }
     }
 
@@ -759,7 +762,7 @@ pub mod ssr {
         let request = serde_json::to_string(&plan.request).map_err(AppError::unexpected)?;
         let account = app.account.id;
         let stored = sqlx::query!(
-            r#"SELECT id AS "id!", state, request, tag_id, scheduled_at FROM sends
+            r#"SELECT id AS "id!", state, request, tag_id, scheduled_at, endpoint FROM sends
                WHERE clientmsgid = ? AND account_id = ?"#,
             clientmsgid,
             account
@@ -769,6 +772,11 @@ pub mod ssr {
         let Some(stored) = stored else {
             return Ok(None);
         };
+        // A list send's calls hold `mass/send` bodies, not this plan's: it
+        // is not edited (its page offers no Edit); Confirm again finds it.
+        if stored.endpoint == "send" {
+            return Ok(None);
+        }
         let tag_id = plan.tag_id.map(|t| t as i64);
         if stored.request == request
             && stored.scheduled_at == plan.scheduled_at

@@ -310,26 +310,25 @@ impl Simulator {
         validate: Validate,
     ) -> Decided {
         let now = self.clock().now();
-        let overseas = account.config().overseas;
-        let quota = account.quota_kind();
+        let rules = AccountRules {
+            overseas: account.config().overseas,
+            quota: account.quota_kind(),
+        };
         account.with_state(|state| {
             state.count(endpoint);
-            match Self::sendall_locked(state, query, body, now, overseas, quota, endpoint, validate)
-            {
+            match Self::sendall_locked(state, query, body, now, rules, endpoint, validate) {
                 Ok(decided) => decided,
                 Err(error) => Decided::reply(Reply::error(error)),
             }
         })
     }
 
-    /// `quota`: the account's kind, when its mass-send quota is enforced.
     fn sendall_locked(
         state: &mut SimState,
         query: &Query,
         body: &[u8],
         now: Duration,
-        overseas: bool,
-        quota: Option<AccountKind>,
+        AccountRules { overseas, quota }: AccountRules,
         endpoint: Endpoint,
         validate: Validate,
     ) -> Result<Decided, ApiError> {
@@ -1774,4 +1773,13 @@ pub(crate) async fn control_clock(State(sim): State<Simulator>, body: Bytes) -> 
     };
     sim.clock().advance(advance);
     Json(json!({"now": sim.clock().unix_secs()})).into_response()
+}
+
+/// What an account's settings add to a mass send's rules.
+#[derive(Clone, Copy)]
+struct AccountRules {
+    /// Articles only (the seed's rule for overseas accounts).
+    overseas: bool,
+    /// The account's kind, when its mass-send quota is enforced.
+    quota: Option<AccountKind>,
 }

@@ -489,6 +489,20 @@ async fn every_decision_and_the_setting_are_in_the_audit_log() {
             .find(|e| e.action == Ok(action))
             .unwrap_or_else(|| panic!("{action:?} in the log"))
     };
+    // The editor's confirmation is a submission, not a send.
+    let submitted: Vec<_> = log
+        .entries
+        .iter()
+        .filter(|e| e.action == Ok(Action::SubmitForApproval))
+        .collect();
+    assert_eq!(submitted.len(), 2, "{:?}", log.entries);
+    assert!(submitted.iter().all(|e| e.username == "ed"));
+    assert!(
+        !log.entries
+            .iter()
+            .any(|e| e.action == Ok(Action::Send) && e.username == "ed"),
+        "nothing the editor did was a send"
+    );
     let approved = line(Action::Approve);
     assert_eq!(approved.username, "rita");
     assert_eq!(

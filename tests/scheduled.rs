@@ -331,6 +331,12 @@ async fn editing_a_schedule_changes_what_goes() {
     let error: AppError = refused.json().await.unwrap_or(AppError::Unexpected);
     assert_eq!(error, AppError::Rejected(Problem::AlreadySent));
     assert_eq!(audited(&app, Action::EditScheduled).await, 1);
+    assert_eq!(audited(&app, Action::Schedule).await, 1, "scheduled, once");
+    assert_eq!(
+        audited(&app, Action::Send).await,
+        0,
+        "no send was confirmed to go now"
+    );
     app.stop().await;
 }
 

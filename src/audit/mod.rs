@@ -59,6 +59,11 @@ pub enum Action {
     Cancel,
     /// A held send's message, audience or time changed in Compose.
     EditScheduled,
+    /// A send confirmed to go at a later time (scheduled).
+    Schedule,
+    /// A send confirmed on an account whose sends need approval: it waits
+    /// for a reviewer.
+    SubmitForApproval,
 }
 
 impl Action {
@@ -95,6 +100,8 @@ impl Action {
             Action::Reschedule => lang.pick("修改定时", "Send rescheduled"),
             Action::Cancel => lang.pick("取消定时群发", "Scheduled send cancelled"),
             Action::EditScheduled => lang.pick("修改待发群发", "Held send edited"),
+            Action::Schedule => lang.pick("定时群发", "Send scheduled"),
+            Action::SubmitForApproval => lang.pick("提交群发审核", "Send submitted for approval"),
         }
     }
 }

@@ -471,7 +471,7 @@ pub async fn create_send(db: &SqlitePool, send: &NewSend<'_>) -> Result<Created,
         Some(account),
         Some(user_id),
         username,
-        Action::Send,
+        audit_action(release.first_state()),
         &facts,
     )
     .await?;
@@ -587,7 +587,7 @@ async fn create_list_send(
         Some(account),
         Some(user_id),
         username,
-        Action::Send,
+        audit_action(release.first_state()),
         &facts,
     )
     .await?;
@@ -620,6 +620,16 @@ pub async fn parts_of(db: &SqlitePool, id: i64) -> Result<Vec<i64>, StoreError> 
     )
     .fetch_all(db)
     .await?)
+}
+
+/// What the audit log calls a send confirmed into `first` state: a send,
+/// or one held for its time or for a reviewer.
+fn audit_action(first: SendState) -> Action {
+    match first {
+        SendState::Scheduled => Action::Schedule,
+        SendState::AwaitingApproval => Action::SubmitForApproval,
+        _ => Action::Send,
+    }
 }
 
 /// The articles of send `id` as they went out; empty for a send that is

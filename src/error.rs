@@ -107,6 +107,9 @@ pub enum Problem {
     ScheduleTimePassed,
     /// A held send will send this draft: cancel it first.
     DraftHeldBySend,
+    /// A held send to a list or to several accounts is not edited, nor
+    /// does a held send change to or from a list: cancel and send again.
+    HeldSendNotEditable,
 }
 
 impl Problem {
@@ -265,6 +268,10 @@ impl Problem {
                 "有一条定时或待审核的群发将发送这篇草稿，所以不能删除它。请先在群发记录中打开那条群发并取消它。",
                 "A scheduled or awaiting send will send this draft, so it cannot be deleted. Open that send in History and cancel it first.",
             ),
+            HeldSendNotEditable => lang.pick(
+                "已确认的发给粉丝列表或多个公众号的群发不能修改，待发的群发也不能在“粉丝列表”和其他发送对象之间切换。请取消它，再重新发送。",
+                "A confirmed send to a list of followers or to several accounts cannot be edited, and a held send cannot switch to or from a list of followers. Cancel it and send again.",
+            ),
         }
     }
 
@@ -311,6 +318,7 @@ impl Problem {
             NotYourSchedule => "not_your_schedule",
             ScheduleTimePassed => "schedule_time_passed",
             DraftHeldBySend => "draft_held_by_send",
+            HeldSendNotEditable => "held_send_not_editable",
         }
     }
 

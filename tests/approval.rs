@@ -806,3 +806,50 @@ async fn a_declined_send_is_not_a_repeat() {
     assert_ne!(again, first);
     app.stop().await;
 }
+
+/// An approved schedule given a new time waits for a reviewer again: the
+/// reviewer approved it for its time.
+#[tokio::test]
+async fn an_approved_schedule_rescheduled_waits_for_approval_again() {
+    use qunfa::sends::schedule::ssr::{input_value, parse_utc, utc_text};
+    let app = TestApp::spawn().await;
+    let admin = signed_in(&app).await;
+    needs_approval(&app, &admin, true).await;
+    let editor = user(&app, &admin, "ed", "editor").await;
+    let ahead = |secs: i64| {
+        let at = parse_utc(&app.sends().now())
+            .unwrap()
+            .checked_add(jiff::SignedDuration::from_secs(secs))
+            .unwrap();
+        input_value("Asia/Shanghai", &utc_text(at))
+    };
+    let at = ahead(600);
+    let id = send(
+        &app,
+        &editor,
+        &form(
+            "qf-approval-move",
+            "text",
+            &[
+                ("text_content", "改期"),
+                ("send_when", "at"),
+                ("send_at", at.as_str()),
+            ],
+        ),
+    )
+    .await
+    .id;
+    outcome(approve(&app, &admin, id, false).await).await;
+    assert_eq!(state_of(&app, id).await, SendState::Scheduled);
+    let later = ahead(3600);
+    let moved = app
+        .call(
+            &editor,
+            "reschedule_send",
+            &[("id", &id.to_string()), ("send_at", later.as_str())],
+        )
+        .await;
+    assert!(moved.status().is_success(), "{}", moved.status());
+    assert_eq!(state_of(&app, id).await, SendState::AwaitingApproval);
+    app.stop().await;
+}

@@ -378,3 +378,117 @@ async fn a_saved_list_is_the_accounts_own() {
         .unwrap();
     assert!(deleted);
 }
+
+/// `datetime-local` ten minutes after the app's now, in China time.
+fn ten_minutes_ahead(app: &TestApp) -> String {
+    use qunfa::sends::schedule::ssr::{input_value, parse_utc, utc_text};
+    let at = parse_utc(&app.sends().now())
+        .unwrap()
+        .checked_add(jiff::SignedDuration::from_secs(600))
+        .unwrap();
+    input_value("Asia/Shanghai", &utc_text(at))
+}
+
+async fn prepared(
+    app: &TestApp,
+    client: &reqwest::Client,
+    form: &[(String, String)],
+) -> qunfa::sends::Confirmation {
+    let answer = post(app, client, "prepare_send", form).await;
+    assert!(answer.status().is_success(), "{}", answer.status());
+    match answer.json().await.unwrap() {
+        PrepareOutcome::Ready(c) => *c,
+        other => panic!("not ready: {other:?}"),
+    }
+}
+
+/// A list send takes nothing of the account's quota, so it is not warned
+/// about after the day's send; a cancelled list send is no repeat; and a
+/// held send does not switch between a tag and a list in Compose.
+#[tokio::test]
+async fn a_list_is_not_warned_by_the_quota_a_cancelled_one_is_no_repeat_and_a_held_send_keeps_its_kind()
+ {
+    let app = TestApp::spawn().await;
+    let client = signed_in(&app).await;
+    let day = send(
+        &app,
+        &client,
+        &form("qf-list-day", "text", &[("text_content", "今天的一次")]),
+    )
+    .await;
+    assert_eq!(day.state, SendState::Submitted);
+    let list = openids(3);
+    let to_list = |id: &str, extra: &[(&str, &str)]| {
+        let mut fields = vec![
+            ("audience", "list"),
+            ("openids", list.as_str()),
+            ("text_content", "名单"),
+        ];
+        fields.extend_from_slice(extra);
+        form(id, "text", &fields)
+    };
+    let confirmation = prepared(&app, &client, &to_list("qf-list-q", &[])).await;
+    assert!(confirmation.quota.is_none(), "{:?}", confirmation.quota);
+
+    // Scheduled, then cancelled: the same list again is not a repeat.
+    let at = ten_minutes_ahead(&app);
+    let held = send(
+        &app,
+        &client,
+        &to_list("qf-list-held", &[("send_when", "at"), ("send_at", &at)]),
+    )
+    .await;
+    assert_eq!(held.state, SendState::Scheduled);
+    let cancelled = app
+        .call(
+            &client,
+            "cancel_send",
+            &[("id", &held.id.to_string()), ("confirm", "yes")],
+        )
+        .await;
+    assert!(cancelled.status().is_success(), "{}", cancelled.status());
+    let again = prepared(&app, &client, &to_list("qf-list-again", &[])).await;
+    assert!(again.repeat.is_none(), "{:?}", again.repeat);
+
+    // A held tag send opened again and switched to a list is refused.
+    let tag = send(
+        &app,
+        &client,
+        &form(
+            "qf-tag-held",
+            "text",
+            &[
+                ("text_content", "按标签"),
+                ("send_when", "at"),
+                ("send_at", &at),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(tag.state, SendState::Scheduled);
+    prepared(
+        &app,
+        &client,
+        &to_list("qf-tag-held", &[("send_when", "at"), ("send_at", &at)]),
+    )
+    .await;
+    let switched = app
+        .call(&client, "confirm_send", &[("clientmsgid", "qf-tag-held")])
+        .await;
+    let error: qunfa::error::AppError = switched.json().await.unwrap();
+    assert_eq!(
+        error,
+        qunfa::error::AppError::Rejected(qunfa::error::Problem::HeldSendNotEditable)
+    );
+    let stored: (String, Option<i64>) =
+        sqlx::query_as("SELECT endpoint, tag_id FROM sends WHERE clientmsgid = 'qf-tag-held'")
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+    assert_eq!(
+        stored,
+        ("sendall".to_owned(), Some(100)),
+        "still the tag send"
+    );
+    app.stop().await;
+}

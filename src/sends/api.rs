@@ -367,17 +367,21 @@ pub mod ssr {
         let now = app.account.sends.now();
         let to_all = plan.tag_id.is_none();
         let at = plan.scheduled_at.as_deref().unwrap_or(&now);
-        let quota = crate::sends::quota::would_exceed(
-            &app.db,
-            app.account.id,
-            app.account.kind,
-            to_all,
-            at,
-            &now,
-            None,
-        )
-        .await?
-        .map(Box::new);
+        // A list send (`mass/send`) takes nothing of the account's quota.
+        let quota = match plan.list {
+            Some(_) => None,
+            None => crate::sends::quota::would_exceed(
+                &app.db,
+                app.account.id,
+                app.account.kind,
+                to_all,
+                at,
+                &now,
+                None,
+            )
+            .await?
+            .map(Box::new),
+        };
         Ok(Confirmation {
             send_at: plan
                 .scheduled_at

@@ -236,7 +236,7 @@ pub async fn load_send_detail(account: String, id: i64) -> Result<SendDetail, Ap
             &call,
             send.user_id,
             send.scheduled_at.as_deref(),
-            !detail.row.calls.is_empty(),
+            !detail.row.calls.is_empty() || detail.row.campaign.is_some(),
         );
         detail.held = Some(held);
     }

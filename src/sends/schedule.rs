@@ -460,7 +460,7 @@ pub mod ssr {
                 },
                 None => None,
             };
-            if release(db, send.id, now, copy.as_deref()).await? {
+            if release(db, &send, now, copy.as_deref()).await? {
                 released += 1;
             }
         }
@@ -489,20 +489,24 @@ pub mod ssr {
     }
 
     /// `scheduled` → `pending` once, with its timeline entry and the
-    /// articles' copy.
+    /// articles' copy; only as it was read (its time and body): a send
+    /// rescheduled or edited while its draft was being read stays held.
     async fn release(
         db: &SqlitePool,
-        id: i64,
+        send: &Due,
         now: &str,
         copy: Option<&[SentArticle]>,
     ) -> Result<bool, StoreError> {
+        let id = send.id;
         let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
         let updated = sqlx::query!(
             r#"UPDATE sends SET state = 'pending', released_at = ?1,
                    updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-               WHERE id = ?2 AND state = 'scheduled'"#,
+               WHERE id = ?2 AND state = 'scheduled' AND scheduled_at = ?3 AND request = ?4"#,
             now,
-            id
+            id,
+            send.scheduled_at,
+            send.request
         )
         .execute(&mut *tx)
         .await?;
@@ -627,11 +631,27 @@ pub mod ssr {
         let parts = store::parts_of(&app.db, id).await?;
         let note = format!("rescheduled:{at}");
         let held = [SendState::Scheduled, SendState::AwaitingApproval];
-        // An awaiting send keeps its state; a scheduled one stays scheduled.
+        // An awaiting send keeps its state; a scheduled one stays scheduled,
+        // unless the account's sends need approval: the reviewer approved
+        // it for its time, so a new time waits for a reviewer again.
         let state = store::load_send(&app.db, id).await?.map(|s| s.state);
-        let to = state.unwrap_or(SendState::Scheduled);
+        let to = match state {
+            Some(SendState::Scheduled) if app.account.needs_approval => SendState::AwaitingApproval,
+            state => state.unwrap_or(SendState::Scheduled),
+        };
         if !change_held(&app.db, &parts, to, Some(&at), &note, &held).await? {
             return Err(Problem::SendNotHeld.into());
+        }
+        if to == SendState::AwaitingApproval {
+            for part in &parts {
+                sqlx::query!(
+                    "UPDATE sends SET reviewed_by = NULL, reviewed_at = NULL, review_comment = NULL
+                     WHERE id = ? AND state = 'awaiting_approval'",
+                    part
+                )
+                .execute(&app.db)
+                .await?;
+            }
         }
         let facts = audit::Facts::Schedule {
             send_id: id,
@@ -667,13 +687,14 @@ pub mod ssr {
     }
 
     /// What the send page shows of a held send, for `call`'s user.
-    /// `list`: a send to a list of followers, whose calls Compose does not
-    /// edit (it may be rescheduled or cancelled).
+    /// `not_editable`: a send to a list of followers or a part of a
+    /// campaign, which Compose does not edit (it may be rescheduled or
+    /// cancelled).
     pub fn held_view(
         call: &AccountCall,
         author: i64,
         scheduled_at: Option<&str>,
-        list: bool,
+        not_editable: bool,
     ) -> super::HeldView {
         let Call { app, user, lang } = call;
         let zone = &app.account.time_zone;
@@ -684,7 +705,7 @@ pub mod ssr {
                 .unwrap_or_default(),
             zone: super::zone_words(zone, *lang),
             may_change: author == user.id || user.may_review(),
-            may_edit: author == user.id && !list,
+            may_edit: author == user.id && !not_editable,
         }
     }
 
@@ -772,10 +793,20 @@ pub mod ssr {
         let Some(stored) = stored else {
             return Ok(None);
         };
-        // A list send's calls hold `mass/send` bodies, not this plan's: it
-        // is not edited (its page offers no Edit); Confirm again finds it.
-        if stored.endpoint == "send" {
-            return Ok(None);
+        // A list send's calls hold `mass/send` bodies, not this plan's, and
+        // a campaign's other accounts keep their own sends: neither is
+        // edited (their pages offer no Edit), and a held send does not
+        // switch to or from a list. Confirm again on a list send finds it.
+        match (stored.endpoint == "send", plan.list.is_some()) {
+            (true, true) => return Ok(None),
+            (true, false) | (false, true) => {
+                return Err(Problem::HeldSendNotEditable.into());
+            }
+            (false, false) => {}
+        }
+        if !plan.campaign.is_empty() && SendState::parse(&stored.state).is_some_and(|s| s.is_held())
+        {
+            return Err(Problem::HeldSendNotEditable.into());
         }
         let tag_id = plan.tag_id.map(|t| t as i64);
         if stored.request == request

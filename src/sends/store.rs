@@ -298,7 +298,8 @@ pub async fn recent_list_repeat(
              AND s.created_at > strftime('%Y-%m-%dT%H:%M:%fZ', ?1, '-24 hours')
              AND json_remove(s.request, '$.clientmsgid', '$.touser')
                  = json_remove(?4, '$.clientmsgid', '$.touser')
-             AND EXISTS (SELECT 1 FROM sends AS p WHERE p.group_id = g.id AND p.state <> 'rejected')
+             AND EXISTS (SELECT 1 FROM sends AS p WHERE p.group_id = g.id
+                         AND p.state NOT IN ('rejected', 'declined', 'cancelled', 'missed'))
            ORDER BY s.id DESC LIMIT 1"#,
     )
     .bind(now)

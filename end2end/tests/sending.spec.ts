@@ -29,7 +29,8 @@ const words = {
     another: "Compose another",
     beta: "内测用户 (12 followers)",
     betaQuestion: "Send to 12 followers of 内测用户?",
-    repeat: /You sent this to 内测用户 less than a minute ago\. Send it again\?/,
+    // How long ago follows the simulator's clock, which other specs move on.
+    repeat: /You sent this to 内测用户 (less than a minute|\d+ minutes?|\d+ hours?) ago\. Send it again\?/,
     again: "Yes, send it again",
     sleeping: "沉睡用户 (0 followers: nobody to send to)",
     emptyTag: "This tag has no followers: a send to it would reach nobody. Choose another tag.",
@@ -54,7 +55,7 @@ const words = {
     another: "再写一条",
     beta: "内测用户（12 人）",
     betaQuestion: "确认发送给标签“内测用户”的 12 位粉丝？",
-    repeat: /不到 1 分钟前，你已把这条消息发给“内测用户”。要再发一次吗？/,
+    repeat: /(不到 1 分钟|\d+ 分钟|\d+ 小时)前，你已把这条消息发给“内测用户”。要再发一次吗？/,
     again: "我确认再发一次",
     sleeping: "沉睡用户（0 人，无人可发）",
     emptyTag: "这个标签下没有粉丝：发给它不会送达任何人。请换一个标签。",

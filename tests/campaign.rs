@@ -615,3 +615,40 @@ async fn a_campaign_shows_only_the_callers_accounts_and_none_is_not_found() {
     assert_eq!(sim_sends(&app, THIRD_APPID), 1, "only the admin's");
     app.stop().await;
 }
+
+/// A scheduled campaign confirmed twice (a double click, another tab) finds
+/// its send the second time: nothing changed, so nothing is refused as an
+/// edit.
+#[tokio::test]
+async fn a_scheduled_campaign_confirmed_twice_finds_its_send() {
+    use qunfa::sends::schedule::ssr::{input_value, parse_utc, utc_text};
+    let app = TestApp::spawn().await;
+    let admin = signed_in(&app).await;
+    let at = parse_utc(&app.sends().now())
+        .unwrap()
+        .checked_add(jiff::SignedDuration::from_secs(600))
+        .unwrap();
+    let at = input_value("Asia/Shanghai", &utc_text(at));
+    let id = "qf-campaign-later";
+    let form = campaign_form(
+        id,
+        "main",
+        "text",
+        &[
+            ("text_content", "两个公众号，十分钟后"),
+            ("send_when", "at"),
+            ("send_at", at.as_str()),
+        ],
+        &[("sim-2", "120")],
+    );
+    assert!(matches!(
+        prepare(&app, &admin, &form).await,
+        PrepareOutcome::Ready(_)
+    ));
+    let first = confirm(&app, &admin, "main", id).await;
+    assert_eq!(first.state, SendState::Scheduled);
+    let again = confirm(&app, &admin, "main", id).await;
+    assert_eq!(again.id, first.id);
+    assert_eq!(again.state, SendState::Scheduled);
+    app.stop().await;
+}

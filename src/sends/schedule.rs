@@ -793,9 +793,8 @@ pub mod ssr {
         let Some(stored) = stored else {
             return Ok(None);
         };
-        // A list send's calls hold `mass/send` bodies, not this plan's, and
-        // a campaign's other accounts keep their own sends: neither is
-        // edited (their pages offer no Edit), and a held send does not
+        // A list send's calls hold `mass/send` bodies, not this plan's: it
+        // is not edited (its page offers no Edit), and a held send does not
         // switch to or from a list. Confirm again on a list send finds it.
         match (stored.endpoint == "send", plan.list.is_some()) {
             (true, true) => return Ok(None),
@@ -804,16 +803,18 @@ pub mod ssr {
             }
             (false, false) => {}
         }
-        if !plan.campaign.is_empty() && SendState::parse(&stored.state).is_some_and(|s| s.is_held())
-        {
-            return Err(Problem::HeldSendNotEditable.into());
-        }
         let tag_id = plan.tag_id.map(|t| t as i64);
         if stored.request == request
             && stored.scheduled_at == plan.scheduled_at
             && stored.tag_id == tag_id
         {
             return Ok(None);
+        }
+        // Something changed: a campaign's other accounts would keep their
+        // own sends, so a held campaign is not edited.
+        if !plan.campaign.is_empty() && SendState::parse(&stored.state).is_some_and(|s| s.is_held())
+        {
+            return Err(Problem::HeldSendNotEditable.into());
         }
         let state = SendState::parse(&stored.state).unwrap_or(SendState::Unknown);
         if !state.is_held() {

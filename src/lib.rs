@@ -13,6 +13,7 @@ pub mod i18n;
 pub mod media;
 pub mod sends;
 pub mod settings;
+pub mod stats;
 pub mod ui;
 pub mod wechat;
 

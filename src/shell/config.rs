@@ -139,6 +139,9 @@ pub struct SettingsArgs {
     /// A scheduled send found due at start is still sent if its time passed at most this long ago; later it is marked missed, not sent [default: 15m]
     #[arg(long, env = "QUNFA_SCHEDULE_GRACE", global = true)]
     pub schedule_grace: Option<String>,
+    /// Datacube calls (read statistics) qunfa makes at most per account per China-time day, a small share of WeChat's daily API quota [default: 20]
+    #[arg(long, env = "QUNFA_STATS_DAILY_CALLS", global = true)]
+    pub stats_daily_calls: Option<String>,
     /// Log lines as `text` or `json` (environment or flag only) [default: text]
     #[arg(long, env = "QUNFA_LOG_FORMAT", global = true)]
     // Logging starts before the file is read.
@@ -174,6 +177,9 @@ pub struct Settings {
     /// A scheduled send is sent this long after its time at the latest
     /// (qunfa was down at its time); later it is `missed`.
     pub schedule_grace: Duration,
+    /// The datacube calls of the statistics fetcher per account per
+    /// China-time day, at most.
+    pub stats_daily_calls: u32,
 }
 
 /// The account's existing backend, which gets every verified callback.
@@ -415,6 +421,7 @@ impl SettingsArgs {
             metrics_token,
             shutdown_grace,
             schedule_grace,
+            stats_daily_calls,
         } = self;
         let site_addr: SocketAddr = match site_addr.as_deref() {
             None => SocketAddr::from(([127, 0, 0, 1], 3000)),
@@ -560,6 +567,19 @@ impl SettingsArgs {
             Duration::from_secs(15 * 60),
             (Duration::from_secs(0), Duration::from_secs(7 * 86400)),
         )?;
+        let stats_daily_calls = match stats_daily_calls.as_deref().map(str::trim) {
+            None => 20,
+            Some(text) => text
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (2..=1000).contains(n))
+                .ok_or_else(|| {
+                    invalid(
+                        "QUNFA_STATS_DAILY_CALLS",
+                        "must be a whole number from 2 to 1000",
+                    )
+                })?,
+        };
         let secret_key = parse_secret_key(secret_key)?;
         let metrics_token = match metrics_token {
             None => None,
@@ -591,6 +611,7 @@ impl SettingsArgs {
             metrics_token,
             shutdown_grace,
             schedule_grace,
+            stats_daily_calls,
         })
     }
 }
@@ -1066,6 +1087,14 @@ mod tests {
             given.load().unwrap().schedule_grace,
             Duration::from_secs(7200)
         );
+        let calls = |args: &mut SettingsArgs, text| args.stats_daily_calls = Some(text);
+        for bad in ["1", "1001", "ten", "-3"] {
+            assert_eq!(
+                refusal(calls, bad),
+                "QUNFA_STATS_DAILY_CALLS: must be a whole number from 2 to 1000"
+            );
+        }
+        assert_eq!(args().load().unwrap().stats_daily_calls, 20);
         let retention = |args: &mut SettingsArgs, text| args.callback_retention = Some(text);
         assert_eq!(
             refusal(retention, "30s"),

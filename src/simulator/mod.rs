@@ -187,6 +187,7 @@
 //! `accounts`).
 
 mod config;
+mod datacube;
 mod drafts;
 mod fixtures;
 mod handlers;
@@ -843,6 +844,8 @@ fn api_route(endpoint: Endpoint) -> MethodRouter<Simulator> {
         }
         Endpoint::UploadVideo => post(handlers::upload_video).get(post_only),
         Endpoint::MassSend => post(mass_send::mass_send).get(post_only),
+        Endpoint::ArticleRead => post(datacube::article_read).get(post_only),
+        Endpoint::ArticleShare => post(datacube::article_share).get(post_only),
     }
 }
 

@@ -92,6 +92,8 @@ pub fn control_name(endpoint: Endpoint) -> &'static str {
         Endpoint::UploadImg => "uploadimg",
         Endpoint::UploadVideo => "uploadvideo",
         Endpoint::MassSend => "mass/send",
+        Endpoint::ArticleRead => "getarticleread",
+        Endpoint::ArticleShare => "getarticleshare",
     }
 }
 

@@ -404,6 +404,26 @@ impl WechatClient {
         self.call(Endpoint::MassSend, Some(request), repeat).await
     }
 
+    /// `POST /datacube/getarticleread` for one day: every article read
+    /// that day. A read changes nothing, so a repeat is harmless.
+    pub async fn article_read(
+        &self,
+        request: &super::datacube::DayRequest,
+    ) -> Result<super::datacube::ArticleReadResponse, CallError> {
+        self.call(Endpoint::ArticleRead, Some(request), Repeat::Allowed)
+            .await
+    }
+
+    /// `POST /datacube/getarticleshare` for one day: every article shared
+    /// that day.
+    pub async fn article_share(
+        &self,
+        request: &super::datacube::DayRequest,
+    ) -> Result<super::datacube::ArticleShareResponse, CallError> {
+        self.call(Endpoint::ArticleShare, Some(request), Repeat::Allowed)
+            .await
+    }
+
     /// `POST /cgi-bin/message/mass/preview`. A repeat after a timeout may
     /// deliver the preview twice to the one phone; that is harmless.
     pub async fn preview(&self, request: &PreviewRequest) -> Result<PreviewResponse, CallError> {

@@ -36,6 +36,10 @@ pub enum Endpoint {
     UploadVideo,
     /// A mass send to a list of 2–10,000 followers by OpenID.
     MassSend,
+    /// The readers of every article on one day (`datacube`).
+    ArticleRead,
+    /// The sharers of every article on one day (`datacube`).
+    ArticleShare,
 }
 
 impl Endpoint {
@@ -64,6 +68,8 @@ impl Endpoint {
             Endpoint::UploadImg => "/cgi-bin/media/uploadimg",
             Endpoint::UploadVideo => "/cgi-bin/media/uploadvideo",
             Endpoint::MassSend => "/cgi-bin/message/mass/send",
+            Endpoint::ArticleRead => "/datacube/getarticleread",
+            Endpoint::ArticleShare => "/datacube/getarticleshare",
         }
     }
 
@@ -93,7 +99,9 @@ impl Endpoint {
             | Endpoint::MaterialDelete
             | Endpoint::UploadImg
             | Endpoint::UploadVideo
-            | Endpoint::MassSend => Method::POST,
+            | Endpoint::MassSend
+            | Endpoint::ArticleRead
+            | Endpoint::ArticleShare => Method::POST,
         }
     }
 }
@@ -110,10 +118,12 @@ mod tests {
     use strum::VariantArray;
 
     #[test]
-    fn every_endpoint_has_its_own_path_under_cgi_bin() {
+    fn every_endpoint_has_its_own_path_under_cgi_bin_or_datacube() {
         let mut paths: Vec<&str> = Endpoint::VARIANTS.iter().map(|e| e.path()).collect();
         assert!(
-            paths.iter().all(|p| p.starts_with("/cgi-bin/")),
+            paths
+                .iter()
+                .all(|p| p.starts_with("/cgi-bin/") || p.starts_with("/datacube/")),
             "{paths:?}"
         );
         paths.sort_unstable();

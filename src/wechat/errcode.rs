@@ -436,6 +436,19 @@ errcodes! {
     msg: ("请求数据格式错误", "The request is not in the format WeChat expects"),
     fix: ("这是程序错误，请把日志交给维护者。", "This is a bug: send the log to the maintainers.");
 
+    /// 61007: a third-party platform's token lacks the permission set the
+    /// API belongs to (the datacube's: 7).
+    ComponentApiUnauthorized = 61007,
+    msg: ("第三方平台未获授权调用该接口", "The third-party platform is not authorised for this API"),
+    fix: ("请公众号管理员在授权第三方平台时勾选该接口所属的权限集（数据统计为权限集 7“群发与通知”），或改用公众号自己的 AppSecret。",
+          "Ask the account's administrator to grant the third-party platform the API's permission set (statistics: set 7, 群发与通知) when authorising it, or use the account's own AppSecret.");
+
+    /// 61501: a datacube date outside what the API gives (a day not over
+    /// yet, or a range longer than the API's span).
+    DataDateRange = 61501,
+    msg: ("统计数据的日期范围不合法", "The statistics' date range is not allowed"),
+    fix: ("每天的数据在第二天 8 点（北京时间）之后才能取到，每次只取一天。", "A day's figures can be had after 08:00 China time the next day, one day per call.");
+
     /// 61024: the account is managed by a third-party platform.
     ComponentTokenRequired = 61024,
     msg: ("该账号已授权给第三方平台，须使用第三方平台的 token", "This account is authorised to a third-party platform, whose token must be used"),

@@ -25,6 +25,8 @@
 //!   (the check itself is [`token::check_source`], server only).
 //! - [`crypto`] (server only): callback signatures and AES message crypto.
 //! - [`callback`] (server only): safe parsing of the callback XML.
+//! - [`datacube`] (server only): the article statistics' requests and
+//!   answers (`getarticleread`, `getarticleshare`) and their `msgid`.
 //! - [`Endpoint`] (server only): every API endpoint with its path and
 //!   method, named by the client, the simulator and the app's counters.
 //! - `http` (server only): one HTTP exchange, secrets cut out of its errors.
@@ -54,6 +56,8 @@ pub mod callback;
 pub mod client;
 #[cfg(feature = "ssr")]
 pub mod crypto;
+#[cfg(feature = "ssr")]
+pub mod datacube;
 #[cfg(feature = "ssr")]
 mod endpoint;
 #[cfg(feature = "ssr")]

@@ -38,3 +38,22 @@ impl Sources {
         self.message + self.history + self.shares + self.other
     }
 }
+
+/// Why WeChat gives an account no statistics (48001, 61007), in words
+/// with what to do, for the notice the pages show once in place of figures.
+pub fn denied_words(errcode: i64, lang: crate::i18n::Lang) -> String {
+    use crate::wechat::errcode::ErrCode;
+    let code = ErrCode::from_code(errcode);
+    let why = match code {
+        ErrCode::ApiUnauthorized => lang.pick(
+            "微信不向这个公众号提供阅读数据（48001）：数据接口只对已认证的公众号开放。",
+            "WeChat gives this account no read statistics (48001): the statistics API is open to verified accounts only.",
+        ),
+        ErrCode::ComponentApiUnauthorized => lang.pick(
+            "第三方平台没有这个公众号的数据统计权限（61007）。",
+            "The third-party platform has no permission for this account's statistics (61007).",
+        ),
+        _ => code.message(lang),
+    };
+    format!("{why} {}", code.remedy(lang))
+}

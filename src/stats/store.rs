@@ -145,3 +145,40 @@ pub async fn refresh_totals(
 fn to_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
+
+/// What the statistics fetcher knows of an account (`stats_accounts`):
+/// why it cannot have figures, a pause after 45009, the day's calls.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AccountStatus {
+    /// 48001 or 61007: WeChat gives this account no statistics.
+    pub denied_errcode: Option<i64>,
+    /// When WeChat first said so (UTC, `Clock::timestamp` form).
+    pub denied_at: Option<String>,
+    /// No datacube call before this time (UTC), after a 45009.
+    pub paused_until: Option<String>,
+    /// The China-time day `calls` counts (YYYY-MM-DD).
+    pub calls_day: Option<String>,
+    pub calls: i64,
+}
+
+pub async fn account_status(
+    db: &mut SqliteConnection,
+    account: i64,
+) -> sqlx::Result<AccountStatus> {
+    let row = sqlx::query!(
+        "SELECT denied_errcode, denied_at, paused_until, calls_day, calls
+         FROM stats_accounts WHERE account_id = ?",
+        account
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row
+        .map(|r| AccountStatus {
+            denied_errcode: r.denied_errcode,
+            denied_at: r.denied_at,
+            paused_until: r.paused_until,
+            calls_day: r.calls_day,
+            calls: r.calls,
+        })
+        .unwrap_or_default())
+}

@@ -7,6 +7,8 @@
 //! server functions (`api`) read only what is stored.
 
 #[cfg(feature = "ssr")]
+pub mod fetch;
+#[cfg(feature = "ssr")]
 pub mod store;
 
 use serde::{Deserialize, Serialize};

@@ -50,8 +50,7 @@ use crate::wechat::quota::CHINA_OFFSET_SECS;
 /// the app, so it keeps its own.
 const READY_HOUR: i64 = 8;
 /// China days an article is read for: its send's day and the 29 after.
-const READ_DAYS: i64 = 30;
-const DAYS_READ: usize = 30;
+const READ_DAYS: usize = 30;
 /// The first day the current endpoints hold: 2025-11-01, as days since
 /// 1970-01-01.
 const FIRST_DAY: i64 = 20_393;
@@ -118,6 +117,7 @@ pub(crate) async fn article_share(
 }
 
 /// What a valid request asks for.
+#[derive(Debug, PartialEq, Eq)]
 enum Asked {
     /// A day with figures (final or not).
     Ready { day: i64, is_delay: bool },
@@ -200,7 +200,7 @@ fn format_date(day: i64) -> String {
 
 /// The China date of `unix` seconds, as days since 1970-01-01.
 fn china_day(unix: i64) -> i64 {
-    (unix + CHINA_OFFSET_SECS).div_euclid(DAY_SECS)
+    unix.saturating_add(CHINA_OFFSET_SECS).div_euclid(DAY_SECS)
 }
 
 /// When the China day `day` starts, in Unix seconds.
@@ -223,8 +223,11 @@ fn day_figures(
     day: i64,
     is_delay: bool,
 ) -> impl Iterator<Item = ArticleDay> + '_ {
-    state.jobs.values().flat_map(move |job| {
-        let figures = read_articles(job, day).map(move |(msgid, sent, age)| {
+    state
+        .jobs
+        .values()
+        .flat_map(move |job| read_articles(job, day))
+        .map(move |(msgid, sent, age)| {
             let figures = Figures::of(msgid, sent, age);
             let figures = if is_delay { figures.partial() } else { figures };
             ArticleDay {
@@ -233,33 +236,34 @@ fn day_figures(
                 read: figures.detail(),
                 sharers: figures.sharers,
             }
-        });
-        figures.collect::<Vec<_>>()
-    })
+        })
 }
 
 /// The articles of `job` read on `day`: its msgid, how many the send
 /// reached, and the day's age (0: the send's own day). None unless the
 /// job is an article send that ended in success.
-fn read_articles(job: &Job, day: i64) -> impl Iterator<Item = (StatMsgId, u64, i64)> + '_ {
+fn read_articles(job: &Job, day: i64) -> impl Iterator<Item = (StatMsgId, u64, usize)> + '_ {
     let succeeded = matches!(&job.phase, Phase::Finished(status) if status.is_success());
     let sent = job.result.as_ref().and_then(|r| r.sent_count).unwrap_or(0);
     let first_day = china_day(i64::try_from(job.submitted_at.as_secs()).unwrap_or(i64::MAX));
-    let age = day - first_day;
-    let data_id = job
-        .msg_data_id
-        .filter(|_| succeeded && (0..READ_DAYS).contains(&age));
+    let age = usize::try_from(day - first_day)
+        .ok()
+        .filter(|age| *age < READ_DAYS);
+    let data_id = job.msg_data_id.filter(|_| succeeded);
     let articles = u32::try_from(job.article_urls.len()).unwrap_or(u32::MAX);
-    data_id.into_iter().flat_map(move |msg_data_id| {
-        (1..=articles)
-            .filter(move |index| {
-                job.deleted.get(index).is_none_or(|deleted_at| {
-                    let deleted_at = i64::try_from(deleted_at.as_secs()).unwrap_or(i64::MAX);
-                    day < china_day(deleted_at)
+    data_id
+        .zip(age)
+        .into_iter()
+        .flat_map(move |(msg_data_id, age)| {
+            (1..=articles)
+                .filter(move |index| {
+                    job.deleted.get(index).is_none_or(|deleted_at| {
+                        let deleted_at = i64::try_from(deleted_at.as_secs()).unwrap_or(i64::MAX);
+                        day < china_day(deleted_at)
+                    })
                 })
-            })
-            .map(move |index| (StatMsgId { msg_data_id, index }, sent, age))
-    })
+                .map(move |index| (StatMsgId { msg_data_id, index }, sent, age))
+        })
 }
 
 /// `getarticleread`'s `user_source` codes the simulator gives readers:
@@ -280,10 +284,10 @@ struct Figures {
 impl Figures {
     /// The figures of article `msgid` of a send that reached `sent`
     /// followers, on the day `age` days after the send's day.
-    fn of(msgid: StatMsgId, sent: u64, age: i64) -> Figures {
+    fn of(msgid: StatMsgId, sent: u64, age: usize) -> Figures {
         let key = (msgid.msg_data_id.get(), msgid.index);
         let readers = day_readers(key, sent, age);
-        let day = u64::try_from(age).unwrap_or(0);
+        let day = u64::try_from(age).unwrap_or(u64::MAX);
         // Per mille of the day's readers: reads 1.2–1.5 per reader,
         // favourites 1–5 %, sharers 2–7 %.
         let reads = readers + share_of(readers, 200 + jitter(key, 1, day) % 301);
@@ -306,7 +310,7 @@ impl Figures {
     /// [`PARTIAL_PERCENT`] of each figure, never nothing where the final
     /// figure is something.
     fn partial(self) -> Figures {
-        let part = |n: u64| (n * PARTIAL_PERCENT).div_ceil(100);
+        let part = |n: u64| n.saturating_mul(PARTIAL_PERCENT).div_ceil(100);
         let sources = self.sources.map(part);
         let readers = sources.iter().sum();
         Figures {
@@ -342,11 +346,8 @@ impl Figures {
 /// that for each later article; at least 1 when `sent` is not 0), spread
 /// over the days by weights that halve each day, down to a small tail.
 /// The first day has at least 1 reader.
-fn day_readers(key: (u64, u32), sent: u64, age: i64) -> u64 {
-    let Ok(age) = usize::try_from(age) else {
-        return 0;
-    };
-    if sent == 0 || age >= DAYS_READ {
+fn day_readers(key: (u64, u32), sent: u64, age: usize) -> u64 {
+    if sent == 0 || age >= READ_DAYS {
         return 0;
     }
     // Per mille of `sent` over the 30 days.
@@ -356,7 +357,7 @@ fn day_readers(key: (u64, u32), sent: u64, age: i64) -> u64 {
     }
     let total = share_of(sent, share).clamp(1, sent);
     let weights: Vec<u64> = (0u64..)
-        .take(DAYS_READ)
+        .take(READ_DAYS)
         .map(|day| {
             let halving = 1_000_000u64 >> day.min(63);
             (halving + 20_000) * (850 + jitter(key, 4, day) % 301) / 1000
@@ -381,10 +382,10 @@ fn share_of(n: u64, per_mille: u64) -> u64 {
 /// Where `readers` came from on the day `age` days after the send, by
 /// [`SOURCES`]: on its own day mostly the message, later more the
 /// history and shares.
-fn sources(readers: u64, age: i64) -> [u64; 5] {
+fn sources(readers: u64, age: usize) -> [u64; 5] {
     // What is left of the first day's mix, per mille: 60 % of it a day.
     let mut first_day_left = 1000u64;
-    for _ in 0..age.clamp(0, 20) {
+    for _ in 0..age.min(20) {
         first_day_left = first_day_left * 6 / 10;
     }
     // Per mille on the send's day, then from about a week on.
@@ -470,4 +471,158 @@ pub(crate) async fn control_datacube(
         "denied": control.denied,
     }))
     .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::simulator::FixtureSet;
+    use crate::simulator::state::IdSequence;
+    use crate::wechat::types::MsgDataId;
+
+    fn msgid(data_id: u64, index: u32) -> StatMsgId {
+        StatMsgId {
+            msg_data_id: MsgDataId::new(data_id),
+            index,
+        }
+    }
+
+    #[test]
+    fn an_articles_readers_over_its_thirty_days_stay_within_those_it_reached() {
+        for sent in [1, 2, 3, 5, 10, 36, 1_286, 12_580, 10_000_000] {
+            for data_id in [2_247_483_649, 2_247_483_650, 2_247_999_999] {
+                let mut totals = Vec::new();
+                for index in 1..=8 {
+                    let key = (data_id, index);
+                    let days: Vec<u64> = (0..READ_DAYS)
+                        .map(|age| day_readers(key, sent, age))
+                        .collect();
+                    let total: u64 = days.iter().sum();
+                    assert!(days[0] >= 1, "{sent} {index}: {days:?}");
+                    assert!(total <= sent, "{sent} {index}: {days:?}");
+                    assert_eq!(
+                        days.iter().max(),
+                        Some(&days[0]),
+                        "{sent} {index}: {days:?}"
+                    );
+                    assert_eq!(day_readers(key, sent, READ_DAYS), 0);
+                    totals.push(total);
+                }
+                if sent >= 1_000 {
+                    let headline = totals[0] * 1000 / sent;
+                    assert!((250..=350).contains(&headline), "{sent}: {headline}‰");
+                    assert!(totals.windows(2).all(|w| w[0] > w[1]), "{sent}: {totals:?}");
+                }
+            }
+        }
+        assert_eq!(day_readers((2_247_483_649, 1), 0, 0), 0);
+    }
+
+    #[test]
+    fn the_sources_add_up_to_the_readers_and_move_from_the_message_to_the_history() {
+        for readers in 0..300 {
+            for age in 0..READ_DAYS {
+                let sources = sources(readers, age);
+                assert_eq!(
+                    sources.iter().sum::<u64>(),
+                    readers,
+                    "{readers} {age}: {sources:?}"
+                );
+            }
+        }
+        let [message, .., history, _] = sources(1_000, 0);
+        assert!(message >= 750 && history < 100, "{message} {history}");
+        let [message, .., history, _] = sources(1_000, 20);
+        assert!(history > 400 && message < 150, "{message} {history}");
+    }
+
+    #[test]
+    fn a_delayed_days_figures_are_fewer_but_never_none_where_the_final_has_some() {
+        for sent in [1, 3, 36, 1_286, 12_580] {
+            for age in 0..READ_DAYS {
+                let last = Figures::of(msgid(2_247_483_700, 1), sent, age);
+                let partial = last.partial();
+                assert_eq!(partial.sources.iter().sum::<u64>(), partial.readers);
+                assert!(partial.readers <= last.readers && partial.reads >= partial.readers);
+                assert_eq!(
+                    partial.readers > 0,
+                    last.readers > 0,
+                    "{last:?} {partial:?}"
+                );
+                assert_eq!(
+                    partial.sharers > 0,
+                    last.sharers > 0,
+                    "{last:?} {partial:?}"
+                );
+                if last.readers >= 10 {
+                    assert!(partial.readers < last.readers, "{last:?} {partial:?}");
+                }
+                assert!(last.reads >= last.readers && last.favourites < last.readers.max(1));
+                assert!(last.sharers <= last.readers);
+            }
+        }
+        // The same article's day is the same every time.
+        let key = msgid(2_247_483_701, 2);
+        assert_eq!(Figures::of(key, 500, 3), Figures::of(key, 500, 3));
+    }
+
+    #[test]
+    fn a_date_is_exactly_yyyy_mm_dd() {
+        assert_eq!(parse_date("1970-01-01"), Some(0));
+        assert_eq!(parse_date("2025-11-01"), Some(FIRST_DAY));
+        assert_eq!(format_date(FIRST_DAY), "2025-11-01");
+        assert_eq!(
+            parse_date("2028-02-29").map(format_date).as_deref(),
+            Some("2028-02-29")
+        );
+        for bad in [
+            "",
+            "2025-11-1",
+            "2025-1-01",
+            "25-11-01",
+            "2025/11/01",
+            "2025-11-01 ",
+            " 2025-11-01",
+            "2025-11-31",
+            "2026-02-29",
+            "2025-13-01",
+            "2025-00-10",
+            "20251101",
+            "２０２５-11-01",
+            "+025-11-01",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad:?}");
+        }
+        // 16:00 UTC is midnight in China.
+        let midnight = day_start(FIRST_DAY);
+        assert_eq!(china_day(midnight), FIRST_DAY);
+        assert_eq!(china_day(midnight - 1), FIRST_DAY - 1);
+        assert_eq!(midnight.rem_euclid(DAY_SECS), 16 * 3600);
+    }
+
+    #[test]
+    fn days_before_the_apis_first_are_empty_and_final() {
+        let now = Duration::from_secs(1_796_140_799);
+        let state = SimState::new(
+            now,
+            FixtureSet::Demo,
+            FixtureSet::Demo.followers(),
+            "oSIM".to_owned(),
+            Arc::new(IdSequence::new()),
+        );
+        let ask = |date: &str| {
+            let body = json!({"begin_date": date, "end_date": date}).to_string();
+            asked_day(&state, body.as_bytes(), now).unwrap()
+        };
+        assert_eq!(ask("2025-10-31"), Asked::Empty { is_delay: false });
+        assert_eq!(
+            ask("2025-11-01"),
+            Asked::Ready {
+                day: FIRST_DAY,
+                is_delay: false
+            }
+        );
+    }
 }

@@ -7,7 +7,7 @@
 //! state's lock, then (outside it) waits, loses the answer, or starts the
 //! job that will push the result.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, btree_map};
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -727,10 +727,13 @@ fn delete(state: &mut SimState, body: &Map<String, Value>, now: Duration) -> Res
         for idx in 1..=all {
             job.deleted.entry(idx).or_insert(now);
         }
-    } else if job.deleted.contains_key(&idx) {
-        return Err(wechat_error(40060));
     } else {
-        job.deleted.insert(idx, now);
+        match job.deleted.entry(idx) {
+            btree_map::Entry::Occupied(_) => return Err(wechat_error(40060)),
+            btree_map::Entry::Vacant(entry) => {
+                entry.insert(now);
+            }
+        }
     }
     Ok(Ack {
         errmsg: Some("ok".to_owned()),

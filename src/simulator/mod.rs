@@ -115,6 +115,17 @@
 //!   40059 unknown, unfinished, failed or already deleted; 40060 an index
 //!   past the end or an article deleted before.
 //! - Pickers: `count` 1–20 else 40035; material `type` else 40004.
+//! - Statistics (`datacube/getarticleread`, `getarticleshare`; see
+//!   `datacube`): one China day per call, `YYYY-MM-DD` (61500 otherwise),
+//!   `begin_date` = `end_date` and before today in China (61501
+//!   otherwise); a day's figures from 08:00 China time the next day
+//!   (earlier: empty, `is_delay: 1`); nothing before 2025-11-01. Every
+//!   article of a successful `mpnews` send (`msgid` `<msg_data_id>_<idx>`)
+//!   is read on its send's China day and the 29 after — readers (their
+//!   `user_source`s adding up), reads, favourites, sharers — made up from
+//!   its `SentCount`, the same every time, never more readers over the 30
+//!   days than it reached, at least one on the first day; an article
+//!   deleted by `mass/delete` has none from that China day on.
 //! - A GET where WeChat wants POST: 43002. Errors carry a ` rid:` suffix
 //!   in `errmsg`, as WeChat's do.
 //!
@@ -139,7 +150,8 @@
 //! "times": 1}` (endpoint names: `token`, `stable_token`, `tags/get`,
 //! `user/get`, `sendall`, `preview`, `mass/get`, `mass/delete`,
 //! `draft/batchget`, `batchget_material`, `get_materialcount`,
-//! `uploadvideo`). A queued scenario beats markers, which beat a scenario
+//! `uploadvideo`, `getarticleread`, `getarticleshare`, …: every
+//! [`Endpoint`]'s control name). A queued scenario beats markers, which beat a scenario
 //! draft. Several items combine: `slow(3) err(10001)`.
 //!
 //! | item | effect | also reachable by |
@@ -180,10 +192,16 @@
 //! so does a reset. `POST /control/quota {"enforce": false}` switches the
 //! account's mass-send quota off (`true`: on again);
 //! `{"enforce": false, "every_account": true}` switches it for every
-//! account, and for those added later. In Rust,
+//! account, and for those added later. `POST /control/datacube
+//! {"delay_hours": 3}` keeps each day of the account's statistics
+//! `is_delay: 1`, with about 70 % of its figures, until three hours past
+//! 08:00 the next day (0: off); `{"denied": 48001}` (or 61007, any code
+//! but 0) answers that errcode to every statistics call of the account,
+//! `{"denied": null}` lifts it; a reset clears both. In Rust,
 //! [`Simulator`] and [`SimulatedAccount`] have the same
 //! (`queue_scenario`, `counters`, `sends`, `deliveries`,
-//! `set_ip_whitelist`, `set_quota_enforced`, `clock().advance`, `reset`, `wait_until`,
+//! `set_ip_whitelist`, `set_quota_enforced`, `set_datacube_delay`,
+//! `set_datacube_denied`, `clock().advance`, `reset`, `wait_until`,
 //! `accounts`).
 
 mod config;

@@ -402,6 +402,8 @@ async fn a_delay_keeps_a_day_partial_until_hours_past_08_00() {
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["delay_hours"], 3);
     assert_eq!(app.sim.first_account().datacube_control().delay_hours, 3);
+    let (_, state) = app.control_get("state").await;
+    assert_eq!(state["datacube"], json!({"delay_hours": 3, "denied": null}));
     let token = app.move_to(day + 1, 10, 50).await;
     let partial = app.article_read(&token, day).await;
     assert_eq!(partial["is_delay"], 1, "{partial}");

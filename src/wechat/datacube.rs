@@ -231,12 +231,7 @@ mod tests {
         let sources: Vec<ReadSource> = detail.read_user_source.iter().map(|s| s.source()).collect();
         assert_eq!(
             sources,
-            [
-                ReadSource::Message,
-                ReadSource::History,
-                ReadSource::Shares,
-                ReadSource::Other
-            ]
+            [ReadSource::Message, ReadSource::History, ReadSource::Shares, ReadSource::Other]
         );
         let none: ArticleShareResponse = serde_json::from_value(json!({"list": []})).unwrap();
         assert!(!none.is_delay && none.list.is_empty());

@@ -79,6 +79,7 @@ impl Rate {
         (self.sent > 0).then(|| self.readers as f64 / self.sent as f64)
     }
 
+    #[cfg(feature = "ssr")]
     fn add(&mut self, other: Rate) {
         self.sends += other.sends;
         self.sent += other.sent;

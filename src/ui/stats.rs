@@ -184,7 +184,7 @@ fn Overview(lang: Lang, overview: AccountOverview) -> impl IntoView {
             .denied
             .clone()
             .map(|words| view! { <p class="notice stats-denied" role="status">{words}</p> })}
-        <p class="stats-summary">{summary}</p>
+        {(overview.article_sends > 0).then(|| view! { <p class="stats-summary">{summary}</p> })}
         <p class="hint">
             {zone}
             {updated.map(|u| view! { " " {u} })}
@@ -226,8 +226,8 @@ fn Ranking(lang: Lang, account: String, ranked: Vec<RankedSend>, total: i64) -> 
     view! {
         <section aria-labelledby="stats-ranking">
             <h2 id="stats-ranking">{lang.pick("群发排行", "Sends ranked")}</h2>
+            <p class="hint">{caption}</p>
             <table class="stats stacked">
-                <caption>{caption}</caption>
                 <thead>
                     <tr>
                         <th scope="col">"#"</th>
@@ -253,7 +253,7 @@ fn Ranking(lang: Lang, account: String, ranked: Vec<RankedSend>, total: i64) -> 
                             view! {
                                 <tr data-send=send.id.to_string()>
                                     <td data-label="#">{(i + 1).to_string()}</td>
-                                    <td data-label=lang.pick("时间", "Time")>{send.when.clone()}</td>
+                                    <td class="when" data-label=lang.pick("时间", "Time")>{send.when.clone()}</td>
                                     <td data-label=lang.pick("文章", "Articles")>
                                         <a href=href>{send.summary.clone()}</a>
                                     </td>

@@ -227,8 +227,8 @@ async fn sends_are_ranked_by_read_rate_within_the_window_and_summed_by_audience_
         .iter()
         .map(|row| (row.audience.clone(), row.rate))
         .collect();
-    // The simulated send went to tag 100 too, named "VIP会员" then: a tag
-    // is named as at its latest send.
+    // The simulated send went to tag 100 too, named "VIP会员" then; a tag
+    // is named as at the send made last to it (here the row written after).
     assert_eq!(
         audiences,
         [
@@ -236,7 +236,7 @@ async fn sends_are_ranked_by_read_rate_within_the_window_and_summed_by_audience_
             (
                 AudienceGroup::Tag {
                     id: 100,
-                    name: "VIP会员".into()
+                    name: "VIP".into()
                 },
                 rate(real_sent + 1000, real_sent / 2 + 100, 2)
             ),
@@ -467,5 +467,46 @@ async fn the_page_works_without_javascript_in_both_languages_and_only_for_its_us
         get(&editor, "/a/sim-2/stats", "en").await.unwrap().status(),
         200
     );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_list_send_is_one_send_its_calls_figures_summed() {
+    let app = TestApp::spawn().await;
+    let admin = signed_in(&app).await;
+    let group: i64 = sqlx::query_scalar(
+        "INSERT INTO send_groups (kind, user_id, summary) VALUES ('openid_list', 1, 'list') RETURNING id",
+    )
+    .fetch_one(&app.state.db)
+    .await
+    .unwrap();
+    let mut calls = Vec::new();
+    for (part, readers) in [(1_i64, 10_u64), (2, 70)] {
+        let id = seed(&app, &Seed::article(["call one", "call two"][part as usize - 1], 1, 100, None)).await;
+        sqlx::query("UPDATE sends SET endpoint = 'send', group_id = ?, group_part = ?, audience = '指定的 200 位粉丝' WHERE id = ?")
+            .bind(group)
+            .bind(part)
+            .bind(id)
+            .execute(&app.state.db)
+            .await
+            .unwrap();
+        figures(&app, id, readers).await;
+        calls.push(id);
+    }
+    // Between the calls' own rates (10 % and 70 %): ranked by the list's 40 %.
+    let middle = seed(&app, &Seed::article("half", 2, 100, Some(50))).await;
+    let low = seed(&app, &Seed::article("a fifth", 2, 100, Some(20))).await;
+    let month = overview(&app, &admin, "main", "30").await;
+    let ranked: Vec<(i64, i64, i64)> = month.ranked.iter().map(|r| (r.id, r.sent, r.readers)).collect();
+    assert_eq!(ranked, [(middle, 100, 50), (calls[0], 200, 80), (low, 100, 20)]);
+    assert_eq!(month.ranked[1].audience, AudienceGroup::Lists);
+    assert_eq!(month.ranked[1].audience_words, "指定的 200 位粉丝");
+    assert_eq!(month.article_sends, 3, "the list once");
+    let lists = month
+        .by_audience
+        .iter()
+        .find(|row| row.audience == AudienceGroup::Lists)
+        .unwrap();
+    assert_eq!(lists.rate, rate(200, 80, 1));
     app.stop().await;
 }

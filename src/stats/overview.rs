@@ -5,8 +5,9 @@
 //! send next.
 //!
 //! Read from the totals kept on `sends` (`headline_read_users`,
-//! `sent_count`) over the window's rows of the index `sends_by_submission`,
-//! never from the daily rows and never from WeChat. A send's read rate is
+//! `sent_count`) over the window's entries of the index `sends_read_rates`
+//! (`sends_by_submission` with the columns read here, so no table lookup
+//! per send), never from the daily rows and never from WeChat. A send's read rate is
 //! its first article's readers over its `SentCount`; a group's is the sum of
 //! its sends' readers over the sum of their `SentCount`. A send to a list of
 //! followers (several `mass/send` calls) counts as one send, its calls'
@@ -37,7 +38,7 @@ pub fn window(days: i64) -> i64 {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AudienceGroup {
     AllFollowers,
-    /// A tag, by id, named as at its latest send in the window.
+    /// A tag, by id, named as at the account's latest send to it.
     Tag {
         id: i64,
         name: String,
@@ -196,9 +197,7 @@ pub mod ssr {
         msg_type: String,
         list: bool,
         tag_id: Option<i64>,
-        audience: String,
         hour: i64,
-        latest: String,
         sends: i64,
         with_figures: i64,
         sent: i64,
@@ -207,26 +206,25 @@ pub mod ssr {
     }
 
     /// Every send WeChat took in the window, in cells of (type, audience,
-    /// local hour): one pass over the window's rows of
-    /// `sends_by_submission`, one stretch of the zone's offset at a time.
+    /// local hour): one pass over the window's entries of
+    /// `sends_read_rates`, one stretch of the zone's offset at a time (the
+    /// stretches materialised: inlined, each row would read the JSON again).
     async fn cells(
         db: &mut SqliteConnection,
         account: i64,
         stretches: &str,
     ) -> sqlx::Result<Vec<Cell>> {
         let rows = sqlx::query!(
-            r#"WITH stretch (start, finish, offset) AS (
+            r#"WITH stretch (start, finish, offset) AS MATERIALIZED (
                    SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'),
                           json_extract(value, '$[2]')
                    FROM json_each(?2)
                )
                SELECT s.msg_type AS "msg_type!: String",
                       s.endpoint = 'send' AS "list!: bool",
-                      s.tag_id,
-                      CASE WHEN s.endpoint = 'send' THEN '' ELSE s.audience END AS "audience!: String",
+                      CASE WHEN s.endpoint = 'send' THEN NULL ELSE s.tag_id END AS "tag_id: i64",
                       ((CAST(strftime('%s', s.submitted_at) AS INTEGER) + stretch.offset) % 86400) / 3600
                           AS "hour!: i64",
-                      MAX(s.submitted_at) AS "latest!: String",
                       SUM(s.endpoint <> 'send' OR s.group_part IS NULL OR s.group_part = 1)
                           AS "sends!: i64",
                       SUM((s.endpoint <> 'send' OR s.group_part IS NULL OR s.group_part = 1)
@@ -241,7 +239,7 @@ pub mod ssr {
                JOIN sends AS s
                  ON s.account_id = ?1 AND s.submitted_at >= stretch.start
                     AND s.submitted_at < stretch.finish
-               GROUP BY 1, 2, 3, 4, 5"#,
+               GROUP BY 1, 2, 3, 4"#,
             account,
             stretches
         )
@@ -253,9 +251,7 @@ pub mod ssr {
                 msg_type: r.msg_type,
                 list: r.list,
                 tag_id: r.tag_id,
-                audience: r.audience,
                 hour: r.hour,
-                latest: r.latest,
                 sends: r.sends,
                 with_figures: r.with_figures,
                 sent: r.sent as i64,
@@ -266,7 +262,9 @@ pub mod ssr {
     }
 
     /// The window's article sends with figures, best read rate first (a
-    /// list send's calls summed), at most `limit`.
+    /// list send's calls summed), at most `limit`. The sends to all or a
+    /// tag are ranked as they are (a bounded sort, no grouping of the
+    /// window's thousands of rows); only the calls of lists are grouped.
     async fn ranked(
         db: &mut SqliteConnection,
         account: i64,
@@ -275,24 +273,50 @@ pub mod ssr {
     ) -> sqlx::Result<Vec<RankedRow>> {
         sqlx::query_as!(
             RankedRow,
-            r#"SELECT MIN(id) AS "id!: i64", MIN(submitted_at) AS "submitted_at!: String",
-                      summary AS "summary!: String", audience AS "audience!: String",
-                      tag_id, endpoint = 'send' AS "list!: bool",
-                      SUM(sent_count) AS "sent!: i64", SUM(headline_read_users) AS "readers!: i64"
-               FROM sends
-               WHERE account_id = ?1 AND submitted_at >= ?2 AND msg_type = 'mpnews'
-                 AND headline_read_users IS NOT NULL AND sent_count > 0
-               GROUP BY CASE WHEN endpoint = 'send' AND group_id IS NOT NULL
-                             THEN -group_id ELSE id END
-               ORDER BY CAST(SUM(headline_read_users) AS REAL) / SUM(sent_count) DESC,
-                        MIN(id) DESC
-               LIMIT ?3"#,
+            r#"WITH top AS (
+                   SELECT id, submitted_at, tag_id, 0 AS list, sent_count AS sent,
+                          headline_read_users AS readers,
+                          CAST(headline_read_users AS REAL) / sent_count AS rate
+                   FROM sends
+                   WHERE account_id = ?1 AND submitted_at >= ?2 AND msg_type = 'mpnews'
+                     AND headline_read_users IS NOT NULL AND sent_count > 0
+                     AND endpoint <> 'send'
+                   UNION ALL
+                   SELECT MIN(id), MIN(submitted_at), NULL, 1, SUM(sent_count),
+                          SUM(headline_read_users),
+                          CAST(SUM(headline_read_users) AS REAL) / SUM(sent_count)
+                   FROM sends
+                   WHERE account_id = ?1 AND submitted_at >= ?2 AND msg_type = 'mpnews'
+                     AND headline_read_users IS NOT NULL AND sent_count > 0
+                     AND endpoint = 'send'
+                   GROUP BY group_id
+                   ORDER BY rate DESC, id DESC
+                   LIMIT ?3
+               )
+               SELECT top.id AS "id!: i64", top.submitted_at AS "submitted_at!: String",
+                      s.summary, s.audience, top.tag_id AS "tag_id: i64",
+                      top.list AS "list!: bool", top.sent AS "sent!: i64",
+                      top.readers AS "readers!: i64"
+               FROM top JOIN sends AS s ON s.id = top.id
+               ORDER BY top.rate DESC, top.id DESC"#,
             account,
             since,
             limit
         )
         .fetch_all(db)
         .await
+    }
+
+    /// The name of tag `tag` at the account's latest send to it.
+    async fn tag_name(db: &mut SqliteConnection, account: i64, tag: i64) -> sqlx::Result<String> {
+        sqlx::query_scalar!(
+            "SELECT audience FROM sends WHERE account_id = ? AND tag_id = ? ORDER BY id DESC LIMIT 1",
+            account,
+            tag
+        )
+        .fetch_optional(db)
+        .await
+        .map(Option::unwrap_or_default)
     }
 
     struct RankedRow {
@@ -343,9 +367,14 @@ pub mod ssr {
         let status = crate::stats::store::account_status(&mut db, account.id).await?;
         let cells = cells(&mut db, account.id, &stretches).await?;
         let ranked = ranked(&mut db, account.id, &since, RANKED).await?;
+        let mut stats = summarise(&account.time_zone, days, cells, lang);
+        for row in &mut stats.by_audience {
+            if let AudienceGroup::Tag { id, name } = &mut row.audience {
+                *name = tag_name(&mut db, account.id, *id).await?;
+            }
+        }
         drop(db);
 
-        let mut stats = summarise(&account.time_zone, days, cells, lang);
         stats.denied = status
             .denied_errcode
             .map(|code| crate::stats::denied_words(code, lang));
@@ -368,7 +397,7 @@ pub mod ssr {
     fn summarise(zone_name: &str, days: i64, cells: Vec<Cell>, lang: Lang) -> AccountOverview {
         let mut by_type: BTreeMap<String, (i64, Rate)> = BTreeMap::new();
         // Keyed by (order, tag id): all followers, the tags, the lists.
-        let mut by_audience: BTreeMap<(u8, i64), (AudienceGroup, String, Rate)> = BTreeMap::new();
+        let mut by_audience: BTreeMap<(u8, i64), (AudienceGroup, Rate)> = BTreeMap::new();
         let mut by_hour: BTreeMap<u8, Rate> = BTreeMap::new();
         let mut article_sends = 0;
         let mut with_figures = 0;
@@ -393,21 +422,18 @@ pub mod ssr {
             if cell.with_figures == 0 {
                 continue;
             }
-            let group = audience_group(cell.list, cell.tag_id, &cell.audience);
+            // A tag is named afterwards, as at its latest send.
+            let group = audience_group(cell.list, cell.tag_id, "");
             let key = match &group {
                 AudienceGroup::AllFollowers => (0, 0),
                 AudienceGroup::Tag { id, .. } => (1, *id),
                 AudienceGroup::Lists => (2, 0),
             };
-            let (named, latest, sum) = by_audience
+            by_audience
                 .entry(key)
-                .or_insert_with(|| (group.clone(), String::new(), Rate::default()));
-            // A tag renamed within the window: its latest name.
-            if cell.latest > *latest {
-                *named = group;
-                *latest = cell.latest.clone();
-            }
-            sum.add(rate);
+                .or_insert_with(|| (group, Rate::default()))
+                .1
+                .add(rate);
             let hour = u8::try_from(cell.hour.rem_euclid(24)).unwrap_or(0);
             by_hour.entry(hour).or_default().add(rate);
         }
@@ -431,7 +457,7 @@ pub mod ssr {
             ranked: Vec::new(),
             by_audience: by_audience
                 .into_values()
-                .map(|(audience, _, rate)| AudienceRow { audience, rate })
+                .map(|(audience, rate)| AudienceRow { audience, rate })
                 .collect(),
             by_type,
             by_hour: by_hour

@@ -482,7 +482,11 @@ async fn a_list_send_is_one_send_its_calls_figures_summed() {
     .unwrap();
     let mut calls = Vec::new();
     for (part, readers) in [(1_i64, 10_u64), (2, 70)] {
-        let id = seed(&app, &Seed::article(["call one", "call two"][part as usize - 1], 1, 100, None)).await;
+        let id = seed(
+            &app,
+            &Seed::article(["call one", "call two"][part as usize - 1], 1, 100, None),
+        )
+        .await;
         sqlx::query("UPDATE sends SET endpoint = 'send', group_id = ?, group_part = ?, audience = '指定的 200 位粉丝' WHERE id = ?")
             .bind(group)
             .bind(part)
@@ -497,8 +501,15 @@ async fn a_list_send_is_one_send_its_calls_figures_summed() {
     let middle = seed(&app, &Seed::article("half", 2, 100, Some(50))).await;
     let low = seed(&app, &Seed::article("a fifth", 2, 100, Some(20))).await;
     let month = overview(&app, &admin, "main", "30").await;
-    let ranked: Vec<(i64, i64, i64)> = month.ranked.iter().map(|r| (r.id, r.sent, r.readers)).collect();
-    assert_eq!(ranked, [(middle, 100, 50), (calls[0], 200, 80), (low, 100, 20)]);
+    let ranked: Vec<(i64, i64, i64)> = month
+        .ranked
+        .iter()
+        .map(|r| (r.id, r.sent, r.readers))
+        .collect();
+    assert_eq!(
+        ranked,
+        [(middle, 100, 50), (calls[0], 200, 80), (low, 100, 20)]
+    );
     assert_eq!(month.ranked[1].audience, AudienceGroup::Lists);
     assert_eq!(month.ranked[1].audience_words, "指定的 200 位粉丝");
     assert_eq!(month.article_sends, 3, "the list once");

@@ -179,6 +179,12 @@ const FUNCTIONS: &[(&str, Who, Scope, Arguments)] = &[
     ("history_choices", Who::SignedIn, Scope::Account, &[]),
     ("list_sends", Who::SignedIn, Scope::Account, &[]),
     (
+        "account_stats",
+        Who::SignedIn,
+        Scope::Account,
+        &[("days", "30")],
+    ),
+    (
         "load_send_detail",
         Who::SignedIn,
         Scope::Account,

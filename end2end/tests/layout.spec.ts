@@ -57,7 +57,7 @@ test.beforeAll(async ({ browser }) => {
 
 /** Every page of a signed-in admin, the send pages included. */
 function pages(): string[] {
-  return ["/compose", "/sends", `/sends/${made.copyright}`, `/sends/${made.text}`, `/sends/${made.refused}`, "/users", "/audit", "/settings", "/a/main/media"];
+  return ["/compose", "/sends", `/sends/${made.copyright}`, `/sends/${made.text}`, `/sends/${made.refused}`, "/users", "/audit", "/settings", "/a/main/media", "/a/main/stats?days=90"];
 }
 
 const typeNames: Record<Lang, string[]> = {

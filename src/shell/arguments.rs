@@ -104,6 +104,7 @@ pub static CHECKS: &[(&str, Check)] = checks![
     crate::sends::history::LoadSendDetail,
     crate::sends::history::RefreshSend,
     crate::sends::history::DeleteSend,
+    crate::stats::overview::AccountStats,
     crate::audit::api::ListAudit,
     crate::settings::LoadSettings,
     crate::accounts::api::ListAccounts,

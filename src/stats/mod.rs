@@ -6,6 +6,7 @@
 //! (`store`, server only) and never calls on behalf of a page; the pages'
 //! server functions (`api`) read only what is stored.
 
+pub mod overview;
 #[cfg(feature = "ssr")]
 pub mod fetch;
 #[cfg(feature = "ssr")]

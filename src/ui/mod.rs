@@ -30,6 +30,7 @@ mod media;
 mod password;
 mod settings;
 mod setup;
+mod stats;
 pub mod time;
 mod users;
 
@@ -97,6 +98,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/a/:account/drafts/wechat/:media_id") view=drafts::WechatDraftPage ssr=SsrMode::Async />
                     <Route path=path!("/a/:account/sends") view=history::HistoryPage ssr=SsrMode::Async />
                     <Route path=path!("/a/:account/sends/:id") view=history::SendDetailPage ssr=SsrMode::Async />
+                    <Route path=path!("/a/:account/stats") view=stats::StatsPage ssr=SsrMode::Async />
                     <Route path=path!("/a/:account/media") view=media::MediaPage ssr=SsrMode::Async />
                     <Route path=path!("/a/:account/settings") view=settings::SettingsPage ssr=SsrMode::Async />
                     <Route path=path!("/audit") view=audit::AuditPage ssr=SsrMode::Async />
@@ -309,6 +311,7 @@ fn Header(info: SessionInfo) -> impl IntoView {
             <A href=account_href(&slug, "compose")>{lang.pick("撰写", "Compose")}</A>
             <A href=account_href(&slug, "drafts")>{lang.pick("草稿", "Drafts")}</A>
             <A href=account_href(&slug, "sends")>{lang.pick("历史", "History")}</A>
+            <A href=account_href(&slug, "stats")>{lang.pick("数据", "Statistics")}</A>
             <A href=account_href(&slug, "media")>{lang.pick("素材", "Media")}</A>
             {may_review
                 .then(|| {
@@ -409,6 +412,7 @@ fn AccountSwitch(
             "settings" => "settings",
             "drafts" => "drafts",
             "approvals" => "approvals",
+            "stats" => "stats",
             _ => "compose",
         }
     };

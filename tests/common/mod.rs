@@ -226,6 +226,7 @@ pub const ACCOUNT_FUNCTIONS: &[&str] = &[
     "pick_media",
     "history_choices",
     "list_sends",
+    "account_stats",
     "load_send_detail",
     "refresh_send",
     "delete_send",

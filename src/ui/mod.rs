@@ -30,6 +30,7 @@ mod media;
 mod password;
 mod settings;
 mod setup;
+mod stats_chart;
 pub mod time;
 mod users;
 

@@ -169,14 +169,17 @@ fn HistoryBody(
                             reads: history_href(&most_read),
                         };
                         view! {
+                            <nav class="sort-order" aria-label=lang.pick("排序", "Order")>
+                                <span>{lang.pick("排序：", "Order:")}</span>
+                                <a href=sort.newest.clone() aria-current=(!by_reads).then_some("page")>{lang.pick("最新的在前", "Newest first")}</a>
+                                <a href=sort.reads.clone() aria-current=by_reads.then_some("page")>{lang.pick("阅读最多的在前", "Most read first")}</a>
+                            </nav>
                             {by_reads.then(|| view! {
                                 <p class="hint" role="status">
                                     {lang.pick(
                                         "按阅读人数排序，最多的在前；没有阅读数据的群发不列出。",
                                         "Sorted by readers, most first; sends without read figures are not listed.",
                                     )}
-                                    " "
-                                    <a href=sort.newest.clone()>{lang.pick("改为按时间排序", "Sort by time instead")}</a>
                                 </p>
                             })}
                             <HistoryTable lang rows=page.rows.clone() sort />

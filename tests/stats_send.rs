@@ -302,6 +302,12 @@ async fn history_sorts_by_reads_most_first_and_pages_through_them() {
     assert_eq!(seen, expected);
     assert!(seen.iter().all(|(_, id)| !without.contains(id)));
 
+    // Sends without figures are left out, on the first page too.
+    let unread = list(vec![("q", "None".into())]).await;
+    assert_eq!(unread.rows.len(), 15);
+    let unread = list(vec![("sort", "reads".into()), ("q", "None".into())]).await;
+    assert!(unread.rows.is_empty(), "{:?}", unread.rows);
+
     // The other filters are kept: the words of the summary.
     let some = list(vec![("sort", "reads".into()), ("q", "Some(39)".into())]).await;
     assert_eq!(some.rows.len(), 3, "{:?}", some.rows);

@@ -423,7 +423,12 @@ async fn an_editor_gets_nothing_of_an_account_not_granted_to_them() {
     }
     // Its own account does not reach the other's sends and attempts by id.
     let main_send = on_main.id.to_string();
-    for name in ["load_send_detail", "refresh_send", "delete_send", "send_stats"] {
+    for name in [
+        "load_send_detail",
+        "refresh_send",
+        "delete_send",
+        "send_stats",
+    ] {
         let answer = app
             .call(
                 &editor,

@@ -21,7 +21,11 @@ async fn finished_article_send(app: &TestApp, client: &Client, id: &str) -> i64 
     let sent = send(
         app,
         client,
-        &form(id, "mpnews", &[("mpnews_media_id", "123dsdajkasd231jhksad")]),
+        &form(
+            id,
+            "mpnews",
+            &[("mpnews_media_id", "123dsdajkasd231jhksad")],
+        ),
     )
     .await;
     for _ in 0..100 {
@@ -43,12 +47,14 @@ async fn stats(app: &TestApp, client: &Client, id: i64) -> SendFigures {
 
 /// The China-time day of the send's submission, `plus` days on.
 async fn china_day(app: &TestApp, id: i64, plus: i64) -> String {
-    sqlx::query_scalar("SELECT date(submitted_at, '+8 hours', ? || ' days') FROM sends WHERE id = ?")
-        .bind(plus.to_string())
-        .bind(id)
-        .fetch_one(&app.state.db)
-        .await
-        .unwrap()
+    sqlx::query_scalar(
+        "SELECT date(submitted_at, '+8 hours', ? || ' days') FROM sends WHERE id = ?",
+    )
+    .bind(plus.to_string())
+    .bind(id)
+    .fetch_one(&app.state.db)
+    .await
+    .unwrap()
 }
 
 async fn page(app: &TestApp, client: &Client, path: &str, lang: &str) -> String {
@@ -58,7 +64,11 @@ async fn page(app: &TestApp, client: &Client, path: &str, lang: &str) -> String 
         .send()
         .await
         .unwrap();
-    assert!(response.status().is_success(), "{path}: {}", response.status());
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.status()
+    );
     response.text().await.unwrap()
 }
 
@@ -162,7 +172,9 @@ async fn a_sends_figures_by_article_and_day_with_totals_rate_and_sources() {
     // summary, and the same numbers in a table, in both languages.
     let en = page(&app, &client, &format!("/a/main/sends/{id}"), "en").await;
     assert!(en.contains("id=\"reads-title\">Reads<"), "{en}");
-    assert!(en.contains("role=\"img\" aria-label=\"Readers, reads, sharers and favourites per day"));
+    assert!(
+        en.contains("role=\"img\" aria-label=\"Readers, reads, sharers and favourites per day")
+    );
     assert!(en.contains("<table class=\"reads-table\"><caption>"));
     assert!(en.contains("figures per day<!></caption>"));
     assert!(en.contains("Read rate: "));

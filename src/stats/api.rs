@@ -109,9 +109,7 @@ pub mod ssr {
             return out;
         }
         let now = parse_utc(cx.now).unwrap_or_else(Timestamp::now);
-        let until = day0
-            .checked_add((FOLLOW_DAYS - 1).days())
-            .unwrap_or(day0);
+        let until = day0.checked_add((FOLLOW_DAYS - 1).days()).unwrap_or(day0);
         // The last day's figures come the morning after it.
         let followed = ready_at(until).is_none_or(|ready| now < ready) || {
             // …and a day WeChat said was not final is asked again.
@@ -212,18 +210,18 @@ pub mod ssr {
             sharers: sum(days.iter().map(|d| d.sharers)),
             delayed: days.iter().any(|d| d.delayed),
         };
-        let sources = mine
-            .iter()
-            .filter_map(|d| d.sources)
-            .fold(None, |acc: Option<Sources>, s| {
-                let a = acc.unwrap_or_default();
-                Some(Sources {
-                    message: a.message + s.message,
-                    history: a.history + s.history,
-                    shares: a.shares + s.shares,
-                    other: a.other + s.other,
-                })
-            });
+        let sources =
+            mine.iter()
+                .filter_map(|d| d.sources)
+                .fold(None, |acc: Option<Sources>, s| {
+                    let a = acc.unwrap_or_default();
+                    Some(Sources {
+                        message: a.message + s.message,
+                        history: a.history + s.history,
+                        shares: a.shares + s.shares,
+                        other: a.other + s.other,
+                    })
+                });
         let read_rate = match (totals.readers, sent_count) {
             (Some(readers), Some(sent)) if sent > 0 => Some(readers as f64 / sent as f64),
             _ => None,
@@ -343,7 +341,13 @@ pub mod ssr {
             assert_eq!(one.title.as_deref(), Some("One"));
             let dates: Vec<&str> = one.days.iter().map(|d| d.date.as_str()).collect();
             assert_eq!(dates, ["2026-12-01", "2026-12-02", "2026-12-03"]);
-            assert_eq!(one.days[1], DayFigures { date: "2026-12-02".into(), ..Default::default() });
+            assert_eq!(
+                one.days[1],
+                DayFigures {
+                    date: "2026-12-02".into(),
+                    ..Default::default()
+                }
+            );
             assert_eq!(one.totals.readers, Some(60));
             assert_eq!(one.totals.reads, Some(70));
             assert_eq!(one.totals.sharers, Some(3));

@@ -256,10 +256,7 @@ pub struct StoredDay {
 }
 
 /// Every stored day of send `send_id`, by article and day.
-pub async fn days_of_send(
-    db: &mut SqliteConnection,
-    send_id: i64,
-) -> sqlx::Result<Vec<StoredDay>> {
+pub async fn days_of_send(db: &mut SqliteConnection, send_id: i64) -> sqlx::Result<Vec<StoredDay>> {
     let rows = sqlx::query!(
         "SELECT article_idx, ref_date, readers, reads, favourites, sharers,
                 from_message, from_history, from_shares, from_other, delayed

@@ -363,7 +363,10 @@ struct SortLinks {
 /// An article send's readers, "—" before its first figures; nothing for
 /// other sends.
 fn reads_cell(row: &HistoryRow) -> Option<String> {
-    (row.msg_type == "mpnews").then(|| row.reads.map_or_else(|| "—".to_owned(), |n| group_digits(n.max(0) as u64)))
+    (row.msg_type == "mpnews").then(|| {
+        row.reads
+            .map_or_else(|| "—".to_owned(), |n| group_digits(n.max(0) as u64))
+    })
 }
 
 #[component]

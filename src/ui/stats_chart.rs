@@ -89,6 +89,9 @@ const RIGHT: f64 = 12.0;
 const TOP: f64 = 14.0;
 const BOTTOM: f64 = 34.0;
 
+/// A series drawn as a line: its runs (`polyline` points) and its dots.
+type Line = (Series, Vec<String>, Vec<(f64, f64)>);
+
 /// Where each day's point of `series` goes; `None` for a day without it.
 fn points(days: &[DayFigures], series: Series, top: u64) -> Vec<Option<(f64, f64)>> {
     let step = (WIDTH - LEFT - RIGHT) / days.len().max(1) as f64;
@@ -185,14 +188,13 @@ fn DayChart(lang: Lang, days: Vec<DayFigures>, totals: DayFigures) -> impl IntoV
         .flatten()
         .map(|(x, y)| (x - bar / 2.0, y, TOP + plot - y))
         .collect();
-    let lines: Vec<(Series, Vec<String>, Vec<(f64, f64)>)> =
-        [Series::Reads, Series::Sharers, Series::Favourites]
-            .into_iter()
-            .map(|s| {
-                let pts = points(&days, s, top);
-                (s, runs(&pts), pts.into_iter().flatten().collect())
-            })
-            .collect();
+    let lines: Vec<Line> = [Series::Reads, Series::Sharers, Series::Favourites]
+        .into_iter()
+        .map(|s| {
+            let pts = points(&days, s, top);
+            (s, runs(&pts), pts.into_iter().flatten().collect())
+        })
+        .collect();
     let label = summary(lang, &days, &totals);
     view! {
         <figure class="reads-chart">
@@ -257,7 +259,12 @@ fn DayChart(lang: Lang, days: Vec<DayFigures>, totals: DayFigures) -> impl IntoV
 
 /// The same figures as the chart, day by day, with their totals.
 #[component]
-fn DayTable(lang: Lang, caption: String, days: Vec<DayFigures>, totals: DayFigures) -> impl IntoView {
+fn DayTable(
+    lang: Lang,
+    caption: String,
+    days: Vec<DayFigures>,
+    totals: DayFigures,
+) -> impl IntoView {
     let delayed = lang.pick("（数据未定）", " (not final)");
     let region = caption.clone();
     view! {
@@ -302,9 +309,18 @@ fn DayTable(lang: Lang, caption: String, days: Vec<DayFigures>, totals: DayFigur
 fn SourcesTable(lang: Lang, caption: String, sources: Sources) -> impl IntoView {
     let total = sources.total();
     let rows = [
-        (lang.pick("会话（消息本身）", "The message itself"), sources.message),
-        (lang.pick("历史消息", "The account's history"), sources.history),
-        (lang.pick("分享（好友转发、朋友圈）", "Shares (friends, Moments)"), sources.shares),
+        (
+            lang.pick("会话（消息本身）", "The message itself"),
+            sources.message,
+        ),
+        (
+            lang.pick("历史消息", "The account's history"),
+            sources.history,
+        ),
+        (
+            lang.pick("分享（好友转发、朋友圈）", "Shares (friends, Moments)"),
+            sources.shares,
+        ),
         (lang.pick("其他", "Other"), sources.other),
     ];
     view! {
@@ -413,19 +429,25 @@ pub fn SendReads(lang: Lang, stats: SendFigures) -> impl IntoView {
             Lang::En => format!("No figures yet: WeChat gives the first day's after {first}."),
         }),
         FiguresState::NotYet { first, due: true } => Some(match lang {
-            Lang::Zh => format!(
-                "还没有阅读数据：微信从 {first} 起提供第一天的数据，qunfa 每天获取一次。"
-            ),
+            Lang::Zh => {
+                format!("还没有阅读数据：微信从 {first} 起提供第一天的数据，qunfa 每天获取一次。")
+            }
             Lang::En => format!(
                 "No figures yet: WeChat has had the first day's since {first}; qunfa fetches them once a day."
             ),
         }),
         FiguresState::Denied { words } => Some(words.clone()),
-        FiguresState::Figures { until, followed: true } => Some(match lang {
+        FiguresState::Figures {
+            until,
+            followed: true,
+        } => Some(match lang {
             Lang::Zh => format!("qunfa 每天更新这些数据，跟踪到 {until}（北京时间）。"),
             Lang::En => format!("qunfa updates these figures daily until {until} (China time)."),
         }),
-        FiguresState::Figures { until, followed: false } => Some(match lang {
+        FiguresState::Figures {
+            until,
+            followed: false,
+        } => Some(match lang {
             Lang::Zh => format!("已停止跟踪：数据截至 {until}（北京时间）。"),
             Lang::En => format!("No longer followed: the figures end on {until} (China time)."),
         }),
@@ -452,7 +474,16 @@ mod tests {
 
     #[test]
     fn the_scale_tops_at_one_two_or_five_times_a_power_of_ten() {
-        for (n, top) in [(0, 1), (1, 1), (2, 2), (3, 5), (6, 10), (11, 20), (480, 500), (501, 1000)] {
+        for (n, top) in [
+            (0, 1),
+            (1, 1),
+            (2, 2),
+            (3, 5),
+            (6, 10),
+            (11, 20),
+            (480, 500),
+            (501, 1000),
+        ] {
             assert_eq!(scale_top(n), top, "{n}");
         }
     }

@@ -264,7 +264,7 @@ impl Simulator {
     /// The account a call acts on: the one its `access_token` names.
     /// A call that needs only its account's state: the account its token
     /// names, `work` under that account's lock, then the answer.
-    async fn answer<T: Serialize>(
+    pub(super) async fn answer<T: Serialize>(
         &self,
         raw: Option<String>,
         endpoint: Endpoint,
@@ -675,8 +675,8 @@ pub(crate) async fn mass_delete(
     RawQuery(raw): RawQuery,
     body: Bytes,
 ) -> Response {
-    sim.answer(raw, Endpoint::MassDelete, true, |state, _, _| {
-        delete(state, &json_object(&body)?)
+    sim.answer(raw, Endpoint::MassDelete, true, |state, _, now| {
+        delete(state, &json_object(&body)?, now)
     })
     .await
 }
@@ -685,7 +685,7 @@ pub(crate) async fn mass_delete(
 /// with `article_idx` (1-based; 0 or absent: all), or by article URL.
 /// Unknown, unfinished, failed or already wholly deleted sends are 40059;
 /// an index past the end or an article already deleted is 40060.
-fn delete(state: &mut SimState, body: &Map<String, Value>) -> Result<Ack, ApiError> {
+fn delete(state: &mut SimState, body: &Map<String, Value>, now: Duration) -> Result<Ack, ApiError> {
     let by_url = body
         .get("url")
         .and_then(Value::as_str)
@@ -724,9 +724,13 @@ fn delete(state: &mut SimState, body: &Map<String, Value>) -> Result<Ack, ApiErr
         return Err(wechat_error(40060));
     }
     if idx == 0 {
-        job.deleted.extend(1..=all);
-    } else if !job.deleted.insert(idx) {
+        for idx in 1..=all {
+            job.deleted.entry(idx).or_insert(now);
+        }
+    } else if job.deleted.contains_key(&idx) {
         return Err(wechat_error(40060));
+    } else {
+        job.deleted.insert(idx, now);
     }
     Ok(Ack {
         errmsg: Some("ok".to_owned()),
@@ -1491,7 +1495,7 @@ pub(crate) struct ScenarioRequest {
     times: Option<u32>,
 }
 
-fn control_error(status: StatusCode, message: impl Into<String>) -> Response {
+pub(super) fn control_error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(json!({"error": message.into()}))).into_response()
 }
 
@@ -1515,7 +1519,10 @@ pub(crate) async fn loopback_only(request: Request, next: Next) -> Response {
 
 /// The account a control request addresses: `?appid=`, or the first; a
 /// 404 that says so for an AppID no account has.
-fn addressed(sim: &Simulator, raw: Option<String>) -> Result<SimulatedAccount, NoSuchAccount> {
+pub(super) fn addressed(
+    sim: &Simulator,
+    raw: Option<String>,
+) -> Result<SimulatedAccount, NoSuchAccount> {
     match Query::parse(raw).get("appid").filter(|a| !a.is_empty()) {
         None => Ok(sim.first_account()),
         Some(appid) => sim
@@ -1616,6 +1623,7 @@ pub(crate) async fn control_state(
         "now": sim.clock().unix_secs(),
         "counters": account.counters(),
         "ip_whitelist": account.ip_whitelist(),
+        "datacube": account.datacube_control(),
         "queued": queued,
         "sends": account.sends(),
         "previews": account.previews(),

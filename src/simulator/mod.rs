@@ -220,8 +220,8 @@ pub use config::{
 pub use fixtures::{FOLLOWERS, FixtureSet, SECOND_FOLLOWERS};
 pub use scenario::{Admin, AdminDecision, Answer, Outcome, Scenario, ScenarioError};
 pub use state::{
-    Counters, Delivery, ListAudience, MAX_QUEUED_SCENARIOS, MPHELPER_OPENID, PreviewRecord,
-    QueueFull, SendRecord,
+    Counters, DatacubeControl, Delivery, ListAudience, MAX_QUEUED_SCENARIOS, MPHELPER_OPENID,
+    PreviewRecord, QueueFull, SendRecord,
 };
 pub use whitelist::IpWhitelist;
 
@@ -517,6 +517,16 @@ impl Simulator {
         }
     }
 
+    /// [`SimulatedAccount::set_datacube_delay`] of the first account.
+    pub fn set_datacube_delay(&self, hours: u32) {
+        self.first_account().set_datacube_delay(hours);
+    }
+
+    /// [`SimulatedAccount::set_datacube_denied`] of the first account.
+    pub fn set_datacube_denied(&self, errcode: Option<i64>) {
+        self.first_account().set_datacube_denied(errcode);
+    }
+
     /// The first account's IP whitelist.
     pub fn ip_whitelist(&self) -> Option<IpWhitelist> {
         self.first_account().ip_whitelist()
@@ -740,6 +750,24 @@ impl SimulatedAccount {
         self.account.enforce_quota.load(Ordering::SeqCst)
     }
 
+    /// Keeps each day of this account's statistics `is_delay: 1`, with
+    /// partial figures, until `hours` past 08:00 China time the next day
+    /// (0: a day is final from 08:00). A reset sets it back to 0.
+    pub fn set_datacube_delay(&self, hours: u32) {
+        self.account.with_state(|s| s.datacube.delay_hours = hours);
+    }
+
+    /// Makes every statistics call of this account answer `errcode`
+    /// (48001 an unverified account, 61007 a third-party token without
+    /// permission set 7) until `None`. A reset clears it.
+    pub fn set_datacube_denied(&self, errcode: Option<i64>) {
+        self.account.with_state(|s| s.datacube.denied = errcode);
+    }
+
+    pub fn datacube_control(&self) -> DatacubeControl {
+        self.account.with_state(|s| s.datacube)
+    }
+
     /// Every try of every push, oldest first (the last thousand).
     pub fn deliveries(&self) -> Vec<Delivery> {
         self.account
@@ -790,6 +818,7 @@ pub fn router(sim: Simulator) -> Router {
             post(handlers::control_ip_whitelist),
         )
         .route("/control/quota", post(handlers::control_quota))
+        .route("/control/datacube", post(datacube::control_datacube))
         .route_layer(axum::middleware::from_fn(handlers::loopback_only));
     Endpoint::VARIANTS
         .iter()

@@ -2,7 +2,7 @@
 //! tests read back. Everything here is synchronous and runs under one
 //! mutex, so a check and the record that follows it are atomic.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -188,6 +188,18 @@ pub struct ListAudience {
     pub strangers: u64,
 }
 
+/// How the account's statistics (`datacube`) answer, beyond the figures
+/// themselves: set by `POST /control/datacube`, cleared by a reset.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct DatacubeControl {
+    /// Hours past 08:00 the next day that a day stays `is_delay: 1`, with
+    /// partial figures; 0: a day is final from 08:00.
+    pub delay_hours: u32,
+    /// The errcode every datacube call answers (48001 an unverified
+    /// account, 61007 a third-party token without permission set 7).
+    pub denied: Option<i64>,
+}
+
 /// A preview as the simulator recorded it.
 #[derive(Clone, Debug, Serialize)]
 pub struct PreviewRecord {
@@ -243,7 +255,9 @@ pub(crate) struct Job {
     pub article_urls: Vec<String>,
     /// The draft that a successful send uses up.
     pub draft: Option<MediaId>,
-    pub deleted: BTreeSet<u32>,
+    /// The articles `mass/delete` deleted (1-based), and when (the
+    /// simulator's clock): the statistics stop counting them from then.
+    pub deleted: BTreeMap<u32, Duration>,
     pub result: Option<MassSendResult>,
     pub list: Option<ListAudience>,
 }
@@ -283,7 +297,7 @@ impl Job {
             scenario: self.scenario.to_string(),
             result: self.result.clone(),
             article_urls: self.article_urls.clone(),
-            deleted_articles: self.deleted.iter().copied().collect(),
+            deleted_articles: self.deleted.keys().copied().collect(),
             list: self.list,
         }
     }
@@ -355,6 +369,7 @@ pub(crate) struct State {
     pub counters: Counters,
     /// With one set, token calls from other addresses answer 40164.
     pub ip_whitelist: Option<IpWhitelist>,
+    pub datacube: DatacubeControl,
     pub deliveries: VecDeque<Delivery>,
     pub previews: VecDeque<PreviewRecord>,
     /// The files uploaded by add_material and uploadimg, bounded.
@@ -478,6 +493,7 @@ impl State {
             queues: HashMap::new(),
             counters: Counters::default(),
             ip_whitelist: None,
+            datacube: DatacubeControl::default(),
             deliveries: VecDeque::new(),
             previews: VecDeque::new(),
             files: FileStore::default(),
@@ -760,7 +776,7 @@ impl State {
             scenario: send.scenario,
             article_urls,
             draft: send.draft,
-            deleted: BTreeSet::new(),
+            deleted: BTreeMap::new(),
             result: None,
             list: send.list,
         };
@@ -1142,6 +1158,9 @@ fn errmsg(code: i64) -> &'static str {
         45009 => "reach max api daily quota limit",
         45011 => "api minute-quota reach limit",
         45028 => "has no masssend quota",
+        61007 => "api is unauthorized to component",
+        61500 => "date format error",
+        61501 => "date range error",
         45062 => "has agreement ad. please use mp.weixin.qq.com",
         45065 => "clientmsgid exist",
         45066 => "same clientmsgid retry too fast",
@@ -1159,6 +1178,8 @@ fn errmsg(code: i64) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use super::*;
     use crate::simulator::fixtures;
     use crate::wechat::types::OpenId;

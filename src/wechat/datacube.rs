@@ -140,8 +140,9 @@ pub struct ArticleRead {
 pub struct ArticleReadResponse {
     #[serde(default)]
     pub list: Vec<ArticleRead>,
-    /// WeChat has not finished counting the day: ask again later.
-    #[serde(default, deserialize_with = "flag")]
+    /// WeChat has not finished counting the day: ask again later. 0 or 1
+    /// on the wire, as WeChat writes it.
+    #[serde(default, deserialize_with = "flag", serialize_with = "flag_number")]
     pub is_delay: bool,
 }
 
@@ -167,7 +168,7 @@ pub struct ArticleShare {
 pub struct ArticleShareResponse {
     #[serde(default)]
     pub list: Vec<ArticleShare>,
-    #[serde(default, deserialize_with = "flag")]
+    #[serde(default, deserialize_with = "flag", serialize_with = "flag_number")]
     pub is_delay: bool,
 }
 
@@ -179,6 +180,11 @@ fn flag<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
         serde_json::Value::String(s) => !matches!(s.trim(), "" | "0" | "false"),
         _ => false,
     })
+}
+
+/// `is_delay` written as WeChat writes it: 0 or 1.
+fn flag_number<S: serde::Serializer>(flag: &bool, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_u8(u8::from(*flag))
 }
 
 fn lenient_code<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
@@ -203,6 +209,32 @@ mod tests {
         for bad in ["2247483651", "2247483651_0", "x_1", "_1", "1_", "1_2_3"] {
             assert_eq!(StatMsgId::parse(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn an_answer_is_written_as_wechat_writes_it_and_reads_back() {
+        let answer = ArticleShareResponse {
+            list: vec![ArticleShare {
+                ref_date: "2026-12-01".into(),
+                msgid: StatMsgId::parse("2247483651_2").unwrap(),
+                detail: ShareDetail { share_user: 4 },
+            }],
+            is_delay: true,
+        };
+        let written = serde_json::to_value(&answer).unwrap();
+        assert_eq!(
+            written,
+            json!({
+                "list": [{"ref_date": "2026-12-01", "msgid": "2247483651_2", "detail": {"share_user": 4}}],
+                "is_delay": 1
+            })
+        );
+        assert_eq!(
+            serde_json::from_value::<ArticleShareResponse>(written).unwrap(),
+            answer
+        );
+        let read = serde_json::to_value(ArticleReadResponse::default()).unwrap();
+        assert_eq!(read, json!({"list": [], "is_delay": 0}));
     }
 
     #[test]
@@ -231,7 +263,12 @@ mod tests {
         let sources: Vec<ReadSource> = detail.read_user_source.iter().map(|s| s.source()).collect();
         assert_eq!(
             sources,
-            [ReadSource::Message, ReadSource::History, ReadSource::Shares, ReadSource::Other]
+            [
+                ReadSource::Message,
+                ReadSource::History,
+                ReadSource::Shares,
+                ReadSource::Other
+            ]
         );
         let none: ArticleShareResponse = serde_json::from_value(json!({"list": []})).unwrap();
         assert!(!none.is_delay && none.list.is_empty());

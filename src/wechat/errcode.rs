@@ -443,6 +443,11 @@ errcodes! {
     fix: ("请公众号管理员在授权第三方平台时勾选该接口所属的权限集（数据统计为权限集 7“群发与通知”），或改用公众号自己的 AppSecret。",
           "Ask the account's administrator to grant the third-party platform the API's permission set (statistics: set 7, 群发与通知) when authorising it, or use the account's own AppSecret.");
 
+    /// 61500: a datacube date that is not `YYYY-MM-DD`.
+    DataDateFormat = 61500,
+    msg: ("统计数据的日期格式不正确", "A statistics date is not in the form YYYY-MM-DD"),
+    fix: ("这是程序错误，请把日志交给维护者。", "This is a bug: send the log to the maintainers.");
+
     /// 61501: a datacube date outside what the API gives (a day not over
     /// yet, or a range longer than the API's span).
     DataDateRange = 61501,

@@ -20,6 +20,7 @@ use crate::wechat::status::{CheckState, FailureReason, Status};
 
 mod accounts;
 mod check;
+mod datacube;
 mod drafts;
 mod mass_send;
 mod materials;

@@ -32,6 +32,7 @@ use crate::{
     metrics::WechatCounts,
     sends::life::SendsState,
     simulator::Simulator,
+    stats::fetch::FetchHandle,
     wechat::client::WechatClient,
 };
 
@@ -51,6 +52,8 @@ pub struct Account {
     pub wechat: WechatClient,
     pub callbacks: CallbackState,
     pub sends: SendsState,
+    /// Wakes its statistics fetcher (`stats::fetch`).
+    pub stats: FetchHandle,
     /// The IANA zone its schedules are entered and shown in.
     pub time_zone: String,
     /// Stops this account's worker (the account was disabled or changed).
@@ -180,8 +183,19 @@ impl Accounts {
             self.context.settings.schedule_grace,
             account.stop.clone(),
         );
+        // Its own task: a slow or failing datacube never holds up a send.
+        let fetcher = crate::stats::fetch::fetcher(
+            self.context.db.clone(),
+            account.id,
+            account.wechat.clone(),
+            self.context.clock.clone(),
+            self.context.settings.stats_daily_calls,
+            account.stats.clone(),
+            account.stop.clone(),
+        );
         if let Ok(mut workers) = self.workers.lock() {
             workers.spawn(worker);
+            workers.spawn(fetcher);
         }
         if let Ok(mut live) = self.live.write() {
             match live.iter_mut().find(|a| a.id == row.id) {
@@ -332,6 +346,7 @@ impl Accounts {
             wechat,
             callbacks,
             sends,
+            stats: FetchHandle::default(),
             time_zone: row.time_zone.clone(),
             stop: context.stopping.child_token(),
         })

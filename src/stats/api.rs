@@ -111,10 +111,7 @@ pub mod ssr {
         let now = parse_utc(cx.now).unwrap_or_else(Timestamp::now);
         let until = day0.checked_add((FOLLOW_DAYS - 1).days()).unwrap_or(day0);
         // The last day's figures come the morning after it.
-        let followed = ready_at(until).is_none_or(|ready| now < ready) || {
-            // …and a day WeChat said was not final is asked again.
-            days.iter().any(|d| d.delayed)
-        };
+        let followed = ready_at(until).is_none_or(|ready| now < ready);
         if days.is_empty() {
             if followed {
                 let first = ready_at(day0).unwrap_or(now);

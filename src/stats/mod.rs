@@ -8,6 +8,8 @@
 
 pub mod api;
 #[cfg(feature = "ssr")]
+pub mod fetch;
+#[cfg(feature = "ssr")]
 pub mod store;
 
 use serde::{Deserialize, Serialize};

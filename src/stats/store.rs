@@ -183,6 +183,239 @@ pub async fn account_status(
         .unwrap_or_default())
 }
 
+// The fetcher's reads and writes (`stats::fetch`).
+
+/// What decides whether the fetcher may call WeChat for an account now
+/// (`stats_accounts`; all empty before its first call).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FetchGate {
+    pub denied_errcode: Option<i64>,
+    /// Asked again from this time (UTC) after a denial.
+    pub denied_retry_at: Option<String>,
+    pub paused_until: Option<String>,
+    pub calls_day: Option<String>,
+    pub calls: i64,
+}
+
+pub async fn fetch_gate(db: &mut SqliteConnection, account: i64) -> sqlx::Result<FetchGate> {
+    let row = sqlx::query!(
+        "SELECT denied_errcode, denied_retry_at, paused_until, calls_day, calls
+         FROM stats_accounts WHERE account_id = ?",
+        account
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row
+        .map(|r| FetchGate {
+            denied_errcode: r.denied_errcode,
+            denied_retry_at: r.denied_retry_at,
+            paused_until: r.paused_until,
+            calls_day: r.calls_day,
+            calls: r.calls,
+        })
+        .unwrap_or_default())
+}
+
+/// The China dates (YYYY-MM-DD, ascending, each once) on which WeChat took
+/// an article send of `account` that can have figures (`submitted` or
+/// `finished`, with its `msg_data_id`), from `since` (UTC) on. Hops from
+/// day to day along `sends_by_submission`, one seek per day, so the cost
+/// follows the number of days, not of sends.
+pub async fn send_days(
+    db: &mut SqliteConnection,
+    account: i64,
+    since: &str,
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar!(
+        r#"WITH RECURSIVE days (day) AS (
+               SELECT date((SELECT submitted_at FROM sends
+                            WHERE account_id = ?1 AND submitted_at >= ?2
+                              AND msg_data_id IS NOT NULL AND state IN ('submitted', 'finished')
+                            ORDER BY submitted_at LIMIT 1), '+8 hours')
+               UNION ALL
+               SELECT date((SELECT submitted_at FROM sends
+                            WHERE account_id = ?1
+                              AND submitted_at >= strftime('%Y-%m-%dT%H:%M:%fZ', days.day, '+1 day', '-8 hours')
+                              AND msg_data_id IS NOT NULL AND state IN ('submitted', 'finished')
+                            ORDER BY submitted_at LIMIT 1), '+8 hours')
+               FROM days WHERE days.day IS NOT NULL
+           )
+           SELECT day AS "day!: String" FROM days WHERE day IS NOT NULL"#,
+        account,
+        since
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// One `stats_fetches` row: what became of asking `endpoint` for a day.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FetchRow {
+    /// `getarticleread` or `getarticleshare`.
+    pub endpoint: String,
+    pub ref_date: String,
+    /// `delayed`, `done` or `failed`.
+    pub state: String,
+    /// Failed calls in a row.
+    pub attempts: i64,
+    pub next_attempt_at: Option<String>,
+}
+
+/// The account's fetches of days from `from_day` (YYYY-MM-DD) on.
+pub async fn fetches(
+    db: &mut SqliteConnection,
+    account: i64,
+    from_day: &str,
+) -> sqlx::Result<Vec<FetchRow>> {
+    sqlx::query_as!(
+        FetchRow,
+        "SELECT endpoint, ref_date, state, attempts, next_attempt_at
+         FROM stats_fetches WHERE account_id = ? AND ref_date >= ?",
+        account,
+        from_day
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Counts one datacube call of `account` on China day `day`, unless
+/// `budget` calls were made that day already (then `false`, nothing
+/// counted). Counted before the call: a call that fails still cost WeChat's
+/// quota.
+pub async fn take_call(
+    db: &mut SqliteConnection,
+    account: i64,
+    day: &str,
+    budget: u32,
+) -> sqlx::Result<bool> {
+    let budget = i64::from(budget);
+    let done = sqlx::query!(
+        "INSERT INTO stats_accounts (account_id, calls_day, calls) VALUES (?1, ?2, 1)
+         ON CONFLICT (account_id) DO UPDATE SET
+             calls = CASE WHEN stats_accounts.calls_day IS ?2 THEN stats_accounts.calls + 1 ELSE 1 END,
+             calls_day = ?2
+         WHERE stats_accounts.calls_day IS NOT ?2 OR stats_accounts.calls < ?3",
+        account,
+        day,
+        budget
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The send of `account` whose article with `msg_data_id` figures of China
+/// day `day` belong to: one that can have figures and follows that day
+/// (`day` within `FOLLOW_DAYS` from the China date it was taken on).
+pub async fn followed_send(
+    db: &mut SqliteConnection,
+    account: i64,
+    msg_data_id: u64,
+    day: &str,
+) -> sqlx::Result<Option<i64>> {
+    let data_id = i64::try_from(msg_data_id).unwrap_or(i64::MAX);
+    let window = format!("-{} days", super::FOLLOW_DAYS - 1);
+    sqlx::query_scalar!(
+        r#"SELECT id AS "id!" FROM sends
+           WHERE account_id = ?1 AND msg_data_id = ?2
+             AND state IN ('submitted', 'finished') AND submitted_at IS NOT NULL
+             AND date(submitted_at, '+8 hours') BETWEEN date(?3, ?4) AND ?3
+           ORDER BY id LIMIT 1"#,
+        account,
+        data_id,
+        day,
+        window
+    )
+    .fetch_optional(db)
+    .await
+}
+
+/// Writes what became of asking `endpoint` for `day`.
+#[allow(clippy::too_many_arguments)]
+pub async fn put_fetch(
+    db: &mut SqliteConnection,
+    account: i64,
+    endpoint: &str,
+    day: &str,
+    state: &str,
+    attempts: i64,
+    next_attempt_at: Option<&str>,
+    errcode: Option<i64>,
+    now: &str,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "INSERT INTO stats_fetches (account_id, endpoint, ref_date, state, attempts,
+             next_attempt_at, errcode, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (account_id, endpoint, ref_date) DO UPDATE SET
+             state = excluded.state, attempts = excluded.attempts,
+             next_attempt_at = excluded.next_attempt_at, errcode = excluded.errcode,
+             updated_at = excluded.updated_at",
+        account,
+        endpoint,
+        day,
+        state,
+        attempts,
+        next_attempt_at,
+        errcode,
+        now
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// No datacube call for `account` before `until` (UTC), after a 45009.
+pub async fn pause(db: &mut SqliteConnection, account: i64, until: &str) -> sqlx::Result<()> {
+    sqlx::query!(
+        "INSERT INTO stats_accounts (account_id, paused_until) VALUES (?1, ?2)
+         ON CONFLICT (account_id) DO UPDATE SET paused_until = ?2",
+        account,
+        until
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// WeChat gives `account` no statistics (48001, 61007): kept with when it
+/// first said so; asked again from `retry_at`.
+pub async fn deny(
+    db: &mut SqliteConnection,
+    account: i64,
+    errcode: i64,
+    now: &str,
+    retry_at: &str,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "INSERT INTO stats_accounts (account_id, denied_errcode, denied_at, denied_retry_at)
+         VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (account_id) DO UPDATE SET
+             denied_errcode = ?2,
+             denied_at = coalesce(stats_accounts.denied_at, ?3),
+             denied_retry_at = ?4",
+        account,
+        errcode,
+        now,
+        retry_at
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// WeChat answered `account` again: it is no longer denied.
+pub async fn clear_denial(db: &mut SqliteConnection, account: i64) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE stats_accounts SET denied_errcode = NULL, denied_at = NULL, denied_retry_at = NULL
+         WHERE account_id = ?",
+        account
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// What a send's figures need of the send itself.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SendOfStats {

@@ -284,7 +284,9 @@ fn DayTable(
                             view! {
                                 <tr>
                                     <th scope="row">
-                                        {d.date.clone()}
+                                        // A phone shows "12-01"; the year stays for screen readers.
+                                        <span class="reads-year">{d.date.get(..5).unwrap_or_default().to_owned()}</span>
+                                        {d.date.get(5..).unwrap_or(&d.date).to_owned()}
                                         {d.delayed.then(|| view! { <span class="muted">{delayed}</span> })}
                                     </th>
                                     {Series::ALL.iter().map(|s| view! { <td>{figure(s.of(&d))}</td> }).collect_view()}
@@ -376,9 +378,10 @@ fn ArticleReads(lang: Lang, article: ArticleStats, sent_count: Option<i64>) -> i
                 group_digits(sent.max(0) as u64)
             ),
             Lang::En => format!(
-                "Read rate: {} ({} readers of {} sent)",
+                "Read rate: {} ({} {} of {} sent)",
                 percent(rate),
                 group_digits(readers),
+                if readers == 1 { "reader" } else { "readers" },
                 group_digits(sent.max(0) as u64)
             ),
         },

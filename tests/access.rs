@@ -197,6 +197,7 @@ const FUNCTIONS: &[(&str, Who, Scope, Arguments)] = &[
         &[("id", "1")],
     ),
     ("delete_send", Who::SignedIn, Scope::Account, &[("id", "1")]),
+    ("send_stats", Who::SignedIn, Scope::Account, &[("id", "1")]),
     ("list_article_drafts", Who::SignedIn, Scope::Account, &[]),
     ("open_draft", Who::SignedIn, Scope::Account, &[("id", "1")]),
     (
@@ -428,7 +429,12 @@ async fn an_editor_gets_nothing_of_an_account_not_granted_to_them() {
     }
     // Its own account does not reach the other's sends and attempts by id.
     let main_send = on_main.id.to_string();
-    for name in ["load_send_detail", "refresh_send", "delete_send"] {
+    for name in [
+        "load_send_detail",
+        "refresh_send",
+        "delete_send",
+        "send_stats",
+    ] {
         let answer = app
             .call(
                 &editor,

@@ -523,7 +523,7 @@ async fn each_page_loads_its_data_once() {
         4,
         "the list: its filters' choices and its rows"
     );
-    assert_eq!(loaded(&detail), 3, "the detail");
+    assert_eq!(loaded(&detail), 4, "the detail and its read figures");
     assert_eq!(loaded(&compose), 3, "compose");
     for path in ["/a/main/settings", "/users", "/audit"] {
         assert_eq!(loaded(&page(path.to_owned()).await), 3, "{path}");

@@ -30,8 +30,18 @@ pub struct HistoryFilter {
     pub to: String,
     /// Words in the summary.
     pub q: String,
-    /// Keyset paging: rows with a smaller id than this.
+    /// Keyset paging: rows with a smaller id than this; sorted by reads,
+    /// `<reads>-<id>` of the last row seen.
     pub before: String,
+    /// `reads`: most read first (then newest), only sends with figures;
+    /// anything else: newest first.
+    pub sort: String,
+}
+
+impl HistoryFilter {
+    pub fn by_reads(&self) -> bool {
+        self.sort.trim() == "reads"
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,6 +69,10 @@ pub struct HistoryRow {
     /// its first, the counts are the calls' sums); empty otherwise.
     #[serde(default)]
     pub calls: Vec<ListCall>,
+    /// An article send's readers so far (the latest total over its
+    /// articles and days); `None` before its first figures.
+    #[serde(default)]
+    pub reads: Option<i64>,
 }
 
 /// One `mass/send` call of a send to a list of followers.
@@ -114,8 +128,8 @@ impl HistoryRow {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryPage {
     pub rows: Vec<HistoryRow>,
-    /// The `before` of the next (older) page, if there is one.
-    pub older: Option<i64>,
+    /// The `before` of the next page (older, or read less), if there is one.
+    pub older: Option<String>,
 }
 
 /// What the filter form offers: the editors and the account's tags.
@@ -313,9 +327,24 @@ pub mod ssr {
     /// left out.
     fn query_of(account: i64, filter: &HistoryFilter) -> store::HistoryQuery {
         let text = |value: &str| Some(value.trim().to_owned()).filter(|v| !v.is_empty());
+        let by_reads = filter.by_reads();
+        let (before_reads, before) = if by_reads {
+            // `<reads>-<id>`; a cursor that does not parse starts over.
+            match filter.before.trim().split_once('-') {
+                Some((reads, id)) => match (reads.parse().ok(), id.parse().ok()) {
+                    (Some(reads), Some(id)) => (Some(reads), Some(id)),
+                    _ => (None, None),
+                },
+                None => (None, None),
+            }
+        } else {
+            (None, filter.before.trim().parse().ok())
+        };
         store::HistoryQuery {
             account,
-            before: filter.before.trim().parse().ok(),
+            before,
+            before_reads,
+            by_reads,
             state: SendState::parse(filter.state.trim()),
             msg_type: text(&filter.msg_type),
             audience: match filter.tag.trim() {
@@ -351,6 +380,7 @@ pub mod ssr {
             result: entry.result_status.as_deref().map(result_status),
             campaign: entry.campaign,
             calls: Vec::new(),
+            reads: entry.read_users,
         }
     }
 
@@ -417,9 +447,13 @@ pub mod ssr {
                 row
             });
         }
+        let by_reads = filter.by_reads();
         let older = (rows.len() as i64 > HISTORY_PAGE).then(|| {
             rows.truncate(HISTORY_PAGE as usize);
-            rows.last().map(|r| r.id)
+            rows.last().map(|r| match (by_reads, r.reads) {
+                (true, Some(reads)) => format!("{reads}-{}", r.id),
+                _ => r.id.to_string(),
+            })
         });
         Ok(HistoryPage {
             rows,

@@ -1073,8 +1073,14 @@ pub async fn note(db: &SqlitePool, id: i64, source: &str, detail: &str) -> Resul
 pub struct HistoryQuery {
     /// The account whose sends these are.
     pub account: i64,
-    /// Keyset paging: sends with a smaller id.
+    /// Keyset paging: sends with a smaller id (sorted by reads: with
+    /// fewer reads, or as many and a smaller id).
     pub before: Option<i64>,
+    /// Sorted by reads: the `read_users` of the last row seen.
+    pub before_reads: Option<i64>,
+    /// Most read first (then newest), only sends with figures; else
+    /// newest first.
+    pub by_reads: bool,
     pub state: Option<SendState>,
     pub msg_type: Option<String>,
     pub audience: Option<AudienceFilter>,
@@ -1111,6 +1117,8 @@ pub struct HistoryEntry {
     pub scheduled_at: Option<String>,
     /// The first call of a send to a list of followers.
     pub is_list: bool,
+    /// Readers over its articles and days (`sends.read_users`).
+    pub read_users: Option<i64>,
 }
 
 pub async fn history(
@@ -1121,14 +1129,28 @@ pub async fn history(
         "SELECT s.id, s.created_at, u.username, s.msg_type, s.audience, s.summary, s.state, \
          s.sent_count, s.error_count, s.total_count, s.result_status, s.scheduled_at, \
          (SELECT g.id FROM send_groups g WHERE g.id = s.group_id AND g.kind = 'campaign'), \
-         s.endpoint = 'send' \
+         s.endpoint = 'send', s.read_users \
          FROM sends s JOIN users u ON u.id = s.user_id WHERE s.account_id = ",
     );
     query.push_bind(filter.account);
     // A send to a list is one row, its first call's; its other calls are
     // found through its group.
     query.push(" AND (s.endpoint <> 'send' OR s.group_part IS NULL OR s.group_part = 1)");
-    if let Some(before) = filter.before {
+    if filter.by_reads {
+        // Sends without figures are left out: the partial index
+        // `sends_by_reads` holds the others in this order.
+        query.push(" AND s.read_users IS NOT NULL");
+        if let (Some(reads), Some(before)) = (filter.before_reads, filter.before) {
+            query
+                .push(" AND (s.read_users < ")
+                .push_bind(reads)
+                .push(" OR (s.read_users = ")
+                .push_bind(reads)
+                .push(" AND s.id < ")
+                .push_bind(before)
+                .push("))");
+        }
+    } else if let Some(before) = filter.before {
         query.push(" AND s.id < ").push_bind(before);
     }
     if let Some(state) = filter.state {
@@ -1179,7 +1201,11 @@ pub async fn history(
             .push(" ESCAPE '\\'");
     }
     query
-        .push(" ORDER BY s.id DESC LIMIT ")
+        .push(if filter.by_reads {
+            " ORDER BY s.read_users DESC, s.id DESC LIMIT "
+        } else {
+            " ORDER BY s.id DESC LIMIT "
+        })
         .push_bind(filter.limit);
     let rows = query.build().fetch_all(db).await?;
     Ok(rows
@@ -1200,6 +1226,7 @@ pub async fn history(
             scheduled_at: r.get(11),
             campaign: r.get(12),
             is_list: r.get(13),
+            read_users: r.get(14),
         })
         .collect())
 }
@@ -1287,6 +1314,7 @@ pub async fn send_view(db: &SqlitePool, id: i64) -> Result<Option<SendView>, Sto
                       s.clientmsgid, s.request, s.msg_id, s.msg_data_id, s.audience_size,
                       s.filter_count, s.errcode, s.errmsg, s.status_source, s.articles,
                       s.callback_id, s.content, s.deleted_articles, s.account_id, s.scheduled_at,
+                      s.read_users,
                       (SELECT g.id FROM send_groups g WHERE g.id = s.group_id AND g.kind = 'campaign')
                           AS "campaign: i64"
                FROM sends s JOIN users u ON u.id = s.user_id WHERE s.id = ?"#,
@@ -1312,6 +1340,7 @@ pub async fn send_view(db: &SqlitePool, id: i64) -> Result<Option<SendView>, Sto
             result_status: row.result_status,
             campaign: row.campaign,
             scheduled_at: row.scheduled_at,
+            read_users: row.read_users,
         },
         clientmsgid: row.clientmsgid,
         request: row.request,

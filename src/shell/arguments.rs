@@ -137,6 +137,7 @@ pub static CHECKS: &[(&str, Check)] = checks![
     crate::sends::lists::ListOpenidLists,
     crate::sends::lists::SaveOpenidList,
     crate::sends::lists::DeleteOpenidList,
+    crate::stats::api::SendStats,
 ];
 
 fn check_for(path: &str) -> Option<Check> {

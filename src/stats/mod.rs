@@ -6,9 +6,10 @@
 //! (`store`, server only) and never calls on behalf of a page; the pages'
 //! server functions (`api`) read only what is stored.
 
-pub mod overview;
+pub mod api;
 #[cfg(feature = "ssr")]
 pub mod fetch;
+pub mod overview;
 #[cfg(feature = "ssr")]
 pub mod store;
 
@@ -59,4 +60,64 @@ pub fn denied_words(errcode: i64, lang: crate::i18n::Lang) -> String {
         _ => code.message(lang),
     };
     format!("{why} {}", code.remedy(lang))
+}
+
+/// What a send's page shows of its read figures (`api::send_stats`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SendFigures {
+    pub state: FiguresState,
+    /// WeChat's SentCount: what the read rates are of.
+    pub sent_count: Option<i64>,
+    /// One per article, in order; empty unless `state` is `Figures`.
+    pub articles: Vec<ArticleStats>,
+}
+
+/// Where a send's figures stand, ready to be worded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FiguresState {
+    /// Not a finished article send: the page shows no section.
+    NotArticle,
+    /// No figures stored yet; WeChat's first come after `first`: 08:00
+    /// China time the day after the send, in the account's zone as text.
+    /// `due`: that time has passed (the next daily fetch brings them).
+    NotYet { first: String, due: bool },
+    /// WeChat gives this account no figures (`denied_words`).
+    Denied { words: String },
+    /// Figures; `until` is the last China-time day followed
+    /// (`YYYY-MM-DD`, the send's day + `FOLLOW_DAYS` − 1), `followed`
+    /// whether qunfa still fetches its figures.
+    Figures { until: String, followed: bool },
+}
+
+/// One article's figures over the days since its send.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ArticleStats {
+    /// 1-based, as in WeChat's msgid.
+    pub index: u32,
+    /// Its title, where the send kept it.
+    pub title: Option<String>,
+    /// Every China-time day from the send's to the latest with figures;
+    /// a day with nothing stored has every figure `None`.
+    pub days: Vec<DayFigures>,
+    /// The days' figures summed; `None` where no day had that figure.
+    pub totals: DayFigures,
+    /// Where the readers came from, summed over the days that said so;
+    /// `None` when none did.
+    pub sources: Option<Sources>,
+    /// Its readers summed over the days / the send's SentCount.
+    pub read_rate: Option<f64>,
+}
+
+/// One day's figures of an article (or their totals, `date` empty).
+/// `None`: WeChat's answer did not carry it (shown as "—", never 0).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayFigures {
+    /// `YYYY-MM-DD`, China time.
+    pub date: String,
+    pub readers: Option<u64>,
+    pub reads: Option<u64>,
+    pub favourites: Option<u64>,
+    pub sharers: Option<u64>,
+    /// WeChat said the day was not final yet (asked again later).
+    pub delayed: bool,
 }

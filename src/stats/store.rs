@@ -415,3 +415,109 @@ pub async fn clear_denial(db: &mut SqliteConnection, account: i64) -> sqlx::Resu
     .await?;
     Ok(())
 }
+
+/// What a send's figures need of the send itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SendOfStats {
+    pub msg_type: String,
+    pub state: String,
+    pub sent_count: Option<i64>,
+    /// When WeChat took it (UTC, stored form): its day is day 0.
+    pub submitted_at: Option<String>,
+    pub msg_data_id: Option<i64>,
+    /// The articles' titles, in order (from the send, else from qunfa's
+    /// copy of the articles as sent); empty when neither kept them.
+    pub titles: Vec<String>,
+}
+
+/// Send `id` of `account`, as its figures need it (`None`: no such send
+/// in that account).
+pub async fn send_of_stats(
+    db: &mut SqliteConnection,
+    account: i64,
+    id: i64,
+) -> sqlx::Result<Option<SendOfStats>> {
+    let row = sqlx::query!(
+        "SELECT s.msg_type, s.state, s.sent_count, s.submitted_at, s.msg_data_id,
+                s.articles, a.articles AS \"as_sent?\"
+         FROM sends s LEFT JOIN sent_articles a ON a.send_id = s.id
+         WHERE s.id = ? AND s.account_id = ?",
+        id,
+        account
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|r| {
+        let mut titles: Vec<String> = r
+            .articles
+            .as_deref()
+            .and_then(|a| serde_json::from_str(a).ok())
+            .unwrap_or_default();
+        if titles.is_empty() {
+            titles = r
+                .as_sent
+                .as_deref()
+                .and_then(|a| serde_json::from_str::<Vec<serde_json::Value>>(a).ok())
+                .unwrap_or_default()
+                .iter()
+                .map(|article| article["title"].as_str().unwrap_or_default().to_owned())
+                .collect();
+        }
+        SendOfStats {
+            msg_type: r.msg_type,
+            state: r.state,
+            sent_count: r.sent_count,
+            submitted_at: r.submitted_at,
+            msg_data_id: r.msg_data_id,
+            titles,
+        }
+    }))
+}
+
+/// One stored day of one article, as `article_days` holds it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StoredDay {
+    pub article_idx: u32,
+    pub ref_date: String,
+    pub readers: Option<u64>,
+    pub reads: Option<u64>,
+    pub favourites: Option<u64>,
+    pub sharers: Option<u64>,
+    /// `None` when the day's answer had no `read_user_source`.
+    pub sources: Option<Sources>,
+    pub delayed: bool,
+}
+
+/// Every stored day of send `send_id`, by article and day.
+pub async fn days_of_send(db: &mut SqliteConnection, send_id: i64) -> sqlx::Result<Vec<StoredDay>> {
+    let rows = sqlx::query!(
+        "SELECT article_idx, ref_date, readers, reads, favourites, sharers,
+                from_message, from_history, from_shares, from_other, delayed
+         FROM article_days WHERE send_id = ? ORDER BY article_idx, ref_date",
+        send_id
+    )
+    .fetch_all(db)
+    .await?;
+    let count = |n: Option<i64>| n.map(|n| u64::try_from(n).unwrap_or(0));
+    Ok(rows
+        .into_iter()
+        .map(|r| StoredDay {
+            article_idx: u32::try_from(r.article_idx).unwrap_or(0),
+            ref_date: r.ref_date,
+            readers: count(r.readers),
+            reads: count(r.reads),
+            favourites: count(r.favourites),
+            sharers: count(r.sharers),
+            sources: match (r.from_message, r.from_history, r.from_shares, r.from_other) {
+                (None, None, None, None) => None,
+                (message, history, shares, other) => Some(Sources {
+                    message: count(message).unwrap_or(0),
+                    history: count(history).unwrap_or(0),
+                    shares: count(shares).unwrap_or(0),
+                    other: count(other).unwrap_or(0),
+                }),
+            },
+            delayed: r.delayed != 0,
+        })
+        .collect())
+}

@@ -12,6 +12,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::article_preview::ArticlePreview;
 use super::content::ContentView;
+use super::stats_chart::SendReads;
 use super::time::StoredTime;
 use super::{DataLink, Page, is_web_url, lang, type_label};
 use crate::error::{AppError, Problem};
@@ -24,6 +25,8 @@ use crate::sends::history::{
 use crate::sends::schedule::{CancelSend, HeldOutcome, HeldView, RescheduleSend};
 use crate::sends::timeline::{note_words, step_words};
 use crate::sends::{SendState, group_digits};
+use crate::stats::SendFigures;
+use crate::stats::api::send_stats;
 use crate::wechat::status::Status;
 
 /// How often an open page asks for news.
@@ -106,6 +109,7 @@ pub fn HistoryPage() -> impl IntoView {
             to: q.get("to").unwrap_or_default(),
             q: q.get("q").unwrap_or_default(),
             before: q.get("before").unwrap_or_default(),
+            sort: q.get("sort").unwrap_or_default(),
         })
     });
     let tick = ticker();
@@ -152,21 +156,56 @@ fn HistoryBody(
                 match page.await {
                     Ok(page) => {
                         let f = filter.get_untracked();
+                        let by_reads = f.by_reads();
+                        // The header's sort links start from the first page.
+                        let mut newest_first = f.clone();
+                        newest_first.before.clear();
+                        newest_first.sort.clear();
+                        let mut most_read = newest_first.clone();
+                        most_read.sort = "reads".to_owned();
+                        let sort = SortLinks {
+                            by_reads,
+                            newest: history_href(&newest_first),
+                            reads: history_href(&most_read),
+                        };
                         view! {
-                            <HistoryTable lang rows=page.rows.clone() />
+                            <nav class="sort-order" aria-label=lang.pick("排序", "Order")>
+                                <span>{lang.pick("排序：", "Order:")}</span>
+                                <a href=sort.newest.clone() aria-current=(!by_reads).then_some("page")>{lang.pick("最新的在前", "Newest first")}</a>
+                                <a href=sort.reads.clone() aria-current=by_reads.then_some("page")>{lang.pick("阅读最多的在前", "Most read first")}</a>
+                            </nav>
+                            {by_reads.then(|| view! {
+                                <p class="hint" role="status">
+                                    {lang.pick(
+                                        "按阅读人数排序，最多的在前；没有阅读数据的群发不列出。",
+                                        "Sorted by readers, most first; sends without read figures are not listed.",
+                                    )}
+                                </p>
+                            })}
+                            <HistoryTable lang rows=page.rows.clone() sort />
                             <p class="pager">
                                 {(!f.before.is_empty())
                                     .then(|| {
                                         let mut newest = f.clone();
                                         newest.before.clear();
-                                        view! { <a href=history_href(&newest)>{lang.pick("最新", "Newest")}</a> }
+                                        let first = if by_reads {
+                                            lang.pick("阅读最多", "Most read")
+                                        } else {
+                                            lang.pick("最新", "Newest")
+                                        };
+                                        view! { <a href=history_href(&newest)>{first}</a> }
                                     })}
                                 {page
                                     .older
                                     .map(|older| {
                                         let mut next = f.clone();
-                                        next.before = older.to_string();
-                                        view! { <a href=history_href(&next)>{lang.pick("更早", "Older")}</a> }
+                                        next.before = older;
+                                        let more = if by_reads {
+                                            lang.pick("更少", "Fewer reads")
+                                        } else {
+                                            lang.pick("更早", "Older")
+                                        };
+                                        view! { <a href=history_href(&next)>{more}</a> }
                                     })}
                             </p>
                         }
@@ -190,6 +229,7 @@ fn history_href(account: &str, f: &HistoryFilter) -> String {
         ("to", &f.to),
         ("q", &f.q),
         ("before", &f.before),
+        ("sort", &f.sort),
     ] {
         if !value.is_empty() {
             query.push((name, value.clone()));
@@ -306,13 +346,31 @@ fn Filters(
                 {lang.pick("搜索摘要", "Search")}
                 <input type="search" name="q" value=filter.q.clone() />
             </label>
+            {filter.by_reads().then(|| view! { <input type="hidden" name="sort" value="reads" /> })}
             <button type="submit">{lang.pick("筛选", "Filter")}</button>
         </form>
     }
 }
 
+/// The history's two orders, as links in its header.
+#[derive(Clone)]
+struct SortLinks {
+    by_reads: bool,
+    newest: String,
+    reads: String,
+}
+
+/// An article send's readers, "—" before its first figures; nothing for
+/// other sends.
+fn reads_cell(row: &HistoryRow) -> Option<String> {
+    (row.msg_type == "mpnews").then(|| {
+        row.reads
+            .map_or_else(|| "—".to_owned(), |n| group_digits(n.max(0) as u64))
+    })
+}
+
 #[component]
-fn HistoryTable(lang: Lang, rows: Vec<HistoryRow>) -> impl IntoView {
+fn HistoryTable(lang: Lang, rows: Vec<HistoryRow>, sort: SortLinks) -> impl IntoView {
     if rows.is_empty() {
         return view! { <p>{lang.pick("没有符合条件的群发。", "No sends match.")}</p> }.into_any();
     }
@@ -321,13 +379,26 @@ fn HistoryTable(lang: Lang, rows: Vec<HistoryRow>) -> impl IntoView {
         <table class="history stacked">
             <thead>
                 <tr>
-                    <th scope="col">{lang.pick("时间", "Time")}</th>
+                    <th scope="col" aria-sort=(!sort.by_reads).then_some("descending")>
+                        {if sort.by_reads {
+                            view! { <a href=sort.newest.clone() title=lang.pick("按时间排序，最新的在前", "Sort by time, newest first")>{lang.pick("时间", "Time")}</a> }.into_any()
+                        } else {
+                            view! { <span>{lang.pick("时间", "Time")}</span> }.into_any()
+                        }}
+                    </th>
                     <th scope="col">{lang.pick("编辑", "Editor")}</th>
                     <th scope="col">{lang.pick("类型", "Type")}</th>
                     <th scope="col">{lang.pick("发送对象", "Audience")}</th>
                     <th scope="col">{lang.pick("摘要", "Summary")}</th>
                     <th scope="col">{lang.pick("状态", "Status")}</th>
                     <th scope="col">{lang.pick("送达 / 失败", "Sent / failed")}</th>
+                    <th scope="col" class="reads-col" aria-sort=sort.by_reads.then_some("descending")>
+                        {if sort.by_reads {
+                            view! { <span>{lang.pick("阅读", "Reads")}</span> }.into_any()
+                        } else {
+                            view! { <a href=sort.reads.clone() title=lang.pick("按阅读人数排序，最多的在前", "Sort by readers, most first")>{lang.pick("阅读", "Reads")}</a> }.into_any()
+                        }}
+                    </th>
                 </tr>
             </thead>
             <tbody>
@@ -358,6 +429,10 @@ fn HistoryTable(lang: Lang, rows: Vec<HistoryRow>) -> impl IntoView {
                                     {row.calls_words(lang).map(|w| view! { <div class="muted">{w}</div> })}
                                 </td>
                                 <td data-label=lang.pick("送达 / 失败", "Sent / failed")>{counts}</td>
+                                {match reads_cell(&row) {
+                                    Some(reads) => view! { <td class="reads-col" data-label=lang.pick("阅读", "Reads")>{reads}</td> }.into_any(),
+                                    None => view! { <td class="reads-col"></td> }.into_any(),
+                                }}
                             </tr>
                         }
                     })
@@ -401,10 +476,20 @@ pub fn SendDetailPage() -> impl IntoView {
             }
         },
     );
+    // Read figures change once a day: asked again only when the send ends.
+    let stats = Resource::new(
+        move || (account.get(), id.get(), open.get()),
+        |(account, id, _)| async move {
+            match id {
+                Some(id) => send_stats(account, id).await,
+                None => Err(Problem::SendNotFound.into()),
+            }
+        },
+    );
     // Made outside `Page`, whose children may run more than once (see `Page`).
     view! {
         <Page title=|lang| lang.pick("历史", "History")>
-            <DetailBody detail open refresh delete review reschedule cancel />
+            <DetailBody detail stats open refresh delete review reschedule cancel />
         </Page>
     }
 }
@@ -412,6 +497,7 @@ pub fn SendDetailPage() -> impl IntoView {
 #[component]
 fn DetailBody(
     detail: Resource<Result<SendDetail, AppError>>,
+    stats: Resource<Result<SendFigures, AppError>>,
     open: RwSignal<bool>,
     refresh: ServerAction<RefreshSend>,
     delete: ServerAction<DeleteSend>,
@@ -435,7 +521,7 @@ fn DetailBody(
                         if open.get_untracked() != still_open {
                             open.set(still_open);
                         }
-                        view! { <Detail lang d refresh delete review reschedule cancel /> }.into_any()
+                        view! { <Detail lang d stats refresh delete review reschedule cancel /> }.into_any()
                     }
                     Err(AppError::Rejected(Problem::SendNotFound)) => view! { <NoSuchSend lang /> }.into_any(),
                     Err(error) => super::error_view(lang, error),
@@ -471,6 +557,7 @@ fn NoSuchSend(lang: Lang) -> impl IntoView {
 fn Detail(
     lang: Lang,
     d: SendDetail,
+    stats: Resource<Result<SendFigures, AppError>>,
     refresh: ServerAction<RefreshSend>,
     delete: ServerAction<DeleteSend>,
     review: super::approvals::ReviewActions,
@@ -577,6 +664,16 @@ fn Detail(
         })}
         <DeliveryBar lang total=d.row.total_count.or(d.audience_size) filtered_in=d.filter_count sent=d.row.sent_count failed=d.row.error_count />
         {(!d.row.calls.is_empty()).then(|| view! { <ListCalls lang row=d.row.clone() account=super::account_slug().get_untracked() /> })}
+        <Suspense>
+            {move || Suspend::new(async move {
+                match stats.await {
+                    Ok(stats) => view! { <SendReads lang stats /> }.into_any(),
+                    // The send itself is not found: the page says so above.
+                    Err(AppError::Rejected(Problem::SendNotFound)) => ().into_any(),
+                    Err(error) => super::error_view(lang, error),
+                }
+            })}
+        </Suspense>
         {(!d.checks.is_empty() || !d.articles.is_empty())
             .then(|| {
                 view! {

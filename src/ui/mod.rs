@@ -31,6 +31,7 @@ mod password;
 mod settings;
 mod setup;
 mod stats;
+mod stats_chart;
 pub mod time;
 mod users;
 

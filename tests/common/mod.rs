@@ -214,6 +214,7 @@ impl TestApp {
 /// The server functions about one account: each takes its slug as
 /// `account`.
 pub const ACCOUNT_FUNCTIONS: &[&str] = &[
+    "send_stats",
     "load_compose",
     "list_tags",
     "prepare_send",

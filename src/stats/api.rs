@@ -1,0 +1,400 @@
+//! The statistics' server functions: a send's figures for its page, read
+//! from what the fetcher stored (never from WeChat).
+
+use leptos::prelude::*;
+
+use super::SendFigures;
+use crate::error::AppError;
+
+/// The read figures of send `id` of `account`, per article and day, with
+/// where they stand (not yet, followed until, no longer followed, denied).
+#[server(endpoint = "send_stats")]
+pub async fn send_stats(account: String, id: i64) -> Result<SendFigures, AppError> {
+    let call = crate::edge::on_account(&account).await?;
+    let app = &call.app;
+    let mut db = app.db.acquire().await?;
+    let send = super::store::send_of_stats(&mut db, app.account.id, id)
+        .await?
+        .ok_or(crate::error::Problem::SendNotFound)?;
+    let days = super::store::days_of_send(&mut db, id).await?;
+    let status = super::store::account_status(&mut db, app.account.id).await?;
+    let now = app.account.sends.now();
+    Ok(ssr::send_stats(
+        &send,
+        &days,
+        &status,
+        &ssr::Context {
+            now: &now,
+            zone: &app.account.time_zone,
+            lang: call.lang,
+        },
+    ))
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use jiff::civil::Date;
+    use jiff::tz::TimeZone;
+    use jiff::{Timestamp, ToSpan};
+
+    use super::super::store::{AccountStatus, SendOfStats, StoredDay};
+    use super::super::{
+        ArticleStats, DayFigures, FOLLOW_DAYS, FiguresState, READY_HOUR, SendFigures, Sources,
+        denied_words,
+    };
+    use crate::i18n::Lang;
+    use crate::sends::schedule::ssr::{local_text, parse_utc, utc_text};
+
+    /// What the words and days depend on besides the stored rows.
+    pub struct Context<'a> {
+        /// Now, as the account's clock reads it (stored UTC form).
+        pub now: &'a str,
+        /// The account's IANA zone, for the "not yet" time.
+        pub zone: &'a str,
+        pub lang: Lang,
+    }
+
+    fn china() -> TimeZone {
+        TimeZone::fixed(jiff::tz::offset(8))
+    }
+
+    /// The China-time day of a stored UTC time.
+    pub fn china_day(at: Timestamp) -> Date {
+        china().to_datetime(at).date()
+    }
+
+    /// When day `day`'s figures are ready: `READY_HOUR` China time the
+    /// next day.
+    fn ready_at(day: Date) -> Option<Timestamp> {
+        let next = day.tomorrow().ok()?;
+        china()
+            .to_ambiguous_timestamp(next.at(READY_HOUR, 0, 0, 0))
+            .compatible()
+            .ok()
+    }
+
+    fn no_section() -> SendFigures {
+        SendFigures {
+            state: FiguresState::NotArticle,
+            sent_count: None,
+            articles: Vec::new(),
+        }
+    }
+
+    /// A send's figures as its page shows them (see `SendFigures`).
+    pub fn send_stats(
+        send: &SendOfStats,
+        days: &[StoredDay],
+        status: &AccountStatus,
+        cx: &Context<'_>,
+    ) -> SendFigures {
+        let article_send = send.msg_type == "mpnews" && send.state == "finished";
+        let day0 = send
+            .submitted_at
+            .as_deref()
+            .and_then(parse_utc)
+            .map(china_day);
+        let (true, Some(day0), Some(_)) = (article_send, day0, send.msg_data_id) else {
+            return no_section();
+        };
+        let mut out = SendFigures {
+            state: FiguresState::NotArticle,
+            sent_count: send.sent_count,
+            articles: Vec::new(),
+        };
+        if let Some(code) = status.denied_errcode {
+            out.state = FiguresState::Denied {
+                words: denied_words(code, cx.lang),
+            };
+            return out;
+        }
+        let now = parse_utc(cx.now).unwrap_or_else(Timestamp::now);
+        let until = day0.checked_add((FOLLOW_DAYS - 1).days()).unwrap_or(day0);
+        // The last day's figures come the morning after it.
+        let followed = ready_at(until).is_none_or(|ready| now < ready);
+        if days.is_empty() {
+            if followed {
+                let first = ready_at(day0).unwrap_or(now);
+                out.state = FiguresState::NotYet {
+                    first: local_text(cx.zone, &utc_text(first), cx.lang),
+                    due: now >= first,
+                };
+                return out;
+            }
+            out.state = FiguresState::Figures {
+                until: until.to_string(),
+                followed: false,
+            };
+            return out;
+        }
+        out.state = FiguresState::Figures {
+            until: until.to_string(),
+            followed,
+        };
+        // Every day from the send's to the latest with figures.
+        let last = days
+            .iter()
+            .filter_map(|d| d.ref_date.parse::<Date>().ok())
+            .max()
+            .unwrap_or(day0)
+            .max(day0);
+        let mut dates = Vec::new();
+        let mut day = day0;
+        while day <= last && dates.len() < FOLLOW_DAYS as usize + 7 {
+            dates.push(day.to_string());
+            match day.tomorrow() {
+                Ok(next) => day = next,
+                Err(_) => break,
+            }
+        }
+        let stored_max = days.iter().map(|d| d.article_idx).max().unwrap_or(0);
+        let count = u32::try_from(send.titles.len())
+            .unwrap_or(8)
+            .max(stored_max)
+            .clamp(1, 8);
+        out.articles = (1..=count)
+            .map(|index| {
+                let title = send
+                    .titles
+                    .get(index as usize - 1)
+                    .filter(|t| !t.is_empty())
+                    .cloned();
+                article(index, title, &dates, days, send.sent_count)
+            })
+            .collect();
+        out
+    }
+
+    /// Sums what is there: `None` when no value was.
+    fn sum(values: impl Iterator<Item = Option<u64>>) -> Option<u64> {
+        values.fold(None, |acc, v| match (acc, v) {
+            (acc, None) => acc,
+            (None, Some(v)) => Some(v),
+            (Some(a), Some(v)) => Some(a.saturating_add(v)),
+        })
+    }
+
+    fn article(
+        index: u32,
+        title: Option<String>,
+        dates: &[String],
+        stored: &[StoredDay],
+        sent_count: Option<i64>,
+    ) -> ArticleStats {
+        let mine: Vec<&StoredDay> = stored.iter().filter(|d| d.article_idx == index).collect();
+        let days: Vec<DayFigures> = dates
+            .iter()
+            .map(|date| match mine.iter().find(|d| &d.ref_date == date) {
+                Some(d) => DayFigures {
+                    date: date.clone(),
+                    readers: d.readers,
+                    reads: d.reads,
+                    favourites: d.favourites,
+                    sharers: d.sharers,
+                    delayed: d.delayed,
+                },
+                None => DayFigures {
+                    date: date.clone(),
+                    ..DayFigures::default()
+                },
+            })
+            .collect();
+        let totals = DayFigures {
+            date: String::new(),
+            readers: sum(days.iter().map(|d| d.readers)),
+            reads: sum(days.iter().map(|d| d.reads)),
+            favourites: sum(days.iter().map(|d| d.favourites)),
+            sharers: sum(days.iter().map(|d| d.sharers)),
+            delayed: days.iter().any(|d| d.delayed),
+        };
+        let sources =
+            mine.iter()
+                .filter_map(|d| d.sources)
+                .fold(None, |acc: Option<Sources>, s| {
+                    let a = acc.unwrap_or_default();
+                    Some(Sources {
+                        message: a.message + s.message,
+                        history: a.history + s.history,
+                        shares: a.shares + s.shares,
+                        other: a.other + s.other,
+                    })
+                });
+        let read_rate = match (totals.readers, sent_count) {
+            (Some(readers), Some(sent)) if sent > 0 => Some(readers as f64 / sent as f64),
+            _ => None,
+        };
+        ArticleStats {
+            index,
+            title,
+            days,
+            totals,
+            sources,
+            read_rate,
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        fn send() -> SendOfStats {
+            SendOfStats {
+                msg_type: "mpnews".into(),
+                state: "finished".into(),
+                sent_count: Some(200),
+                // 2026-12-01 14:00 China time.
+                submitted_at: Some("2026-12-01T06:00:00.000Z".into()),
+                msg_data_id: Some(2_247_483_647),
+                titles: vec!["One".into(), "Two".into()],
+            }
+        }
+
+        fn cx(now: &str) -> Context<'_> {
+            Context {
+                now,
+                zone: "Asia/Shanghai",
+                lang: Lang::En,
+            }
+        }
+
+        fn day(idx: u32, date: &str, readers: u64) -> StoredDay {
+            StoredDay {
+                article_idx: idx,
+                ref_date: date.into(),
+                readers: Some(readers),
+                ..StoredDay::default()
+            }
+        }
+
+        #[test]
+        fn only_a_finished_article_send_with_its_data_id_has_figures() {
+            let now = "2026-12-03T06:00:00.000Z";
+            let status = AccountStatus::default();
+            for change in [
+                |s: &mut SendOfStats| s.msg_type = "text".into(),
+                |s: &mut SendOfStats| s.state = "submitted".into(),
+                |s: &mut SendOfStats| s.msg_data_id = None,
+                |s: &mut SendOfStats| s.submitted_at = None,
+            ] {
+                let mut s = send();
+                change(&mut s);
+                let stats = send_stats(&s, &[], &status, &cx(now));
+                assert_eq!(stats.state, FiguresState::NotArticle);
+            }
+        }
+
+        #[test]
+        fn the_first_figures_come_at_eight_the_next_morning_china_time() {
+            let status = AccountStatus::default();
+            let stats = send_stats(&send(), &[], &status, &cx("2026-12-01T20:00:00.000Z"));
+            assert_eq!(
+                stats.state,
+                FiguresState::NotYet {
+                    first: "2026-12-02 08:00 (China time / Asia/Shanghai)".into(),
+                    due: false
+                }
+            );
+            // In the account's own zone: 08:00 China is 00:00 UTC.
+            let utc = Context {
+                zone: "UTC",
+                ..cx("2026-12-02T00:00:00.000Z")
+            };
+            match send_stats(&send(), &[], &status, &utc).state {
+                FiguresState::NotYet { first, due } => {
+                    assert!(first.starts_with("2026-12-02 00:00"), "{first}");
+                    assert!(due);
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+
+        #[test]
+        fn days_are_filled_from_the_send_to_the_latest_and_summed() {
+            let mut days = vec![day(1, "2026-12-01", 50), day(1, "2026-12-03", 10)];
+            days[0].reads = Some(70);
+            days[0].sources = Some(Sources {
+                message: 30,
+                history: 10,
+                shares: 5,
+                other: 5,
+            });
+            days[1].sharers = Some(3);
+            days[1].delayed = true;
+            let stats = send_stats(
+                &send(),
+                &days,
+                &AccountStatus::default(),
+                &cx("2026-12-04T06:00:00.000Z"),
+            );
+            assert_eq!(
+                stats.state,
+                FiguresState::Figures {
+                    until: "2026-12-30".into(),
+                    followed: true
+                }
+            );
+            assert_eq!(stats.articles.len(), 2);
+            let one = &stats.articles[0];
+            assert_eq!(one.title.as_deref(), Some("One"));
+            let dates: Vec<&str> = one.days.iter().map(|d| d.date.as_str()).collect();
+            assert_eq!(dates, ["2026-12-01", "2026-12-02", "2026-12-03"]);
+            assert_eq!(
+                one.days[1],
+                DayFigures {
+                    date: "2026-12-02".into(),
+                    ..Default::default()
+                }
+            );
+            assert_eq!(one.totals.readers, Some(60));
+            assert_eq!(one.totals.reads, Some(70));
+            assert_eq!(one.totals.sharers, Some(3));
+            assert_eq!(one.totals.favourites, None);
+            assert!(one.days[2].delayed);
+            assert_eq!(one.sources.map(|s| s.total()), Some(50));
+            assert_eq!(one.read_rate, Some(0.3));
+            // The second article has no stored day: every figure None.
+            let two = &stats.articles[1];
+            assert_eq!(two.days.len(), 3);
+            assert_eq!(two.totals.readers, None);
+            assert_eq!(two.sources, None);
+            assert_eq!(two.read_rate, None);
+        }
+
+        #[test]
+        fn a_send_is_followed_until_its_thirtieth_day_and_then_no_longer() {
+            let days = [day(1, "2026-12-01", 5)];
+            let status = AccountStatus::default();
+            let at = |now| send_stats(&send(), &days, &status, &cx(now)).state;
+            // Day 29 is 2026-12-30; its figures come 2026-12-31 08:00 China.
+            assert_eq!(
+                at("2026-12-30T23:59:00.000Z"),
+                FiguresState::Figures {
+                    until: "2026-12-30".into(),
+                    followed: true
+                }
+            );
+            assert_eq!(
+                at("2026-12-31T00:00:00.000Z"),
+                FiguresState::Figures {
+                    until: "2026-12-30".into(),
+                    followed: false
+                }
+            );
+        }
+
+        #[test]
+        fn a_denied_account_gets_the_words_in_place_of_figures() {
+            let status = AccountStatus {
+                denied_errcode: Some(48001),
+                ..AccountStatus::default()
+            };
+            let days = [day(1, "2026-12-01", 5)];
+            let stats = send_stats(&send(), &days, &status, &cx("2026-12-03T06:00:00.000Z"));
+            match stats.state {
+                FiguresState::Denied { words } => assert!(words.contains("48001"), "{words}"),
+                other => panic!("{other:?}"),
+            }
+            assert!(stats.articles.is_empty());
+        }
+    }
+}

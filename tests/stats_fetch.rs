@@ -441,3 +441,41 @@ async fn the_daily_budget_is_never_exceeded_and_the_rest_comes_the_next_day() {
         .unwrap();
     assert_eq!(done, 6);
 }
+
+#[tokio::test]
+async fn a_48_hour_outage_pauses_the_account_costs_no_budget_and_loses_no_day() {
+    let app = spawn().await;
+    let (id, day0) = article_send(&app, "qf-stats-outage").await;
+    let sim = app.state.simulator.as_ref().unwrap();
+    // No token can be had (40164): every call fails before the datacube.
+    sim.set_ip_whitelist(Some(qunfa::simulator::IpWhitelist::allowing([
+        "198.51.100.1".parse().unwrap(),
+    ])));
+    let mut at = china(day0.tomorrow().unwrap(), 8, 1);
+    for _ in 0..24 {
+        move_to(&app, at).await;
+        at += SignedDuration::from_hours(2);
+    }
+    assert_eq!(datacube_calls(&app), (0, 0), "no token, no datacube call");
+    let (calls, failures, fetches): (i64, i64, i64) = sqlx::query_as(
+        "SELECT calls, failures, (SELECT COUNT(*) FROM stats_fetches)
+         FROM stats_accounts WHERE account_id = 1",
+    )
+    .fetch_one(&app.state.db)
+    .await
+    .unwrap();
+    assert_eq!(calls, 0, "a call that never had a token costs no budget");
+    assert!(failures >= 5, "{failures} account-wide failures");
+    assert_eq!(fetches, 0, "no day is charged with the outage");
+    // WeChat answers again: after the last pause, the days come.
+    sim.set_ip_whitelist(None);
+    move_to(&app, at + SignedDuration::from_hours(6)).await;
+    assert!(stored(&app, id, day0).await.1 > 0, "day 0 was not lost");
+    assert!(stored(&app, id, day0.tomorrow().unwrap()).await.1 > 0);
+    let failures: i64 =
+        sqlx::query_scalar("SELECT failures FROM stats_accounts WHERE account_id = 1")
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+    assert_eq!(failures, 0, "reset by an answer");
+}

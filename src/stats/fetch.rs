@@ -57,13 +57,26 @@ const DELAYED_AT_MOST: SignedDuration = SignedDuration::from_hours(3 * 24);
 /// After 48001 or 61007, the account is asked again after this long.
 const DENIED_RETRY_AFTER: SignedDuration = SignedDuration::from_hours(7 * 24);
 
-/// The waits after the 1st, 2nd, … failed call for a day; after the last
-/// one's call fails too (5 calls in all), the day is given up.
+/// The waits after the 1st, 2nd, … call for a day that failed because of
+/// the day itself (an answer qunfa cannot read); after the last one's
+/// call fails too (5 calls in all), the day is given up. A date WeChat
+/// refuses (61500, 61501) is asked once more, then given up.
 const FAILURE_WAITS: [SignedDuration; 4] = [
     SignedDuration::from_hours(1),
     SignedDuration::from_hours(3),
     SignedDuration::from_hours(12),
     SignedDuration::from_hours(24),
+];
+
+/// The pauses of the whole account after the 1st, 2nd, … account-wide
+/// failure in a row (no access token, WeChat unreachable or busy, an
+/// errcode not about the day): the last one repeats until WeChat answers.
+/// No day is charged with these, so an outage loses no figures.
+const OUTAGE_PAUSES: [SignedDuration; 4] = [
+    SignedDuration::from_mins(10),
+    SignedDuration::from_hours(1),
+    SignedDuration::from_hours(3),
+    SignedDuration::from_hours(6),
 ];
 
 /// Which of the two datacube endpoints, as `stats_fetches.endpoint` names it.
@@ -194,9 +207,17 @@ async fn round(
             break;
         }
         let request = DayRequest::day(&day.to_string());
-        let answer = match figures {
-            Figures::Reads => wechat.article_read(&request).await.map(Answer::Reads),
-            Figures::Shares => wechat.article_share(&request).await.map(Answer::Shares),
+        let call = async {
+            match figures {
+                Figures::Reads => wechat.article_read(&request).await.map(Answer::Reads),
+                Figures::Shares => wechat.article_share(&request).await.map(Answer::Shares),
+            }
+        };
+        // Shutdown or a restart of the account does not wait for WeChat;
+        // the day is asked again by the next fetcher.
+        let answer = tokio::select! {
+            _ = stop.cancelled() => break,
+            answer = call => answer,
         };
         let now = clock_now(clock);
         let now_text = stamp(now);
@@ -204,6 +225,10 @@ async fn round(
         let answer = match answer {
             Ok(answer) => answer,
             Err(error) => {
+                if matches!(error, CallError::Token(_)) {
+                    // The datacube was not called: it cost no quota.
+                    store::give_back_call(&mut conn, account, &today).await?;
+                }
                 let attempts = fetched.get(&(figures, day)).map_or(0, failed_before) + 1;
                 refused(
                     &mut conn, account, figures, day, attempts, &error, now, denied,
@@ -276,7 +301,10 @@ async fn store_answer(
 ) -> sqlx::Result<()> {
     let day_text = day.to_string();
     let delayed = answer.is_delay();
-    let mut tx = sqlx::Connection::begin(db).await?;
+    // Written at once: it reads (`followed_send`) before it writes, and a
+    // deferred transaction's upgrade fails in WAL when another writer
+    // came between.
+    let mut tx = sqlx::Connection::begin_with(db, "BEGIN IMMEDIATE").await?;
     let mut touched = BTreeSet::new();
     let articles: Vec<_> = match answer {
         Answer::Reads(answer) => answer
@@ -290,11 +318,15 @@ async fn store_answer(
             .map(|row| (row.msgid, None, row.detail.share_user))
             .collect(),
     };
+    let odd = articles.iter().filter(|(msgid, ..)| msgid.is_none()).count();
+    if odd > 0 {
+        tracing::warn!(account, day = %day_text, endpoint = answer.figures().endpoint(), rows = odd, "WeChat's statistics had rows without a readable msgid; they were skipped");
+    }
     for (msgid, read, sharers) in articles {
         // WeChat's messages hold at most 8 articles (`article_days`' CHECK).
-        if msgid.index > 8 {
+        let Some(msgid) = msgid.filter(|msgid| msgid.index <= 8) else {
             continue;
-        }
+        };
         let Some(send) =
             store::followed_send(&mut tx, account, msgid.msg_data_id.get(), &day_text).await?
         else {
@@ -337,6 +369,7 @@ async fn store_answer(
         now,
     )
     .await?;
+    store::account_answered(&mut tx, account).await?;
     tx.commit().await
 }
 
@@ -368,8 +401,22 @@ async fn refused(
                 tracing::warn!(account, errcode = code.code(), retry_at = %retry_at, "WeChat gives this account no statistics; asking again in 7 days");
             }
         }
+        _ if !about_the_day(error) => {
+            let failures = store::fail_account(conn, account).await?;
+            let until = stamp(now + outage_pause(failures));
+            store::pause(conn, account, &until).await?;
+            tracing::warn!(account, failures, until = %until, error = %error, "a statistics call failed for the whole account: no call before the pause ends");
+        }
         _ => {
-            let next = failure_wait(attempts).map(|wait| stamp(now + wait));
+            let wait = if matches!(
+                error.code(),
+                Some(ErrCode::DataDateFormat | ErrCode::DataDateRange)
+            ) {
+                date_refused_wait(attempts)
+            } else {
+                failure_wait(attempts)
+            };
+            let next = wait.map(|wait| stamp(now + wait));
             let errcode = error.code().map(ErrCode::code);
             store::put_fetch(
                 conn,
@@ -401,7 +448,7 @@ fn read_figures(detail: &ReadDetail) -> store::ReadFigures {
                 ReadSource::Shares => &mut sources.shares,
                 ReadSource::Other => &mut sources.other,
             };
-            *group += line.read_user;
+            *group = group.saturating_add(line.read_user);
         }
         sources
     });
@@ -469,6 +516,30 @@ fn due(
         .collect()
 }
 
+/// Whether a failed call says something about the day asked (a date
+/// WeChat refuses, an answer qunfa cannot read) rather than about the
+/// account or the way to WeChat (token, network, HTTP 5xx, other errcodes).
+pub fn about_the_day(error: &CallError) -> bool {
+    match error {
+        CallError::Malformed(_) => true,
+        CallError::Api(e) => matches!(e.code, ErrCode::DataDateFormat | ErrCode::DataDateRange),
+        _ => false,
+    }
+}
+
+/// The pause of the account after its `failures`-th account-wide failure
+/// in a row.
+pub fn outage_pause(failures: i64) -> SignedDuration {
+    let at = usize::try_from(failures.saturating_sub(1)).unwrap_or(0);
+    OUTAGE_PAUSES[at.min(OUTAGE_PAUSES.len() - 1)]
+}
+
+/// After WeChat refused the date (61500, 61501) `attempts` times in a
+/// row: asked once more an hour later, then given up.
+pub fn date_refused_wait(attempts: i64) -> Option<SignedDuration> {
+    (attempts <= 1).then_some(FAILURE_WAITS[0])
+}
+
 /// Failed calls in a row before this one.
 fn failed_before(row: &store::FetchRow) -> i64 {
     if row.state == "failed" {
@@ -520,7 +591,7 @@ fn clock_now(clock: &Clock) -> Timestamp {
 
 /// `at` as `Clock::timestamp` and SQLite write it, so stored times compare
 /// as text.
-fn stamp(at: Timestamp) -> String {
+pub(super) fn stamp(at: Timestamp) -> String {
     at.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
@@ -661,6 +732,37 @@ mod tests {
     }
 
     #[test]
+    fn only_failures_about_the_day_count_against_it_the_rest_pause_the_account() {
+        let api = |code: i64| {
+            CallError::Api(crate::wechat::errcode::ApiError {
+                code: ErrCode::from_code(code),
+                errmsg: String::new(),
+                msg_id: None,
+            })
+        };
+        assert!(about_the_day(&api(61500)));
+        assert!(about_the_day(&api(61501)));
+        assert!(about_the_day(&CallError::Malformed("x".into())));
+        for error in [
+            api(40164),
+            api(-1),
+            CallError::Timeout,
+            CallError::Transport("reset".into()),
+            CallError::Http(502),
+        ] {
+            assert!(!about_the_day(&error), "{error}");
+        }
+        let mins = SignedDuration::from_mins;
+        assert_eq!(outage_pause(1), mins(10));
+        assert_eq!(outage_pause(2), mins(60));
+        assert_eq!(outage_pause(3), mins(180));
+        assert_eq!(outage_pause(4), mins(360));
+        assert_eq!(outage_pause(40), mins(360), "the last pause repeats");
+        assert_eq!(date_refused_wait(1), Some(SignedDuration::from_hours(1)));
+        assert_eq!(date_refused_wait(2), None, "given up after one retry");
+    }
+
+    #[test]
     fn the_gate_is_shut_by_a_pause_a_denial_or_a_spent_budget() {
         let now = "2026-12-02T01:00:00.000Z";
         let today = "2026-12-02";
@@ -720,6 +822,19 @@ mod tests {
             (10, None, None)
         );
         assert_eq!(read_figures(&ReadDetail::default()).sources, None);
+    }
+
+    #[test]
+    fn huge_source_figures_do_not_overflow() {
+        let detail: ReadDetail = serde_json::from_value(serde_json::json!({
+            "read_user": 1,
+            "read_user_source": [
+                {"user_source": 0, "read_user": u64::MAX},
+                {"user_source": 0, "read_user": 5}
+            ]
+        }))
+        .unwrap();
+        assert_eq!(read_figures(&detail).sources.unwrap().message, u64::MAX);
     }
 
     async fn memory() -> SqlitePool {

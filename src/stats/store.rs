@@ -404,6 +404,44 @@ pub async fn deny(
     Ok(())
 }
 
+/// Counts an account-wide failure of `account` (the fetcher then pauses
+/// it, longer each time); returns the failures in a row.
+pub async fn fail_account(db: &mut SqliteConnection, account: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        "INSERT INTO stats_accounts (account_id, failures) VALUES (?1, 1)
+         ON CONFLICT (account_id) DO UPDATE SET failures = stats_accounts.failures + 1
+         RETURNING failures",
+        account
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// WeChat answered `account`: account-wide failures start again from none.
+pub async fn account_answered(db: &mut SqliteConnection, account: i64) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE stats_accounts SET failures = 0 WHERE account_id = ? AND failures <> 0",
+        account
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Takes back a call [`take_call`] counted on `day` that never reached
+/// WeChat's datacube (no access token could be had).
+pub async fn give_back_call(db: &mut SqliteConnection, account: i64, day: &str) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE stats_accounts SET calls = calls - 1
+         WHERE account_id = ? AND calls_day = ? AND calls > 0",
+        account,
+        day
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 /// WeChat answered `account` again: it is no longer denied.
 pub async fn clear_denial(db: &mut SqliteConnection, account: i64) -> sqlx::Result<()> {
     sqlx::query!(

@@ -4,12 +4,17 @@
 //!
 //! Each round it works out the China-time days its article sends want
 //! (each send's day and the `FOLLOW_DAYS - 1` after it, each once it is
-//! past `READY_HOUR` the next day), and asks `getarticleread` and
-//! `getarticleshare` once for each day not yet done, oldest first: one
-//! call per endpoint and day for every article of the account, however
-//! many sends there are, and never more than `QUNFA_STATS_DAILY_CALLS` a
-//! China day. Its own task, so a slow or failing datacube never holds up
-//! a send.
+//! past `READY_HOUR` the next day, none older than `FOLLOW_DAYS + 1` days:
+//! a round reads a bounded window, however long the history), and asks
+//! `getarticleread` and `getarticleshare` once for each day not yet done,
+//! newest first (yesterday before the backlog): one call per endpoint and
+//! day for every article of the account, however many sends there are,
+//! and never more than `QUNFA_STATS_DAILY_CALLS` a China day. A failure
+//! about the day (a date refused, an unreadable answer) is charged to the
+//! day, which is given up after a few; any other (no token, WeChat
+//! unreachable, HTTP 5xx, other errcodes) pauses the whole account, longer
+//! each time, and charges no day. Its own task, so a slow or failing
+//! datacube never holds up a send.
 
 use std::{
     collections::{BTreeSet, HashMap},
@@ -157,7 +162,7 @@ pub async fn fetcher(
     }
 }
 
-/// One round: every due day asked, oldest first, while the day's budget
+/// One round: every due day asked, newest first, while the day's budget
 /// lasts; a pause (45009), a denial (48001, 61007) or a failure ends it.
 async fn round(
     db: &SqlitePool,
@@ -176,13 +181,18 @@ async fn round(
         if !gate_open(&gate, &now_text, &today, daily_calls) {
             return Ok(());
         }
-        let since = stamp(china_midnight(first_send_day()));
+        // Only days from `oldest` on are still asked, so only sends that
+        // follow one of them are read: a round's cost does not grow with
+        // the account's history.
+        let oldest = oldest_asked_day(china_date(now));
+        let since = stamp(china_midnight(first_send_day().max(first_follower_of(oldest))));
         let send_days: Vec<Date> = store::send_days(&mut conn, account, &since)
             .await?
             .iter()
             .filter_map(|day| day.parse().ok())
             .collect();
-        let wanted = wanted_days(&send_days, now);
+        let mut wanted = wanted_days(&send_days, now);
+        wanted.retain(|day| *day >= oldest);
         let Some(first) = wanted.first() else {
             return Ok(());
         };
@@ -497,7 +507,8 @@ pub fn wanted_days(send_days: &[Date], now: Timestamp) -> BTreeSet<Date> {
     wanted
 }
 
-/// The (day, endpoint) pairs to ask now, oldest day first: never asked,
+/// The (day, endpoint) pairs to ask now, newest day first (yesterday's
+/// figures before the backlog, which goes newest to oldest): never asked,
 /// or delayed or failed and due again.
 fn due(
     wanted: &BTreeSet<Date>,
@@ -506,6 +517,7 @@ fn due(
 ) -> Vec<(Date, Figures)> {
     wanted
         .iter()
+        .rev()
         .flat_map(|&day| Figures::BOTH.map(|figures| (day, figures)))
         .filter(|&(day, figures)| match fetched.get(&(figures, day)) {
             None => true,
@@ -574,6 +586,20 @@ fn china_midnight(day: Date) -> Timestamp {
     CHINA
         .to_timestamp(day.to_datetime(jiff::civil::Time::midnight()))
         .unwrap_or(Timestamp::MAX)
+}
+
+/// The oldest day still asked on China day `today`: a send is followed
+/// `FOLLOW_DAYS` days, and its last day becomes askable the next morning.
+pub fn oldest_asked_day(today: Date) -> Date {
+    today
+        .checked_sub(Span::new().days(FOLLOW_DAYS + 1))
+        .unwrap_or(today)
+}
+
+/// The earliest day a send can have been taken on and still follow `day`.
+fn first_follower_of(day: Date) -> Date {
+    day.checked_sub(Span::new().days(FOLLOW_DAYS - 1))
+        .unwrap_or(day)
 }
 
 /// The earliest day a send can have been taken on and still want a day
@@ -675,7 +701,7 @@ mod tests {
     }
 
     #[test]
-    fn due_are_the_days_not_done_and_those_due_again_oldest_first() {
+    fn due_are_the_days_not_done_and_those_due_again_newest_first() {
         let wanted = days(date(2026, 12, 1), date(2026, 12, 4));
         let now = "2026-12-05T08:00:00.000Z";
         let rows = [
@@ -711,10 +737,10 @@ mod tests {
         assert_eq!(
             due(&wanted, &fetched, now),
             [
-                (date(2026, 12, 2), Figures::Reads),
-                (date(2026, 12, 3), Figures::Shares),
                 (date(2026, 12, 4), Figures::Reads),
                 (date(2026, 12, 4), Figures::Shares),
+                (date(2026, 12, 3), Figures::Shares),
+                (date(2026, 12, 2), Figures::Reads),
             ]
         );
     }

@@ -465,7 +465,10 @@ async fn the_daily_budget_is_never_exceeded_and_the_rest_comes_the_next_day() {
     assert_eq!(calls(&app).await, (later.to_string(), 3));
     move_to(&app, china(later.tomorrow().unwrap(), 0, 5)).await;
     assert_eq!(datacube_calls(&app), (3, 3), "day 8 shares, day 7 both");
-    assert_eq!(asked(&app).await.last().unwrap(), &format!("{} getarticleread", day(7)));
+    assert_eq!(
+        asked(&app).await.last().unwrap(),
+        &format!("{} getarticleread", day(7))
+    );
     assert_eq!(
         calls(&app).await,
         (later.tomorrow().unwrap().to_string(), 3)

@@ -185,7 +185,9 @@ async fn round(
         // follow one of them are read: a round's cost does not grow with
         // the account's history.
         let oldest = oldest_asked_day(china_date(now));
-        let since = stamp(china_midnight(first_send_day().max(first_follower_of(oldest))));
+        let since = stamp(china_midnight(
+            first_send_day().max(first_follower_of(oldest)),
+        ));
         let send_days: Vec<Date> = store::send_days(&mut conn, account, &since)
             .await?
             .iter()
@@ -328,7 +330,10 @@ async fn store_answer(
             .map(|row| (row.msgid, None, row.detail.share_user))
             .collect(),
     };
-    let odd = articles.iter().filter(|(msgid, ..)| msgid.is_none()).count();
+    let odd = articles
+        .iter()
+        .filter(|(msgid, ..)| msgid.is_none())
+        .count();
     if odd > 0 {
         tracing::warn!(account, day = %day_text, endpoint = answer.figures().endpoint(), rows = odd, "WeChat's statistics had rows without a readable msgid; they were skipped");
     }

@@ -430,7 +430,11 @@ pub async fn account_answered(db: &mut SqliteConnection, account: i64) -> sqlx::
 
 /// Takes back a call [`take_call`] counted on `day` that never reached
 /// WeChat's datacube (no access token could be had).
-pub async fn give_back_call(db: &mut SqliteConnection, account: i64, day: &str) -> sqlx::Result<()> {
+pub async fn give_back_call(
+    db: &mut SqliteConnection,
+    account: i64,
+    day: &str,
+) -> sqlx::Result<()> {
     sqlx::query!(
         "UPDATE stats_accounts SET calls = calls - 1
          WHERE account_id = ? AND calls_day = ? AND calls > 0",

@@ -180,7 +180,9 @@ pub struct ArticleShareResponse {
 
 /// A row's `msgid`, `None` when it is not one (index 0, not a number, an
 /// extra `_`, not a string).
-fn lenient_msgid<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<StatMsgId>, D::Error> {
+fn lenient_msgid<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<StatMsgId>, D::Error> {
     Ok(match serde_json::Value::deserialize(deserializer)? {
         serde_json::Value::String(text) => StatMsgId::parse(&text),
         _ => None,

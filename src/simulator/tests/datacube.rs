@@ -132,7 +132,11 @@ async fn an_article_sends_day_is_read_from_08_00_the_next_day_the_same_every_tim
     let answer = app.article_read(&token, day).await;
     assert_eq!(answer["is_delay"], 0, "{answer}");
     let read = reads(&answer);
-    let ids: Vec<String> = read.list.iter().map(|r| r.msgid.unwrap().to_string()).collect();
+    let ids: Vec<String> = read
+        .list
+        .iter()
+        .map(|r| r.msgid.unwrap().to_string())
+        .collect();
     let data_id = send.msg_data_id.unwrap().get();
     assert_eq!(ids, [format!("{data_id}_1"), format!("{data_id}_2")]);
     for row in &read.list {
@@ -292,7 +296,11 @@ async fn only_an_article_send_that_succeeded_has_figures() {
     let day = china_day(ok.submitted_at);
     let token = app.move_to(day + 1, 9, 0).await;
     let read = reads(&app.article_read(&token, day).await);
-    let data_ids: BTreeSet<_> = read.list.iter().map(|r| r.msgid.unwrap().msg_data_id).collect();
+    let data_ids: BTreeSet<_> = read
+        .list
+        .iter()
+        .map(|r| r.msgid.unwrap().msg_data_id)
+        .collect();
     assert_eq!(data_ids, [ok.msg_data_id.unwrap()].into(), "{read:?}");
     assert!(failed.msg_data_id.is_some() && refused.msg_data_id.is_some());
     let share = shares(&app.article_share(&token, day).await);

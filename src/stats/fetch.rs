@@ -368,6 +368,9 @@ async fn store_answer(
         }
         touched.insert(send);
     }
+    // Every send that follows the day has had a day fetched now, read or
+    // not: its totals become 0 rather than unknown.
+    touched.extend(store::followers_of_day(&mut tx, account, &day_text).await?);
     for send in touched {
         store::refresh_totals(&mut tx, send, now).await?;
     }
@@ -954,6 +957,89 @@ mod tests {
         assert_eq!(followed("2026-12-01").await, Some(send));
         assert_eq!(followed("2026-12-30").await, Some(send), "day 29");
         assert_eq!(followed("2026-12-31").await, None, "day 30 is not followed");
+    }
+
+    fn read_answer(rows: serde_json::Value) -> Answer {
+        Answer::Reads(
+            serde_json::from_value(serde_json::json!({"list": rows, "is_delay": 0})).unwrap(),
+        )
+    }
+
+    async fn totals(
+        pool: &SqlitePool,
+        send: i64,
+    ) -> (Option<i64>, Option<i64>, Option<i64>, Option<i64>) {
+        sqlx::query_as(
+            "SELECT read_users, headline_read_users, read_count, fav_users FROM sends WHERE id = ?",
+        )
+        .bind(send)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_send_nobody_read_has_0_readers_once_a_day_was_fetched() {
+        let pool = memory().await;
+        let unread = sent(&pool, 1, "finished", Some(30), "2026-12-01T02:00:00.000Z").await;
+        let read = sent(&pool, 1, "finished", Some(31), "2026-12-01T03:00:00.000Z").await;
+        let later = sent(&pool, 1, "finished", Some(32), "2026-12-05T03:00:00.000Z").await;
+        let mut conn = pool.acquire().await.unwrap();
+        let answer = read_answer(serde_json::json!([
+            {"ref_date": "2026-12-01", "msgid": "31_1", "detail": {"read_user": 5}}
+        ]));
+        store_answer(
+            &mut conn,
+            1,
+            date(2026, 12, 1),
+            &answer,
+            "done",
+            None,
+            "2026-12-02T00:00:00.000Z",
+        )
+        .await
+        .unwrap();
+        drop(conn);
+        assert_eq!(totals(&pool, unread).await, (Some(0), Some(0), None, None));
+        assert_eq!(totals(&pool, read).await, (Some(5), Some(5), None, None));
+        assert_eq!(
+            totals(&pool, later).await,
+            (None, None, None, None),
+            "not followed that day"
+        );
+    }
+
+    #[tokio::test]
+    async fn figures_go_only_to_the_send_of_the_account_asked() {
+        let pool = memory().await;
+        // The same msg_data_id on two accounts (two WeChat accounts' ids
+        // are not kept apart).
+        let one = sent(&pool, 1, "finished", Some(40), "2026-12-01T02:00:00.000Z").await;
+        let two = sent(&pool, 2, "finished", Some(40), "2026-12-01T02:00:00.000Z").await;
+        let mut conn = pool.acquire().await.unwrap();
+        let answer = read_answer(serde_json::json!([
+            {"ref_date": "2026-12-01", "msgid": "40_1", "detail": {"read_user": 7}},
+            {"ref_date": "2026-12-01", "msgid": "bad_0", "detail": {"read_user": 9}}
+        ]));
+        store_answer(
+            &mut conn,
+            2,
+            date(2026, 12, 1),
+            &answer,
+            "done",
+            None,
+            "2026-12-02T00:00:00.000Z",
+        )
+        .await
+        .unwrap();
+        drop(conn);
+        let rows: Vec<(i64, i64)> = sqlx::query_as("SELECT send_id, readers FROM article_days")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        assert_eq!(rows, [(two, 7)]);
+        assert_eq!(totals(&pool, two).await.0, Some(7));
+        assert_eq!(totals(&pool, one).await.0, None, "account 1 was not asked");
     }
 
     #[tokio::test]

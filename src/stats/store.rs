@@ -119,6 +119,9 @@ pub async fn put_shares(
 }
 
 /// Recomputes the totals kept on send `send_id` from its stored days.
+/// Called once a day of its figures was fetched, so readers and sharers
+/// are 0, not NULL, for a send nobody read: WeChat lists only articles
+/// read that day. Reads and favourites stay NULL when never given.
 pub async fn refresh_totals(
     db: &mut SqliteConnection,
     send_id: i64,
@@ -126,11 +129,13 @@ pub async fn refresh_totals(
 ) -> sqlx::Result<()> {
     sqlx::query!(
         "UPDATE sends SET
-             read_users = (SELECT SUM(readers) FROM article_days WHERE send_id = sends.id),
-             headline_read_users = (SELECT SUM(readers) FROM article_days
+             read_users = (SELECT COALESCE(SUM(readers), 0) FROM article_days
+                            WHERE send_id = sends.id),
+             headline_read_users = (SELECT COALESCE(SUM(readers), 0) FROM article_days
                                      WHERE send_id = sends.id AND article_idx = 1),
              read_count = (SELECT SUM(reads) FROM article_days WHERE send_id = sends.id),
-             share_users = (SELECT SUM(sharers) FROM article_days WHERE send_id = sends.id),
+             share_users = (SELECT COALESCE(SUM(sharers), 0) FROM article_days
+                             WHERE send_id = sends.id),
              fav_users = (SELECT SUM(favourites) FROM article_days WHERE send_id = sends.id),
              stats_updated_at = ?
          WHERE id = ?",
@@ -327,6 +332,29 @@ pub async fn followed_send(
         window
     )
     .fetch_optional(db)
+    .await
+}
+
+/// The sends of `account` that follow China day `day` (YYYY-MM-DD): taken
+/// on it or in the `FOLLOW_DAYS - 1` days before, able to have figures.
+/// One range on `sends_by_submission`.
+pub async fn followers_of_day(
+    db: &mut SqliteConnection,
+    account: i64,
+    day: &str,
+) -> sqlx::Result<Vec<i64>> {
+    let window = format!("-{} days", super::FOLLOW_DAYS - 1);
+    sqlx::query_scalar!(
+        r#"SELECT id AS "id!" FROM sends
+           WHERE account_id = ?1
+             AND submitted_at >= strftime('%Y-%m-%dT%H:%M:%fZ', ?2, ?3, '-8 hours')
+             AND submitted_at < strftime('%Y-%m-%dT%H:%M:%fZ', ?2, '+1 day', '-8 hours')
+             AND msg_data_id IS NOT NULL AND state IN ('submitted', 'finished')"#,
+        account,
+        day,
+        window
+    )
+    .fetch_all(db)
     .await
 }
 

@@ -1043,6 +1043,47 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_day_is_not_final_while_either_endpoints_figures_are_not() {
+        let pool = memory().await;
+        let send = sent(&pool, 1, "finished", Some(50), "2026-12-01T02:00:00.000Z").await;
+        let mut conn = pool.acquire().await.unwrap();
+        let day = "2026-12-01";
+        let now = "2026-12-02T00:00:00.000Z";
+        let figures = store::ReadFigures::default();
+        async fn delayed(conn: &mut sqlx::SqliteConnection) -> i64 {
+            sqlx::query_scalar("SELECT delayed FROM article_days")
+                .fetch_one(conn)
+                .await
+                .unwrap()
+        }
+        // Shares not final, then final reads: still not final.
+        store::put_shares(&mut conn, send, 1, day, 1, true, now)
+            .await
+            .unwrap();
+        store::put_reads(&mut conn, send, 1, day, &figures, false, now)
+            .await
+            .unwrap();
+        assert_eq!(delayed(&mut conn).await, 1, "the shares are not final");
+        // Final shares: final.
+        store::put_shares(&mut conn, send, 1, day, 1, false, now)
+            .await
+            .unwrap();
+        assert_eq!(delayed(&mut conn).await, 0);
+        // Reads not final again, then final shares: not final.
+        store::put_reads(&mut conn, send, 1, day, &figures, true, now)
+            .await
+            .unwrap();
+        store::put_shares(&mut conn, send, 1, day, 1, false, now)
+            .await
+            .unwrap();
+        assert_eq!(delayed(&mut conn).await, 1, "the reads are not final");
+        store::put_reads(&mut conn, send, 1, day, &figures, false, now)
+            .await
+            .unwrap();
+        assert_eq!(delayed(&mut conn).await, 0);
+    }
+
+    #[tokio::test]
     async fn the_budget_counts_calls_per_china_day_and_refuses_past_it() {
         let pool = memory().await;
         let mut conn = pool.acquire().await.unwrap();

@@ -35,7 +35,9 @@ pub async fn send_of_data_id(
 }
 
 /// Writes (or replaces) an article's `getarticleread` figures of one day;
-/// its `getarticleshare` figure is kept.
+/// its `getarticleshare` figure is kept. `delayed` is this answer's
+/// `is_delay` (`reads_delayed`); the row's `delayed` says either
+/// endpoint's figures are not final.
 pub async fn put_reads(
     db: &mut SqliteConnection,
     send_id: i64,
@@ -60,13 +62,15 @@ pub async fn put_reads(
     };
     sqlx::query!(
         "INSERT INTO article_days (send_id, article_idx, ref_date, readers, reads, favourites,
-             from_message, from_history, from_shares, from_other, delayed, fetched_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             from_message, from_history, from_shares, from_other, reads_delayed, delayed,
+             fetched_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12)
          ON CONFLICT (send_id, article_idx, ref_date) DO UPDATE SET
              readers = excluded.readers, reads = excluded.reads,
              favourites = excluded.favourites, from_message = excluded.from_message,
              from_history = excluded.from_history, from_shares = excluded.from_shares,
-             from_other = excluded.from_other, delayed = excluded.delayed,
+             from_other = excluded.from_other, reads_delayed = excluded.reads_delayed,
+             delayed = MAX(excluded.reads_delayed, article_days.shares_delayed),
              fetched_at = excluded.fetched_at",
         send_id,
         idx,
@@ -87,7 +91,8 @@ pub async fn put_reads(
 }
 
 /// Writes (or replaces) an article's `getarticleshare` figure of one day;
-/// its `getarticleread` figures are kept.
+/// its `getarticleread` figures are kept. `delayed`: `shares_delayed`,
+/// as [`put_reads`]'s.
 pub async fn put_shares(
     db: &mut SqliteConnection,
     send_id: i64,
@@ -100,11 +105,13 @@ pub async fn put_shares(
     let idx = i64::from(article_idx);
     let sharers = to_i64(sharers);
     sqlx::query!(
-        "INSERT INTO article_days (send_id, article_idx, ref_date, sharers, delayed, fetched_at)
-         VALUES (?, ?, ?, ?, ?, ?)
+        "INSERT INTO article_days (send_id, article_idx, ref_date, sharers, shares_delayed,
+             delayed, fetched_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)
          ON CONFLICT (send_id, article_idx, ref_date) DO UPDATE SET
              sharers = excluded.sharers,
-             delayed = MAX(article_days.delayed, excluded.delayed),
+             shares_delayed = excluded.shares_delayed,
+             delayed = MAX(article_days.reads_delayed, excluded.shares_delayed),
              fetched_at = excluded.fetched_at",
         send_id,
         idx,

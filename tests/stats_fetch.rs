@@ -401,6 +401,15 @@ async fn a_denial_is_recorded_and_warned_once_and_asked_again_after_7_days() {
     )
     .await;
     assert_eq!(denied().await.denied_errcode, None);
+    // Newest first: the send's 15 days want 30 calls, the budget is 20,
+    // so its last ten days come today and day 0 tomorrow.
+    let last = next.checked_add(jiff::Span::new().days(13)).unwrap();
+    assert!(stored(&app, id, last).await.0 > 0);
+    move_to(
+        &app,
+        china(next.checked_add(jiff::Span::new().days(15)).unwrap(), 9, 2),
+    )
+    .await;
     assert!(stored(&app, id, day0).await.1 > 0);
 }
 
@@ -413,7 +422,32 @@ async fn the_daily_budget_is_never_exceeded_and_the_rest_comes_the_next_day() {
     // Ten days missed: twenty calls wanted.
     let later = day0.checked_add(jiff::Span::new().days(10)).unwrap();
     move_to(&app, china(later, 9, 0)).await;
-    assert_eq!(datacube_calls(&app), (2, 1), "day 0 both, day 1 reads");
+    assert_eq!(datacube_calls(&app), (2, 1), "day 9 both, day 8 reads");
+    let asked = |app: &TestApp| {
+        let db = app.state.db.clone();
+        async move {
+            sqlx::query_scalar::<_, String>(
+                "SELECT ref_date || ' ' || endpoint FROM stats_fetches ORDER BY ref_date DESC, endpoint DESC",
+            )
+            .fetch_all(&db)
+            .await
+            .unwrap()
+        }
+    };
+    let day = |n: i64| {
+        day0.checked_add(jiff::Span::new().days(n))
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        asked(&app).await,
+        [
+            format!("{} getarticleshare", day(9)),
+            format!("{} getarticleread", day(9)),
+            format!("{} getarticleread", day(8)),
+        ],
+        "yesterday first, then the backlog newest first"
+    );
     fetch_round(&app).await;
     move_to(&app, china(later, 23, 0)).await;
     assert_eq!(datacube_calls(&app), (2, 1), "the day's three are spent");
@@ -430,7 +464,11 @@ async fn the_daily_budget_is_never_exceeded_and_the_rest_comes_the_next_day() {
     };
     assert_eq!(calls(&app).await, (later.to_string(), 3));
     move_to(&app, china(later.tomorrow().unwrap(), 0, 5)).await;
-    assert_eq!(datacube_calls(&app), (3, 3), "day 1 shares, day 2 both");
+    assert_eq!(datacube_calls(&app), (3, 3), "day 8 shares, day 7 both");
+    assert_eq!(
+        asked(&app).await.last().unwrap(),
+        &format!("{} getarticleread", day(7))
+    );
     assert_eq!(
         calls(&app).await,
         (later.tomorrow().unwrap().to_string(), 3)
@@ -440,4 +478,62 @@ async fn the_daily_budget_is_never_exceeded_and_the_rest_comes_the_next_day() {
         .await
         .unwrap();
     assert_eq!(done, 6);
+}
+
+#[tokio::test]
+async fn a_48_hour_outage_pauses_the_account_costs_no_budget_and_loses_no_day() {
+    let app = spawn().await;
+    let (id, day0) = article_send(&app, "qf-stats-outage").await;
+    let sim = app.state.simulator.as_ref().unwrap();
+    // No token can be had (40164): every call fails before the datacube.
+    sim.set_ip_whitelist(Some(qunfa::simulator::IpWhitelist::allowing([
+        "198.51.100.1".parse().unwrap(),
+    ])));
+    let mut at = china(day0.tomorrow().unwrap(), 8, 1);
+    for _ in 0..24 {
+        move_to(&app, at).await;
+        at += SignedDuration::from_hours(2);
+    }
+    assert_eq!(datacube_calls(&app), (0, 0), "no token, no datacube call");
+    let (calls, failures, fetches): (i64, i64, i64) = sqlx::query_as(
+        "SELECT calls, failures, (SELECT COUNT(*) FROM stats_fetches)
+         FROM stats_accounts WHERE account_id = 1",
+    )
+    .fetch_one(&app.state.db)
+    .await
+    .unwrap();
+    assert_eq!(calls, 0, "a call that never had a token costs no budget");
+    assert!(failures >= 5, "{failures} account-wide failures");
+    assert_eq!(fetches, 0, "no day is charged with the outage");
+    // WeChat answers again: after the last pause, the days come.
+    sim.set_ip_whitelist(None);
+    move_to(&app, at + SignedDuration::from_hours(6)).await;
+    assert!(stored(&app, id, day0).await.1 > 0, "day 0 was not lost");
+    assert!(stored(&app, id, day0.tomorrow().unwrap()).await.1 > 0);
+    let failures: i64 =
+        sqlx::query_scalar("SELECT failures FROM stats_accounts WHERE account_id = 1")
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+    assert_eq!(failures, 0, "reset by an answer");
+}
+
+#[tokio::test]
+async fn days_older_than_the_follow_window_are_not_asked() {
+    let app = spawn().await;
+    let (_, day0) = article_send(&app, "qf-stats-window").await;
+    // The server was away 40 days: the send's last days are still wanted,
+    // its first ones are past asking.
+    let today = day0.checked_add(jiff::Span::new().days(40)).unwrap();
+    move_to(&app, china(today, 9, 0)).await;
+    let oldest = today.checked_sub(jiff::Span::new().days(31)).unwrap();
+    let asked: Vec<String> = sqlx::query_scalar("SELECT DISTINCT ref_date FROM stats_fetches")
+        .fetch_all(&app.state.db)
+        .await
+        .unwrap();
+    assert!(!asked.is_empty());
+    assert!(
+        asked.iter().all(|day| *day >= oldest.to_string()),
+        "{asked:?} older than {oldest}"
+    );
 }

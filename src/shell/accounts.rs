@@ -195,7 +195,6 @@ impl Accounts {
         );
         if let Ok(mut workers) = self.workers.lock() {
             workers.spawn(worker);
-            workers.spawn(fetcher);
         }
         if let Ok(mut live) = self.live.write() {
             match live.iter_mut().find(|a| a.id == row.id) {
@@ -208,6 +207,11 @@ impl Accounts {
         }
         if let Some(previous) = previous {
             previous.stop.cancel();
+        }
+        // Spawned once the previous fetcher is told to stop, so two rounds
+        // do not ask the same day at once.
+        if let Ok(mut workers) = self.workers.lock() {
+            workers.spawn(fetcher);
         }
         Ok(account)
     }

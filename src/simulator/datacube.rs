@@ -72,7 +72,7 @@ pub(crate) async fn article_read(
                     .filter(|f| f.read.read_user > 0)
                     .map(|f| ArticleRead {
                         ref_date: f.ref_date,
-                        msgid: f.msgid,
+                        msgid: Some(f.msgid),
                         detail: f.read,
                     })
                     .collect(),
@@ -99,7 +99,7 @@ pub(crate) async fn article_share(
                     .filter(|f| f.sharers > 0)
                     .map(|f| ArticleShare {
                         ref_date: f.ref_date,
-                        msgid: f.msgid,
+                        msgid: Some(f.msgid),
                         detail: ShareDetail {
                             share_user: f.sharers,
                         },

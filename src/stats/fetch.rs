@@ -4,12 +4,17 @@
 //!
 //! Each round it works out the China-time days its article sends want
 //! (each send's day and the `FOLLOW_DAYS - 1` after it, each once it is
-//! past `READY_HOUR` the next day), and asks `getarticleread` and
-//! `getarticleshare` once for each day not yet done, oldest first: one
-//! call per endpoint and day for every article of the account, however
-//! many sends there are, and never more than `QUNFA_STATS_DAILY_CALLS` a
-//! China day. Its own task, so a slow or failing datacube never holds up
-//! a send.
+//! past `READY_HOUR` the next day, none older than `FOLLOW_DAYS + 1` days:
+//! a round reads a bounded window, however long the history), and asks
+//! `getarticleread` and `getarticleshare` once for each day not yet done,
+//! newest first (yesterday before the backlog): one call per endpoint and
+//! day for every article of the account, however many sends there are,
+//! and never more than `QUNFA_STATS_DAILY_CALLS` a China day. A failure
+//! about the day (a date refused, an unreadable answer) is charged to the
+//! day, which is given up after a few; any other (no token, WeChat
+//! unreachable, HTTP 5xx, other errcodes) pauses the whole account, longer
+//! each time, and charges no day. Its own task, so a slow or failing
+//! datacube never holds up a send.
 
 use std::{
     collections::{BTreeSet, HashMap},
@@ -57,13 +62,26 @@ const DELAYED_AT_MOST: SignedDuration = SignedDuration::from_hours(3 * 24);
 /// After 48001 or 61007, the account is asked again after this long.
 const DENIED_RETRY_AFTER: SignedDuration = SignedDuration::from_hours(7 * 24);
 
-/// The waits after the 1st, 2nd, … failed call for a day; after the last
-/// one's call fails too (5 calls in all), the day is given up.
+/// The waits after the 1st, 2nd, … call for a day that failed because of
+/// the day itself (an answer qunfa cannot read); after the last one's
+/// call fails too (5 calls in all), the day is given up. A date WeChat
+/// refuses (61500, 61501) is asked once more, then given up.
 const FAILURE_WAITS: [SignedDuration; 4] = [
     SignedDuration::from_hours(1),
     SignedDuration::from_hours(3),
     SignedDuration::from_hours(12),
     SignedDuration::from_hours(24),
+];
+
+/// The pauses of the whole account after the 1st, 2nd, … account-wide
+/// failure in a row (no access token, WeChat unreachable or busy, an
+/// errcode not about the day): the last one repeats until WeChat answers.
+/// No day is charged with these, so an outage loses no figures.
+const OUTAGE_PAUSES: [SignedDuration; 4] = [
+    SignedDuration::from_mins(10),
+    SignedDuration::from_hours(1),
+    SignedDuration::from_hours(3),
+    SignedDuration::from_hours(6),
 ];
 
 /// Which of the two datacube endpoints, as `stats_fetches.endpoint` names it.
@@ -144,7 +162,7 @@ pub async fn fetcher(
     }
 }
 
-/// One round: every due day asked, oldest first, while the day's budget
+/// One round: every due day asked, newest first, while the day's budget
 /// lasts; a pause (45009), a denial (48001, 61007) or a failure ends it.
 async fn round(
     db: &SqlitePool,
@@ -163,13 +181,20 @@ async fn round(
         if !gate_open(&gate, &now_text, &today, daily_calls) {
             return Ok(());
         }
-        let since = stamp(china_midnight(first_send_day()));
+        // Only days from `oldest` on are still asked, so only sends that
+        // follow one of them are read: a round's cost does not grow with
+        // the account's history.
+        let oldest = oldest_asked_day(china_date(now));
+        let since = stamp(china_midnight(
+            first_send_day().max(first_follower_of(oldest)),
+        ));
         let send_days: Vec<Date> = store::send_days(&mut conn, account, &since)
             .await?
             .iter()
             .filter_map(|day| day.parse().ok())
             .collect();
-        let wanted = wanted_days(&send_days, now);
+        let mut wanted = wanted_days(&send_days, now);
+        wanted.retain(|day| *day >= oldest);
         let Some(first) = wanted.first() else {
             return Ok(());
         };
@@ -194,9 +219,17 @@ async fn round(
             break;
         }
         let request = DayRequest::day(&day.to_string());
-        let answer = match figures {
-            Figures::Reads => wechat.article_read(&request).await.map(Answer::Reads),
-            Figures::Shares => wechat.article_share(&request).await.map(Answer::Shares),
+        let call = async {
+            match figures {
+                Figures::Reads => wechat.article_read(&request).await.map(Answer::Reads),
+                Figures::Shares => wechat.article_share(&request).await.map(Answer::Shares),
+            }
+        };
+        // Shutdown or a restart of the account does not wait for WeChat;
+        // the day is asked again by the next fetcher.
+        let answer = tokio::select! {
+            _ = stop.cancelled() => break,
+            answer = call => answer,
         };
         let now = clock_now(clock);
         let now_text = stamp(now);
@@ -204,6 +237,10 @@ async fn round(
         let answer = match answer {
             Ok(answer) => answer,
             Err(error) => {
+                if matches!(error, CallError::Token(_)) {
+                    // The datacube was not called: it cost no quota.
+                    store::give_back_call(&mut conn, account, &today).await?;
+                }
                 let attempts = fetched.get(&(figures, day)).map_or(0, failed_before) + 1;
                 refused(
                     &mut conn, account, figures, day, attempts, &error, now, denied,
@@ -276,7 +313,10 @@ async fn store_answer(
 ) -> sqlx::Result<()> {
     let day_text = day.to_string();
     let delayed = answer.is_delay();
-    let mut tx = sqlx::Connection::begin(db).await?;
+    // Written at once: it reads (`followed_send`) before it writes, and a
+    // deferred transaction's upgrade fails in WAL when another writer
+    // came between.
+    let mut tx = sqlx::Connection::begin_with(db, "BEGIN IMMEDIATE").await?;
     let mut touched = BTreeSet::new();
     let articles: Vec<_> = match answer {
         Answer::Reads(answer) => answer
@@ -290,11 +330,18 @@ async fn store_answer(
             .map(|row| (row.msgid, None, row.detail.share_user))
             .collect(),
     };
+    let odd = articles
+        .iter()
+        .filter(|(msgid, ..)| msgid.is_none())
+        .count();
+    if odd > 0 {
+        tracing::warn!(account, day = %day_text, endpoint = answer.figures().endpoint(), rows = odd, "WeChat's statistics had rows without a readable msgid; they were skipped");
+    }
     for (msgid, read, sharers) in articles {
         // WeChat's messages hold at most 8 articles (`article_days`' CHECK).
-        if msgid.index > 8 {
+        let Some(msgid) = msgid.filter(|msgid| msgid.index <= 8) else {
             continue;
-        }
+        };
         let Some(send) =
             store::followed_send(&mut tx, account, msgid.msg_data_id.get(), &day_text).await?
         else {
@@ -321,6 +368,9 @@ async fn store_answer(
         }
         touched.insert(send);
     }
+    // Every send that follows the day has had a day fetched now, read or
+    // not: its totals become 0 rather than unknown.
+    touched.extend(store::followers_of_day(&mut tx, account, &day_text).await?);
     for send in touched {
         store::refresh_totals(&mut tx, send, now).await?;
     }
@@ -337,6 +387,7 @@ async fn store_answer(
         now,
     )
     .await?;
+    store::account_answered(&mut tx, account).await?;
     tx.commit().await
 }
 
@@ -368,8 +419,22 @@ async fn refused(
                 tracing::warn!(account, errcode = code.code(), retry_at = %retry_at, "WeChat gives this account no statistics; asking again in 7 days");
             }
         }
+        _ if !about_the_day(error) => {
+            let failures = store::fail_account(conn, account).await?;
+            let until = stamp(now + outage_pause(failures));
+            store::pause(conn, account, &until).await?;
+            tracing::warn!(account, failures, until = %until, error = %error, "a statistics call failed for the whole account: no call before the pause ends");
+        }
         _ => {
-            let next = failure_wait(attempts).map(|wait| stamp(now + wait));
+            let wait = if matches!(
+                error.code(),
+                Some(ErrCode::DataDateFormat | ErrCode::DataDateRange)
+            ) {
+                date_refused_wait(attempts)
+            } else {
+                failure_wait(attempts)
+            };
+            let next = wait.map(|wait| stamp(now + wait));
             let errcode = error.code().map(ErrCode::code);
             store::put_fetch(
                 conn,
@@ -401,7 +466,7 @@ fn read_figures(detail: &ReadDetail) -> store::ReadFigures {
                 ReadSource::Shares => &mut sources.shares,
                 ReadSource::Other => &mut sources.other,
             };
-            *group += line.read_user;
+            *group = group.saturating_add(line.read_user);
         }
         sources
     });
@@ -450,7 +515,8 @@ pub fn wanted_days(send_days: &[Date], now: Timestamp) -> BTreeSet<Date> {
     wanted
 }
 
-/// The (day, endpoint) pairs to ask now, oldest day first: never asked,
+/// The (day, endpoint) pairs to ask now, newest day first (yesterday's
+/// figures before the backlog, which goes newest to oldest): never asked,
 /// or delayed or failed and due again.
 fn due(
     wanted: &BTreeSet<Date>,
@@ -459,6 +525,7 @@ fn due(
 ) -> Vec<(Date, Figures)> {
     wanted
         .iter()
+        .rev()
         .flat_map(|&day| Figures::BOTH.map(|figures| (day, figures)))
         .filter(|&(day, figures)| match fetched.get(&(figures, day)) {
             None => true,
@@ -467,6 +534,30 @@ fn due(
             }
         })
         .collect()
+}
+
+/// Whether a failed call says something about the day asked (a date
+/// WeChat refuses, an answer qunfa cannot read) rather than about the
+/// account or the way to WeChat (token, network, HTTP 5xx, other errcodes).
+pub fn about_the_day(error: &CallError) -> bool {
+    match error {
+        CallError::Malformed(_) => true,
+        CallError::Api(e) => matches!(e.code, ErrCode::DataDateFormat | ErrCode::DataDateRange),
+        _ => false,
+    }
+}
+
+/// The pause of the account after its `failures`-th account-wide failure
+/// in a row.
+pub fn outage_pause(failures: i64) -> SignedDuration {
+    let at = usize::try_from(failures.saturating_sub(1)).unwrap_or(0);
+    OUTAGE_PAUSES[at.min(OUTAGE_PAUSES.len() - 1)]
+}
+
+/// After WeChat refused the date (61500, 61501) `attempts` times in a
+/// row: asked once more an hour later, then given up.
+pub fn date_refused_wait(attempts: i64) -> Option<SignedDuration> {
+    (attempts <= 1).then_some(FAILURE_WAITS[0])
 }
 
 /// Failed calls in a row before this one.
@@ -505,6 +596,20 @@ fn china_midnight(day: Date) -> Timestamp {
         .unwrap_or(Timestamp::MAX)
 }
 
+/// The oldest day still asked on China day `today`: a send is followed
+/// `FOLLOW_DAYS` days, and its last day becomes askable the next morning.
+pub fn oldest_asked_day(today: Date) -> Date {
+    today
+        .checked_sub(Span::new().days(FOLLOW_DAYS + 1))
+        .unwrap_or(today)
+}
+
+/// The earliest day a send can have been taken on and still follow `day`.
+fn first_follower_of(day: Date) -> Date {
+    day.checked_sub(Span::new().days(FOLLOW_DAYS - 1))
+        .unwrap_or(day)
+}
+
 /// The earliest day a send can have been taken on and still want a day
 /// from [`FIRST_DAY`] on.
 fn first_send_day() -> Date {
@@ -520,7 +625,7 @@ fn clock_now(clock: &Clock) -> Timestamp {
 
 /// `at` as `Clock::timestamp` and SQLite write it, so stored times compare
 /// as text.
-fn stamp(at: Timestamp) -> String {
+pub(super) fn stamp(at: Timestamp) -> String {
     at.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
@@ -604,7 +709,7 @@ mod tests {
     }
 
     #[test]
-    fn due_are_the_days_not_done_and_those_due_again_oldest_first() {
+    fn due_are_the_days_not_done_and_those_due_again_newest_first() {
         let wanted = days(date(2026, 12, 1), date(2026, 12, 4));
         let now = "2026-12-05T08:00:00.000Z";
         let rows = [
@@ -640,10 +745,10 @@ mod tests {
         assert_eq!(
             due(&wanted, &fetched, now),
             [
-                (date(2026, 12, 2), Figures::Reads),
-                (date(2026, 12, 3), Figures::Shares),
                 (date(2026, 12, 4), Figures::Reads),
                 (date(2026, 12, 4), Figures::Shares),
+                (date(2026, 12, 3), Figures::Shares),
+                (date(2026, 12, 2), Figures::Reads),
             ]
         );
     }
@@ -658,6 +763,37 @@ mod tests {
         assert_eq!(failure_wait(5), None);
         let delayed = row(Figures::Reads, "2026-12-01", "delayed", None);
         assert_eq!(failed_before(&delayed), 0, "a delayed day has not failed");
+    }
+
+    #[test]
+    fn only_failures_about_the_day_count_against_it_the_rest_pause_the_account() {
+        let api = |code: i64| {
+            CallError::Api(crate::wechat::errcode::ApiError {
+                code: ErrCode::from_code(code),
+                errmsg: String::new(),
+                msg_id: None,
+            })
+        };
+        assert!(about_the_day(&api(61500)));
+        assert!(about_the_day(&api(61501)));
+        assert!(about_the_day(&CallError::Malformed("x".into())));
+        for error in [
+            api(40164),
+            api(-1),
+            CallError::Timeout,
+            CallError::Transport("reset".into()),
+            CallError::Http(502),
+        ] {
+            assert!(!about_the_day(&error), "{error}");
+        }
+        let mins = SignedDuration::from_mins;
+        assert_eq!(outage_pause(1), mins(10));
+        assert_eq!(outage_pause(2), mins(60));
+        assert_eq!(outage_pause(3), mins(180));
+        assert_eq!(outage_pause(4), mins(360));
+        assert_eq!(outage_pause(40), mins(360), "the last pause repeats");
+        assert_eq!(date_refused_wait(1), Some(SignedDuration::from_hours(1)));
+        assert_eq!(date_refused_wait(2), None, "given up after one retry");
     }
 
     #[test]
@@ -720,6 +856,19 @@ mod tests {
             (10, None, None)
         );
         assert_eq!(read_figures(&ReadDetail::default()).sources, None);
+    }
+
+    #[test]
+    fn huge_source_figures_do_not_overflow() {
+        let detail: ReadDetail = serde_json::from_value(serde_json::json!({
+            "read_user": 1,
+            "read_user_source": [
+                {"user_source": 0, "read_user": u64::MAX},
+                {"user_source": 0, "read_user": 5}
+            ]
+        }))
+        .unwrap();
+        assert_eq!(read_figures(&detail).sources.unwrap().message, u64::MAX);
     }
 
     async fn memory() -> SqlitePool {
@@ -808,6 +957,130 @@ mod tests {
         assert_eq!(followed("2026-12-01").await, Some(send));
         assert_eq!(followed("2026-12-30").await, Some(send), "day 29");
         assert_eq!(followed("2026-12-31").await, None, "day 30 is not followed");
+    }
+
+    fn read_answer(rows: serde_json::Value) -> Answer {
+        Answer::Reads(
+            serde_json::from_value(serde_json::json!({"list": rows, "is_delay": 0})).unwrap(),
+        )
+    }
+
+    async fn totals(
+        pool: &SqlitePool,
+        send: i64,
+    ) -> (Option<i64>, Option<i64>, Option<i64>, Option<i64>) {
+        sqlx::query_as(
+            "SELECT read_users, headline_read_users, read_count, fav_users FROM sends WHERE id = ?",
+        )
+        .bind(send)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_send_nobody_read_has_0_readers_once_a_day_was_fetched() {
+        let pool = memory().await;
+        let unread = sent(&pool, 1, "finished", Some(30), "2026-12-01T02:00:00.000Z").await;
+        let read = sent(&pool, 1, "finished", Some(31), "2026-12-01T03:00:00.000Z").await;
+        let later = sent(&pool, 1, "finished", Some(32), "2026-12-05T03:00:00.000Z").await;
+        let mut conn = pool.acquire().await.unwrap();
+        let answer = read_answer(serde_json::json!([
+            {"ref_date": "2026-12-01", "msgid": "31_1", "detail": {"read_user": 5}}
+        ]));
+        store_answer(
+            &mut conn,
+            1,
+            date(2026, 12, 1),
+            &answer,
+            "done",
+            None,
+            "2026-12-02T00:00:00.000Z",
+        )
+        .await
+        .unwrap();
+        drop(conn);
+        assert_eq!(totals(&pool, unread).await, (Some(0), Some(0), None, None));
+        assert_eq!(totals(&pool, read).await, (Some(5), Some(5), None, None));
+        assert_eq!(
+            totals(&pool, later).await,
+            (None, None, None, None),
+            "not followed that day"
+        );
+    }
+
+    #[tokio::test]
+    async fn figures_go_only_to_the_send_of_the_account_asked() {
+        let pool = memory().await;
+        // The same msg_data_id on two accounts (two WeChat accounts' ids
+        // are not kept apart).
+        let one = sent(&pool, 1, "finished", Some(40), "2026-12-01T02:00:00.000Z").await;
+        let two = sent(&pool, 2, "finished", Some(40), "2026-12-01T02:00:00.000Z").await;
+        let mut conn = pool.acquire().await.unwrap();
+        let answer = read_answer(serde_json::json!([
+            {"ref_date": "2026-12-01", "msgid": "40_1", "detail": {"read_user": 7}},
+            {"ref_date": "2026-12-01", "msgid": "bad_0", "detail": {"read_user": 9}}
+        ]));
+        store_answer(
+            &mut conn,
+            2,
+            date(2026, 12, 1),
+            &answer,
+            "done",
+            None,
+            "2026-12-02T00:00:00.000Z",
+        )
+        .await
+        .unwrap();
+        drop(conn);
+        let rows: Vec<(i64, i64)> = sqlx::query_as("SELECT send_id, readers FROM article_days")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        assert_eq!(rows, [(two, 7)]);
+        assert_eq!(totals(&pool, two).await.0, Some(7));
+        assert_eq!(totals(&pool, one).await.0, None, "account 1 was not asked");
+    }
+
+    #[tokio::test]
+    async fn a_day_is_not_final_while_either_endpoints_figures_are_not() {
+        let pool = memory().await;
+        let send = sent(&pool, 1, "finished", Some(50), "2026-12-01T02:00:00.000Z").await;
+        let mut conn = pool.acquire().await.unwrap();
+        let day = "2026-12-01";
+        let now = "2026-12-02T00:00:00.000Z";
+        let figures = store::ReadFigures::default();
+        async fn delayed(conn: &mut sqlx::SqliteConnection) -> i64 {
+            sqlx::query_scalar("SELECT delayed FROM article_days")
+                .fetch_one(conn)
+                .await
+                .unwrap()
+        }
+        // Shares not final, then final reads: still not final.
+        store::put_shares(&mut conn, send, 1, day, 1, true, now)
+            .await
+            .unwrap();
+        store::put_reads(&mut conn, send, 1, day, &figures, false, now)
+            .await
+            .unwrap();
+        assert_eq!(delayed(&mut conn).await, 1, "the shares are not final");
+        // Final shares: final.
+        store::put_shares(&mut conn, send, 1, day, 1, false, now)
+            .await
+            .unwrap();
+        assert_eq!(delayed(&mut conn).await, 0);
+        // Reads not final again, then final shares: not final.
+        store::put_reads(&mut conn, send, 1, day, &figures, true, now)
+            .await
+            .unwrap();
+        store::put_shares(&mut conn, send, 1, day, 1, false, now)
+            .await
+            .unwrap();
+        assert_eq!(delayed(&mut conn).await, 1, "the reads are not final");
+        store::put_reads(&mut conn, send, 1, day, &figures, false, now)
+            .await
+            .unwrap();
+        assert_eq!(delayed(&mut conn).await, 0);
     }
 
     #[tokio::test]

@@ -39,7 +39,11 @@ pub struct Sources {
 
 impl Sources {
     pub fn total(&self) -> u64 {
-        self.message + self.history + self.shares + self.other
+        // WeChat's figures are not ours to trust: never an overflow.
+        self.message
+            .saturating_add(self.history)
+            .saturating_add(self.shares)
+            .saturating_add(self.other)
     }
 }
 
@@ -48,18 +52,64 @@ impl Sources {
 pub fn denied_words(errcode: i64, lang: crate::i18n::Lang) -> String {
     use crate::wechat::errcode::ErrCode;
     let code = ErrCode::from_code(errcode);
-    let why = match code {
-        ErrCode::ApiUnauthorized => lang.pick(
-            "微信不向这个公众号提供阅读数据（48001）：数据接口只对已认证的公众号开放。",
-            "WeChat gives this account no read statistics (48001): the statistics API is open to verified accounts only.",
+    // Their own remedies: the errcodes' general ones speak of mass sends.
+    let (why, remedy) = match code {
+        ErrCode::ApiUnauthorized => (
+            lang.pick(
+                "微信不向这个公众号提供阅读数据（48001）：数据接口只对已认证的公众号开放。",
+                "WeChat gives this account no read statistics (48001): the statistics API is open to verified accounts only.",
+            )
+            .to_owned(),
+            lang.pick(
+                "请在微信公众平台完成微信认证；认证后 qunfa 会在 7 天内再次询问，阅读数据随后自动出现。",
+                "Complete WeChat verification on the Official Accounts Platform; qunfa asks again within 7 days and the figures then appear by themselves.",
+            ),
         ),
-        ErrCode::ComponentApiUnauthorized => lang.pick(
-            "第三方平台没有这个公众号的数据统计权限（61007）。",
-            "The third-party platform has no permission for this account's statistics (61007).",
+        ErrCode::ComponentApiUnauthorized => (
+            lang.pick(
+                "第三方平台没有这个公众号的数据统计权限（61007）。",
+                "The third-party platform has no permission for this account's statistics (61007).",
+            )
+            .to_owned(),
+            lang.pick(
+                "请公众号管理员重新授权第三方平台，并勾选“数据统计”权限集；qunfa 会在 7 天内再次询问。",
+                "Ask the account's administrator to authorise the third-party platform again with the statistics (数据统计) permission set; qunfa asks again within 7 days.",
+            ),
         ),
-        _ => code.message(lang),
+        _ => (code.message(lang).to_string(), code.remedy(lang)),
     };
-    format!("{why} {}", code.remedy(lang))
+    format!("{why} {remedy}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn statistics_denials_have_their_own_remedy_not_the_mass_sends() {
+        for code in [48001, 61007] {
+            for lang in [Lang::Zh, Lang::En] {
+                let words = denied_words(code, lang);
+                assert!(words.contains(&code.to_string()), "{words}");
+                assert!(words.contains('7'), "{words}");
+                for mass in ["Mass-send", "overseas", "群发", "海外"] {
+                    assert!(!words.contains(mass), "{words}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_total_of_huge_figures_does_not_overflow() {
+        let sources = Sources {
+            message: u64::MAX,
+            history: 1,
+            shares: 1,
+            other: 1,
+        };
+        assert_eq!(sources.total(), u64::MAX);
+    }
 }
 
 /// What a send's page shows of its read figures (`api::send_stats`).

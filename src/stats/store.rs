@@ -35,7 +35,9 @@ pub async fn send_of_data_id(
 }
 
 /// Writes (or replaces) an article's `getarticleread` figures of one day;
-/// its `getarticleshare` figure is kept.
+/// its `getarticleshare` figure is kept. `delayed` is this answer's
+/// `is_delay` (`reads_delayed`); the row's `delayed` says either
+/// endpoint's figures are not final.
 pub async fn put_reads(
     db: &mut SqliteConnection,
     send_id: i64,
@@ -60,13 +62,15 @@ pub async fn put_reads(
     };
     sqlx::query!(
         "INSERT INTO article_days (send_id, article_idx, ref_date, readers, reads, favourites,
-             from_message, from_history, from_shares, from_other, delayed, fetched_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             from_message, from_history, from_shares, from_other, reads_delayed, delayed,
+             fetched_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12)
          ON CONFLICT (send_id, article_idx, ref_date) DO UPDATE SET
              readers = excluded.readers, reads = excluded.reads,
              favourites = excluded.favourites, from_message = excluded.from_message,
              from_history = excluded.from_history, from_shares = excluded.from_shares,
-             from_other = excluded.from_other, delayed = excluded.delayed,
+             from_other = excluded.from_other, reads_delayed = excluded.reads_delayed,
+             delayed = MAX(excluded.reads_delayed, article_days.shares_delayed),
              fetched_at = excluded.fetched_at",
         send_id,
         idx,
@@ -87,7 +91,8 @@ pub async fn put_reads(
 }
 
 /// Writes (or replaces) an article's `getarticleshare` figure of one day;
-/// its `getarticleread` figures are kept.
+/// its `getarticleread` figures are kept. `delayed`: `shares_delayed`,
+/// as [`put_reads`]'s.
 pub async fn put_shares(
     db: &mut SqliteConnection,
     send_id: i64,
@@ -100,11 +105,13 @@ pub async fn put_shares(
     let idx = i64::from(article_idx);
     let sharers = to_i64(sharers);
     sqlx::query!(
-        "INSERT INTO article_days (send_id, article_idx, ref_date, sharers, delayed, fetched_at)
-         VALUES (?, ?, ?, ?, ?, ?)
+        "INSERT INTO article_days (send_id, article_idx, ref_date, sharers, shares_delayed,
+             delayed, fetched_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)
          ON CONFLICT (send_id, article_idx, ref_date) DO UPDATE SET
              sharers = excluded.sharers,
-             delayed = MAX(article_days.delayed, excluded.delayed),
+             shares_delayed = excluded.shares_delayed,
+             delayed = MAX(article_days.reads_delayed, excluded.shares_delayed),
              fetched_at = excluded.fetched_at",
         send_id,
         idx,
@@ -119,6 +126,9 @@ pub async fn put_shares(
 }
 
 /// Recomputes the totals kept on send `send_id` from its stored days.
+/// Called once a day of its figures was fetched, so readers and sharers
+/// are 0, not NULL, for a send nobody read: WeChat lists only articles
+/// read that day. Reads and favourites stay NULL when never given.
 pub async fn refresh_totals(
     db: &mut SqliteConnection,
     send_id: i64,
@@ -126,11 +136,13 @@ pub async fn refresh_totals(
 ) -> sqlx::Result<()> {
     sqlx::query!(
         "UPDATE sends SET
-             read_users = (SELECT SUM(readers) FROM article_days WHERE send_id = sends.id),
-             headline_read_users = (SELECT SUM(readers) FROM article_days
+             read_users = (SELECT COALESCE(SUM(readers), 0) FROM article_days
+                            WHERE send_id = sends.id),
+             headline_read_users = (SELECT COALESCE(SUM(readers), 0) FROM article_days
                                      WHERE send_id = sends.id AND article_idx = 1),
              read_count = (SELECT SUM(reads) FROM article_days WHERE send_id = sends.id),
-             share_users = (SELECT SUM(sharers) FROM article_days WHERE send_id = sends.id),
+             share_users = (SELECT COALESCE(SUM(sharers), 0) FROM article_days
+                             WHERE send_id = sends.id),
              fav_users = (SELECT SUM(favourites) FROM article_days WHERE send_id = sends.id),
              stats_updated_at = ?
          WHERE id = ?",
@@ -330,6 +342,29 @@ pub async fn followed_send(
     .await
 }
 
+/// The sends of `account` that follow China day `day` (YYYY-MM-DD): taken
+/// on it or in the `FOLLOW_DAYS - 1` days before, able to have figures.
+/// One range on `sends_by_submission`.
+pub async fn followers_of_day(
+    db: &mut SqliteConnection,
+    account: i64,
+    day: &str,
+) -> sqlx::Result<Vec<i64>> {
+    let window = format!("-{} days", super::FOLLOW_DAYS - 1);
+    sqlx::query_scalar!(
+        r#"SELECT id AS "id!" FROM sends
+           WHERE account_id = ?1
+             AND submitted_at >= strftime('%Y-%m-%dT%H:%M:%fZ', ?2, ?3, '-8 hours')
+             AND submitted_at < strftime('%Y-%m-%dT%H:%M:%fZ', ?2, '+1 day', '-8 hours')
+             AND msg_data_id IS NOT NULL AND state IN ('submitted', 'finished')"#,
+        account,
+        day,
+        window
+    )
+    .fetch_all(db)
+    .await
+}
+
 /// Writes what became of asking `endpoint` for `day`.
 #[allow(clippy::too_many_arguments)]
 pub async fn put_fetch(
@@ -398,6 +433,48 @@ pub async fn deny(
         errcode,
         now,
         retry_at
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Counts an account-wide failure of `account` (the fetcher then pauses
+/// it, longer each time); returns the failures in a row.
+pub async fn fail_account(db: &mut SqliteConnection, account: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        "INSERT INTO stats_accounts (account_id, failures) VALUES (?1, 1)
+         ON CONFLICT (account_id) DO UPDATE SET failures = stats_accounts.failures + 1
+         RETURNING failures",
+        account
+    )
+    .fetch_one(db)
+    .await
+}
+
+/// WeChat answered `account`: account-wide failures start again from none.
+pub async fn account_answered(db: &mut SqliteConnection, account: i64) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE stats_accounts SET failures = 0 WHERE account_id = ? AND failures <> 0",
+        account
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Takes back a call [`take_call`] counted on `day` that never reached
+/// WeChat's datacube (no access token could be had).
+pub async fn give_back_call(
+    db: &mut SqliteConnection,
+    account: i64,
+    day: &str,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "UPDATE stats_accounts SET calls = calls - 1
+         WHERE account_id = ? AND calls_day = ? AND calls > 0",
+        account,
+        day
     )
     .execute(db)
     .await?;

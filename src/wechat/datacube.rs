@@ -130,7 +130,10 @@ pub struct ReadDetail {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ArticleRead {
     pub ref_date: String,
-    pub msgid: StatMsgId,
+    /// `None` when WeChat's `msgid` is not `<msg_data_id>_<index>` (an
+    /// odd row is skipped, never the whole answer refused).
+    #[serde(default, deserialize_with = "lenient_msgid")]
+    pub msgid: Option<StatMsgId>,
     #[serde(default)]
     pub detail: ReadDetail,
 }
@@ -157,7 +160,10 @@ pub struct ShareDetail {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ArticleShare {
     pub ref_date: String,
-    pub msgid: StatMsgId,
+    /// `None` when WeChat's `msgid` is not `<msg_data_id>_<index>` (an
+    /// odd row is skipped, never the whole answer refused).
+    #[serde(default, deserialize_with = "lenient_msgid")]
+    pub msgid: Option<StatMsgId>,
     #[serde(default)]
     pub detail: ShareDetail,
 }
@@ -170,6 +176,17 @@ pub struct ArticleShareResponse {
     pub list: Vec<ArticleShare>,
     #[serde(default, deserialize_with = "flag", serialize_with = "flag_number")]
     pub is_delay: bool,
+}
+
+/// A row's `msgid`, `None` when it is not one (index 0, not a number, an
+/// extra `_`, not a string).
+fn lenient_msgid<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<StatMsgId>, D::Error> {
+    Ok(match serde_json::Value::deserialize(deserializer)? {
+        serde_json::Value::String(text) => StatMsgId::parse(&text),
+        _ => None,
+    })
 }
 
 /// `is_delay` as 0/1, a boolean, or absent.
@@ -212,11 +229,36 @@ mod tests {
     }
 
     #[test]
+    fn an_odd_msgid_spoils_its_row_only() {
+        let answer: ArticleReadResponse = serde_json::from_value(json!({
+            "list": [
+                {"ref_date": "2026-12-01", "msgid": "2247483651_0", "detail": {"read_user": 1}},
+                {"ref_date": "2026-12-01", "msgid": "x_1", "detail": {"read_user": 2}},
+                {"ref_date": "2026-12-01", "msgid": "1_2_3", "detail": {"read_user": 3}},
+                {"ref_date": "2026-12-01", "msgid": 7, "detail": {"read_user": 4}},
+                {"ref_date": "2026-12-01", "msgid": "2247483651_1", "detail": {"read_user": 5}}
+            ],
+            "is_delay": 0
+        }))
+        .unwrap();
+        let ids: Vec<_> = answer.list.iter().map(|row| row.msgid).collect();
+        assert_eq!(
+            ids,
+            [None, None, None, None, StatMsgId::parse("2247483651_1")]
+        );
+        let shares: ArticleShareResponse = serde_json::from_value(json!({
+            "list": [{"ref_date": "2026-12-01", "msgid": "abc", "detail": {"share_user": 1}}]
+        }))
+        .unwrap();
+        assert_eq!(shares.list[0].msgid, None);
+    }
+
+    #[test]
     fn an_answer_is_written_as_wechat_writes_it_and_reads_back() {
         let answer = ArticleShareResponse {
             list: vec![ArticleShare {
                 ref_date: "2026-12-01".into(),
-                msgid: StatMsgId::parse("2247483651_2").unwrap(),
+                msgid: StatMsgId::parse("2247483651_2"),
                 detail: ShareDetail { share_user: 4 },
             }],
             is_delay: true,

@@ -93,7 +93,7 @@ fn readers(answer: &ArticleReadResponse, send: &SendRecord, index: u32) -> u64 {
     answer
         .list
         .iter()
-        .filter(|row| row.msgid == stat_id(send, index))
+        .filter(|row| row.msgid == Some(stat_id(send, index)))
         .map(|row| row.detail.read_user)
         .sum()
 }
@@ -132,7 +132,11 @@ async fn an_article_sends_day_is_read_from_08_00_the_next_day_the_same_every_tim
     let answer = app.article_read(&token, day).await;
     assert_eq!(answer["is_delay"], 0, "{answer}");
     let read = reads(&answer);
-    let ids: Vec<String> = read.list.iter().map(|r| r.msgid.to_string()).collect();
+    let ids: Vec<String> = read
+        .list
+        .iter()
+        .map(|r| r.msgid.unwrap().to_string())
+        .collect();
     let data_id = send.msg_data_id.unwrap().get();
     assert_eq!(ids, [format!("{data_id}_1"), format!("{data_id}_2")]);
     for row in &read.list {
@@ -162,7 +166,7 @@ async fn an_article_sends_day_is_read_from_08_00_the_next_day_the_same_every_tim
     for row in &share.list {
         assert_eq!(row.ref_date, date(day));
         assert!(row.detail.share_user > 0);
-        assert!(row.detail.share_user < readers(&read, &send, row.msgid.index));
+        assert!(row.detail.share_user < readers(&read, &send, row.msgid.unwrap().index));
     }
     // Asked again, later: the same answer.
     let token = app.move_to(day + 1, 13, 10).await;
@@ -215,7 +219,7 @@ async fn readers_add_up_over_thirty_days_within_the_send_and_then_stop() {
     let row = late
         .list
         .iter()
-        .find(|r| r.msgid == stat_id(&send, 1))
+        .find(|r| r.msgid == Some(stat_id(&send, 1)))
         .unwrap();
     let from_history: u64 = row
         .detail
@@ -292,7 +296,11 @@ async fn only_an_article_send_that_succeeded_has_figures() {
     let day = china_day(ok.submitted_at);
     let token = app.move_to(day + 1, 9, 0).await;
     let read = reads(&app.article_read(&token, day).await);
-    let data_ids: BTreeSet<_> = read.list.iter().map(|r| r.msgid.msg_data_id).collect();
+    let data_ids: BTreeSet<_> = read
+        .list
+        .iter()
+        .map(|r| r.msgid.unwrap().msg_data_id)
+        .collect();
     assert_eq!(data_ids, [ok.msg_data_id.unwrap()].into(), "{read:?}");
     assert!(failed.msg_data_id.is_some() && refused.msg_data_id.is_some());
     let share = shares(&app.article_share(&token, day).await);
@@ -300,7 +308,7 @@ async fn only_an_article_send_that_succeeded_has_figures() {
         share
             .list
             .iter()
-            .all(|r| Some(r.msgid.msg_data_id) == ok.msg_data_id)
+            .all(|r| Some(r.msgid.unwrap().msg_data_id) == ok.msg_data_id)
     );
 }
 
@@ -521,7 +529,7 @@ async fn a_deleted_article_has_no_figures_from_the_day_of_its_deletion() {
     assert_eq!(errcode(&deleted), 0, "{deleted}");
     let token = app.move_to(day + 4, 9, 0).await;
     let indexes = |read: &ArticleReadResponse| -> Vec<u32> {
-        read.list.iter().map(|r| r.msgid.index).collect()
+        read.list.iter().map(|r| r.msgid.unwrap().index).collect()
     };
     for age in 0..2 {
         let read = reads(&app.article_read(&token, day + age).await);
@@ -531,6 +539,6 @@ async fn a_deleted_article_has_no_figures_from_the_day_of_its_deletion() {
         let read = reads(&app.article_read(&token, day + age).await);
         assert_eq!(indexes(&read), [1, 3], "day {age}");
         let share = shares(&app.article_share(&token, day + age).await);
-        assert!(share.list.iter().all(|r| r.msgid.index != 2));
+        assert!(share.list.iter().all(|r| r.msgid.unwrap().index != 2));
     }
 }

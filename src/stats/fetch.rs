@@ -927,7 +927,7 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(days, ["2026-11-30", "2026-12-01", "2026-12-05"]);
-        // Each hop is one seek on `sends_by_submission`, in its order.
+        // Each hop is one seek on (account, submission time), in its order.
         let plan: Vec<String> = sqlx::query(
             "EXPLAIN QUERY PLAN SELECT submitted_at FROM sends WHERE account_id = 1
                AND submitted_at >= '2026' AND msg_data_id IS NOT NULL
@@ -940,7 +940,8 @@ mod tests {
         .map(|r| sqlx::Row::get::<String, _>(r, "detail"))
         .collect();
         assert!(
-            plan.iter().any(|p| p.contains("sends_by_submission"))
+            plan.iter()
+                .any(|p| p.contains("INDEX sends_read_rates (account_id=? AND submitted_at>?)"))
                 && !plan.iter().any(|p| p.contains("TEMP B-TREE")),
             "{plan:?}"
         );

@@ -6,7 +6,7 @@
 //!
 //! Read from the totals kept on `sends` (`headline_read_users`,
 //! `sent_count`) over the window's entries of the index `sends_read_rates`
-//! (`sends_by_submission` with the columns read here, so no table lookup
+//! (`(account_id, submitted_at)` with the columns read here, so no table lookup
 //! per send), never from the daily rows and never from WeChat. A send's read rate is
 //! its first article's readers over its `SentCount`; a group's is the sum of
 //! its sends' readers over the sum of their `SentCount`. A send to a list of

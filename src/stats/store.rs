@@ -231,7 +231,7 @@ pub async fn fetch_gate(db: &mut SqliteConnection, account: i64) -> sqlx::Result
 /// The China dates (YYYY-MM-DD, ascending, each once) on which WeChat took
 /// an article send of `account` that can have figures (`submitted` or
 /// `finished`, with its `msg_data_id`), from `since` (UTC) on. Hops from
-/// day to day along `sends_by_submission`, one seek per day, so the cost
+/// day to day along `sends_read_rates`, one seek per day, so the cost
 /// follows the number of days, not of sends.
 pub async fn send_days(
     db: &mut SqliteConnection,
@@ -344,7 +344,7 @@ pub async fn followed_send(
 
 /// The sends of `account` that follow China day `day` (YYYY-MM-DD): taken
 /// on it or in the `FOLLOW_DAYS - 1` days before, able to have figures.
-/// One range on `sends_by_submission`.
+/// One range on `sends_read_rates` (account, submission time).
 pub async fn followers_of_day(
     db: &mut SqliteConnection,
     account: i64,

@@ -328,7 +328,10 @@ async fn history_sorts_by_reads_most_first_and_pages_through_them() {
 
     // Without JavaScript: the header's link sorts, the sorted page links
     // back, and its "fewer reads" page follows on.
-    for (lang, column, more) in [("en", "Reads", "Fewer reads"), ("zh-CN", "阅读", "更少")] {
+    for (lang, column, more) in [
+        ("en", "Readers", "Fewer readers"),
+        ("zh-CN", "阅读人数", "更少"),
+    ] {
         let plain = page(&app, &client, "/a/main/sends", lang).await;
         assert!(
             plain.contains("href=\"/a/main/sends?sort=reads\" title="),

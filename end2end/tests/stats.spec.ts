@@ -3,7 +3,7 @@ import { admin, hydrated, logIn, expect, test } from "./helpers";
 
 // Read figures (issue 19): a send's page shows each article's chart and the
 // same numbers as a table once WeChat (the simulator) has figures and the
-// fetcher has stored them; History's "Reads" column sorts by them.
+// fetcher has stored them; History's "Readers" column sorts by them.
 
 type Lang = "zh" | "en";
 const locales: Record<Lang, string> = { zh: "zh-CN", en: "en-US" };
@@ -18,7 +18,7 @@ const words = {
     chart: /^Readers, reads, sharers and favourites per day/,
     table: /figures per day$/,
     rate: /^Read rate: \d+\.\d %/,
-    column: "Reads",
+    column: "Readers",
     sorted: "Sorted by readers, most first; sends without read figures are not listed.",
     byTime: "Newest first",
     mostRead: "Most read first",
@@ -27,8 +27,8 @@ const words = {
     section: "阅读数据",
     chart: /^每日阅读人数、阅读次数、分享人数和收藏人数/,
     table: /每日阅读数据$/,
-    rate: /^阅读率：\d+\.\d %/,
-    column: "阅读",
+    rate: /^阅读率：\d+\.\d%/,
+    column: "阅读人数",
     sorted: "按阅读人数排序，最多的在前；没有阅读数据的群发不列出。",
     byTime: "最新的在前",
     mostRead: "阅读最多的在前",

@@ -1141,14 +1141,14 @@ pub async fn history(
         // `sends_by_reads` holds the others in this order.
         query.push(" AND s.read_users IS NOT NULL");
         if let (Some(reads), Some(before)) = (filter.before_reads, filter.before) {
+            // A row value: SQLite seeks the index to it, where the
+            // equivalent OR would scan from the top.
             query
-                .push(" AND (s.read_users < ")
+                .push(" AND (s.read_users, s.id) < (")
                 .push_bind(reads)
-                .push(" OR (s.read_users = ")
-                .push_bind(reads)
-                .push(" AND s.id < ")
+                .push(", ")
                 .push_bind(before)
-                .push("))");
+                .push(")");
         }
     } else if let Some(before) = filter.before {
         query.push(" AND s.id < ").push_bind(before);

@@ -175,7 +175,7 @@ fn HistoryBody(
                                 <a href=sort.reads.clone() aria-current=by_reads.then_some("page")>{lang.pick("阅读最多的在前", "Most read first")}</a>
                             </nav>
                             {by_reads.then(|| view! {
-                                <p class="hint" role="status">
+                                <p class="hint">
                                     {lang.pick(
                                         "按阅读人数排序，最多的在前；没有阅读数据的群发不列出。",
                                         "Sorted by readers, most first; sends without read figures are not listed.",
@@ -201,7 +201,7 @@ fn HistoryBody(
                                         let mut next = f.clone();
                                         next.before = older;
                                         let more = if by_reads {
-                                            lang.pick("更少", "Fewer reads")
+                                            lang.pick("更少", "Fewer readers")
                                         } else {
                                             lang.pick("更早", "Older")
                                         };
@@ -394,9 +394,9 @@ fn HistoryTable(lang: Lang, rows: Vec<HistoryRow>, sort: SortLinks) -> impl Into
                     <th scope="col">{lang.pick("送达 / 失败", "Sent / failed")}</th>
                     <th scope="col" class="reads-col" aria-sort=sort.by_reads.then_some("descending")>
                         {if sort.by_reads {
-                            view! { <span>{lang.pick("阅读", "Reads")}</span> }.into_any()
+                            view! { <span>{lang.pick("阅读人数", "Readers")}</span> }.into_any()
                         } else {
-                            view! { <a href=sort.reads.clone() title=lang.pick("按阅读人数排序，最多的在前", "Sort by readers, most first")>{lang.pick("阅读", "Reads")}</a> }.into_any()
+                            view! { <a href=sort.reads.clone() title=lang.pick("按阅读人数排序，最多的在前", "Sort by readers, most first")>{lang.pick("阅读人数", "Readers")}</a> }.into_any()
                         }}
                     </th>
                 </tr>
@@ -430,7 +430,7 @@ fn HistoryTable(lang: Lang, rows: Vec<HistoryRow>, sort: SortLinks) -> impl Into
                                 </td>
                                 <td data-label=lang.pick("送达 / 失败", "Sent / failed")>{counts}</td>
                                 {match reads_cell(&row) {
-                                    Some(reads) => view! { <td class="reads-col" data-label=lang.pick("阅读", "Reads")>{reads}</td> }.into_any(),
+                                    Some(reads) => view! { <td class="reads-col" data-label=lang.pick("阅读人数", "Readers")>{reads}</td> }.into_any(),
                                     None => view! { <td class="reads-col"></td> }.into_any(),
                                 }}
                             </tr>

@@ -6,6 +6,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+use super::stats_chart::percent;
 use super::{Page, lang, type_label};
 use crate::error::AppError;
 use crate::i18n::Lang;
@@ -51,15 +52,6 @@ fn StatsBody(overview: Resource<Result<AccountOverview, AppError>>) -> impl Into
                 }
             })}
         </Transition>
-    }
-}
-
-/// "5.2 %": a read rate with one decimal.
-pub fn percent(ratio: f64, lang: Lang) -> String {
-    let value = format!("{:.1}", ratio * 100.0);
-    match lang {
-        Lang::Zh => format!("{value}%"),
-        Lang::En => format!("{value} %"),
     }
 }
 
@@ -227,7 +219,7 @@ fn Ranking(lang: Lang, account: String, ranked: Vec<RankedSend>, total: i64) -> 
         <section aria-labelledby="stats-ranking">
             <h2 id="stats-ranking">{lang.pick("群发排行", "Sends ranked")}</h2>
             <p class="hint">{caption}</p>
-            <table class="stats stacked">
+            <table class="stats stacked" aria-labelledby="stats-ranking">
                 <thead>
                     <tr>
                         <th scope="col">"#"</th>
@@ -307,7 +299,7 @@ fn ByAudience(lang: Lang, rows: Vec<AudienceRow>) -> impl IntoView {
     view! {
         <section aria-labelledby="stats-audience">
             <h2 id="stats-audience">{lang.pick("按发送对象", "By audience")}</h2>
-            <table class="stats stacked">
+            <table class="stats stacked" aria-labelledby="stats-audience">
                 <RateHead lang first=lang.pick("发送对象", "Audience") />
                 <tbody>
                     {rows
@@ -333,7 +325,7 @@ fn ByType(lang: Lang, rows: Vec<TypeRow>) -> impl IntoView {
     view! {
         <section aria-labelledby="stats-type">
             <h2 id="stats-type">{lang.pick("按消息类型", "By message type")}</h2>
-            <table class="stats stacked">
+            <table class="stats stacked" aria-labelledby="stats-type">
                 <thead>
                     <tr>
                         <th scope="col">{lang.pick("类型", "Type")}</th>
@@ -375,7 +367,7 @@ fn ByHour(lang: Lang, rows: Vec<HourRow>) -> impl IntoView {
     view! {
         <section aria-labelledby="stats-hour">
             <h2 id="stats-hour">{lang.pick("按发送时刻", "By hour of the day")}</h2>
-            <table class="stats stacked">
+            <table class="stats stacked" aria-labelledby="stats-hour">
                 <RateHead lang first=lang.pick("时刻", "Hour") />
                 <tbody>
                     {rows
@@ -398,8 +390,8 @@ fn ByHour(lang: Lang, rows: Vec<HourRow>) -> impl IntoView {
 
 #[cfg(test)]
 mod tests {
-    use super::percent;
     use crate::i18n::Lang;
+    use crate::ui::stats_chart::percent;
 
     #[test]
     fn a_rate_is_a_percentage_with_one_decimal() {

@@ -16,9 +16,14 @@ pub fn figure(value: Option<u64>) -> String {
     value.map_or_else(|| "—".to_owned(), group_digits)
 }
 
-/// A share as a percentage with one decimal: "12.5 %".
-pub fn percent(rate: f64) -> String {
-    format!("{:.1} %", rate * 100.0)
+/// A share as a percentage with one decimal, as each language writes it:
+/// "12.5 %", "12.5%". The account overview's rates use it too.
+pub fn percent(rate: f64, lang: Lang) -> String {
+    let value = format!("{:.1}", rate * 100.0);
+    match lang {
+        Lang::Zh => format!("{value}%"),
+        Lang::En => format!("{value} %"),
+    }
 }
 
 /// The four series, in the order of the legend and the table.
@@ -348,7 +353,7 @@ fn SourcesTable(lang: Lang, caption: String, sources: Sources) -> impl IntoView 
                                     <span class="source-bar" aria-hidden="true">
                                         <span style=format!("width: {:.1}%", share * 100.0)></span>
                                     </span>
-                                    {percent(share)}
+                                    {percent(share, lang)}
                                 </td>
                             </tr>
                         }
@@ -373,13 +378,13 @@ fn ArticleReads(lang: Lang, article: ArticleStats, sent_count: Option<i64>) -> i
         (Some(rate), Some(readers), Some(sent)) => match lang {
             Lang::Zh => format!(
                 "阅读率：{}（{} 人阅读，送达 {} 人）",
-                percent(rate),
+                percent(rate, lang),
                 group_digits(readers),
                 group_digits(sent.max(0) as u64)
             ),
             Lang::En => format!(
                 "Read rate: {} ({} {} of {} sent)",
-                percent(rate),
+                percent(rate, lang),
                 group_digits(readers),
                 if readers == 1 { "reader" } else { "readers" },
                 group_digits(sent.max(0) as u64)

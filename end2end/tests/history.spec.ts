@@ -111,7 +111,7 @@ test.describe("history and send detail", () => {
     await expect(page).toHaveURL(/before=\d+/);
     await expect(table.getByRole("row").filter({ hasText: `e2e paging ${run} #1.` })).toBeVisible();
     await expect(table.getByRole("row").filter({ hasText: `e2e paging ${run} #50.` })).toHaveCount(0);
-    await page.getByRole("link", { name: "Newest" }).click();
+    await page.getByRole("link", { name: "Newest", exact: true }).click();
     await expect(table.getByRole("row").filter({ hasText: `e2e paging ${run} #50.` })).toBeVisible();
 
     await page.getByLabel("Status").selectOption({ label: "Rejected" });

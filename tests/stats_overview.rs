@@ -521,3 +521,54 @@ async fn a_list_send_is_one_send_its_calls_figures_summed() {
     assert_eq!(lists.rate, rate(200, 80, 1));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_list_whose_first_call_has_no_figures_is_linked_by_it_and_counted_once() {
+    let app = TestApp::spawn().await;
+    let admin = signed_in(&app).await;
+    let group: i64 = sqlx::query_scalar(
+        "INSERT INTO send_groups (kind, user_id, summary) VALUES ('openid_list', 1, 'list') RETURNING id",
+    )
+    .fetch_one(&app.state.db)
+    .await
+    .unwrap();
+    let mut calls = Vec::new();
+    for part in [1_i64, 2] {
+        let id = seed(
+            &app,
+            &Seed::article(
+                ["first call", "second call"][part as usize - 1],
+                1,
+                100,
+                None,
+            ),
+        )
+        .await;
+        sqlx::query(
+            "UPDATE sends SET endpoint = 'send', group_id = ?, group_part = ? WHERE id = ?",
+        )
+        .bind(group)
+        .bind(part)
+        .bind(id)
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+        calls.push(id);
+    }
+    // Written directly: only the second call has figures.
+    sqlx::query("UPDATE sends SET headline_read_users = 30, read_users = 30 WHERE id = ?")
+        .bind(calls[1])
+        .execute(&app.state.db)
+        .await
+        .unwrap();
+    let month = overview(&app, &admin, "main", "30").await;
+    let ranked: Vec<(i64, i64, i64)> = month
+        .ranked
+        .iter()
+        .map(|r| (r.id, r.sent, r.readers))
+        .collect();
+    assert_eq!(ranked, [(calls[0], 200, 30)]);
+    assert_eq!(month.article_sends, 1);
+    assert_eq!(month.with_figures(), 1);
+    app.stop().await;
+}

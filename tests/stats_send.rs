@@ -12,7 +12,7 @@ use common::{TestApp, form, post, send, signed_in};
 use qunfa::error::{AppError, Problem};
 use qunfa::sends::SendState;
 use qunfa::sends::history::HistoryPage;
-use qunfa::stats::store::{ReadFigures, put_reads, put_shares, refresh_totals};
+use qunfa::stats::store::{ReadFigures, put_fetch, put_reads, put_shares, refresh_totals};
 use qunfa::stats::{FiguresState, SendFigures, Sources};
 use reqwest::Client;
 
@@ -351,4 +351,181 @@ async fn history_sorts_by_reads_most_first_and_pages_through_them() {
             &sorted[first_row..first_row + 40]
         );
     }
+}
+
+/// A finished article send taken two days before the clock's now, with
+/// `sent` followers reached: part `part` of list group `group`, or a send
+/// to all without a group.
+async fn list_call(app: &TestApp, group: Option<i64>, part: i64, sent: i64) -> i64 {
+    let at: String = sqlx::query_scalar("SELECT strftime('%Y-%m-%dT%H:%M:%fZ', ?, '-2 days')")
+        .bind(app.sends().now())
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    sqlx::query_scalar(
+        "INSERT INTO sends (clientmsgid, account_id, user_id, msg_type, audience, summary,
+             request, state, msg_id, msg_data_id, submitted_at, released_at, sent_count,
+             total_count, error_count, finished_at, endpoint, group_id, group_part)
+         VALUES (?2, 1, 1, 'mpnews', 'a list of followers', 'a list', '{}', 'finished', ?3, ?4,
+                 ?5, ?5, ?6, ?6, 0, ?5, CASE WHEN ?1 IS NULL THEN 'sendall' ELSE 'send' END, ?1,
+                 CASE WHEN ?1 IS NULL THEN NULL ELSE ?7 END)
+         RETURNING id",
+    )
+    .bind(group)
+    .bind(format!("qf-st-list-{group:?}-{part}"))
+    .bind(700 + part + i64::from(group.is_none()) * 10)
+    .bind(900 + part + i64::from(group.is_none()) * 10)
+    .bind(&at)
+    .bind(sent)
+    .bind(part)
+    .fetch_one(&app.state.db)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_list_sends_figures_are_its_calls_summed_in_history_on_its_page_and_in_the_overview() {
+    let app = TestApp::spawn().await;
+    let client = signed_in(&app).await;
+    let group: i64 = sqlx::query_scalar(
+        "INSERT INTO send_groups (kind, user_id, summary) VALUES ('openid_list', 1, 'list')
+         RETURNING id",
+    )
+    .fetch_one(&app.state.db)
+    .await
+    .unwrap();
+    let mut calls = Vec::new();
+    for (part, sent) in [(1, 100), (2, 200), (3, 300)] {
+        calls.push(list_call(&app, Some(group), part, sent).await);
+    }
+    // A send to all with more readers than any call, fewer than the list.
+    let single = list_call(&app, None, 1, 100).await;
+    let (day0, day1) = (
+        china_day(&app, calls[0], 0).await,
+        china_day(&app, calls[0], 1).await,
+    );
+    let now = app.sends().now();
+    let mut db = app.state.db.acquire().await.unwrap();
+    let readers = |readers: u64, reads: u64| ReadFigures {
+        readers,
+        reads: Some(reads),
+        ..ReadFigures::default()
+    };
+    // Each call its own msg_data_id, so its own days.
+    put_reads(&mut db, calls[0], 1, &day0, &readers(10, 12), false, &now)
+        .await
+        .unwrap();
+    put_reads(&mut db, calls[1], 1, &day0, &readers(20, 25), false, &now)
+        .await
+        .unwrap();
+    put_reads(&mut db, calls[1], 2, &day1, &readers(5, 5), true, &now)
+        .await
+        .unwrap();
+    put_reads(&mut db, calls[2], 1, &day0, &readers(30, 31), false, &now)
+        .await
+        .unwrap();
+    put_shares(&mut db, calls[2], 1, &day1, 4, false, &now)
+        .await
+        .unwrap();
+    put_reads(&mut db, single, 1, &day0, &readers(50, 50), false, &now)
+        .await
+        .unwrap();
+    // The fetcher refreshes every send that follows a stored day.
+    for id in calls.iter().chain([&single]) {
+        refresh_totals(&mut db, *id, &now).await.unwrap();
+    }
+    drop(db);
+
+    // History: the list's row reads the sum, and sorts by it.
+    let by_reads = post(
+        &app,
+        &client,
+        "list_sends",
+        &[("filter[sort]".to_owned(), "reads".to_owned())],
+    )
+    .await;
+    let by_reads: HistoryPage = by_reads.json().await.unwrap();
+    let order: Vec<(i64, Option<i64>)> = by_reads.rows.iter().map(|r| (r.id, r.reads)).collect();
+    assert_eq!(order, [(calls[0], Some(65)), (single, Some(50))]);
+
+    // Its page, opened with any call: the calls' days summed per article
+    // and day, over the calls' summed SentCount.
+    for id in &calls {
+        let s = stats(&app, &client, *id).await;
+        assert!(
+            matches!(s.state, FiguresState::Figures { followed: true, .. }),
+            "{:?}",
+            s.state
+        );
+        assert_eq!(s.sent_count, Some(600));
+        assert_eq!(s.articles.len(), 2);
+        let one = &s.articles[0];
+        assert_eq!(one.days[0].readers, Some(60));
+        assert_eq!(one.days[0].reads, Some(68));
+        assert_eq!(one.days[1].sharers, Some(4));
+        assert_eq!(one.totals.readers, Some(60));
+        assert_eq!(one.totals.sharers, Some(4));
+        assert_eq!(one.read_rate, Some(0.1));
+        let two = &s.articles[1];
+        assert_eq!(two.totals.readers, Some(5));
+        assert!(two.days[1].delayed);
+    }
+
+    // The overview: the list once, linked by its first call, at the same rate.
+    let overview: qunfa::stats::overview::AccountOverview = app
+        .call(
+            &client,
+            "account_stats",
+            &[("account", "main"), ("days", "30")],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let list = overview.ranked.iter().find(|r| r.id == calls[0]).unwrap();
+    assert_eq!((list.sent, list.readers), (600, 60));
+    assert_eq!(overview.article_sends, 2);
+    assert_eq!(overview.with_figures(), 2);
+}
+
+#[tokio::test]
+async fn a_fetched_day_without_a_row_is_nobody_read_it_not_no_figures() {
+    let app = TestApp::spawn().await;
+    let client = signed_in(&app).await;
+    let id = finished_article_send(&app, &client, "qf-st-unread").await;
+    let (day0, day1) = (china_day(&app, id, 0).await, china_day(&app, id, 1).await);
+    let now = app.sends().now();
+    let mut db = app.state.db.acquire().await.unwrap();
+    // Day 0 fetched from both endpoints, day 1 only for reads (its
+    // shares not asked yet): WeChat listed no article of this send.
+    for (endpoint, day, state) in [
+        ("getarticleread", &day0, "done"),
+        ("getarticleshare", &day0, "done"),
+        ("getarticleread", &day1, "delayed"),
+    ] {
+        put_fetch(&mut db, 1, endpoint, day, state, 0, None, None, &now)
+            .await
+            .unwrap();
+    }
+    drop(db);
+    let s = stats(&app, &client, id).await;
+    assert!(
+        matches!(s.state, FiguresState::Figures { followed: true, .. }),
+        "{:?}",
+        s.state
+    );
+    let one = &s.articles[0];
+    let dates: Vec<&str> = one.days.iter().map(|d| d.date.as_str()).collect();
+    assert_eq!(dates, [day0.as_str(), day1.as_str()]);
+    assert_eq!(one.days[0].readers, Some(0));
+    assert_eq!(one.days[0].sharers, Some(0));
+    assert_eq!(one.days[0].reads, None, "never given: shown as —");
+    assert_eq!(one.days[0].favourites, None);
+    assert_eq!(one.days[1].readers, Some(0));
+    assert_eq!(one.days[1].sharers, None);
+    assert_eq!(one.totals.readers, Some(0));
+    assert_eq!(one.read_rate, Some(0.0));
+    let en = page(&app, &client, &format!("/a/main/sends/{id}"), "en").await;
+    assert!(en.contains("reads-table"), "{en}");
+    assert!(!en.contains("No figures yet"), "{en}");
 }

@@ -116,7 +116,8 @@ mod tests {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SendFigures {
     pub state: FiguresState,
-    /// WeChat's SentCount: what the read rates are of.
+    /// WeChat's SentCount: what the read rates are of (a list send's:
+    /// its calls' summed).
     pub sent_count: Option<i64>,
     /// One per article, in order; empty unless `state` is `Figures`.
     pub articles: Vec<ArticleStats>,
@@ -127,7 +128,7 @@ pub struct SendFigures {
 pub enum FiguresState {
     /// Not a finished article send: the page shows no section.
     NotArticle,
-    /// No figures stored yet; WeChat's first come after `first`: 08:00
+    /// No day of its figures fetched yet; WeChat's first come after `first`: 08:00
     /// China time the day after the send, in the account's zone as text.
     /// `due`: that time has passed (the next daily fetch brings them).
     NotYet { first: String, due: bool },
@@ -146,8 +147,12 @@ pub struct ArticleStats {
     pub index: u32,
     /// Its title, where the send kept it.
     pub title: Option<String>,
-    /// Every China-time day from the send's to the latest with figures;
-    /// a day with nothing stored has every figure `None`.
+    /// Every China-time day from the send's to the latest stored or
+    /// fetched (a list send: its calls' days summed). A fetched day with
+    /// no row of this article (WeChat lists only articles read that day)
+    /// has readers `Some(0)` when `getarticleread` was fetched and sharers
+    /// `Some(0)` when `getarticleshare` was; reads and favourites stay
+    /// `None`. A day not fetched has every figure `None`.
     pub days: Vec<DayFigures>,
     /// The days' figures summed; `None` where no day had that figure.
     pub totals: DayFigures,
@@ -159,7 +164,8 @@ pub struct ArticleStats {
 }
 
 /// One day's figures of an article (or their totals, `date` empty).
-/// `None`: WeChat's answer did not carry it (shown as "—", never 0).
+/// `None`: WeChat's answer did not carry it, or the day was not fetched
+/// (shown as "—", never 0).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DayFigures {
     /// `YYYY-MM-DD`, China time.

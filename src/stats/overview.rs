@@ -227,8 +227,14 @@ pub mod ssr {
                           AS "hour!: i64",
                       SUM(s.endpoint <> 'send' OR s.group_part IS NULL OR s.group_part = 1)
                           AS "sends!: i64",
-                      SUM((s.endpoint <> 'send' OR s.group_part IS NULL OR s.group_part = 1)
-                          AND s.headline_read_users IS NOT NULL AND s.sent_count > 0)
+                      SUM(CASE WHEN s.endpoint = 'send' AND s.group_part IS NOT NULL
+                               -- A list counts once, at its first call, when
+                               -- any of its calls has figures.
+                               THEN s.group_part = 1 AND EXISTS (
+                                   SELECT 1 FROM sends AS c
+                                   WHERE c.group_id = s.group_id AND c.endpoint = 'send'
+                                     AND c.headline_read_users IS NOT NULL AND c.sent_count > 0)
+                               ELSE s.headline_read_users IS NOT NULL AND s.sent_count > 0 END)
                           AS "with_figures!: i64",
                       TOTAL(CASE WHEN s.headline_read_users IS NOT NULL AND s.sent_count > 0
                                  THEN s.sent_count END) AS "sent!: f64",
@@ -264,7 +270,8 @@ pub mod ssr {
     /// The window's article sends with figures, best read rate first (a
     /// list send's calls summed), at most `limit`. The sends to all or a
     /// tag are ranked as they are (a bounded sort, no grouping of the
-    /// window's thousands of rows); only the calls of lists are grouped.
+    /// window's thousands of rows); only the calls of lists are grouped,
+    /// all of a list's calls, linked by its first (`group_part` 1).
     async fn ranked(
         db: &mut SqliteConnection,
         account: i64,
@@ -282,14 +289,15 @@ pub mod ssr {
                      AND headline_read_users IS NOT NULL AND sent_count > 0
                      AND endpoint <> 'send'
                    UNION ALL
-                   SELECT MIN(id), MIN(submitted_at), NULL, 1, SUM(sent_count),
+                   SELECT COALESCE(MIN(CASE WHEN group_part = 1 THEN id END), MIN(id)),
+                          MIN(submitted_at), NULL, 1, SUM(sent_count),
                           SUM(headline_read_users),
                           CAST(SUM(headline_read_users) AS REAL) / SUM(sent_count)
                    FROM sends
                    WHERE account_id = ?1 AND submitted_at >= ?2 AND msg_type = 'mpnews'
-                     AND headline_read_users IS NOT NULL AND sent_count > 0
                      AND endpoint = 'send'
                    GROUP BY group_id
+                   HAVING COUNT(headline_read_users) > 0 AND SUM(sent_count) > 0
                    ORDER BY rate DESC, id DESC
                    LIMIT ?3
                )

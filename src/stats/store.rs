@@ -129,23 +129,38 @@ pub async fn put_shares(
 /// Called once a day of its figures was fetched, so readers and sharers
 /// are 0, not NULL, for a send nobody read: WeChat lists only articles
 /// read that day. Reads and favourites stay NULL when never given.
+/// A call of a list send (`openid_list` group) gets the whole list's
+/// totals, written onto every call of the list, so History's column and
+/// its sort on `read_users` see the list once with one figure;
+/// `headline_read_users` stays each call's own (the overview sums the
+/// calls itself, over their summed `sent_count`).
 pub async fn refresh_totals(
     db: &mut SqliteConnection,
     send_id: i64,
     now: &str,
 ) -> sqlx::Result<()> {
     sqlx::query!(
-        "UPDATE sends SET
-             read_users = (SELECT COALESCE(SUM(readers), 0) FROM article_days
-                            WHERE send_id = sends.id),
+        "WITH calls (id) AS (
+             SELECT c.id FROM sends AS s
+             JOIN send_groups AS g ON g.id = s.group_id AND g.kind = 'openid_list'
+             JOIN sends AS c ON c.group_id = s.group_id AND c.endpoint = 'send'
+             WHERE s.id = ?2 AND s.endpoint = 'send'
+             UNION SELECT ?2
+         ),
+         totals AS (
+             SELECT COALESCE(SUM(readers), 0) AS readers, SUM(reads) AS reads,
+                    COALESCE(SUM(sharers), 0) AS sharers, SUM(favourites) AS favourites
+             FROM article_days WHERE send_id IN (SELECT id FROM calls)
+         )
+         UPDATE sends SET
+             read_users = (SELECT readers FROM totals),
              headline_read_users = (SELECT COALESCE(SUM(readers), 0) FROM article_days
                                      WHERE send_id = sends.id AND article_idx = 1),
-             read_count = (SELECT SUM(reads) FROM article_days WHERE send_id = sends.id),
-             share_users = (SELECT COALESCE(SUM(sharers), 0) FROM article_days
-                             WHERE send_id = sends.id),
-             fav_users = (SELECT SUM(favourites) FROM article_days WHERE send_id = sends.id),
-             stats_updated_at = ?
-         WHERE id = ?",
+             read_count = (SELECT reads FROM totals),
+             share_users = (SELECT sharers FROM totals),
+             fav_users = (SELECT favourites FROM totals),
+             stats_updated_at = ?1
+         WHERE id IN (SELECT id FROM calls)",
         now,
         send_id
     )
@@ -505,6 +520,8 @@ pub struct SendOfStats {
     /// The articles' titles, in order (from the send, else from qunfa's
     /// copy of the articles as sent); empty when neither kept them.
     pub titles: Vec<String>,
+    /// `sends.read_users` is set: a day of its figures was fetched.
+    pub has_totals: bool,
 }
 
 /// Send `id` of `account`, as its figures need it (`None`: no such send
@@ -516,7 +533,7 @@ pub async fn send_of_stats(
 ) -> sqlx::Result<Option<SendOfStats>> {
     let row = sqlx::query!(
         "SELECT s.msg_type, s.state, s.sent_count, s.submitted_at, s.msg_data_id,
-                s.articles, a.articles AS \"as_sent?\"
+                s.read_users, s.articles, a.articles AS \"as_sent?\"
          FROM sends s LEFT JOIN sent_articles a ON a.send_id = s.id
          WHERE s.id = ? AND s.account_id = ?",
         id,
@@ -547,8 +564,39 @@ pub async fn send_of_stats(
             submitted_at: r.submitted_at,
             msg_data_id: r.msg_data_id,
             titles,
+            has_totals: r.read_users.is_some(),
         }
     }))
+}
+
+/// One call of a list send, as its figures need it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListCallOfStats {
+    pub id: i64,
+    pub state: String,
+    pub sent_count: Option<i64>,
+}
+
+/// The calls of the list send (`openid_list` group) send `id` of
+/// `account` belongs to, the first call (`group_part` 1) first; empty when
+/// it is not a call of a list.
+pub async fn list_calls(
+    db: &mut SqliteConnection,
+    account: i64,
+    id: i64,
+) -> sqlx::Result<Vec<ListCallOfStats>> {
+    sqlx::query_as!(
+        ListCallOfStats,
+        r#"SELECT c.id AS "id!", c.state, c.sent_count FROM sends AS s
+           JOIN send_groups AS g ON g.id = s.group_id AND g.kind = 'openid_list'
+           JOIN sends AS c ON c.group_id = s.group_id AND c.endpoint = 'send'
+           WHERE s.id = ? AND s.account_id = ? AND s.endpoint = 'send'
+           ORDER BY c.group_part, c.id"#,
+        id,
+        account
+    )
+    .fetch_all(db)
+    .await
 }
 
 /// One stored day of one article, as `article_days` holds it.

@@ -230,12 +230,7 @@ pub mod ssr {
                     last.favourites = add(last.favourites, d.favourites);
                     last.sharers = add(last.sharers, d.sharers);
                     last.sources = match (last.sources, d.sources) {
-                        (Some(a), Some(b)) => Some(Sources {
-                            message: a.message.saturating_add(b.message),
-                            history: a.history.saturating_add(b.history),
-                            shares: a.shares.saturating_add(b.shares),
-                            other: a.other.saturating_add(b.other),
-                        }),
+                        (Some(a), Some(b)) => Some(a.plus(b)),
                         (a, b) => a.or(b),
                     };
                     last.delayed |= d.delayed;
@@ -294,18 +289,12 @@ pub mod ssr {
             sharers: sum(days.iter().map(|d| d.sharers)),
             delayed: days.iter().any(|d| d.delayed),
         };
-        let sources =
-            mine.iter()
-                .filter_map(|d| d.sources)
-                .fold(None, |acc: Option<Sources>, s| {
-                    let a = acc.unwrap_or_default();
-                    Some(Sources {
-                        message: a.message + s.message,
-                        history: a.history + s.history,
-                        shares: a.shares + s.shares,
-                        other: a.other + s.other,
-                    })
-                });
+        let sources = mine
+            .iter()
+            .filter_map(|d| d.sources)
+            .fold(None, |acc: Option<Sources>, s| {
+                Some(acc.unwrap_or_default().plus(s))
+            });
         let read_rate = match (totals.readers, sent_count) {
             (Some(readers), Some(sent)) if sent > 0 => Some(readers as f64 / sent as f64),
             _ => None,
@@ -543,6 +532,30 @@ pub mod ssr {
                 ("2026-12-02", Some(4))
             );
             assert_eq!((merged[2].article_idx, merged[2].readers), (2, Some(1)));
+        }
+
+        #[test]
+        fn huge_sources_over_days_add_up_without_overflow() {
+            let huge = |date: &str| StoredDay {
+                sources: Some(Sources {
+                    message: u64::MAX - 1,
+                    history: 1,
+                    shares: 2,
+                    other: 3,
+                }),
+                ..day(1, date, 1)
+            };
+            let days = [huge("2026-12-01"), huge("2026-12-02")];
+            let stats = send_stats(
+                &send(),
+                &days,
+                &[],
+                &AccountStatus::default(),
+                &cx("2026-12-03T06:00:00.000Z"),
+            );
+            let sources = stats.articles[0].sources.unwrap();
+            assert_eq!(sources.message, u64::MAX);
+            assert_eq!((sources.history, sources.shares, sources.other), (2, 4, 6));
         }
 
         #[test]

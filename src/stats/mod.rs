@@ -38,6 +38,17 @@ pub struct Sources {
 }
 
 impl Sources {
+    /// The two added group by group (a list's calls, an article's days);
+    /// WeChat's figures are not ours to trust: never an overflow.
+    pub fn plus(self, other: Sources) -> Sources {
+        Sources {
+            message: self.message.saturating_add(other.message),
+            history: self.history.saturating_add(other.history),
+            shares: self.shares.saturating_add(other.shares),
+            other: self.other.saturating_add(other.other),
+        }
+    }
+
     pub fn total(&self) -> u64 {
         // WeChat's figures are not ours to trust: never an overflow.
         self.message

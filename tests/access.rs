@@ -4,7 +4,7 @@
 //! table fails the first test, so a new one cannot be left unchecked.
 //! Also: where a post may come from (`guard::same_origin`).
 
-mod common;
+use crate::common;
 
 use common::{TestApp, signed_in};
 use qunfa::error::AppError;

@@ -3,7 +3,7 @@
 //! callback URL checked with its own Token, and one account's stuck token
 //! call holding up no other account's send.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -3,7 +3,7 @@
 //! database file, a change at work at once, a simulated account sent from
 //! at once, and "Check".
 
-mod common;
+use crate::common;
 
 use common::{
     TestApp,

@@ -4,7 +4,7 @@
 //! a send whose time passed while it waited goes only when the reviewer
 //! says "send now"; every decision is in the timeline and the audit log.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, form, send, send_detail, signed_in, worker_round};
 use qunfa::audit::{Action, AuditPage, Facts};

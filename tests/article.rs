@@ -1,7 +1,7 @@
 //! The editor's preview (`preview_article`) against the real server: an
 //! article's body as WeChat will get it, counted as WeChat counts it.
 
-mod common;
+use crate::common;
 
 use common::{ADMIN, ADMIN_PASSWORD, TestApp};
 use qunfa::article::{

@@ -1,6 +1,6 @@
 //! Logging in, sessions and who may see what, against the real server.
 
-mod common;
+use crate::common;
 
 use common::{ADMIN, ADMIN_PASSWORD, TestApp, location};
 use reqwest::StatusCode;

@@ -3,7 +3,7 @@
 //! failure stops none of the others; a restart in the middle sends nothing
 //! twice; the campaign's page shows only the caller's accounts.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, signed_in};
 use qunfa::campaigns::{CampaignPage, CampaignTarget};

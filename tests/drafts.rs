@@ -3,7 +3,7 @@
 //! the drafts made in the WeChat console, deleted, and kept to their
 //! account.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, signed_in};
 use qunfa::drafts::{DraftList, DraftView, PushOutcome, SaveOutcome};

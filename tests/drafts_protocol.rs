@@ -2,7 +2,7 @@
 //! HTTP: a draft of eight articles added, read, changed and deleted as the
 //! article editor will.
 
-mod common;
+use crate::common;
 
 use common::TestApp;
 use qunfa::i18n::Lang;

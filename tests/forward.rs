@@ -3,7 +3,7 @@
 //! WeChat as the backend gave it, and a backend that is down, hangs or fails
 //! neither loses a MASSSENDJOBFINISH nor holds connections.
 
-mod common;
+use crate::common;
 
 use std::{
     sync::{

@@ -2,7 +2,7 @@
 //! framing, requests that cannot show where they come from, arguments that
 //! do not parse, who may delete a send, and what is not kept.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -3,7 +3,7 @@
 //! the mass/get fallback, deleting an article, and the history's filters
 //! and pages.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -4,7 +4,7 @@
 //! deletion with what it breaks, the editor's body images, and an editor
 //! of another account, who gets 404 everywhere.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, signed_in};
 use qunfa::media::{LibraryPage, UploadAnswer, Usage};

@@ -4,7 +4,7 @@
 //! is sent twice; History shows the send as one row. The list's checks
 //! (bad lines, duplicates, a single follower) and saved lists per account.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! what they should, a database from a newer qunfa, a stop in the middle of
 //! a send, `/metrics` and JSON logs. The binary is run as an operator runs it.
 
-mod common;
+use crate::common;
 
 use std::{
     path::Path,

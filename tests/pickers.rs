@@ -2,7 +2,7 @@
 //! the send for the history and the send page; and the pickers without
 //! JavaScript (the form kept, a list page, the field filled).
 
-mod common;
+use crate::common;
 
 use common::{TestApp, form, location, post, send, signed_in};
 use qunfa::sends::history::HistoryPage;

@@ -4,7 +4,7 @@
 //! the confirmation, WeChat's 45028 worded with the quota, and held sends
 //! counted as planned.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

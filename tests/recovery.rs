@@ -2,7 +2,7 @@
 //! console knew its send's msg_id is applied after the console restarts.
 //! WeChat here is the simulator on its own, which outlives the console.
 
-mod common;
+use crate::common;
 
 use std::{sync::Arc, time::Duration};
 

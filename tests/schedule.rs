@@ -5,7 +5,7 @@
 //! again after WeChat forgets its clientmsgid. Each "not yet" waits for a
 //! whole worker round, never for a fixed time.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -6,7 +6,7 @@
 //! account's time zone; the draft a schedule will send kept from deletion;
 //! the form's rules. Every "not yet" waits for a whole worker round.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! only sealed, under a key that is in neither; a start or a restore with
 //! a key that does not open them stops in words and changes nothing.
 
-mod common;
+use crate::common;
 
 use std::{
     collections::BTreeMap,

@@ -3,7 +3,7 @@
 //! the lost answer, the crash before the call, the double click, and the
 //! forms without JavaScript.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! `/settings` against the real server: what an admin copies into the WeChat
 //! console, callback health, the access token, and no secret on the page.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

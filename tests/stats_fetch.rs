@@ -3,7 +3,7 @@
 //! per endpoint and day however many sends, 45009's pause, 48001's denial
 //! and the daily budget.
 
-mod common;
+use crate::common;
 
 use std::{
     io::Write,

@@ -9,7 +9,7 @@
 //! `stats::store::put_reads` and totalled by `refresh_totals`, as the
 //! fetcher does.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

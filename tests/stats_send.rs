@@ -4,7 +4,7 @@
 //! server functions and the pages as a browser without JavaScript gets
 //! them.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! The console's WeChat side against its built-in simulator, over HTTP: the
 //! client, the access token, and callbacks arriving at `/wechat/callback`.
 
-mod common;
+use crate::common;
 
 use std::{sync::Arc, time::Duration};
 

@@ -2,10 +2,11 @@
 .PHONY: run test release
 
 # The console on http://127.0.0.1:3000, on the built-in WeChat simulator and
-# data/qunfa.db unless configured otherwise (see README).
+# data/qunfa.db unless configured otherwise (see README). `--split`: each page
+# is its own piece of WebAssembly (ARCHITECTURE.md, "The browser's code").
 run:
 	@scripts/setup.sh
-	cargo leptos serve
+	cargo leptos serve --split
 
 # Every test: unit and integration tests, then the browser tests.
 test:

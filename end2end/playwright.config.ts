@@ -45,7 +45,7 @@ export default defineConfig({
     {
       // cargo-leptos runs the tests as soon as it starts the server, so in
       // that mode Playwright only waits for /healthz.
-      command: external ? 'node -e "setInterval(() => {}, 1 << 30)"' : "cargo leptos serve",
+      command: external ? 'node -e "setInterval(() => {}, 1 << 30)"' : "cargo leptos serve --split",
       cwd: "..",
       url: `${baseURL}/healthz`,
       reuseExistingServer: true,

@@ -18,7 +18,7 @@ fail() { echo "archive test: $*" >&2; [ -f "$work/log" ] && tail -20 "$work/log"
 tar -C "$work" -xzf "$archive"
 folder=$(find "$work" -mindepth 1 -maxdepth 1 -type d -name 'qunfa-*')
 [ -n "$folder" ] || fail "no qunfa-VERSION folder in the archive"
-for file in qunfa site/pkg/qunfa.js site/pkg/qunfa.wasm site/pkg/qunfa.css qunfa.toml.example qunfa.service nginx.conf.example nginx-mirror.conf.example README.md; do
+for file in qunfa site/pkg/qunfa.js site/pkg/qunfa.wasm site/pkg/qunfa.wasm.br site/pkg/qunfa.wasm.gz site/pkg/qunfa.css site/pkg/__wasm_split_manifest.json qunfa.toml.example qunfa.service nginx.conf.example nginx-mirror.conf.example README.md; do
   [ -e "$folder/$file" ] || fail "the archive lacks $file"
 done
 # Only the C library and its neighbours, which every Linux has.
@@ -65,6 +65,11 @@ script=$(grep -o '/pkg/[^"]*qunfa\.js[^"]*' <<<"$page" | head -1)
 curl -fs -o /dev/null "$base$script" || fail "$script is not served from site/"
 wasm=${script/qunfa.js/qunfa.wasm}
 curl -fs -o /dev/null "$base$wasm" || fail "$wasm is not served from site/"
+# The brotli file built beside it is what goes out, byte for byte.
+curl -fs -H 'Accept-Encoding: br' -o "$work/wasm.br" -D "$work/wasm.headers" "$base$wasm" \
+  || fail "$wasm with Accept-Encoding: br"
+grep -qi '^content-encoding: br' "$work/wasm.headers" || fail "$wasm is not sent as brotli"
+cmp -s "$work/wasm.br" "$folder/site/pkg/qunfa.wasm.br" || fail "$wasm is compressed again, not sent as built"
 
 kill -TERM "$pid"
 status=0

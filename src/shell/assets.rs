@@ -1,6 +1,10 @@
 //! The browser's files under `/pkg`: compressed, and cached until the next
 //! build. The page links them under `/pkg/<build id>/`, where they never
 //! change, so a browser may keep them for a year; a new build has a new id.
+//! A release build carries each file compressed beside it (`.br`, `.gz`,
+//! made once by `cargo leptos build --release --precompress`), sent as the
+//! browser's `Accept-Encoding` allows; the router's compression layer only
+//! compresses what has no such file (a debug build's).
 
 use std::{
     hash::{DefaultHasher, Hash, Hasher},
@@ -9,13 +13,26 @@ use std::{
 };
 
 use axum::{
+    Router,
     body::Body,
-    extract::{Path as UrlPath, Request, State},
+    extract::{FromRef, Path as UrlPath, Request, State},
     http::{HeaderValue, Uri, header},
     response::{IntoResponse, Response},
+    routing::get,
 };
 use tower::ServiceExt;
-use tower_http::services::ServeDir;
+use tower_http::{compression::CompressionLayer, services::ServeDir};
+
+/// `/pkg/*`, which needs no session.
+pub fn router<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    AssetVersion: FromRef<S>,
+{
+    Router::new()
+        .route("/pkg/{*file}", get(serve_pkg))
+        .layer(CompressionLayer::new())
+}
 
 #[derive(Clone, Debug)]
 pub struct AssetVersion {
@@ -70,7 +87,11 @@ pub async fn serve_pkg(
     let (mut parts, body) = request.into_parts();
     parts.uri = uri;
     let request = Request::from_parts(parts, body);
-    let served = ServeDir::new(&*assets.pkg_dir).oneshot(request).await;
+    let served = ServeDir::new(&*assets.pkg_dir)
+        .precompressed_br()
+        .precompressed_gzip()
+        .oneshot(request)
+        .await;
     let mut response = match served {
         Ok(response) => response.map(Body::new),
         Err(never) => match never {},
@@ -82,4 +103,85 @@ pub async fn serve_pkg(
             .insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::StatusCode;
+
+    async fn get_with(
+        app: &Router,
+        path: &str,
+        accept: Option<&str>,
+    ) -> (StatusCode, Option<String>, Vec<u8>) {
+        let mut request = Request::builder().uri(path);
+        if let Some(accept) = accept {
+            request = request.header(header::ACCEPT_ENCODING, accept);
+        }
+        let response = app
+            .clone()
+            .oneshot(request.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = response.status();
+        let encoding = response
+            .headers()
+            .get(header::CONTENT_ENCODING)
+            .map(|v| v.to_str().unwrap().to_owned());
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (status, encoding, body.to_vec())
+    }
+
+    /// The files a release build compressed are sent as they are, by the
+    /// browser's `Accept-Encoding`; nothing is compressed again.
+    #[tokio::test]
+    async fn a_precompressed_file_is_sent_as_it_was_built() {
+        let dir = tempfile::tempdir().unwrap();
+        let raw = "function hydrate() {}\n".repeat(200);
+        std::fs::write(dir.path().join("qunfa.js"), &raw).unwrap();
+        // Marked bodies, not real compression: what is sent must be the file.
+        std::fs::write(dir.path().join("qunfa.js.br"), b"built with brotli").unwrap();
+        std::fs::write(dir.path().join("qunfa.js.gz"), b"built with gzip").unwrap();
+        let version = AssetVersion::of(dir.path().to_owned());
+        let path = format!("/pkg/{}/qunfa.js", version.id());
+        let app = router::<AssetVersion>().with_state(version);
+
+        let (status, encoding, body) = get_with(&app, &path, Some("gzip, deflate, br")).await;
+        assert_eq!((status, encoding.as_deref()), (StatusCode::OK, Some("br")));
+        assert_eq!(body, b"built with brotli");
+
+        let (status, encoding, body) = get_with(&app, &path, Some("gzip")).await;
+        assert_eq!(
+            (status, encoding.as_deref()),
+            (StatusCode::OK, Some("gzip"))
+        );
+        assert_eq!(body, b"built with gzip");
+
+        let (status, encoding, body) = get_with(&app, &path, None).await;
+        assert_eq!((status, encoding), (StatusCode::OK, None));
+        assert_eq!(body, raw.as_bytes());
+    }
+
+    /// A debug build has no compressed files: they are compressed as sent.
+    #[tokio::test]
+    async fn a_file_without_a_compressed_copy_is_compressed_as_sent() {
+        let dir = tempfile::tempdir().unwrap();
+        let raw = "function hydrate() {}\n".repeat(200);
+        std::fs::write(dir.path().join("qunfa.js"), &raw).unwrap();
+        let version = AssetVersion::of(dir.path().to_owned());
+        let path = format!("/pkg/{}/qunfa.js", version.id());
+        let app = router::<AssetVersion>().with_state(version);
+
+        let (status, encoding, body) = get_with(&app, &path, Some("br")).await;
+        assert_eq!((status, encoding.as_deref()), (StatusCode::OK, Some("br")));
+        assert!(
+            body.len() < raw.len() / 4,
+            "{} bytes of {}",
+            body.len(),
+            raw.len()
+        );
+    }
 }

@@ -23,7 +23,6 @@ use secrecy::ExposeSecret;
 use subtle::ConstantTimeEq;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
-use tower_http::compression::CompressionLayer;
 use tower_sessions::{
     ExpiredDeletion, Expiry, SessionManagerLayer,
     cookie::{SameSite, time::Duration as CookieDuration},
@@ -351,10 +350,6 @@ fn router(state: AppState, session_layer: SessionManagerLayer<SqliteStore>) -> R
         ))
         .layer(session_layer);
 
-    let assets = Router::new()
-        .route("/pkg/{*file}", get(super::assets::serve_pkg))
-        .layer(CompressionLayer::new());
-
     // Its own, small state: each request clones the state it is given.
     let wechat_callback = Router::new()
         .route(
@@ -376,7 +371,7 @@ fn router(state: AppState, session_layer: SessionManagerLayer<SqliteStore>) -> R
         .route("/healthz", get(health))
         .route("/metrics", get(metrics))
         .merge(wechat_callback)
-        .merge(assets)
+        .merge(super::assets::router())
         .merge(pages)
         .layer(middleware::from_fn_with_state(
             state.settings.clone(),

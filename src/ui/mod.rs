@@ -1,9 +1,9 @@
 //! The pages. They reach the server only through server functions.
 
-use leptos::prelude::*;
+use leptos::{lazy, prelude::*};
 use leptos_meta::{Html, Title, provide_meta_context};
 use leptos_router::{
-    SsrMode,
+    Lazy, LazyRoute, SsrMode,
     components::{A, Route, Router, Routes},
     hooks::use_location,
     path,
@@ -48,10 +48,15 @@ pub fn shell(options: leptos::config::LeptosOptions, asset_id: &str) -> impl Int
     {
         provide_context(nonce);
     }
-    let pkg = format!("{}/{asset_id}", options.site_pkg_dir);
-    let css = format!("/{pkg}/{}.css", options.output_name);
-    let mut options = options;
-    options.site_pkg_dir = pkg.into();
+    let pkg = format!("/{}/{asset_id}", options.site_pkg_dir);
+    let css = format!("{pkg}/{}.css", options.output_name);
+    // The scripts are linked as `<root>/<site_pkg_dir>/<file>`, and the
+    // split pages' manifest is read from `<site_root>/<site_pkg_dir>`: with
+    // the build's id in `root` and `site_pkg_dir` "." both are right (the
+    // browser reads `/pkg/<id>/./qunfa.js` as `/pkg/<id>/qunfa.js`).
+    let mut scripts = options.clone();
+    scripts.site_root = format!("{}/{}", options.site_root, options.site_pkg_dir).into();
+    scripts.site_pkg_dir = ".".into();
     view! {
         <!DOCTYPE html>
         <html>
@@ -60,8 +65,8 @@ pub fn shell(options: leptos::config::LeptosOptions, asset_id: &str) -> impl Int
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="stylesheet" href=css />
                 <link rel="icon" href="/favicon.ico" />
-                <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <AutoReload options />
+                <HydrationScripts options=scripts root=pkg />
                 <MetaTags />
             </head>
             <body>
@@ -70,6 +75,145 @@ pub fn shell(options: leptos::config::LeptosOptions, asset_id: &str) -> impl Int
         </html>
     }
 }
+
+/// Set once the page's own code has run in the browser: `#app`'s
+/// `data-hydrated`, which the browser tests wait for.
+#[derive(Clone, Copy)]
+struct Hydrated(RwSignal<bool>);
+
+/// Sets `data-hydrated` once the page's own code has run.
+fn mark_hydrated() {
+    let hydrated = expect_context::<Hydrated>().0;
+    Effect::new(move |_| hydrated.set(true));
+}
+
+/// The first pages a visitor sees, in the main WebAssembly file.
+#[component]
+fn LoginScreen() -> impl IntoView {
+    mark_hydrated();
+    view! { <login::LoginPage /> }
+}
+
+#[component]
+fn SetupScreen() -> impl IntoView {
+    mark_hydrated();
+    view! { <setup::SetupPage /> }
+}
+
+#[component]
+fn NoAccountScreen() -> impl IntoView {
+    mark_hydrated();
+    view! { <NoAccountPage /> }
+}
+
+// The other pages, in four groups, each its own piece of WebAssembly
+// (`cargo leptos --split`): loaded with the page (the server names its
+// files for the browser to preload) or on the first visit to the group.
+// Four groups, not a piece per page: pages share much of their code, and
+// a piece per page made Compose fetch 215 small files.
+
+/// A page of a group: which one the group's function shows.
+#[derive(Clone, Copy)]
+#[repr(u8)]
+enum Screen {
+    Compose,
+    Pick,
+    Drafts,
+    DraftEditor,
+    WechatDraft,
+    History,
+    SendDetail,
+    Stats,
+    Approvals,
+    Campaign,
+    Accounts,
+    Users,
+    Audit,
+    Settings,
+    Media,
+    Account,
+}
+
+/// Sending: Compose and its pickers.
+#[lazy]
+fn sending_pages(screen: Screen) -> AnyView {
+    match screen {
+        Screen::Pick => compose::PickPage().into_any(),
+        _ => compose::ComposePage().into_any(),
+    }
+}
+
+/// Writing: the drafts and the article editor.
+#[lazy]
+fn writing_pages(screen: Screen) -> AnyView {
+    match screen {
+        Screen::DraftEditor => drafts::DraftEditorPage().into_any(),
+        Screen::WechatDraft => drafts::WechatDraftPage().into_any(),
+        _ => drafts::DraftsPage().into_any(),
+    }
+}
+
+/// Following: History, a send, its statistics, approvals and campaigns.
+#[lazy]
+fn following_pages(screen: Screen) -> AnyView {
+    match screen {
+        Screen::SendDetail => history::SendDetailPage().into_any(),
+        Screen::Stats => stats::StatsPage().into_any(),
+        Screen::Approvals => approvals::ApprovalsPage().into_any(),
+        Screen::Campaign => campaign::CampaignPage().into_any(),
+        _ => history::HistoryPage().into_any(),
+    }
+}
+
+/// Running the console: accounts, users, audit, settings, media, one's
+/// own password.
+#[lazy]
+fn running_pages(screen: Screen) -> AnyView {
+    match screen {
+        Screen::Users => users::UsersPage().into_any(),
+        Screen::Audit => audit::AuditPage().into_any(),
+        Screen::Settings => settings::SettingsPage().into_any(),
+        Screen::Media => media::MediaPage().into_any(),
+        Screen::Account => account::AccountPage().into_any(),
+        _ => accounts::AccountsPage().into_any(),
+    }
+}
+
+/// A route whose page is in a group's piece of WebAssembly.
+macro_rules! lazy_page {
+    ($route:ident, $group:ident, $screen:ident) => {
+        struct $route;
+
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            async fn view(_this: Self) -> AnyView {
+                let page = $group(Screen::$screen).await;
+                mark_hydrated();
+                page
+            }
+        }
+    };
+}
+
+lazy_page!(ComposeRoute, sending_pages, Compose);
+lazy_page!(PickRoute, sending_pages, Pick);
+lazy_page!(DraftsRoute, writing_pages, Drafts);
+lazy_page!(DraftEditorRoute, writing_pages, DraftEditor);
+lazy_page!(WechatDraftRoute, writing_pages, WechatDraft);
+lazy_page!(HistoryRoute, following_pages, History);
+lazy_page!(SendDetailRoute, following_pages, SendDetail);
+lazy_page!(StatsRoute, following_pages, Stats);
+lazy_page!(ApprovalsRoute, following_pages, Approvals);
+lazy_page!(CampaignRoute, following_pages, Campaign);
+lazy_page!(AccountsRoute, running_pages, Accounts);
+lazy_page!(UsersRoute, running_pages, Users);
+lazy_page!(AuditRoute, running_pages, Audit);
+lazy_page!(SettingsRoute, running_pages, Settings);
+lazy_page!(MediaRoute, running_pages, Media);
+lazy_page!(AccountRoute, running_pages, Account);
 
 /// The session as every page sees it: loaded once with the page, on the
 /// server, and handed to the browser with the HTML.
@@ -81,34 +225,35 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let session = Resource::new_blocking(|| (), |_| load_session());
     provide_context(SessionResource(session));
-    // Tests wait for this before they use the page as a hydrated app.
+    // Tests wait for this before they use the page as a hydrated app: the
+    // page's own code is loaded with it (`lazy_page!`), so it is set there.
     let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
+    provide_context(Hydrated(hydrated));
 
     view! {
         <Router>
             <AttentionScope>
             <div id="app" data-hydrated=move || hydrated.get().to_string()>
                 <Routes fallback=|| view! { <NotFound /> }>
-                    <Route path=path!("/login") view=login::LoginPage ssr=SsrMode::Async />
-                    <Route path=path!("/setup") view=setup::SetupPage ssr=SsrMode::Async />
-                    <Route path=path!("/a/:account/compose") view=compose::ComposePage ssr=SsrMode::Async />
-                    <Route path=path!("/a/:account/compose/pick/:source") view=compose::PickPage ssr=SsrMode::Async />
-                    <Route path=path!("/a/:account/drafts") view=drafts::DraftsPage ssr=SsrMode::Async />
-                    <Route path=path!("/a/:account/drafts/:id") view=drafts::DraftEditorPage ssr=SsrMode::Async />
-                    <Route path=path!("/a/:account/drafts/wechat/:media_id") view=drafts::WechatDraftPage ssr=SsrMode::Async />
-                    <Route path=path!("/a/:account/sends") view=history::HistoryPage ssr=SsrMode::Async />
-                    <Route path=path!("/a/:account/sends/:id") view=history::SendDetailPage ssr=SsrMode::Async />
-                    <Route path=path!("/a/:account/stats") view=stats::StatsPage ssr=SsrMode::Async />
-                    <Route path=path!("/a/:account/media") view=media::MediaPage ssr=SsrMode::Async />
-                    <Route path=path!("/a/:account/settings") view=settings::SettingsPage ssr=SsrMode::Async />
-                    <Route path=path!("/audit") view=audit::AuditPage ssr=SsrMode::Async />
-                    <Route path=path!("/users") view=users::UsersPage ssr=SsrMode::Async />
-                    <Route path=path!("/accounts") view=accounts::AccountsPage ssr=SsrMode::Async />
-                    <Route path=path!("/account") view=account::AccountPage ssr=SsrMode::Async />
-                    <Route path=path!("/no-account") view=NoAccountPage ssr=SsrMode::Async />
-                    <Route path=path!("/a/:account/approvals") view=approvals::ApprovalsPage ssr=SsrMode::Async />
-                    <Route path=path!("/campaigns/:id") view=campaign::CampaignPage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=LoginScreen ssr=SsrMode::Async />
+                    <Route path=path!("/setup") view=SetupScreen ssr=SsrMode::Async />
+                    <Route path=path!("/a/:account/compose") view={Lazy::<ComposeRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/a/:account/compose/pick/:source") view={Lazy::<PickRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/a/:account/drafts") view={Lazy::<DraftsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/a/:account/drafts/:id") view={Lazy::<DraftEditorRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/a/:account/drafts/wechat/:media_id") view={Lazy::<WechatDraftRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/a/:account/sends") view={Lazy::<HistoryRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/a/:account/sends/:id") view={Lazy::<SendDetailRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/a/:account/stats") view={Lazy::<StatsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/a/:account/media") view={Lazy::<MediaRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/a/:account/settings") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/accounts") view={Lazy::<AccountsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/no-account") view=NoAccountScreen ssr=SsrMode::Async />
+                    <Route path=path!("/a/:account/approvals") view={Lazy::<ApprovalsRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/campaigns/:id") view={Lazy::<CampaignRoute>::new()} ssr=SsrMode::Async />
                 </Routes>
             </div>
             </AttentionScope>
@@ -503,6 +648,8 @@ pub fn error_view(lang: Lang, error: crate::error::AppError) -> AnyView {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(axum::http::StatusCode::NOT_FOUND);
     }
+    let hydrated = expect_context::<Hydrated>().0;
+    Effect::new(move |_| hydrated.set(true));
     view! {
         <section class="notice">
             <p role="alert">{error.words(lang)}</p>
@@ -587,6 +734,7 @@ fn NotFound() -> impl IntoView {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(axum::http::StatusCode::NOT_FOUND);
     }
+    mark_hydrated();
     view! {
         <Page title=|lang| lang.pick("页面不存在", "Page not found")>
             <p>

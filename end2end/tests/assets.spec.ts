@@ -21,32 +21,36 @@ test("the browser's files are compressed and kept until the next build", async (
 });
 
 test("a page group's own WebAssembly comes with its page, and only that group's", async ({ page }) => {
-  await page.goto("/login");
-  await hydrated(page);
-  await logIn(page, admin.username, admin.password);
-  await page.waitForURL(/\/compose/);
-
   const pieces: string[] = [];
   page.on("response", (r) => {
-    if (/\/pkg\/[0-9a-f]{16}\/.*chunk_\d+\.wasm$/.test(r.url())) pieces.push(r.url());
+    if (/\/pkg\/[0-9a-f]{16}\/(chunk_\d+|split_\w+)\.wasm$/.test(r.url())) pieces.push(r.url());
   });
-  // A full load of History: its group's pieces, preloaded by the page.
-  await page.goto("/a/main/sends");
+  // The login page is in the main file alone.
+  await page.goto("/login?next=%2Fa%2Fmain%2Fsends");
+  await hydrated(page);
+  expect(pieces, "the login page's pieces").toEqual([]);
+
+  // History, loaded whole after logging in: its group's pieces, each named
+  // in the page for the browser to preload.
+  await logIn(page, admin.username, admin.password);
+  await page.waitForURL(/\/a\/main\/sends/);
   await hydrated(page);
   await expect(page.getByRole("heading", { name: /^(History|历史)$/, level: 1 })).toBeVisible();
   expect(pieces.length, "History's pieces of WebAssembly").toBeGreaterThan(0);
-  const historyPieces = new Set(pieces);
-  const links = await page.locator('link[rel="preload"][href*="chunk_"]').evaluateAll((ls) =>
-    ls.map((l) => new URL((l as HTMLLinkElement).href).pathname),
+  const preloaded = await page.locator('link[rel="preload"][href$=".wasm"]').evaluateAll((links) =>
+    links.map((l) => new URL((l as HTMLLinkElement).href).pathname),
   );
-  for (const url of historyPieces) expect(links, "preloaded by the page").toContain(new URL(url).pathname);
+  for (const url of pieces) expect(preloaded, "preloaded by the page").toContain(new URL(url).pathname);
 
-  // Following a link inside the same group fetches no more code; Compose's
-  // group is fetched when it is opened, and the page works.
+  // Another page of the same group needs no more code; Compose's group is
+  // fetched when Compose is opened, and the page works.
   pieces.length = 0;
+  await page.getByRole("link", { name: /^(Statistics|数据)$/ }).first().click();
+  await expect(page.getByRole("heading", { name: /^(Statistics|数据)$/, level: 1 })).toBeVisible();
+  expect(pieces, "Statistics, in History's group").toEqual([]);
   await page.getByRole("link", { name: /^(Compose|撰写)$/ }).first().click();
-  await expect(page.getByRole("radio", { name: /^(Text|文字)$/ })).toBeVisible();
+  await expect(page.getByRole("radio", { name: /^(Text|文本)$/ })).toBeVisible();
   expect(pieces.length, "Compose's group, fetched on the way").toBeGreaterThan(0);
-  await page.getByRole("radio", { name: /^(Text|文字)$/ }).check();
-  await expect(page.getByRole("radio", { name: /^(Text|文字)$/ })).toBeChecked();
+  await page.getByRole("radio", { name: /^(Text|文本)$/ }).check();
+  await expect(page.getByRole("radio", { name: /^(Text|文本)$/ })).toBeChecked();
 });

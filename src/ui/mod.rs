@@ -109,23 +109,70 @@ fn NoAccountScreen() -> impl IntoView {
 // The other pages, in four groups, each its own piece of WebAssembly
 // (`cargo leptos --split`): loaded with the page (the server names its
 // files for the browser to preload) or on the first visit to the group.
-// Four groups, not a piece per page: pages share much of their code, and
-// a piece per page made Compose fetch 215 small files.
+// Four groups, not a piece per page: pages share much of their code, and a
+// piece per page gives Compose 215 small files to fetch.
 
-/// A page of a group: which one the group's function shows.
+/// Sending: Compose and its pickers.
 #[derive(Clone, Copy)]
 #[repr(u8)]
-enum Screen {
+enum Sending {
     Compose,
     Pick,
+}
+
+#[lazy]
+fn sending_pages(page: Sending) -> AnyView {
+    match page {
+        Sending::Compose => compose::ComposePage().into_any(),
+        Sending::Pick => compose::PickPage().into_any(),
+    }
+}
+
+/// Writing: the drafts and the article editor.
+#[derive(Clone, Copy)]
+#[repr(u8)]
+enum Writing {
     Drafts,
     DraftEditor,
     WechatDraft,
+}
+
+#[lazy]
+fn writing_pages(page: Writing) -> AnyView {
+    match page {
+        Writing::Drafts => drafts::DraftsPage().into_any(),
+        Writing::DraftEditor => drafts::DraftEditorPage().into_any(),
+        Writing::WechatDraft => drafts::WechatDraftPage().into_any(),
+    }
+}
+
+/// Following: History, a send, the statistics, approvals and campaigns.
+#[derive(Clone, Copy)]
+#[repr(u8)]
+enum Following {
     History,
     SendDetail,
     Stats,
     Approvals,
     Campaign,
+}
+
+#[lazy]
+fn following_pages(page: Following) -> AnyView {
+    match page {
+        Following::History => history::HistoryPage().into_any(),
+        Following::SendDetail => history::SendDetailPage().into_any(),
+        Following::Stats => stats::StatsPage().into_any(),
+        Following::Approvals => approvals::ApprovalsPage().into_any(),
+        Following::Campaign => campaign::CampaignPage().into_any(),
+    }
+}
+
+/// Running the console: accounts, users, audit, settings, media, one's own
+/// password.
+#[derive(Clone, Copy)]
+#[repr(u8)]
+enum Running {
     Accounts,
     Users,
     Audit,
@@ -134,54 +181,21 @@ enum Screen {
     Account,
 }
 
-/// Sending: Compose and its pickers.
 #[lazy]
-fn sending_pages(screen: Screen) -> AnyView {
-    match screen {
-        Screen::Pick => compose::PickPage().into_any(),
-        _ => compose::ComposePage().into_any(),
-    }
-}
-
-/// Writing: the drafts and the article editor.
-#[lazy]
-fn writing_pages(screen: Screen) -> AnyView {
-    match screen {
-        Screen::DraftEditor => drafts::DraftEditorPage().into_any(),
-        Screen::WechatDraft => drafts::WechatDraftPage().into_any(),
-        _ => drafts::DraftsPage().into_any(),
-    }
-}
-
-/// Following: History, a send, its statistics, approvals and campaigns.
-#[lazy]
-fn following_pages(screen: Screen) -> AnyView {
-    match screen {
-        Screen::SendDetail => history::SendDetailPage().into_any(),
-        Screen::Stats => stats::StatsPage().into_any(),
-        Screen::Approvals => approvals::ApprovalsPage().into_any(),
-        Screen::Campaign => campaign::CampaignPage().into_any(),
-        _ => history::HistoryPage().into_any(),
-    }
-}
-
-/// Running the console: accounts, users, audit, settings, media, one's
-/// own password.
-#[lazy]
-fn running_pages(screen: Screen) -> AnyView {
-    match screen {
-        Screen::Users => users::UsersPage().into_any(),
-        Screen::Audit => audit::AuditPage().into_any(),
-        Screen::Settings => settings::SettingsPage().into_any(),
-        Screen::Media => media::MediaPage().into_any(),
-        Screen::Account => account::AccountPage().into_any(),
-        _ => accounts::AccountsPage().into_any(),
+fn running_pages(page: Running) -> AnyView {
+    match page {
+        Running::Accounts => accounts::AccountsPage().into_any(),
+        Running::Users => users::UsersPage().into_any(),
+        Running::Audit => audit::AuditPage().into_any(),
+        Running::Settings => settings::SettingsPage().into_any(),
+        Running::Media => media::MediaPage().into_any(),
+        Running::Account => account::AccountPage().into_any(),
     }
 }
 
 /// A route whose page is in a group's piece of WebAssembly.
 macro_rules! lazy_page {
-    ($route:ident, $group:ident, $screen:ident) => {
+    ($route:ident, $group:ident, $page:expr) => {
         struct $route;
 
         impl LazyRoute for $route {
@@ -190,7 +204,7 @@ macro_rules! lazy_page {
             }
 
             async fn view(_this: Self) -> AnyView {
-                let page = $group(Screen::$screen).await;
+                let page = $group($page).await;
                 mark_hydrated();
                 page
             }
@@ -198,22 +212,22 @@ macro_rules! lazy_page {
     };
 }
 
-lazy_page!(ComposeRoute, sending_pages, Compose);
-lazy_page!(PickRoute, sending_pages, Pick);
-lazy_page!(DraftsRoute, writing_pages, Drafts);
-lazy_page!(DraftEditorRoute, writing_pages, DraftEditor);
-lazy_page!(WechatDraftRoute, writing_pages, WechatDraft);
-lazy_page!(HistoryRoute, following_pages, History);
-lazy_page!(SendDetailRoute, following_pages, SendDetail);
-lazy_page!(StatsRoute, following_pages, Stats);
-lazy_page!(ApprovalsRoute, following_pages, Approvals);
-lazy_page!(CampaignRoute, following_pages, Campaign);
-lazy_page!(AccountsRoute, running_pages, Accounts);
-lazy_page!(UsersRoute, running_pages, Users);
-lazy_page!(AuditRoute, running_pages, Audit);
-lazy_page!(SettingsRoute, running_pages, Settings);
-lazy_page!(MediaRoute, running_pages, Media);
-lazy_page!(AccountRoute, running_pages, Account);
+lazy_page!(ComposeRoute, sending_pages, Sending::Compose);
+lazy_page!(PickRoute, sending_pages, Sending::Pick);
+lazy_page!(DraftsRoute, writing_pages, Writing::Drafts);
+lazy_page!(DraftEditorRoute, writing_pages, Writing::DraftEditor);
+lazy_page!(WechatDraftRoute, writing_pages, Writing::WechatDraft);
+lazy_page!(HistoryRoute, following_pages, Following::History);
+lazy_page!(SendDetailRoute, following_pages, Following::SendDetail);
+lazy_page!(StatsRoute, following_pages, Following::Stats);
+lazy_page!(ApprovalsRoute, following_pages, Following::Approvals);
+lazy_page!(CampaignRoute, following_pages, Following::Campaign);
+lazy_page!(AccountsRoute, running_pages, Running::Accounts);
+lazy_page!(UsersRoute, running_pages, Running::Users);
+lazy_page!(AuditRoute, running_pages, Running::Audit);
+lazy_page!(SettingsRoute, running_pages, Running::Settings);
+lazy_page!(MediaRoute, running_pages, Running::Media);
+lazy_page!(AccountRoute, running_pages, Running::Account);
 
 /// The session as every page sees it: loaded once with the page, on the
 /// server, and handed to the browser with the HTML.

@@ -7,7 +7,7 @@ use crate::common;
 
 use std::{
     io::Write,
-    sync::{Arc, Mutex, OnceLock},
+    sync::{Arc, Mutex},
     time::Duration,
 };
 
@@ -19,19 +19,19 @@ const CHINA: Offset = Offset::constant(8);
 
 /// What the server logs, for the test that counts a warning. Every test
 /// here installs it before its server starts, so it is the process's.
-fn logs() -> Arc<Mutex<Vec<u8>>> {
-    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let logs = Arc::new(Mutex::new(Vec::new()));
-        let sink = logs.clone();
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter("warn,qunfa=info")
-            .with_ansi(false)
-            .with_writer(move || Sink(sink.clone()))
-            .try_init();
-        logs
-    })
-    .clone()
+/// What this test's tasks log, for the test to read while the guard lives.
+/// The subscriber is the test thread's own (its runtime runs the app's tasks
+/// on that thread), so the global one another test installs neither sees
+/// these lines nor keeps them from the test.
+fn capture_logs() -> (Arc<Mutex<Vec<u8>>>, tracing::subscriber::DefaultGuard) {
+    let logs = Arc::new(Mutex::new(Vec::new()));
+    let sink = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter("warn,qunfa=info")
+        .with_ansi(false)
+        .with_writer(move || Sink(sink.clone()))
+        .finish();
+    (logs, tracing::subscriber::set_default(subscriber))
 }
 
 struct Sink(Arc<Mutex<Vec<u8>>>);
@@ -47,7 +47,6 @@ impl Write for Sink {
 }
 
 async fn spawn() -> TestApp {
-    logs();
     TestApp::spawn().await
 }
 
@@ -351,9 +350,9 @@ async fn after_45009_nothing_is_asked_until_the_next_china_day() {
 
 #[tokio::test]
 async fn a_denial_is_recorded_and_warned_once_and_asked_again_after_7_days() {
+    let (logs, _capturing) = capture_logs();
     let app = spawn().await;
     let warnings = || {
-        let logs = logs();
         let text = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
         text.lines()
             .filter(|l| l.contains("WARN") && l.contains("no statistics"))
@@ -415,7 +414,6 @@ async fn a_denial_is_recorded_and_warned_once_and_asked_again_after_7_days() {
 
 #[tokio::test]
 async fn the_daily_budget_is_never_exceeded_and_the_rest_comes_the_next_day() {
-    logs();
     let data = Arc::new(tempfile::tempdir().unwrap());
     let app = TestApp::spawn_with(data, |args| args.stats_daily_calls = Some("3".into())).await;
     let (_, day0) = article_send(&app, "qf-stats-budget").await;

@@ -7,7 +7,7 @@ export { expect };
  * violations: a script, style or frame the policy refused fails the test
  * that caused it, so the policy and the pages cannot drift apart.
  */
-export const test = base.extend<{ cspViolations: string[] }>({
+export const test = base.extend<{ cspViolations: string[]; appErrors: string[] }>({
   cspViolations: [
     async ({ context }, use) => {
       const violations: string[] = [];
@@ -27,6 +27,24 @@ export const test = base.extend<{ cspViolations: string[] }>({
       });
       await use(violations);
       expect(violations, "Content-Security-Policy violations").toEqual([]);
+    },
+    { auto: true },
+  ],
+  // The browser code's own failures: a panic (which stops the page's code),
+  // an uncaught error, or a page that did not hydrate the server's HTML as
+  // sent (Leptos logs a hydration error and may render the page a second
+  // time beside it). Any of them fails the test that caused it.
+  appErrors: [
+    async ({ context }, use) => {
+      const errors: string[] = [];
+      context.on("weberror", (error) => errors.push(`uncaught: ${error.error().message}`));
+      context.on("console", (message) => {
+        if (message.type() === "error" && /hydration error|panicked at/i.test(message.text())) {
+          errors.push(message.text().split("\n")[0]);
+        }
+      });
+      await use(errors);
+      expect(errors, "errors in the browser code").toEqual([]);
     },
     { auto: true },
   ],

@@ -193,9 +193,13 @@ fn running_pages(page: Running) -> AnyView {
     }
 }
 
-/// A route whose page is in a group's piece of WebAssembly.
+/// A route whose page is in a group's piece of WebAssembly. `preload` is
+/// the group's loader that `#[lazy]` writes (`__preload_<group>`): the router
+/// awaits it before it hydrates or shows the page, so `view` finds the code
+/// there and the page hydrates the server's HTML in place (awaited in `view`
+/// instead, the page would render a second time beside the server's).
 macro_rules! lazy_page {
-    ($route:ident, $group:ident, $page:expr) => {
+    ($route:ident, $group:ident, $preload:ident, $page:expr) => {
         struct $route;
 
         impl LazyRoute for $route {
@@ -208,26 +212,111 @@ macro_rules! lazy_page {
                 mark_hydrated();
                 page
             }
+
+            async fn preload() {
+                #[cfg(feature = "hydrate")]
+                $preload().await;
+            }
         }
     };
 }
 
-lazy_page!(ComposeRoute, sending_pages, Sending::Compose);
-lazy_page!(PickRoute, sending_pages, Sending::Pick);
-lazy_page!(DraftsRoute, writing_pages, Writing::Drafts);
-lazy_page!(DraftEditorRoute, writing_pages, Writing::DraftEditor);
-lazy_page!(WechatDraftRoute, writing_pages, Writing::WechatDraft);
-lazy_page!(HistoryRoute, following_pages, Following::History);
-lazy_page!(SendDetailRoute, following_pages, Following::SendDetail);
-lazy_page!(StatsRoute, following_pages, Following::Stats);
-lazy_page!(ApprovalsRoute, following_pages, Following::Approvals);
-lazy_page!(CampaignRoute, following_pages, Following::Campaign);
-lazy_page!(AccountsRoute, running_pages, Running::Accounts);
-lazy_page!(UsersRoute, running_pages, Running::Users);
-lazy_page!(AuditRoute, running_pages, Running::Audit);
-lazy_page!(SettingsRoute, running_pages, Running::Settings);
-lazy_page!(MediaRoute, running_pages, Running::Media);
-lazy_page!(AccountRoute, running_pages, Running::Account);
+lazy_page!(
+    ComposeRoute,
+    sending_pages,
+    __preload_sending_pages,
+    Sending::Compose
+);
+lazy_page!(
+    PickRoute,
+    sending_pages,
+    __preload_sending_pages,
+    Sending::Pick
+);
+lazy_page!(
+    DraftsRoute,
+    writing_pages,
+    __preload_writing_pages,
+    Writing::Drafts
+);
+lazy_page!(
+    DraftEditorRoute,
+    writing_pages,
+    __preload_writing_pages,
+    Writing::DraftEditor
+);
+lazy_page!(
+    WechatDraftRoute,
+    writing_pages,
+    __preload_writing_pages,
+    Writing::WechatDraft
+);
+lazy_page!(
+    HistoryRoute,
+    following_pages,
+    __preload_following_pages,
+    Following::History
+);
+lazy_page!(
+    SendDetailRoute,
+    following_pages,
+    __preload_following_pages,
+    Following::SendDetail
+);
+lazy_page!(
+    StatsRoute,
+    following_pages,
+    __preload_following_pages,
+    Following::Stats
+);
+lazy_page!(
+    ApprovalsRoute,
+    following_pages,
+    __preload_following_pages,
+    Following::Approvals
+);
+lazy_page!(
+    CampaignRoute,
+    following_pages,
+    __preload_following_pages,
+    Following::Campaign
+);
+lazy_page!(
+    AccountsRoute,
+    running_pages,
+    __preload_running_pages,
+    Running::Accounts
+);
+lazy_page!(
+    UsersRoute,
+    running_pages,
+    __preload_running_pages,
+    Running::Users
+);
+lazy_page!(
+    AuditRoute,
+    running_pages,
+    __preload_running_pages,
+    Running::Audit
+);
+lazy_page!(
+    SettingsRoute,
+    running_pages,
+    __preload_running_pages,
+    Running::Settings
+);
+lazy_page!(
+    MediaRoute,
+    running_pages,
+    __preload_running_pages,
+    Running::Media
+);
+lazy_page!(
+    AccountRoute,
+    running_pages,
+    __preload_running_pages,
+    Running::Account
+);
 
 /// The session as every page sees it: loaded once with the page, on the
 /// server, and handed to the browser with the HTML.
@@ -662,8 +751,7 @@ pub fn error_view(lang: Lang, error: crate::error::AppError) -> AnyView {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(axum::http::StatusCode::NOT_FOUND);
     }
-    let hydrated = expect_context::<Hydrated>().0;
-    Effect::new(move |_| hydrated.set(true));
+    mark_hydrated();
     view! {
         <section class="notice">
             <p role="alert">{error.words(lang)}</p>

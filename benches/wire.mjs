@@ -117,6 +117,13 @@ const toPicker = [];
 for (let i = 0; i < runs; i++) {
   const context = await signedIn();
   const page = await context.newPage();
+  const appErrors = [];
+  page.on("pageerror", (error) => appErrors.push(error.message));
+  page.on("console", (message) => {
+    if (message.type() === "error" && /hydration error|panicked at/i.test(message.text())) {
+      appErrors.push(message.text().split("\n")[0]);
+    }
+  });
   const cdp = await context.newCDPSession(page);
   await cdp.send("Network.enable");
   await cdp.send("Network.clearBrowserCache");
@@ -135,6 +142,12 @@ for (let i = 0; i < runs; i++) {
   await page.getByRole("button", { name: "Choose from voice materials" }).click();
   await page.getByRole("button", { name: /^Use / }).first().waitFor({ timeout: 60_000 });
   toPicker.push(Date.now() - start);
+  // Without working browser code the button is a link to the picker's own
+  // page, which has "Use" buttons too: that would time a page load.
+  if (!new URL(page.url()).pathname.endsWith("/compose")) {
+    throw new Error(`the picker opened as its own page (${page.url()}): Compose's code is not running`);
+  }
+  if (appErrors.length > 0) throw new Error(`errors in the browser code: ${appErrors.join("; ")}`);
   await context.close();
 }
 console.log(`Compose under Fast 3G (1.6 Mbit/s, 150 ms), empty cache, median of ${runs}:`);

@@ -16,7 +16,7 @@ const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// A console spends most of its life idle between bursts (a page, a login's
 /// 19 MiB password hash): memory freed in a burst goes back to the system at
 /// once instead of being kept for the next (by default an arena is committed
-/// whole and freed memory kept for up to 10 s). benches/footprint.py: 33 MiB
+/// whole and freed memory kept for up to 10 s). benches/footprint.py: 29 MiB
 /// resident after start with these, 55 MiB without. Run as the program is
 /// loaded, before the first allocation reserves mimalloc's first arena
 /// (from `main` it would come too late for that one).

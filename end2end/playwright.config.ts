@@ -1,7 +1,8 @@
 import { defineConfig, devices } from "@playwright/test";
 
-// The console under test: started by `cargo leptos end-to-end` (which sets
-// E2E_EXTERNAL_SERVER), or by Playwright itself with `cargo leptos serve`.
+// The console under test: started by `scripts/test.sh` (make test) or
+// `cargo leptos end-to-end`, which set E2E_EXTERNAL_SERVER, or by Playwright
+// itself with `cargo leptos serve`.
 const baseURL = process.env.BASE_URL ?? "http://127.0.0.1:3100";
 const external = !!process.env.E2E_EXTERNAL_SERVER;
 // `scripts/test.sh` sets it for the console too; fake-backend.mjs listens there.
@@ -43,8 +44,8 @@ export default defineConfig({
   ],
   webServer: [
     {
-      // cargo-leptos runs the tests as soon as it starts the server, so in
-      // that mode Playwright only waits for /healthz.
+      // With a server started outside (make test, cargo-leptos), Playwright
+      // only waits for its /healthz.
       command: external ? 'node -e "setInterval(() => {}, 1 << 30)"' : "cargo leptos serve --split",
       cwd: "..",
       url: `${baseURL}/healthz`,

@@ -48,7 +48,16 @@ export QUNFA_CALLBACK_FORWARD_URL="http://127.0.0.1:3190/wechat"
 target/debug/qunfa serve >"$e2e_dir/server.log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true' EXIT
-# Playwright waits for /healthz (end2end/playwright.config.ts).
+# A console that cannot start says why here, not after Playwright's wait.
+for _ in $(seq 1 300); do
+  curl -fs "$BASE_URL/healthz" >/dev/null 2>&1 && break
+  if ! kill -0 "$server" 2>/dev/null; then
+    echo "test: the console for the browser tests exited at start; its log ($e2e_dir/server.log):" >&2
+    tail -40 "$e2e_dir/server.log" >&2
+    exit 1
+  fi
+  sleep 0.1
+done
 if ! (cd end2end && E2E_EXTERNAL_SERVER=1 npx playwright test); then
   echo "test: browser tests failed; the console's last log lines ($e2e_dir/server.log):" >&2
   tail -40 "$e2e_dir/server.log" >&2

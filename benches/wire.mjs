@@ -113,6 +113,7 @@ for (const [path, context] of [
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const toCode = [];
+const toOpen = [];
 const toPicker = [];
 for (let i = 0; i < runs; i++) {
   const context = await signedIn();
@@ -139,7 +140,12 @@ for (let i = 0; i < runs; i++) {
   await page.waitForSelector('#app[data-hydrated="true"]', { timeout: 60_000 });
   toCode.push(Date.now() - start);
   await page.getByRole("radio", { name: "Voice" }).check();
-  await page.getByRole("button", { name: "Choose from voice materials" }).click();
+  const choose = page.getByRole("button", { name: "Choose from voice materials" });
+  await choose.click();
+  await page
+    .locator('button[aria-expanded="true"]', { hasText: "Choose from voice materials" })
+    .waitFor({ timeout: 60_000 });
+  toOpen.push(Date.now() - start);
   await page.getByRole("button", { name: /^Use / }).first().waitFor({ timeout: 60_000 });
   toPicker.push(Date.now() - start);
   // Without working browser code the button is a link to the picker's own
@@ -151,6 +157,7 @@ for (let i = 0; i < runs; i++) {
   await context.close();
 }
 console.log(`Compose under Fast 3G (1.6 Mbit/s, 150 ms), empty cache, median of ${runs}:`);
-console.log(`  page's code running (hydrated):        ${median(toCode)} ms  (all: ${toCode.join(", ")})`);
-console.log(`  a click answered (voice picker shown):  ${median(toPicker)} ms  (all: ${toPicker.join(", ")})`);
+console.log(`  page's code running (hydrated):         ${median(toCode)} ms  (all: ${toCode.join(", ")})`);
+console.log(`  a click answered (picker open in place): ${median(toOpen)} ms  (all: ${toOpen.join(", ")})`);
+console.log(`  the picker's list shown:                ${median(toPicker)} ms  (all: ${toPicker.join(", ")})`);
 await browser.close();

@@ -35,3 +35,4 @@ mod stats_fetch;
 mod stats_overview;
 mod stats_send;
 mod wechat;
+mod wire;

@@ -23,6 +23,7 @@ use secrecy::ExposeSecret;
 use subtle::ConstantTimeEq;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tower_http::compression::CompressionLayer;
 use tower_sessions::{
     ExpiredDeletion, Expiry, SessionManagerLayer,
     cookie::{SameSite, time::Duration as CookieDuration},
@@ -342,6 +343,16 @@ fn router(state: AppState, session_layer: SessionManagerLayer<SqliteStore>) -> R
             AppState,
             _,
         >(|| {}, not_found_shell))
+        // Pages and server functions' answers, gzipped when the browser
+        // accepts it (Compose's page: 17.7 KB, 5 KB gzipped). Not brotli:
+        // its encoder at the default quality takes megabytes per answer.
+        // Images are sent as they are. Guessing a page's content from its
+        // compressed length (BREACH) needs many loads of it with the
+        // session: another site's requests in the background carry no
+        // session cookie (`SameSite=Lax`), only whole-window navigations
+        // do, one visible page each; and a page holds no token worth
+        // stealing (requests are checked by their origin, `guard`).
+        .layer(CompressionLayer::new().no_br())
         // Inside the session check: a stranger learns nothing of arguments.
         .layer(middleware::from_fn(super::arguments::check_arguments))
         .layer(middleware::from_fn_with_state(

@@ -6,6 +6,7 @@
 //! form works without JavaScript: the server then redirects back with the
 //! problems (and the fields that are not secret) in the address.
 
+use crate::ui::resource::{PageResource, page_resource};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -32,7 +33,7 @@ pub fn AccountsPage() -> impl IntoView {
     let check = ServerAction::<CheckAccount>::new();
     // Without JavaScript "Check" comes back as `?check=<slug>`, checked here.
     let query = use_query_map();
-    let checked = Resource::new(
+    let checked = page_resource(
         move || query.with(|q| q.get("check")),
         |slug| async move {
             match slug {
@@ -41,7 +42,7 @@ pub fn AccountsPage() -> impl IntoView {
             }
         },
     );
-    let accounts = Resource::new(
+    let accounts = page_resource(
         move || {
             (
                 add.version().get(),
@@ -92,8 +93,8 @@ fn AccountsBody(
     disable: ServerAction<SetAccountDisabled>,
     simulate: ServerAction<AddSimulatedAccount>,
     check: ServerAction<CheckAccount>,
-    checked: Resource<Option<Result<CheckView, AppError>>>,
-    accounts: Resource<Result<AccountsView, AppError>>,
+    checked: PageResource<Option<Result<CheckView, AppError>>>,
+    accounts: PageResource<Result<AccountsView, AppError>>,
 ) -> impl IntoView {
     let lang = lang();
     let check_result = move || {

@@ -10,6 +10,7 @@
 //! server redirects back with `?approved=<id>`, `?declined=<id>` or
 //! `?problem=<code>` (`sends::approval::approve_send`).
 
+use crate::ui::resource::{PageResource, page_resource};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -167,7 +168,7 @@ fn done_words(lang: Lang, approved: bool, id: &str) -> String {
 pub fn ApprovalsPage() -> impl IntoView {
     let account = account_slug();
     let actions = ReviewActions::new();
-    let queue = Resource::new(
+    let queue = page_resource(
         move || (account.get(), actions.version()),
         |(account, _)| approval_queue(account),
     );
@@ -191,7 +192,7 @@ pub fn ApprovalsPage() -> impl IntoView {
 
 #[component]
 fn ApprovalsBody(
-    queue: Resource<Result<QueueView, AppError>>,
+    queue: PageResource<Result<QueueView, AppError>>,
     actions: ReviewActions,
 ) -> impl IntoView {
     let lang = lang();

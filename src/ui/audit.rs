@@ -3,6 +3,7 @@
 //! JavaScript. Each line is worded in the reader's language from its stored
 //! facts; values (names, titles, ids, addresses) are shown as they are.
 
+use crate::ui::resource::{PageResource, page_resource};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use strum::IntoEnumIterator;
@@ -24,7 +25,7 @@ pub fn AuditPage() -> impl IntoView {
             before: q.get("before").unwrap_or_default(),
         })
     });
-    let page = Resource::new(move || filter.get(), list_audit);
+    let page = page_resource(move || filter.get(), list_audit);
     // Made outside `Page`, whose children may run more than once (see `Page`).
     view! {
         <Page title=|lang| lang.pick("审计日志", "Audit log") audience=Audience::Admins>
@@ -36,7 +37,7 @@ pub fn AuditPage() -> impl IntoView {
 #[component]
 fn AuditBody(
     filter: Memo<AuditFilter>,
-    page: Resource<Result<LogPage, AppError>>,
+    page: PageResource<Result<LogPage, AppError>>,
 ) -> impl IntoView {
     let lang = lang();
     view! {

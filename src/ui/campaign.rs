@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use crate::ui::resource::{PageResource, page_resource};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -31,7 +32,7 @@ pub fn CampaignPage() -> impl IntoView {
     });
     // Polled only while a send may still change.
     let open = RwSignal::new(true);
-    let detail = Resource::new(
+    let detail = page_resource(
         move || (id.get(), if open.get() { tick.get() } else { 0 }),
         |(id, _)| async move {
             match id {
@@ -49,7 +50,7 @@ pub fn CampaignPage() -> impl IntoView {
 
 #[component]
 fn CampaignBody(
-    detail: Resource<Result<Campaign, AppError>>,
+    detail: PageResource<Result<Campaign, AppError>>,
     open: RwSignal<bool>,
 ) -> impl IntoView {
     let lang = lang();

@@ -13,6 +13,7 @@
 
 use std::time::Duration;
 
+use crate::ui::resource::{PageResource, page_resource};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
@@ -64,7 +65,7 @@ fn compose_with(account: &str, media_id: &str) -> String {
 #[component]
 pub fn DraftsPage() -> impl IntoView {
     let account = super::account_slug();
-    let list = Resource::new(move || account.get(), list_article_drafts);
+    let list = page_resource(move || account.get(), list_article_drafts);
     view! {
         <Page title=|lang| lang.pick("草稿", "Drafts")>
             <DraftsBody list />
@@ -73,7 +74,7 @@ pub fn DraftsPage() -> impl IntoView {
 }
 
 #[component]
-fn DraftsBody(list: Resource<Result<DraftList, AppError>>) -> impl IntoView {
+fn DraftsBody(list: PageResource<Result<DraftList, AppError>>) -> impl IntoView {
     let lang = lang();
     let account = super::account_slug().get_untracked();
     let deleted = use_query_map().with_untracked(|q| q.get("deleted").is_some());
@@ -234,7 +235,7 @@ fn DraftTables(lang: Lang, account: String, list: DraftList) -> impl IntoView {
 pub fn WechatDraftPage() -> impl IntoView {
     let params = use_params_map();
     let account = super::account_slug();
-    let draft = Resource::new(
+    let draft = page_resource(
         move || {
             (
                 account.get(),
@@ -252,7 +253,7 @@ pub fn WechatDraftPage() -> impl IntoView {
 
 #[component]
 fn WechatDraftBody(
-    draft: Resource<Result<Result<Vec<WechatArticle>, String>, AppError>>,
+    draft: PageResource<Result<Result<Vec<WechatArticle>, String>, AppError>>,
 ) -> impl IntoView {
     let lang = lang();
     let account = super::account_slug().get_untracked();
@@ -320,7 +321,7 @@ fn WechatDraftBody(
 pub fn DraftEditorPage() -> impl IntoView {
     let params = use_params_map();
     let account = super::account_slug();
-    let draft = Resource::new(
+    let draft = page_resource(
         move || {
             (
                 account.get(),
@@ -345,7 +346,7 @@ pub fn DraftEditorPage() -> impl IntoView {
 }
 
 #[component]
-fn EditorBody(draft: Resource<Result<Option<DraftView>, AppError>>) -> impl IntoView {
+fn EditorBody(draft: PageResource<Result<Option<DraftView>, AppError>>) -> impl IntoView {
     let lang = lang();
     view! {
         <Suspense fallback=move || view! { <p>{lang.pick("加载中…", "Loading…")}</p> }>

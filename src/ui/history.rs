@@ -7,6 +7,7 @@
 
 use std::time::Duration;
 
+use crate::ui::resource::{PageResource, page_resource};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -116,11 +117,11 @@ pub fn HistoryPage() -> impl IntoView {
     // The rows refresh themselves; the filter form is built once per
     // address, so what someone is typing into it is left alone.
     let account = super::account_slug();
-    let page = Resource::new(
+    let page = page_resource(
         move || (account.get(), filter.get(), tick.get()),
         |(account, f, _)| list_sends(account, f),
     );
-    let choices = Resource::new(move || account.get(), history_choices);
+    let choices = page_resource(move || account.get(), history_choices);
     // Made outside `Page`, whose children may run more than once (see `Page`).
     view! {
         <Page title=|lang| lang.pick("历史", "History")>
@@ -132,8 +133,8 @@ pub fn HistoryPage() -> impl IntoView {
 #[component]
 fn HistoryBody(
     filter: Memo<HistoryFilter>,
-    page: Resource<Result<ListPage, AppError>>,
-    choices: Resource<Result<FilterChoices, AppError>>,
+    page: PageResource<Result<ListPage, AppError>>,
+    choices: PageResource<Result<FilterChoices, AppError>>,
 ) -> impl IntoView {
     let lang = lang();
     let account = StoredValue::new(super::account_slug().get_untracked());
@@ -457,7 +458,7 @@ pub fn SendDetailPage() -> impl IntoView {
     // Polled only while the send may still change, so forms on an ended
     // send's page are not redrawn under the editor's hands.
     let open = RwSignal::new(true);
-    let detail = Resource::new(
+    let detail = page_resource(
         move || {
             let tick = if open.get() { tick.get() } else { 0 };
             (
@@ -477,7 +478,7 @@ pub fn SendDetailPage() -> impl IntoView {
         },
     );
     // Read figures change once a day: asked again only when the send ends.
-    let stats = Resource::new(
+    let stats = page_resource(
         move || (account.get(), id.get(), open.get()),
         |(account, id, _)| async move {
             match id {
@@ -496,8 +497,8 @@ pub fn SendDetailPage() -> impl IntoView {
 
 #[component]
 fn DetailBody(
-    detail: Resource<Result<SendDetail, AppError>>,
-    stats: Resource<Result<SendFigures, AppError>>,
+    detail: PageResource<Result<SendDetail, AppError>>,
+    stats: PageResource<Result<SendFigures, AppError>>,
     open: RwSignal<bool>,
     refresh: ServerAction<RefreshSend>,
     delete: ServerAction<DeleteSend>,
@@ -557,7 +558,7 @@ fn NoSuchSend(lang: Lang) -> impl IntoView {
 fn Detail(
     lang: Lang,
     d: SendDetail,
-    stats: Resource<Result<SendFigures, AppError>>,
+    stats: PageResource<Result<SendFigures, AppError>>,
     refresh: ServerAction<RefreshSend>,
     delete: ServerAction<DeleteSend>,
     review: super::approvals::ReviewActions,

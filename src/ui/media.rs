@@ -12,6 +12,7 @@
 //! once, each sent by its own XMLHttpRequest with its own progress bar and
 //! its own answer in words beside it.
 
+use crate::ui::resource::{PageResource, page_resource};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
@@ -51,7 +52,7 @@ pub fn MediaPage() -> impl IntoView {
         })
     });
     let account = crate::ui::account_slug();
-    let list = Resource::new(
+    let list = page_resource(
         move || (account.get(), asked.get()),
         |(account, asked)| async move {
             list_media(
@@ -64,7 +65,7 @@ pub fn MediaPage() -> impl IntoView {
         },
     );
     let deleting = Memo::new(move |_| query.with(|q| q.get("delete").filter(|d| !d.is_empty())));
-    let usage = Resource::new(
+    let usage = page_resource(
         move || (account.get(), deleting.get()),
         |(account, media_id)| async move {
             match media_id {
@@ -83,8 +84,8 @@ pub fn MediaPage() -> impl IntoView {
 #[component]
 fn MediaBody(
     asked: Memo<Asked>,
-    list: Resource<Result<Listing<LibraryPage>, AppError>>,
-    usage: Resource<Option<Result<Usage, AppError>>>,
+    list: PageResource<Result<Listing<LibraryPage>, AppError>>,
+    usage: PageResource<Option<Result<Usage, AppError>>>,
 ) -> impl IntoView {
     let lang = lang();
     let account = crate::ui::account_slug();

@@ -8,6 +8,7 @@ use leptos_router::{
     hooks::use_location,
     path,
 };
+use resource::{PageResource, blocking_page_resource, page_resource};
 
 use crate::{
     accounts::AccountChoice,
@@ -28,6 +29,7 @@ mod history;
 mod login;
 mod media;
 mod password;
+mod resource;
 mod settings;
 mod setup;
 mod stats;
@@ -321,12 +323,12 @@ lazy_page!(
 /// The session as every page sees it: loaded once with the page, on the
 /// server, and handed to the browser with the HTML.
 #[derive(Clone, Copy)]
-pub struct SessionResource(pub Resource<Result<SessionInfo, crate::error::AppError>>);
+pub struct SessionResource(pub PageResource<Result<SessionInfo, crate::error::AppError>>);
 
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let session = Resource::new_blocking(|| (), |_| load_session());
+    let session = blocking_page_resource(|| (), |_| load_session());
     provide_context(SessionResource(session));
     // Tests wait for this before they use the page as a hydrated app: the
     // page's own code is loaded with it (`lazy_page!`), so it is set there.
@@ -369,12 +371,12 @@ pub fn App() -> impl IntoView {
 /// Made once per page, outside `Page`, and refetched where a decision is
 /// made.
 #[derive(Clone, Copy)]
-pub struct AttentionResource(pub Resource<Option<crate::sends::approval::Attention>>);
+pub struct AttentionResource(pub PageResource<Option<crate::sends::approval::Attention>>);
 
 #[component]
 fn AttentionScope(children: Children) -> impl IntoView {
     let account = account_slug();
-    let attention = Resource::new(
+    let attention = page_resource(
         move || account.get(),
         |slug| async move {
             if slug.is_empty() {

@@ -3,6 +3,7 @@
 //! backend answers the callbacks passed on to it, and where its access
 //! token comes from.
 
+use crate::ui::resource::{PageResource, page_resource};
 use leptos::prelude::*;
 
 use super::time::UnixTime;
@@ -13,7 +14,7 @@ use crate::settings::{ForwardingView, SettingsView, TokenSourceView, answer_time
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let account = super::account_slug();
-    let settings = Resource::new(move || account.get(), load_settings);
+    let settings = page_resource(move || account.get(), load_settings);
     // Made outside `Page`, whose children may run more than once (see `Page`).
     view! {
         <Page title=|lang| lang.pick("设置", "Settings") audience=Audience::Admins>
@@ -23,7 +24,7 @@ pub fn SettingsPage() -> impl IntoView {
 }
 
 #[component]
-fn SettingsBody(settings: Resource<Result<SettingsView, AppError>>) -> impl IntoView {
+fn SettingsBody(settings: PageResource<Result<SettingsView, AppError>>) -> impl IntoView {
     view! {
         <Suspense fallback=move || view! { <p>{lang().pick("加载中…", "Loading…")}</p> }>
             {move || Suspend::new(async move {

@@ -3,6 +3,7 @@
 //! message type and by the hour of the day they went out. The window is a
 //! plain link (`?days=90`), so the page works before hydration.
 
+use crate::ui::resource::{PageResource, page_resource};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -28,7 +29,7 @@ pub fn StatsPage() -> impl IntoView {
         )
     });
     let account = super::account_slug();
-    let overview = Resource::new(
+    let overview = page_resource(
         move || (account.get(), days.get()),
         |(account, days)| account_stats(account, days),
     );
@@ -41,7 +42,7 @@ pub fn StatsPage() -> impl IntoView {
 }
 
 #[component]
-fn StatsBody(overview: Resource<Result<AccountOverview, AppError>>) -> impl IntoView {
+fn StatsBody(overview: PageResource<Result<AccountOverview, AppError>>) -> impl IntoView {
     let lang = lang();
     view! {
         <Transition fallback=move || view! { <p>{lang.pick("加载中…", "Loading…")}</p> }>

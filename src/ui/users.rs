@@ -7,6 +7,7 @@
 //! for themself: disabling their own account, or giving up the admin role
 //! while they are the only active admin.
 
+use crate::ui::resource::{PageResource, page_resource};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -33,7 +34,7 @@ pub fn UsersPage() -> impl IntoView {
     let role = ServerAction::<SetUserRole>::new();
     let reset = ServerAction::<ResetUserPassword>::new();
     let grant = ServerAction::<SetUserAccount>::new();
-    let users = Resource::new(
+    let users = page_resource(
         move || {
             (
                 add.version().get(),
@@ -60,7 +61,7 @@ fn UsersBody(
     role: ServerAction<SetUserRole>,
     reset: ServerAction<ResetUserPassword>,
     grant: ServerAction<SetUserAccount>,
-    users: Resource<Result<Vec<UserSummary>, AppError>>,
+    users: PageResource<Result<Vec<UserSummary>, AppError>>,
 ) -> impl IntoView {
     let lang = lang();
     let session = use_context::<SessionInfo>().unwrap_or_default();

@@ -21,6 +21,7 @@
 //! nothing typed can go out twice by accident); "Compose another" opens a
 //! fresh page.
 
+use crate::ui::resource::{PageResource, page_resource};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
@@ -71,7 +72,7 @@ const MESSAGE_TYPES: [&str; 6] = ["mpnews", "text", "voice", "image", "mpvideo",
 pub fn ComposePage() -> impl IntoView {
     let query = use_query_map();
     let account = super::account_slug();
-    let setup = Resource::new(
+    let setup = page_resource(
         move || {
             query.with(|q| {
                 (
@@ -92,7 +93,7 @@ pub fn ComposePage() -> impl IntoView {
 }
 
 #[component]
-fn ComposeBody(setup: Resource<Result<ComposeSetup, AppError>>) -> impl IntoView {
+fn ComposeBody(setup: PageResource<Result<ComposeSetup, AppError>>) -> impl IntoView {
     view! {
         <Suspense fallback=move || view! { <p>{lang().pick("加载中…", "Loading…")}</p> }>
             {move || Suspend::new(async move {

@@ -3,6 +3,7 @@
 //! The compose form was kept as the attempt by `open_picker`; "Use" posts
 //! to `pick_media`, which fills the field and goes back to the form.
 
+use crate::ui::resource::{PageResource, page_resource};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -40,7 +41,7 @@ pub fn PickPage() -> impl IntoView {
         })
     });
     let account = crate::ui::account_slug();
-    let list = Resource::new(
+    let list = page_resource(
         move || (account.get(), source.get(), offset.get()),
         |(account, source, offset)| async move {
             match source.as_str() {
@@ -62,7 +63,7 @@ pub fn PickPage() -> impl IntoView {
 fn PickBody(
     source: Memo<String>,
     attempt: Memo<String>,
-    list: Resource<Result<Listing<MediaPage>, AppError>>,
+    list: PageResource<Result<Listing<MediaPage>, AppError>>,
 ) -> impl IntoView {
     let lang = lang();
     let account = crate::ui::account_slug();

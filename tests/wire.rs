@@ -31,7 +31,12 @@ fn encoding(response: &Response) -> Option<String> {
 async fn pages_and_answers_are_gzipped_for_a_browser_that_accepts_it() {
     let app = TestApp::spawn().await;
     let client = signed_in(&app).await;
-    send(&app, &client, &form("qf-wire-1", "text", &[("text_content", "早上好")])).await;
+    send(
+        &app,
+        &client,
+        &form("qf-wire-1", "text", &[("text_content", "早上好")]),
+    )
+    .await;
 
     for (who, path) in [
         (app.client(), "/login"),

@@ -9,11 +9,17 @@
 //    with `Accept-Encoding: br` (Chromium offers brotli only over HTTPS),
 //    counted as sent: the body's bytes by kind (HTML, JS, wasm, CSS).
 // 2. Compose under DevTools' "Fast 3G" figures (1.6 Mbit/s down, 750 kbit/s
-//    up, 150 ms latency), cache empty: from the start of the navigation to
-//    the page's own code running (`data-hydrated`), and to a click on
-//    "Choose from voice materials" showing the picker's first "Use" button
-//    (a picker only a hydrated page opens in place; its list comes from a
-//    server function). Median of RUNS.
+//    up, 150 ms latency), cache empty, on the browser's own clock (from the
+//    start of the navigation, as DevTools' Performance panel counts): the
+//    page's own code running (`data-hydrated`); a click at that moment on
+//    "Voice", then on "Choose from voice materials", opening the picker in
+//    place (the button expanded, "Loading…" under it: only a hydrated page
+//    does that); the picker's first "Use" button (its list comes from a
+//    server function, which asks WeChat: one more round trip). The clicks
+//    are made by a script in the page as soon as it is hydrated, so the
+//    figures do not include Playwright's own round trips; the time the
+//    harness waited, from before `goto` to the list, is printed beside
+//    them. Median of RUNS.
 import { createRequire } from "node:module";
 import http from "node:http";
 
@@ -112,12 +118,43 @@ for (const [path, context] of [
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+// Runs in the page before its own scripts: at the first sign of hydration,
+// clicks as a user would and notes the times.
+function clickWhenHydrated() {
+  const times = (window.__wire = {});
+  const button = () => document.querySelector('button[name="pick"][value="voice"]');
+  const watch = new MutationObserver(() => {
+    const now = performance.now();
+    if (times.hydrated === undefined && document.querySelector('#app[data-hydrated="true"]')) {
+      times.hydrated = now;
+      setTimeout(() => {
+        document.getElementById("type-voice").click();
+        requestAnimationFrame(() => {
+          times.clicked = performance.now();
+          button().click();
+        });
+      });
+    }
+    if (times.clicked !== undefined && times.open === undefined && button()?.getAttribute("aria-expanded") === "true") {
+      times.open = now;
+    }
+    if (times.open !== undefined && times.list === undefined) {
+      const use = [...document.querySelectorAll("button")].find((b) => /^Use /.test(b.textContent));
+      if (use) times.list = now;
+    }
+  });
+  watch.observe(document, { subtree: true, childList: true, attributes: true });
+}
+
 const toCode = [];
 const toOpen = [];
 const toPicker = [];
+const waited = [];
 for (let i = 0; i < runs; i++) {
   const context = await signedIn();
   const page = await context.newPage();
+  await page.addInitScript(clickWhenHydrated);
   const appErrors = [];
   page.on("pageerror", (error) => appErrors.push(error.message));
   page.on("console", (message) => {
@@ -137,27 +174,23 @@ for (let i = 0; i < runs; i++) {
   });
   const start = Date.now();
   await page.goto("/a/main/compose", { waitUntil: "commit" });
-  await page.waitForSelector('#app[data-hydrated="true"]', { timeout: 60_000 });
-  toCode.push(Date.now() - start);
-  await page.getByRole("radio", { name: "Voice" }).check();
-  const choose = page.getByRole("button", { name: "Choose from voice materials" });
-  await choose.click();
-  await page
-    .locator('button[aria-expanded="true"]', { hasText: "Choose from voice materials" })
-    .waitFor({ timeout: 60_000 });
-  toOpen.push(Date.now() - start);
-  await page.getByRole("button", { name: /^Use / }).first().waitFor({ timeout: 60_000 });
-  toPicker.push(Date.now() - start);
-  // Without working browser code the button is a link to the picker's own
-  // page, which has "Use" buttons too: that would time a page load.
+  await page.waitForFunction(() => window.__wire?.list !== undefined, null, { timeout: 60_000 });
+  waited.push(Date.now() - start);
+  const times = await page.evaluate(() => window.__wire);
+  toCode.push(Math.round(times.hydrated));
+  toOpen.push(Math.round(times.open));
+  toPicker.push(Math.round(times.list));
+  // Without working browser code the button posts the form to the picker's
+  // own page, which has "Use" buttons too: that would time a page load.
   if (!new URL(page.url()).pathname.endsWith("/compose")) {
     throw new Error(`the picker opened as its own page (${page.url()}): Compose's code is not running`);
   }
   if (appErrors.length > 0) throw new Error(`errors in the browser code: ${appErrors.join("; ")}`);
   await context.close();
 }
-console.log(`Compose under Fast 3G (1.6 Mbit/s, 150 ms), empty cache, median of ${runs}:`);
-console.log(`  page's code running (hydrated):         ${median(toCode)} ms  (all: ${toCode.join(", ")})`);
+console.log(`Compose under Fast 3G (1.6 Mbit/s, 150 ms), empty cache, browser's clock, median of ${runs}:`);
+console.log(`  page's code running (hydrated):          ${median(toCode)} ms  (all: ${toCode.join(", ")})`);
 console.log(`  a click answered (picker open in place): ${median(toOpen)} ms  (all: ${toOpen.join(", ")})`);
-console.log(`  the picker's list shown:                ${median(toPicker)} ms  (all: ${toPicker.join(", ")})`);
+console.log(`  the picker's list shown:                 ${median(toPicker)} ms  (all: ${toPicker.join(", ")})`);
+console.log(`  the harness's wait, goto to the list:    ${median(waited)} ms  (all: ${waited.join(", ")})`);
 await browser.close();

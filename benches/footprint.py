@@ -6,7 +6,9 @@ Starts target/release/qunfa on the simulator with a new database and reads
 its resident memory (VmRSS) at three points:
   * after start (1 s idle);
   * after 1,000 mixed loads: signed-in pages of every kind, and the
-    browser's files (wasm, JS, CSS) with `Accept-Encoding: br`;
+    browser's files (wasm, JS, CSS), each asked with a browser's
+    `Accept-Encoding: gzip, deflate, br` (pages come gzipped, files as
+    their brotli copies);
   * after 100 sequential logins (each a new session, a password checked).
 At each point it also splits the memory by where it is (/proc/PID/smaps):
 the binary's own pages, anonymous memory (heap, stacks, SQLite's caches)
@@ -101,7 +103,7 @@ def one_run(work):
         loads = PAGES + assets
         for i in range(1000):
             path = loads[i % len(loads)]
-            request = urllib.request.Request(base + path, headers={"Accept-Encoding": "br"})
+            request = urllib.request.Request(base + path, headers={"Accept-Encoding": "gzip, deflate, br"})
             browser.open(request).read()
         time.sleep(1)
         points.append(("after 1,000 loads", rss_kib(proc.pid), where(proc.pid)))

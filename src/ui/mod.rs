@@ -211,6 +211,8 @@ macro_rules! lazy_page {
 
             async fn view(_this: Self) -> AnyView {
                 let page = $group($page).await;
+                #[cfg(feature = "ssr")]
+                name_group_files(stringify!($group));
                 mark_hydrated();
                 page
             }
@@ -221,6 +223,56 @@ macro_rules! lazy_page {
             }
         }
     };
+}
+
+/// Names the files of a page's group (`__wasm_split_manifest.json`) in the
+/// page's head, for the browser to fetch beside the main file rather than
+/// after it. Leptos would name them once a `#[lazy]` function has run, but
+/// it looks for the manifest in whatever reactive owner the thread last
+/// had, so some pages (15 in 100, and more under a browser's parallel
+/// requests) came without them and Compose hydrated 0.2 s later; the
+/// function's name it noted is taken back, so the files are named once.
+#[cfg(feature = "ssr")]
+fn name_group_files(group: &str) {
+    use leptos_meta::Link;
+
+    if let Some(noted) = use_context::<leptos::PrefetchLazyFn>()
+        && let Some(mut noted) = noted.0.try_write_value()
+    {
+        noted.clear();
+    }
+    let Some(manifest) = use_context::<leptos::WasmSplitManifest>() else {
+        return;
+    };
+    let Some(manifest) = manifest.0.try_read_value() else {
+        return;
+    };
+    let (pkg_path, groups, split_js) = &*manifest;
+    // A key is the group's name and a hash of where `#[lazy]` stands.
+    let files = groups.iter().find_map(|(key, files)| {
+        let hash = key.strip_prefix(group)?.strip_prefix('_')?;
+        hash.bytes().all(|b| b.is_ascii_digit()).then_some(files)
+    });
+    let Some(files) = files else {
+        return;
+    };
+    let nonce = use_nonce().map(|n| n.to_string()).unwrap_or_default();
+    // As Leptos does: `to_html` on a `leptos_meta` element registers it
+    // with the page's head and writes nothing here.
+    for file in files {
+        let _ = view! {
+            <Link
+                rel="preload"
+                href=format!("{pkg_path}/{file}.wasm")
+                as_="fetch"
+                type_="application/wasm"
+                crossorigin=nonce.clone()
+            />
+        }
+        .to_html();
+    }
+    let _ = view! { <Link rel="modulepreload" href=format!("{pkg_path}/{split_js}") crossorigin=nonce /> }
+        .to_html();
 }
 
 lazy_page!(

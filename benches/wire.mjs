@@ -140,8 +140,7 @@ function clickWhenHydrated() {
       times.open = now;
     }
     if (times.open !== undefined && times.list === undefined) {
-      const use = [...document.querySelectorAll("button")].find((b) => /^Use /.test(b.textContent));
-      if (use) times.list = now;
+      if (document.querySelector('button[aria-label^="Use "]')) times.list = now;
     }
   });
   watch.observe(document, { subtree: true, childList: true, attributes: true });

@@ -6,10 +6,10 @@
 //! form works without JavaScript: the server then redirects back with the
 //! problems (and the fields that are not secret) in the address.
 
-use crate::ui::resource::{PageResource, page_resource};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+use super::resource::{PageResource, page_resource};
 use super::{Audience, Page, account_href, lang};
 use crate::{
     accounts::{

@@ -10,12 +10,12 @@
 //! server redirects back with `?approved=<id>`, `?declined=<id>` or
 //! `?problem=<code>` (`sends::approval::approve_send`).
 
-use crate::ui::resource::{PageResource, page_resource};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use super::article_preview::ArticlePreview;
 use super::content::ContentView;
+use super::resource::{PageResource, page_resource};
 use super::time::StoredTime;
 use super::{Page, account_href, account_slug, lang, type_label};
 use crate::error::AppError;

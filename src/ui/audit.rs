@@ -3,11 +3,11 @@
 //! JavaScript. Each line is worded in the reader's language from its stored
 //! facts; values (names, titles, ids, addresses) are shown as they are.
 
-use crate::ui::resource::{PageResource, page_resource};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use strum::IntoEnumIterator;
 
+use super::resource::{PageResource, page_resource};
 use super::time::StoredTime;
 use super::{Audience, Page, history::percent, lang, type_label};
 use crate::audit::{Action, AuditEntry, AuditFilter, AuditPage as LogPage, Facts, api::list_audit};

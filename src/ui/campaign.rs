@@ -5,10 +5,10 @@
 
 use std::time::Duration;
 
-use crate::ui::resource::{PageResource, page_resource};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
+use super::resource::{PageResource, page_resource};
 use super::time::StoredTime;
 use super::{Page, lang};
 use crate::campaigns::api::campaign_detail;

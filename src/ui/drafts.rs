@@ -13,10 +13,10 @@
 
 use std::time::Duration;
 
-use crate::ui::resource::{PageResource, page_resource};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 
+use super::resource::{PageResource, page_resource};
 use super::time::{StoredTime, UnixTime};
 use super::{Page, account_href, lang};
 use crate::article::{

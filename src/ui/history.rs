@@ -7,12 +7,12 @@
 
 use std::time::Duration;
 
-use crate::ui::resource::{PageResource, page_resource};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::article_preview::ArticlePreview;
 use super::content::ContentView;
+use super::resource::{PageResource, page_resource};
 use super::stats_chart::SendReads;
 use super::time::StoredTime;
 use super::{DataLink, Page, is_web_url, lang, type_label};

@@ -12,11 +12,11 @@
 //! once, each sent by its own XMLHttpRequest with its own progress bar and
 //! its own answer in words beside it.
 
-use crate::ui::resource::{PageResource, page_resource};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
 
+use super::resource::{PageResource, page_resource};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::media::api::{DeleteMedia, list_media, media_usage};

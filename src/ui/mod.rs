@@ -8,13 +8,13 @@ use leptos_router::{
     hooks::use_location,
     path,
 };
-use resource::{PageResource, blocking_page_resource, page_resource};
 
 use crate::{
     accounts::AccountChoice,
     auth::api::{SessionInfo, load_session},
     i18n::Lang,
 };
+use resource::{PageResource, blocking_page_resource, page_resource};
 
 mod account;
 mod accounts;

@@ -3,9 +3,9 @@
 //! backend answers the callbacks passed on to it, and where its access
 //! token comes from.
 
-use crate::ui::resource::{PageResource, page_resource};
 use leptos::prelude::*;
 
+use super::resource::{PageResource, page_resource};
 use super::time::UnixTime;
 use super::{Audience, Page, lang};
 use crate::error::AppError;

@@ -3,10 +3,10 @@
 //! message type and by the hour of the day they went out. The window is a
 //! plain link (`?days=90`), so the page works before hydration.
 
-use crate::ui::resource::{PageResource, page_resource};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+use super::resource::{PageResource, page_resource};
 use super::stats_chart::percent;
 use super::{Page, lang, type_label};
 use crate::error::AppError;

@@ -7,11 +7,11 @@
 //! for themself: disabling their own account, or giving up the admin role
 //! while they are the only active admin.
 
-use crate::ui::resource::{PageResource, page_resource};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use super::password::NewPassword;
+use super::resource::{PageResource, page_resource};
 use super::time::StoredTime;
 use super::{Audience, Page, lang};
 use crate::{

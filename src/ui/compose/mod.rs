@@ -21,7 +21,6 @@
 //! nothing typed can go out twice by accident); "Compose another" opens a
 //! fresh page.
 
-use crate::ui::resource::{PageResource, page_resource};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use leptos_router::params::ParamsMap;
@@ -31,6 +30,7 @@ use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::sends::api::{ConfirmSend, PrepareSend, PreviewSend, load_compose};
 use crate::sends::{ComposeForm, ComposeSetup, Field, FieldError, PrepareOutcome};
+use crate::ui::resource::{PageResource, page_resource};
 
 mod accounts;
 mod audience;

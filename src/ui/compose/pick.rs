@@ -3,7 +3,6 @@
 //! The compose form was kept as the attempt by `open_picker`; "Use" posts
 //! to `pick_media`, which fills the field and goes back to the form.
 
-use crate::ui::resource::{PageResource, page_resource};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -14,6 +13,7 @@ use crate::i18n::Lang;
 use crate::sends::api::{Listing, PickMedia, list_drafts, list_materials};
 use crate::sends::{MediaPage, PICKER_PAGE};
 use crate::ui::history::percent;
+use crate::ui::resource::{PageResource, page_resource};
 use crate::ui::{Page, lang};
 
 /// The page's heading for a source.

@@ -14,7 +14,7 @@ use crate::{
     auth::api::{SessionInfo, load_session},
     i18n::Lang,
 };
-use resource::{PageResource, blocking_page_resource, page_resource};
+use resource::{PageResource, page_resource};
 
 mod account;
 mod accounts;
@@ -380,7 +380,8 @@ pub struct SessionResource(pub PageResource<Result<SessionInfo, crate::error::Ap
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let session = blocking_page_resource(|| (), |_| load_session());
+    // Blocking: the page's language and header come from it.
+    let session = PageResource::new_with_options(|| (), |_| load_session(), true);
     provide_context(SessionResource(session));
     // Tests wait for this before they use the page as a hydrated app: the
     // page's own code is loaded with it (`lazy_page!`), so it is set there.

@@ -35,7 +35,9 @@ impl<T: DeserializeOwned> Decoder<T> for JsonBytes {
 /// A page's resource (see the module).
 pub type PageResource<T> = Resource<T, JsonBytes>;
 
-/// A resource the page's HTML streams in when it is ready.
+/// A resource the page's HTML carries when it is ready. (The one the server
+/// must have before it sends any of the page is made with
+/// `PageResource::new_with_options(…, true)`.)
 #[track_caller]
 pub fn page_resource<T, S, Fut>(
     source: impl Fn() -> S + Send + Sync + 'static,
@@ -47,20 +49,6 @@ where
     Fut: Future<Output = T> + Send + 'static,
 {
     Resource::new_with_options(source, fetcher, false)
-}
-
-/// A resource the server waits for before it sends any of the page.
-#[track_caller]
-pub fn blocking_page_resource<T, S, Fut>(
-    source: impl Fn() -> S + Send + Sync + 'static,
-    fetcher: impl Fn(S) -> Fut + Send + Sync + 'static,
-) -> PageResource<T>
-where
-    T: Serialize + DeserializeOwned + Send + Sync + 'static,
-    S: Send + Sync + Clone + PartialEq + 'static,
-    Fut: Future<Output = T> + Send + 'static,
-{
-    Resource::new_with_options(source, fetcher, true)
 }
 
 #[cfg(test)]
